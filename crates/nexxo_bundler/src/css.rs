@@ -1,0 +1,167 @@
+//! CSS as modules of the JS graph. Each style sheet loads as a JS stub that imports its `@import`s
+//! (so rolldown's resolver and execution order decide what comes first) and exports CSS-module
+//! class names; its compiled CSS is kept aside and concatenated per chunk after linking. Chunks
+//! that load lazily get a footer that attaches their style sheet when they run.
+
+use std::borrow::Cow;
+use std::fmt::Debug;
+use std::path::Path;
+use std::sync::Arc;
+
+use nexxo_css::{CssOptions, compile, is_local_url, replace_urls};
+use nexxo_diagnostics::Diagnostic;
+use rolldown_common::{ImportKind, ModuleType, side_effects::HookSideEffects};
+use rolldown_fs::FileSystem;
+use rolldown_plugin::{
+    HookAddonArgs, HookInjectionOutputReturn, HookLoadArgs, HookLoadOutput, HookLoadReturn, HookUsage, Plugin,
+    PluginContext, SharedLoadPluginContext,
+};
+use rolldown_resolver::Resolver;
+
+use crate::assets::resolve_path;
+use crate::state::BuildState;
+
+#[derive(Debug)]
+pub struct CssPlugin<Fs: FileSystem + Clone + Debug + 'static> {
+    pub fs: Fs,
+    pub state: Arc<BuildState>,
+    pub resolver: Arc<Resolver<Fs>>,
+}
+
+fn is_js_ident(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !matches!(s, "default" | "class" | "function" | "var" | "let" | "const" | "new" | "delete" | "in" | "if")
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
+    fn located(&self, d: Diagnostic, source: &str, line: u32, column: u32) -> anyhow::Error {
+        self.state.fail(d.at(source, line, column.max(1)))
+    }
+
+    /// Resolves a reference from a style sheet: relative first (CSS has no bare specifiers), then
+    /// as a package path, as browsers and Vite do.
+    fn resolve_from_css(&self, importer: &str, spec: &str, kind: ImportKind) -> Result<std::path::PathBuf, String> {
+        let relative_first = !(spec.starts_with('.') || spec.starts_with('/'));
+        if relative_first {
+            if let Ok(p) = resolve_path(&self.resolver, Some(importer), &format!("./{spec}"), kind) {
+                return Ok(p);
+            }
+        }
+        let spec = spec.strip_prefix('~').unwrap_or(spec);
+        resolve_path(&self.resolver, Some(importer), spec, kind)
+    }
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("nexxo:css")
+    }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::Load | HookUsage::Footer
+    }
+
+    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        let (path, query) = args.id.split_once('?').map_or((args.id, None), |(p, q)| (p, Some(q)));
+        if !path.ends_with(".css") || matches!(query, Some(q) if q != "inline") {
+            return Ok(None);
+        }
+        let state = &self.state;
+        let rel = state.rel(Path::new(path));
+        let source = self
+            .fs
+            .read_to_string(Path::new(path))
+            .map_err(|e| state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone())))?;
+        let opts = CssOptions {
+            minify: state.config.minify,
+            css_module: path.ends_with(".module.css"),
+            module_pattern: state.config.css_modules_pattern.as_deref(),
+        };
+        let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
+
+        let mut urls = Vec::with_capacity(compiled.urls.len());
+        for u in &compiled.urls {
+            let final_url = if is_local_url(&u.url) {
+                let (spec, suffix) = u.url.find(['?', '#']).map_or((u.url.as_str(), ""), |i| u.url.split_at(i));
+                let target = self.resolve_from_css(path, spec, ImportKind::UrlImport).map_err(|e| {
+                    self.located(
+                        Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): {e}", u.url))
+                            .with_file(rel.clone())
+                            .with_hint("check the path; it is relative to this CSS file"),
+                        &source,
+                        u.line,
+                        u.column,
+                    )
+                })?;
+                let bytes = self
+                    .fs
+                    .read(&target)
+                    .map_err(|e| {
+                        state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
+                    })?;
+                format!("{}{suffix}", state.asset_url(&target, bytes, true))
+            } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
+                format!("{}{}", state.config.base, &u.url[1..])
+            } else {
+                u.url.clone()
+            };
+            urls.push((u.placeholder.clone(), final_url));
+        }
+        let css = replace_urls(&compiled.code, &urls);
+
+        let mut js = String::new();
+        let mut external_imports = String::new();
+        for imp in &compiled.imports {
+            if imp.specifier.contains("://") || imp.specifier.starts_with("//") {
+                external_imports.push_str(&format!("@import url({});", imp.specifier));
+                continue;
+            }
+            let target = self.resolve_from_css(path, &imp.specifier, ImportKind::AtImport).map_err(|e| {
+                self.located(
+                    Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve @import \"{}\": {e}", imp.specifier))
+                        .with_file(rel.clone())
+                        .with_hint("check the path, or install the package that provides it"),
+                    &source,
+                    imp.line,
+                    1,
+                )
+            })?;
+            js.push_str(&format!("import {};\n", serde_json::Value::String(target.to_string_lossy().into_owned())));
+        }
+        let css = external_imports + &css;
+        if query == Some("inline") {
+            js.push_str(&format!("export default {};\n", serde_json::Value::String(css)));
+        } else {
+            state.css.lock().expect("css table").insert(args.id.to_string(), css);
+        }
+        if !compiled.exports.is_empty() {
+            let map: serde_json::Map<String, serde_json::Value> =
+                compiled.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+            js.push_str(&format!("export default {};\n", serde_json::Value::Object(map)));
+            for (k, v) in compiled.exports.iter().filter(|(k, _)| is_js_ident(k)) {
+                js.push_str(&format!("export const {k} = {};\n", serde_json::Value::String(v.clone())));
+            }
+        }
+        Ok(Some(HookLoadOutput {
+            code: js.into(),
+            module_type: Some(ModuleType::Js),
+            side_effects: Some(HookSideEffects::NoTreeshake),
+            ..Default::default()
+        }))
+    }
+
+    async fn footer(&self, _ctx: &PluginContext, args: &HookAddonArgs) -> HookInjectionOutputReturn {
+        let chunk = &args.chunk;
+        if chunk.is_entry {
+            // Entry chunks' CSS is linked from the HTML page (or listed in the manifest).
+            return Ok(None);
+        }
+        let Some(css) = self.state.css_of(chunk.module_ids.iter().map(|m| m.as_str())) else { return Ok(None) };
+        let href = serde_json::Value::String(self.state.public_url(&self.state.css_path(&chunk.name, &css)));
+        Ok(Some(format!(
+            "if(typeof document<\"u\"&&!document.querySelector(`link[href=\"${{{href}}}\"]`)){{const l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href={href};document.head.appendChild(l)}}"
+        )))
+    }
+}

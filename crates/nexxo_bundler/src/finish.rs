@@ -1,0 +1,168 @@
+//! After rolldown: chunk CSS files, rewritten HTML pages, emitted assets and the manifest.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::path::Path;
+use std::sync::Arc;
+
+use rolldown::BundleOutput;
+use rolldown_common::{Output, OutputChunk};
+use rolldown_fs::FileSystem;
+use serde_json::{Map, Value, json};
+
+use crate::assets::is_asset_path;
+use crate::output::{BuildFailure, BuildOutput, OutputFile, OutputKind};
+use crate::state::BuildState;
+
+pub const MANIFEST_PATH: &str = ".nexxo/manifest.json";
+
+pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) -> Result<BuildOutput, BuildFailure> {
+    let root = &state.config.root;
+    let mut files: Vec<OutputFile> = Vec::new();
+    let chunks: Vec<Arc<OutputChunk>> = out
+        .assets
+        .iter()
+        .filter_map(|o| match o {
+            Output::Chunk(c) => Some(Arc::clone(c)),
+            Output::Asset(_) => None,
+        })
+        .collect();
+    for o in &out.assets {
+        if let Output::Asset(a) = o {
+            let kind = if a.filename.ends_with(".map") { OutputKind::SourceMap } else { OutputKind::Asset };
+            files.push(OutputFile { path: a.filename.to_string(), contents: a.source.as_bytes().to_vec(), kind });
+        }
+    }
+
+    let mut css_by_chunk: HashMap<&str, String> = HashMap::new();
+    for c in &chunks {
+        let kind = if c.is_entry { OutputKind::EntryJs } else { OutputKind::ChunkJs };
+        files.push(OutputFile { path: c.filename.to_string(), contents: c.code.clone().into_bytes(), kind });
+        if let (Some(map), Some(map_name)) = (&c.map, &c.sourcemap_filename) {
+            files.push(OutputFile {
+                path: map_name.clone(),
+                contents: map.to_json_string().into_bytes(),
+                kind: OutputKind::SourceMap,
+            });
+        }
+        if let Some(css) = state.css_of(c.modules.keys.iter().map(|m| m.as_str())) {
+            let path = state.css_path(&c.name, &css);
+            files.push(OutputFile { path: path.clone(), contents: css.into_bytes(), kind: OutputKind::Css });
+            css_by_chunk.insert(c.filename.as_str(), path);
+        }
+    }
+    let by_file: HashMap<&str, &Arc<OutputChunk>> = chunks.iter().map(|c| (c.filename.as_str(), c)).collect();
+
+    // Static-import closure of a chunk, dependencies first: its CSS must come first too.
+    let closure = |start: &str| -> Vec<String> {
+        let mut order = Vec::new();
+        let mut seen = HashSet::new();
+        let mut queue = VecDeque::from([start.to_string()]);
+        while let Some(f) = queue.pop_front() {
+            if !seen.insert(f.clone()) {
+                continue;
+            }
+            if let Some(c) = by_file.get(f.as_str()) {
+                for i in &c.imports {
+                    queue.push_back(i.to_string());
+                }
+            }
+            order.push(f);
+        }
+        order.reverse();
+        order
+    };
+
+    let mut html_assets: Vec<(String, String)> = Vec::new();
+    for page in &state.pages {
+        let entry_id = page.entry_id();
+        let entry = chunks.iter().find(|c| c.facade_module_id.as_ref().is_some_and(|f| f.as_str() == entry_id));
+        let (js, preloads, css) = match entry {
+            Some(e) => {
+                let all = closure(&e.filename);
+                let css: Vec<String> = all.iter().filter_map(|f| css_by_chunk.get(f.as_str()).cloned()).collect();
+                let preloads: Vec<String> = all.iter().filter(|f| f.as_str() != e.filename.as_str()).cloned().collect();
+                (Some(e.filename.to_string()), preloads, css)
+            }
+            None => (None, Vec::new(), Vec::new()),
+        };
+        let html = page.render(state, js.as_deref(), &preloads, &css, |candidate: &Path| {
+            let s = candidate.to_string_lossy();
+            if !is_asset_path(&s) {
+                return None;
+            }
+            let bytes = fs.read(candidate).ok()?;
+            let url = state.asset_url(candidate, bytes, false);
+            html_assets.push((state.rel(candidate), url.clone()));
+            Some(url)
+        });
+        files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
+    }
+
+    let assets = std::mem::take(&mut *state.assets.lock().expect("asset table"));
+    let manifest = manifest(state, &chunks, &css_by_chunk, &assets);
+    for (path, asset) in assets {
+        files.push(OutputFile { path, contents: asset.bytes, kind: OutputKind::Asset });
+    }
+    files.push(OutputFile {
+        path: MANIFEST_PATH.into(),
+        contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
+        kind: OutputKind::Manifest,
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    let warnings = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
+    Ok(BuildOutput { files, warnings })
+}
+
+/// Vite-compatible manifest: source path (or `_file` for shared chunks) to output files.
+fn manifest(
+    state: &BuildState,
+    chunks: &[Arc<OutputChunk>],
+    css_by_chunk: &HashMap<&str, String>,
+    assets: &BTreeMap<String, crate::state::Asset>,
+) -> Value {
+    let key_of = |c: &OutputChunk| -> String {
+        if let Some(f) = &c.facade_module_id {
+            let id = f.as_str();
+            if let Some(page) = state.pages.iter().find(|p| p.entry_id() == id) {
+                return page.rel.clone();
+            }
+            if Path::new(id).is_absolute() {
+                return state.rel(Path::new(id));
+            }
+        }
+        format!("_{}", c.filename.rsplit('/').next().unwrap_or(&c.filename))
+    };
+    let keys: HashMap<&str, String> = chunks.iter().map(|c| (c.filename.as_str(), key_of(c))).collect();
+    let mut m = Map::new();
+    for c in chunks {
+        let mut e = Map::new();
+        e.insert("file".into(), json!(c.filename.as_str()));
+        e.insert("name".into(), json!(c.name.as_str()));
+        if c.facade_module_id.is_some() {
+            e.insert("src".into(), json!(keys[c.filename.as_str()]));
+        }
+        if c.is_entry {
+            e.insert("isEntry".into(), json!(true));
+        }
+        if c.is_dynamic_entry {
+            e.insert("isDynamicEntry".into(), json!(true));
+        }
+        let imports: Vec<&String> = c.imports.iter().filter_map(|i| keys.get(i.as_str())).collect();
+        if !imports.is_empty() {
+            e.insert("imports".into(), json!(imports));
+        }
+        let dynamic: Vec<&String> = c.dynamic_imports.iter().filter_map(|i| keys.get(i.as_str())).collect();
+        if !dynamic.is_empty() {
+            e.insert("dynamicImports".into(), json!(dynamic));
+        }
+        if let Some(css) = css_by_chunk.get(c.filename.as_str()) {
+            e.insert("css".into(), json!([css]));
+        }
+        m.insert(keys[c.filename.as_str()].clone(), Value::Object(e));
+    }
+    for (file, asset) in assets {
+        m.entry(asset.src.clone()).or_insert_with(|| json!({ "file": file, "src": asset.src }));
+    }
+    Value::Object(m)
+}

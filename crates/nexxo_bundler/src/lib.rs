@@ -1,0 +1,123 @@
+//! Nexxo's production build: HTML pages and script entries in, every output file in memory out.
+//!
+//! rolldown does the JS work (resolve, transform with oxc, link, tree-shake, split, minify). Nexxo
+//! adds what a web app needs around it: HTML entries, CSS (rolldown no longer bundles CSS),
+//! assets, `import.meta.env`, and a manifest. All file access goes through the `FileSystem` the
+//! caller passes in; the engine never writes, so the host decides how output lands on disk.
+
+mod assets;
+mod css;
+mod finish;
+mod html;
+mod options;
+mod output;
+mod state;
+
+use std::fmt::Debug;
+use std::path::Path;
+use std::sync::Arc;
+
+use nexxo_config::ResolvedConfig;
+use rolldown::{BundleFactory, BundleFactoryOptions, InputItem};
+use rolldown_error::{BuildDiagnostic, DiagnosticOptions, EventKind};
+use rolldown_fs::FileSystem;
+use rolldown_plugin::Plugin;
+use rolldown_plugin::__inner::SharedPluginable;
+use rolldown_resolver::Resolver;
+
+pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
+
+use crate::state::BuildState;
+
+/// Builds the project described by `config`, reading files through `fs`.
+pub async fn build<Fs>(fs: Fs, config: &ResolvedConfig) -> Result<BuildOutput, BuildFailure>
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    let mut pages = Vec::new();
+    let mut inputs = Vec::new();
+    for entry in &config.input {
+        let abs = config.root.join(entry);
+        if entry.ends_with(".html") {
+            let source = fs.read_to_string(&abs).map_err(|e| missing_entry(entry, &e))?;
+            let page = html::Page::analyze(entry, &abs, source, config);
+            inputs.push(InputItem { name: Some(page.chunk_name()), import: page.entry_id() });
+            pages.push(page);
+        } else {
+            if !fs.metadata(&abs).is_ok_and(|m| m.is_file()) {
+                return Err(missing_entry(entry, &std::io::Error::from(std::io::ErrorKind::NotFound)));
+            }
+            let name = Path::new(entry).file_stem().map(|s| s.to_string_lossy().into_owned());
+            inputs.push(InputItem { name, import: abs.to_string_lossy().into_owned() });
+        }
+    }
+    if inputs.is_empty() {
+        return Err(BuildFailure::single("NO_ENTRY", "no entries to build: build.input is empty".into()));
+    }
+
+    let bundler_options = options::bundler_options(config, inputs);
+    let resolver = Arc::new(Resolver::new(
+        fs.clone(),
+        config.root.clone(),
+        rolldown::Platform::Browser,
+        &rolldown::TsConfig::Auto(true),
+        bundler_options.resolve.clone().unwrap_or_default(),
+    ));
+    let state = Arc::new(BuildState::new(config.clone(), pages));
+    let plugins: Vec<SharedPluginable> = vec![
+        Plugin::new_shared(html::HtmlPlugin { state: Arc::clone(&state) }),
+        Plugin::new_shared(assets::AssetPlugin { fs: fs.clone(), state: Arc::clone(&state), resolver: Arc::clone(&resolver) }),
+        Plugin::new_shared(css::CssPlugin { fs: fs.clone(), state: Arc::clone(&state), resolver: Arc::clone(&resolver) }),
+    ];
+    let mut factory = BundleFactory::new(BundleFactoryOptions {
+        bundler_options,
+        plugins,
+        session: None,
+        disable_tracing_setup: true,
+    })
+    .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
+    let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
+    let mut output = match bundle.generate().await {
+        Ok(o) => o,
+        Err(errs) => {
+            let mut failure = BuildFailure::from_rolldown(&config.root, errs.into_vec());
+            let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
+            let mut located: Vec<Problem> =
+                details.iter().map(|d| Problem { plain: d.to_string(), colored: d.to_string() }).collect();
+            located.append(&mut failure.errors);
+            failure.errors = located;
+            return Err(failure);
+        }
+    };
+    // A bare import that nothing resolves would fail in the browser at run time; rolldown only
+    // warns and leaves it external, Nexxo refuses it like Vite does.
+    let (unresolved, warnings): (Vec<_>, Vec<_>) =
+        output.warnings.drain(..).partition(|w| matches!(w.kind(), EventKind::UnresolvedImport));
+    output.warnings = warnings;
+    if !unresolved.is_empty() {
+        let mut failure = BuildFailure::from_rolldown(&config.root, unresolved);
+        for p in &mut failure.errors {
+            let hint = "\nhint: Nexxo looked in node_modules/ of the importer's directory and every parent directory, \
+                        and in resolve.alias and tsconfig paths. Install the package (npm install NAME), fix the \
+                        specifier, or add a resolve.alias entry in nexxo.config.json.";
+            p.plain.push_str(hint);
+            p.colored.push_str(hint);
+        }
+        return Err(failure);
+    }
+    finish::finish(&fs, &state, output)
+}
+
+fn missing_entry(entry: &str, err: &std::io::Error) -> BuildFailure {
+    BuildFailure::single(
+        "MISSING_ENTRY",
+        format!(
+            "cannot read entry `{entry}`: {err}\nhint: create it, or list your entries in build.input of nexxo.config.json"
+        ),
+    )
+}
+
+pub(crate) fn render_rolldown(root: &Path, diag: &BuildDiagnostic) -> Problem {
+    let d = diag.to_diagnostic_with(&DiagnosticOptions { cwd: root.to_path_buf() });
+    Problem { plain: d.to_string(), colored: d.to_color_string() }
+}

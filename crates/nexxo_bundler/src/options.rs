@@ -1,0 +1,84 @@
+//! Maps Nexxo's resolved config onto rolldown's options.
+
+use nexxo_config::ResolvedConfig;
+use rolldown::{
+    BundlerOptions, BundlerTransformOptions, InputItem, JsxOptions, OutputFormat, Platform, RawMinifyOptions,
+    ResolveOptions, SourceMapType, TsConfig,
+};
+use rolldown_common::Either;
+
+pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> BundlerOptions {
+    let assets = &config.assets_dir;
+    let name_pattern = |ext: &str| {
+        if assets.is_empty() { format!("[name]-[hash]{ext}") } else { format!("{assets}/[name]-[hash]{ext}") }
+    };
+    BundlerOptions {
+        input: Some(input),
+        cwd: Some(config.root.clone()),
+        platform: Some(Platform::Browser),
+        format: Some(OutputFormat::Esm),
+        entry_filenames: Some(name_pattern(".js").into()),
+        chunk_filenames: Some(name_pattern(".js").into()),
+        asset_filenames: Some(name_pattern("[extname]").into()),
+        sourcemap: config.sourcemap.then_some(SourceMapType::File),
+        minify: Some(RawMinifyOptions::Bool(config.minify)),
+        define: Some(defines(config).into_iter().collect()),
+        resolve: Some(resolve_options(config)),
+        tsconfig: Some(TsConfig::Auto(true)),
+        transform: Some(BundlerTransformOptions {
+            jsx: Some(Either::Right(JsxOptions {
+                runtime: Some("automatic".into()),
+                development: Some(!config.is_production()),
+                ..Default::default()
+            })),
+            target: Some(Either::Left(config.target.clone())),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// `import.meta.env.*`, `process.env.NODE_ENV` and the user's `define`, as expression strings.
+pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
+    let js = |s: &str| serde_json::Value::String(s.to_string()).to_string();
+    let mut env = serde_json::Map::new();
+    env.insert("MODE".into(), config.mode.clone().into());
+    env.insert("DEV".into(), false.into());
+    env.insert("PROD".into(), true.into());
+    env.insert("SSR".into(), false.into());
+    env.insert("BASE_URL".into(), config.base.clone().into());
+    for (k, v) in &config.env {
+        env.insert(k.clone(), v.clone().into());
+    }
+    let mut out: Vec<(String, String)> =
+        env.iter().map(|(k, v)| (format!("import.meta.env.{k}"), v.to_string())).collect();
+    out.push(("import.meta.env".into(), serde_json::Value::Object(env).to_string()));
+    // A production build always runs libraries in production mode, like Vite (mode only picks env files).
+    out.push(("process.env.NODE_ENV".into(), js("production")));
+    for (k, v) in &config.define {
+        out.push((k.clone(), v.clone()));
+    }
+    out
+}
+
+pub fn resolve_options(config: &ResolvedConfig) -> ResolveOptions {
+    let alias = config
+        .alias
+        .iter()
+        .map(|(from, to)| {
+            let target = if to.starts_with("./") || to.starts_with("../") || to == "." {
+                config.root.join(to).to_string_lossy().into_owned()
+            } else {
+                to.clone()
+            };
+            (from.clone(), vec![Some(target)])
+        })
+        .collect::<Vec<_>>();
+    ResolveOptions {
+        alias: (!alias.is_empty()).then_some(alias),
+        condition_names: config.conditions.clone(),
+        extensions: config.extensions.clone(),
+        main_fields: config.main_fields.clone(),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,139 @@
+//! What the plugins learn during one build and the post-processing step needs afterwards.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::sync::Mutex;
+
+use base64::Engine as _;
+use nexxo_config::ResolvedConfig;
+use nexxo_diagnostics::Diagnostic;
+
+use crate::html::Page;
+
+pub struct Asset {
+    /// Source path relative to the root, for the manifest.
+    pub src: String,
+    pub bytes: Vec<u8>,
+}
+
+pub struct BuildState {
+    pub config: ResolvedConfig,
+    pub pages: Vec<Page>,
+    /// Compiled CSS by module id (only style sheets that go into chunk CSS files).
+    pub css: Mutex<HashMap<String, String>>,
+    /// Emitted assets by output path.
+    pub assets: Mutex<BTreeMap<String, Asset>>,
+    /// Full reports of plugin failures. rolldown keeps only a short reason for a failed load, so
+    /// the located report (with code frame) is kept here and shown first.
+    pub plugin_errors: Mutex<Vec<Diagnostic>>,
+}
+
+impl std::fmt::Debug for BuildState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuildState").field("root", &self.config.root).finish_non_exhaustive()
+    }
+}
+
+pub fn short_hash(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))[..8].to_string()
+}
+
+impl BuildState {
+    pub fn new(config: ResolvedConfig, pages: Vec<Page>) -> Self {
+        Self { config, pages, css: Mutex::default(), assets: Mutex::default(), plugin_errors: Mutex::default() }
+    }
+
+    /// Records a plugin failure and returns the error to hand back to rolldown.
+    pub fn fail(&self, d: Diagnostic) -> anyhow::Error {
+        let e = anyhow::anyhow!("{d}");
+        self.plugin_errors.lock().expect("error list").push(d);
+        e
+    }
+
+    pub fn rel(&self, abs: &Path) -> String {
+        let p = abs.strip_prefix(&self.config.root).unwrap_or(abs);
+        p.to_string_lossy().replace('\\', "/")
+    }
+
+    /// Output path for a file under the assets dir.
+    pub fn asset_path(&self, file: &str) -> String {
+        if self.config.assets_dir.is_empty() { file.to_string() } else { format!("{}/{file}", self.config.assets_dir) }
+    }
+
+    /// Public URL of an output path, honoring `base`.
+    pub fn public_url(&self, out_path: &str) -> String {
+        format!("{}{out_path}", self.config.base)
+    }
+
+    /// The URL at which `abs` is served after the build: inlined as a data URL when small enough
+    /// and `may_inline`, otherwise emitted as a content-hashed file.
+    pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
+        let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        if may_inline && (bytes.len() as u64) < self.config.assets_inline_limit && !matches!(ext.as_str(), "svg" if contains_fragment_refs(&bytes)) {
+            return data_url(&ext, &bytes);
+        }
+        let stem = abs.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "asset".into());
+        let dot_ext = if ext.is_empty() { String::new() } else { format!(".{ext}") };
+        let out = self.asset_path(&format!("{stem}-{}{dot_ext}", short_hash(&bytes)));
+        let url = self.public_url(&out);
+        let src = self.rel(abs);
+        self.assets.lock().expect("asset table").entry(out).or_insert(Asset { src, bytes });
+        url
+    }
+
+    /// CSS of the given modules in execution order, or `None` if none of them is a style sheet.
+    pub fn css_of<'a>(&self, module_ids: impl Iterator<Item = &'a str>) -> Option<String> {
+        let table = self.css.lock().expect("css table");
+        let parts: Vec<&str> = module_ids.filter_map(|id| table.get(id).map(String::as_str)).collect();
+        if parts.is_empty() {
+            return None;
+        }
+        let sep = if self.config.minify { "" } else { "\n" };
+        Some(parts.join(sep))
+    }
+
+    /// Output path of a chunk's CSS file; the name follows the chunk, the hash the content.
+    pub fn css_path(&self, chunk_name: &str, css: &str) -> String {
+        self.asset_path(&format!("{chunk_name}-{}.css", short_hash(css.as_bytes())))
+    }
+}
+
+fn contains_fragment_refs(svg: &[u8]) -> bool {
+    // SVG sprites referenced by `#id` do not work from a data URL in every browser.
+    svg.windows(5).any(|w| w == b"<use ")
+}
+
+pub fn mime_for(ext: &str) -> &'static str {
+    match ext {
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "bmp" => "image/bmp",
+        "apng" => "image/apng",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "eot" => "application/vnd.ms-fontobject",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "ogg" => "audio/ogg",
+        "mp3" => "audio/mpeg",
+        "wav" => "audio/wav",
+        "flac" => "audio/flac",
+        "pdf" => "application/pdf",
+        "json" => "application/json",
+        "css" => "text/css",
+        "js" | "mjs" => "text/javascript",
+        "txt" => "text/plain",
+        _ => "application/octet-stream",
+    }
+}
+
+fn data_url(ext: &str, bytes: &[u8]) -> String {
+    format!("data:{};base64,{}", mime_for(ext), base64::engine::general_purpose::STANDARD.encode(bytes))
+}

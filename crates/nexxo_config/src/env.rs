@@ -1,0 +1,138 @@
+//! `.env` files, with the syntax most tools agree on: `KEY=value`, `export KEY=value`,
+//! `#` comments, single quotes (literal), double quotes (with `\n` escapes, may span lines),
+//! and `${OTHER}` expansion from variables defined earlier in the same set.
+
+/// The files read for a mode, lowest priority first.
+pub const ENV_FILES: [&str; 4] = [".env", ".env.local", ".env.{mode}", ".env.{mode}.local"];
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct EnvError {
+    pub line: usize,
+    pub message: String,
+}
+
+pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, EnvError> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut lines = text.lines().enumerate();
+    while let Some((idx, raw)) = lines.next() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((key, rest)) = line.split_once('=') else {
+            return Err(EnvError { line: idx + 1, message: format!("expected KEY=value, found `{line}`") });
+        };
+        let key = key.trim();
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            return Err(EnvError { line: idx + 1, message: format!("invalid variable name `{key}`") });
+        }
+        let rest = rest.trim_start();
+        let value = if let Some(body) = rest.strip_prefix('\'') {
+            match body.find('\'') {
+                Some(end) => body[..end].to_string(),
+                None => return Err(EnvError { line: idx + 1, message: "unterminated single quote".into() }),
+            }
+        } else if let Some(body) = rest.strip_prefix('"') {
+            let mut acc = body.to_string();
+            while !has_closing_quote(&acc) {
+                match lines.next() {
+                    Some((_, more)) => {
+                        acc.push('\n');
+                        acc.push_str(more);
+                    }
+                    None => return Err(EnvError { line: idx + 1, message: "unterminated double quote".into() }),
+                }
+            }
+            let end = closing_quote(&acc).unwrap_or(acc.len());
+            expand(&unescape(&acc[..end]), &out)
+        } else {
+            let v = rest.split(" #").next().unwrap_or("").trim_end();
+            expand(v, &out)
+        };
+        out.retain(|(k, _)| k != key);
+        out.push((key.to_string(), value));
+    }
+    Ok(out)
+}
+
+fn closing_quote(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+fn has_closing_quote(s: &str) -> bool {
+    closing_quote(s).is_some()
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(o) => out.push(o),
+                None => out.push('\\'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn expand(v: &str, defined: &[(String, String)]) -> String {
+    let mut out = String::with_capacity(v.len());
+    let mut rest = v;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        match rest[start + 2..].find('}') {
+            Some(end) => {
+                let name = &rest[start + 2..start + 2 + end];
+                if let Some((_, val)) = defined.iter().find(|(k, _)| k == name) {
+                    out.push_str(val);
+                }
+                rest = &rest[start + 3 + end..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_common_forms() {
+        let text = "# c\nA=1\nexport B = two # trailing\nC='lit ${A}'\nD=\"x\\ny ${A}\"\nE=\"multi\nline\"\nA=3\n";
+        let got = parse_dotenv(text).unwrap();
+        let get = |k: &str| got.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("A"), Some("3"));
+        assert_eq!(get("B"), Some("two"));
+        assert_eq!(get("C"), Some("lit ${A}"));
+        assert_eq!(get("D"), Some("x\ny 1"));
+        assert_eq!(get("E"), Some("multi\nline"));
+    }
+
+    #[test]
+    fn reports_bad_lines() {
+        assert_eq!(parse_dotenv("A=1\nnonsense").unwrap_err().line, 2);
+        assert!(parse_dotenv("X=\"open").is_err());
+    }
+}

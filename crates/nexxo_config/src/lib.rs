@@ -1,0 +1,303 @@
+//! Nexxo's configuration: the `nexxo.config.json` schema, its validation (unknown fields get a
+//! "did you mean" suggestion), `.env` parsing, and the resolved options the engine consumes.
+//!
+//! Nothing here touches the file system: the host reads files and hands their text in.
+
+mod env;
+mod schema;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use env::{ENV_FILES, parse_dotenv};
+pub use schema::FIELDS;
+
+pub const CONFIG_FILE: &str = "nexxo.config.json";
+
+/// The config file as the user wrote it. Every field is optional; see README for meanings.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct UserConfig {
+    pub base: Option<String>,
+    pub mode: Option<String>,
+    pub define: BTreeMap<String, serde_json::Value>,
+    pub env_prefix: Option<String>,
+    pub env_dir: Option<String>,
+    pub public_dir: Option<PublicDir>,
+    pub resolve: ResolveConfig,
+    pub build: BuildConfig,
+    pub css: CssConfig,
+    pub server: ServerConfig,
+    pub preview: ServerConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum PublicDir {
+    Enabled(bool),
+    Path(String),
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ResolveConfig {
+    pub alias: BTreeMap<String, String>,
+    pub conditions: Option<Vec<String>>,
+    pub extensions: Option<Vec<String>>,
+    pub main_fields: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct BuildConfig {
+    pub out_dir: Option<String>,
+    pub assets_dir: Option<String>,
+    pub sourcemap: Option<bool>,
+    pub minify: Option<bool>,
+    pub input: Option<Vec<String>>,
+    pub assets_inline_limit: Option<u64>,
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CssConfig {
+    pub modules: CssModulesConfig,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CssModulesConfig {
+    /// lightningcss pattern, e.g. `[name]_[local]_[hash]`.
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ServerConfig {
+    pub port: Option<u16>,
+    pub host: Option<String>,
+}
+
+/// A configuration problem, worded for the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: String,
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{l}:{c}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Parses and validates the text of a config file. `file` is only used in messages.
+pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ConfigError {
+        file: file.to_string(),
+        message: format!("invalid JSON: {e}"),
+        line: Some(e.line()),
+        column: Some(e.column()),
+    })?;
+    if let Err(message) = schema::check(&value) {
+        let (line, column) = schema::locate(text, &message.key);
+        return Err(ConfigError { file: file.to_string(), message: message.text, line, column });
+    }
+    serde_json::from_value(value).map_err(|e| ConfigError {
+        file: file.to_string(),
+        message: e.to_string(),
+        line: None,
+        column: None,
+    })
+}
+
+/// Options that the CLI sets on top of the config file (flags win).
+#[derive(Debug, Default, Clone)]
+pub struct CliOverrides {
+    pub mode: Option<String>,
+    pub out_dir: Option<String>,
+    pub sourcemap: Option<bool>,
+    pub minify: Option<bool>,
+    pub base: Option<String>,
+}
+
+/// Everything the engine needs to build, with defaults applied and paths made absolute.
+#[derive(Debug, Clone)]
+pub struct ResolvedConfig {
+    pub root: PathBuf,
+    pub mode: String,
+    /// Always starts and ends with `/` (or is `./` for relative deployments).
+    pub base: String,
+    pub out_dir: PathBuf,
+    pub assets_dir: String,
+    pub public_dir: Option<PathBuf>,
+    pub sourcemap: bool,
+    pub minify: bool,
+    /// Entry files relative to root: `.html` pages or script modules.
+    pub input: Vec<String>,
+    pub assets_inline_limit: u64,
+    pub target: String,
+    /// Expression replacements, already stringified (`"\"production\""`).
+    pub define: BTreeMap<String, String>,
+    /// Variables exposed on `import.meta.env` (beyond MODE/DEV/PROD/BASE_URL/SSR).
+    pub env: BTreeMap<String, String>,
+    pub env_prefix: String,
+    pub alias: Vec<(String, String)>,
+    pub conditions: Option<Vec<String>>,
+    pub extensions: Option<Vec<String>>,
+    pub main_fields: Option<Vec<String>>,
+    pub css_modules_pattern: Option<String>,
+}
+
+impl ResolvedConfig {
+    /// Resolves `user` + `cli` for the project at absolute `root`. `env_files` are the contents of
+    /// the `.env` files the host found, in [`ENV_FILES`] order for the mode; `process_env` is the
+    /// host process environment (prefixed variables there win over files, as in Vite).
+    pub fn resolve(
+        root: &Path,
+        user: &UserConfig,
+        cli: &CliOverrides,
+        env_files: &[(String, String)],
+        process_env: &[(String, String)],
+    ) -> Result<Self, ConfigError> {
+        let err = |message: String| ConfigError {
+            file: CONFIG_FILE.to_string(),
+            message,
+            line: None,
+            column: None,
+        };
+        let mode = cli.mode.clone().or_else(|| user.mode.clone()).unwrap_or_else(|| "production".into());
+        let base = normalize_base(cli.base.as_deref().or(user.base.as_deref()).unwrap_or("/"));
+        let out_dir = root.join(cli.out_dir.as_deref().or(user.build.out_dir.as_deref()).unwrap_or("dist"));
+        if out_dir == root {
+            return Err(err("build.outDir must not be the project root: the build replaces it".into()));
+        }
+        let public_dir = match &user.public_dir {
+            Some(PublicDir::Enabled(false)) => None,
+            Some(PublicDir::Path(p)) => Some(root.join(p)),
+            _ => Some(root.join("public")),
+        };
+        let env_prefix = user.env_prefix.clone().unwrap_or_else(|| "NEXXO_".into());
+        if env_prefix.is_empty() {
+            return Err(err("envPrefix must not be empty: it would expose every variable, secrets included".into()));
+        }
+        let mut env = BTreeMap::new();
+        for (file, text) in env_files {
+            for (k, v) in parse_dotenv(text).map_err(|m| ConfigError {
+                file: file.clone(),
+                message: m.message,
+                line: Some(m.line),
+                column: None,
+            })? {
+                if k.starts_with(&env_prefix) {
+                    env.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in process_env {
+            if k.starts_with(&env_prefix) {
+                env.insert(k.clone(), v.clone());
+            }
+        }
+        let mut define = BTreeMap::new();
+        for (k, v) in &user.define {
+            // Vite semantics: a string is an expression; anything else is JSON-encoded.
+            let expr = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            define.insert(k.clone(), expr);
+        }
+        let assets_dir = user.build.assets_dir.clone().unwrap_or_else(|| "assets".into());
+        Ok(Self {
+            root: root.to_path_buf(),
+            mode,
+            base,
+            out_dir,
+            assets_dir: assets_dir.trim_matches('/').to_string(),
+            public_dir,
+            sourcemap: cli.sourcemap.or(user.build.sourcemap).unwrap_or(false),
+            minify: cli.minify.or(user.build.minify).unwrap_or(true),
+            input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
+            assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
+            target: user.build.target.clone().unwrap_or_else(|| "es2020".into()),
+            define,
+            env,
+            env_prefix,
+            alias: user.resolve.alias.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            conditions: user.resolve.conditions.clone(),
+            extensions: user.resolve.extensions.clone(),
+            main_fields: user.resolve.main_fields.clone(),
+            css_modules_pattern: user.css.modules.pattern.clone(),
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode == "production"
+    }
+}
+
+fn normalize_base(base: &str) -> String {
+    if base.is_empty() || base == "./" || base == "." {
+        return "./".into();
+    }
+    let mut b = base.to_string();
+    if !b.starts_with('/') && !b.contains("://") {
+        b.insert(0, '/');
+    }
+    if !b.ends_with('/') {
+        b.push('/');
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_suggests_nearest() {
+        let e = parse_config("nexxo.config.json", "{\n  \"build\": {\n    \"outdir\": \"x\"\n  }\n}").unwrap_err();
+        assert!(e.message.contains("build.outdir"), "{e}");
+        assert!(e.message.contains("did you mean `outDir`"), "{e}");
+        assert_eq!(e.line, Some(3));
+        let e = parse_config("c", r#"{"bsae": "/"}"#).unwrap_err();
+        assert!(e.message.contains("did you mean `base`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_and_bad_json_are_errors() {
+        assert!(parse_config("c", r#"{"build": {"minify": "yes"}}"#).is_err());
+        let e = parse_config("c", "{\n \"base\": }").unwrap_err();
+        assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn resolves_defaults_env_and_cli() {
+        let user = parse_config("c", r#"{"base": "app", "define": {"__N__": 3, "__S__": "\"s\""}, "build": {"sourcemap": true}}"#).unwrap();
+        let cli = CliOverrides { mode: Some("staging".into()), sourcemap: Some(false), ..Default::default() };
+        let files = vec![(".env".into(), "NEXXO_A=1\nSECRET=x\nNEXXO_B=file".to_string())];
+        let penv = vec![("NEXXO_B".into(), "proc".into())];
+        let r = ResolvedConfig::resolve(Path::new("/p"), &user, &cli, &files, &penv).unwrap();
+        assert_eq!(r.base, "/app/");
+        assert_eq!(r.mode, "staging");
+        assert!(!r.sourcemap);
+        assert_eq!(r.define["__N__"], "3");
+        assert_eq!(r.define["__S__"], "\"s\"");
+        assert_eq!(r.env.get("NEXXO_A").map(String::as_str), Some("1"));
+        assert_eq!(r.env.get("NEXXO_B").map(String::as_str), Some("proc"));
+        assert!(!r.env.contains_key("SECRET"));
+        assert_eq!(r.out_dir, Path::new("/p/dist"));
+    }
+}

@@ -1,0 +1,181 @@
+//! CSS compilation for Nexxo on lightningcss: one style sheet in, its printed code out, with its
+//! `@import`s and `url()`s reported as dependencies (left as placeholders in the code) so the
+//! bundler resolves them with the same resolver as JS, and CSS-module class names scoped.
+
+use lightningcss::css_modules::{self, CssModuleReference, Pattern};
+use lightningcss::dependencies::{Dependency, DependencyOptions};
+use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+use nexxo_diagnostics::Diagnostic;
+
+#[derive(Debug, Clone, Default)]
+pub struct CssOptions<'a> {
+    pub minify: bool,
+    /// Scope class names (for `*.module.css`).
+    pub css_module: bool,
+    /// lightningcss pattern for scoped names; default `[name]_[local]_[hash]`.
+    pub module_pattern: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CssImport {
+    pub specifier: String,
+    pub media: Option<String>,
+    pub supports: Option<String>,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CssUrl {
+    pub url: String,
+    /// Opaque token standing in for the url in [`CompiledCss::code`].
+    pub placeholder: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CompiledCss {
+    pub code: String,
+    pub imports: Vec<CssImport>,
+    pub urls: Vec<CssUrl>,
+    /// CSS-module exports: original name to the space-separated scoped class list
+    /// (including `composes` of local classes).
+    pub exports: Vec<(String, String)>,
+}
+
+/// Compiles one style sheet. `filename` is used for messages and for the CSS-module hash, so pass a
+/// path relative to the project root to keep class names stable across machines.
+pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<CompiledCss, Diagnostic> {
+    let css_modules = if opts.css_module {
+        let pattern = Pattern::parse(opts.module_pattern.unwrap_or("[name]_[local]_[hash]")).map_err(|e| {
+            Diagnostic::new("CSS_MODULES_PATTERN", format!("invalid css.modules.pattern: {e}"))
+                .with_hint("use placeholders [name], [local], [hash], e.g. \"[name]_[local]_[hash]\"")
+        })?;
+        Some(css_modules::Config { pattern, ..Default::default() })
+    } else {
+        None
+    };
+    let mut sheet = StyleSheet::parse(
+        source,
+        ParserOptions { filename: filename.to_string(), css_modules, ..Default::default() },
+    )
+    .map_err(|e| {
+        let mut d = Diagnostic::new("CSS_SYNTAX", e.kind.to_string()).with_file(filename);
+        if let Some(loc) = &e.loc {
+            d = d.at(source, loc.line + 1, loc.column);
+        }
+        d.with_hint("fix the CSS syntax at the marked position")
+    })?;
+    if opts.minify {
+        sheet.minify(MinifyOptions::default()).map_err(|e| {
+            let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);
+            if let Some(loc) = &e.loc {
+                d = d.at(source, loc.line + 1, loc.column);
+            }
+            d
+        })?;
+    }
+    let printed = sheet
+        .to_css(PrinterOptions {
+            minify: opts.minify,
+            analyze_dependencies: Some(DependencyOptions { remove_imports: true }),
+            ..Default::default()
+        })
+        .map_err(|e| Diagnostic::new("CSS_PRINT", e.kind.to_string()).with_file(filename))?;
+
+    let mut out = CompiledCss { code: printed.code, ..Default::default() };
+    for dep in printed.dependencies.unwrap_or_default() {
+        match dep {
+            Dependency::Import(i) => out.imports.push(CssImport {
+                specifier: i.url,
+                media: i.media,
+                supports: i.supports,
+                line: i.loc.start.line,
+            }),
+            Dependency::Url(u) => out.urls.push(CssUrl {
+                url: u.url,
+                placeholder: u.placeholder,
+                line: u.loc.start.line,
+                column: u.loc.start.column,
+            }),
+        }
+    }
+    if let Some(exports) = printed.exports {
+        let mut list: Vec<(String, String)> = exports
+            .into_iter()
+            .map(|(original, export)| {
+                let mut classes = vec![export.name];
+                for c in export.composes {
+                    match c {
+                        CssModuleReference::Local { name } | CssModuleReference::Global { name } => classes.push(name),
+                        // Cross-file `composes: x from "./other.css"` is not supported yet (README).
+                        CssModuleReference::Dependency { .. } => {}
+                    }
+                }
+                (original, classes.join(" "))
+            })
+            .collect();
+        list.sort();
+        out.exports = list;
+    }
+    Ok(out)
+}
+
+/// Replaces url placeholders with final URLs, quoting them as CSS strings.
+pub fn replace_urls(code: &str, urls: &[(String, String)]) -> String {
+    let mut out = code.to_string();
+    for (placeholder, url) in urls {
+        let quoted = format!("\"{}\"", url.replace('\\', "\\\\").replace('"', "\\\""));
+        // lightningcss prints the placeholder either bare or quoted depending on minification.
+        out = out.replace(&format!("\"{placeholder}\""), &quoted).replace(placeholder.as_str(), &quoted);
+    }
+    out
+}
+
+/// Whether a url in CSS points at something Nexxo should resolve (not a data URI, remote URL,
+/// fragment or absolute path served from `public/`).
+pub fn is_local_url(url: &str) -> bool {
+    !(url.starts_with("data:")
+        || url.starts_with('#')
+        || url.starts_with("//")
+        || url.contains("://")
+        || url.starts_with('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_imports_urls_and_removes_imports() {
+        let src = "@import './base.css';\n.a { background: url(./img.png); color: red }\n";
+        let c = compile("a.css", src, &CssOptions { minify: true, ..Default::default() }).unwrap();
+        assert_eq!(c.imports.len(), 1);
+        assert_eq!(c.imports[0].specifier, "./base.css");
+        assert!(!c.code.contains("@import"));
+        assert_eq!(c.urls.len(), 1);
+        assert_eq!(c.urls[0].url, "./img.png");
+        let done = replace_urls(&c.code, &[(c.urls[0].placeholder.clone(), "/assets/img-1.png".into())]);
+        assert!(done.contains("url(\"/assets/img-1.png\")") || done.contains("url(/assets/img-1.png)"), "{done}");
+        assert!(done.contains("color:red"), "{done}");
+    }
+
+    #[test]
+    fn scopes_css_modules() {
+        let src = ".title { color: blue } .big { composes: title; font-size: 2em }";
+        let c = compile("src/App.module.css", src, &CssOptions { css_module: true, ..Default::default() }).unwrap();
+        let title = &c.exports.iter().find(|(k, _)| k == "title").unwrap().1;
+        assert!(title.contains("title") && title != "title", "{title}");
+        let big = &c.exports.iter().find(|(k, _)| k == "big").unwrap().1;
+        assert!(big.split(' ').count() == 2, "{big}");
+        assert!(c.code.contains(&format!(".{title}")), "{}", c.code);
+    }
+
+    #[test]
+    fn syntax_error_has_location_and_frame() {
+        let src = ".a {\n  color: red;\n}\n}\n.b { color: }";
+        let e = compile("bad.css", src, &CssOptions::default()).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("bad.css"));
+        assert!(e.line.is_some() && e.frame.is_some(), "{e}");
+    }
+}

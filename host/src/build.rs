@@ -1,0 +1,134 @@
+//! `nexxo build`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use nexxo_bundler::{BuildOutput, OutputFile, OutputKind};
+use nexxo_config::{CliOverrides, ResolvedConfig};
+use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
+
+use crate::style::{self, Style};
+use crate::{BuildArgs, fs_out, load_config};
+
+pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
+    let started = Instant::now();
+    let cli = CliOverrides {
+        sourcemap: args.sourcemap.then_some(true),
+        minify: args.no_minify.then_some(false),
+        base: args.base.clone(),
+        ..Default::default()
+    };
+    let config = load_config::load(&args.common, cli)?;
+    let out = Style::stdout();
+    println!(
+        "{} {} {}",
+        out.cyan(&out.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
+        out.green(&format!("building for {}...", config.mode)),
+        out.dim(&format!("({})", config.root.display()))
+    );
+    let output = run_engine(&config)?;
+    let errs = Style::stderr();
+    for w in &output.warnings {
+        eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
+    }
+    let public = write(&config, &output)?;
+    print_summary(&config, &output.files, public, started);
+    Ok(())
+}
+
+fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        style::error(&format!("cannot start the async runtime: {e}"));
+        ExitCode::FAILURE
+    })?;
+    let fs = OsFileSystem::new(false);
+    runtime.block_on(nexxo_bundler::build(fs, config)).map_err(|failure| {
+        let s = Style::stderr();
+        for e in &failure.errors {
+            eprintln!("{}", if s.enabled() { &e.colored } else { &e.plain });
+        }
+        let n = failure.errors.len();
+        style::error(&format!("build failed with {n} error{}; the output directory was left untouched", if n == 1 { "" } else { "s" }));
+        ExitCode::FAILURE
+    })
+}
+
+/// Writes public/ and the build output through a staging directory; returns public files copied.
+fn write(config: &ResolvedConfig, output: &BuildOutput) -> Result<usize, ExitCode> {
+    let fail = |what: &str, e: std::io::Error| {
+        style::error(&format!("{what}: {e}; the output directory was left untouched"));
+        ExitCode::FAILURE
+    };
+    let staged = fs_out::stage(&config.out_dir).map_err(|e| fail("cannot create the staging directory", e))?;
+    let result = (|| -> Result<usize, ExitCode> {
+        let mut public = 0;
+        if let Some(dir) = config.public_dir.as_ref().filter(|d| d.is_dir()) {
+            public = staged.copy_tree(dir).map_err(|e| fail(&format!("cannot copy {}", dir.display()), e))?.len();
+        }
+        for f in &output.files {
+            staged.write(&f.path, &f.contents).map_err(|e| fail(&format!("cannot write {}", f.path), e))?;
+        }
+        Ok(public)
+    })();
+    match result {
+        Ok(public) => {
+            staged.commit(&config.out_dir).map_err(|e| fail("cannot move the build into place", e))?;
+            Ok(public)
+        }
+        Err(code) => {
+            staged.abort();
+            Err(code)
+        }
+    }
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    let _ = enc.write_all(bytes);
+    enc.finish().map(|v| v.len()).unwrap_or(0)
+}
+
+fn human(n: usize) -> String {
+    if n < 1024 { format!("{n} B") } else { format!("{:.2} kB", n as f64 / 1000.0) }
+}
+
+fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, started: Instant) {
+    let s = Style::stdout();
+    let out_rel = config.out_dir.strip_prefix(&config.root).unwrap_or(&config.out_dir).display().to_string();
+    let shown: Vec<&OutputFile> = files.iter().filter(|f| f.kind != OutputKind::Manifest).collect();
+    let width = shown.iter().map(|f| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
+    let mut rows: Vec<&&OutputFile> = shown.iter().collect();
+    rows.sort_by_key(|f| (f.kind != OutputKind::Html, f.kind == OutputKind::SourceMap, f.path.clone()));
+    let mut total = 0;
+    for f in rows {
+        total += f.contents.len();
+        let name = format!("{out_rel}/{}", f.path);
+        let padded = format!("{name:<width$}");
+        let colored = match f.kind {
+            OutputKind::Html => s.green(&padded),
+            OutputKind::Css => s.magenta(&padded),
+            OutputKind::EntryJs | OutputKind::ChunkJs => s.cyan(&padded),
+            _ => s.dim(&padded),
+        };
+        let gz = match f.kind {
+            OutputKind::Html | OutputKind::Css | OutputKind::EntryJs | OutputKind::ChunkJs => {
+                s.dim(&format!(" │ gzip: {:>9}", human(gzip_len(&f.contents))))
+            }
+            _ => String::new(),
+        };
+        println!("{colored}  {}{gz}", s.bold(&format!("{:>9}", human(f.contents.len()))));
+    }
+    if public > 0 {
+        println!("{}", s.dim(&format!("+ {public} file(s) copied from public/")));
+    }
+    println!(
+        "{} {} files, {} in {}",
+        s.green("✓ built"),
+        shown.len(),
+        human(total),
+        s.bold(&format!("{}ms", started.elapsed().as_millis()))
+    );
+}

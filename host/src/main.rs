@@ -1,0 +1,94 @@
+//! `nexxo`: the native host. It parses the command line, reads the project's files, runs the
+//! engine and writes its output; the engine itself never touches the disk.
+
+mod build;
+mod fs_out;
+mod load_config;
+mod preview;
+mod style;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "nexxo",
+    version,
+    about = "Nexxo: build, serve and preview web apps",
+    long_about = "Nexxo builds web apps from an index.html entry: TypeScript, JSX, CSS and CSS modules, \
+assets, code splitting, minification and source maps, on rolldown + oxc.\n\n\
+Configuration lives in nexxo.config.json at the project root (see README); flags override it.",
+    after_help = "Examples:\n  nexxo build                  build ./index.html into ./dist\n  nexxo build examples/react-ts --sourcemap\n  nexxo preview --port 8080    serve ./dist on http://127.0.0.1:8080/\n\nExit codes: 0 success, 1 build or config error, 2 bad command line."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the app for production into the output directory (default: dist/)
+    Build(BuildArgs),
+    /// Serve the built output directory locally, with SPA fallback to index.html
+    Preview(PreviewArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct CommonArgs {
+    /// Project root, where index.html and nexxo.config.json live
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+    /// Config file (default: ROOT/nexxo.config.json when it exists)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Mode: selects .env.[mode] files and import.meta.env.MODE (default: production)
+    #[arg(long, short = 'm')]
+    pub mode: Option<String>,
+    /// Output directory, relative to ROOT (default: dist)
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<String>,
+}
+
+#[derive(Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Write source maps (.map files next to the JS)
+    #[arg(long)]
+    pub sourcemap: bool,
+    /// Skip minification (readable output)
+    #[arg(long)]
+    pub no_minify: bool,
+    /// Public base path the app is served from, e.g. /app/
+    #[arg(long)]
+    pub base: Option<String>,
+}
+
+#[derive(Args)]
+pub struct PreviewArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Port to listen on (default: 4173; the next free one is used if taken, unless --strict-port)
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// Address to listen on (default: 127.0.0.1; use 0.0.0.0 to expose on the network)
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Fail instead of trying the next port when the port is taken
+    #[arg(long)]
+    pub strict_port: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Preview(args) => preview::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}

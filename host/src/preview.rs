@@ -1,0 +1,197 @@
+//! `nexxo preview`: a static file server for the built output, with SPA fallback.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::{Component, Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use nexxo_config::CliOverrides;
+use tokio::net::TcpListener;
+
+use crate::style::{self, Style};
+use crate::{PreviewArgs, load_config};
+
+pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
+    let config = load_config::load(&args.common, CliOverrides::default())?;
+    if !config.out_dir.join("index.html").is_file() && !config.out_dir.is_dir() {
+        style::error(&format!(
+            "{} does not exist; run `nexxo build` first",
+            config.out_dir.display()
+        ));
+        return Err(ExitCode::FAILURE);
+    }
+    let host = args.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+    let port = args.port.unwrap_or(4173);
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+        style::error(&format!("cannot start the async runtime: {e}"));
+        ExitCode::FAILURE
+    })?;
+    let root = Arc::new(config.out_dir.clone());
+    let base = config.base.clone();
+    runtime.block_on(async move {
+        let listener = bind(&host, port, args.strict_port).await?;
+        let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
+        let s = Style::stdout();
+        let shown_host = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
+        let base_path = if base.starts_with('/') { base.clone() } else { "/".into() };
+        println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown_host}:{}{base_path}", addr.port())));
+        println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
+        loop {
+            let Ok((stream, _)) = listener.accept().await else { continue };
+            let root = Arc::clone(&root);
+            let base = base_path.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| {
+                    let root = Arc::clone(&root);
+                    let base = base.clone();
+                    async move { Ok::<_, Infallible>(serve(&root, &base, &req)) }
+                });
+                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            });
+        }
+    })
+}
+
+async fn bind(host: &str, port: u16, strict: bool) -> Result<TcpListener, ExitCode> {
+    let tries = if strict || port == 0 { 1 } else { 20 };
+    for p in port..port.saturating_add(tries) {
+        let addr: SocketAddr = match format!("{host}:{p}").parse().or_else(|_| format!("[{host}]:{p}").parse()) {
+            Ok(a) => a,
+            Err(_) => {
+                style::error(&format!("invalid --host `{host}`: expected an IP address such as 127.0.0.1"));
+                return Err(ExitCode::FAILURE);
+            }
+        };
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Ok(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && p + 1 < port.saturating_add(tries) => continue,
+            Err(e) => {
+                style::error(&format!("cannot listen on {addr}: {e}"));
+                return Err(ExitCode::FAILURE);
+            }
+        }
+    }
+    Err(ExitCode::FAILURE)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Maps a URL path to a file under `root`, refusing anything that could leave it.
+fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url_path)?;
+    if decoded.contains('\0') || decoded.contains('\\') || decoded.contains('%') {
+        return None;
+    }
+    let mut path = root.to_path_buf();
+    for c in Path::new(decoded.trim_start_matches('/')).components() {
+        match c {
+            Component::Normal(seg) if !seg.to_string_lossy().starts_with('.') => path.push(seg),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    // Symlinks inside dist must not lead outside it.
+    match (path.canonicalize(), root.canonicalize()) {
+        (Ok(real), Ok(real_root)) if !real.starts_with(&real_root) => None,
+        _ => Some(path),
+    }
+}
+
+pub fn mime(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "wasm" => "application/wasm",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(status: StatusCode, ctype: &str, body: Vec<u8>, head: bool) -> Response<Full<Bytes>> {
+    let len = body.len();
+    let mut r = Response::new(Full::new(Bytes::from(if head { Vec::new() } else { body })));
+    *r.status_mut() = status;
+    r.headers_mut().insert(header::CONTENT_TYPE, ctype.parse().expect("static header"));
+    r.headers_mut().insert(header::CONTENT_LENGTH, len.into());
+    r
+}
+
+fn serve(root: &Path, base: &str, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head {
+        return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", b"method not allowed".to_vec(), false);
+    }
+    let path = req.uri().path();
+    let Some(rel) = path.strip_prefix(base).or_else(|| path.strip_prefix(base.trim_end_matches('/'))) else {
+        return respond(StatusCode::NOT_FOUND, "text/plain", format!("not found; the app is served under {base}").into_bytes(), head);
+    };
+    let Some(mut file) = safe_path(root, rel) else {
+        return respond(StatusCode::FORBIDDEN, "text/plain", b"forbidden".to_vec(), head);
+    };
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    if !file.is_file() && file.extension().is_none() {
+        let html = file.with_extension("html");
+        file = if html.is_file() { html } else { root.join("index.html") };
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => respond(StatusCode::OK, mime(&file), bytes, head),
+        Err(_) => respond(StatusCode::NOT_FOUND, "text/plain", b"not found".to_vec(), head),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_traversal_spellings() {
+        let root = Path::new("/srv/dist");
+        for p in ["../etc/passwd", "%2e%2e/etc/passwd", "%252e%252e/x", "a/../../x", "..%5cx", ".env", "a/.git/config", "x%00"] {
+            assert!(safe_path(root, p).is_none(), "{p}");
+        }
+        assert_eq!(safe_path(root, "assets/a%20b.js"), Some(PathBuf::from("/srv/dist/assets/a b.js")));
+    }
+}
