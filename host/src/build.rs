@@ -51,7 +51,10 @@ fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
             eprintln!("{}", if s.enabled() { &e.colored } else { &e.plain });
         }
         let n = failure.errors.len();
-        style::error(&format!("build failed with {n} error{}; the output directory was left untouched", if n == 1 { "" } else { "s" }));
+        style::error(&format!(
+            "build failed with {n} error{}; the output directory was left untouched",
+            if n == 1 { "" } else { "s" }
+        ));
         ExitCode::FAILURE
     })
 }

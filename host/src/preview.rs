@@ -21,10 +21,7 @@ use crate::{PreviewArgs, load_config};
 pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
     let config = load_config::load(&args.common, CliOverrides::default())?;
     if !config.out_dir.join("index.html").is_file() && !config.out_dir.is_dir() {
-        style::error(&format!(
-            "{} does not exist; run `nexxo build` first",
-            config.out_dir.display()
-        ));
+        style::error(&format!("{} does not exist; run `nexxo build` first", config.out_dir.display()));
         return Err(ExitCode::FAILURE);
     }
     let host = args.host.clone().unwrap_or_else(|| "127.0.0.1".into());
@@ -164,7 +161,12 @@ fn serve(root: &Path, base: &str, req: &Request<Incoming>) -> Response<Full<Byte
     }
     let path = req.uri().path();
     let Some(rel) = path.strip_prefix(base).or_else(|| path.strip_prefix(base.trim_end_matches('/'))) else {
-        return respond(StatusCode::NOT_FOUND, "text/plain", format!("not found; the app is served under {base}").into_bytes(), head);
+        return respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            format!("not found; the app is served under {base}").into_bytes(),
+            head,
+        );
     };
     let Some(mut file) = safe_path(root, rel) else {
         return respond(StatusCode::FORBIDDEN, "text/plain", b"forbidden".to_vec(), head);
@@ -189,7 +191,16 @@ mod tests {
     #[test]
     fn rejects_traversal_spellings() {
         let root = Path::new("/srv/dist");
-        for p in ["../etc/passwd", "%2e%2e/etc/passwd", "%252e%252e/x", "a/../../x", "..%5cx", ".env", "a/.git/config", "x%00"] {
+        for p in [
+            "../etc/passwd",
+            "%2e%2e/etc/passwd",
+            "%252e%252e/x",
+            "a/../../x",
+            "..%5cx",
+            ".env",
+            "a/.git/config",
+            "x%00",
+        ] {
             assert!(safe_path(root, p).is_none(), "{p}");
         }
         assert_eq!(safe_path(root, "assets/a%20b.js"), Some(PathBuf::from("/srv/dist/assets/a b.js")));

@@ -18,16 +18,14 @@ use rolldown_resolver::Resolver;
 use crate::state::BuildState;
 
 pub const ASSET_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "apng", "woff", "woff2", "ttf", "otf",
-    "eot", "mp4", "webm", "ogg", "mp3", "wav", "flac", "aac", "opus", "pdf",
+    "png", "jpg", "jpeg", "gif", "svg", "webp", "avif", "ico", "bmp", "apng", "woff", "woff2", "ttf", "otf", "eot",
+    "mp4", "webm", "ogg", "mp3", "wav", "flac", "aac", "opus", "pdf",
 ];
 
 const QUERIES: &[&str] = &["url", "raw", "inline"];
 
 pub fn is_asset_path(path: &str) -> bool {
-    Path::new(path)
-        .extension()
-        .is_some_and(|e| ASSET_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
+    Path::new(path).extension().is_some_and(|e| ASSET_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
 }
 
 /// Splits `path?query` into the path and the Nexxo query it carries, if any.
@@ -73,9 +71,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
         let path = resolve_path(&self.resolver, args.importer, spec, args.kind).map_err(|e| {
             let importer = args.importer.map(|i| self.state.rel(Path::new(i))).unwrap_or_default();
             self.state.fail(
-                Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve `{}` imported by {importer}: {e}", args.specifier))
-                    .with_file(importer.clone())
-                    .with_hint("check the path; relative paths start with ./ or ../"),
+                Diagnostic::new(
+                    "UNRESOLVED_IMPORT",
+                    format!("cannot resolve `{}` imported by {importer}: {e}", args.specifier),
+                )
+                .with_file(importer.clone())
+                .with_hint("check the path; relative paths start with ./ or ../"),
             )
         })?;
         Ok(Some(HookResolveIdOutput::from_id(format!("{}?{query}", path.display()))))

@@ -44,10 +44,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
     /// as a package path, as browsers and Vite do.
     fn resolve_from_css(&self, importer: &str, spec: &str, kind: ImportKind) -> Result<std::path::PathBuf, String> {
         let relative_first = !(spec.starts_with('.') || spec.starts_with('/'));
-        if relative_first {
-            if let Ok(p) = resolve_path(&self.resolver, Some(importer), &format!("./{spec}"), kind) {
-                return Ok(p);
-            }
+        if relative_first && let Ok(p) = resolve_path(&self.resolver, Some(importer), &format!("./{spec}"), kind) {
+            return Ok(p);
         }
         let spec = spec.strip_prefix('~').unwrap_or(spec);
         resolve_path(&self.resolver, Some(importer), spec, kind)
@@ -70,10 +68,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         }
         let state = &self.state;
         let rel = state.rel(Path::new(path));
-        let source = self
-            .fs
-            .read_to_string(Path::new(path))
-            .map_err(|e| state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone())))?;
+        let source = self.fs.read_to_string(Path::new(path)).map_err(|e| {
+            state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
+        })?;
         let opts = CssOptions {
             minify: state.config.minify,
             css_module: path.ends_with(".module.css"),
@@ -95,12 +92,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                         u.column,
                     )
                 })?;
-                let bytes = self
-                    .fs
-                    .read(&target)
-                    .map_err(|e| {
-                        state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
-                    })?;
+                let bytes = self.fs.read(&target).map_err(|e| {
+                    state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
+                })?;
                 format!("{}{suffix}", state.asset_url(&target, bytes, true))
             } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
                 format!("{}{}", state.config.base, &u.url[1..])

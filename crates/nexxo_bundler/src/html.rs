@@ -75,7 +75,11 @@ impl Page {
                         page.has_module_script = true;
                     }
                 },
-                "link" if el.attr("rel").is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("stylesheet"))) => {
+                "link"
+                    if el
+                        .attr("rel")
+                        .is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("stylesheet"))) =>
+                {
                     if let Some(href) = el.attr("href").filter(|h| !is_external(h)) {
                         page.imports.push(local(href).to_string_lossy().into_owned());
                         page.consumed.push(idx);
@@ -100,10 +104,7 @@ impl Page {
     }
 
     fn entry_code(&self) -> String {
-        self.imports
-            .iter()
-            .map(|i| format!("import {};\n", serde_json::Value::String(i.clone())))
-            .collect()
+        self.imports.iter().map(|i| format!("import {};\n", serde_json::Value::String(i.clone()))).collect()
     }
 
     /// The page with module scripts and style sheets swapped for the built files, and other
@@ -130,9 +131,13 @@ impl Page {
         for el in &self.doc.elements {
             let attr = match el.name.as_str() {
                 "img" | "source" | "video" | "audio" | "track" | "input" => "src",
-                "link" if el.attr("rel").is_some_and(|r| {
-                    r.split_whitespace().any(|t| matches!(t, "icon" | "apple-touch-icon" | "manifest" | "preload"))
-                }) => "href",
+                "link"
+                    if el.attr("rel").is_some_and(|r| {
+                        r.split_whitespace().any(|t| matches!(t, "icon" | "apple-touch-icon" | "manifest" | "preload"))
+                    }) =>
+                {
+                    "href"
+                }
                 _ => continue,
             };
             let Some(a) = el.attrs.iter().find(|a| a.name == attr) else { continue };
@@ -213,7 +218,9 @@ impl Plugin for HtmlPlugin {
         let Some(page) = self.page_for(id) else { return Ok(None) };
         let code = if id.ends_with(ENTRY_QUERY) {
             page.entry_code()
-        } else if let Some(idx) = id.split(PROXY_QUERY).nth(1).and_then(|r| r.trim_end_matches(".js").parse::<usize>().ok()) {
+        } else if let Some(idx) =
+            id.split(PROXY_QUERY).nth(1).and_then(|r| r.trim_end_matches(".js").parse::<usize>().ok())
+        {
             page.inline_scripts.get(idx).cloned().unwrap_or_default()
         } else {
             return Ok(None);

@@ -21,8 +21,8 @@ use nexxo_config::ResolvedConfig;
 use rolldown::{BundleFactory, BundleFactoryOptions, InputItem};
 use rolldown_error::{BuildDiagnostic, DiagnosticOptions, EventKind};
 use rolldown_fs::FileSystem;
-use rolldown_plugin::Plugin;
 use rolldown_plugin::__inner::SharedPluginable;
+use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
@@ -66,8 +66,16 @@ where
     let state = Arc::new(BuildState::new(config.clone(), pages));
     let plugins: Vec<SharedPluginable> = vec![
         Plugin::new_shared(html::HtmlPlugin { state: Arc::clone(&state) }),
-        Plugin::new_shared(assets::AssetPlugin { fs: fs.clone(), state: Arc::clone(&state), resolver: Arc::clone(&resolver) }),
-        Plugin::new_shared(css::CssPlugin { fs: fs.clone(), state: Arc::clone(&state), resolver: Arc::clone(&resolver) }),
+        Plugin::new_shared(assets::AssetPlugin {
+            fs: fs.clone(),
+            state: Arc::clone(&state),
+            resolver: Arc::clone(&resolver),
+        }),
+        Plugin::new_shared(css::CssPlugin {
+            fs: fs.clone(),
+            state: Arc::clone(&state),
+            resolver: Arc::clone(&resolver),
+        }),
     ];
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,

@@ -69,7 +69,10 @@ impl BuildState {
     /// and `may_inline`, otherwise emitted as a content-hashed file.
     pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        if may_inline && (bytes.len() as u64) < self.config.assets_inline_limit && !matches!(ext.as_str(), "svg" if contains_fragment_refs(&bytes)) {
+        if may_inline
+            && (bytes.len() as u64) < self.config.assets_inline_limit
+            && !matches!(ext.as_str(), "svg" if contains_fragment_refs(&bytes))
+        {
             return data_url(&ext, &bytes);
         }
         let stem = abs.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "asset".into());

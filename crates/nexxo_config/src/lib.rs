@@ -114,11 +114,11 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         let (line, column) = schema::locate(text, &message.key);
         return Err(ConfigError { file: file.to_string(), message: message.text, line, column });
     }
-    serde_json::from_value(value).map_err(|e| ConfigError {
-        file: file.to_string(),
-        message: e.to_string(),
-        line: None,
-        column: None,
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let key = path.rsplit('.').next().unwrap_or_default().to_string();
+        let (line, column) = schema::locate(text, &key);
+        ConfigError { file: file.to_string(), message: format!("`{path}`: {}", e.into_inner()), line, column }
     })
 }
 
@@ -171,12 +171,7 @@ impl ResolvedConfig {
         env_files: &[(String, String)],
         process_env: &[(String, String)],
     ) -> Result<Self, ConfigError> {
-        let err = |message: String| ConfigError {
-            file: CONFIG_FILE.to_string(),
-            message,
-            line: None,
-            column: None,
-        };
+        let err = |message: String| ConfigError { file: CONFIG_FILE.to_string(), message, line: None, column: None };
         let mode = cli.mode.clone().or_else(|| user.mode.clone()).unwrap_or_else(|| "production".into());
         let base = normalize_base(cli.base.as_deref().or(user.base.as_deref()).unwrap_or("/"));
         let out_dir = root.join(cli.out_dir.as_deref().or(user.build.out_dir.as_deref()).unwrap_or("dist"));
@@ -278,14 +273,19 @@ mod tests {
 
     #[test]
     fn wrong_type_and_bad_json_are_errors() {
-        assert!(parse_config("c", r#"{"build": {"minify": "yes"}}"#).is_err());
+        let e = parse_config("c", r#"{"build": {"minify": "yes"}}"#).unwrap_err();
+        assert!(e.message.contains("`build.minify`") && e.message.contains("boolean"), "{e}");
         let e = parse_config("c", "{\n \"base\": }").unwrap_err();
         assert_eq!(e.line, Some(2));
     }
 
     #[test]
     fn resolves_defaults_env_and_cli() {
-        let user = parse_config("c", r#"{"base": "app", "define": {"__N__": 3, "__S__": "\"s\""}, "build": {"sourcemap": true}}"#).unwrap();
+        let user = parse_config(
+            "c",
+            r#"{"base": "app", "define": {"__N__": 3, "__S__": "\"s\""}, "build": {"sourcemap": true}}"#,
+        )
+        .unwrap();
         let cli = CliOverrides { mode: Some("staging".into()), sourcemap: Some(false), ..Default::default() };
         let files = vec![(".env".into(), "NEXXO_A=1\nSECRET=x\nNEXXO_B=file".to_string())];
         let penv = vec![("NEXXO_B".into(), "proc".into())];

@@ -55,17 +55,15 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
     } else {
         None
     };
-    let mut sheet = StyleSheet::parse(
-        source,
-        ParserOptions { filename: filename.to_string(), css_modules, ..Default::default() },
-    )
-    .map_err(|e| {
-        let mut d = Diagnostic::new("CSS_SYNTAX", e.kind.to_string()).with_file(filename);
-        if let Some(loc) = &e.loc {
-            d = d.at(source, loc.line + 1, loc.column);
-        }
-        d.with_hint("fix the CSS syntax at the marked position")
-    })?;
+    let mut sheet =
+        StyleSheet::parse(source, ParserOptions { filename: filename.to_string(), css_modules, ..Default::default() })
+            .map_err(|e| {
+                let mut d = Diagnostic::new("CSS_SYNTAX", e.kind.to_string()).with_file(filename);
+                if let Some(loc) = &e.loc {
+                    d = d.at(source, loc.line + 1, loc.column);
+                }
+                d.with_hint("fix the CSS syntax at the marked position")
+            })?;
     if opts.minify {
         sheet.minify(MinifyOptions::default()).map_err(|e| {
             let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);

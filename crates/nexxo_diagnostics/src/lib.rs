@@ -73,8 +73,9 @@ impl std::error::Error for Diagnostic {}
 
 /// Two lines of context either side of `line` (1-based), with a caret under `column` (1-based).
 pub fn code_frame(source: &str, line: u32, column: u32) -> String {
-    let line = line.max(1) as usize;
     let lines: Vec<&str> = source.lines().collect();
+    // Parsers report "unexpected end of input" one line past the last; show the last line.
+    let line = (line.max(1) as usize).min(lines.len().max(1));
     let first = line.saturating_sub(3);
     let last = (line + 2).min(lines.len());
     let width = last.to_string().len();
@@ -85,10 +86,7 @@ pub fn code_frame(source: &str, line: u32, column: u32) -> String {
         out.push_str(&format!("{marker} {n:>width$} | {text}\n"));
         if n == line {
             let col = (column.max(1) as usize - 1).min(text.len());
-            let pad: String = text[..col.min(text.len())]
-                .chars()
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let pad: String = text[..col.min(text.len())].chars().map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             out.push_str(&format!("  {:>width$} | {pad}^\n", ""));
         }
     }
@@ -104,11 +102,12 @@ mod tests {
     fn frame_points_at_column() {
         let src = "a {\n  color: red;\n  colr blue;\n}\n";
         let f = code_frame(src, 3, 3);
-        assert!(f.contains(">  3 |   colr blue;"), "{f}");
-        assert!(f.contains("   |   ^"), "{f}");
+        assert!(f.contains("> 3 |   colr blue;"), "{f}");
+        assert!(f.contains("  |   ^"), "{f}");
         let d = Diagnostic::new("CSS_SYNTAX", "bad").with_file("a.css").at(src, 3, 3).with_hint("fix it");
         let s = d.to_string();
         assert!(s.starts_with("[CSS_SYNTAX] a.css:3:3: bad"), "{s}");
         assert!(s.contains("hint: fix it"));
+        assert!(code_frame("a\nb\n", 9, 1).contains("> 2 | b"));
     }
 }

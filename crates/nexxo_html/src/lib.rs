@@ -62,8 +62,8 @@ pub fn scan(html: &str) -> Document {
     while let Some(off) = memchr(b'<', &bytes[i..]) {
         let lt = i + off;
         let rest = &html[lt..];
-        if rest.starts_with("<!--") {
-            i = rest[4..].find("-->").map_or(bytes.len(), |e| lt + 4 + e + 3);
+        if let Some(comment) = rest.strip_prefix("<!--") {
+            i = comment.find("-->").map_or(bytes.len(), |e| lt + 4 + e + 3);
             continue;
         }
         if rest.starts_with("<!") || rest.starts_with("<?") {
@@ -81,10 +81,7 @@ pub fn scan(html: &str) -> Document {
             i = rest.find('>').map_or(bytes.len(), |e| lt + e + 1);
             continue;
         }
-        let name_len = rest[1..]
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-')
-            .count();
+        let name_len = rest[1..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'-').count();
         if name_len == 0 || !rest.as_bytes()[1].is_ascii_alphabetic() {
             i = lt + 1;
             continue;
@@ -92,14 +89,7 @@ pub fn scan(html: &str) -> Document {
         let name = rest[1..=name_len].to_ascii_lowercase();
         let (attrs, tag_end) = scan_attrs(html, lt + 1 + name_len);
         let line = 1 + html[..lt].bytes().filter(|b| *b == b'\n').count();
-        let mut el = Element {
-            name,
-            attrs,
-            start_tag: lt..tag_end,
-            text: None,
-            outer: lt..tag_end,
-            line,
-        };
+        let mut el = Element { name, attrs, start_tag: lt..tag_end, text: None, outer: lt..tag_end, line };
         i = tag_end;
         if RAW_TEXT.contains(&el.name.as_str()) {
             let needle = format!("</{}", el.name);
@@ -178,11 +168,7 @@ fn decode_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
-    s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    s.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 /// Escapes a value for use inside a double-quoted attribute.

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything a fresh machine lacks, idempotently, then builds the `nexxo` binary.
+# Safe to run again: each step checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[36m[setup]\033[0m %s\n' "$*"; }
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+# Debian packages: Chromium for browser tests, clang/libclang for crates that run bindgen.
+need_apt=()
+for pkg in chromium clang libclang-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing Debian packages: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# Rust toolchain pinned by rust-toolchain.toml (rustup will not auto-install it here).
+TOOLCHAIN=$(sed -n 's/^channel *= *"\(.*\)"/\1/p' rust-toolchain.toml)
+if ! rustup toolchain list | grep -q "^$TOOLCHAIN"; then
+  say "installing Rust $TOOLCHAIN"
+  rustup toolchain install "$TOOLCHAIN" --profile minimal --component rustfmt,clippy
+fi
+installed_targets=$(rustup target list --installed --toolchain "$TOOLCHAIN")
+for t in wasm32-unknown-unknown wasm32-wasip1 wasm32-wasip2; do
+  grep -qx "$t" <<<"$installed_targets" || rustup target add --toolchain "$TOOLCHAIN" "$t"
+done
+rustup component list --installed --toolchain "$TOOLCHAIN" | grep -q '^rustfmt' ||
+  rustup component add --toolchain "$TOOLCHAIN" rustfmt clippy
+
+# npm packages: the test harness (playwright-core, react) and the examples' dependencies.
+for dir in tests examples/react-ts; do
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
+
+say "building nexxo (release)"
+cargo build --release --locked -p nexxo
+say "done: target/release/nexxo"

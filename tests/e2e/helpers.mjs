@@ -1,0 +1,129 @@
+// Shared helpers for the end-to-end tests: fixtures on disk, the real `nexxo` binary, Chromium.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const repoRoot = path.resolve(here, "../..");
+export const NEXXO = process.env.NEXXO_BIN ?? path.join(repoRoot, "target/release/nexxo");
+// Fixtures live under tests/.tmp so that `import "react"` finds tests/node_modules, a real install.
+const tmpRoot = path.join(repoRoot, "tests/.tmp");
+
+let counter = 0;
+/** Writes `files` ({ relPath: string | Buffer }) into a fresh directory and returns its path. */
+export function fixture(name, files) {
+  const dir = path.join(tmpRoot, `${name}-${process.pid}-${counter++}`);
+  fs.rmSync(dir, { recursive: true, force: true });
+  writeFiles(dir, files);
+  return dir;
+}
+
+export function writeFiles(dir, files) {
+  for (const [rel, content] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+  }
+}
+
+/** Runs `nexxo <args>` synchronously; returns { status, stdout, stderr }. */
+export function nexxo(args, opts = {}) {
+  const r = spawnSync(NEXXO, args, {
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+    cwd: opts.cwd,
+    timeout: 120_000,
+  });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, all: r.stdout + r.stderr };
+}
+
+/** Builds `dir` and fails loudly with nexxo's output if the build fails. */
+export function buildOk(dir, args = []) {
+  const r = nexxo(["build", dir, ...args]);
+  if (r.status !== 0) throw new Error(`nexxo build failed (${r.status}):\n${r.all}`);
+  return r;
+}
+
+export function readJson(p) {
+  return JSON.parse(fs.readFileSync(p, "utf8"));
+}
+
+export function manifest(dir, outDir = "dist") {
+  return readJson(path.join(dir, outDir, ".nexxo/manifest.json"));
+}
+
+/** Imports a built file in this Node process (ESM), bypassing the module cache. */
+export async function importBuilt(file) {
+  return import(`${pathToFileURL(file).href}?t=${Date.now()}-${counter++}`);
+}
+
+/** Lists files under `dir` (relative paths, sorted). */
+export function listFiles(dir) {
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push(path.relative(dir, p));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Starts `nexxo preview` on a free port; resolves { url, close }. */
+export function preview(dir, extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NEXXO, ["preview", dir, "--port", "0", ...extra], {
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`preview did not start:\n${out}`)), 15_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/http:\/\/localhost:(\d+)(\/\S*)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: `http://127.0.0.1:${m[1]}${m[2]}`,
+          port: Number(m[1]),
+          close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
+        });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`preview exited ${code}:\n${out}`)); });
+  });
+}
+
+/** Launches headless Debian Chromium through playwright-core. */
+export async function launchChromium() {
+  const { chromium } = await import("playwright-core");
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
+      "--no-first-run", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/** Raw HTTP GET on loopback without URL normalization (for traversal probes). */
+export function rawGet(port, rawPath) {
+  return new Promise((resolve, reject) => {
+    import("node:net").then(({ default: net }) => {
+      const sock = net.connect(port, "127.0.0.1", () => {
+        sock.write(`GET ${rawPath} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+      });
+      let data = "";
+      sock.on("data", (d) => (data += d));
+      sock.on("end", () => {
+        const status = Number(data.split(" ")[1]);
+        resolve({ status, body: data.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
+      });
+      sock.on("error", reject);
+    });
+  });
+}
