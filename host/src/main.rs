@@ -2,7 +2,9 @@
 //! engine and writes its output; the engine itself never touches the disk.
 
 mod build;
+mod dev;
 mod fs_out;
+mod http_util;
 mod load_config;
 mod preview;
 mod style;
@@ -20,7 +22,7 @@ use clap::{Args, Parser, Subcommand};
     long_about = "Nexxo builds web apps from an index.html entry: TypeScript, JSX, CSS and CSS modules, \
 assets, code splitting, minification and source maps, on rolldown + oxc.\n\n\
 Configuration lives in nexxo.config.json at the project root (see README); flags override it.",
-    after_help = "Examples:\n  nexxo build                  build ./index.html into ./dist\n  nexxo build examples/react-ts --sourcemap\n  nexxo preview --port 8080    serve ./dist on http://127.0.0.1:8080/\n\nExit codes: 0 success, 1 build or config error, 2 bad command line."
+    after_help = "Examples:\n  nexxo build                  build ./index.html into ./dist\n  nexxo build examples/react-ts --sourcemap\n  nexxo preview --port 8080    serve ./dist on http://127.0.0.1:8080/\n\nExit codes: 0 success, 1 build or config error, 2 bad command line, 70 internal error (a bug)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +33,8 @@ struct Cli {
 enum Command {
     /// Build the app for production into the output directory (default: dist/)
     Build(BuildArgs),
+    /// Start the dev server: native ES modules, hot module replacement, React Fast Refresh
+    Dev(DevArgs),
     /// Serve the built output directory locally, with SPA fallback to index.html
     Preview(PreviewArgs),
 }
@@ -67,6 +71,21 @@ pub struct BuildArgs {
 }
 
 #[derive(Args)]
+pub struct DevArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Port to listen on (default: 5173; the next free one is used if taken, unless --strict-port)
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// Address to listen on (default: 127.0.0.1; use 0.0.0.0 to expose on the network)
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Fail instead of trying the next port when the port is taken
+    #[arg(long)]
+    pub strict_port: bool,
+}
+
+#[derive(Args)]
 pub struct PreviewArgs {
     #[command(flatten)]
     pub common: CommonArgs,
@@ -82,9 +101,25 @@ pub struct PreviewArgs {
 }
 
 fn main() -> ExitCode {
+    // A bug in Nexxo or a dependency must still read as a message, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        style::error(&format!(
+            "internal error: {msg}{location}\nThis is a bug in Nexxo. Please report it with the command you ran; \
+             the output directory was left untouched."
+        ));
+        std::process::exit(70);
+    }));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Dev(args) => dev::run(args),
         Command::Preview(args) => preview::run(args),
     };
     match result {

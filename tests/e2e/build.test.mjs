@@ -286,3 +286,23 @@ test("the summary lists files with sizes and gzip sizes and the total time", () 
   assert.match(r.stdout, /dist\/assets\/lib-[\w-]+\.js\s+\d+ B │ gzip:\s+\d+ B/);
   assert.match(r.stdout, /✓ built \d+ files, .* in \d+ms/);
 });
+
+test("CSS @import from a package and fonts in url() are bundled", async () => {
+  const font = Buffer.alloc(9000, 3);
+  const dir = fixture("csspkg", {
+    "index.html": '<html><head></head><body><script type="module" src="/src/main.ts"></script></body></html>',
+    "node_modules/ui-kit/package.json": JSON.stringify({ name: "ui-kit", version: "1.0.0" }),
+    "node_modules/ui-kit/theme.css": ".kit-button { border-radius: 4px }",
+    "src/fonts/brand.woff2": font,
+    "src/main.ts": 'import "./app.css";',
+    "src/app.css": '@import "ui-kit/theme.css";\n@font-face { font-family: Brand; src: url(./fonts/brand.woff2) format("woff2") }\n.app { font-family: Brand }',
+  });
+  buildOk(dir);
+  const man = manifest(dir);
+  const cssFile = man["index.html"].css[0];
+  const css = fs.readFileSync(path.join(dir, "dist", cssFile), "utf8");
+  assert.ok(css.indexOf(".kit-button") < css.indexOf(".app"), "imported CSS must come first: " + css);
+  const fontUrl = css.match(/url\("?(\/assets\/brand-[0-9a-f]{8}\.woff2)"?\)/);
+  assert.ok(fontUrl, css);
+  assert.deepEqual(fs.readFileSync(path.join(dir, "dist", fontUrl[1])), font);
+});

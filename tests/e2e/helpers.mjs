@@ -73,10 +73,19 @@ export function listFiles(dir) {
   return out.sort();
 }
 
-/** Starts `nexxo preview` on a free port; resolves { url, close }. */
+/** Starts `nexxo preview` on a free port; resolves { url, port, close, output }. */
 export function preview(dir, extra = []) {
+  return startServer("preview", dir, extra);
+}
+
+/** Starts `nexxo dev` on a free port; resolves { url, port, close, output }. */
+export function dev(dir, extra = []) {
+  return startServer("dev", dir, extra);
+}
+
+function startServer(command, dir, extra) {
   return new Promise((resolve, reject) => {
-    const child = spawn(NEXXO, ["preview", dir, "--port", "0", ...extra], {
+    const child = spawn(NEXXO, [command, dir, "--port", "0", ...extra], {
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -85,9 +94,11 @@ export function preview(dir, extra = []) {
     const onData = (d) => {
       out += d;
       const m = out.match(/http:\/\/localhost:(\d+)(\/\S*)/);
-      if (m) {
+      if (m && !onData.done) {
+        onData.done = true;
         clearTimeout(timer);
         resolve({
+          output: () => out,
           url: `http://127.0.0.1:${m[1]}${m[2]}`,
           port: Number(m[1]),
           close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
@@ -111,17 +122,42 @@ export async function launchChromium() {
 }
 
 /** Raw HTTP GET on loopback without URL normalization (for traversal probes). */
-export function rawGet(port, rawPath) {
+export function rawGet(port, rawPath, headers = { Host: "localhost" }) {
   return new Promise((resolve, reject) => {
     import("node:net").then(({ default: net }) => {
       const sock = net.connect(port, "127.0.0.1", () => {
-        sock.write(`GET ${rawPath} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+        const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+        sock.write(`GET ${rawPath} HTTP/1.1\r\n${extra}Connection: close\r\n\r\n`);
       });
       let data = "";
       sock.on("data", (d) => (data += d));
       sock.on("end", () => {
         const status = Number(data.split(" ")[1]);
         resolve({ status, body: data.split("\r\n\r\n").slice(1).join("\r\n\r\n") });
+      });
+      sock.on("error", reject);
+    });
+  });
+}
+
+/** Copies a directory tree (skipping node_modules and dist) into a fresh fixture directory. */
+export function copyFixture(name, from) {
+  const dir = fixture(name, {});
+  fs.cpSync(from, dir, { recursive: true, filter: (src) => !/\/(node_modules|dist)(\/|$)/.test(src) });
+  return dir;
+}
+
+/** Sends a WebSocket upgrade request with `origin`; resolves the HTTP status of the answer. */
+export function wsHandshakeStatus(port, origin) {
+  return new Promise((resolve, reject) => {
+    import("node:net").then(({ default: net }) => {
+      const sock = net.connect(port, "127.0.0.1", () => {
+        sock.write(`GET /@nexxo/ws HTTP/1.1\r\nHost: localhost:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: ${origin}\r\n\r\n`);
+      });
+      sock.once("data", (d) => {
+        resolve(Number(String(d).split(" ")[1]));
+        sock.destroy();
       });
       sock.on("error", reject);
     });

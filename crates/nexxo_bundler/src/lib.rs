@@ -7,6 +7,7 @@
 
 mod assets;
 mod css;
+pub mod deps;
 mod finish;
 mod html;
 mod options;
@@ -114,6 +115,11 @@ where
         return Err(failure);
     }
     finish::finish(&fs, &state, output)
+}
+
+/// Resolution options of a project (alias, conditions...) for a resolver outside a build.
+pub fn dev_resolve_options(config: &ResolvedConfig) -> rolldown::ResolveOptions {
+    options::resolve_options(config)
 }
 
 fn missing_entry(entry: &str, err: &std::io::Error) -> BuildFailure {

@@ -1,0 +1,259 @@
+//! One module at a time, for the dev server: TypeScript and JSX to browser JavaScript with oxc
+//! (with React Fast Refresh registrations when asked), plus the list of the module's imports with
+//! their exact spans so the server can point each one at a URL.
+
+use std::path::Path;
+
+use nexxo_diagnostics::Diagnostic;
+use oxc::allocator::Allocator;
+use oxc::codegen::{Codegen, CodegenOptions};
+use oxc::parser::Parser;
+use oxc::semantic::SemanticBuilder;
+use oxc::span::SourceType;
+use oxc::syntax::module_record::{ExportExportName, ImportImportName};
+use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
+    pub react_refresh: bool,
+}
+
+/// What one import statement of a module names, for CommonJS interop on the served side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Binding {
+    Default(String),
+    Namespace(String),
+    Named { imported: String, local: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub specifier: String,
+    /// Byte span of the specifier string literal in [`Module::code`], quotes included.
+    pub literal: (u32, u32),
+    /// For static `import` declarations: the whole statement's span and its bindings.
+    pub statement: Option<(u32, u32)>,
+    pub bindings: Vec<Binding>,
+    pub dynamic: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Module {
+    pub code: String,
+    pub imports: Vec<Import>,
+    /// The module calls `import.meta.hot.accept` itself.
+    pub self_accepting: bool,
+    /// React Fast Refresh registered at least one component.
+    pub has_refresh: bool,
+    /// Exported names (`default` for the default export).
+    pub exports: Vec<String>,
+}
+
+/// How the server wants one import served.
+pub enum Target {
+    /// Point the specifier at this URL.
+    Url(String),
+    /// A CommonJS dependency: import its default export and read named bindings off it.
+    CommonJs(String),
+    /// Leave it alone.
+    Keep,
+}
+
+/// Rewrites the module's imports as `target` says. Edits are applied back to front so spans stay valid.
+pub fn rewrite(module: &Module, mut target: impl FnMut(&Import) -> Target) -> String {
+    let mut code = module.code.clone();
+    let mut cjs_index = 0;
+    for imp in module.imports.iter().rev() {
+        match target(imp) {
+            Target::Keep => {}
+            Target::Url(url) => {
+                let (s, e) = (imp.literal.0 as usize, imp.literal.1 as usize);
+                code.replace_range(s..e, &format!("{url:?}"));
+            }
+            Target::CommonJs(url) => match imp.statement {
+                Some((s, e)) if !imp.dynamic => {
+                    let ns = format!("__nexxo_cjs{cjs_index}");
+                    cjs_index += 1;
+                    let mut out = format!("import {ns} from {url:?};");
+                    for b in &imp.bindings {
+                        match b {
+                            Binding::Default(local) => out
+                                .push_str(&format!(" const {local} = {ns} && {ns}.__esModule ? {ns}.default : {ns};")),
+                            Binding::Namespace(local) => out.push_str(&format!(" const {local} = {ns};")),
+                            Binding::Named { imported, local } => {
+                                out.push_str(&format!(" const {local} = {ns}[{imported:?}];"))
+                            }
+                        }
+                    }
+                    code.replace_range(s as usize..e as usize, &out);
+                }
+                _ => {
+                    let (s, e) = (imp.literal.0 as usize, imp.literal.1 as usize);
+                    code.replace_range(s..e, &format!("{url:?}"));
+                }
+            },
+        }
+    }
+    code
+}
+
+fn source_type(path: &str) -> SourceType {
+    SourceType::from_path(Path::new(path.split('?').next().unwrap_or(path))).unwrap_or_default().with_module(true)
+}
+
+fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnostic]) -> Diagnostic {
+    let e = &errors[0];
+    let mut d = Diagnostic::new("PARSE_ERROR", e.to_string()).with_file(filename);
+    if let Some(label) = e.labels.first() {
+        let off = (label.offset() as usize).min(source.len());
+        let line = source[..off].matches('\n').count() as u32 + 1;
+        let col = (off - source[..off].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        d = d.at(source, line, col);
+    }
+    d.with_hint("fix the syntax error; the page updates on the next save")
+}
+
+/// Transforms one module. `filename` is shown in errors and decides the syntax (ts, tsx, jsx).
+pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, Diagnostic> {
+    let allocator = Allocator::default();
+    let st = source_type(filename);
+    let parsed = Parser::new(&allocator, source, st).parse();
+    if !parsed.diagnostics.is_empty() {
+        let errors: Vec<_> = parsed.diagnostics.into_iter().collect();
+        return Err(parse_error(filename, source, &errors));
+    }
+    let mut program = parsed.program;
+    let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
+    let mut options = TransformOptions::default();
+    options.jsx.runtime = JsxRuntime::Automatic;
+    options.jsx.development = true;
+    if opts.react_refresh && (st.is_jsx() || st.is_typescript()) {
+        options.jsx.refresh = Some(ReactRefreshOptions::default());
+    }
+    let ret = Transformer::new(&allocator, Path::new(filename), &options).build_with_scoping(scoping, &mut program);
+    let errors: Vec<_> =
+        ret.diagnostics.into_iter().filter(|d| d.severity == oxc::diagnostics::Severity::Error).collect();
+    if !errors.is_empty() {
+        return Err(parse_error(filename, source, &errors));
+    }
+    let code = Codegen::new().with_options(CodegenOptions::default()).build(&program).code;
+    let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
+    scan(filename, code, has_refresh)
+}
+
+/// Lists the imports of plain JavaScript (already transformed, or served as is).
+pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, Diagnostic> {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, &code, SourceType::mjs()).parse();
+    if !parsed.diagnostics.is_empty() {
+        let errors: Vec<_> = parsed.diagnostics.into_iter().collect();
+        return Err(parse_error(filename, &code, &errors));
+    }
+    let record = &parsed.module_record;
+    let mut imports: Vec<Import> = Vec::new();
+    for (specifier, requests) in &record.requested_modules {
+        for r in requests {
+            if r.is_type {
+                continue;
+            }
+            imports.push(Import {
+                specifier: specifier.to_string(),
+                literal: (r.span.start, r.span.end),
+                statement: None,
+                bindings: Vec::new(),
+                dynamic: false,
+            });
+        }
+    }
+    for entry in &record.import_entries {
+        let span = entry.module_request.span;
+        let Some(imp) = imports.iter_mut().find(|i| i.literal == (span.start, span.end)) else { continue };
+        imp.statement = Some((entry.statement_span.start, entry.statement_span.end));
+        let local = entry.local_name.name.to_string();
+        imp.bindings.push(match &entry.import_name {
+            ImportImportName::Default(_) => Binding::Default(local),
+            ImportImportName::NamespaceObject => Binding::Namespace(local),
+            ImportImportName::Name(n) => Binding::Named { imported: n.name.to_string(), local },
+        });
+    }
+    for d in &record.dynamic_imports {
+        let (s, e) = (d.module_request.start as usize, d.module_request.end as usize);
+        let text = &code[s..e];
+        let quoted = text.len() >= 2
+            && matches!(text.as_bytes()[0], b'"' | b'\'' | b'`')
+            && text.as_bytes()[0] == text.as_bytes()[text.len() - 1]
+            && !text.contains("${");
+        if quoted {
+            imports.push(Import {
+                specifier: text[1..text.len() - 1].to_string(),
+                literal: (d.module_request.start, d.module_request.end),
+                statement: None,
+                bindings: Vec::new(),
+                dynamic: true,
+            });
+        }
+    }
+    imports.sort_by_key(|i| i.literal.0);
+    let self_accepting = code.contains("import.meta.hot.accept(");
+    let mut exports: Vec<String> = record.exported_bindings.keys().map(|k| k.to_string()).collect();
+    for e in record.local_export_entries.iter().chain(record.indirect_export_entries.iter()) {
+        match &e.export_name {
+            ExportExportName::Name(n) => exports.push(n.name.to_string()),
+            ExportExportName::Default(_) => exports.push("default".into()),
+            ExportExportName::Null => {}
+        }
+    }
+    if !record.star_export_entries.is_empty() {
+        exports.push("*".into());
+    }
+    exports.sort();
+    exports.dedup();
+    Ok(Module { code, imports, self_accepting, has_refresh, exports })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transforms_tsx_and_lists_imports() {
+        let src = r#"import React, { useState as useS } from "react";
+import * as utils from "./utils";
+import type { T } from "./types";
+import "./style.css";
+export function App(): JSX.Element { const [n] = useS<number>(0); return <p>{n}{utils.x}</p>; }
+const lazy = () => import("./lazy");
+"#;
+        let m = transform("src/App.tsx", src, Options { react_refresh: true }).unwrap();
+        let specs: Vec<&str> = m.imports.iter().map(|i| i.specifier.as_str()).collect();
+        assert!(specs.contains(&"react") && specs.contains(&"./utils") && specs.contains(&"./style.css"), "{specs:?}");
+        assert!(specs.contains(&"./lazy") && !specs.contains(&"./types"), "{specs:?}");
+        assert!(specs.contains(&"react/jsx-dev-runtime"), "{specs:?}");
+        let react = m.imports.iter().find(|i| i.specifier == "react").unwrap();
+        assert!(react.bindings.contains(&Binding::Default("React".into())));
+        assert!(react.bindings.contains(&Binding::Named { imported: "useState".into(), local: "useS".into() }));
+        for i in &m.imports {
+            let lit = &m.code[i.literal.0 as usize..i.literal.1 as usize];
+            assert_eq!(&lit[1..lit.len() - 1], i.specifier);
+        }
+        assert!(m.has_refresh && m.code.contains("$RefreshReg$"), "{}", m.code);
+        assert!(!m.code.contains("useS<number>"));
+        assert_eq!(m.exports, vec!["App".to_string()]);
+        let out = rewrite(&m, |i| match i.specifier.as_str() {
+            "react" => Target::CommonJs("/@deps/react.js".into()),
+            "./lazy" => Target::Url("/src/lazy.ts".into()),
+            _ => Target::Keep,
+        });
+        assert!(out.contains(r#"import __nexxo_cjs0 from "/@deps/react.js";"#), "{out}");
+        assert!(out.contains(r#"const useS = __nexxo_cjs0["useState"];"#), "{out}");
+        assert!(out.contains(r#"import("/src/lazy.ts")"#), "{out}");
+    }
+
+    #[test]
+    fn syntax_errors_are_located() {
+        let e = transform("src/a.ts", "const a = 1;\nconst b: = 2;\n", Options::default()).unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(e.frame.is_some());
+    }
+}

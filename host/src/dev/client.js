@@ -1,0 +1,154 @@
+// Nexxo dev client: the HMR connection, `import.meta.hot`, React Fast Refresh scheduling and the
+// error overlay. Served as /@nexxo/client; every app module imports it.
+const hotModules = new Map(); // path -> { acceptCallbacks, disposeCallbacks, pruneCallbacks, data }
+const dataByPath = new Map();
+let socket;
+let pending = Promise.resolve();
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${proto}://${location.host}/@nexxo/ws`);
+  socket.addEventListener("message", (e) => {
+    const msg = JSON.parse(e.data);
+    // Apply messages in order: an update must not overtake the one before it.
+    pending = pending.then(() => handle(msg)).catch((err) => console.error("[nexxo] update failed", err));
+  });
+  socket.addEventListener("close", () => {
+    console.info("[nexxo] server connection lost, waiting for it to come back...");
+    const retry = () => fetch("/@nexxo/ping").then(() => location.reload(), () => setTimeout(retry, 500));
+    setTimeout(retry, 500);
+  });
+}
+
+async function handle(msg) {
+  switch (msg.type) {
+    case "connected":
+      break;
+    case "update":
+      clearOverlay();
+      for (const u of msg.updates) {
+        if (u.kind === "css-link") updateLink(u.path, u.timestamp);
+        else await updateModule(u.path, u.url);
+      }
+      window.__nexxo_last_update = msg.updates.map((u) => u.path);
+      document.dispatchEvent(new CustomEvent("nexxo:afterUpdate", { detail: msg.updates }));
+      break;
+    case "full-reload":
+      location.reload();
+      break;
+    case "prune":
+      for (const p of msg.paths) {
+        const m = hotModules.get(p);
+        if (m) for (const cb of m.pruneCallbacks) cb(m.data);
+      }
+      break;
+    case "error":
+      showOverlay(msg.error);
+      break;
+  }
+}
+
+function updateLink(path, timestamp) {
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    const url = new URL(link.href, location.href);
+    if (url.pathname === path) {
+      const next = link.cloneNode();
+      next.href = `${path}?t=${timestamp}`;
+      next.addEventListener("load", () => link.remove(), { once: true });
+      link.after(next);
+    }
+  }
+}
+
+async function updateModule(path, url) {
+  const mod = hotModules.get(path);
+  if (mod) {
+    const data = {};
+    for (const cb of mod.disposeCallbacks) await cb(data);
+    dataByPath.set(path, data);
+  }
+  const next = await import(url);
+  const fresh = hotModules.get(path);
+  if (fresh) for (const cb of fresh.acceptCallbacks) cb(next);
+}
+
+export function createHotContext(path) {
+  const mod = { acceptCallbacks: [], disposeCallbacks: [], pruneCallbacks: [], data: dataByPath.get(path) ?? {} };
+  hotModules.set(path, mod);
+  return {
+    get data() {
+      return mod.data;
+    },
+    accept(deps, cb) {
+      if (typeof deps === "function" || deps === undefined) mod.acceptCallbacks.push(deps ?? (() => {}));
+      else mod.acceptCallbacks.push((next) => cb?.(Array.isArray(deps) ? [next] : next));
+    },
+    dispose(cb) {
+      mod.disposeCallbacks.push(cb);
+    },
+    prune(cb) {
+      mod.pruneCallbacks.push(cb);
+    },
+    invalidate(message) {
+      socket?.send(JSON.stringify({ type: "invalidate", path, message }));
+    },
+    on(event, cb) {
+      document.addEventListener(event, (e) => cb(e.detail));
+    },
+  };
+}
+
+// React Fast Refresh: components re-render in place after their modules are re-imported.
+let refreshTimer;
+export function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => window.__nexxo_refresh?.performReactRefresh(), 0);
+}
+
+export function isRefreshBoundary(exports) {
+  const rt = window.__nexxo_refresh;
+  if (!rt) return false;
+  const values = Object.entries(exports);
+  return values.length > 0 && values.every(([, v]) => rt.isLikelyComponentType(v));
+}
+
+// Error overlay: a shadow-DOM element so app styles cannot break it.
+class ErrorOverlay extends HTMLElement {
+  constructor(error) {
+    super();
+    const root = this.attachShadow({ mode: "open" });
+    const where = error.file ? `${error.file}${error.line ? `:${error.line}:${error.column ?? 1}` : ""}` : "";
+    root.innerHTML = `<style>
+      :host { position: fixed; inset: 0; z-index: 99999; background: rgba(0,0,0,.66); display: flex; align-items: flex-start; justify-content: center; font: 14px/1.5 ui-monospace, monospace; }
+      .box { margin-top: 8vh; max-width: 90vw; background: #181818; color: #eee; border-top: 6px solid #ff5555; padding: 20px 28px; border-radius: 6px; white-space: pre-wrap; overflow: auto; max-height: 80vh; }
+      .msg { color: #ff7777; font-weight: bold; } .file { color: #7fd7ff; } .hint { color: #aaa; margin-top: 12px; }
+    </style><div class="box" role="alert"><div class="msg"></div><div class="file"></div><pre class="frame"></pre><div class="hint"></div></div>`;
+    root.querySelector(".msg").textContent = `[${error.code}] ${error.message}`;
+    root.querySelector(".file").textContent = where;
+    root.querySelector(".frame").textContent = error.frame ?? "";
+    root.querySelector(".hint").textContent = error.hint ?? "Fix the code and save: the overlay goes away on the next good update.";
+  }
+}
+if (!customElements.get("nexxo-error-overlay")) customElements.define("nexxo-error-overlay", ErrorOverlay);
+
+function showOverlay(error) {
+  clearOverlay();
+  document.body.appendChild(new ErrorOverlay(error));
+}
+
+function clearOverlay() {
+  for (const el of document.querySelectorAll("nexxo-error-overlay")) el.remove();
+}
+
+export function updateStyle(id, css) {
+  let style = document.querySelector(`style[data-nexxo-id="${CSS.escape(id)}"]`);
+  if (!style) {
+    style = document.createElement("style");
+    style.setAttribute("data-nexxo-id", id);
+    document.head.appendChild(style);
+  }
+  style.textContent = css;
+}
+
+window.addEventListener("error", (e) => console.error("[nexxo] runtime error (HMR stays connected):", e.message));
+connect();

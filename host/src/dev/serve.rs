@@ -1,0 +1,527 @@
+//! Request handling: pages, transformed modules, CSS as modules, assets, pre-bundled
+//! dependencies, the client runtime and the HMR WebSocket, all behind host and path checks.
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode, header};
+use hyper_util::rt::TokioIo;
+use nexxo_diagnostics::Diagnostic;
+use nexxo_transform::{Module, Options, Target};
+use rolldown_common::ImportKind;
+use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
+use tokio::net::TcpListener;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::Role;
+use tokio_tungstenite::tungstenite::{Message, handshake::derive_accept_key};
+
+use super::DevState;
+use crate::http_util::{mime, safe_path};
+use crate::preview::respond;
+
+const CLIENT_JS: &str = include_str!("client.js");
+const SCRIPT_EXTS: &[&str] = &["ts", "tsx", "jsx", "js", "mjs", "mts", "cjs"];
+
+type Resp = Response<Full<Bytes>>;
+
+pub fn is_script(url: &str) -> bool {
+    Path::new(url.split('?').next().unwrap_or(url))
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| SCRIPT_EXTS.contains(&e))
+}
+
+pub async fn serve(listener: TcpListener, state: Arc<DevState>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, Infallible>(handle(state, req).await) }
+            });
+            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+        });
+    }
+}
+
+fn text(status: StatusCode, body: &str) -> Resp {
+    respond(status, "text/plain; charset=utf-8", body.as_bytes().to_vec(), false)
+}
+
+fn js(body: String) -> Resp {
+    let mut r = respond(StatusCode::OK, "text/javascript; charset=utf-8", body.into_bytes(), false);
+    r.headers_mut().insert(header::CACHE_CONTROL, "no-cache".parse().expect("static header"));
+    r
+}
+
+/// DNS-rebinding defence: only names this server was started for may reach it.
+fn host_allowed(state: &DevState, req: &Request<Incoming>) -> bool {
+    let Some(host) = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()) else { return false };
+    let name = if host.starts_with('[') {
+        host.split(']').next().map(|h| format!("{h}]"))
+    } else {
+        host.split(':').next().map(str::to_string)
+    };
+    name.is_some_and(|n| state.allowed_hosts.iter().any(|a| a.eq_ignore_ascii_case(&n)))
+}
+
+fn origin_allowed(state: &DevState, req: &Request<Incoming>) -> bool {
+    match req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
+        // Non-browser clients send no Origin; browsers always do for WebSockets.
+        None => true,
+        Some(origin) => state.allowed_hosts.iter().any(|h| origin == format!("http://{h}:{}", state.port)),
+    }
+}
+
+async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
+    if !host_allowed(&state, &req) {
+        return text(
+            StatusCode::FORBIDDEN,
+            "Blocked request: this host is not allowed. Start nexxo dev with --host to serve it.",
+        );
+    }
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    match path.as_str() {
+        "/@nexxo/client" => return js(CLIENT_JS.to_string()),
+        "/@nexxo/ping" => return text(StatusCode::OK, "pong"),
+        "/@nexxo/ws" => return upgrade(state, req),
+        _ => {}
+    }
+    if let Some(file) = path.strip_prefix("/@deps/") {
+        return match state.deps.read().expect("deps").files.get(file) {
+            Some(code) => js(code.clone()),
+            None => text(StatusCode::NOT_FOUND, "unknown dependency chunk"),
+        };
+    }
+    let Some(mut file) = safe_path(&state.config.root, &path) else {
+        return text(StatusCode::FORBIDDEN, "forbidden");
+    };
+    if !file.starts_with(&state.config.root) {
+        return text(StatusCode::FORBIDDEN, "forbidden");
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    let is_import = query.split('&').any(|q| q == "import");
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !file.is_file() {
+        // SPA fallback for client-side routes.
+        if ext.is_empty() && state.config.root.join("index.html").is_file() {
+            return page(&state, &state.config.root.join("index.html"));
+        }
+        return text(StatusCode::NOT_FOUND, "not found");
+    }
+    if ext == "html" {
+        return page(&state, &file);
+    }
+    if SCRIPT_EXTS.contains(&ext.as_str()) {
+        return match module_response(&state, &file).await {
+            Ok(code) => js(code),
+            Err(d) => error_response(&state, &d),
+        };
+    }
+    if ext == "css" && is_import {
+        return match css_module(&state, &file) {
+            Ok(code) => js(code),
+            Err(d) => error_response(&state, &d),
+        };
+    }
+    if is_import {
+        let url = state.url_of(&file).unwrap_or_default();
+        if ext == "json" {
+            return match std::fs::read_to_string(&file) {
+                Ok(t) => js(format!("export default {t};")),
+                Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            };
+        }
+        let raw = query.split('&').any(|q| q == "raw");
+        if raw {
+            return match std::fs::read_to_string(&file) {
+                Ok(t) => js(format!("export default {};", serde_json::Value::String(t))),
+                Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+            };
+        }
+        return js(format!("export default {};", serde_json::Value::String(url)));
+    }
+    match std::fs::read(&file) {
+        Ok(bytes) => respond(StatusCode::OK, mime(&file), bytes, false),
+        Err(_) => text(StatusCode::NOT_FOUND, "not found"),
+    }
+}
+
+fn error_response(state: &DevState, d: &Diagnostic) -> Resp {
+    report_error(state, d);
+    text(StatusCode::INTERNAL_SERVER_ERROR, &d.to_string())
+}
+
+/// Prints the error and shows it in every connected browser.
+pub fn report_error(state: &DevState, d: &Diagnostic) {
+    crate::style::error(&d.to_string());
+    let msg = serde_json::json!({ "type": "error", "error": {
+        "code": d.code, "message": d.message, "file": d.file, "line": d.line, "column": d.column,
+        "frame": d.frame, "hint": d.hint,
+    }});
+    *state.last_error.lock().expect("error slot") = Some(msg.to_string());
+    state.broadcast(msg);
+}
+
+fn page(state: &DevState, file: &Path) -> Resp {
+    let Ok(source) = std::fs::read_to_string(file) else { return text(StatusCode::NOT_FOUND, "not found") };
+    let doc = nexxo_html::scan(&source);
+    let mut edits = nexxo_html::Edits::default();
+    // Style sheets become module imports so they update in place like imported CSS.
+    for el in &doc.elements {
+        let is_sheet = el.name == "link" && el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("stylesheet"));
+        if let Some(href) = el.attr("href").filter(|h| is_sheet && !h.contains("://") && !h.starts_with("//")) {
+            let dir = file.parent().unwrap_or(&state.config.root);
+            let target = match href.strip_prefix('/') {
+                Some(r) => state.config.root.join(r),
+                None => dir.join(href),
+            };
+            if let Some(url) = state.url_of(&normalize(&target)) {
+                edits.replace(
+                    el.outer.clone(),
+                    format!("<script type=\"module\">import {:?};</script>", format!("{url}?import")),
+                );
+            }
+        }
+    }
+    let mut preamble = String::from("<script type=\"module\" src=\"/@nexxo/client\"></script>\n");
+    let refresh_runtime = state.deps.read().expect("deps").entries.get("react-refresh/runtime").map(|(f, _)| f.clone());
+    if let Some(file) = refresh_runtime.filter(|_| state.react_refresh) {
+        preamble.push_str(&format!(
+            "<script type=\"module\">import R from \"/@deps/{file}\";R.injectIntoGlobalHook(window);\
+             window.$RefreshReg$=()=>{{}};window.$RefreshSig$=()=>(t)=>t;window.__nexxo_refresh=R;</script>\n"
+        ));
+    }
+    let at = doc.elements.iter().find(|e| e.name == "head").map_or(0, |h| h.start_tag.end);
+    edits.insert(at, preamble);
+    let html = edits.apply(&source);
+    let mut r = respond(StatusCode::OK, "text/html; charset=utf-8", html.into_bytes(), false);
+    r.headers_mut().insert(header::CACHE_CONTROL, "no-cache".parse().expect("static header"));
+    r
+}
+
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Transforms `file`, reusing the cached result while its source is unchanged.
+pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnostic> {
+    let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
+    if let Some((cached_src, m)) = state.transforms.lock().expect("transform cache").get(file)
+        && *cached_src == source
+    {
+        return Ok(Arc::clone(m));
+    }
+    let m = Arc::new(nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })?);
+    state.transforms.lock().expect("transform cache").insert(file.to_path_buf(), (source, Arc::clone(&m)));
+    Ok(m)
+}
+
+enum Resolved {
+    File(PathBuf),
+    Dep(String),
+    External,
+}
+
+fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved, String> {
+    if spec.starts_with("/@") || spec.contains("://") || spec.starts_with("data:") {
+        return Ok(Resolved::External);
+    }
+    let (bare, _) = spec.split_once('?').unwrap_or((spec, ""));
+    let r = state.resolver.resolve(Some(importer), bare, ImportKind::Import, false).map_err(|e| e.to_string())?;
+    let path = PathBuf::from(r.path.as_str());
+    let is_package = !(bare.starts_with('.') || bare.starts_with('/'));
+    if is_package && path.components().any(|c| c.as_os_str() == "node_modules") {
+        return Ok(Resolved::Dep(bare.to_string()));
+    }
+    Ok(Resolved::File(path))
+}
+
+/// Bare specifiers reachable from the HTML entries, found by transforming the app's modules.
+pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
+    let mut deps = BTreeSet::new();
+    if state.react_refresh {
+        deps.insert("react-refresh/runtime".to_string());
+    }
+    let mut queue: Vec<PathBuf> = Vec::new();
+    for input in &state.config.input {
+        let html = state.config.root.join(input);
+        let Ok(source) = std::fs::read_to_string(&html) else { continue };
+        let dir = html.parent().unwrap_or(&state.config.root).to_path_buf();
+        for el in nexxo_html::scan(&source).elements {
+            if el.name == "script"
+                && el.attr("type") == Some("module")
+                && let Some(src) = el.attr("src")
+            {
+                let p = match src.strip_prefix('/') {
+                    Some(r) => state.config.root.join(r),
+                    None => dir.join(src),
+                };
+                queue.push(normalize(&p));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(file) = queue.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if !SCRIPT_EXTS.contains(&ext) {
+            continue;
+        }
+        let Ok(m) = transform(state, &file) else { continue };
+        for imp in &m.imports {
+            match resolve(state, &file, &imp.specifier) {
+                Ok(Resolved::Dep(s)) => {
+                    deps.insert(s);
+                }
+                Ok(Resolved::File(p)) => queue.push(p),
+                _ => {}
+            }
+        }
+    }
+    deps
+}
+
+/// Bundles `specifiers` (plus the ones already bundled) with rolldown into /@deps/.
+pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<String>) -> Result<(), String> {
+    let _guard = state.deps_lock.lock().await;
+    specifiers.extend(state.deps.read().expect("deps").entries.keys().cloned());
+    let list: Vec<String> = specifiers.into_iter().collect();
+    let chunks = nexxo_bundler::deps::prebundle(OsFileSystem::new(false), &state.config, &list)
+        .await
+        .map_err(|f| format!("pre-bundling dependencies failed:\n{f}"))?;
+    let mut deps = state.deps.write().expect("deps");
+    deps.files.clear();
+    deps.entries.clear();
+    for c in chunks {
+        if let Some(spec) = &c.specifier {
+            let cjs = c.exports.iter().all(|e| e == "default");
+            deps.entries.insert(spec.clone(), (c.file.clone(), cjs));
+        }
+        deps.files.insert(c.file, c.code);
+    }
+    Ok(())
+}
+
+/// The served form of a script module: imports pointed at URLs, `import.meta.hot` and Fast Refresh set up.
+async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, Diagnostic> {
+    let m = transform(state, file)?;
+    let url = state.url_of(file).unwrap_or_default();
+    // A dependency nobody had imported yet: bundle it (with the others, to keep one React), then reload.
+    let mut missing = BTreeSet::new();
+    for imp in &m.imports {
+        if let Ok(Resolved::Dep(s)) = resolve(state, file, &imp.specifier)
+            && !state.deps.read().expect("deps").entries.contains_key(&s)
+        {
+            missing.insert(s);
+        }
+    }
+    if !missing.is_empty() {
+        println!("  new dependencies found: {}; re-bundling", missing.iter().cloned().collect::<Vec<_>>().join(", "));
+        bundle_dependencies(state, missing).await.map_err(|e| Diagnostic::new("DEPS", e))?;
+        state.broadcast(serde_json::json!({ "type": "full-reload" }));
+    }
+    let boundary = m.self_accepting || (m.has_refresh && is_component_module(&m));
+    let mut imported = Vec::new();
+    let mut failure = None;
+    let code = nexxo_transform::rewrite(&m, |imp| match resolve(state, file, &imp.specifier) {
+        Ok(Resolved::External) => Target::Keep,
+        Ok(Resolved::Dep(s)) => match state.deps.read().expect("deps").entries.get(&s) {
+            Some((f, true)) => Target::CommonJs(format!("/@deps/{f}")),
+            Some((f, false)) => Target::Url(format!("/@deps/{f}")),
+            None => Target::Keep,
+        },
+        Ok(Resolved::File(p)) => {
+            let Some(dep_url) = state.url_of(&p) else {
+                failure.get_or_insert_with(|| format!("`{}` resolves outside the project root", imp.specifier));
+                return Target::Keep;
+            };
+            imported.push(dep_url.clone());
+            let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let mut q = Vec::new();
+            if !SCRIPT_EXTS.contains(&ext) {
+                q.push("import".to_string());
+            }
+            if imp.specifier.ends_with("?raw") {
+                q.push("raw".into());
+            }
+            if let Some(ts) = state.graph.lock().expect("graph").get(&dep_url).map(|n| n.timestamp).filter(|t| *t > 0) {
+                q.push(format!("t={ts}"));
+            }
+            Target::Url(if q.is_empty() { dep_url } else { format!("{dep_url}?{}", q.join("&")) })
+        }
+        Err(e) => {
+            failure.get_or_insert_with(|| format!("cannot resolve `{}`: {e}", imp.specifier));
+            Target::Keep
+        }
+    });
+    if let Some(msg) = failure {
+        let rel = url.trim_start_matches('/').to_string();
+        return Err(Diagnostic::new("UNRESOLVED_IMPORT", msg)
+            .with_file(rel)
+            .with_hint("check the path, or install the package"));
+    }
+    super::hmr::record(state, &url, file, &imported, boundary);
+    let env = import_meta_env(state);
+    let mut out = format!(
+        "import {{ createHotContext as __nexxo_hot, scheduleRefresh as __nexxo_refresh_schedule }} from \"/@nexxo/client\";\n\
+         import.meta.hot = __nexxo_hot({url:?});\nimport.meta.env = {env};\n"
+    );
+    if m.has_refresh {
+        out.push_str(&format!(
+            "const __nexxo_prev_reg = window.$RefreshReg$, __nexxo_prev_sig = window.$RefreshSig$;\n\
+             window.$RefreshReg$ = (type, id) => window.__nexxo_refresh?.register(type, {url:?} + \" \" + id);\n\
+             window.$RefreshSig$ = window.__nexxo_refresh ? window.__nexxo_refresh.createSignatureFunctionForTransform : () => (t) => t;\n"
+        ));
+    }
+    out.push_str(&code);
+    if m.has_refresh {
+        out.push_str("\nwindow.$RefreshReg$ = __nexxo_prev_reg; window.$RefreshSig$ = __nexxo_prev_sig;\n");
+        if is_component_module(&m) && !m.self_accepting {
+            out.push_str("import.meta.hot.accept(() => __nexxo_refresh_schedule());\n");
+        }
+    }
+    Ok(out)
+}
+
+/// Fast Refresh can swap a module in place only if everything it exports is a component.
+fn is_component_module(m: &Module) -> bool {
+    !m.exports.is_empty()
+        && m.exports.iter().all(|e| e == "default" || e.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+}
+
+fn import_meta_env(state: &DevState) -> String {
+    let mut env = serde_json::Map::new();
+    env.insert("MODE".into(), state.config.mode.clone().into());
+    env.insert("DEV".into(), true.into());
+    env.insert("PROD".into(), false.into());
+    env.insert("SSR".into(), false.into());
+    env.insert("BASE_URL".into(), "/".into());
+    for (k, v) in &state.config.env {
+        env.insert(k.clone(), v.clone().into());
+    }
+    serde_json::Value::Object(env).to_string()
+}
+
+/// CSS imported from JS: a module that puts the style sheet in a `<style>` tag and replaces it on update.
+fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
+    let url = state.url_of(file).unwrap_or_default();
+    let rel = url.trim_start_matches('/').to_string();
+    let source = std::fs::read_to_string(file)
+        .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
+    let is_module = rel.ends_with(".module.css");
+    let compiled = nexxo_css::compile(
+        &rel,
+        &source,
+        &nexxo_css::CssOptions {
+            minify: false,
+            css_module: is_module,
+            module_pattern: state.config.css_modules_pattern.as_deref(),
+        },
+    )?;
+    let dir = file.parent().unwrap_or(&state.config.root);
+    let mut urls = Vec::new();
+    for u in &compiled.urls {
+        let target = if nexxo_css::is_local_url(&u.url) {
+            let clean = u.url.split(['?', '#']).next().unwrap_or(&u.url);
+            state.url_of(&normalize(&dir.join(clean))).unwrap_or_else(|| u.url.clone())
+        } else {
+            u.url.clone()
+        };
+        urls.push((u.placeholder.clone(), target));
+    }
+    let css = nexxo_css::replace_urls(&compiled.code, &urls);
+    let mut imported = Vec::new();
+    let mut out = String::from(
+        "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n",
+    );
+    for imp in &compiled.imports {
+        if let Ok(Resolved::File(p)) = resolve(state, file, &format!("./{}", imp.specifier.trim_start_matches("./")))
+            .or_else(|_| resolve(state, file, &imp.specifier))
+            && let Some(u) = state.url_of(&p)
+        {
+            imported.push(u.clone());
+            out.push_str(&format!("import {:?};\n", format!("{u}?import")));
+        }
+    }
+    out.push_str(&format!(
+        "import.meta.hot = __nexxo_hot({url:?});\n__nexxo_style({url:?}, {});\n",
+        serde_json::Value::String(css)
+    ));
+    if is_module {
+        let map: serde_json::Map<String, serde_json::Value> =
+            compiled.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+        out.push_str(&format!("export default {};\n", serde_json::Value::Object(map)));
+    } else {
+        out.push_str("import.meta.hot.accept();\n");
+    }
+    super::hmr::record(state, &url, file, &imported, !is_module);
+    Ok(out)
+}
+
+fn upgrade(state: Arc<DevState>, mut req: Request<Incoming>) -> Resp {
+    if !origin_allowed(&state, &req) {
+        return text(StatusCode::FORBIDDEN, "WebSocket origin not allowed");
+    }
+    let Some(key) = req.headers().get("sec-websocket-key").map(|k| derive_accept_key(k.as_bytes())) else {
+        return text(StatusCode::BAD_REQUEST, "expected a WebSocket upgrade");
+    };
+    let upgrade = hyper::upgrade::on(&mut req);
+    tokio::spawn(async move {
+        let Ok(upgraded) = upgrade.await else { return };
+        let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
+        let (mut tx, mut rx) = ws.split();
+        let mut events = state.events.subscribe();
+        let _ = tx.send(Message::text(r#"{"type":"connected"}"#)).await;
+        let last = state.last_error.lock().expect("error slot").clone();
+        if let Some(err) = last {
+            let _ = tx.send(Message::text(err)).await;
+        }
+        loop {
+            tokio::select! {
+                ev = events.recv() => match ev {
+                    Ok(text) => if tx.send(Message::text(text)).await.is_err() { break },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                },
+                msg = rx.next() => match msg {
+                    Some(Ok(Message::Text(t))) => super::hmr::client_message(&state, t.as_str()),
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    _ => {}
+                },
+            }
+        }
+    });
+    let mut r = Response::new(Full::new(Bytes::new()));
+    *r.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let h = r.headers_mut();
+    h.insert(header::UPGRADE, "websocket".parse().expect("static header"));
+    h.insert(header::CONNECTION, "Upgrade".parse().expect("static header"));
+    h.insert("sec-websocket-accept", key.parse().expect("base64 key"));
+    r
+}
