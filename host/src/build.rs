@@ -29,14 +29,87 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         out.green(&format!("building for {}...", config.mode)),
         out.dim(&format!("({})", config.root.display()))
     );
-    let output = run_engine(&config)?;
+    let cache = crate::cache::Cache::open(&config.root, args.force);
+    let (output, cached) = match cached_output(&cache, &config) {
+        Some(files) => (BuildOutput { files, ..Default::default() }, true),
+        None => {
+            let build_started = std::time::SystemTime::now();
+            let output = run_engine(&config)?;
+            store_output(&cache, &config, &output, build_started);
+            (output, false)
+        }
+    };
     let errs = Style::stderr();
     for w in &output.warnings {
         eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
     }
     let public = write(&config, &output)?;
-    print_summary(&config, &output.files, public, started);
+    print_summary(&config, &output.files, public, started, cached);
     Ok(())
+}
+
+/// What besides the sources decides the output: the resolved config (mode, env, defines...),
+/// tsconfig and the installed packages.
+fn config_fingerprint(config: &ResolvedConfig) -> Vec<u8> {
+    let mut fp = format!("{config:?}").into_bytes();
+    for f in ["tsconfig.json", "package.json", "package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock"] {
+        fp.extend(std::fs::read(config.root.join(f)).unwrap_or_default());
+    }
+    fp
+}
+
+/// A previous build's output, if every file it read is unchanged.
+fn cached_output(cache: &crate::cache::Cache, config: &ResolvedConfig) -> Option<Vec<OutputFile>> {
+    let fp = config_fingerprint(config);
+    let list_key = crate::cache::key("build-inputs", &[&fp]);
+    let list: Vec<String> = serde_json::from_slice(&cache.get(&list_key)?).ok()?;
+    let mut parts: Vec<Vec<u8>> = vec![fp];
+    for p in &list {
+        parts.push(p.clone().into_bytes());
+        parts.push(std::fs::read(p).ok()?);
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    let out_key = crate::cache::key("build-output", &refs);
+    let bytes = cache.get(&out_key)?;
+    let files = nexxo_bundler::decode_files(&bytes);
+    if files.is_none() {
+        cache.forget(&out_key);
+    }
+    files
+}
+
+fn store_output(
+    cache: &crate::cache::Cache,
+    config: &ResolvedConfig,
+    output: &BuildOutput,
+    build_started: std::time::SystemTime,
+) {
+    if !cache.is_enabled() {
+        return;
+    }
+    // A file edited while the build ran may not match the output: do not cache that build.
+    let edited_during_build = output
+        .inputs
+        .iter()
+        .any(|p| std::fs::metadata(p).and_then(|m| m.modified()).map_or(true, |t| t >= build_started));
+    if edited_during_build {
+        return;
+    }
+    let fp = config_fingerprint(config);
+    let list: Vec<String> = output.inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<Vec<u8>> = vec![fp.clone()];
+    for p in &list {
+        parts.push(p.clone().into_bytes());
+        match std::fs::read(p) {
+            Ok(bytes) => parts.push(bytes),
+            Err(_) => return,
+        }
+    }
+    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
+    cache.put(&crate::cache::key("build-output", &refs), &nexxo_bundler::encode_files(&output.files));
+    if let Ok(json) = serde_json::to_vec(&list) {
+        cache.put(&crate::cache::key("build-inputs", &[&fp]), &json);
+    }
 }
 
 fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
@@ -98,7 +171,7 @@ fn human(n: usize) -> String {
     if n < 1024 { format!("{n} B") } else { format!("{:.2} kB", n as f64 / 1000.0) }
 }
 
-fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, started: Instant) {
+fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, started: Instant, cached: bool) {
     let s = Style::stdout();
     let out_rel = config.out_dir.strip_prefix(&config.root).unwrap_or(&config.out_dir).display().to_string();
     let shown: Vec<&OutputFile> = files.iter().filter(|f| f.kind != OutputKind::Manifest).collect();
@@ -128,10 +201,11 @@ fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, s
         println!("{}", s.dim(&format!("+ {public} file(s) copied from public/")));
     }
     println!(
-        "{} {} files, {} in {}",
+        "{} {} files, {} in {}{}",
         s.green("✓ built"),
         shown.len(),
         human(total),
-        s.bold(&format!("{}ms", started.elapsed().as_millis()))
+        s.bold(&format!("{}ms", started.elapsed().as_millis())),
+        if cached { s.dim(" (from cache: no source changed)") } else { String::new() }
     );
 }

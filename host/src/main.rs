@@ -2,6 +2,7 @@
 //! engine and writes its output; the engine itself never touches the disk.
 
 mod build;
+mod cache;
 mod dev;
 mod fs_out;
 mod http_util;
@@ -68,36 +69,42 @@ pub struct BuildArgs {
     /// Public base path the app is served from, e.g. /app/
     #[arg(long)]
     pub base: Option<String>,
+    /// Ignore the persistent cache (node_modules/.nexxo/cache) and rebuild it
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
+pub struct ServerArgs {
+    /// Port to listen on (default: 5173 for dev, 4173 for preview; the next free one is used if
+    /// taken, unless --strict-port)
+    #[arg(long, short = 'p')]
+    pub port: Option<u16>,
+    /// Address to listen on (default: 127.0.0.1; use 0.0.0.0 to expose on the network)
+    #[arg(long)]
+    pub host: Option<String>,
+    /// Fail instead of trying the next port when the port is taken
+    #[arg(long)]
+    pub strict_port: bool,
 }
 
 #[derive(Args)]
 pub struct DevArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Port to listen on (default: 5173; the next free one is used if taken, unless --strict-port)
-    #[arg(long, short = 'p')]
-    pub port: Option<u16>,
-    /// Address to listen on (default: 127.0.0.1; use 0.0.0.0 to expose on the network)
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Discard the persistent cache (node_modules/.nexxo/cache) and rebuild it
     #[arg(long)]
-    pub host: Option<String>,
-    /// Fail instead of trying the next port when the port is taken
-    #[arg(long)]
-    pub strict_port: bool,
+    pub force: bool,
 }
 
 #[derive(Args)]
 pub struct PreviewArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Port to listen on (default: 4173; the next free one is used if taken, unless --strict-port)
-    #[arg(long, short = 'p')]
-    pub port: Option<u16>,
-    /// Address to listen on (default: 127.0.0.1; use 0.0.0.0 to expose on the network)
-    #[arg(long)]
-    pub host: Option<String>,
-    /// Fail instead of trying the next port when the port is taken
-    #[arg(long)]
-    pub strict_port: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 fn main() -> ExitCode {

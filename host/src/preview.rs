@@ -25,8 +25,8 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         style::error(&format!("{} does not exist; run `nexxo build` first", config.out_dir.display()));
         return Err(ExitCode::FAILURE);
     }
-    let host = args.host.clone().unwrap_or_else(|| "127.0.0.1".into());
-    let port = args.port.unwrap_or(4173);
+    let host = args.server.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+    let port = args.server.port.unwrap_or(4173);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
@@ -34,7 +34,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
     let root = Arc::new(config.out_dir.clone());
     let base = config.base.clone();
     runtime.block_on(async move {
-        let listener = bind(&host, port, args.strict_port).await?;
+        let listener = bind(&host, port, args.server.strict_port).await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
         let s = Style::stdout();
         let shown_host = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };

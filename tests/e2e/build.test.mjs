@@ -306,3 +306,28 @@ test("CSS @import from a package and fonts in url() are bundled", async () => {
   assert.ok(fontUrl, css);
   assert.deepEqual(fs.readFileSync(path.join(dir, "dist", fontUrl[1])), font);
 });
+
+test("an unchanged project builds from the persistent cache with identical output; any change rebuilds", () => {
+  const dir = libProject({
+    "src/lib.ts": 'import pic from "./tiny.png"; export const v = "one"; export { pic };',
+    "src/tiny.png": Buffer.from([1, 2, 3]),
+  });
+  const dist = path.join(dir, "dist");
+  const snapshot = () => Object.fromEntries(listFiles(dist).map((f) => [f, fs.readFileSync(path.join(dist, f), "base64")]));
+  let r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), r.stdout);
+  const first = snapshot();
+  r = buildOk(dir);
+  assert.match(r.stdout, /from cache: no source changed/);
+  assert.deepEqual(snapshot(), first);
+  // An inlined asset is an input too.
+  writeFiles(dir, { "src/tiny.png": Buffer.from([9, 9, 9]) });
+  r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), "changed asset must rebuild");
+  assert.notDeepEqual(snapshot(), first);
+  // A flag that changes the output is part of the key.
+  r = buildOk(dir, ["--no-minify"]);
+  assert.ok(!r.stdout.includes("from cache"));
+  r = buildOk(dir, ["--force"]);
+  assert.ok(!r.stdout.includes("from cache"));
+});

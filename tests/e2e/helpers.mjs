@@ -102,6 +102,8 @@ function startServer(command, dir, extra) {
           url: `http://127.0.0.1:${m[1]}${m[2]}`,
           port: Number(m[1]),
           close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
+          kill: (signal) => child.kill(signal),
+          exited: new Promise((r) => child.once("exit", r)),
         });
       }
     };

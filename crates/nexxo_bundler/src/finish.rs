@@ -111,7 +111,17 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     let warnings = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
-    Ok(BuildOutput { files, warnings })
+    let mut inputs: Vec<std::path::PathBuf> = chunks
+        .iter()
+        .flat_map(|c| c.module_ids.iter())
+        .map(|m| std::path::PathBuf::from(m.as_str().split('?').next().unwrap_or_default()))
+        .filter(|p| p.is_absolute())
+        .chain(state.pages.iter().map(|p| p.abs.clone()))
+        .chain(state.read_files.lock().expect("read list").iter().cloned())
+        .collect();
+    inputs.sort();
+    inputs.dedup();
+    Ok(BuildOutput { files, warnings, inputs })
 }
 
 /// Vite-compatible manifest: source path (or `_file` for shared chunks) to output files.

@@ -26,7 +26,7 @@ use rolldown_plugin::__inner::SharedPluginable;
 use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
-pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
+pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;
 

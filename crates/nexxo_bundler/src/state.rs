@@ -26,6 +26,8 @@ pub struct BuildState {
     /// Full reports of plugin failures. rolldown keeps only a short reason for a failed load, so
     /// the located report (with code frame) is kept here and shown first.
     pub plugin_errors: Mutex<Vec<Diagnostic>>,
+    /// Files read by Nexxo's own plugins (assets, inlined or not), beyond rolldown's modules.
+    pub read_files: Mutex<Vec<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for BuildState {
@@ -40,7 +42,14 @@ pub fn short_hash(bytes: &[u8]) -> String {
 
 impl BuildState {
     pub fn new(config: ResolvedConfig, pages: Vec<Page>) -> Self {
-        Self { config, pages, css: Mutex::default(), assets: Mutex::default(), plugin_errors: Mutex::default() }
+        Self {
+            config,
+            pages,
+            css: Mutex::default(),
+            assets: Mutex::default(),
+            plugin_errors: Mutex::default(),
+            read_files: Mutex::default(),
+        }
     }
 
     /// Records a plugin failure and returns the error to hand back to rolldown.
@@ -68,6 +77,7 @@ impl BuildState {
     /// The URL at which `abs` is served after the build: inlined as a data URL when small enough
     /// and `may_inline`, otherwise emitted as a content-hashed file.
     pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
+        self.read_files.lock().expect("read list").push(abs.to_path_buf());
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
         if may_inline
             && (bytes.len() as u64) < self.config.assets_inline_limit

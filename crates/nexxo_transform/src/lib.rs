@@ -20,14 +20,14 @@ pub struct Options {
 }
 
 /// What one import statement of a module names, for CommonJS interop on the served side.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Binding {
     Default(String),
     Namespace(String),
     Named { imported: String, local: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Import {
     pub specifier: String,
     /// Byte span of the specifier string literal in [`Module::code`], quotes included.
@@ -38,7 +38,8 @@ pub struct Import {
     pub dynamic: bool,
 }
 
-#[derive(Debug, Clone)]
+/// Serializable so hosts can keep transformed modules in a persistent cache.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Module {
     pub code: String,
     pub imports: Vec<Import>,

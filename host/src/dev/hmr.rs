@@ -15,8 +15,25 @@ pub fn record(state: &DevState, url: &str, file: &Path, imported: &[String], sel
     let node = graph.entry(url.to_string()).or_default();
     node.file = file.to_path_buf();
     node.self_accepting = self_accepting;
+    let now: HashSet<String> = imported.iter().cloned().collect();
+    let dropped: Vec<String> = node.imports.difference(&now).cloned().collect();
+    node.imports = now;
     for dep in imported {
         graph.entry(dep.clone()).or_default().importers.insert(url.to_string());
+    }
+    // Modules no longer imported by anyone are pruned: their `import.meta.hot.prune` callbacks run.
+    let mut pruned = Vec::new();
+    for dep in dropped {
+        if let Some(n) = graph.get_mut(&dep) {
+            n.importers.remove(url);
+            if n.importers.is_empty() {
+                pruned.push(dep);
+            }
+        }
+    }
+    drop(graph);
+    if !pruned.is_empty() {
+        state.broadcast(json!({ "type": "prune", "paths": pruned }));
     }
 }
 
@@ -72,6 +89,11 @@ pub fn on_change(state: &DevState, file: &Path) {
         return;
     }
     if !state.graph.lock().expect("graph").contains_key(&url) {
+        // A file nobody loaded yet: if the page is stuck on an error (say, an import of this very
+        // file before it existed), reloading retries everything.
+        if file.is_file() && state.last_error.lock().expect("error slot").take().is_some() {
+            state.broadcast(json!({ "type": "full-reload" }));
+        }
         return;
     }
     // Check the new source now, so a broken save shows the overlay instead of a failed import.

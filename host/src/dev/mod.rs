@@ -29,12 +29,13 @@ use crate::{DevArgs, load_config};
 pub struct Node {
     pub file: PathBuf,
     pub importers: HashSet<String>,
+    pub imports: HashSet<String>,
     pub self_accepting: bool,
     /// Timestamp of its last change; imports of it carry `?t=` so the browser fetches it anew.
     pub timestamp: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Deps {
     /// File name under /@deps/ to code.
     pub files: HashMap<String, String>,
@@ -44,6 +45,7 @@ pub struct Deps {
 
 pub struct DevState {
     pub config: ResolvedConfig,
+    pub cache: crate::cache::Cache,
     pub port: u16,
     pub allowed_hosts: Vec<String>,
     pub resolver: Resolver<OsFileSystem>,
@@ -77,13 +79,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         ..Default::default()
     };
     let config = load_config::load(&args.common, cli)?;
-    let host = args.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+    let host = args.server.host.clone().unwrap_or_else(|| "127.0.0.1".into());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
     runtime.block_on(async move {
-        let listener = crate::preview::bind(&host, args.port.unwrap_or(5173), args.strict_port).await?;
+        let listener = crate::preview::bind(&host, args.server.port.unwrap_or(5173), args.server.strict_port).await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
         let fs = OsFileSystem::new(false);
         let resolver = Resolver::new(
@@ -105,7 +107,9 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
             allowed_hosts.push(host.clone());
         }
+        let cache = crate::cache::Cache::open(&config.root, args.force);
         let state = Arc::new(DevState {
+            cache,
             config,
             port: addr.port(),
             allowed_hosts,
@@ -129,11 +133,17 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         })?;
         let s = Style::stdout();
         let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
+        let cache_note = if state.cache.is_enabled() {
+            format!("cache: {} hits, {} misses", state.cache.hits(), state.cache.misses())
+        } else {
+            "cache: off".to_string()
+        };
         println!(
-            "  {} {} ready in {} ms",
+            "  {} {} ready in {} ms {}",
             s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
             s.green("dev server"),
-            s.bold(&started.elapsed().as_millis().to_string())
+            s.bold(&started.elapsed().as_millis().to_string()),
+            s.dim(&format!("({cache_note})"))
         );
         println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown}:{}/", addr.port())));
         if !state.react_refresh {

@@ -235,7 +235,24 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     {
         return Ok(Arc::clone(m));
     }
-    let m = Arc::new(nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })?);
+    let key = crate::cache::key("transform", &[&[u8::from(state.react_refresh)], rel.as_bytes(), source.as_bytes()]);
+    let cached = state.cache.get(&key).and_then(|bytes| match serde_json::from_slice::<Module>(&bytes) {
+        Ok(m) => Some(m),
+        Err(_) => {
+            state.cache.forget(&key);
+            None
+        }
+    });
+    let m = match cached {
+        Some(m) => Arc::new(m),
+        None => {
+            let m = nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })?;
+            if let Ok(bytes) = serde_json::to_vec(&m) {
+                state.cache.put(&key, &bytes);
+            }
+            Arc::new(m)
+        }
+    };
     state.transforms.lock().expect("transform cache").insert(file.to_path_buf(), (source, Arc::clone(&m)));
     Ok(m)
 }
@@ -312,12 +329,15 @@ pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<Stri
     let _guard = state.deps_lock.lock().await;
     specifiers.extend(state.deps.read().expect("deps").entries.keys().cloned());
     let list: Vec<String> = specifiers.into_iter().collect();
+    let key = deps_key(state, &list);
+    if let Some(Ok(cached)) = state.cache.get(&key).map(|b| serde_json::from_slice::<super::Deps>(&b)) {
+        *state.deps.write().expect("deps") = cached;
+        return Ok(());
+    }
     let chunks = nexxo_bundler::deps::prebundle(OsFileSystem::new(false), &state.config, &list)
         .await
         .map_err(|f| format!("pre-bundling dependencies failed:\n{f}"))?;
-    let mut deps = state.deps.write().expect("deps");
-    deps.files.clear();
-    deps.entries.clear();
+    let mut deps = super::Deps::default();
     for c in chunks {
         if let Some(spec) = &c.specifier {
             let cjs = c.exports.iter().all(|e| e == "default");
@@ -325,7 +345,23 @@ pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<Stri
         }
         deps.files.insert(c.file, c.code);
     }
+    if let Ok(bytes) = serde_json::to_vec(&deps) {
+        state.cache.put(&key, &bytes);
+    }
+    *state.deps.write().expect("deps") = deps;
     Ok(())
+}
+
+/// Pre-bundled dependencies change with the specifier set, the installed packages (lockfiles)
+/// and the config that reaches them (mode, env, alias).
+fn deps_key(state: &DevState, list: &[String]) -> Vec<u8> {
+    let root = &state.config.root;
+    let mut locks = Vec::new();
+    for f in ["package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock", "package.json"] {
+        locks.extend(std::fs::read(root.join(f)).unwrap_or_default());
+    }
+    let config = format!("{:?}{:?}{:?}", state.config.mode, state.config.env, state.config.alias);
+    crate::cache::key("deps", &[list.join("\n").as_bytes(), &locks, config.as_bytes()])
 }
 
 /// The served form of a script module: imports pointed at URLs, `import.meta.hot` and Fast Refresh set up.

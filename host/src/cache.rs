@@ -1,0 +1,186 @@
+//! The persistent cache: RocksDB under `node_modules/.nexxo/cache` (or `.nexxo/cache` without
+//! node_modules). Keys carry a content hash plus everything else that changes the value, so a hit
+//! is always correct; a cache that cannot be trusted is thrown away and rebuilt, never used.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rocksdb::{DB, Options};
+
+use crate::style;
+
+/// Bump when the layout of any cached value changes.
+const FORMAT: &str = "1";
+
+pub struct Cache {
+    db: Option<DB>,
+    hits: AtomicUsize,
+    misses: AtomicUsize,
+}
+
+pub fn cache_dir(root: &Path) -> PathBuf {
+    if root.join("node_modules").is_dir() { root.join("node_modules/.nexxo/cache") } else { root.join(".nexxo/cache") }
+}
+
+fn identity() -> String {
+    format!("nexxo {} format {FORMAT}", env!("CARGO_PKG_VERSION"))
+}
+
+impl Cache {
+    /// Opens (or creates) the cache of `root`. `force` discards it first. Any failure degrades to
+    /// running without a persistent cache, with a one-line warning.
+    pub fn open(root: &Path, force: bool) -> Self {
+        Self::open_as(cache_dir(root), force, &identity())
+    }
+
+    fn open_as(dir: PathBuf, force: bool, identity: &str) -> Self {
+        if force {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        let db = match Self::try_open(&dir) {
+            Ok(db) => Some(db),
+            Err(e) if is_lock_error(&e) => {
+                warn(&format!(
+                    "the cache at {} is in use by another Nexxo process; running without the persistent cache",
+                    dir.display()
+                ));
+                None
+            }
+            Err(e) => {
+                warn(&format!("the cache at {} is unreadable ({e}); rebuilding it", dir.display()));
+                let _ = std::fs::remove_dir_all(&dir);
+                Self::try_open(&dir).map_err(|e| warn(&format!("cannot create the cache: {e}"))).ok()
+            }
+        };
+        let db = db.and_then(|db| match db.get(b"meta:identity") {
+            Ok(Some(v)) if v == identity.as_bytes() => Some(db),
+            Ok(None) if is_empty(&db) => {
+                db.put(b"meta:identity", identity).ok()?;
+                Some(db)
+            }
+            _ => {
+                warn("the cache was written by another Nexxo version or is damaged; rebuilding it");
+                drop(db);
+                let _ = std::fs::remove_dir_all(&dir);
+                let db = Self::try_open(&dir).ok()?;
+                db.put(b"meta:identity", identity).ok()?;
+                Some(db)
+            }
+        });
+        Self { db, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
+    }
+
+    fn try_open(dir: &Path) -> Result<DB, String> {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let mut opts = Options::default();
+        opts.create_if_missing(true);
+        // Fail loudly on damage instead of serving possibly wrong data.
+        opts.set_paranoid_checks(true);
+        opts.set_keep_log_file_num(2);
+        DB::open(&opts, dir).map_err(|e| e.to_string())
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.db.is_some()
+    }
+
+    pub fn hits(&self) -> usize {
+        self.hits.load(Ordering::Relaxed)
+    }
+
+    pub fn misses(&self) -> usize {
+        self.misses.load(Ordering::Relaxed)
+    }
+
+    pub fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        let value = self.db.as_ref()?.get(key).ok().flatten();
+        let counter = if value.is_some() { &self.hits } else { &self.misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+        value
+    }
+
+    /// A value that no longer decodes is removed so the next run recomputes it.
+    pub fn forget(&self, key: &[u8]) {
+        if let Some(db) = &self.db {
+            let _ = db.delete(key);
+        }
+    }
+
+    pub fn put(&self, key: &[u8], value: &[u8]) {
+        if let Some(db) = &self.db {
+            let _ = db.put(key, value);
+        }
+    }
+}
+
+fn is_empty(db: &DB) -> bool {
+    db.iterator(rocksdb::IteratorMode::Start).next().is_none()
+}
+
+fn is_lock_error(s: &str) -> bool {
+    s.contains("lock") && (s.contains("Resource temporarily unavailable") || s.contains("hold by current process"))
+}
+
+fn warn(msg: &str) {
+    let s = style::Style::stderr();
+    eprintln!("{} {msg}", s.yellow("warning:"));
+}
+
+/// A cache key: a namespace and a hash over the parts.
+pub fn key(namespace: &str, parts: &[&[u8]]) -> Vec<u8> {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for p in parts {
+        h.update(&(p.len() as u64).to_le_bytes());
+        h.update(p);
+    }
+    format!("{namespace}:{:032x}", h.digest128()).into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("nexxo-cache-test-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+
+    #[test]
+    fn survives_reopen_and_discards_other_versions() {
+        let dir = temp("version");
+        let c = Cache::open_as(dir.clone(), false, "v1");
+        c.put(b"k", b"value");
+        drop(c);
+        let c = Cache::open_as(dir.clone(), false, "v1");
+        assert_eq!(c.get(b"k").as_deref(), Some(&b"value"[..]));
+        assert_eq!(c.hits(), 1);
+        drop(c);
+        let c = Cache::open_as(dir.clone(), false, "v2");
+        assert!(c.is_enabled());
+        assert_eq!(c.get(b"k"), None, "a cache from another version must not be used");
+        drop(c);
+        let c = Cache::open_as(dir.clone(), true, "v2");
+        assert_eq!(c.get(b"k"), None);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn garbage_on_disk_is_rebuilt_and_a_second_opener_runs_without_cache() {
+        let dir = temp("garbage");
+        drop(Cache::open_as(dir.clone(), false, "v1"));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.file_name().unwrap() != "LOCK" {
+                std::fs::write(&p, b"\x00garbage\xff").unwrap();
+            }
+        }
+        let c = Cache::open_as(dir.clone(), false, "v1");
+        assert!(c.is_enabled(), "a damaged cache must be rebuilt, not disabled");
+        c.put(b"k", b"v");
+        let second = Cache::open_as(dir.clone(), false, "v1");
+        assert!(!second.is_enabled(), "a locked cache must not be opened twice");
+        assert_eq!(c.get(b"k").as_deref(), Some(&b"v"[..]));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
