@@ -45,7 +45,7 @@ function start(tool, app) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const { chromium } = await import(path.join(repo, "tests/node_modules/playwright-core/index.js"));
+const { chromium } = (await import(path.join(repo, "tests/node_modules/playwright-core/index.js"))).default;
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],

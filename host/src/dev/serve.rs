@@ -41,6 +41,8 @@ pub fn is_script(url: &str) -> bool {
 pub async fn serve(listener: TcpListener, state: Arc<DevState>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else { continue };
+        // Small responses on keep-alive connections must not wait for delayed ACKs (Nagle).
+        let _ = stream.set_nodelay(true);
         let state = Arc::clone(&state);
         tokio::spawn(async move {
             let service = service_fn(move |req| {
