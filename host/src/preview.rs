@@ -43,8 +43,8 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
-        // Small responses on keep-alive connections must not wait for delayed ACKs (Nagle).
-        let _ = stream.set_nodelay(true);
+            // Small responses on keep-alive connections must not wait for delayed ACKs (Nagle).
+            let _ = stream.set_nodelay(true);
             let root = Arc::clone(&root);
             let base = base_path.clone();
             tokio::spawn(async move {
