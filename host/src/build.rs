@@ -30,12 +30,13 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         out.dim(&format!("({})", config.root.display()))
     );
     let cache = crate::cache::Cache::open(&config.root, args.force);
-    let (output, cached) = match cached_output(&cache, &config) {
+    let fingerprint = config_fingerprint(&config);
+    let (output, cached) = match cached_output(&cache, &fingerprint) {
         Some(files) => (BuildOutput { files, ..Default::default() }, true),
         None => {
             let build_started = std::time::SystemTime::now();
             let output = run_engine(&config)?;
-            store_output(&cache, &config, &output, build_started);
+            store_output(&cache, &fingerprint, &output, build_started);
             (output, false)
         }
     };
@@ -58,32 +59,31 @@ fn config_fingerprint(config: &ResolvedConfig) -> Vec<u8> {
     fp
 }
 
-/// A previous build's output, if every file it read is unchanged.
-fn cached_output(cache: &crate::cache::Cache, config: &ResolvedConfig) -> Option<Vec<OutputFile>> {
-    let fp = config_fingerprint(config);
-    let list_key = crate::cache::key("build-inputs", &[&fp]);
-    let list: Vec<String> = serde_json::from_slice(&cache.get(&list_key)?).ok()?;
-    let mut parts: Vec<Vec<u8>> = vec![fp];
-    for p in &list {
+/// The key of a build's output: the config fingerprint plus every input's path and content.
+/// `None` when an input cannot be read (then there is nothing to look up or store).
+fn output_key(fp: &[u8], inputs: &[String]) -> Option<Vec<u8>> {
+    let mut parts: Vec<Vec<u8>> = Vec::with_capacity(inputs.len() * 2);
+    for p in inputs {
         parts.push(p.clone().into_bytes());
         parts.push(std::fs::read(p).ok()?);
     }
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    let out_key = crate::cache::key("build-output", &refs);
-    let bytes = cache.get(&out_key)?;
-    let files = nexxo_bundler::decode_files(&bytes);
+    let mut refs: Vec<&[u8]> = vec![fp];
+    refs.extend(parts.iter().map(Vec::as_slice));
+    Some(crate::cache::key("build-output", &refs))
+}
+
+/// A previous build's output, if every file it read is unchanged.
+fn cached_output(cache: &crate::cache::Cache, fp: &[u8]) -> Option<Vec<OutputFile>> {
+    let list: Vec<String> = serde_json::from_slice(&cache.get(&crate::cache::key("build-inputs", &[fp]))?).ok()?;
+    let out_key = output_key(fp, &list)?;
+    let files = nexxo_bundler::decode_files(&cache.get(&out_key)?);
     if files.is_none() {
         cache.forget(&out_key);
     }
     files
 }
 
-fn store_output(
-    cache: &crate::cache::Cache,
-    config: &ResolvedConfig,
-    output: &BuildOutput,
-    build_started: std::time::SystemTime,
-) {
+fn store_output(cache: &crate::cache::Cache, fp: &[u8], output: &BuildOutput, build_started: std::time::SystemTime) {
     if !cache.is_enabled() {
         return;
     }
@@ -95,20 +95,11 @@ fn store_output(
     if edited_during_build {
         return;
     }
-    let fp = config_fingerprint(config);
     let list: Vec<String> = output.inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    let mut parts: Vec<Vec<u8>> = vec![fp.clone()];
-    for p in &list {
-        parts.push(p.clone().into_bytes());
-        match std::fs::read(p) {
-            Ok(bytes) => parts.push(bytes),
-            Err(_) => return,
-        }
-    }
-    let refs: Vec<&[u8]> = parts.iter().map(Vec::as_slice).collect();
-    cache.put(&crate::cache::key("build-output", &refs), &nexxo_bundler::encode_files(&output.files));
+    let Some(out_key) = output_key(fp, &list) else { return };
+    cache.put(&out_key, &nexxo_bundler::encode_files(&output.files));
     if let Ok(json) = serde_json::to_vec(&list) {
-        cache.put(&crate::cache::key("build-inputs", &[&fp]), &json);
+        cache.put(&crate::cache::key("build-inputs", &[fp]), &json);
     }
 }
 

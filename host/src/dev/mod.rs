@@ -45,6 +45,8 @@ pub struct Deps {
 
 pub struct DevState {
     pub config: ResolvedConfig,
+    /// `import.meta.env` as a JS object literal, injected into every module.
+    pub env_json: String,
     pub cache: crate::cache::Cache,
     pub port: u16,
     pub allowed_hosts: Vec<String>,
@@ -110,6 +112,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let cache = crate::cache::Cache::open(&config.root, args.force);
         let state = Arc::new(DevState {
             cache,
+            env_json: serve::import_meta_env(&config),
             config,
             port: addr.port(),
             allowed_hosts,

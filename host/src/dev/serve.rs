@@ -259,6 +259,7 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     Ok(m)
 }
 
+#[derive(Clone)]
 enum Resolved {
     File(PathBuf),
     Dep(String),
@@ -371,12 +372,18 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
     let m = transform(state, file)?;
     let url = state.url_of(file).unwrap_or_default();
     // A dependency nobody had imported yet: bundle it (with the others, to keep one React), then reload.
+    // Resolve each import once; both the dependency check and the rewrite below use the result.
+    let resolved: std::collections::HashMap<(u32, u32), Result<Resolved, String>> =
+        m.imports.iter().map(|imp| (imp.literal, resolve(state, file, &imp.specifier))).collect();
     let mut missing = BTreeSet::new();
-    for imp in &m.imports {
-        if let Ok(Resolved::Dep(s)) = resolve(state, file, &imp.specifier)
-            && !state.deps.read().expect("deps").entries.contains_key(&s)
-        {
-            missing.insert(s);
+    {
+        let deps = state.deps.read().expect("deps");
+        for r in resolved.values() {
+            if let Ok(Resolved::Dep(s)) = r
+                && !deps.entries.contains_key(s)
+            {
+                missing.insert(s.clone());
+            }
         }
     }
     if !missing.is_empty() {
@@ -387,7 +394,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
     let boundary = m.self_accepting || (m.has_refresh && is_component_module(&m));
     let mut imported = Vec::new();
     let mut failure = None;
-    let code = nexxo_transform::rewrite(&m, |imp| match resolve(state, file, &imp.specifier) {
+    let code = nexxo_transform::rewrite(&m, |imp| match resolved[&imp.literal].clone() {
         Ok(Resolved::External) => Target::Keep,
         Ok(Resolved::Dep(s)) => match state.deps.read().expect("deps").entries.get(&s) {
             Some((f, true)) => Target::CommonJs(format!("/@deps/{f}")),
@@ -425,7 +432,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
             .with_hint("check the path, or install the package"));
     }
     super::hmr::record(state, &url, file, &imported, boundary);
-    let env = import_meta_env(state);
+    let env = &state.env_json;
     let mut out = format!(
         "import {{ createHotContext as __nexxo_hot, scheduleRefresh as __nexxo_refresh_schedule }} from \"/@nexxo/client\";\n\
          import.meta.hot = __nexxo_hot({url:?});\nimport.meta.env = {env};\n"
@@ -453,14 +460,15 @@ fn is_component_module(m: &Module) -> bool {
         && m.exports.iter().all(|e| e == "default" || e.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
 }
 
-fn import_meta_env(state: &DevState) -> String {
+/// `import.meta.env` of dev modules, as a JS object literal (computed once per server).
+pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
     let mut env = serde_json::Map::new();
-    env.insert("MODE".into(), state.config.mode.clone().into());
+    env.insert("MODE".into(), config.mode.clone().into());
     env.insert("DEV".into(), true.into());
     env.insert("PROD".into(), false.into());
     env.insert("SSR".into(), false.into());
     env.insert("BASE_URL".into(), "/".into());
-    for (k, v) in &state.config.env {
+    for (k, v) in &config.env {
         env.insert(k.clone(), v.clone().into());
     }
     serde_json::Value::Object(env).to_string()
