@@ -28,6 +28,14 @@ const TOOLS = {
   // last build, so the output comes from the cache after checking every input file.
   "nexxo-cold": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo", "--force"]],
   nexxo: (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo"]],
+  // The engine's WebAssembly module: in wasmtime (compiled code cached in ~/.cache/nexxo), and in
+  // Node through the JS host that browsers and edge workers use (compiles the module every run).
+  "nexxo-wasmtime": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-wasm", "--force", "--engine", "wasm"]],
+  "nexxo-wasm-js": (app) => [process.execPath, [path.join(here, "wasm-node.mjs"), app]],
+  // esbuild's own WebAssembly build, the peer in the same weight class as the two above.
+  "esbuild-wasm": (app) => [process.execPath, [path.join(here, "node_modules/esbuild-wasm/bin/esbuild"), "src/main.tsx",
+    "--bundle", "--minify", "--sourcemap", "--splitting", "--format=esm", "--outdir=dist-esbuild-wasm", "--jsx=automatic",
+    `--define:process.env.NODE_ENV="production"`, "--log-level=warning"]],
   esbuild: (app) => [bin("esbuild"), ["src/main.tsx", "--bundle", "--minify", "--sourcemap", "--splitting", "--format=esm",
     "--outdir=dist-esbuild", "--jsx=automatic", `--define:process.env.NODE_ENV="production"`, "--log-level=warning"]],
   rolldown: (app) => [bin("rolldown"), ["src/main.tsx", "--dir", "dist-rolldown", "--minify", "--sourcemap",

@@ -8,9 +8,10 @@ say() { printf '\033[36m[setup]\033[0m %s\n' "$*"; }
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-# Debian packages: Chromium for browser tests, clang/libclang for crates that run bindgen.
+# Debian packages: Chromium for browser tests, clang/libclang for crates that run bindgen,
+# binaryen for wasm-opt.
 need_apt=()
-for pkg in chromium clang libclang-dev; do
+for pkg in chromium clang libclang-dev binaryen; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -32,8 +33,8 @@ done
 rustup component list --installed --toolchain "$TOOLCHAIN" | grep -q '^rustfmt' ||
   rustup component add --toolchain "$TOOLCHAIN" rustfmt clippy
 
-# npm packages: the test harness (playwright-core, react) and the examples' dependencies.
-for dir in tests examples/react-ts; do
+# npm packages: the test harness (playwright-core, react), the examples' and the playground's.
+for dir in tests examples/react-ts web; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
@@ -42,4 +43,5 @@ done
 
 say "building nexxo (release)"
 cargo build --release --locked -p nexxo
-say "done: target/release/nexxo"
+bash scripts/build-wasm.sh
+say "done: target/release/nexxo, the WASM engine (wasm/pkg/nexxo-engine.wasm) and web/public/engine/"

@@ -11,7 +11,7 @@ use nexxo_config::{CliOverrides, ResolvedConfig};
 use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
 
 use crate::style::{self, Style};
-use crate::{BuildArgs, fs_out, load_config};
+use crate::{BuildArgs, EngineKind, fs_out, load_config};
 
 pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     let started = Instant::now();
@@ -35,7 +35,10 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         Some(files) => (BuildOutput { files, ..Default::default() }, true),
         None => {
             let build_started = std::time::SystemTime::now();
-            let output = run_engine(&config)?;
+            let output = match args.engine {
+                EngineKind::Native => run_engine(&config)?,
+                EngineKind::Wasm => run_wasm_engine(&config)?,
+            };
             store_output(&cache, &fingerprint, &output, build_started);
             (output, false)
         }
@@ -115,6 +118,44 @@ fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
             eprintln!("{}", if s.enabled() { &e.colored } else { &e.plain });
         }
         let n = failure.errors.len();
+        style::error(&format!(
+            "build failed with {n} error{}; the output directory was left untouched",
+            if n == 1 { "" } else { "s" }
+        ));
+        ExitCode::FAILURE
+    })
+}
+
+/// Builds in the WASI engine under wasmtime: the project is preopened read-only at its real path,
+/// the resolved config goes in as JSON, the output comes back as JSON and is written here.
+fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
+    let fail = |message: String| {
+        style::error(&message);
+        ExitCode::FAILURE
+    };
+    let engine = crate::wasm_engine::locate_engine()
+        .and_then(|path| crate::wasm_engine::WasmEngine::load(&path, 1))
+        .map_err(fail)?;
+    println!("{}", Style::stdout().dim(&format!("wasm engine: {}", engine.load_note)));
+    let job = nexxo_engine::Job::Build(nexxo_engine::BuildRequest {
+        root: config.root.clone(),
+        files: Vec::new(),
+        resolved: Some(config.clone()),
+        env: Default::default(),
+        overrides: Default::default(),
+    });
+    let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
+    let preopens = crate::wasm_engine::project_preopens(&config.root);
+    let stdout = engine
+        .run(input, &preopens, crate::wasm_engine::Limits::default())
+        .map_err(|e| fail(format!("{e}; the output directory was left untouched")))?;
+    let response: nexxo_engine::BuildResponse =
+        serde_json::from_slice(&stdout).map_err(|e| fail(format!("the WASM engine sent a bad response: {e}")))?;
+    response.into_output(&config.root).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{}", e.message);
+        }
+        let n = errors.len();
         style::error(&format!(
             "build failed with {n} error{}; the output directory was left untouched",
             if n == 1 { "" } else { "s" }

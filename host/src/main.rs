@@ -9,11 +9,13 @@ mod http_util;
 mod load_config;
 mod preview;
 mod style;
+mod wasm_engine;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -23,7 +25,7 @@ use clap::{Args, Parser, Subcommand};
     long_about = "Nexxo builds web apps from an index.html entry: TypeScript, JSX, CSS and CSS modules, \
 assets, code splitting, minification and source maps, on rolldown + oxc.\n\n\
 Configuration lives in nexxo.config.json at the project root (see README); flags override it.",
-    after_help = "Examples:\n  nexxo build                  build ./index.html into ./dist\n  nexxo build examples/react-ts --sourcemap\n  nexxo preview --port 8080    serve ./dist on http://127.0.0.1:8080/\n\nExit codes: 0 success, 1 build or config error, 2 bad command line, 70 internal error (a bug)."
+    after_help = "Examples:\n  nexxo build                  build ./index.html into ./dist\n  nexxo build examples/react-ts --sourcemap\n  nexxo preview --port 8080    serve ./dist on http://127.0.0.1:8080/\n  nexxo build --engine wasm    build with the sandboxed WASM engine (same output)\n  nexxo worker --port 8787     build service: POST /build with {\"files\": [...]}\n\nExit codes: 0 success, 1 build or config error, 2 bad command line, 70 internal error (a bug)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -38,6 +40,17 @@ enum Command {
     Dev(DevArgs),
     /// Serve the built output directory locally, with SPA fallback to index.html
     Preview(PreviewArgs),
+    /// Run an HTTP build service: POST sources as JSON, get the bundle back (engine in wasmtime)
+    Worker(WorkerArgs),
+}
+
+/// Which build of the engine runs a build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EngineKind {
+    /// Compiled into this binary, multi-threaded
+    Native,
+    /// The WASI build in wasmtime, sandboxed: reads only the project, memory and time limits
+    Wasm,
 }
 
 #[derive(Args, Clone)]
@@ -72,6 +85,34 @@ pub struct BuildArgs {
     /// Ignore the persistent cache (node_modules/.nexxo/cache) and rebuild it
     #[arg(long)]
     pub force: bool,
+    /// Engine to build with; both give the same output
+    #[arg(long, value_enum, default_value_t = EngineKind::Native)]
+    pub engine: EngineKind,
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// Port to listen on
+    #[arg(long, short = 'p', default_value_t = 8787)]
+    pub port: u16,
+    /// Address to listen on (default: 127.0.0.1; a build service should sit behind a proxy)
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Builds running at once, each in its own WASM instance (default: one per core)
+    #[arg(long)]
+    pub slots: Option<usize>,
+    /// Largest request body accepted, in MiB
+    #[arg(long, default_value_t = 32)]
+    pub max_body_mb: usize,
+    /// Most files accepted in one request
+    #[arg(long, default_value_t = 10_000)]
+    pub max_files: usize,
+    /// Time limit of one build, in milliseconds
+    #[arg(long, default_value_t = 30_000)]
+    pub timeout_ms: u64,
+    /// Memory limit of one build's WASM instance, in MiB
+    #[arg(long, default_value_t = 1024)]
+    pub memory_mb: usize,
 }
 
 #[derive(Args)]
@@ -128,6 +169,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build::run(args),
         Command::Dev(args) => dev::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Worker(args) => worker::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -165,3 +165,72 @@ export function wsHandshakeStatus(port, origin) {
     });
   });
 }
+
+/** Starts `nexxo worker` on a free port; resolves { url, close, output, exited }. */
+export function startWorker(extra = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NEXXO, ["worker", "--port", "0", ...extra], {
+      env: { ...process.env, NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
+    const onData = (d) => {
+      out += d;
+      const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)\/build/);
+      if (m && !onData.done) {
+        onData.done = true;
+        clearTimeout(timer);
+        resolve({
+          url: `http://${m[1]}`,
+          output: () => out,
+          close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
+          exited: new Promise((r) => child.once("exit", r)),
+          pid: child.pid,
+        });
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`worker exited ${code}:\n${out}`)); });
+  });
+}
+
+/** A project's files as the engine's wire format ({ path, text } or { path, base64 }), skipping
+ * build output and caches. */
+export function projectFiles(dir) {
+  const out = [];
+  for (const rel of listFiles(dir)) {
+    if (/^(dist|\.nexxo)\/|node_modules\/\.(nexxo|package-lock)/.test(rel)) continue;
+    const bytes = fs.readFileSync(path.join(dir, rel));
+    const text = bytes.toString("utf8");
+    out.push(Buffer.from(text, "utf8").equals(bytes) ? { path: rel, text } : { path: rel, base64: bytes.toString("base64") });
+  }
+  return out;
+}
+
+/** The files of a build output directory as { relPath: Buffer }. */
+export function readTree(dir) {
+  return Object.fromEntries(listFiles(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel))]));
+}
+
+/** Checks an engine BuildResponse against a native build's output directory, byte for byte
+ * (public/ files are copied by the host, so they are not in the response). */
+export function assertSameOutput(assert, response, distDir, publicFiles = []) {
+  assert.equal(response.ok, true, JSON.stringify(response.errors));
+  const dist = readTree(distDir);
+  const fromEngine = Object.fromEntries(
+    response.files.map((f) => [f.path, "text" in f ? Buffer.from(f.text, "utf8") : Buffer.from(f.base64, "base64")]),
+  );
+  const expected = Object.keys(dist).filter((p) => !publicFiles.includes(p)).sort();
+  assert.deepEqual(Object.keys(fromEngine).sort(), expected);
+  for (const p of expected) assert.ok(fromEngine[p].equals(dist[p]), `${p} differs from the native build`);
+}
+
+/** Copies packages from tests/node_modules into `dir/node_modules`, so the project is self-contained
+ * (in-memory builds only see the files they are given). */
+export function vendorPackages(dir, names) {
+  for (const name of names) {
+    fs.cpSync(path.join(repoRoot, "tests/node_modules", name), path.join(dir, "node_modules", name), { recursive: true });
+  }
+}

@@ -43,8 +43,11 @@ pub struct Import {
 pub struct Module {
     pub code: String,
     pub imports: Vec<Import>,
-    /// The module calls `import.meta.hot.accept` itself.
+    /// The module calls `import.meta.hot.accept()` (or with a callback): it accepts itself.
     pub self_accepting: bool,
+    /// Specifiers it accepts updates of: `import.meta.hot.accept("./dep", cb)` or `(["./a", "./b"], cb)`.
+    #[serde(default)]
+    pub accepted_deps: Vec<String>,
     /// React Fast Refresh registered at least one component.
     pub has_refresh: bool,
     /// Exported names (`default` for the default export).
@@ -196,7 +199,9 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
         }
     }
     imports.sort_by_key(|i| i.literal.0);
-    let self_accepting = code.contains("import.meta.hot.accept(");
+    let accepts = hot_accepts(&code);
+    let self_accepting = accepts.iter().any(|a| a.is_none());
+    let accepted_deps = accepts.into_iter().flatten().flat_map(|deps| deps.into_iter().map(|d| d.1)).collect();
     let mut exports: Vec<String> = record.exported_bindings.keys().map(|k| k.to_string()).collect();
     for e in record.local_export_entries.iter().chain(record.indirect_export_entries.iter()) {
         match &e.export_name {
@@ -210,7 +215,73 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
     }
     exports.sort();
     exports.dedup();
-    Ok(Module { code, imports, self_accepting, has_refresh, exports })
+    Ok(Module { code, imports, self_accepting, accepted_deps, has_refresh, exports })
+}
+
+/// Every `import.meta.hot.accept(` call in generated code: `None` when it accepts the module itself
+/// (no argument or a callback), else the dependency string literals it names with their byte
+/// spans (quotes included). Codegen output is normalized (double quotes, no comments inside the
+/// call), which is what makes a scan enough here.
+pub fn hot_accepts(code: &str) -> Vec<Option<Vec<((usize, usize), String)>>> {
+    const CALL: &str = "import.meta.hot.accept(";
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(found) = code[from..].find(CALL) {
+        let mut at = from + found + CALL.len();
+        from = at;
+        let skip_ws = |at: &mut usize| {
+            while code[*at..].starts_with(|c: char| c.is_whitespace()) {
+                *at += 1;
+            }
+        };
+        skip_ws(&mut at);
+        let in_array = code[at..].starts_with('[');
+        if in_array {
+            at += 1;
+        }
+        let mut deps = Vec::new();
+        loop {
+            skip_ws(&mut at);
+            let Some(quote) = code[at..].chars().next().filter(|c| *c == '"' || *c == '\'') else { break };
+            let Some(len) = code[at + 1..].find(quote) else { break };
+            deps.push(((at, at + len + 2), code[at + 1..at + 1 + len].to_string()));
+            at += len + 2;
+            skip_ws(&mut at);
+            if !in_array || !code[at..].starts_with(',') {
+                break;
+            }
+            at += 1;
+        }
+        out.push(if deps.is_empty() { None } else { Some(deps) });
+    }
+    out
+}
+
+impl Module {
+    /// Exports only components (capitalized names or a default): React Fast Refresh can swap it
+    /// in place, so the module is its own HMR boundary.
+    pub fn is_component_module(&self) -> bool {
+        !self.exports.is_empty()
+            && self.exports.iter().all(|e| e == "default" || e.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+    }
+}
+
+/// Rewrites an ES module (already plain JavaScript) for an in-page module runner: imports become
+/// `await __vite_ssr_import__(specifier)`, exports become properties of `__vite_ssr_exports__`,
+/// `import.meta` becomes `__vite_ssr_import_meta__` (the names Vite's module runner uses). The
+/// result is the body of an async function, so a runtime can re-run a module on every update,
+/// which native ESM cannot do in a page without a server.
+pub fn to_runner(filename: &str, code: &str) -> Result<String, Diagnostic> {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
+    if !parsed.diagnostics.is_empty() {
+        let errors: Vec<_> = parsed.diagnostics.into_iter().collect();
+        return Err(parse_error(filename, code, &errors));
+    }
+    let mut program = parsed.program;
+    let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
+    oxc::transformer_plugins::ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
+    Ok(Codegen::new().build(&program).code)
 }
 
 #[cfg(test)]
@@ -239,6 +310,7 @@ const lazy = () => import("./lazy");
             assert_eq!(&lit[1..lit.len() - 1], i.specifier);
         }
         assert!(m.has_refresh && m.code.contains("$RefreshReg$"), "{}", m.code);
+        assert!(m.is_component_module());
         assert!(!m.code.contains("useS<number>"));
         assert_eq!(m.exports, vec!["App".to_string()]);
         let out = rewrite(&m, |i| match i.specifier.as_str() {
@@ -256,5 +328,32 @@ const lazy = () => import("./lazy");
         let e = transform("src/a.ts", "const a = 1;\nconst b: = 2;\n", Options::default()).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.frame.is_some());
+    }
+
+    #[test]
+    fn runner_form_routes_imports_and_exports_through_the_runtime() {
+        let code = "import { a } from './a.js';\nexport const b = a + 1;\nexport default function C() {}\n";
+        let out = to_runner("m.js", code).unwrap();
+        assert!(out.contains("__vite_ssr_import__(\"./a.js\""), "{out}");
+        assert!(out.contains("__vite_ssr_exports__"), "{out}");
+        assert!(!out.contains("import {"), "{out}");
+    }
+
+    #[test]
+    fn hot_accept_calls_are_told_apart() {
+        let code = "import.meta.hot.accept();\nimport.meta.hot.accept(\"./a.ts\", (m) => {});\nimport.meta.hot.accept([\"./b.ts\", \"./c.ts\"], cb);\n";
+        let found = hot_accepts(code);
+        assert_eq!(found.len(), 3);
+        assert!(found[0].is_none());
+        let a = found[1].as_ref().unwrap();
+        assert_eq!(a[0].1, "./a.ts");
+        assert_eq!(&code[a[0].0.0..a[0].0.1], "\"./a.ts\"");
+        let bc: Vec<&str> = found[2].as_ref().unwrap().iter().map(|d| d.1.as_str()).collect();
+        assert_eq!(bc, ["./b.ts", "./c.ts"]);
+        let m = scan("m.js", code.to_string(), false).unwrap();
+        assert!(m.self_accepting);
+        assert_eq!(m.accepted_deps, ["./a.ts", "./b.ts", "./c.ts"]);
+        let only_deps = scan("m.js", "import.meta.hot.accept(\"./a.ts\", cb);".into(), false).unwrap();
+        assert!(!only_deps.self_accepting);
     }
 }

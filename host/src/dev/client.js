@@ -28,6 +28,7 @@ async function handle(msg) {
       clearOverlay();
       for (const u of msg.updates) {
         if (u.kind === "css-link") updateLink(u.path, u.timestamp);
+        else if (u.accepted && u.accepted !== u.path) await updateDep(u.path, u.accepted, u.url);
         else await updateModule(u.path, u.url);
       }
       window.__nexxo_last_update = msg.updates.map((u) => u.path);
@@ -72,8 +73,29 @@ async function updateModule(path, url) {
   if (fresh) for (const cb of fresh.acceptCallbacks) cb(next);
 }
 
+// `importer` accepts `dep` (`import.meta.hot.accept(dep, cb)`): fetch the dep anew and hand it
+// to the importer's callback; the importer itself does not run again.
+async function updateDep(importer, dep, url) {
+  const old = hotModules.get(dep);
+  if (old) {
+    const data = {};
+    for (const cb of old.disposeCallbacks) await cb(data);
+    dataByPath.set(dep, data);
+  }
+  const next = await import(url);
+  for (const { deps, cb } of hotModules.get(importer)?.depCallbacks ?? []) {
+    if (deps.includes(dep)) cb(deps.map((d) => (d === dep ? next : undefined)));
+  }
+}
+
 export function createHotContext(path) {
-  const mod = { acceptCallbacks: [], disposeCallbacks: [], pruneCallbacks: [], data: dataByPath.get(path) ?? {} };
+  const mod = {
+    acceptCallbacks: [],
+    depCallbacks: [],
+    disposeCallbacks: [],
+    pruneCallbacks: [],
+    data: dataByPath.get(path) ?? {},
+  };
   hotModules.set(path, mod);
   return {
     get data() {
@@ -81,7 +103,11 @@ export function createHotContext(path) {
     },
     accept(deps, cb) {
       if (typeof deps === "function" || deps === undefined) mod.acceptCallbacks.push(deps ?? (() => {}));
-      else mod.acceptCallbacks.push((next) => cb?.(Array.isArray(deps) ? [next] : next));
+      else {
+        // The server rewrote each dep to its URL path, the key updates arrive with.
+        const list = Array.isArray(deps) ? deps : [deps];
+        mod.depCallbacks.push({ deps: list, cb: (mods) => cb?.(Array.isArray(deps) ? mods : mods[0]) });
+      }
     },
     dispose(cb) {
       mod.disposeCallbacks.push(cb);

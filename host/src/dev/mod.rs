@@ -9,7 +9,7 @@ mod hmr;
 mod serve;
 mod watch;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, RwLock};
@@ -23,17 +23,6 @@ use tokio::sync::broadcast;
 
 use crate::style::{self, Style};
 use crate::{DevArgs, load_config};
-
-/// A module the browser has loaded, as a node of the HMR graph (keyed by URL path).
-#[derive(Debug, Default)]
-pub struct Node {
-    pub file: PathBuf,
-    pub importers: HashSet<String>,
-    pub imports: HashSet<String>,
-    pub self_accepting: bool,
-    /// Timestamp of its last change; imports of it carry `?t=` so the browser fetches it anew.
-    pub timestamp: u64,
-}
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct Deps {
@@ -52,7 +41,8 @@ pub struct DevState {
     pub allowed_hosts: Vec<String>,
     pub resolver: Resolver<OsFileSystem>,
     pub react_refresh: bool,
-    pub graph: Mutex<HashMap<String, Node>>,
+    /// The HMR graph, keyed by URL path.
+    pub graph: Mutex<nexxo_hmr::Graph>,
     /// Transformed modules by file, with the source they came from.
     pub transforms: Mutex<HashMap<PathBuf, (String, Arc<Module>)>>,
     pub deps: RwLock<Deps>,

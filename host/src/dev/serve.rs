@@ -391,7 +391,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
         bundle_dependencies(state, missing).await.map_err(|e| Diagnostic::new("DEPS", e))?;
         state.broadcast(serde_json::json!({ "type": "full-reload" }));
     }
-    let boundary = m.self_accepting || (m.has_refresh && is_component_module(&m));
+    let boundary = m.self_accepting || (m.has_refresh && m.is_component_module());
     let mut imported = Vec::new();
     let mut failure = None;
     let code = nexxo_transform::rewrite(&m, |imp| match resolved[&imp.literal].clone() {
@@ -431,7 +431,23 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
             .with_file(rel)
             .with_hint("check the path, or install the package"));
     }
-    super::hmr::record(state, &url, file, &imported, boundary);
+    // `import.meta.hot.accept("./dep", cb)`: the server must know the dep's URL to route its
+    // updates here, and the client must see the same URL to find the callback.
+    let mut code = code;
+    let mut accepted = Vec::new();
+    let mut edits = Vec::new();
+    for ((start, end), spec) in nexxo_transform::hot_accepts(&code).into_iter().flatten().flatten() {
+        if let Ok(Resolved::File(p)) = resolve(state, file, &spec)
+            && let Some(dep_url) = state.url_of(&p)
+        {
+            edits.push((start, end, serde_json::Value::String(dep_url.clone()).to_string()));
+            accepted.push(dep_url);
+        }
+    }
+    for (start, end, with) in edits.into_iter().rev() {
+        code.replace_range(start..end, &with);
+    }
+    super::hmr::record(state, &url, file, &imported, boundary, &accepted);
     let env = &state.env_json;
     let mut out = format!(
         "import {{ createHotContext as __nexxo_hot, scheduleRefresh as __nexxo_refresh_schedule }} from \"/@nexxo/client\";\n\
@@ -447,17 +463,11 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
     out.push_str(&code);
     if m.has_refresh {
         out.push_str("\nwindow.$RefreshReg$ = __nexxo_prev_reg; window.$RefreshSig$ = __nexxo_prev_sig;\n");
-        if is_component_module(&m) && !m.self_accepting {
+        if m.is_component_module() && !m.self_accepting {
             out.push_str("import.meta.hot.accept(() => __nexxo_refresh_schedule());\n");
         }
     }
     Ok(out)
-}
-
-/// Fast Refresh can swap a module in place only if everything it exports is a component.
-fn is_component_module(m: &Module) -> bool {
-    !m.exports.is_empty()
-        && m.exports.iter().all(|e| e == "default" || e.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
 }
 
 /// `import.meta.env` of dev modules, as a JS object literal (computed once per server).
@@ -526,7 +536,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
     } else {
         out.push_str("import.meta.hot.accept();\n");
     }
-    super::hmr::record(state, &url, file, &imported, !is_module);
+    super::hmr::record(state, &url, file, &imported, !is_module, &[]);
     Ok(out)
 }
 

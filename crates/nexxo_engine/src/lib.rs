@@ -1,0 +1,133 @@
+//! The engine's one front door for every runtime (native, wasmtime, browser worker, edge):
+//! requests and responses as plain serializable data, so the same JSON in gives the same JSON out
+//! wherever the engine runs. Hosts own I/O: they hand files in (or a file system) and write what
+//! comes back.
+
+mod protocol;
+mod session;
+
+use std::fmt::Debug;
+use std::path::{Path, PathBuf};
+
+use nexxo_config::ResolvedConfig;
+use nexxo_memfs::MemoryFs;
+use rolldown_fs::FileSystem;
+
+pub use nexxo_memfs;
+pub use protocol::{
+    BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutFile, TransformRequest, TransformResponse,
+};
+pub use session::{HmrSession, SessionModule, SessionUpdate};
+
+/// Where in-memory projects live when the caller does not say: absolute, so no path ever reaches
+/// `current_dir` (which `wasm32-unknown-unknown` lacks).
+pub const DEFAULT_ROOT: &str = "/project";
+
+/// Builds a request. With `files`, they are the whole project (an in-memory file system); without,
+/// `os_fs` supplies the runtime's own file system (a WASI preopen, or the disk natively).
+pub fn build<Fs>(request: BuildRequest, os_fs: Option<Fs>) -> BuildResponse
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    if !request.files.is_empty() || os_fs.is_none() {
+        let fs = match memory_fs(&request.root, &request.files) {
+            Ok(fs) => fs,
+            Err(message) => return BuildResponse::failed(vec![Message::plain(message)]),
+        };
+        return match request_config(&request, &fs) {
+            Ok(config) => build_with(fs, &config),
+            Err(m) => BuildResponse::failed(vec![m]),
+        };
+    }
+    let fs = os_fs.expect("checked above");
+    match request_config(&request, &fs) {
+        Ok(config) => build_with(fs, &config),
+        Err(m) => BuildResponse::failed(vec![m]),
+    }
+}
+
+/// Builds `config`'s project from `fs`; the native host calls this directly.
+pub fn build_with<Fs>(fs: Fs, config: &ResolvedConfig) -> BuildResponse
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    let runtime = match tokio::runtime::Builder::new_current_thread().build() {
+        Ok(rt) => rt,
+        Err(e) => return BuildResponse::failed(vec![Message::plain(format!("cannot start the async runtime: {e}"))]),
+    };
+    match runtime.block_on(nexxo_bundler::build(fs, config)) {
+        Ok(output) => BuildResponse::from_output(&config.root, output),
+        Err(failure) => BuildResponse::failed(failure.errors.iter().map(|p| Message::from_problem(&p.plain)).collect()),
+    }
+}
+
+/// The files of a request as a file system rooted at `root`.
+pub fn memory_fs(root: &Path, files: &[InputFile]) -> Result<MemoryFs, String> {
+    let fs = MemoryFs::new();
+    for f in files {
+        let path = memory_fs_path(root, &f.path)?;
+        let bytes = f.contents.bytes().map_err(|e| format!("file `{}`: {e}", f.path))?;
+        fs.insert(&path, bytes);
+    }
+    Ok(fs)
+}
+
+/// Where a request's relative file path lives; refuses paths that would leave the root.
+pub(crate) fn memory_fs_path(root: &Path, rel: &str) -> Result<PathBuf, String> {
+    let p = Path::new(rel);
+    if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        return Err(format!("file path `{rel}` must be relative to the project and stay inside it"));
+    }
+    Ok(root.join(p))
+}
+
+/// The config of a request: the host's, or resolved here from the project's own
+/// `nexxo.config.json` and `.env` files.
+fn request_config<Fs: FileSystem>(request: &BuildRequest, fs: &Fs) -> Result<ResolvedConfig, Message> {
+    if let Some(config) = &request.resolved {
+        return Ok(config.clone());
+    }
+    let env: Vec<(String, String)> = request.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    nexxo_config::load(&request.root, None, request.overrides.clone(), &env, |p| fs.read_to_string(p))
+        .map_err(|e| Message::plain(e.to_string()))
+}
+
+/// Runs a job and returns its response as JSON (the wire form every runtime shares).
+pub fn run_job<Fs>(job: Job, os_fs: Option<Fs>) -> serde_json::Value
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    let value = match job {
+        Job::Build(request) => serde_json::to_value(build(request, os_fs)),
+        Job::Transform(request) => serde_json::to_value(transform(&request)),
+    };
+    value.unwrap_or_else(
+        |e| serde_json::json!({ "ok": false, "errors": [{ "message": format!("cannot encode the response: {e}") }] }),
+    )
+}
+
+/// Transforms one module for unbundled serving (TS/JSX to JS, React Refresh when asked).
+pub fn transform(request: &TransformRequest) -> TransformResponse {
+    let opts = nexxo_transform::Options { react_refresh: request.react_refresh };
+    match nexxo_transform::transform(&request.path, &request.source, opts) {
+        Ok(m) => TransformResponse {
+            ok: true,
+            code: m.code,
+            imports: m.imports.iter().map(|i| i.specifier.clone()).collect(),
+            exports: m.exports,
+            errors: Vec::new(),
+        },
+        Err(d) => TransformResponse {
+            ok: false,
+            code: String::new(),
+            imports: Vec::new(),
+            exports: Vec::new(),
+            errors: vec![Message::from_diagnostic(&d)],
+        },
+    }
+}
+
+pub(crate) fn rel_path(root: &Path, path: &Path) -> String {
+    let p: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    p.to_string_lossy().replace('\\', "/")
+}

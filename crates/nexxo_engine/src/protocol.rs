@@ -1,0 +1,256 @@
+//! The wire types. Field names are camelCase: JavaScript callers read them as they are.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as B64;
+use nexxo_bundler::{BuildOutput, OutputKind};
+use nexxo_config::{CliOverrides, ResolvedConfig};
+use serde::{Deserialize, Serialize};
+
+fn default_root() -> PathBuf {
+    PathBuf::from(crate::DEFAULT_ROOT)
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildRequest {
+    /// Absolute directory the project's files live under.
+    #[serde(default = "default_root")]
+    pub root: PathBuf,
+    /// The project's files, relative to `root`. Empty means "read `root` from the runtime's file
+    /// system" (a WASI preopen).
+    #[serde(default)]
+    pub files: Vec<InputFile>,
+    /// A config the host already resolved (it read `.env` and flags itself). Without it the engine
+    /// resolves `nexxo.config.json` and `.env*` found among the files, with `env` and `overrides`.
+    #[serde(default)]
+    pub resolved: Option<ResolvedConfig>,
+    /// Stands in for the process environment (`NEXXO_*` variables win over `.env` files).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    #[serde(default)]
+    pub overrides: CliOverrides,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    #[serde(flatten)]
+    pub contents: Contents,
+}
+
+/// Text as is; binary files (images, fonts) as base64.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Contents {
+    Text { text: String },
+    Base64 { base64: String },
+}
+
+impl Contents {
+    pub fn bytes(&self) -> Result<Vec<u8>, String> {
+        match self {
+            Contents::Text { text } => Ok(text.clone().into_bytes()),
+            Contents::Base64 { base64 } => B64.decode(base64).map_err(|e| format!("invalid base64: {e}")),
+        }
+    }
+
+    /// UTF-8 text stays text, anything else goes as base64.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        match String::from_utf8(bytes) {
+            Ok(text) => Contents::Text { text },
+            Err(e) => Contents::Base64 { base64: B64.encode(e.as_bytes()) },
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct OutFile {
+    pub path: String,
+    /// `html`, `entry`, `chunk`, `css`, `asset`, `sourcemap` or `manifest`.
+    pub kind: String,
+    #[serde(flatten)]
+    pub contents: OutContents,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum OutContents {
+    Text { text: String },
+    Base64 { base64: String },
+}
+
+/// An error or warning: the full text as a terminal shows it (with the code frame), and where it
+/// points when it points somewhere.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Message {
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Message {
+    pub fn plain(message: String) -> Self {
+        Self { message, file: None, line: None, column: None }
+    }
+
+    /// A rendered diagnostic; its location is read back from the text (`file:line:col`).
+    pub fn from_problem(text: &str) -> Self {
+        let mut m = Self::plain(text.to_string());
+        if let Some((file, line, column)) = locate(text) {
+            m.file = Some(file);
+            m.line = Some(line);
+            m.column = Some(column);
+        }
+        m
+    }
+
+    pub fn from_diagnostic(d: &nexxo_diagnostics::Diagnostic) -> Self {
+        Self { message: d.to_string(), file: d.file.clone(), line: d.line, column: d.column }
+    }
+}
+
+/// The first `path:line:col` in a rendered diagnostic.
+fn locate(text: &str) -> Option<(String, u32, u32)> {
+    text.split(|c: char| c.is_whitespace() || c == '[' || c == ']' || c == '(' || c == ')').find_map(|word| {
+        let mut parts = word.rsplitn(3, ':');
+        let col = parts.next()?.parse().ok()?;
+        let line = parts.next()?.parse().ok()?;
+        let file = parts.next().filter(|f| !f.is_empty() && f.contains('.'))?;
+        Some((file.to_string(), line, col))
+    })
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(default)]
+pub struct BuildResponse {
+    pub ok: bool,
+    /// Sorted by path.
+    pub files: Vec<OutFile>,
+    pub warnings: Vec<Message>,
+    pub errors: Vec<Message>,
+    /// Every project file the build read, relative to the root (what a cache entry depends on).
+    pub inputs: Vec<String>,
+}
+
+fn kind_name(kind: OutputKind) -> &'static str {
+    match kind {
+        OutputKind::Html => "html",
+        OutputKind::EntryJs => "entry",
+        OutputKind::ChunkJs => "chunk",
+        OutputKind::Css => "css",
+        OutputKind::Asset => "asset",
+        OutputKind::SourceMap => "sourcemap",
+        OutputKind::Manifest => "manifest",
+    }
+}
+
+pub fn kind_from_name(name: &str) -> Option<OutputKind> {
+    use OutputKind::*;
+    [Html, EntryJs, ChunkJs, Css, Asset, SourceMap, Manifest].into_iter().find(|k| kind_name(*k) == name)
+}
+
+impl BuildResponse {
+    pub fn failed(errors: Vec<Message>) -> Self {
+        Self { ok: false, errors, ..Default::default() }
+    }
+
+    pub(crate) fn from_output(root: &Path, output: BuildOutput) -> Self {
+        let files = output
+            .files
+            .into_iter()
+            .map(|f| OutFile {
+                path: f.path,
+                kind: kind_name(f.kind).to_string(),
+                contents: match String::from_utf8(f.contents) {
+                    Ok(text) => OutContents::Text { text },
+                    Err(e) => OutContents::Base64 { base64: B64.encode(e.as_bytes()) },
+                },
+            })
+            .collect();
+        Self {
+            ok: true,
+            files,
+            warnings: output.warnings.iter().map(|w| Message::from_problem(&w.plain)).collect(),
+            errors: Vec::new(),
+            inputs: output.inputs.iter().map(|p| crate::rel_path(root, p)).collect(),
+        }
+    }
+
+    /// Back to the native output type, for a host that writes files and prints the summary.
+    pub fn into_output(self, root: &Path) -> Result<BuildOutput, Vec<Message>> {
+        if !self.ok {
+            return Err(self.errors);
+        }
+        let mut files = Vec::with_capacity(self.files.len());
+        for f in self.files {
+            let contents = match f.contents {
+                OutContents::Text { text } => text.into_bytes(),
+                OutContents::Base64 { base64 } => {
+                    B64.decode(base64).map_err(|e| vec![Message::plain(format!("engine sent bad base64: {e}"))])?
+                }
+            };
+            let kind = kind_from_name(&f.kind)
+                .ok_or_else(|| vec![Message::plain(format!("engine sent unknown file kind `{}`", f.kind))])?;
+            files.push(nexxo_bundler::OutputFile { path: f.path, contents, kind });
+        }
+        let warnings = self
+            .warnings
+            .into_iter()
+            .map(|w| nexxo_bundler::Problem { colored: w.message.clone(), plain: w.message })
+            .collect();
+        Ok(BuildOutput { files, warnings, inputs: self.inputs.iter().map(|p| root.join(p)).collect() })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TransformRequest {
+    /// Decides the syntax (`.ts`, `.tsx`, `.jsx`) and is shown in errors.
+    pub path: String,
+    pub source: String,
+    #[serde(default)]
+    pub react_refresh: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct TransformResponse {
+    pub ok: bool,
+    pub code: String,
+    pub imports: Vec<String>,
+    pub exports: Vec<String>,
+    pub errors: Vec<Message>,
+}
+
+/// One unit of work, tagged by `op`: what the WASI command reads and the worker services accept.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "op", rename_all = "lowercase")]
+pub enum Job {
+    Build(BuildRequest),
+    Transform(TransformRequest),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_are_read_back_from_rendered_errors() {
+        let text = "[PARSE_ERROR] Error: Unexpected token\n   ╭─[ src/App.tsx:3:10 ]\n 3 │ let x = ;";
+        assert_eq!(locate(text), Some(("src/App.tsx".into(), 3, 10)));
+        assert_eq!(locate("no location here: 1:2"), None);
+    }
+
+    #[test]
+    fn binary_contents_round_trip() {
+        let c = Contents::from_bytes(vec![0, 159, 146, 150]);
+        assert!(matches!(c, Contents::Base64 { .. }));
+        assert_eq!(c.bytes().unwrap(), vec![0, 159, 146, 150]);
+    }
+}

@@ -1,0 +1,295 @@
+//! Runs the engine's WASM build (`nexxo-engine.wasm`, see `wasm/engine`) in wasmtime.
+//!
+//! Every job gets a fresh instance, made from a module compiled once and pre-linked
+//! (`InstancePre`), so no state leaks from one job to the next. A fixed number of slots (one per
+//! core by default) bounds how many run at once. Each job has a memory cap, an epoch deadline, a
+//! cap on its answer, and sees only what the host hands in: the call, and the directories
+//! preopened read-only.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+const TICK: Duration = Duration::from_millis(10);
+const ENGINE_FILE: &str = "nexxo-engine.wasm";
+const CARGO_FILE: &str = "nexxo_engine_wasm.wasm";
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub memory_bytes: usize,
+    pub timeout: Duration,
+    pub max_output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { memory_bytes: 2 << 30, timeout: Duration::from_secs(120), max_output_bytes: 1 << 30 }
+    }
+}
+
+#[derive(Debug)]
+pub enum JobError {
+    Timeout(Duration),
+    OutOfMemory(usize),
+    OutputTooLarge(usize),
+    /// The guest trapped or exited with an error; the text says how.
+    Failed(String),
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Timeout(t) => write!(f, "the job exceeded its time limit of {} ms", t.as_millis()),
+            JobError::OutOfMemory(m) => write!(f, "the job exceeded its memory limit of {} MiB", m >> 20),
+            JobError::OutputTooLarge(m) => write!(f, "the job's output exceeded {} MiB", m >> 20),
+            JobError::Failed(why) => write!(f, "the WASM engine failed: {why}"),
+        }
+    }
+}
+
+struct JobState {
+    wasi: WasiP1Ctx,
+    limiter: MemoryCap,
+}
+
+/// Refuses memory growth past the cap and remembers that it did, so a trap that follows can be
+/// reported as what it is.
+struct MemoryCap {
+    cap: usize,
+    refused: bool,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        let ok = desired <= self.cap;
+        self.refused |= !ok;
+        Ok(ok)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _max: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1 << 20)
+    }
+}
+
+/// Counts free slots; `acquire` blocks until one is free.
+struct Slots {
+    free: Mutex<usize>,
+    cv: Condvar,
+}
+
+impl Slots {
+    fn acquire(&self) -> SlotGuard<'_> {
+        let mut free = self.free.lock().expect("slots");
+        while *free == 0 {
+            free = self.cv.wait(free).expect("slots");
+        }
+        *free -= 1;
+        SlotGuard(self)
+    }
+}
+
+struct SlotGuard<'a>(&'a Slots);
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().expect("slots") += 1;
+        self.0.cv.notify_one();
+    }
+}
+
+pub struct WasmEngine {
+    engine: Engine,
+    pre: InstancePre<JobState>,
+    slots: Slots,
+    ticking: Arc<AtomicBool>,
+    /// How the compiled module was obtained, for the user: "compiled in N ms" or "cached".
+    pub load_note: String,
+}
+
+impl Drop for WasmEngine {
+    fn drop(&mut self) {
+        self.ticking.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Where the engine's `.wasm` is: `NEXXO_ENGINE_WASM`, next to the `nexxo` binary, or in the
+/// cargo target directory layout (`target/release/nexxo` next to `target/wasm32-wasip1/release`).
+pub fn locate_engine() -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("NEXXO_ENGINE_WASM") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::env::current_exe().map_err(|e| format!("cannot find the nexxo binary: {e}"))?;
+    let dir = exe.parent().unwrap_or(Path::new("."));
+    let candidates = [dir.join(ENGINE_FILE), dir.join("../wasm32-wasip1/release").join(CARGO_FILE)];
+    candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
+        format!(
+            "the WASM engine is not built (looked for {} and {}).\nhint: run `bash scripts/build-wasm.sh` \
+             (scripts/setup.sh does), or set NEXXO_ENGINE_WASM",
+            candidates[0].display(),
+            candidates[1].display()
+        )
+    })
+}
+
+fn cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("nexxo")
+}
+
+impl WasmEngine {
+    /// Loads the engine with `slots` parallel instances. The module is compiled once and the
+    /// machine code kept in the user's cache directory, keyed by the module's bytes and the
+    /// wasmtime version; a stale or damaged copy is recompiled.
+    pub fn load(wasm_path: &Path, slots: usize) -> Result<Self, String> {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).map_err(|e| format!("cannot start wasmtime: {e}"))?;
+        let bytes = std::fs::read(wasm_path).map_err(|e| format!("cannot read {}: {e}", wasm_path.display()))?;
+        // wasmtime refuses code compiled by another version or with other settings; then the
+        // module is compiled anew and the cached copy replaced.
+        let key = xxhash_rust::xxh3::xxh3_128(&bytes);
+        let cached = cache_dir().join(format!("engine-{key:032x}.cwasm"));
+        let started = Instant::now();
+        // SAFETY: the file is one Nexxo wrote itself into the user's own cache directory (written
+        // to a temporary name, then renamed); wasmtime checks its header and engine settings.
+        let module = match unsafe { Module::deserialize_file(&engine, &cached) } {
+            Ok(m) => {
+                let note = format!("compiled engine loaded from cache in {} ms", started.elapsed().as_millis());
+                (m, note)
+            }
+            Err(_) => {
+                let compiled =
+                    engine.precompile_module(&bytes).map_err(|e| format!("cannot compile the engine: {e}"))?;
+                store_compiled(&cached, &compiled);
+                // SAFETY: these bytes were produced by `precompile_module` of this very engine.
+                let m = unsafe { Module::deserialize(&engine, &compiled) }
+                    .map_err(|e| format!("cannot load the compiled engine: {e}"))?;
+                (m, format!("engine compiled in {} ms (cached for next time)", started.elapsed().as_millis()))
+            }
+        };
+        let (module, load_note) = module;
+        let mut linker: Linker<JobState> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut JobState| &mut s.wasi)
+            .map_err(|e| format!("cannot link WASI: {e}"))?;
+        let pre = linker.instantiate_pre(&module).map_err(|e| format!("cannot link the engine: {e}"))?;
+        let ticking = Arc::new(AtomicBool::new(true));
+        let (tick_engine, alive) = (engine.clone(), Arc::clone(&ticking));
+        std::thread::Builder::new()
+            .name("nexxo-epoch".into())
+            .spawn(move || {
+                while alive.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    tick_engine.increment_epoch();
+                }
+            })
+            .map_err(|e| format!("cannot start the epoch thread: {e}"))?;
+        Ok(Self {
+            engine,
+            pre,
+            slots: Slots { free: Mutex::new(slots.max(1)), cv: Condvar::new() },
+            ticking,
+            load_note,
+        })
+    }
+
+    /// Runs one call (JSON in, JSON out). Blocks while all slots are busy.
+    pub fn run(&self, input: Vec<u8>, preopens: &[PathBuf], limits: Limits) -> Result<Vec<u8>, JobError> {
+        let _slot = self.slots.acquire();
+        let stderr = MemoryOutputPipe::new(64 << 10);
+        let mut builder = WasiCtxBuilder::new();
+        builder.stderr(stderr.clone());
+        for dir in preopens {
+            let guest = dir.to_string_lossy().into_owned();
+            builder
+                .preopened_dir(dir, guest, FsPerms::ReadOnly)
+                .map_err(|e| JobError::Failed(format!("cannot open {}: {e}", dir.display())))?;
+        }
+        let state =
+            JobState { wasi: builder.build_p1(), limiter: MemoryCap { cap: limits.memory_bytes, refused: false } };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        let result = call(&self.pre, &mut store, &input, limits.max_output_bytes);
+        match result {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(JobError::OutputTooLarge(limits.max_output_bytes)),
+            Err(e) => {
+                if store.data().limiter.refused {
+                    Err(JobError::OutOfMemory(limits.memory_bytes))
+                } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                    Err(JobError::Timeout(limits.timeout))
+                } else if let Some(code) = e.downcast_ref::<I32Exit>() {
+                    Err(JobError::Failed(format!("the engine exited with code {}", code.0)))
+                } else {
+                    let log = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
+                    Err(JobError::Failed(if log.is_empty() { format!("{e:#}") } else { log }))
+                }
+            }
+        }
+    }
+}
+
+/// Instantiates the reactor, writes the call into its memory and reads the answer back;
+/// `None` when the answer is larger than `max_output`.
+fn call(
+    pre: &InstancePre<JobState>,
+    store: &mut Store<JobState>,
+    input: &[u8],
+    max_output: usize,
+) -> wasmtime::Result<Option<Vec<u8>>> {
+    let instance = pre.instantiate(&mut *store)?;
+    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize") {
+        init.call(&mut *store, ())?;
+    }
+    let memory = instance
+        .get_memory(&mut *store, "memory")
+        .ok_or_else(|| wasmtime::Error::msg("the engine exports no memory"))?;
+    let alloc = instance.get_typed_func::<u32, u32>(&mut *store, "nexxo_alloc")?;
+    let run = instance.get_typed_func::<(u32, u32), u64>(&mut *store, "nexxo_call")?;
+    let len = u32::try_from(input.len()).map_err(|_| wasmtime::Error::msg("the call is larger than 4 GiB"))?;
+    let ptr = alloc.call(&mut *store, len)?;
+    memory.write(&mut *store, ptr as usize, input)?;
+    let packed = run.call(&mut *store, (ptr, len))?;
+    let (out_ptr, out_len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+    if out_len > max_output {
+        return Ok(None);
+    }
+    let mut out = vec![0u8; out_len];
+    memory.read(&*store, out_ptr, &mut out)?;
+    Ok(Some(out))
+}
+
+fn store_compiled(path: &Path, bytes: &[u8]) {
+    let Some(dir) = path.parent() else { return };
+    if std::fs::create_dir_all(dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!(".{}.{}", std::process::id(), path.file_name().and_then(|n| n.to_str()).unwrap_or("x")));
+    if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+/// The directories a build job may read: the project root and every `node_modules` above it
+/// (hoisted dependencies in workspaces).
+pub fn project_preopens(root: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![root.to_path_buf()];
+    for dir in root.ancestors().skip(1) {
+        let nm = dir.join("node_modules");
+        if nm.is_dir() {
+            dirs.push(nm);
+        }
+    }
+    dirs
+}

@@ -1,0 +1,103 @@
+// The in-browser engine in headless Chromium: the playground (built by Nexxo itself) edits a
+// project, rebuilds it in a Web Worker on each edit and patches the live preview; and the worker
+// builds to the same bytes as the native engine.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { assertSameOutput, buildOk, launchChromium, preview, projectFiles, repoRoot } from "./helpers.mjs";
+import { pageProject, publicFilesOf, reactProject } from "./parity-fixtures.mjs";
+
+const web = path.join(repoRoot, "web");
+let server;
+let browser;
+
+before(async () => {
+  buildOk(web, ["--force"]);
+  server = await preview(web);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("a Chromium Web Worker builds to the same bytes as the native engine", async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  for (const [dir, sourcemap] of [[pageProject(), true], [reactProject(), false]]) {
+    buildOk(dir, ["--force", ...(sourcemap ? ["--sourcemap"] : [])]);
+    const request = { root: dir, files: projectFiles(dir), overrides: sourcemap ? { sourcemap: true } : {} };
+    const response = await page.evaluate(
+      (req) =>
+        new Promise((resolve, reject) => {
+          const w = new Worker(new URL("engine/nexxo-worker.js", location.href), { type: "module" });
+          w.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(data.error)));
+          w.onerror = (e) => reject(new Error(e.message));
+          w.postMessage({ id: 1, type: "build", payload: req });
+        }),
+      request,
+    );
+    assertSameOutput(assert, response, path.join(dir, "dist"), publicFilesOf(dir));
+  }
+  await page.close();
+});
+
+test("playground: edits hot-update the preview with state kept; errors show and clear", async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(server.url);
+  const frame = page.frameLocator("#preview");
+  const button = frame.locator("#inc");
+  await button.waitFor({ timeout: 20_000 });
+  assert.equal(await button.textContent(), "count: 0");
+  await button.click();
+  await button.click();
+  assert.equal(await button.textContent(), "count: 2");
+
+  const editor = page.locator("#editor");
+  const app = await editor.inputValue();
+  assert.match(app, /Hello from Nexxo/);
+  await editor.fill(app.replace("Hello from Nexxo", "Hello, edited"));
+  await frame.locator("#title", { hasText: "Hello, edited" }).waitFor();
+  assert.equal(await button.textContent(), "count: 2", "React Fast Refresh kept the state");
+
+  await editor.fill(app.replace("return (", "return ((("));
+  await page.locator("#errors").waitFor({ state: "visible" });
+  const err = await page.locator("#errors").textContent();
+  assert.match(err, /src\/App\.tsx:\d+:\d+/, "file, line and column");
+  assert.match(err, /^\s*\d+ \|/m, "a code frame");
+  assert.equal(await frame.locator("#title").textContent(), "Hello, edited", "the preview keeps the last good version");
+
+  await editor.fill(app.replace("Hello from Nexxo", "Hello, fixed"));
+  await frame.locator("#title", { hasText: "Hello, fixed" }).waitFor();
+  assert.equal(await page.locator("#errors").isHidden(), true);
+  assert.equal(await button.textContent(), "count: 2");
+
+  // A plain module's edit lands on the component that imports it.
+  await page.click('[data-file="src/label.ts"]');
+  await editor.fill('export const label = "clicks";\n');
+  await button.filter({ hasText: "clicks: 2" }).waitFor();
+
+  // CSS: the computed style changes without a reload.
+  await page.click('[data-file="src/global.css"]');
+  await editor.fill("body { color: rgb(200, 0, 0); }\n");
+  await page.waitForFunction(() => {
+    const doc = document.querySelector("#preview").contentDocument;
+    return getComputedStyle(doc.body).color === "rgb(200, 0, 0)";
+  });
+  assert.equal(await button.textContent(), "clicks: 2");
+  assert.equal(await page.evaluate(() => document.body.dataset.starts), "1", "no reload happened");
+
+  // Loading another example starts a fresh preview.
+  await page.selectOption("#example", "vanilla-ts");
+  await frame.locator("#title", { hasText: "Hello, playground!" }).waitFor();
+
+  // The production build runs in the worker too.
+  await page.click("#build");
+  await page.locator("#build-output", { hasText: "production build in" }).waitFor();
+  assert.match(await page.locator("#build-output").textContent(), /index\.html/);
+  assert.deepEqual(problems, []);
+  await page.close();
+});

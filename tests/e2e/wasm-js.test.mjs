@@ -1,0 +1,163 @@
+// The engine's WASM module (wasm/pkg/nexxo-engine.wasm, the one wasmtime runs) in Node through its
+// JavaScript host (wasm/js/nexxo.js): the same builds byte for byte as the native engine, the
+// module transform, HMR sessions, crash recovery, and the edge worker's fetch handler.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { assertSameOutput, buildOk, importBuilt, fixture, projectFiles, repoRoot } from "./helpers.mjs";
+import { pageProject, publicFilesOf, reactProject, vanillaProject } from "./parity-fixtures.mjs";
+
+let nexxo;
+let wasmModule;
+let NexxoEngine;
+
+before(async () => {
+  wasmModule = await WebAssembly.compile(fs.readFileSync(path.join(repoRoot, "wasm/pkg/nexxo-engine.wasm")));
+  ({ NexxoEngine } = await import(path.join(repoRoot, "wasm/js/nexxo.js")));
+  nexxo = new NexxoEngine(wasmModule);
+});
+
+test("builds in-memory files to the same bytes as the native engine", () => {
+  for (const [dir, extra] of [[pageProject(), ["--sourcemap"]], [reactProject(), []], [vanillaProject(), []]]) {
+    buildOk(dir, ["--force", ...extra]);
+    const response = nexxo.build({
+      root: dir,
+      files: projectFiles(dir),
+      overrides: extra.includes("--sourcemap") ? { sourcemap: true } : {},
+    });
+    assertSameOutput(assert, response, path.join(dir, "dist"), publicFilesOf(dir));
+  }
+});
+
+test("the output does not depend on where the project lives", () => {
+  const dir = pageProject();
+  const files = projectFiles(dir);
+  const a = nexxo.buildJson(JSON.stringify({ op: "build", root: dir, files }));
+  const b = nexxo.buildJson(JSON.stringify({ op: "build", root: "/somewhere/else", files }));
+  const strip = (s) => JSON.stringify({ ...JSON.parse(s), inputs: [] });
+  assert.equal(strip(a), strip(b));
+});
+
+test("errors carry file, line and column; the engine keeps working after them", () => {
+  const bad = nexxo.build({
+    files: [
+      { path: "index.html", text: '<script type="module" src="/main.ts"></script>' },
+      { path: "main.ts", text: "let a = 1;\nlet b = (;\n" },
+    ],
+  });
+  assert.equal(bad.ok, false);
+  assert.equal(bad.errors[0].file, "main.ts");
+  assert.equal(bad.errors[0].line, 2);
+  assert.match(bad.errors[0].message, /let b = \(;/);
+  const missing = nexxo.build({ files: [{ path: "main.ts", text: "" }] });
+  assert.equal(missing.ok, false);
+  assert.match(missing.errors[0].message, /index\.html/);
+  const ok = nexxo.build({ files: [{ path: "index.html", text: "<p>hi</p><script type=module>console.log(1)</script>" }] });
+  assert.equal(ok.ok, true);
+});
+
+test("transform turns TSX into JS with React Refresh registrations", () => {
+  const r = nexxo.transform({
+    path: "src/App.tsx",
+    source: "import { useState } from 'react';\nexport function App(): JSX.Element { const [n] = useState(0); return <b>{n}</b>; }\n",
+    reactRefresh: true,
+  });
+  assert.equal(r.ok, true);
+  assert.match(r.code, /\$RefreshReg\$/);
+  assert.doesNotMatch(r.code, /JSX\.Element/);
+  assert.deepEqual(r.imports.sort(), ["react", "react/jsx-dev-runtime"].sort());
+  assert.deepEqual(r.exports, ["App"]);
+});
+
+test("an HMR session sends every module, then only what an edit changes and where it lands", () => {
+  const files = [
+    { path: "index.html", text: '<div id="root"></div><script type="module" src="/src/main.tsx"></script>' },
+    { path: "src/main.tsx", text: "import { App } from './App';\nimport './app.css';\nconsole.log(App);\n" },
+    { path: "src/App.tsx", text: "import { label } from './label';\nexport function App() { return <p>{label}</p>; }\n" },
+    { path: "src/label.ts", text: "export const label = 'one';\n" },
+    { path: "src/app.css", text: "p { color: red; }\n" },
+  ];
+  const session = {
+    update: (changed, removed) => nexxo.updateSession("s1", changed, removed),
+  };
+  const first = nexxo.openSession("s1", { files });
+  assert.deepEqual(first.errors, []);
+  assert.equal(first.entry, "/src/main.tsx");
+  assert.deepEqual(first.modules.map((m) => m.id).sort(), ["/src/App.tsx", "/src/app.css", "/src/label.ts", "/src/main.tsx"]);
+  const app = first.modules.find((m) => m.id === "/src/App.tsx");
+  assert.equal(app.deps["./label"], "/src/label.ts");
+  assert.equal(app.deps["react/jsx-dev-runtime"], "external:react/jsx-dev-runtime");
+  assert.ok(app.selfAccepting && app.refresh);
+
+  // A plain module's change lands on the component module that imports it.
+  const u = session.update([{ path: "src/label.ts", text: "export const label = 'two';\n" }], []);
+  assert.deepEqual(u.modules.map((m) => m.id), ["/src/label.ts"]);
+  assert.deepEqual(u.updates, [{ id: "/src/App.tsx", accepted: "/src/App.tsx" }]);
+  assert.equal(u.fullReload, false);
+
+  // CSS accepts itself.
+  const css = session.update([{ path: "src/app.css", text: "p { color: blue; }\n" }], []);
+  assert.deepEqual(css.updates, [{ id: "/src/app.css", accepted: "/src/app.css" }]);
+  assert.match(css.modules[0].code, /color: #00f|color: blue/);
+
+  // The entry accepts nothing: a full reload.
+  const entry = session.update([{ path: "src/main.tsx", text: "import { App } from './App';\nconsole.log(2, App);\n" }], []);
+  assert.equal(entry.fullReload, true);
+  assert.deepEqual(entry.pruned, ["/src/app.css"]);
+
+  // A syntax error reports and changes nothing; the fix goes through.
+  const broken = session.update([{ path: "src/App.tsx", text: "export function App( {\n" }], []);
+  assert.equal(broken.errors.length, 1);
+  assert.equal(broken.errors[0].file, "src/App.tsx");
+  assert.deepEqual(broken.modules, []);
+  const fixed = session.update([{ path: "src/App.tsx", text: "export function App() { return <i />; }\n" }], []);
+  assert.deepEqual(fixed.errors, []);
+  assert.deepEqual(fixed.updates, [{ id: "/src/App.tsx", accepted: "/src/App.tsx" }]);
+  assert.deepEqual(fixed.pruned, ["/src/label.ts"]);
+  assert.equal(nexxo.closeSession("s1"), true);
+  assert.match(JSON.stringify(session.update([], [])), /no open session/);
+});
+
+test("a crashed instance is retired with the panic message; a new one works", () => {
+  const engine = new NexxoEngine(wasmModule);
+  // Hostile input: nesting deep enough to exhaust the engine's stack in the parser.
+  const deep = "export default " + "[".repeat(200_000) + "]".repeat(200_000) + ";\n";
+  let crashed;
+  try {
+    engine.build({ files: [{ path: "index.html", text: '<script type="module" src="/a.js"></script>' }, { path: "a.js", text: deep }] });
+  } catch (e) {
+    crashed = e;
+  }
+  assert.ok(crashed, "the build could not succeed");
+  assert.match(crashed.message, /the engine crashed/);
+  assert.throws(() => engine.version(), /unusable/);
+  assert.equal(new NexxoEngine(wasmModule).version(), "0.1.0");
+});
+
+test("the edge worker answers POST /build with the bundle, and 4xx with reasons", async () => {
+  const { createEdgeWorker } = await import(path.join(repoRoot, "worker/edge.js"));
+  const worker = createEdgeWorker(wasmModule, { maxFiles: 10 });
+  const req = (body, init = {}) =>
+    worker.fetch(new Request("https://edge.example/build", { method: "POST", body: JSON.stringify(body), ...init }));
+  const files = [
+    { path: "nexxo.config.json", text: JSON.stringify({ build: { input: ["main.ts"] } }) },
+    { path: "main.ts", text: "import { twice } from './twice';\nexport const answer: number = twice(21);\n" },
+    { path: "twice.ts", text: "export const twice = (n: number) => n * 2;\n" },
+  ];
+  const ok = await req({ files });
+  assert.equal(ok.status, 200);
+  const body = await ok.json();
+  const dir = fixture("edge-out", { "entry.mjs": body.files.find((f) => f.kind === "entry").text });
+  assert.equal((await importBuilt(path.join(dir, "entry.mjs"))).answer, 42);
+
+  const broken = await req({ files: [...files.slice(0, 2), { path: "twice.ts", text: "export const = 1" }] });
+  assert.equal(broken.status, 422);
+  assert.equal((await broken.json()).errors[0].file, "twice.ts");
+  assert.equal((await worker.fetch(new Request("https://edge.example/build"))).status, 405);
+  assert.equal((await worker.fetch(new Request("https://edge.example/nope"))).status, 404);
+  const notJson = await worker.fetch(new Request("https://edge.example/build", { method: "POST", body: "{" }));
+  assert.equal(notJson.status, 400);
+  const tooMany = await req({ files: Array.from({ length: 11 }, (_, i) => ({ path: `f${i}.ts`, text: "" })) });
+  assert.equal(tooMany.status, 413);
+});

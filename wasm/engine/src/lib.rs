@@ -1,0 +1,119 @@
+//! The engine as one WebAssembly module for every WASM host: wasmtime (`nexxo build --engine
+//! wasm`, `nexxo worker`), Node, browser Web Workers, the playground and edge workers all load the
+//! same `nexxo-engine.wasm`, so "same input, same output" is a property of one binary.
+//!
+//! It targets `wasm32-wasip1`, not `wasm32-unknown-unknown`: on the latter `Path::is_absolute` is
+//! false for every path (std knows no root there), and rolldown, oxc_resolver and sugar_path all
+//! fall back to `current_dir`, which does not exist. JavaScript hosts supply the few WASI calls the
+//! engine makes with a small shim (`wasm/js/nexxo.js`): clock, randomness, stderr.
+//!
+//! The module is a WASI reactor. A host writes a JSON call into memory from `nexxo_alloc`, calls
+//! `nexxo_call(ptr, len)` and gets `ptr << 32 | len` of the JSON answer, which it releases with
+//! `nexxo_free`. Calls: `build`, `transform` (see `nexxo_engine`), `session.open`,
+//! `session.update`, `session.close`, `version`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use nexxo_engine::{BuildRequest, HmrSession, InputFile, Job, TransformRequest};
+use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+#[serde(tag = "op")]
+enum Call {
+    #[serde(rename = "build")]
+    Build(BuildRequest),
+    #[serde(rename = "transform")]
+    Transform(TransformRequest),
+    #[serde(rename = "session.open")]
+    SessionOpen { session: String, request: BuildRequest },
+    #[serde(rename = "session.update")]
+    SessionUpdate {
+        session: String,
+        #[serde(default)]
+        changed: Vec<InputFile>,
+        #[serde(default)]
+        removed: Vec<String>,
+    },
+    #[serde(rename = "session.close")]
+    SessionClose { session: String },
+    #[serde(rename = "version")]
+    Version,
+}
+
+thread_local! {
+    // Sessions live as long as the instance: the instance is the unit of isolation a host
+    // creates and throws away, so this is per-instance state, not process-wide state.
+    static SESSIONS: RefCell<BTreeMap<String, HmrSession>> = RefCell::new(BTreeMap::new());
+}
+
+fn failure(message: String) -> serde_json::Value {
+    json!({ "ok": false, "errors": [{ "message": message }] })
+}
+
+/// Answers one JSON call with JSON.
+pub fn call(input: &[u8]) -> Vec<u8> {
+    let answer = match serde_json::from_slice::<Call>(input) {
+        Err(e) => failure(format!("invalid call: {e}")),
+        Ok(Call::Build(request)) => {
+            // Without files the build reads the directories the host preopened (wasmtime).
+            nexxo_engine::run_job(Job::Build(request), Some(OsFileSystem::new(false)))
+        }
+        Ok(Call::Transform(request)) => nexxo_engine::run_job::<OsFileSystem>(Job::Transform(request), None),
+        Ok(Call::SessionOpen { session, request }) => match HmrSession::new(request) {
+            Ok(mut s) => {
+                let update = s.start();
+                SESSIONS.with(|m| m.borrow_mut().insert(session, s));
+                serde_json::to_value(update).unwrap_or_else(|e| failure(e.to_string()))
+            }
+            Err(m) => json!({ "ok": false, "errors": [m] }),
+        },
+        Ok(Call::SessionUpdate { session, changed, removed }) => {
+            SESSIONS.with(|m| match m.borrow_mut().get_mut(&session) {
+                Some(s) => serde_json::to_value(s.update(changed, removed)).unwrap_or_else(|e| failure(e.to_string())),
+                None => failure(format!("no open session `{session}`")),
+            })
+        }
+        Ok(Call::SessionClose { session }) => {
+            let closed = SESSIONS.with(|m| m.borrow_mut().remove(&session)).is_some();
+            json!({ "ok": closed })
+        }
+        Ok(Call::Version) => json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
+    };
+    serde_json::to_vec(&answer)
+        .unwrap_or_else(|e| format!("{{\"ok\":false,\"errors\":[{{\"message\":\"{e}\"}}]}}").into_bytes())
+}
+
+/// A buffer of `len` bytes for the host to write a call into; `nexxo_call` takes it back.
+#[unsafe(no_mangle)]
+pub extern "C" fn nexxo_alloc(len: usize) -> *mut u8 {
+    Box::into_raw(vec![0u8; len].into_boxed_slice()).cast::<u8>()
+}
+
+/// Releases an answer returned by `nexxo_call` (or an unused `nexxo_alloc` buffer).
+///
+/// # Safety
+/// `ptr` and `len` must come from `nexxo_alloc` or `nexxo_call` and be released once.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nexxo_free(ptr: *mut u8, len: usize) {
+    // SAFETY: the caller passes a buffer this module boxed with exactly `len` bytes.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
+}
+
+/// Runs the call in `ptr[..len]` (a `nexxo_alloc` buffer, consumed) and returns the answer's
+/// address and length packed as `ptr << 32 | len`.
+///
+/// # Safety
+/// `ptr` and `len` must come from one `nexxo_alloc(len)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nexxo_call(ptr: *mut u8, len: usize) -> u64 {
+    // SAFETY: the host hands back the buffer `nexxo_alloc(len)` gave it.
+    let input = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) };
+    let answer = call(&input).into_boxed_slice();
+    drop(input);
+    let n = answer.len() as u64;
+    let p = Box::into_raw(answer).cast::<u8>() as usize as u64;
+    (p << 32) | n
+}

@@ -1,0 +1,192 @@
+// JavaScript host of the Nexxo engine (`nexxo-engine.wasm`, the same module wasmtime runs).
+// Works in browsers, Web Workers, Node and edge runtimes: no Node APIs, no globals touched.
+//
+//   const engine = await NexxoEngine.load(fetch("/engine/nexxo-engine.wasm"));   // or bytes, or a Module
+//   engine.build({ files: [{ path: "index.html", text: "..." }] })  // -> BuildResponse
+//
+// The engine is a WASI reactor; this file supplies the handful of WASI calls it makes (clock,
+// randomness, stderr, an empty environment, no preopened directories; everything else answers
+// ENOSYS), then speaks its call protocol: JSON written into its memory, JSON read back.
+
+const ERRNO_SUCCESS = 0;
+const ERRNO_BADF = 8;
+const ERRNO_NOSYS = 52;
+
+class WasiExit extends Error {
+  constructor(code) {
+    super(`the engine exited with code ${code}`);
+    this.code = code;
+  }
+}
+
+function wasiImports(getMemory, stderr) {
+  const view = () => new DataView(getMemory().buffer);
+  const bytes = () => new Uint8Array(getMemory().buffer);
+  const zeroPair = (a, b) => {
+    view().setUint32(a, 0, true);
+    view().setUint32(b, 0, true);
+    return ERRNO_SUCCESS;
+  };
+  return {
+    args_sizes_get: zeroPair,
+    environ_sizes_get: zeroPair,
+    args_get: () => ERRNO_SUCCESS,
+    environ_get: () => ERRNO_SUCCESS,
+    clock_time_get(id, _precision, out) {
+      const ms = id === 0 ? Date.now() : performance.now();
+      view().setBigUint64(out, BigInt(Math.round(ms * 1e6)), true);
+      return ERRNO_SUCCESS;
+    },
+    clock_res_get(_id, out) {
+      view().setBigUint64(out, 1000n, true);
+      return ERRNO_SUCCESS;
+    },
+    random_get(ptr, len) {
+      const buf = bytes().subarray(ptr, ptr + len);
+      for (let i = 0; i < len; i += 65536) crypto.getRandomValues(buf.subarray(i, Math.min(len, i + 65536)));
+      return ERRNO_SUCCESS;
+    },
+    fd_write(fd, iovs, iovsLen, nwritten) {
+      if (fd !== 1 && fd !== 2) return ERRNO_BADF;
+      const v = view();
+      let total = 0;
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = v.getUint32(iovs + i * 8, true);
+        const len = v.getUint32(iovs + i * 8 + 4, true);
+        stderr.push(bytes().slice(ptr, ptr + len));
+        total += len;
+      }
+      view().setUint32(nwritten, total, true);
+      return ERRNO_SUCCESS;
+    },
+    fd_read(fd, _iovs, _iovsLen, nread) {
+      if (fd !== 0) return ERRNO_BADF;
+      view().setUint32(nread, 0, true);
+      return ERRNO_SUCCESS;
+    },
+    fd_fdstat_get(fd, out) {
+      if (fd > 2) return ERRNO_BADF;
+      const v = view();
+      v.setUint8(out, 2); // character device
+      v.setUint16(out + 2, 0, true);
+      v.setBigUint64(out + 8, 0xffffffffn, true);
+      v.setBigUint64(out + 16, 0xffffffffn, true);
+      return ERRNO_SUCCESS;
+    },
+    fd_prestat_get: () => ERRNO_BADF, // no preopened directories: the engine gets files in calls
+    fd_close: () => ERRNO_SUCCESS,
+    sched_yield: () => ERRNO_SUCCESS,
+    proc_exit(code) {
+      throw new WasiExit(code);
+    },
+  };
+}
+
+async function toModule(source) {
+  source = await source;
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response !== "undefined" && source instanceof Response) {
+    return WebAssembly.compileStreaming ? WebAssembly.compileStreaming(source) : WebAssembly.compile(await source.arrayBuffer());
+  }
+  if (source instanceof URL || typeof source === "string") return toModule(fetch(source));
+  return WebAssembly.compile(source);
+}
+
+export class NexxoEngine {
+  /** Compiles (or takes) the module and starts an instance. */
+  static async load(source) {
+    return new NexxoEngine(await toModule(source));
+  }
+
+  /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). */
+  constructor(module) {
+    this.module = module;
+    this.stderr = [];
+    let memory;
+    const wasi = wasiImports(() => memory, this.stderr);
+    const imports = {};
+    // Whatever else the module imports answers "not supported" instead of failing to link.
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind !== "function") continue;
+      imports[imp.module] ??= {};
+      imports[imp.module][imp.name] =
+        imp.module === "wasi_snapshot_preview1" && wasi[imp.name] ? wasi[imp.name] : () => ERRNO_NOSYS;
+    }
+    this.instance = new WebAssembly.Instance(module, imports);
+    memory = this.instance.exports.memory;
+    this.exports = this.instance.exports;
+    this.broken = null;
+    this.exports._initialize?.();
+  }
+
+  /** One call of the engine's protocol, as a JSON string in and out. */
+  callJson(json) {
+    if (this.broken) throw new Error(`the engine instance is unusable after: ${this.broken}; load a new one`);
+    const input = new TextEncoder().encode(json);
+    const e = this.exports;
+    this.stderr.length = 0;
+    try {
+      const ptr = e.nexxo_alloc(input.length);
+      new Uint8Array(e.memory.buffer, ptr, input.length).set(input);
+      const packed = BigInt.asUintN(64, e.nexxo_call(ptr, input.length));
+      const outPtr = Number(packed >> 32n);
+      const outLen = Number(packed & 0xffffffffn);
+      const text = new TextDecoder().decode(new Uint8Array(e.memory.buffer, outPtr, outLen));
+      e.nexxo_free(outPtr, outLen);
+      return text;
+    } catch (err) {
+      // A panic or a trap leaves the instance in an unknown state: report its message, retire it.
+      const log = new TextDecoder().decode(concat(this.stderr)).trim();
+      this.broken = log || String(err);
+      throw new Error(`the engine crashed: ${this.broken}`);
+    }
+  }
+
+  call(request) {
+    return JSON.parse(this.callJson(JSON.stringify(request)));
+  }
+
+  /** Builds a project from in-memory files: `{ files, root?, env?, overrides? }` -> BuildResponse. */
+  build(request) {
+    return this.call({ ...request, op: "build" });
+  }
+
+  /** The same, JSON string in and out (what the parity tests compare byte for byte). */
+  buildJson(requestJson) {
+    const rest = requestJson.trim().slice(1).trim();
+    return this.callJson(rest === "}" ? '{"op":"build"}' : `{"op":"build",${rest}`);
+  }
+
+  /** One module: `{ path, source, reactRefresh? }` -> TransformResponse. */
+  transform(request) {
+    return this.call({ ...request, op: "transform" });
+  }
+
+  /** Opens an HMR session over `request.files`; returns every module (SessionUpdate). */
+  openSession(session, request) {
+    return this.call({ op: "session.open", session, request });
+  }
+
+  /** Applies edits: `changed` files ({path, text}) and `removed` paths -> SessionUpdate. */
+  updateSession(session, changed, removed = []) {
+    return this.call({ op: "session.update", session, changed, removed });
+  }
+
+  closeSession(session) {
+    return this.call({ op: "session.close", session }).ok;
+  }
+
+  version() {
+    return this.call({ op: "version" }).version;
+  }
+}
+
+function concat(chunks) {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

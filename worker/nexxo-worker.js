@@ -1,0 +1,53 @@
+// The Nexxo engine in a Web Worker (a module worker). It runs nexxo-engine.wasm, which sits next
+// to it with nexxo.js (web/public/engine/ in the playground), and answers messages:
+//   { id, type: "build", payload: BuildRequest }                  -> BuildResponse
+//   { id, type: "transform", payload: TransformRequest }          -> TransformResponse
+//   { id, type: "session.open", payload: { session, request } }   -> SessionUpdate (every module)
+//   { id, type: "session.update", payload: { session, changed, removed } } -> SessionUpdate
+//   { id, type: "session.close", payload: { session } }           -> boolean
+//   { id, type: "version" }                                       -> string
+// Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }.
+//
+// A panic ends the WASM instance; the worker starts a fresh one from the compiled module (open
+// sessions are gone, and the reply says so) instead of failing every later message.
+import { NexxoEngine } from "./nexxo.js";
+
+const module = WebAssembly.compileStreaming(fetch(new URL("./nexxo-engine.wasm", import.meta.url)));
+let engine = module.then((m) => new NexxoEngine(m));
+
+function handle(nexxo, type, payload) {
+  switch (type) {
+    case "build":
+      return nexxo.build(payload);
+    case "transform":
+      return nexxo.transform(payload);
+    case "session.open":
+      return nexxo.openSession(payload.session, payload.request);
+    case "session.update":
+      return nexxo.updateSession(payload.session, payload.changed ?? [], payload.removed ?? []);
+    case "session.close":
+      return nexxo.closeSession(payload.session);
+    case "version":
+      return nexxo.version();
+    default:
+      throw new Error(`unknown message type "${type}"`);
+  }
+}
+
+self.onmessage = async ({ data }) => {
+  const { id, type, payload } = data ?? {};
+  let nexxo;
+  try {
+    nexxo = await engine;
+  } catch (e) {
+    self.postMessage({ id, ok: false, error: `cannot load the Nexxo engine: ${e?.message ?? e}` });
+    return;
+  }
+  try {
+    self.postMessage({ id, ok: true, result: handle(nexxo, type, payload) });
+  } catch (e) {
+    const crashed = !!nexxo.broken;
+    self.postMessage({ id, ok: false, error: String(e?.message ?? e), crashed });
+    if (crashed) engine = module.then((m) => new NexxoEngine(m));
+  }
+};
