@@ -18,7 +18,9 @@ say "engine for WASM hosts (wasm32-wasip1)"
 cargo build --release --locked -p nexxo_engine_wasm --target wasm32-wasip1
 built=target/wasm32-wasip1/release/nexxo_engine_wasm.wasm
 mkdir -p wasm/pkg
-if command -v wasm-opt >/dev/null; then
+if [ wasm/pkg/nexxo-engine.wasm -nt "$built" ]; then
+  say "wasm/pkg/nexxo-engine.wasm is up to date"
+elif command -v wasm-opt >/dev/null; then
   started=$(date +%s)
   # -O2, not -Oz: the engine is compute-bound; -O2 shrinks it nearly as much and keeps it fast.
   wasm-opt -O2 --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo build --release --locked -p nexxo
+bash scripts/build-wasm.sh
 cargo test --release --locked --workspace
 rm -rf tests/.tmp
 (cd tests && node --test --test-concurrency=1 e2e/)

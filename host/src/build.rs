@@ -137,13 +137,13 @@ fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
         .and_then(|path| crate::wasm_engine::WasmEngine::load(&path, 1))
         .map_err(fail)?;
     println!("{}", Style::stdout().dim(&format!("wasm engine: {}", engine.load_note)));
-    let job = nexxo_engine::Job::Build(nexxo_engine::BuildRequest {
+    let job = nexxo_engine::Job::Build(Box::new(nexxo_engine::BuildRequest {
         root: config.root.clone(),
         files: Vec::new(),
         resolved: Some(config.clone()),
         env: Default::default(),
         overrides: Default::default(),
-    });
+    }));
     let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
     let preopens = crate::wasm_engine::project_preopens(&config.root);
     let stdout = engine

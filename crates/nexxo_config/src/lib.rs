@@ -258,6 +258,49 @@ fn normalize_base(base: &str) -> String {
     b
 }
 
+/// Reads the config file and the mode's `.env` files through `read` and resolves them.
+/// `config_file` is an explicit config path (then it must exist); otherwise `nexxo.config.json`
+/// in `root` is optional. `read` returns `ErrorKind::NotFound` for missing files: that is how a
+/// host on disk and an engine over in-memory files share this logic.
+pub fn load(
+    root: &Path,
+    config_file: Option<&Path>,
+    mut cli: CliOverrides,
+    process_env: &[(String, String)],
+    read: impl Fn(&Path) -> std::io::Result<String>,
+) -> Result<ResolvedConfig, ConfigError> {
+    let (config_path, explicit) = match config_file {
+        Some(p) => (p.to_path_buf(), true),
+        None => (root.join(CONFIG_FILE), false),
+    };
+    let io_error = |what: &str, path: &Path, e: std::io::Error| ConfigError {
+        file: "nexxo".into(),
+        message: format!("cannot read {what}{}: {e}", path.display()),
+        line: None,
+        column: None,
+    };
+    let user = match read(&config_path) {
+        Ok(text) => parse_config(&config_path.display().to_string(), &text)?,
+        Err(e) if explicit || e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(io_error("config ", &config_path, e));
+        }
+        Err(_) => UserConfig::default(),
+    };
+    cli.mode = cli.mode.or_else(|| user.mode.clone());
+    let mode = cli.mode.clone().unwrap_or_else(|| "production".into());
+    let env_dir = root.join(user.env_dir.as_deref().unwrap_or("."));
+    let mut env_files = Vec::new();
+    for name in ENV_FILES {
+        let path = env_dir.join(name.replace("{mode}", &mode));
+        match read(&path) {
+            Ok(text) => env_files.push((path.display().to_string(), text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_error("", &path, e)),
+        }
+    }
+    ResolvedConfig::resolve(root, &user, &cli, &env_files, process_env)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,47 +344,4 @@ mod tests {
         assert!(!r.env.contains_key("SECRET"));
         assert_eq!(r.out_dir, Path::new("/p/dist"));
     }
-}
-
-/// Reads the config file and the mode's `.env` files through `read` and resolves them.
-/// `config_file` is an explicit config path (then it must exist); otherwise `nexxo.config.json`
-/// in `root` is optional. `read` returns `ErrorKind::NotFound` for missing files: that is how a
-/// host on disk and an engine over in-memory files share this logic.
-pub fn load(
-    root: &Path,
-    config_file: Option<&Path>,
-    mut cli: CliOverrides,
-    process_env: &[(String, String)],
-    read: impl Fn(&Path) -> std::io::Result<String>,
-) -> Result<ResolvedConfig, ConfigError> {
-    let (config_path, explicit) = match config_file {
-        Some(p) => (p.to_path_buf(), true),
-        None => (root.join(CONFIG_FILE), false),
-    };
-    let io_error = |what: &str, path: &Path, e: std::io::Error| ConfigError {
-        file: "nexxo".into(),
-        message: format!("cannot read {what}{}: {e}", path.display()),
-        line: None,
-        column: None,
-    };
-    let user = match read(&config_path) {
-        Ok(text) => parse_config(&config_path.display().to_string(), &text)?,
-        Err(e) if explicit || e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(io_error("config ", &config_path, e));
-        }
-        Err(_) => UserConfig::default(),
-    };
-    cli.mode = cli.mode.or_else(|| user.mode.clone());
-    let mode = cli.mode.clone().unwrap_or_else(|| "production".into());
-    let env_dir = root.join(user.env_dir.as_deref().unwrap_or("."));
-    let mut env_files = Vec::new();
-    for name in ENV_FILES {
-        let path = env_dir.join(name.replace("{mode}", &mode));
-        match read(&path) {
-            Ok(text) => env_files.push((path.display().to_string(), text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("", &path, e)),
-        }
-    }
-    ResolvedConfig::resolve(root, &user, &cli, &env_files, process_env)
 }

@@ -98,7 +98,7 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let value = match job {
-        Job::Build(request) => serde_json::to_value(build(request, os_fs)),
+        Job::Build(request) => serde_json::to_value(build(*request, os_fs)),
         Job::Transform(request) => serde_json::to_value(transform(&request)),
     };
     value.unwrap_or_else(

@@ -232,7 +232,7 @@ pub struct TransformResponse {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 pub enum Job {
-    Build(BuildRequest),
+    Build(Box<BuildRequest>),
     Transform(TransformRequest),
 }
 

@@ -373,7 +373,10 @@ fn find_entry(fs: &MemoryFs, config: &ResolvedConfig) -> Result<String, Message>
                 && let Some(src) = el.attr("src")
             {
                 let dir = Path::new(input).parent().unwrap_or(Path::new(""));
-                let rel = if src.starts_with('/') { PathBuf::from(&src[1..]) } else { dir.join(src) };
+                let rel = match src.strip_prefix('/') {
+                    Some(abs) => PathBuf::from(abs),
+                    None => dir.join(src),
+                };
                 return Ok(id_of(&rel.to_string_lossy()));
             }
         }

@@ -218,11 +218,14 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
     Ok(Module { code, imports, self_accepting, accepted_deps, has_refresh, exports })
 }
 
+/// The dependencies one `accept` call names: each specifier with the byte span of its literal.
+pub type AcceptedDeps = Vec<((usize, usize), String)>;
+
 /// Every `import.meta.hot.accept(` call in generated code: `None` when it accepts the module itself
 /// (no argument or a callback), else the dependency string literals it names with their byte
 /// spans (quotes included). Codegen output is normalized (double quotes, no comments inside the
 /// call), which is what makes a scan enough here.
-pub fn hot_accepts(code: &str) -> Vec<Option<Vec<((usize, usize), String)>>> {
+pub fn hot_accepts(code: &str) -> Vec<Option<AcceptedDeps>> {
     const CALL: &str = "import.meta.hot.accept(";
     let mut out = Vec::new();
     let mut from = 0;

@@ -46,7 +46,7 @@ enum Call {
 thread_local! {
     // Sessions live as long as the instance: the instance is the unit of isolation a host
     // creates and throws away, so this is per-instance state, not process-wide state.
-    static SESSIONS: RefCell<BTreeMap<String, HmrSession>> = RefCell::new(BTreeMap::new());
+    static SESSIONS: RefCell<BTreeMap<String, HmrSession>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn failure(message: String) -> serde_json::Value {
@@ -59,7 +59,7 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         Err(e) => failure(format!("invalid call: {e}")),
         Ok(Call::Build(request)) => {
             // Without files the build reads the directories the host preopened (wasmtime).
-            nexxo_engine::run_job(Job::Build(request), Some(OsFileSystem::new(false)))
+            nexxo_engine::run_job(Job::Build(Box::new(request)), Some(OsFileSystem::new(false)))
         }
         Ok(Call::Transform(request)) => nexxo_engine::run_job::<OsFileSystem>(Job::Transform(request), None),
         Ok(Call::SessionOpen { session, request }) => match HmrSession::new(request) {
