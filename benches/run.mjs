@@ -65,6 +65,12 @@ const rows = [];
 for (const size of sizes) {
   const app = path.join(here, ".apps", size);
   const modules = generateApp(app, SIZES[size]);
+  // Every tool resolves React from the app's own node_modules: the WASM engine (wasmtime, JS host)
+  // sees only the project directory, so packages hoisted above it would be out of its reach.
+  for (const pkg of ["react", "react-dom", "scheduler"]) {
+    const to = path.join(app, "node_modules", pkg);
+    if (!fs.existsSync(to)) fs.cpSync(path.join(here, "node_modules", pkg), to, { recursive: true });
+  }
   const runs = Number(args.runs ?? (size === "19k" ? 3 : 7));
   console.log(`\n## ${size}: ${modules} app modules + react/react-dom, ${runs} runs after 1 warm-up`);
   const results = {};

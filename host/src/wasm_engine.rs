@@ -281,15 +281,9 @@ fn store_compiled(path: &Path, bytes: &[u8]) {
     }
 }
 
-/// The directories a build job may read: the project root and every `node_modules` above it
-/// (hoisted dependencies in workspaces).
+/// The directories a build job may read: the project root only. (Packages hoisted into a
+/// `node_modules` above the root are not reachable: the resolver walks every ancestor directory
+/// of a path, and outside the preopen those lookups fail. README lists this limitation.)
 pub fn project_preopens(root: &Path) -> Vec<PathBuf> {
-    let mut dirs = vec![root.to_path_buf()];
-    for dir in root.ancestors().skip(1) {
-        let nm = dir.join("node_modules");
-        if nm.is_dir() {
-            dirs.push(nm);
-        }
-    }
-    dirs
+    vec![root.to_path_buf()]
 }
