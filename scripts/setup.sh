@@ -41,6 +41,17 @@ for dir in tests examples/react-ts web; do
   fi
 done
 
+# Cloudflare's workerd for the edge worker test. Not in tests/package.json: npm leaves its other
+# platforms' optional packages out of the lock file, and `npm ci` then refuses the lock.
+WORKERD_VERSION=1.20261117.1
+if [ "$(tests/.tools/node_modules/.bin/workerd --version 2>/dev/null)" = "" ] ||
+  ! grep -q "\"version\": \"$WORKERD_VERSION\"" tests/.tools/node_modules/workerd/package.json 2>/dev/null; then
+  say "installing workerd $WORKERD_VERSION (tests/.tools)"
+  mkdir -p tests/.tools
+  echo '{ "private": true }' >tests/.tools/package.json
+  (cd tests/.tools && npm install --no-audit --no-fund --loglevel=error "workerd@$WORKERD_VERSION")
+fi
+
 say "building nexxo (release)"
 cargo build --release --locked -p nexxo
 bash scripts/build-wasm.sh

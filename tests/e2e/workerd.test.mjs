@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fixture, importBuilt, repoRoot } from "./helpers.mjs";
 
-const WORKERD = path.join(repoRoot, "tests/node_modules/.bin/workerd");
+const WORKERD = path.join(repoRoot, "tests/.tools/node_modules/.bin/workerd");
 let child;
 let url;
 let log = "";
