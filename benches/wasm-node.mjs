@@ -29,7 +29,7 @@ const walk = (dir, rel) => {
   }
 };
 walk(app, "");
-const engine = await NexxoEngine.load(fs.readFileSync(path.join(repo, "wasm/pkg/nexxo-engine.wasm")));
+const engine = await NexxoEngine.load(fs.readFileSync(process.env.NEXXO_ENGINE_WASM ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm")));
 const res = engine.build({ root: app, files, overrides: { sourcemap: true } });
 if (!res.ok) {
   console.error(res.errors.map((e) => e.message).join("\n"));

@@ -25,8 +25,8 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         style::error(&format!("{} does not exist; run `nexxo build` first", config.out_dir.display()));
         return Err(ExitCode::FAILURE);
     }
-    let host = args.server.host.clone().unwrap_or_else(|| "127.0.0.1".into());
-    let port = args.server.port.unwrap_or(4173);
+    let host = args.server.host.clone().or_else(|| config.preview.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
+    let port = args.server.port.or(config.preview.port).unwrap_or(4173);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE

@@ -75,7 +75,7 @@ pub struct CssModulesConfig {
     pub pattern: Option<String>,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct ServerConfig {
     pub port: Option<u16>,
@@ -159,6 +159,11 @@ pub struct ResolvedConfig {
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
     pub css_modules_pattern: Option<String>,
+    /// `server.*` (dev) and `preview.*`: defaults for the servers' flags.
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub preview: ServerConfig,
 }
 
 impl ResolvedConfig {
@@ -236,6 +241,8 @@ impl ResolvedConfig {
             extensions: user.resolve.extensions.clone(),
             main_fields: user.resolve.main_fields.clone(),
             css_modules_pattern: user.css.modules.pattern.clone(),
+            server: user.server.clone(),
+            preview: user.preview.clone(),
         })
     }
 

@@ -71,13 +71,18 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         ..Default::default()
     };
     let config = load_config::load(&args.common, cli)?;
-    let host = args.server.host.clone().unwrap_or_else(|| "127.0.0.1".into());
+    let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
     runtime.block_on(async move {
-        let listener = crate::preview::bind(&host, args.server.port.unwrap_or(5173), args.server.strict_port).await?;
+        let listener = crate::preview::bind(
+            &host,
+            args.server.port.or(config.server.port).unwrap_or(5173),
+            args.server.strict_port,
+        )
+        .await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
         let fs = OsFileSystem::new(false);
         let resolver = Resolver::new(
