@@ -51,6 +51,17 @@ test("--engine wasm reports build errors with their location, like native", () =
   assert.match(wasm.stderr, /build failed with 1 error/);
 });
 
+test("a missing or damaged engine module is a clear error, not a crash", () => {
+  const dir = fixture("wasm-missing", { "index.html": "<p>hi</p>" });
+  const missing = nexxo(["build", dir, "--engine", "wasm"], { env: { NEXXO_ENGINE_WASM: path.join(dir, "nope.wasm") } });
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /cannot read .*nope\.wasm/);
+  fs.writeFileSync(path.join(dir, "bad.wasm"), "not wasm at all");
+  const bad = nexxo(["build", dir, "--engine", "wasm"], { env: { NEXXO_ENGINE_WASM: path.join(dir, "bad.wasm") } });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /cannot compile the engine/);
+});
+
 test("the WASM engine sees only the project: a file outside the root is not readable (documented exception)", () => {
   const outer = fixture("wasm-outside", {
     "secret.js": "export const secret = 'outside';\n",
