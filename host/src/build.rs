@@ -126,8 +126,8 @@ fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
     })
 }
 
-/// Builds in the WASI engine under wasmtime: the project is preopened read-only at its real path,
-/// the resolved config goes in as JSON, the output comes back as JSON and is written here.
+/// Builds in the WASM engine under wasmtime: it reads the project (and nothing else) through the
+/// host, the resolved config goes in as JSON, the output comes back as JSON and is written here.
 fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
     let fail = |message: String| {
         style::error(&message);
@@ -145,9 +145,9 @@ fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
         overrides: Default::default(),
     }));
     let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
-    let preopens = crate::wasm_engine::project_preopens(&config.root);
+    let roots = crate::wasm_engine::project_roots(&config.root);
     let stdout = engine
-        .run(input, &preopens, crate::wasm_engine::Limits::default())
+        .run(input, &roots, crate::wasm_engine::Limits::default())
         .map_err(|e| fail(format!("{e}; the output directory was left untouched")))?;
     let response: nexxo_engine::BuildResponse =
         serde_json::from_slice(&stdout).map_err(|e| fail(format!("the WASM engine sent a bad response: {e}")))?;

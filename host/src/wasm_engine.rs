@@ -3,18 +3,19 @@
 //! Every job gets a fresh instance, made from a module compiled once and pre-linked
 //! (`InstancePre`), so no state leaks from one job to the next. A fixed number of slots (one per
 //! core by default) bounds how many run at once. Each job has a memory cap, an epoch deadline, a
-//! cap on its answer, and sees only what the host hands in: the call, and the directories
-//! preopened read-only.
+//! cap on its answer, and sees only what the host hands in: the call, and files under the given
+//! roots, which the host reads for it (`nexxo_host` imports; WASI has no directories to offer).
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use wasmtime::{Config, Engine, InstancePre, Linker, Module, ResourceLimiter, Store, Trap};
+use wasmtime::{Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
 
 const TICK: Duration = Duration::from_millis(10);
 const ENGINE_FILE: &str = "nexxo-engine.wasm";
@@ -56,6 +57,163 @@ impl std::fmt::Display for JobError {
 struct JobState {
     wasi: WasiP1Ctx,
     limiter: MemoryCap,
+    files: HostFiles,
+}
+
+/// The project's files as the engine sees them through the `nexxo_host` imports: only paths
+/// inside the roots, judged after symlinks are resolved, read natively by the host.
+struct HostFiles {
+    roots: Vec<PathBuf>,
+    /// Directory -> whether it lies inside a root once resolved (checked once per directory).
+    dirs: HashMap<PathBuf, bool>,
+    /// The last file read, kept for the engine's second call when its buffer was too small.
+    last_read: Option<(PathBuf, Vec<u8>)>,
+}
+
+impl HostFiles {
+    fn inside(&self, p: &Path) -> bool {
+        self.roots.iter().any(|r| p.starts_with(r))
+    }
+
+    /// A directory above a root: the resolver walks up through these looking for `node_modules`,
+    /// so they show as directories, and nothing more.
+    fn above_root(&self, path: &Path) -> bool {
+        let p = normalize(path);
+        self.roots.iter().any(|r| r.starts_with(&p) && *r != p)
+    }
+
+    /// `path` if the engine may see it.
+    fn confine(&mut self, path: &Path) -> Option<PathBuf> {
+        let p = normalize(path);
+        if !self.inside(&p) {
+            return None;
+        }
+        if self.roots.contains(&p) {
+            return Some(p);
+        }
+        let parent = p.parent()?.to_path_buf();
+        let ok = match self.dirs.get(&parent) {
+            Some(ok) => *ok,
+            None => {
+                let ok = std::fs::canonicalize(&parent).is_ok_and(|c| self.inside(&c));
+                self.dirs.insert(parent, ok);
+                ok
+            }
+        };
+        if !ok {
+            return None;
+        }
+        let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link && !std::fs::canonicalize(&p).is_ok_and(|c| self.inside(&c)) {
+            return None;
+        }
+        Some(p)
+    }
+}
+
+/// Absolute and free of `.` and `..`, without touching the disk.
+fn normalize(path: &Path) -> PathBuf {
+    let mut p = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                p.pop();
+            }
+            Component::Normal(n) => p.push(n),
+            _ => {}
+        }
+    }
+    p
+}
+
+fn guest_memory(caller: &mut Caller<'_, JobState>) -> Option<Memory> {
+    caller.get_export("memory").and_then(|e| e.into_memory())
+}
+
+fn guest_path(caller: &mut Caller<'_, JobState>, ptr: u32, len: u32) -> Option<PathBuf> {
+    let mem = guest_memory(caller)?;
+    let bytes = mem.data(&*caller).get(ptr as usize..(ptr as usize).checked_add(len as usize)?)?;
+    std::str::from_utf8(bytes).ok().map(PathBuf::from)
+}
+
+/// Copies `data` into the guest's `buf` when it fits; returns its length (the guest retries with
+/// a bigger buffer when that exceeds `cap`), or -1 when `buf` is not guest memory.
+fn give(caller: &mut Caller<'_, JobState>, data: &[u8], buf: u32, cap: u32) -> i64 {
+    if data.len() <= cap as usize {
+        let Some(mem) = guest_memory(caller) else { return -1 };
+        let Some(dst) = mem.data_mut(&mut *caller).get_mut(buf as usize..buf as usize + data.len()) else { return -1 };
+        dst.copy_from_slice(data);
+    }
+    data.len() as i64
+}
+
+fn link_host_files(linker: &mut Linker<JobState>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        "nexxo_host",
+        "fs_stat",
+        |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, follow: u32| -> i32 {
+            let Some(path) = guest_path(&mut caller, ptr, len) else { return -1 };
+            if caller.data().files.above_root(&path) {
+                return 2;
+            }
+            let Some(path) = caller.data_mut().files.confine(&path) else { return -1 };
+            let meta = if follow != 0 { std::fs::metadata(&path) } else { std::fs::symlink_metadata(&path) };
+            match meta {
+                Ok(m) => {
+                    i32::from(m.is_file()) | (i32::from(m.is_dir()) << 1) | (i32::from(m.file_type().is_symlink()) << 2)
+                }
+                Err(_) => -1,
+            }
+        },
+    )?;
+    linker.func_wrap(
+        "nexxo_host",
+        "fs_read",
+        |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, buf: u32, cap: u32| -> i64 {
+            let Some(path) = guest_path(&mut caller, ptr, len) else { return -1 };
+            let files = &mut caller.data_mut().files;
+            let data = match files.last_read.take() {
+                Some((p, data)) if p == path => data,
+                _ => {
+                    let Some(confined) = files.confine(&path) else { return -1 };
+                    let Ok(data) = std::fs::read(&confined) else { return -1 };
+                    data
+                }
+            };
+            let n = give(&mut caller, &data, buf, cap);
+            if n > i64::from(cap) {
+                caller.data_mut().files.last_read = Some((path, data));
+            }
+            n
+        },
+    )?;
+    linker.func_wrap(
+        "nexxo_host",
+        "fs_path",
+        |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, what: u32, buf: u32, cap: u32| -> i64 {
+            let Some(path) = guest_path(&mut caller, ptr, len) else { return -1 };
+            let files = &mut caller.data_mut().files;
+            let Some(path) = files.confine(&path) else { return -1 };
+            let answer = match what {
+                0 => std::fs::read_link(&path).ok().map(|t| t.to_string_lossy().into_owned()),
+                1 => std::fs::canonicalize(&path)
+                    .ok()
+                    .filter(|c| files.inside(c))
+                    .map(|c| c.to_string_lossy().into_owned()),
+                _ => std::fs::read_dir(&path).ok().map(|entries| {
+                    let mut names: Vec<String> =
+                        entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+                    names.sort();
+                    names.join("\n")
+                }),
+            };
+            match answer {
+                Some(text) => give(&mut caller, text.as_bytes(), buf, cap),
+                None => -1,
+            }
+        },
+    )?;
+    Ok(())
 }
 
 /// Refuses memory growth past the cap and remembers that it did, so a trap that follows can be
@@ -180,6 +338,7 @@ impl WasmEngine {
         let mut linker: Linker<JobState> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut JobState| &mut s.wasi)
             .map_err(|e| format!("cannot link WASI: {e}"))?;
+        link_host_files(&mut linker).map_err(|e| format!("cannot link the host file functions: {e}"))?;
         let pre = linker.instantiate_pre(&module).map_err(|e| format!("cannot link the engine: {e}"))?;
         let ticking = Arc::new(AtomicBool::new(true));
         let (tick_engine, alive) = (engine.clone(), Arc::clone(&ticking));
@@ -201,20 +360,19 @@ impl WasmEngine {
         })
     }
 
-    /// Runs one call (JSON in, JSON out). Blocks while all slots are busy.
-    pub fn run(&self, input: Vec<u8>, preopens: &[PathBuf], limits: Limits) -> Result<Vec<u8>, JobError> {
+    /// Runs one call (JSON in, JSON out); the engine may read files under `roots` (absolute,
+    /// canonical) through the host. Blocks while all slots are busy.
+    pub fn run(&self, input: Vec<u8>, roots: &[PathBuf], limits: Limits) -> Result<Vec<u8>, JobError> {
         let _slot = self.slots.acquire();
         let stderr = MemoryOutputPipe::new(64 << 10);
+        // No preopened directories: WASI gives the engine a clock, randomness and stderr only.
         let mut builder = WasiCtxBuilder::new();
         builder.stderr(stderr.clone());
-        for dir in preopens {
-            let guest = dir.to_string_lossy().into_owned();
-            builder
-                .preopened_dir(dir, guest, FsPerms::ReadOnly)
-                .map_err(|e| JobError::Failed(format!("cannot open {}: {e}", dir.display())))?;
-        }
-        let state =
-            JobState { wasi: builder.build_p1(), limiter: MemoryCap { cap: limits.memory_bytes, refused: false } };
+        let state = JobState {
+            wasi: builder.build_p1(),
+            limiter: MemoryCap { cap: limits.memory_bytes, refused: false },
+            files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new(), last_read: None },
+        };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
         let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
@@ -281,9 +439,16 @@ fn store_compiled(path: &Path, bytes: &[u8]) {
     }
 }
 
-/// The directories a build job may read: the project root only. (Packages hoisted into a
-/// `node_modules` above the root are not reachable: the resolver walks every ancestor directory
-/// of a path, and outside the preopen those lookups fail. README lists this limitation.)
-pub fn project_preopens(root: &Path) -> Vec<PathBuf> {
-    vec![root.to_path_buf()]
+/// The directories a build job may read: the project root and any `node_modules` above it
+/// (packages hoisted in workspaces), as canonical paths.
+pub fn project_roots(root: &Path) -> Vec<PathBuf> {
+    let mut roots = vec![root.to_path_buf()];
+    for dir in root.ancestors().skip(1) {
+        if let Ok(nm) = std::fs::canonicalize(dir.join("node_modules"))
+            && nm.is_dir()
+        {
+            roots.push(nm);
+        }
+    }
+    roots
 }

@@ -62,6 +62,17 @@ test("a missing or damaged engine module is a clear error, not a crash", () => {
   assert.match(bad.stderr, /cannot compile the engine/);
 });
 
+test("--engine wasm reads packages hoisted into a node_modules above the project, like native", () => {
+  // Fixtures live under tests/.tmp: `react` resolves from tests/node_modules, outside the root.
+  const dir = fixture("wasm-hoisted", {
+    "index.html": '<div id="root"></div><script type="module" src="/src/main.jsx"></script>',
+    "src/main.jsx": "import { createRoot } from 'react-dom/client';\ncreateRoot(document.getElementById('root')).render(<p>hoisted</p>);\n",
+  });
+  assert.ok(!fs.existsSync(path.join(dir, "node_modules")));
+  const [native, wasm] = buildBoth(dir);
+  assertSameTrees(native, wasm);
+});
+
 test("the WASM engine sees only the project: a file outside the root is not readable (documented exception)", () => {
   const outer = fixture("wasm-outside", {
     "secret.js": "export const secret = 'outside';\n",
@@ -74,6 +85,14 @@ test("the WASM engine sees only the project: a file outside the root is not read
   assert.equal(wasm.status, 1, wasm.all);
   assert.match(wasm.all, /secret\.js/);
   assert.ok(!fs.existsSync(path.join(dir, "dist-wasm")));
+
+  // Nor through a symlink inside the project that points out of it.
+  fs.writeFileSync(path.join(dir, "main.js"), "import { secret } from './link.js';\nconsole.log(secret);\n");
+  fs.symlinkSync(path.join(outer, "secret.js"), path.join(dir, "link.js"));
+  assert.equal(nexxo(["build", dir]).status, 0, "native follows the link");
+  const linked = nexxo(["build", dir, "--engine", "wasm", "--out-dir", "dist-wasm"]);
+  assert.equal(linked.status, 1, linked.all);
+  assert.match(linked.all, /link\.js/);
 });
 
 const tinyProject = (extra = {}) => [

@@ -104,13 +104,15 @@ export class NexxoEngine {
     this.stderr = [];
     let memory;
     const wasi = wasiImports(() => memory, this.stderr);
+    // Files come inside calls here; the host-file functions (wasmtime serves them) find nothing.
+    const host = { fs_stat: () => -1, fs_read: () => -1n, fs_path: () => -1n };
     const imports = {};
     // Whatever else the module imports answers "not supported" instead of failing to link.
     for (const imp of WebAssembly.Module.imports(module)) {
       if (imp.kind !== "function") continue;
       imports[imp.module] ??= {};
-      imports[imp.module][imp.name] =
-        imp.module === "wasi_snapshot_preview1" && wasi[imp.name] ? wasi[imp.name] : () => ERRNO_NOSYS;
+      const known = imp.module === "wasi_snapshot_preview1" ? wasi : imp.module === "nexxo_host" ? host : {};
+      imports[imp.module][imp.name] = known[imp.name] ?? (() => ERRNO_NOSYS);
     }
     this.instance = new WebAssembly.Instance(module, imports);
     memory = this.instance.exports.memory;
@@ -126,6 +128,9 @@ export class NexxoEngine {
     const e = this.exports;
     this.stderr.length = 0;
     try {
+      // One big growth up front instead of many small ones (each replaces the memory's buffer).
+      const want = Math.min(input.length * 24, 1 << 30);
+      if (e.nexxo_reserve && want > e.memory.buffer.byteLength) e.nexxo_reserve(want);
       const ptr = e.nexxo_alloc(input.length);
       new Uint8Array(e.memory.buffer, ptr, input.length).set(input);
       const packed = BigInt.asUintN(64, e.nexxo_call(ptr, input.length));

@@ -5,18 +5,21 @@
 //! It targets `wasm32-wasip1`, not `wasm32-unknown-unknown`: on the latter `Path::is_absolute` is
 //! false for every path (std knows no root there), and rolldown, oxc_resolver and sugar_path all
 //! fall back to `current_dir`, which does not exist. JavaScript hosts supply the few WASI calls the
-//! engine makes with a small shim (`wasm/js/nexxo.js`): clock, randomness, stderr.
+//! engine makes with a small shim (`wasm/js/nexxo.js`): clock, randomness, stderr. Project files
+//! come either inside the call (in-memory) or from the host through `nexxo_host` imports.
 //!
 //! The module is a WASI reactor. A host writes a JSON call into memory from `nexxo_alloc`, calls
 //! `nexxo_call(ptr, len)` and gets `ptr << 32 | len` of the JSON answer, which it releases with
 //! `nexxo_free`. Calls: `build`, `transform` (see `nexxo_engine`), `session.open`,
 //! `session.update`, `session.close`, `version`.
 
+mod host_fs;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use host_fs::HostFs;
 use nexxo_engine::{BuildRequest, HmrSession, InputFile, Job, TransformRequest};
-use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -58,10 +61,10 @@ pub fn call(input: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Call>(input) {
         Err(e) => failure(format!("invalid call: {e}")),
         Ok(Call::Build(request)) => {
-            // Without files the build reads the directories the host preopened (wasmtime).
-            nexxo_engine::run_job(Job::Build(Box::new(request)), Some(OsFileSystem::new(false)))
+            // Without files the build reads the project through the host (wasmtime).
+            nexxo_engine::run_job(Job::Build(Box::new(request)), Some(HostFs))
         }
-        Ok(Call::Transform(request)) => nexxo_engine::run_job::<OsFileSystem>(Job::Transform(request), None),
+        Ok(Call::Transform(request)) => nexxo_engine::run_job::<HostFs>(Job::Transform(request), None),
         Ok(Call::SessionOpen { session, request }) => match HmrSession::new(request) {
             Ok(mut s) => {
                 let update = s.start();
@@ -84,6 +87,23 @@ pub fn call(input: &[u8]) -> Vec<u8> {
     };
     serde_json::to_vec(&answer)
         .unwrap_or_else(|e| format!("{{\"ok\":false,\"errors\":[{{\"message\":\"{e}\"}}]}}").into_bytes())
+}
+
+/// Grows the heap once by about `bytes` and keeps the space for later allocations: a host whose
+/// `memory.grow` is costly (V8 detaches and replaces the memory's ArrayBuffer each time) calls it
+/// before a big call instead of paying for thousands of small growths. Returns whether it could.
+#[unsafe(no_mangle)]
+pub extern "C" fn nexxo_reserve(bytes: usize) -> bool {
+    let Ok(layout) = std::alloc::Layout::from_size_align(bytes.max(1), 16) else { return false };
+    // SAFETY: the layout has a non-zero size; the block is released right away, unused.
+    unsafe {
+        let p = std::alloc::alloc(layout);
+        if p.is_null() {
+            return false;
+        }
+        std::alloc::dealloc(p, layout);
+    }
+    true
 }
 
 /// A buffer of `len` bytes for the host to write a call into; `nexxo_call` takes it back.
