@@ -7,7 +7,9 @@
 //! roots, which the host reads for it (`nexxo_host` imports; WASI has no directories to offer).
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use nexxo_engine::nexxo_memfs::normalize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -109,21 +111,6 @@ impl HostFiles {
         }
         Some(p)
     }
-}
-
-/// Absolute and free of `.` and `..`, without touching the disk.
-fn normalize(path: &Path) -> PathBuf {
-    let mut p = PathBuf::from("/");
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                p.pop();
-            }
-            Component::Normal(n) => p.push(n),
-            _ => {}
-        }
-    }
-    p
 }
 
 fn guest_memory(caller: &mut Caller<'_, JobState>) -> Option<Memory> {
