@@ -8,12 +8,11 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-
-use nexxo_engine::nexxo_memfs::normalize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use nexxo_engine::nexxo_memfs::normalize;
 use wasmtime::{Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
