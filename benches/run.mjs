@@ -65,8 +65,8 @@ const rows = [];
 for (const size of sizes) {
   const app = path.join(here, ".apps", size);
   const modules = generateApp(app, SIZES[size]);
-  // Every tool resolves React from the app's own node_modules: the WASM engine (wasmtime, JS host)
-  // sees only the project directory, so packages hoisted above it would be out of its reach.
+  // Every tool resolves React from the app's own node_modules: wasm-node.mjs hands the JS host the
+  // app's files, packages included, and it sees nothing else.
   for (const pkg of ["react", "react-dom", "scheduler"]) {
     const to = path.join(app, "node_modules", pkg);
     if (!fs.existsSync(to)) fs.cpSync(path.join(here, "node_modules", pkg), to, { recursive: true });
