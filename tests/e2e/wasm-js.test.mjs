@@ -119,6 +119,22 @@ test("an HMR session sends every module, then only what an edit changes and wher
   assert.match(JSON.stringify(session.update([], [])), /no open session/);
 });
 
+test("an HMR session routes a dep's update to the module that accepts it with accept(dep, cb)", () => {
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/main.js"></script>' },
+    { path: "main.js", text: "import { v } from './cfg.js';\nconsole.log(v);\nimport.meta.hot.accept('./cfg.js', (m) => console.log(m.v));\n" },
+    { path: "cfg.js", text: "export const v = 1;\n" },
+  ];
+  const first = nexxo.openSession("deps", { files });
+  const main = first.modules.find((m) => m.id === "/main.js");
+  assert.deepEqual(main.acceptedDeps, ["/cfg.js"]);
+  assert.equal(main.selfAccepting, false);
+  const u = nexxo.updateSession("deps", [{ path: "cfg.js", text: "export const v = 2;\n" }]);
+  assert.deepEqual(u.updates, [{ id: "/main.js", accepted: "/cfg.js" }]);
+  assert.equal(u.fullReload, false);
+  nexxo.closeSession("deps");
+});
+
 test("a crashed instance is retired with the panic message; a new one works", () => {
   const engine = new NexxoEngine(wasmModule);
   // Hostile input: nesting deep enough to exhaust the engine's stack in the parser.

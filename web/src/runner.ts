@@ -12,6 +12,7 @@ export interface SessionModule {
   deps: Record<string, string>;
   selfAccepting: boolean;
   refresh: boolean;
+  acceptedDeps: string[];
 }
 
 export interface SessionUpdate {
@@ -45,6 +46,8 @@ interface Hot {
 interface Record_ {
   hot: Hot;
   accepts: Callback[];
+  /** `accept(deps, cb)`: the dep ids and the callback, which gets one module or an array. */
+  depAccepts: { ids: string[]; cb: (mods: (Exports | undefined)[]) => void }[];
   disposers: ((data: Record<string, unknown>) => void)[];
   pruners: ((data: Record<string, unknown>) => void)[];
   data: Record<string, unknown>;
@@ -96,15 +99,16 @@ export class Runner {
     }
     if (update.updates.length === 0) return true;
     const changed = update.modules.map((m) => m.id);
-    const boundaries = new Set(update.updates.map((u) => u.id));
-    // Everything from a changed module up to its boundary holds stale bindings: run it again.
+    // Everything from a changed module up to what its boundary accepts (the boundary itself, or
+    // the dep it accepts) holds stale bindings: run it again.
+    const stops = new Set(update.updates.map((u) => u.accepted));
     const stale = new Set<string>();
     const stack = [...changed];
     while (stack.length) {
       const id = stack.pop()!;
       if (stale.has(id)) continue;
       stale.add(id);
-      if (boundaries.has(id)) continue;
+      if (stops.has(id)) continue;
       for (const [other, m] of this.modules) {
         if (this.instances.has(other) && Object.values(m.deps).includes(id)) stack.push(other);
       }
@@ -122,10 +126,21 @@ export class Runner {
     let refresh = false;
     for (const { id, accepted } of update.updates) {
       const rec = this.records.get(id);
-      const callbacks = rec ? [...rec.accepts] : [];
-      if (rec) rec.accepts = [];
-      const exports = await this.load(accepted);
-      callbacks.forEach((cb) => cb(exports));
+      if (id === accepted) {
+        // The module runs again and registers its callbacks anew.
+        const callbacks = rec ? [...rec.accepts] : [];
+        if (rec) {
+          rec.accepts = [];
+          rec.depAccepts = [];
+        }
+        const exports = await this.load(accepted);
+        callbacks.forEach((cb) => cb(exports));
+      } else {
+        const exports = await this.load(accepted);
+        for (const { ids, cb } of rec?.depAccepts ?? []) {
+          if (ids.includes(accepted)) cb(ids.map((d) => (d === accepted ? exports : undefined)));
+        }
+      }
       refresh ||= this.modules.get(id)?.refresh ?? false;
     }
     if (refresh) this.refresh.performReactRefresh();
@@ -149,12 +164,19 @@ export class Runner {
   private record(id: string): Record_ {
     let rec = this.records.get(id);
     if (rec) return rec;
-    const r: Record_ = { accepts: [], disposers: [], pruners: [], data: {}, hot: undefined as unknown as Hot };
+    const r: Record_ = { accepts: [], depAccepts: [], disposers: [], pruners: [], data: {}, hot: undefined as unknown as Hot };
     r.hot = {
       data: r.data,
       accept: (deps?: unknown, cb?: Callback) => {
-        if (typeof deps === "function" || deps === undefined) r.accepts.push((deps as Callback) ?? (() => {}));
-        else if (cb) r.accepts.push(cb);
+        if (typeof deps === "function" || deps === undefined) {
+          r.accepts.push((deps as Callback) ?? (() => {}));
+          return;
+        }
+        // Specifiers as written; the engine resolved them in the module's deps map.
+        const specs = Array.isArray(deps) ? (deps as string[]) : [deps as string];
+        const mdeps = this.modules.get(id)?.deps ?? {};
+        const ids = specs.map((s) => mdeps[s] ?? s);
+        r.depAccepts.push({ ids, cb: (mods) => cb?.((Array.isArray(deps) ? mods : mods[0]) as Exports) });
       },
       dispose: (cb) => r.disposers.push(cb),
       prune: (cb) => r.pruners.push(cb),

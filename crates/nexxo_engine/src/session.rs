@@ -33,6 +33,8 @@ pub struct SessionModule {
     pub self_accepting: bool,
     /// Registered components with React Fast Refresh: the runtime refreshes after re-running it.
     pub refresh: bool,
+    /// Ids of the deps it accepts (`import.meta.hot.accept("./dep", cb)`): it is their boundary.
+    pub accepted_deps: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -176,7 +178,13 @@ impl HmrSession {
         }
         for m in update.modules.clone() {
             let imports: Vec<String> = m.deps.values().filter(|d| !d.starts_with("external:")).cloned().collect();
-            update.pruned.extend(self.graph.record(&m.id, self.root.join(&m.id[1..]), &imports, m.self_accepting, &[]));
+            update.pruned.extend(self.graph.record(
+                &m.id,
+                self.root.join(&m.id[1..]),
+                &imports,
+                m.self_accepting,
+                &m.accepted_deps,
+            ));
         }
         self.clock += 1;
         match self.graph.propagate(&changed_ids, self.clock) {
@@ -214,7 +222,7 @@ impl HmrSession {
                 Ok(Some(m)) => {
                     let imports: Vec<String> =
                         m.deps.values().filter(|d| !d.starts_with("external:")).cloned().collect();
-                    self.graph.record(&id, self.root.join(&id[1..]), &imports, m.self_accepting, &[]);
+                    self.graph.record(&id, self.root.join(&id[1..]), &imports, m.self_accepting, &m.accepted_deps);
                     stack.extend(imports.into_iter().filter(|d| !self.sent.contains_key(d)));
                     update.modules.push(m);
                 }
@@ -255,6 +263,7 @@ impl HmrSession {
                     deps: BTreeMap::new(),
                     self_accepting: false,
                     refresh: false,
+                    accepted_deps: Vec::new(),
                 }
             }
             e if SCRIPT_EXTS.contains(&e) => self.script_module(id, &path, &source)?,
@@ -264,6 +273,7 @@ impl HmrSession {
                 deps: BTreeMap::new(),
                 self_accepting: false,
                 refresh: false,
+                accepted_deps: Vec::new(),
             },
         };
         self.sent.insert(id.to_string(), hash);
@@ -278,6 +288,12 @@ impl HmrSession {
         for imp in &m.imports {
             deps.insert(imp.specifier.clone(), self.resolve_id(path, &imp.specifier, rel)?);
         }
+        let mut accepted_deps = Vec::new();
+        for spec in &m.accepted_deps {
+            let dep = self.resolve_id(path, spec, rel)?;
+            deps.insert(spec.clone(), dep.clone());
+            accepted_deps.push(dep);
+        }
         let refresh = m.has_refresh;
         let self_accepting = m.self_accepting || (refresh && m.is_component_module());
         let mut code = m.code.clone();
@@ -285,7 +301,7 @@ impl HmrSession {
             code.push_str("\nimport.meta.hot.accept();\n");
         }
         let code = nexxo_transform::to_runner(rel, &code).map_err(|d| Message::from_diagnostic(&d))?;
-        Ok(SessionModule { id: id.into(), code, deps, self_accepting, refresh })
+        Ok(SessionModule { id: id.into(), code, deps, self_accepting, refresh, accepted_deps })
     }
 
     fn css_module(&self, id: &str, path: &Path, source: &str) -> Result<SessionModule, Message> {
@@ -329,7 +345,14 @@ impl HmrSession {
         } else {
             code.push_str("__vite_ssr_import_meta__.hot.accept();\n");
         }
-        Ok(SessionModule { id: id.into(), code, deps, self_accepting: !is_module, refresh: false })
+        Ok(SessionModule {
+            id: id.into(),
+            code,
+            deps,
+            self_accepting: !is_module,
+            refresh: false,
+            accepted_deps: Vec::new(),
+        })
     }
 
     /// The id an import loads: a project file (`/src/x.ts`), or `external:<specifier>` for
