@@ -54,7 +54,7 @@ for (const size of sizes) {
   const app = path.join(here, ".apps", `dev-${size}`);
   generateApp(app, size);
   fs.writeFileSync(path.join(app, "vite.config.mjs"),
-    `import react from "${path.join(here, "node_modules/@vitejs/plugin-react/dist/index.js")}";\nexport default { plugins: [react()], logLevel: "warn" };\n`);
+    `import react from "${path.join(here, "node_modules/@vitejs/plugin-react/dist/index.js")}";\nexport default { plugins: [react()] };\n`);
   console.log(`\n## ${size} components`);
   console.log("| tool | start to rendered (cold) | start to rendered (warm) | save to DOM, median |\n| --- | ---: | ---: | ---: |");
   for (const tool of tools) {
