@@ -84,32 +84,41 @@ export function dev(dir, extra = []) {
 }
 
 function startServer(command, dir, extra) {
+  return spawnServer([command, dir, "--port", "0", ...extra], /http:\/\/localhost:(\d+)(\/\S*)/, (m) => ({
+    url: `http://127.0.0.1:${m[1]}${m[2]}`,
+    port: Number(m[1]),
+  }));
+}
+
+/** Spawns `nexxo <args>` and resolves once its output matches `ready`, with what `fields` makes of
+ * the match plus { output, close, kill, exited, pid }. */
+function spawnServer(args, ready, fields) {
   return new Promise((resolve, reject) => {
-    const child = spawn(NEXXO, [command, dir, "--port", "0", ...extra], {
+    const child = spawn(NEXXO, args, {
       env: { ...process.env, NO_COLOR: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`preview did not start:\n${out}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`nexxo ${args[0]} did not start:\n${out}`)), 60_000);
     const onData = (d) => {
       out += d;
-      const m = out.match(/http:\/\/localhost:(\d+)(\/\S*)/);
+      const m = out.match(ready);
       if (m && !onData.done) {
         onData.done = true;
         clearTimeout(timer);
         resolve({
+          ...fields(m),
           output: () => out,
-          url: `http://127.0.0.1:${m[1]}${m[2]}`,
-          port: Number(m[1]),
           close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
           kill: (signal) => child.kill(signal),
           exited: new Promise((r) => child.once("exit", r)),
+          pid: child.pid,
         });
       }
     };
     child.stdout.on("data", onData);
     child.stderr.on("data", onData);
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`preview exited ${code}:\n${out}`)); });
+    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`nexxo ${args[0]} exited ${code}:\n${out}`)); });
   });
 }
 
@@ -168,32 +177,9 @@ export function wsHandshakeStatus(port, origin) {
 
 /** Starts `nexxo worker` on a free port; resolves { url, close, output, exited }. */
 export function startWorker(extra = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(NEXXO, ["worker", "--port", "0", ...extra], {
-      env: { ...process.env, NO_COLOR: "1" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
-    const onData = (d) => {
-      out += d;
-      const m = out.match(/http:\/\/(127\.0\.0\.1:\d+)\/build/);
-      if (m && !onData.done) {
-        onData.done = true;
-        clearTimeout(timer);
-        resolve({
-          url: `http://${m[1]}`,
-          output: () => out,
-          close: () => new Promise((r) => { child.once("exit", r); child.kill(); }),
-          exited: new Promise((r) => child.once("exit", r)),
-          pid: child.pid,
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`worker exited ${code}:\n${out}`)); });
-  });
+  return spawnServer(["worker", "--port", "0", ...extra], /http:\/\/(127\.0\.0\.1:\d+)\/build/, (m) => ({
+    url: `http://${m[1]}`,
+  }));
 }
 
 /** A project's files as the engine's wire format ({ path, text } or { path, base64 }), skipping

@@ -54,6 +54,8 @@ export interface SessionModule {
   deps: Record<string, string>;
   selfAccepting: boolean;
   refresh: boolean;
+  /** Ids of the deps it accepts with `import.meta.hot.accept(dep, cb)`: it is their boundary. */
+  acceptedDeps: string[];
 }
 
 export interface SessionUpdate {

@@ -6,24 +6,9 @@
 // changed modules and every module between them and their accepting boundary are re-run; React
 // components then refresh in place (state kept) through react-refresh.
 
-export interface SessionModule {
-  id: string;
-  code: string;
-  deps: Record<string, string>;
-  selfAccepting: boolean;
-  refresh: boolean;
-  acceptedDeps: string[];
-}
+import type { SessionModule, SessionUpdate } from "../../wasm/js/nexxo";
 
-export interface SessionUpdate {
-  modules: SessionModule[];
-  entry: string;
-  updates: { id: string; accepted: string }[];
-  fullReload: boolean;
-  pruned: string[];
-  errors: { message: string }[];
-  env: Record<string, unknown>;
-}
+export type { SessionModule, SessionUpdate } from "../../wasm/js/nexxo";
 
 interface RefreshRuntime {
   register(type: unknown, id: string): void;

@@ -131,9 +131,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             state.css.lock().expect("css table").insert(args.id.to_string(), css);
         }
         if !compiled.exports.is_empty() {
-            let map: serde_json::Map<String, serde_json::Value> =
-                compiled.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-            js.push_str(&format!("export default {};\n", serde_json::Value::Object(map)));
+            js.push_str(&format!("export default {};\n", compiled.exports_object()));
             for (k, v) in compiled.exports.iter().filter(|(k, _)| is_js_ident(k)) {
                 js.push_str(&format!("export const {k} = {};\n", serde_json::Value::String(v.clone())));
             }

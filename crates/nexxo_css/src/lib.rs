@@ -43,6 +43,15 @@ pub struct CompiledCss {
     pub exports: Vec<(String, String)>,
 }
 
+impl CompiledCss {
+    /// The CSS module's class map as a JavaScript object literal (`{"card":"card_x1"}`).
+    pub fn exports_object(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> =
+            self.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
 /// Compiles one style sheet. `filename` is used for messages and for the CSS-module hash, so pass a
 /// path relative to the project root to keep class names stable across machines.
 pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<CompiledCss, Diagnostic> {

@@ -29,24 +29,26 @@ pub fn build<Fs>(request: BuildRequest, os_fs: Option<Fs>) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
-    if !request.files.is_empty() || os_fs.is_none() {
-        let fs = match memory_fs(&request.root, &request.files) {
-            Ok(fs) => fs,
-            Err(message) => return BuildResponse::failed(vec![Message::plain(message)]),
-        };
-        return match request_config(&request, &fs) {
-            Ok(config) => build_with(fs, &config),
-            Err(m) => BuildResponse::failed(vec![m]),
-        };
+    match os_fs.filter(|_| request.files.is_empty()) {
+        Some(fs) => build_from(fs, &request),
+        None => match memory_fs(&request.root, &request.files) {
+            Ok(fs) => build_from(fs, &request),
+            Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
+        },
     }
-    let fs = os_fs.expect("checked above");
-    match request_config(&request, &fs) {
+}
+
+fn build_from<Fs>(fs: Fs, request: &BuildRequest) -> BuildResponse
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    match request_config(request, &fs) {
         Ok(config) => build_with(fs, &config),
         Err(m) => BuildResponse::failed(vec![m]),
     }
 }
 
-/// Builds `config`'s project from `fs`; the native host calls this directly.
+/// Builds `config`'s project from `fs` on a current-thread runtime (WASM has no threads).
 pub fn build_with<Fs>(fs: Fs, config: &ResolvedConfig) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,

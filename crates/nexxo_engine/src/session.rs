@@ -339,9 +339,7 @@ impl HmrSession {
             serde_json::Value::String(css)
         ));
         if is_module {
-            let map: serde_json::Map<String, serde_json::Value> =
-                compiled.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-            code.push_str(&format!("__vite_ssr_exports__.default = {};\n", serde_json::Value::Object(map)));
+            code.push_str(&format!("__vite_ssr_exports__.default = {};\n", compiled.exports_object()));
         } else {
             code.push_str("__vite_ssr_import_meta__.hot.accept();\n");
         }

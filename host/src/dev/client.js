@@ -61,13 +61,17 @@ function updateLink(path, timestamp) {
   }
 }
 
-async function updateModule(path, url) {
+// Runs a module's dispose callbacks; their `data` is what its next version finds in `hot.data`.
+async function dispose(path) {
   const mod = hotModules.get(path);
-  if (mod) {
-    const data = {};
-    for (const cb of mod.disposeCallbacks) await cb(data);
-    dataByPath.set(path, data);
-  }
+  if (!mod) return;
+  const data = {};
+  for (const cb of mod.disposeCallbacks) await cb(data);
+  dataByPath.set(path, data);
+}
+
+async function updateModule(path, url) {
+  await dispose(path);
   const next = await import(url);
   const fresh = hotModules.get(path);
   if (fresh) for (const cb of fresh.acceptCallbacks) cb(next);
@@ -76,12 +80,7 @@ async function updateModule(path, url) {
 // `importer` accepts `dep` (`import.meta.hot.accept(dep, cb)`): fetch the dep anew and hand it
 // to the importer's callback; the importer itself does not run again.
 async function updateDep(importer, dep, url) {
-  const old = hotModules.get(dep);
-  if (old) {
-    const data = {};
-    for (const cb of old.disposeCallbacks) await cb(data);
-    dataByPath.set(dep, data);
-  }
+  await dispose(dep);
   const next = await import(url);
   for (const { deps, cb } of hotModules.get(importer)?.depCallbacks ?? []) {
     if (deps.includes(dep)) cb(deps.map((d) => (d === dep ? next : undefined)));

@@ -530,9 +530,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
         serde_json::Value::String(css)
     ));
     if is_module {
-        let map: serde_json::Map<String, serde_json::Value> =
-            compiled.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-        out.push_str(&format!("export default {};\n", serde_json::Value::Object(map)));
+        out.push_str(&format!("export default {};\n", compiled.exports_object()));
     } else {
         out.push_str("import.meta.hot.accept();\n");
     }
