@@ -138,6 +138,9 @@ pub struct DevArgs {
     /// Discard the persistent cache (node_modules/.nexxo/cache) and rebuild it
     #[arg(long)]
     pub force: bool,
+    /// Serve one request per module instead of one script per entry (config: server.bundle)
+    #[arg(long)]
+    pub no_bundle: bool,
 }
 
 #[derive(Args)]

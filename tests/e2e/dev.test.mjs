@@ -1,107 +1,119 @@
 // `nexxo dev` in headless Chromium: the page renders, edits apply in place (state kept by React
 // Fast Refresh), CSS updates without a reload, errors show an overlay that the next good save
-// clears, and the server refuses what it must not serve.
-import { test, before, after } from "node:test";
+// clears, and the server refuses what it must not serve. Both serving models run the same tests:
+// bundled (the default: one script per entry) and --no-bundle (one request per module).
+import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus } from "./helpers.mjs";
 
-let dir;
-let server;
-let browser;
+for (const mode of ["bundled", "esm"]) describe(mode, () => {
+  let dir;
+  let server;
+  let browser;
 
-before(async () => {
-  dir = copyFixture("dev-react", path.join(repoRoot, "examples/react-ts"));
-  server = await dev(dir);
-  browser = await launchChromium();
-});
+  before(async () => {
+    dir = copyFixture(`dev-react-${mode}`, path.join(repoRoot, "examples/react-ts"));
+    server = await dev(dir, mode === "bundled" ? [] : ["--no-bundle"]);
+    browser = await launchChromium();
+  });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 
-function edit(rel, fn) {
-  const p = path.join(dir, rel);
-  fs.writeFileSync(p, fn(fs.readFileSync(p, "utf8")));
-}
-
-async function openApp() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.url);
-  await page.locator("h1").waitFor();
-  // Survives only if the page is never reloaded.
-  await page.evaluate(() => (window.__nexxoMarker = "same page"));
-  return { page, errors };
-}
-
-test("the app renders from native ES modules with env and CSS modules", async () => {
-  const { page, errors } = await openApp();
-  assert.equal(await page.locator("h1").textContent(), "Hello from .env");
-  assert.equal(await page.locator('[data-testid="mode"]').textContent(), "mode: development");
-  assert.equal(await page.locator("h1").evaluate((e) => getComputedStyle(e).color), "rgb(40, 80, 200)");
-  assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(250, 250, 245)");
-  assert.deepEqual(errors, []);
-  await page.close();
-});
-
-test("editing a component updates the DOM and keeps its state (React Fast Refresh)", async () => {
-  const { page } = await openApp();
-  const counter = page.locator("button", { hasText: "count is" });
-  await counter.click();
-  await counter.click();
-  assert.equal(await counter.textContent(), "count is 2");
-  edit("src/App.tsx", (s) => s.replace("Load stats", "Load numbers"));
-  await page.locator("button", { hasText: "Load numbers" }).waitFor({ timeout: 10_000 });
-  assert.equal(await page.locator("button", { hasText: "count is" }).textContent(), "count is 2");
-  assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
-  await page.close();
-});
-
-test("CSS and CSS-module edits apply without a reload", async () => {
-  const { page } = await openApp();
-  edit("src/global.css", (s) => s.replace("rgb(250, 250, 245)", "rgb(10, 20, 30)"));
-  await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === "rgb(10, 20, 30)", null, { timeout: 10_000 });
-  edit("src/App.module.css", (s) => s.replace("color: rgb(40, 80, 200);", "color: rgb(200, 0, 0);"));
-  await page.waitForFunction(() => getComputedStyle(document.querySelector("h1")).color === "rgb(200, 0, 0)", null, { timeout: 10_000 });
-  assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
-  await page.close();
-});
-
-test("a syntax error shows the overlay with file and code frame; the fix clears it and applies", async () => {
-  const { page } = await openApp();
-  const good = fs.readFileSync(path.join(dir, "src/format.ts"), "utf8");
-  edit("src/format.ts", (s) => s.replace("return `count is ${count}`;", "return `count is ${count}`;;\n  const = ;"));
-  const overlay = page.locator("nexxo-error-overlay");
-  await overlay.waitFor({ timeout: 10_000 });
-  const text = await overlay.evaluate((e) => e.shadowRoot.textContent);
-  assert.match(text, /src\/format\.ts:3:\d+/);
-  assert.match(text, /const = ;/);
-  assert.match(server.output(), /src\/format\.ts:3/);
-  fs.writeFileSync(path.join(dir, "src/format.ts"), good.replace("count is", "clicks:"));
-  await page.locator("button", { hasText: "clicks: 0" }).waitFor({ timeout: 10_000 });
-  assert.equal(await overlay.count(), 0);
-  await page.close();
-});
-
-test("the dev server refuses traversal, dotfiles, foreign hosts and foreign WebSocket origins", async () => {
-  fs.writeFileSync(path.join(dir, "..", "outside-secret.txt"), "TOP SECRET");
-  for (const p of ["/../outside-secret.txt", "/%2e%2e/outside-secret.txt", "/%252e%252e/outside-secret.txt",
-    "/src/..%2f..%2foutside-secret.txt", "/..%5coutside-secret.txt", "/.env", "/%2eenv", "/.env?raw", "/.env?import",
-    "/src/../../outside-secret.txt?import", "//outside-secret.txt"]) {
-    const r = await rawGet(server.port, p);
-    assert.ok([403, 404].includes(r.status), `${p} -> ${r.status}`);
-    assert.ok(!r.body.includes("TOP SECRET") && !r.body.includes("must-not-leak"), `${p} leaked content`);
+  function edit(rel, fn) {
+    const p = path.join(dir, rel);
+    fs.writeFileSync(p, fn(fs.readFileSync(p, "utf8")));
   }
-  const evil = await rawGet(server.port, "/", { Host: "evil.example" });
-  assert.equal(evil.status, 403, "a foreign Host header must be refused (DNS rebinding)");
-  assert.ok(!evil.body.includes("<div id=\"root\">"));
-  assert.equal((await rawGet(server.port, "/", { Host: `localhost:${server.port}` })).status, 200);
-  assert.equal(await wsHandshakeStatus(server.port, "http://evil.example"), 403);
-  assert.equal(await wsHandshakeStatus(server.port, `http://localhost:${server.port}`), 101);
-  const noCors = await fetch(new URL("/src/main.tsx", server.url));
-  assert.equal(noCors.headers.get("access-control-allow-origin"), null);
+
+  async function openApp() {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.locator("h1").waitFor();
+    // Survives only if the page is never reloaded.
+    await page.evaluate(() => (window.__nexxoMarker = "same page"));
+    return { page, errors };
+  }
+
+  test("the app renders with env and CSS modules", async () => {
+    const { page, errors } = await openApp();
+    const requested = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
+    if (mode === "bundled") {
+      assert.ok(requested.includes("/@nexxo/bundle"), requested.join(" "));
+      assert.ok(!requested.some((p) => /^\/src\/.*\.(tsx?|jsx?|css)$/.test(p)), `no module fetched on its own: ${requested.join(" ")}`);
+    } else {
+      assert.ok(requested.includes("/src/App.tsx") && !requested.includes("/@nexxo/bundle"), requested.join(" "));
+    }
+    assert.equal(await page.locator("h1").textContent(), "Hello from .env");
+    assert.equal(await page.locator('[data-testid="mode"]').textContent(), "mode: development");
+    assert.equal(await page.locator("h1").evaluate((e) => getComputedStyle(e).color), "rgb(40, 80, 200)");
+    assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(250, 250, 245)");
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+
+  test("editing a component updates the DOM and keeps its state (React Fast Refresh)", async () => {
+    const { page } = await openApp();
+    const counter = page.locator("button", { hasText: "count is" });
+    await counter.click();
+    await counter.click();
+    assert.equal(await counter.textContent(), "count is 2");
+    edit("src/App.tsx", (s) => s.replace("Load stats", "Load numbers"));
+    await page.locator("button", { hasText: "Load numbers" }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.locator("button", { hasText: "count is" }).textContent(), "count is 2");
+    assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
+    await page.close();
+  });
+
+  test("CSS and CSS-module edits apply without a reload", async () => {
+    const { page } = await openApp();
+    edit("src/global.css", (s) => s.replace("rgb(250, 250, 245)", "rgb(10, 20, 30)"));
+    await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === "rgb(10, 20, 30)", null, { timeout: 10_000 });
+    edit("src/App.module.css", (s) => s.replace("color: rgb(40, 80, 200);", "color: rgb(200, 0, 0);"));
+    await page.waitForFunction(() => getComputedStyle(document.querySelector("h1")).color === "rgb(200, 0, 0)", null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
+    await page.close();
+  });
+
+  test("a syntax error shows the overlay with file and code frame; the fix clears it and applies", async () => {
+    const { page } = await openApp();
+    const good = fs.readFileSync(path.join(dir, "src/format.ts"), "utf8");
+    edit("src/format.ts", (s) => s.replace("return `count is ${count}`;", "return `count is ${count}`;;\n  const = ;"));
+    const overlay = page.locator("nexxo-error-overlay");
+    await overlay.waitFor({ timeout: 10_000 });
+    const text = await overlay.evaluate((e) => e.shadowRoot.textContent);
+    assert.match(text, /src\/format\.ts:3:\d+/);
+    assert.match(text, /const = ;/);
+    assert.match(server.output(), /src\/format\.ts:3/);
+    fs.writeFileSync(path.join(dir, "src/format.ts"), good.replace("count is", "clicks:"));
+    await page.locator("button", { hasText: "clicks: 0" }).waitFor({ timeout: 10_000 });
+    assert.equal(await overlay.count(), 0);
+    await page.close();
+  });
+
+  test("the dev server refuses traversal, dotfiles, foreign hosts and foreign WebSocket origins", async () => {
+    fs.writeFileSync(path.join(dir, "..", "outside-secret.txt"), "TOP SECRET");
+    for (const p of ["/../outside-secret.txt", "/%2e%2e/outside-secret.txt", "/%252e%252e/outside-secret.txt",
+      "/src/..%2f..%2foutside-secret.txt", "/..%5coutside-secret.txt", "/.env", "/%2eenv", "/.env?raw", "/.env?import",
+      "/src/../../outside-secret.txt?import", "//outside-secret.txt", "/../outside-secret.txt?runner", "/.env?import&runner",
+      "/@nexxo/bundle?entry=/../outside-secret.txt", "/@nexxo/bundle?entry=%2F.env", "/@nexxo/bundle?entry=/.env%3Fraw",
+      "/@nexxo/bundle?entry=/src/..%252f..%252foutside-secret.txt%3Fraw"]) {
+      const r = await rawGet(server.port, p);
+      assert.ok([403, 404].includes(r.status), `${p} -> ${r.status}`);
+      assert.ok(!r.body.includes("TOP SECRET") && !r.body.includes("must-not-leak"), `${p} leaked content`);
+    }
+    const evil = await rawGet(server.port, "/", { Host: "evil.example" });
+    assert.equal(evil.status, 403, "a foreign Host header must be refused (DNS rebinding)");
+    assert.ok(!evil.body.includes("<div id=\"root\">"));
+    assert.equal((await rawGet(server.port, "/", { Host: `localhost:${server.port}` })).status, 200);
+    assert.equal(await wsHandshakeStatus(server.port, "http://evil.example"), 403);
+    assert.equal(await wsHandshakeStatus(server.port, `http://localhost:${server.port}`), 101);
+    const noCors = await fetch(new URL("/src/main.tsx", server.url));
+    assert.equal(noCors.headers.get("access-control-allow-origin"), null);
+  });
 });

@@ -80,6 +80,9 @@ pub struct CssModulesConfig {
 pub struct ServerConfig {
     pub port: Option<u16>,
     pub host: Option<String>,
+    /// Dev only: serve the app's modules in one script per entry (default) instead of one
+    /// request per module.
+    pub bundle: Option<bool>,
 }
 
 /// A configuration problem, worded for the user.

@@ -11,6 +11,7 @@ pub enum Node {
 }
 
 const SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf)];
+const DEV_SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf), ("bundle", Node::Leaf)];
 
 pub const FIELDS: &[(&str, Node)] = &[
     ("$schema", Node::Leaf),
@@ -42,7 +43,7 @@ pub const FIELDS: &[(&str, Node)] = &[
         ]),
     ),
     ("css", Node::Object(&[("modules", Node::Object(&[("pattern", Node::Leaf)]))])),
-    ("server", Node::Object(SERVER)),
+    ("server", Node::Object(DEV_SERVER)),
     ("preview", Node::Object(SERVER)),
 ];
 

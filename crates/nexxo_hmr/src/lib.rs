@@ -125,6 +125,14 @@ impl Graph {
         boundaries.dedup();
         Some(boundaries)
     }
+
+    /// The modules [`Graph::propagate`] stamped with `ts`: the ones an update runs again, sorted.
+    pub fn stamped(&self, ts: u64) -> Vec<(&str, &PathBuf)> {
+        let mut out: Vec<_> =
+            self.nodes.iter().filter(|(_, n)| n.timestamp == ts).map(|(id, n)| (id.as_str(), &n.file)).collect();
+        out.sort();
+        out
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +157,8 @@ mod tests {
         assert_eq!(b, vec![Boundary { id: "app".into(), accepted: "app".into() }]);
         assert_eq!(g.timestamp("util"), 7);
         assert_eq!(g.timestamp("main"), 0);
+        let stamped: Vec<&str> = g.stamped(7).into_iter().map(|(id, _)| id).collect();
+        assert_eq!(stamped, vec!["app", "util"]);
     }
 
     #[test]

@@ -26,10 +26,22 @@ async function handle(msg) {
       break;
     case "update":
       clearOverlay();
+      // A bundled page gets the modules the update runs again in the message itself.
+      if (factories.size) {
+        for (const [url, code] of Object.entries(msg.modules ?? {})) {
+          if (!factories.has(url)) factories.set(url, new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${url}`));
+        }
+      }
       for (const u of msg.updates) {
         if (u.kind === "css-link") updateLink(u.path, u.timestamp);
         else if (u.accepted && u.accepted !== u.path) await updateDep(u.path, u.accepted, u.url);
         else await updateModule(u.path, u.url);
+      }
+      if (refreshTimer !== undefined) {
+        // Every updated component is registered now: refresh once, without waiting for the timer.
+        clearTimeout(refreshTimer);
+        refreshTimer = undefined;
+        window.__nexxo_refresh?.performReactRefresh();
       }
       window.__nexxo_last_update = msg.updates.map((u) => u.path);
       document.dispatchEvent(new CustomEvent("nexxo:afterUpdate", { detail: msg.updates }));
@@ -70,9 +82,65 @@ async function dispose(path) {
   dataByPath.set(path, data);
 }
 
+// Bundled pages (`/@nexxo/bundle`) keep app modules in this registry instead of the browser's
+// module map: the bundle defines each module as a function in runner form (imports become
+// `__vite_ssr_import__(url)` calls), and `load` runs it once. Module URLs a bundle did not carry,
+// such as `?t=` versions from an update, are fetched one by one with `&runner`.
+const factories = new Map(); // url -> async function
+const AsyncFunction = (async () => {}).constructor;
+const RUNNER_PARAMS = ["__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exports__", "__vite_ssr_exportAll__", "__vite_ssr_import_meta__"];
+const instances = new Map(); // url -> { exports, done, promise }
+const natives = new Map(); // url -> namespace of a native module (client, pre-bundled deps)
+
+export function define(url, fn) {
+  if (!factories.has(url)) factories.set(url, fn);
+}
+
+const isAppModule = (url) => url.startsWith("/") && !url.startsWith("/@") && !url.startsWith("//");
+
+export function load(url) {
+  if (!isAppModule(url) || (!factories.size && !instances.size)) {
+    return natives.get(url) ?? import(url).then((ns) => (natives.set(url, ns), ns));
+  }
+  return (instances.get(url) ?? evaluate(url)).promise;
+}
+
+// A static import of a module still running further up the import chain is a cycle: as in ESM,
+// the importer gets the live, partly filled exports instead of waiting on itself. Finished
+// modules are handed out directly: thousands of modules each awaiting a few imports add up.
+function importStatic(url) {
+  return instances.get(url)?.exports ?? load(url);
+}
+
+function evaluate(url) {
+  const exports = Object.create(null);
+  Object.defineProperty(exports, Symbol.toStringTag, { value: "Module" });
+  const inst = { exports, done: false, promise: undefined };
+  instances.set(url, inst);
+  const exportAll = (from) => {
+    for (const key of Object.keys(from)) {
+      if (key !== "default" && !(key in exports)) {
+        Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => from[key] });
+      }
+    }
+  };
+  const run = (fn) =>
+    fn(importStatic, load, exports, exportAll, { url: location.origin + url }).then(() => {
+      inst.done = true;
+      return exports;
+    });
+  const fn = factories.get(url);
+  inst.promise = fn
+    ? run(fn)
+    : import(`${url}${url.includes("?") ? "&" : "?"}runner`).then((m) => (factories.set(url, m.default), run(m.default)));
+  // A module that failed (say, a syntax error) is tried again by the next import.
+  inst.promise.catch(() => instances.get(url) === inst && instances.delete(url));
+  return inst;
+}
+
 async function updateModule(path, url) {
   await dispose(path);
-  const next = await import(url);
+  const next = await load(url);
   const fresh = hotModules.get(path);
   if (fresh) for (const cb of fresh.acceptCallbacks) cb(next);
 }
@@ -81,7 +149,7 @@ async function updateModule(path, url) {
 // to the importer's callback; the importer itself does not run again.
 async function updateDep(importer, dep, url) {
   await dispose(dep);
-  const next = await import(url);
+  const next = await load(url);
   for (const { deps, cb } of hotModules.get(importer)?.depCallbacks ?? []) {
     if (deps.includes(dep)) cb(deps.map((d) => (d === dep ? next : undefined)));
   }
@@ -127,7 +195,10 @@ export function createHotContext(path) {
 let refreshTimer;
 export function scheduleRefresh() {
   clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => window.__nexxo_refresh?.performReactRefresh(), 0);
+  refreshTimer = setTimeout(() => {
+    refreshTimer = undefined;
+    window.__nexxo_refresh?.performReactRefresh();
+  }, 0);
 }
 
 export function isRefreshBoundary(exports) {

@@ -1,7 +1,8 @@
 //! The HMR graph: who imports whom, which modules accept their own updates, and what a change
 //! means for the browser (patch these boundaries, or reload the page).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nexxo_hmr::Boundary;
@@ -30,27 +31,50 @@ fn now_ms() -> u64 {
 
 /// The accepting boundaries of a change, or `None` when only a reload is correct.
 fn propagate(state: &DevState, starts: &[String], ts: u64) -> Option<Vec<Boundary>> {
+    state.invalidate_bundles();
     state.graph.lock().expect("graph").propagate(starts, ts)
 }
 
-fn send_update(state: &DevState, boundaries: Vec<Boundary>, ts: u64) {
+async fn send_update(state: &Arc<DevState>, boundaries: Vec<Boundary>, ts: u64) {
     *state.last_error.lock().expect("error slot") = None;
     let updates: Vec<_> = boundaries
         .iter()
         .map(|b| {
             // The module to fetch anew: the boundary itself, or the dep it accepts.
             let m = &b.accepted;
-            // Non-script modules (CSS) are served as JS only when asked with `?import`.
-            let url = if super::serve::is_script(m) { format!("{m}?t={ts}") } else { format!("{m}?import&t={ts}") };
-            json!({ "path": b.id, "accepted": m, "url": url, "timestamp": ts, "kind": "js" })
+            json!({ "path": b.id, "accepted": m, "url": versioned(m, ts), "timestamp": ts, "kind": "js" })
         })
         .collect();
-    state.broadcast(json!({ "type": "update", "updates": updates }));
+    // A bundled page would fetch every module the update runs again, one after another, as each
+    // importer runs: send them along instead (runner form, keyed by the URL their importers use).
+    let mut modules = serde_json::Map::new();
+    if state.bundled {
+        let stamped: Vec<(String, PathBuf)> = {
+            let graph = state.graph.lock().expect("graph");
+            graph.stamped(ts).into_iter().map(|(id, f)| (id.to_string(), f.clone())).collect()
+        };
+        for (id, file) in stamped {
+            let url = versioned(&id, ts);
+            let query = url.split_once('?').map_or("", |(_, q)| q);
+            // A module that fails here is left to the client's fetch, which reports the error.
+            if let Ok(code) = super::serve::runner_module(state, &file, &url, query).await {
+                modules.insert(url, code.to_string().into());
+            }
+        }
+    }
+    state.broadcast(json!({ "type": "update", "updates": updates, "modules": modules }));
+}
+
+/// The URL of module `id` at version `ts`, as importers stamped with `ts` write it.
+fn versioned(id: &str, ts: u64) -> String {
+    // Non-script modules (CSS) are served as JS only when asked with `?import`.
+    if super::serve::is_script(id) { format!("{id}?t={ts}") } else { format!("{id}?import&t={ts}") }
 }
 
 /// A file changed on disk (written, created, renamed or deleted).
-pub fn on_change(state: &DevState, file: &Path) {
+pub async fn on_change(state: &Arc<DevState>, file: &Path) {
     let Some(url) = state.url_of(file) else { return };
+    state.invalidate_bundles();
     // The resolver caches what exists: a created or deleted file, or an edited package.json or
     // tsconfig.json, must be looked up anew.
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -99,7 +123,7 @@ pub fn on_change(state: &DevState, file: &Path) {
         Some(b) if !b.is_empty() => {
             let names: Vec<&str> = b.iter().map(|b| b.id.as_str()).collect();
             println!("  hmr update {}", names.join(", "));
-            send_update(state, b, ts);
+            send_update(state, b, ts).await;
         }
         _ => {
             println!("  page reload {url}");
@@ -109,7 +133,7 @@ pub fn on_change(state: &DevState, file: &Path) {
 }
 
 /// Messages from the browser: `import.meta.hot.invalidate()`.
-pub fn client_message(state: &DevState, text: &str) {
+pub async fn client_message(state: &Arc<DevState>, text: &str) {
     let Ok(msg) = serde_json::from_str::<serde_json::Value>(text) else { return };
     if msg["type"] == "invalidate"
         && let Some(path) = msg["path"].as_str()
@@ -123,7 +147,7 @@ pub fn client_message(state: &DevState, text: &str) {
             .unwrap_or_default();
         let ts = now_ms();
         match propagate(state, &importers, ts).filter(|b| !b.is_empty() && !importers.is_empty()) {
-            Some(b) => send_update(state, b, ts),
+            Some(b) => send_update(state, b, ts).await,
             None => state.broadcast(json!({ "type": "full-reload" })),
         }
     }

@@ -1,9 +1,11 @@
-//! `nexxo dev`: serves the app as native ES modules, one transformed module per request, with
-//! dependencies pre-bundled once, and pushes updates over a WebSocket when files change.
+//! `nexxo dev`: transforms the app's modules one by one, sends each page entry's modules in one
+//! script (or, with `--no-bundle`, one request per module), with dependencies pre-bundled once,
+//! and pushes updates over a WebSocket when files change.
 //!
-//! Serving model, and why: see README ("Dev server"). In short, a full rolldown rebuild of a
-//! 2.4k-module app takes hundreds of milliseconds, while re-transforming one changed module
-//! takes well under one, so an edit costs one small transform plus a re-import in the browser.
+//! Serving model, and why: see README ("Dev server measurements"). In short, a browser loading
+//! thousands of separate modules spends seconds on per-module overhead, so the page gets one
+//! script per entry; an edit still costs one small transform (well under a millisecond) and one
+//! module fetched again, never a rebuild of the bundle.
 
 mod hmr;
 mod serve;
@@ -12,6 +14,7 @@ mod watch;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Instant;
 
@@ -41,6 +44,17 @@ pub struct DevState {
     pub allowed_hosts: Vec<String>,
     pub resolver: Resolver<OsFileSystem>,
     pub react_refresh: bool,
+    /// Each entry's modules go to the page in one script (see `serve::bundle`); updates and files
+    /// added later are still fetched one by one.
+    pub bundled: bool,
+    /// Runner forms of served modules by content key (see `serve::runner_form`).
+    pub runners: Mutex<HashMap<Vec<u8>, Arc<str>>>,
+    /// Built bundles by entry, with the generation they were built at; held while one is built
+    /// so the start-up warm-up and the page's request do not both build it.
+    pub bundles: tokio::sync::Mutex<HashMap<String, (u64, Arc<String>)>>,
+    /// Bumped by anything that can change what a module is served as: a file event, an HMR
+    /// timestamp, re-bundled dependencies.
+    pub generation: AtomicU64,
     /// The HMR graph, keyed by URL path.
     pub graph: Mutex<nexxo_hmr::Graph>,
     /// Transformed modules by file, with the source they came from.
@@ -57,6 +71,10 @@ impl DevState {
     pub fn url_of(&self, file: &Path) -> Option<String> {
         let rel = file.strip_prefix(&self.config.root).ok()?;
         Some(format!("/{}", rel.to_string_lossy().replace('\\', "/")))
+    }
+
+    pub fn invalidate_bundles(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn broadcast(&self, msg: serde_json::Value) {
@@ -105,6 +123,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             allowed_hosts.push(host.clone());
         }
         let cache = crate::cache::Cache::open(&config.root, args.force);
+        let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
         let state = Arc::new(DevState {
             cache,
             env_json: serve::import_meta_env(&config),
@@ -113,6 +132,10 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             allowed_hosts,
             resolver,
             react_refresh,
+            bundled,
+            runners: Mutex::default(),
+            bundles: tokio::sync::Mutex::default(),
+            generation: AtomicU64::new(0),
             graph: Mutex::default(),
             transforms: Mutex::default(),
             deps: RwLock::default(),
@@ -149,6 +172,11 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                 "  {} React Fast Refresh is off: install `react-refresh` to keep component state across edits",
                 s.dim("➜")
             );
+        }
+        if state.bundled {
+            // Build each page's bundle now, while the browser is still on its way.
+            let warm = Arc::clone(&state);
+            tokio::spawn(async move { serve::warm_bundles(&warm).await });
         }
         serve::serve(listener, state).await;
         Ok(())

@@ -96,6 +96,16 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
         "/@nexxo/client" => return js(CLIENT_JS.to_string()),
         "/@nexxo/ping" => return text(StatusCode::OK, "pong"),
         "/@nexxo/ws" => return upgrade(state, req),
+        "/@nexxo/bundle" => {
+            let Some(entry) = query.strip_prefix("entry=").and_then(crate::http_util::percent_decode) else {
+                return text(StatusCode::BAD_REQUEST, "expected /@nexxo/bundle?entry=URL");
+            };
+            let entry_path = entry.split('?').next().unwrap_or_default();
+            if !safe_path(&state.config.root, entry_path).is_some_and(|f| f.is_file()) {
+                return text(StatusCode::NOT_FOUND, "not found");
+            }
+            return js(bundle(&state, &entry).await.to_string());
+        }
         _ => {}
     }
     if let Some(file) = path.strip_prefix("/@deps/") {
@@ -113,7 +123,7 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
     if file.is_dir() {
         file.push("index.html");
     }
-    let is_import = query.split('&').any(|q| q == "import");
+    let is_import = has_flag(&query, "import");
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if !file.is_file() {
         // SPA fallback for client-side routes.
@@ -125,39 +135,162 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
     if ext == "html" {
         return page(&state, &file);
     }
-    if SCRIPT_EXTS.contains(&ext.as_str()) {
-        return match module_response(&state, &file).await {
-            Ok(code) => js(code),
-            Err(d) => error_response(&state, &d),
-        };
-    }
-    if ext == "css" && is_import {
-        return match css_module(&state, &file) {
-            Ok(code) => js(code),
-            Err(d) => error_response(&state, &d),
-        };
-    }
-    if is_import {
-        let url = state.url_of(&file).unwrap_or_default();
-        if ext == "json" {
-            return match std::fs::read_to_string(&file) {
-                Ok(t) => js(format!("export default {t};")),
-                Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    if SCRIPT_EXTS.contains(&ext.as_str()) || is_import {
+        let url = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
+        if has_flag(&query, "runner") {
+            return match runner_module(&state, &file, &url, &query).await {
+                Ok(code) => js(format!("export default async function ({RUNNER_PARAMS}) {{\n{code}\n}}\n")),
+                Err(d) => error_response(&state, &d),
             };
         }
-        let raw = query.split('&').any(|q| q == "raw");
-        if raw {
-            return match std::fs::read_to_string(&file) {
-                Ok(t) => js(format!("export default {};", serde_json::Value::String(t))),
-                Err(e) => text(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
-            };
-        }
-        return js(format!("export default {};", serde_json::Value::String(url)));
+        return match served(&state, &file, &query).await {
+            Ok(m) => js(m.code),
+            Err(d) => error_response(&state, &d),
+        };
     }
     match std::fs::read(&file) {
         Ok(bytes) => respond(StatusCode::OK, mime(&file), bytes, false),
         Err(_) => text(StatusCode::NOT_FOUND, "not found"),
     }
+}
+
+fn has_flag(query: &str, flag: &str) -> bool {
+    query.split('&').any(|q| q == flag)
+}
+
+/// A module as the browser gets it, and the module URLs its code imports, as written there.
+pub struct Served {
+    pub code: String,
+    pub imports: Vec<String>,
+}
+
+/// The JS module for `file`: a transformed script, or CSS, JSON, `?raw` text or an asset URL
+/// imported from JS (`?import`).
+async fn served(state: &Arc<DevState>, file: &Path, query: &str) -> Result<Served, Diagnostic> {
+    let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if SCRIPT_EXTS.contains(&ext.as_str()) {
+        return module_response(state, file).await;
+    }
+    if ext == "css" {
+        return css_module(state, file);
+    }
+    let read = || {
+        std::fs::read_to_string(file).map_err(|e| {
+            let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
+            Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel)
+        })
+    };
+    let code = if ext == "json" {
+        format!("export default {};", read()?)
+    } else if has_flag(query, "raw") {
+        format!("export default {};", serde_json::Value::String(read()?))
+    } else {
+        format!("export default {};", serde_json::Value::String(state.url_of(file).unwrap_or_default()))
+    };
+    Ok(Served { code, imports: Vec::new() })
+}
+
+/// The module at `url` in runner form: what a bundled page fetches for a module its bundle lacks.
+pub async fn runner_module(state: &Arc<DevState>, file: &Path, url: &str, query: &str) -> Result<Arc<str>, Diagnostic> {
+    let m = served(state, file, query).await?;
+    runner_form(state, url, &m.code)
+}
+
+/// The parameters of a module in runner form (oxc's `ModuleRunnerTransform`, Vite's names).
+const RUNNER_PARAMS: &str = "__vite_ssr_import__, __vite_ssr_dynamic_import__, __vite_ssr_exports__, __vite_ssr_exportAll__, __vite_ssr_import_meta__";
+
+/// `code` (a served ES module) as the body of an async function for the client's module
+/// registry; cached by content, since the conversion parses the module once more.
+fn runner_form(state: &DevState, url: &str, code: &str) -> Result<Arc<str>, Diagnostic> {
+    let key = crate::cache::key("runner", &[code.as_bytes()]);
+    if let Some(hit) = state.runners.lock().expect("runner forms").get(&key) {
+        return Ok(Arc::clone(hit));
+    }
+    let out: Arc<str> = match state.cache.get(&key).and_then(|b| String::from_utf8(b).ok()) {
+        Some(hit) => hit.into(),
+        None => {
+            let out = nexxo_transform::to_runner(url, code)?;
+            state.cache.put(&key, out.as_bytes());
+            out.into()
+        }
+    };
+    state.runners.lock().expect("runner forms").insert(key, Arc::clone(&out));
+    Ok(out)
+}
+
+/// Everything `entry` reaches, in one script: each module registered with the client as a
+/// function, then the entry run. One request instead of one per module, which is what a large
+/// app's first load waits on (see README, "Dev server"). Pre-bundled dependencies stay native
+/// ES modules, imported by URL.
+async fn bundle(state: &Arc<DevState>, entry: &str) -> Arc<String> {
+    let mut built = state.bundles.lock().await;
+    let generation = state.generation.load(std::sync::atomic::Ordering::SeqCst);
+    if let Some((g, text)) = built.get(entry)
+        && *g == generation
+    {
+        return Arc::clone(text);
+    }
+    let (text, clean) = build_bundle(state, entry).await;
+    let text = Arc::new(text);
+    // A bundle with a broken module is built again on the next request (after the fix, a reload).
+    if clean {
+        built.insert(entry.to_string(), (generation, Arc::clone(&text)));
+    }
+    text
+}
+
+/// The HTML entries' bundles, built ahead of the first request.
+pub async fn warm_bundles(state: &Arc<DevState>) {
+    for input in &state.config.input {
+        let html = state.config.root.join(input);
+        let Ok(source) = std::fs::read_to_string(&html) else { continue };
+        for el in nexxo_html::scan(&source).elements {
+            let is_module = el.name == "script" && el.attr("type") == Some("module");
+            if let Some(src) = el.attr("src").filter(|s| is_module && is_local(s))
+                && let Some(url) = state.url_of(&page_target(state, &html, src))
+            {
+                bundle(state, &url).await;
+            }
+        }
+    }
+}
+
+async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
+    let mut clean = true;
+    let mut out = String::from("import { define as __nexxo_define, load as __nexxo_load } from \"/@nexxo/client\";\n");
+    let mut seen = std::collections::HashSet::new();
+    let mut queue = std::collections::VecDeque::from([entry.to_string()]);
+    while let Some(url) = queue.pop_front() {
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        let file = safe_path(&state.config.root, path).filter(|f| f.is_file());
+        let body =
+            match file {
+                None => Err(Diagnostic::new("NOT_FOUND", format!("{path} does not exist"))
+                    .with_file(path.trim_start_matches('/'))),
+                Some(file) => match served(state, &file, query).await {
+                    Ok(m) => {
+                        queue.extend(m.imports);
+                        runner_form(state, &url, &m.code)
+                    }
+                    Err(d) => Err(d),
+                },
+            };
+        // A broken module fails where it is imported, as a failed request would; the overlay shows why.
+        let body = body.unwrap_or_else(|d| {
+            clean = false;
+            report_error(state, &d);
+            format!("throw new Error({});", serde_json::Value::String(d.to_string())).into()
+        });
+        out.push_str(&format!(
+            "__nexxo_define({}, async function ({RUNNER_PARAMS}) {{\n{body}\n}});\n",
+            serde_json::Value::String(url)
+        ));
+    }
+    out.push_str(&format!("await __nexxo_load({});\n", serde_json::Value::String(entry.to_string())));
+    (out, clean)
 }
 
 fn error_response(state: &DevState, d: &Diagnostic) -> Resp {
@@ -176,29 +309,63 @@ pub fn report_error(state: &DevState, d: &Diagnostic) {
     state.broadcast(msg);
 }
 
+/// The file a page's `src`/`href` points at: root-relative or relative to the page.
+fn page_target(state: &DevState, page: &Path, href: &str) -> PathBuf {
+    let dir = page.parent().unwrap_or(&state.config.root);
+    normalize(&match href.strip_prefix('/') {
+        Some(r) => state.config.root.join(r),
+        None => dir.join(href),
+    })
+}
+
+fn is_local(href: &str) -> bool {
+    !href.contains("://") && !href.starts_with("//") && !href.starts_with("data:")
+}
+
+/// `<script type="module" src>` for a module URL: the URL itself, or its bundle.
+fn module_script(state: &DevState, url: &str) -> String {
+    if !state.bundled {
+        return format!("<script type=\"module\">import {};</script>", serde_json::Value::String(url.to_string()));
+    }
+    let enc: String = url
+        .chars()
+        .map(|c| match c {
+            '?' | '&' | '%' | '#' | '+' | ' ' | '"' => format!("%{:02X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect();
+    format!("<script type=\"module\" src=\"/@nexxo/bundle?entry={enc}\"></script>")
+}
+
 fn page(state: &DevState, file: &Path) -> Resp {
     let Ok(source) = std::fs::read_to_string(file) else { return text(StatusCode::NOT_FOUND, "not found") };
     let doc = nexxo_html::scan(&source);
     let mut edits = nexxo_html::Edits::default();
-    // Style sheets become module imports so they update in place like imported CSS.
     for el in &doc.elements {
+        // Style sheets become module imports so they update in place like imported CSS.
         let is_sheet = el.name == "link" && el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("stylesheet"));
-        if let Some(href) = el.attr("href").filter(|h| is_sheet && !h.contains("://") && !h.starts_with("//")) {
-            let dir = file.parent().unwrap_or(&state.config.root);
-            let target = match href.strip_prefix('/') {
-                Some(r) => state.config.root.join(r),
-                None => dir.join(href),
-            };
-            if let Some(url) = state.url_of(&normalize(&target)) {
-                edits.replace(
-                    el.outer.clone(),
-                    format!("<script type=\"module\">import {:?};</script>", format!("{url}?import")),
-                );
-            }
+        if let Some(href) = el.attr("href").filter(|h| is_sheet && is_local(h))
+            && let Some(url) = state.url_of(&page_target(state, file, href))
+        {
+            edits.replace(el.outer.clone(), module_script(state, &format!("{url}?import")));
+        }
+        let is_module = el.name == "script" && el.attr("type") == Some("module");
+        if let Some(src) = el.attr("src").filter(|s| is_module && state.bundled && is_local(s))
+            && let Some(url) = state.url_of(&page_target(state, file, src))
+        {
+            edits.replace(el.outer.clone(), module_script(state, &url));
         }
     }
     let mut preamble = String::from("<script type=\"module\" src=\"/@nexxo/client\"></script>\n");
-    let refresh_runtime = state.deps.read().expect("deps").entries.get("react-refresh/runtime").map(|(f, _)| f.clone());
+    let deps = state.deps.read().expect("deps");
+    // The app's modules import these only when they run; fetch them alongside instead of after.
+    let mut files: Vec<&String> = deps.files.keys().collect();
+    files.sort();
+    for f in files {
+        preamble.push_str(&format!("<link rel=\"modulepreload\" href=\"/@deps/{f}\">\n"));
+    }
+    let refresh_runtime = deps.entries.get("react-refresh/runtime").map(|(f, _)| f.clone());
+    drop(deps);
     if let Some(file) = refresh_runtime.filter(|_| state.react_refresh) {
         preamble.push_str(&format!(
             "<script type=\"module\">import R from \"/@deps/{file}\";R.injectIntoGlobalHook(window);\
@@ -290,17 +457,12 @@ pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
     for input in &state.config.input {
         let html = state.config.root.join(input);
         let Ok(source) = std::fs::read_to_string(&html) else { continue };
-        let dir = html.parent().unwrap_or(&state.config.root).to_path_buf();
         for el in nexxo_html::scan(&source).elements {
             if el.name == "script"
                 && el.attr("type") == Some("module")
                 && let Some(src) = el.attr("src")
             {
-                let p = match src.strip_prefix('/') {
-                    Some(r) => state.config.root.join(r),
-                    None => dir.join(src),
-                };
-                queue.push(normalize(&p));
+                queue.push(page_target(state, &html, src));
             }
         }
     }
@@ -352,6 +514,7 @@ pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<Stri
         state.cache.put(&key, &bytes);
     }
     *state.deps.write().expect("deps") = deps;
+    state.invalidate_bundles();
     Ok(())
 }
 
@@ -368,7 +531,7 @@ fn deps_key(state: &DevState, list: &[String]) -> Vec<u8> {
 }
 
 /// The served form of a script module: imports pointed at URLs, `import.meta.hot` and Fast Refresh set up.
-async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, Diagnostic> {
+async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, Diagnostic> {
     let m = transform(state, file)?;
     let url = state.url_of(file).unwrap_or_default();
     // A dependency nobody had imported yet: bundle it (with the others, to keep one React), then reload.
@@ -393,6 +556,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
     }
     let boundary = m.self_accepting || (m.has_refresh && m.is_component_module());
     let mut imported = Vec::new();
+    let mut written = Vec::new();
     let mut failure = None;
     let code = nexxo_transform::rewrite(&m, |imp| match resolved[&imp.literal].clone() {
         Ok(Resolved::External) => Target::Keep,
@@ -418,7 +582,9 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
             if let Some(ts) = state.graph.lock().expect("graph").get(&dep_url).map(|n| n.timestamp).filter(|t| *t > 0) {
                 q.push(format!("t={ts}"));
             }
-            Target::Url(if q.is_empty() { dep_url } else { format!("{dep_url}?{}", q.join("&")) })
+            let url = if q.is_empty() { dep_url } else { format!("{dep_url}?{}", q.join("&")) };
+            written.push(url.clone());
+            Target::Url(url)
         }
         Err(e) => {
             failure.get_or_insert_with(|| format!("cannot resolve `{}`: {e}", imp.specifier));
@@ -467,7 +633,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<String, D
             out.push_str("import.meta.hot.accept(() => __nexxo_refresh_schedule());\n");
         }
     }
-    Ok(out)
+    Ok(Served { code: out, imports: written })
 }
 
 /// `import.meta.env` of dev modules, as a JS object literal (computed once per server).
@@ -485,7 +651,7 @@ pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
 }
 
 /// CSS imported from JS: a module that puts the style sheet in a `<style>` tag and replaces it on update.
-fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
+fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
     let url = state.url_of(file).unwrap_or_default();
     let rel = url.trim_start_matches('/').to_string();
     let source = std::fs::read_to_string(file)
@@ -513,6 +679,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
     }
     let css = nexxo_css::replace_urls(&compiled.code, &urls);
     let mut imported = Vec::new();
+    let mut written = Vec::new();
     let mut out = String::from(
         "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n",
     );
@@ -522,6 +689,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
             && let Some(u) = state.url_of(&p)
         {
             imported.push(u.clone());
+            written.push(format!("{u}?import"));
             out.push_str(&format!("import {:?};\n", format!("{u}?import")));
         }
     }
@@ -535,7 +703,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
         out.push_str("import.meta.hot.accept();\n");
     }
     super::hmr::record(state, &url, file, &imported, !is_module, &[]);
-    Ok(out)
+    Ok(Served { code: out, imports: written })
 }
 
 fn upgrade(state: Arc<DevState>, mut req: Request<Incoming>) -> Resp {
@@ -564,7 +732,7 @@ fn upgrade(state: Arc<DevState>, mut req: Request<Incoming>) -> Resp {
                     Err(_) => break,
                 },
                 msg = rx.next() => match msg {
-                    Some(Ok(Message::Text(t))) => super::hmr::client_message(&state, t.as_str()),
+                    Some(Ok(Message::Text(t))) => super::hmr::client_message(&state, t.as_str()).await,
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     _ => {}
                 },

@@ -38,7 +38,7 @@ pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher>
                         s == "node_modules" || s.starts_with('.')
                     });
                 if !ignored {
-                    super::hmr::on_change(&state, &path);
+                    super::hmr::on_change(&state, &path).await;
                 }
             }
         }
