@@ -1,5 +1,6 @@
 // `nexxo dev` HMR beyond components: `import.meta.hot.accept(dep, cb)` makes the importer the
-// boundary, HTML edits reload the page, files created and deleted while the server runs.
+// boundary, HTML edits reload the page, files created and deleted while the server runs, editors'
+// save-by-rename and bursts of writes.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -51,6 +52,21 @@ test("accept(dep, cb): the importer's callback gets the new module; the importer
   write("src/config.js", "export const value = 'second';\n");
   await page.locator("#v", { hasText: "second" }).waitFor({ timeout: 10_000 });
   assert.equal(await page.locator("#runs").textContent(), "1", "main.js ran once");
+  assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
+  await page.close();
+});
+
+test("an editor's save-by-rename and a burst of writes both land; the last write wins", async () => {
+  const page = await open();
+  // Atomic save, as editors do it: write a temp file next to the target, rename it over the target.
+  const tmp = path.join(dir, "src/.config.js.swp");
+  fs.writeFileSync(tmp, "export const value = 'renamed';\n");
+  fs.renameSync(tmp, path.join(dir, "src/config.js"));
+  await page.locator("#v", { hasText: "renamed" }).waitFor({ timeout: 10_000 });
+  for (let i = 0; i < 10; i++) write("src/config.js", `export const value = 'burst ${i}';\n`);
+  await page.locator("#v", { hasText: "burst 9" }).waitFor({ timeout: 10_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(await page.locator("#v").textContent(), "burst 9", "no older write lands after the last one");
   assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
   await page.close();
 });

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use nexxo_hmr::Boundary;
@@ -10,6 +11,7 @@ use serde_json::json;
 
 use super::DevState;
 use super::serve::{report_error, transform};
+use crate::style::Style;
 
 pub fn record(
     state: &DevState,
@@ -25,8 +27,12 @@ pub fn record(
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+/// A fresh update timestamp (ms). Strictly increasing: two saves within one millisecond must
+/// still get different module URLs, or the browser would reuse the first one's module.
+fn next_ts(state: &DevState) -> u64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+    let prev = state.last_ts.fetch_max(now, Ordering::SeqCst);
+    if prev >= now { state.last_ts.fetch_add(1, Ordering::SeqCst) + 1 } else { now }
 }
 
 /// The accepting boundaries of a change, or `None` when only a reload is correct.
@@ -74,6 +80,7 @@ fn versioned(id: &str, ts: u64) -> String {
 /// A file changed on disk (written, created, renamed or deleted).
 pub async fn on_change(state: &Arc<DevState>, file: &Path) {
     let Some(url) = state.url_of(file) else { return };
+    let started = std::time::Instant::now();
     state.invalidate_bundles();
     // The resolver caches what exists: a created or deleted file, or an edited package.json or
     // tsconfig.json, must be looked up anew.
@@ -118,12 +125,13 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
             return;
         }
     }
-    let ts = now_ms();
+    let ts = next_ts(state);
     match propagate(state, std::slice::from_ref(&url), ts) {
         Some(b) if !b.is_empty() => {
-            let names: Vec<&str> = b.iter().map(|b| b.id.as_str()).collect();
-            println!("  hmr update {}", names.join(", "));
+            let names: Vec<String> = b.iter().map(|b| b.id.clone()).collect();
             send_update(state, b, ts).await;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            println!("  hmr update {} {}", names.join(", "), Style::stdout().dim(&format!("({ms:.1} ms)")));
         }
         _ => {
             println!("  page reload {url}");
@@ -145,7 +153,7 @@ pub async fn client_message(state: &Arc<DevState>, text: &str) {
             .get(path)
             .map(|n| n.importers.iter().cloned().collect())
             .unwrap_or_default();
-        let ts = now_ms();
+        let ts = next_ts(state);
         match propagate(state, &importers, ts).filter(|b| !b.is_empty() && !importers.is_empty()) {
             Some(b) => send_update(state, b, ts).await,
             None => state.broadcast(json!({ "type": "full-reload" })),

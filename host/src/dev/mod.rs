@@ -55,6 +55,8 @@ pub struct DevState {
     /// Bumped by anything that can change what a module is served as: a file event, an HMR
     /// timestamp, re-bundled dependencies.
     pub generation: AtomicU64,
+    /// The last HMR timestamp handed out (see `hmr::next_ts`).
+    pub last_ts: AtomicU64,
     /// The HMR graph, keyed by URL path.
     pub graph: Mutex<nexxo_hmr::Graph>,
     /// Transformed modules by file, with the source they came from.
@@ -136,6 +138,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             runners: Mutex::default(),
             bundles: tokio::sync::Mutex::default(),
             generation: AtomicU64::new(0),
+            last_ts: AtomicU64::new(0),
             graph: Mutex::default(),
             transforms: Mutex::default(),
             deps: RwLock::default(),

@@ -15,6 +15,7 @@ use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use nexxo_diagnostics::Diagnostic;
 use nexxo_transform::{Module, Options, Target};
+use rayon::prelude::*;
 use rolldown_common::ImportKind;
 use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
 use tokio::net::TcpListener;
@@ -257,7 +258,14 @@ pub async fn warm_bundles(state: &Arc<DevState>) {
 
 async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
     let mut clean = true;
-    let mut out = String::from("import { define as __nexxo_define, load as __nexxo_load } from \"/@nexxo/client\";\n");
+    // Chromium's compile hint: every function here runs during the first load, so compile them
+    // all while the script streams in (off the main thread) instead of one by one on first call.
+    // Measured on 10,000 components: 7.2-8.2 s to rendered without it, 4.6-5.5 s with it.
+    let mut out = String::from(
+        "//# allFunctionsCalledOnLoad\nimport { define as __nexxo_define, load as __nexxo_load } from \"/@nexxo/client\";\n",
+    );
+    // Served forms in import order (cheap once transformed), then runner forms on all cores.
+    let mut served_forms = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut queue = std::collections::VecDeque::from([entry.to_string()]);
     while let Some(url) = queue.pop_front() {
@@ -265,19 +273,24 @@ async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
             continue;
         }
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
-        let file = safe_path(&state.config.root, path).filter(|f| f.is_file());
-        let body =
-            match file {
+        let form =
+            match safe_path(&state.config.root, path).filter(|f| f.is_file()) {
                 None => Err(Diagnostic::new("NOT_FOUND", format!("{path} does not exist"))
                     .with_file(path.trim_start_matches('/'))),
-                Some(file) => match served(state, &file, query).await {
-                    Ok(m) => {
-                        queue.extend(m.imports);
-                        runner_form(state, &url, &m.code)
-                    }
-                    Err(d) => Err(d),
-                },
+                Some(file) => served(state, &file, query).await.map(|m| {
+                    queue.extend(m.imports);
+                    m.code
+                }),
             };
+        served_forms.push((url, form));
+    }
+    let bodies: Vec<Result<Arc<str>, Diagnostic>> = tokio::task::block_in_place(|| {
+        served_forms
+            .par_iter()
+            .map(|(url, form)| form.as_ref().map_err(Clone::clone).and_then(|code| runner_form(state, url, code)))
+            .collect()
+    });
+    for ((url, _), body) in served_forms.into_iter().zip(bodies) {
         // A broken module fails where it is imported, as a failed request would; the overlay shows why.
         let body = body.unwrap_or_else(|d| {
             clean = false;
@@ -466,22 +479,24 @@ pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
             }
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    while let Some(file) = queue.pop() {
-        if !seen.insert(file.clone()) {
-            continue;
-        }
-        let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if !SCRIPT_EXTS.contains(&ext) {
-            continue;
-        }
-        let Ok(m) = transform(state, &file) else { continue };
-        for imp in &m.imports {
-            match resolve(state, &file, &imp.specifier) {
-                Ok(Resolved::Dep(s)) => {
+    // Level by level, each level's modules transformed and resolved on all cores.
+    let mut seen: std::collections::HashSet<PathBuf> = queue.iter().cloned().collect();
+    while !queue.is_empty() {
+        let found: Vec<Vec<Resolved>> = queue
+            .par_iter()
+            .filter(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e)))
+            .filter_map(|file| {
+                let m = transform(state, file).ok()?;
+                Some(m.imports.iter().filter_map(|imp| resolve(state, file, &imp.specifier).ok()).collect())
+            })
+            .collect();
+        queue = Vec::new();
+        for r in found.into_iter().flatten() {
+            match r {
+                Resolved::Dep(s) => {
                     deps.insert(s);
                 }
-                Ok(Resolved::File(p)) => queue.push(p),
+                Resolved::File(p) if seen.insert(p.clone()) => queue.push(p),
                 _ => {}
             }
         }
