@@ -3,57 +3,93 @@
 //! plain write is taken as soon as its writer closes the file.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use notify::event::{AccessKind, AccessMode};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use super::DevState;
 
-/// A path that changed, and whether the event says its writer is done with it (`close_write`).
-type Change = (PathBuf, bool);
+/// What an event says about a path's writer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Data written through an open file (truncation included): more may follow until it closes.
+    Writing,
+    /// The writer closed the file: this save is complete.
+    Closed,
+    /// Created, renamed, deleted, metadata.
+    Other,
+}
+
+/// How long a batch waits for a writer that truncated or wrote a file to close it. A reader that
+/// went ahead would see an empty or half-written module.
+const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
 pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Change>();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(PathBuf, Step)>();
+    let root = state.config.root.clone();
+    let out_dir = state.config.out_dir.clone();
+    // Dropped before batching: the cache's own write-ahead log (under node_modules/.nexxo) stays
+    // open for writing and must not hold a batch back.
+    let ignored = move |path: &Path| {
+        let Ok(rel) = path.strip_prefix(&root) else { return true };
+        path.starts_with(&out_dir)
+            || rel.components().any(|c| {
+                let s = c.as_os_str().to_string_lossy();
+                s == "node_modules" || s.starts_with('.')
+            })
+    };
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
-        let closed = matches!(event.kind, EventKind::Access(AccessKind::Close(AccessMode::Write)));
-        if closed || !event.kind.is_access() {
-            for p in event.paths {
-                let _ = tx.send((p, closed));
-            }
+        let step = match event.kind {
+            EventKind::Access(AccessKind::Close(AccessMode::Write)) => Step::Closed,
+            EventKind::Access(_) => return,
+            EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writing,
+            _ => Step::Other,
+        };
+        for p in event.paths.into_iter().filter(|p| !ignored(p)) {
+            let _ = tx.send((p, step));
         }
     })?;
     watcher.watch(&state.config.root, RecursiveMode::Recursive)?;
-    let root = state.config.root.clone();
-    let out_dir = state.config.out_dir.clone();
     tokio::spawn(async move {
-        while let Some((first, mut done)) = rx.recv().await {
-            let mut batch = BTreeSet::from([first]);
-            // A writer closing the file means the save is complete: take what is already queued
-            // and go. Otherwise (save-by-rename, deletes, bursts) wait until 3 ms pass quietly.
+        while let Some(first) = rx.recv().await {
+            let mut batch = BTreeSet::new();
+            let mut open = BTreeSet::new();
+            let mut closed_one = false;
+            let mut note = |(p, step): (PathBuf, Step)| {
+                match step {
+                    Step::Writing => {
+                        open.insert(p.clone());
+                    }
+                    Step::Closed => {
+                        open.remove(&p);
+                        closed_one = true;
+                    }
+                    Step::Other => {}
+                }
+                batch.insert(p);
+                (open.is_empty(), closed_one)
+            };
+            let (mut settled, mut done) = note(first);
+            // Go as soon as every file written to is closed again and one close says a save is
+            // complete, taking what is already queued. Otherwise (save-by-rename, deletes,
+            // bursts) wait until 3 ms pass quietly; a file still open for writing gets longer.
             loop {
-                let next = if done {
+                let next = if !settled {
+                    tokio::time::timeout(OPEN_WRITE_WAIT, rx.recv()).await.ok().flatten()
+                } else if done {
                     rx.try_recv().ok()
                 } else {
                     tokio::time::timeout(Duration::from_millis(3), rx.recv()).await.ok().flatten()
                 };
-                let Some((p, closed)) = next else { break };
-                done |= closed;
-                batch.insert(p);
+                let Some(change) = next else { break };
+                (settled, done) = note(change);
             }
             for path in batch {
-                let Ok(rel) = path.strip_prefix(&root) else { continue };
-                let ignored = path.starts_with(&out_dir)
-                    || rel.components().any(|c| {
-                        let s = c.as_os_str().to_string_lossy();
-                        s == "node_modules" || s.starts_with('.')
-                    });
-                if !ignored {
-                    super::hmr::on_change(&state, &path).await;
-                }
+                super::hmr::on_change(&state, &path).await;
             }
         }
     });
