@@ -90,6 +90,7 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
         || matches!(name, "package.json" | "tsconfig.json")
     {
         state.resolver.clear_cache();
+        state.resolutions.refresh(&state.config);
     }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "html" {

@@ -8,10 +8,11 @@
 //! module fetched again, never a rebuild of the bundle.
 
 mod hmr;
+mod resolve;
 mod serve;
 mod watch;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +44,13 @@ pub struct DevState {
     pub port: u16,
     pub allowed_hosts: Vec<String>,
     pub resolver: Resolver<OsFileSystem>,
+    /// The root and the `node_modules` directories above it, canonical: where `/@fs/` files may be.
+    pub fs_roots: Vec<PathBuf>,
+    /// Files served under `/@fs/`: only those the app's own imports (and their CSS `url()`s)
+    /// reached, so a page can fetch nothing else outside the root, whatever the spelling.
+    pub fs_allowed: RwLock<HashSet<PathBuf>>,
+    /// Persisted resolution results (see `resolve`).
+    pub resolutions: resolve::ResolveCache,
     pub react_refresh: bool,
     /// Each entry's modules go to the page in one script (see `serve::bundle`); updates and files
     /// added later are still fetched one by one.
@@ -70,9 +78,40 @@ pub struct DevState {
 }
 
 impl DevState {
+    /// The URL the page uses for `file`: its path under the root, or `/@fs/` + its absolute path
+    /// for a file the root's URLs cannot name (a package hoisted above the root, pnpm's `.pnpm`
+    /// store), which is then servable (see `fs_allowed`). `None` for files outside both.
     pub fn url_of(&self, file: &Path) -> Option<String> {
-        let rel = file.strip_prefix(&self.config.root).ok()?;
-        Some(format!("/{}", rel.to_string_lossy().replace('\\', "/")))
+        if let Ok(rel) = file.strip_prefix(&self.config.root)
+            && !rel.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."))
+        {
+            return Some(format!("/{}", rel.to_string_lossy().replace('\\', "/")));
+        }
+        let real = std::fs::canonicalize(file).ok()?;
+        if !real.is_file() || !self.fs_roots.iter().any(|r| real.starts_with(r)) {
+            return None;
+        }
+        let url = format!("/@fs{}", file.to_str()?);
+        // A package's whole directory: its code finds files next to the ones imported (Leaflet
+        // loads marker-shadow.png from the directory of the icon its CSS names).
+        let scope = package_dir(file).unwrap_or(file).to_path_buf();
+        self.fs_allowed.write().expect("fs allowlist").insert(scope);
+        Some(url)
+    }
+
+    /// The file a request path names, if the page may have it: `url_of`'s inverse.
+    pub fn file_of(&self, url_path: &str) -> Option<PathBuf> {
+        let Some(abs) = url_path.strip_prefix("/@fs/") else {
+            return crate::http_util::safe_path(&self.config.root, url_path)
+                .filter(|f| f.starts_with(&self.config.root));
+        };
+        let file = PathBuf::from(format!("/{}", crate::http_util::percent_decode(abs)?));
+        let allowed = self.fs_allowed.read().expect("fs allowlist");
+        let scope = file.ancestors().find(|a| allowed.contains(*a))?;
+        // Below the allowed directory: no `..`, no dotfiles, and no symlink out of the roots.
+        let rel = crate::http_util::safe_path(scope, file.strip_prefix(scope).ok()?.to_str()?)?;
+        let real = std::fs::canonicalize(&rel).ok()?;
+        self.fs_roots.iter().any(|r| real.starts_with(r)).then_some(rel)
     }
 
     pub fn invalidate_bundles(&self) {
@@ -126,13 +165,18 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         }
         let cache = crate::cache::Cache::open(&config.root, args.force);
         let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
+        let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+        let fs_roots = crate::wasm_engine::project_roots(&real_root);
         let state = Arc::new(DevState {
             cache,
             env_json: serve::import_meta_env(&config),
+            resolutions: resolve::ResolveCache::new(&config),
             config,
             port: addr.port(),
             allowed_hosts,
             resolver,
+            fs_roots,
+            fs_allowed: RwLock::default(),
             react_refresh,
             bundled,
             runners: Mutex::default(),
@@ -184,4 +228,39 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         serve::serve(listener, state).await;
         Ok(())
     })
+}
+
+/// The directory of the npm package holding `file` (`.../node_modules/name` or
+/// `.../node_modules/@scope/name`), if it is in one.
+fn package_dir(file: &Path) -> Option<&Path> {
+    let parts: Vec<_> = file.components().collect();
+    let nm = parts.iter().rposition(|c| c.as_os_str() == "node_modules")?;
+    let scoped = parts.get(nm + 1)?.as_os_str().as_encoded_bytes().starts_with(b"@");
+    let depth = nm + if scoped { 3 } else { 2 };
+    if depth >= parts.len() {
+        return None;
+    }
+    file.ancestors().nth(parts.len() - depth)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_dir_of_plain_scoped_and_pnpm_files() {
+        let p = |s: &str| package_dir(Path::new(s)).map(|d| d.to_string_lossy().into_owned());
+        assert_eq!(p("/w/node_modules/leaflet/dist/leaflet.css").as_deref(), Some("/w/node_modules/leaflet"));
+        assert_eq!(
+            p("/w/node_modules/@fontsource/inter/index.css").as_deref(),
+            Some("/w/node_modules/@fontsource/inter")
+        );
+        assert_eq!(
+            p("/w/node_modules/.pnpm/a@1.0.0/node_modules/a/x.css").as_deref(),
+            Some("/w/node_modules/.pnpm/a@1.0.0/node_modules/a")
+        );
+        assert_eq!(p("/w/node_modules/leaflet"), None);
+        assert_eq!(p("/w/node_modules/@scope/x"), None);
+        assert_eq!(p("/w/src/.storybook/x.css"), None);
+    }
 }

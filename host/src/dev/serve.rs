@@ -16,7 +16,6 @@ use hyper_util::rt::TokioIo;
 use nexxo_diagnostics::Diagnostic;
 use nexxo_transform::{Module, Options, Target};
 use rayon::prelude::*;
-use rolldown_common::ImportKind;
 use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
 use tokio::net::TcpListener;
 use tokio_tungstenite::WebSocketStream;
@@ -24,6 +23,7 @@ use tokio_tungstenite::tungstenite::protocol::Role;
 use tokio_tungstenite::tungstenite::{Message, handshake::derive_accept_key};
 
 use super::DevState;
+use super::resolve::{Resolved, resolve, resolve_imports};
 use crate::http_util::{mime, safe_path};
 use crate::preview::respond;
 
@@ -102,7 +102,7 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
                 return text(StatusCode::BAD_REQUEST, "expected /@nexxo/bundle?entry=URL");
             };
             let entry_path = entry.split('?').next().unwrap_or_default();
-            if !safe_path(&state.config.root, entry_path).is_some_and(|f| f.is_file()) {
+            if !state.file_of(entry_path).is_some_and(|f| f.is_file()) {
                 return text(StatusCode::NOT_FOUND, "not found");
             }
             return js(bundle(&state, &entry).await.to_string());
@@ -115,17 +115,23 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
             None => text(StatusCode::NOT_FOUND, "unknown dependency chunk"),
         };
     }
-    let Some(mut file) = safe_path(&state.config.root, &path) else {
+    let Some(mut file) = state.file_of(&path) else {
         return text(StatusCode::FORBIDDEN, "forbidden");
     };
-    if !file.starts_with(&state.config.root) {
-        return text(StatusCode::FORBIDDEN, "forbidden");
-    }
     if file.is_dir() {
         file.push("index.html");
     }
     let is_import = has_flag(&query, "import");
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    // `public/` is served at the root as is, as in the built output (files under the root win).
+    if !file.exists()
+        && let Some(public) = state.config.public_dir.as_ref().and_then(|d| safe_path(d, &path)).filter(|f| f.is_file())
+    {
+        return match std::fs::read(&public) {
+            Ok(bytes) => respond(StatusCode::OK, mime(&public), bytes, false),
+            Err(_) => text(StatusCode::NOT_FOUND, "not found"),
+        };
+    }
     if !file.is_file() {
         // SPA fallback for client-side routes.
         if ext.is_empty() && state.config.root.join("index.html").is_file() {
@@ -274,7 +280,7 @@ async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
         }
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
         let form =
-            match safe_path(&state.config.root, path).filter(|f| f.is_file()) {
+            match state.file_of(path).filter(|f| f.is_file()) {
                 None => Err(Diagnostic::new("NOT_FOUND", format!("{path} does not exist"))
                     .with_file(path.trim_start_matches('/'))),
                 Some(file) => served(state, &file, query).await.map(|m| {
@@ -393,7 +399,7 @@ fn page(state: &DevState, file: &Path) -> Resp {
     r
 }
 
-fn normalize(p: &Path) -> PathBuf {
+pub(super) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {
@@ -439,27 +445,6 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     Ok(m)
 }
 
-#[derive(Clone)]
-enum Resolved {
-    File(PathBuf),
-    Dep(String),
-    External,
-}
-
-fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved, String> {
-    if spec.starts_with("/@") || spec.contains("://") || spec.starts_with("data:") {
-        return Ok(Resolved::External);
-    }
-    let (bare, _) = spec.split_once('?').unwrap_or((spec, ""));
-    let r = state.resolver.resolve(Some(importer), bare, ImportKind::Import, false).map_err(|e| e.to_string())?;
-    let path = PathBuf::from(r.path.as_str());
-    let is_package = !(bare.starts_with('.') || bare.starts_with('/'));
-    if is_package && path.components().any(|c| c.as_os_str() == "node_modules") {
-        return Ok(Resolved::Dep(bare.to_string()));
-    }
-    Ok(Resolved::File(path))
-}
-
 /// Bare specifiers reachable from the HTML entries, found by transforming the app's modules.
 pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
     let mut deps = BTreeSet::new();
@@ -487,7 +472,7 @@ pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
             .filter(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e)))
             .filter_map(|file| {
                 let m = transform(state, file).ok()?;
-                Some(m.imports.iter().filter_map(|imp| resolve(state, file, &imp.specifier).ok()).collect())
+                Some(resolve_imports(state, file, &m).into_iter().filter_map(Result::ok).collect())
             })
             .collect();
         queue = Vec::new();
@@ -552,7 +537,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
     // A dependency nobody had imported yet: bundle it (with the others, to keep one React), then reload.
     // Resolve each import once; both the dependency check and the rewrite below use the result.
     let resolved: std::collections::HashMap<(u32, u32), Result<Resolved, String>> =
-        m.imports.iter().map(|imp| (imp.literal, resolve(state, file, &imp.specifier))).collect();
+        m.imports.iter().map(|imp| imp.literal).zip(resolve_imports(state, file, &m)).collect();
     let mut missing = BTreeSet::new();
     {
         let deps = state.deps.read().expect("deps");

@@ -1,0 +1,106 @@
+// A real npm package with a style sheet and images (Leaflet, installed in tests/node_modules, so
+// hoisted above each fixture's root): its CSS and the images its CSS and its code load work in
+// `nexxo dev` (both serving models) and in the built app, and the dev server serves no file of
+// the hoisted node_modules that the app did not reach.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { buildOk, dev, fixture, launchChromium, preview, rawGet, repoRoot } from "./helpers.mjs";
+
+const files = {
+  "index.html": `<!doctype html><html><head><style>#map { width: 400px; height: 300px }</style></head>
+<body><div id="map"></div><script type="module" src="/src/main.js"></script></body></html>`,
+  "src/main.js": `import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+const map = L.map("map").setView([51.5, -0.09], 13);
+L.marker([51.5, -0.09]).addTo(map);
+L.control.layers({}, {}).addTo(map);
+`,
+};
+
+let browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Opens `url` and checks the map as Leaflet's CSS and images make it. `markerImages`: whether
+ * Leaflet's own lookup of its marker images can work, which it cannot after a build (like any
+ * bundler's: it looks for a file named marker-icon.png, and the build hashes or inlines it). */
+async function checkMap(url, { markerImages }) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  try {
+    await page.goto(url);
+    await page.locator(".leaflet-marker-icon").waitFor({ timeout: 15_000 });
+    // leaflet.css positions panes and markers; without it the marker would sit in the flow.
+    assert.equal(await page.locator(".leaflet-marker-icon").evaluate((e) => getComputedStyle(e).position), "absolute");
+    assert.equal(await page.locator("#map").evaluate((e) => getComputedStyle(e).overflow), "hidden");
+    // The icon comes from the CSS url(); the shadow is found by Leaflet's code next to it.
+    if (markerImages) {
+      await page.waitForFunction(() => {
+        const imgs = [...document.querySelectorAll("img.leaflet-marker-icon, img.leaflet-marker-shadow")];
+        return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+      }, null, { timeout: 10_000 });
+    }
+    const toggle = await page.evaluate(async () => {
+      const bg = getComputedStyle(document.querySelector(".leaflet-control-layers-toggle")).backgroundImage;
+      const href = bg.match(/url\("(.*)"\)/)?.[1];
+      const r = await fetch(href);
+      return { href, status: r.status, type: r.headers.get("content-type") };
+    });
+    assert.equal(toggle.status, 200, JSON.stringify(toggle));
+    assert.match(toggle.type, /^image\/png/);
+    assert.match(toggle.href, /layers(-2x)?(-[\w-]+)?\.png|^data:image\/png/);
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+}
+
+for (const mode of ["bundled", "esm"]) {
+  test(`dev (${mode}): a package's CSS and images load; nothing else of node_modules is served`, async () => {
+    const dir = fixture(`dev-packages-${mode}`, files);
+    const server = await dev(dir, mode === "esm" ? ["--no-bundle"] : []);
+    try {
+      await checkMap(server.url, { markerImages: true });
+      const nm = path.join(repoRoot, "tests/node_modules");
+      const leaflet = path.join(nm, "leaflet");
+      for (const p of [
+        `/@fs${nm}/react/package.json`, // a package the app imports as code only: pre-bundled, not served
+        `/@fs${nm}/playwright-core/package.json`, // a package the app never imports
+        `/@fs${leaflet}/../react/package.json`,
+        `/@fs${leaflet}/%2e%2e/react/package.json`,
+        `/@fs${leaflet}/dist/..%2f..%2freact/package.json`,
+        `/@fs${leaflet}/../../../package.json`,
+        "/@fs/etc/passwd",
+        `/@fs${path.join(repoRoot, "Cargo.toml")}`,
+      ]) {
+        const r = await rawGet(server.port, p);
+        assert.ok([403, 404].includes(r.status), `${p} -> ${r.status}`);
+        assert.ok(!/"name":|root:x:|\[workspace\]/.test(r.body), `${p} leaked content`);
+      }
+      assert.equal((await rawGet(server.port, `/@fs${leaflet}/package.json`)).status, 200, "the imported package itself");
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+test("build: a package's CSS and images are bundled and load in the built page", async () => {
+  const dir = fixture("build-packages", files);
+  buildOk(dir);
+  const css = fs.readdirSync(path.join(dir, "dist/assets")).filter((f) => f.endsWith(".css"));
+  assert.equal(css.length, 1, css.join(" "));
+  assert.match(fs.readFileSync(path.join(dir, "dist/assets", css[0]), "utf8"), /\.leaflet-container/);
+  const server = await preview(dir);
+  try {
+    await checkMap(server.url, { markerImages: false });
+  } finally {
+    await server.close();
+  }
+});
