@@ -56,6 +56,7 @@ test("a second start reuses the cache; --force and damage rebuild it; the page s
     if (f !== "LOCK" && fs.statSync(p).isFile()) fs.truncateSync(p, Math.floor(fs.statSync(p).size / 2));
   }
   server = await dev(dir);
+  assert.match(server.output(), /warning: the cache .* (unreadable|damaged).*rebuilding it/);
   await renders(server.url);
   await server.close();
   server = await dev(dir);
