@@ -8,6 +8,33 @@ import fs from "node:fs";
 import path from "node:path";
 import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus } from "./helpers.mjs";
 
+/** A source map's `mappings`, decoded: per generated line, segments { src, line } (0-based). */
+function decodeMappings(mappings) {
+  const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  let src = 0;
+  let line = 0;
+  return mappings.split(";").map((text) =>
+    text.split(",").filter(Boolean).flatMap((seg) => {
+      const values = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of seg) {
+        const d = digits.indexOf(ch);
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      if (values.length < 4) return [];
+      src += values[1];
+      line += values[2];
+      return [{ src, line }];
+    }));
+}
+
 for (const mode of ["bundled", "esm"]) describe(mode, () => {
   let dir;
   let server;
@@ -101,6 +128,44 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
     fs.writeFileSync(path.join(dir, "src/format.ts"), good.replace("count is", "clicks:"));
     await page.locator("button", { hasText: "clicks: 0" }).waitFor({ timeout: 10_000 });
     assert.equal(await overlay.count(), 0);
+    await page.close();
+  });
+
+  test("source maps lead from what the browser runs back to the original TypeScript, after an update too", async () => {
+    const page = await browser.newPage();
+    const cdp = await page.context().newCDPSession(page);
+    const scripts = [];
+    cdp.on("Debugger.scriptParsed", (e) => scripts.push(e));
+    await cdp.send("Debugger.enable");
+    await page.goto(server.url);
+    await page.locator("h1").waitFor();
+    // The newest script running `needle` maps it to the line of App.tsx that has it now.
+    const mapsBack = async (needle) => {
+      const original = fs.readFileSync(path.join(dir, "src/App.tsx"), "utf8").split("\n");
+      const want = original.findIndex((l) => l.includes(needle));
+      assert.ok(want >= 0);
+      for (const s of [...scripts].reverse().filter((s) => s.sourceMapURL)) {
+        const { scriptSource } = await cdp.send("Debugger.getScriptSource", { scriptId: s.scriptId });
+        const genLine = scriptSource.split("\n").findIndex((l) => l.includes(needle));
+        if (genLine < 0) continue;
+        const map = await (await fetch(new URL(s.sourceMapURL, new URL(s.url || "/", server.url)))).json();
+        const app = map.sources.findIndex((src) => src === "/src/App.tsx");
+        assert.ok(app >= 0, `${s.url}: ${map.sources}`);
+        assert.match(map.sourcesContent[app], /useState<string \| null>/, "the original TypeScript");
+        const lines = decodeMappings(map.mappings)[genLine].filter((seg) => seg.src === app).map((seg) => seg.line);
+        assert.ok(lines.includes(want), `${needle}: generated line ${genLine} of ${s.url} maps to ${lines}, want ${want}`);
+        return s.url;
+      }
+      assert.fail(`no script with a source map runs ${needle}`);
+    };
+    const first = await mapsBack("setStats(describe(count))");
+    // Two lines more above it: the updated module's map must follow.
+    await page.evaluate(() => (window.__nexxoMarker = "same page"));
+    edit("src/App.tsx", (s) => `// two lines\n// pushed in\n${s.replace("Load stats", "Load maps").replace("Load numbers", "Load maps")}`);
+    await page.locator("button", { hasText: "Load maps" }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
+    const updated = await mapsBack("setStats(describe(count))");
+    assert.notEqual(updated, first, "the update runs a new script");
     await page.close();
   });
 

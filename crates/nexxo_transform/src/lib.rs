@@ -2,7 +2,7 @@
 //! (with React Fast Refresh registrations when asked), plus the list of the module's imports with
 //! their exact spans so the server can point each one at a URL.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use nexxo_diagnostics::Diagnostic;
 use oxc::allocator::Allocator;
@@ -12,6 +12,7 @@ use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
 use oxc::syntax::module_record::{ExportExportName, ImportImportName};
 use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
+use oxc_sourcemap::SourceMap;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -120,6 +121,18 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
 
 /// Transforms one module. `filename` is shown in errors and decides the syntax (ts, tsx, jsx).
 pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, Diagnostic> {
+    let code = transform_code(filename, source, opts, false)?.0;
+    let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
+    scan(filename, code, has_refresh)
+}
+
+/// The code [`transform`] generates, and when `with_map`, its source map to `source`.
+fn transform_code(
+    filename: &str,
+    source: &str,
+    opts: Options,
+    with_map: bool,
+) -> Result<(String, Option<SourceMap<'static>>), Diagnostic> {
     let allocator = Allocator::default();
     let st = source_type(filename);
     let parsed = Parser::new(&allocator, source, st).parse();
@@ -141,9 +154,12 @@ pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, 
     if !errors.is_empty() {
         return Err(parse_error(filename, source, &errors));
     }
-    let code = Codegen::new().with_options(CodegenOptions::default()).build(&program).code;
-    let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
-    scan(filename, code, has_refresh)
+    let ret = Codegen::new().with_options(codegen_options(filename, with_map)).build(&program);
+    Ok((ret.code, ret.map.map(SourceMap::into_owned)))
+}
+
+fn codegen_options(filename: &str, with_map: bool) -> CodegenOptions {
+    CodegenOptions { source_map_path: with_map.then(|| PathBuf::from(filename)), ..CodegenOptions::default() }
 }
 
 /// Lists the imports of plain JavaScript (already transformed, or served as is).
@@ -275,6 +291,11 @@ impl Module {
 /// result is the body of an async function, so a runtime can re-run a module on every update,
 /// which native ESM cannot do in a page without a server.
 pub fn to_runner(filename: &str, code: &str) -> Result<String, Diagnostic> {
+    Ok(runner_code(filename, code, false)?.0)
+}
+
+/// The code [`to_runner`] generates, and when `with_map`, its source map to `code`.
+fn runner_code(filename: &str, code: &str, with_map: bool) -> Result<(String, Option<SourceMap<'static>>), Diagnostic> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
     if !parsed.diagnostics.is_empty() {
@@ -284,7 +305,55 @@ pub fn to_runner(filename: &str, code: &str) -> Result<String, Diagnostic> {
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     oxc::transformer_plugins::ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
-    Ok(Codegen::new().build(&program).code)
+    let ret = Codegen::new().with_options(codegen_options(filename, with_map)).build(&program);
+    Ok((ret.code, ret.map.map(SourceMap::into_owned)))
+}
+
+/// Source maps for what the dev server sends, built only when a browser's developer tools ask:
+/// they cost a second transform, which the hot path never pays.
+pub mod maps {
+    use oxc_sourcemap::{ConcatSourceMapBuilder, SourceMap};
+
+    use super::{Diagnostic, Options};
+
+    /// A source map from served code back to the original source.
+    pub struct Map(SourceMap<'static>);
+
+    impl Map {
+        /// `lines` more lines in front of the mapped code.
+        #[must_use]
+        pub fn shifted(self, lines: u32) -> Self {
+            if lines == 0 {
+                return self;
+            }
+            Self(ConcatSourceMapBuilder::from_owned_sourcemaps(vec![(self.0, lines)]).into_sourcemap())
+        }
+
+        pub fn to_json(&self) -> String {
+            self.0.to_json_string()
+        }
+    }
+
+    /// The map of [`super::transform`]'s code for `source` (import rewrites keep its lines), naming
+    /// the source `source_url`, where the browser finds it.
+    pub fn module(filename: &str, source_url: &str, source: &str, opts: Options) -> Result<Map, Diagnostic> {
+        let (_, map) = super::transform_code(filename, source, opts, true)?;
+        let mut map = map.expect("codegen map requested");
+        map.set_sources([source_url]);
+        Ok(Map(map))
+    }
+
+    /// The map of [`super::to_runner`]'s code for `served`, whose own map is `served_map`.
+    pub fn runner(filename: &str, served: &str, served_map: Map) -> Result<Map, Diagnostic> {
+        let (_, map) = super::runner_code(filename, served, true)?;
+        Ok(Map(map.expect("codegen map requested").compose(served_map.0)))
+    }
+
+    /// Maps of code pieces concatenated into one script, each with the line it starts at.
+    pub fn concat(parts: Vec<(Map, u32)>) -> Map {
+        Map(ConcatSourceMapBuilder::from_owned_sourcemaps(parts.into_iter().map(|(m, l)| (m.0, l)).collect())
+            .into_sourcemap())
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,11 @@ async function handle(msg) {
       // A bundled page gets the modules the update runs again in the message itself.
       if (factories.size) {
         for (const [url, code] of Object.entries(msg.modules ?? {})) {
-          if (!factories.has(url)) factories.set(url, new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${url}`));
+          // V8 puts a function built this way two lines below its header: the map starts there.
+          const map = `${location.origin}/@nexxo/map?url=${encodeURIComponent(url)}&at=2`;
+          if (!factories.has(url)) {
+            factories.set(url, new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${location.origin}${url}\n//# sourceMappingURL=${map}`));
+          }
         }
       }
       for (const u of msg.updates) {

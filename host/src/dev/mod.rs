@@ -59,7 +59,7 @@ pub struct DevState {
     pub runners: Mutex<HashMap<Vec<u8>, Arc<str>>>,
     /// Built bundles by entry, with the generation they were built at; held while one is built
     /// so the start-up warm-up and the page's request do not both build it.
-    pub bundles: tokio::sync::Mutex<HashMap<String, (u64, Arc<String>)>>,
+    pub bundles: tokio::sync::Mutex<HashMap<String, (u64, Arc<serve::Bundle>)>>,
     /// Bumped by anything that can change what a module is served as: a file event, an HMR
     /// timestamp, re-bundled dependencies.
     pub generation: AtomicU64,

@@ -105,8 +105,10 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
             if !state.file_of(entry_path).is_some_and(|f| f.is_file()) {
                 return text(StatusCode::NOT_FOUND, "not found");
             }
-            return js(bundle(&state, &entry).await.to_string());
+            let built = bundle(&state, &entry).await;
+            return js(format!("{}{}", built.text, map_comment(&format!("bundle={}", url_param(&entry)))));
         }
+        "/@nexxo/map" => return source_map(&state, &query).await,
         _ => {}
     }
     if let Some(file) = path.strip_prefix("/@deps/") {
@@ -145,12 +147,14 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
     if SCRIPT_EXTS.contains(&ext.as_str()) || is_import {
         let url = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
         if has_flag(&query, "runner") {
+            let map = map_comment(&format!("url={}&at=1", url_param(&url)));
             return match runner_module(&state, &file, &url, &query).await {
-                Ok(code) => js(format!("export default async function ({RUNNER_PARAMS}) {{\n{code}\n}}\n")),
+                Ok(code) => js(format!("export default async function ({RUNNER_PARAMS}) {{\n{code}\n}}{map}\n")),
                 Err(d) => error_response(&state, &d),
             };
         }
         return match served(&state, &file, &query).await {
+            Ok(m) if m.map_lines.is_some() => js(m.code + &map_comment(&format!("url={}", url_param(&url)))),
             Ok(m) => js(m.code),
             Err(d) => error_response(&state, &d),
         };
@@ -169,6 +173,9 @@ fn has_flag(query: &str, flag: &str) -> bool {
 pub struct Served {
     pub code: String,
     pub imports: Vec<String>,
+    /// For a transformed script: the lines the server put before the transformed code, which
+    /// is all its source map needs to know about the served form (see `source_map`).
+    pub map_lines: Option<u32>,
 }
 
 /// The JS module for `file`: a transformed script, or CSS, JSON, `?raw` text or an asset URL
@@ -194,7 +201,7 @@ async fn served(state: &Arc<DevState>, file: &Path, query: &str) -> Result<Serve
     } else {
         format!("export default {};", serde_json::Value::String(state.url_of(file).unwrap_or_default()))
     };
-    Ok(Served { code, imports: Vec::new() })
+    Ok(Served { code, imports: Vec::new(), map_lines: None })
 }
 
 /// The module at `url` in runner form: what a bundled page fetches for a module its bundle lacks.
@@ -229,21 +236,27 @@ fn runner_form(state: &DevState, url: &str, code: &str) -> Result<Arc<str>, Diag
 /// function, then the entry run. One request instead of one per module, which is what a large
 /// app's first load waits on (see README, "Dev server"). Pre-bundled dependencies stay native
 /// ES modules, imported by URL.
-async fn bundle(state: &Arc<DevState>, entry: &str) -> Arc<String> {
+async fn bundle(state: &Arc<DevState>, entry: &str) -> Arc<Bundle> {
     let mut built = state.bundles.lock().await;
     let generation = state.generation.load(std::sync::atomic::Ordering::SeqCst);
-    if let Some((g, text)) = built.get(entry)
+    if let Some((g, bundle)) = built.get(entry)
         && *g == generation
     {
-        return Arc::clone(text);
+        return Arc::clone(bundle);
     }
-    let (text, clean) = build_bundle(state, entry).await;
-    let text = Arc::new(text);
+    let (bundle, clean) = build_bundle(state, entry).await;
+    let bundle = Arc::new(bundle);
     // A bundle with a broken module is built again on the next request (after the fix, a reload).
     if clean {
-        built.insert(entry.to_string(), (generation, Arc::clone(&text)));
+        built.insert(entry.to_string(), (generation, Arc::clone(&bundle)));
     }
-    text
+    bundle
+}
+
+/// One entry's script, and where each module's body starts in it (for its source map).
+pub struct Bundle {
+    text: String,
+    modules: Vec<(String, u32)>,
 }
 
 /// The HTML entries' bundles, built ahead of the first request.
@@ -262,7 +275,7 @@ pub async fn warm_bundles(state: &Arc<DevState>) {
     }
 }
 
-async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
+async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (Bundle, bool) {
     let mut clean = true;
     // Chromium's compile hint: every function here runs during the first load, so compile them
     // all while the script streams in (off the main thread) instead of one by one on first call.
@@ -296,6 +309,8 @@ async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
             .map(|(url, form)| form.as_ref().map_err(Clone::clone).and_then(|code| runner_form(state, url, code)))
             .collect()
     });
+    let mut modules = Vec::with_capacity(served_forms.len());
+    let mut line = line_count(&out);
     for ((url, _), body) in served_forms.into_iter().zip(bodies) {
         // A broken module fails where it is imported, as a failed request would; the overlay shows why.
         let body = body.unwrap_or_else(|d| {
@@ -305,11 +320,13 @@ async fn build_bundle(state: &Arc<DevState>, entry: &str) -> (String, bool) {
         });
         out.push_str(&format!(
             "__nexxo_define({}, async function ({RUNNER_PARAMS}) {{\n{body}\n}});\n",
-            serde_json::Value::String(url)
+            serde_json::Value::String(url.clone())
         ));
+        modules.push((url, line + 1));
+        line += line_count(&body) + 3;
     }
     out.push_str(&format!("await __nexxo_load({});\n", serde_json::Value::String(entry.to_string())));
-    (out, clean)
+    (Bundle { text: out, modules }, clean)
 }
 
 fn error_response(state: &DevState, d: &Diagnostic) -> Resp {
@@ -346,14 +363,7 @@ fn module_script(state: &DevState, url: &str) -> String {
     if !state.bundled {
         return format!("<script type=\"module\">import {};</script>", serde_json::Value::String(url.to_string()));
     }
-    let enc: String = url
-        .chars()
-        .map(|c| match c {
-            '?' | '&' | '%' | '#' | '+' | ' ' | '"' => format!("%{:02X}", c as u32),
-            c => c.to_string(),
-        })
-        .collect();
-    format!("<script type=\"module\" src=\"/@nexxo/bundle?entry={enc}\"></script>")
+    format!("<script type=\"module\" src=\"/@nexxo/bundle?entry={}\"></script>", url_param(url))
 }
 
 fn page(state: &DevState, file: &Path) -> Resp {
@@ -626,6 +636,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
              window.$RefreshSig$ = window.__nexxo_refresh ? window.__nexxo_refresh.createSignatureFunctionForTransform : () => (t) => t;\n"
         ));
     }
+    let map_lines = Some(line_count(&out));
     out.push_str(&code);
     if m.has_refresh {
         out.push_str("\nwindow.$RefreshReg$ = __nexxo_prev_reg; window.$RefreshSig$ = __nexxo_prev_sig;\n");
@@ -633,7 +644,69 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
             out.push_str("import.meta.hot.accept(() => __nexxo_refresh_schedule());\n");
         }
     }
-    Ok(Served { code: out, imports: written })
+    Ok(Served { code: out, imports: written, map_lines })
+}
+
+fn line_count(s: &str) -> u32 {
+    s.bytes().filter(|&b| b == b'\n').count() as u32
+}
+
+/// The source map of the module at `url` as served (`runner_at: None`) or in runner form with
+/// its body starting at line `runner_at` of the script the browser sees. `None` for modules that
+/// are not transformed scripts.
+async fn module_map(state: &Arc<DevState>, url: &str, runner_at: Option<u32>) -> Option<nexxo_transform::maps::Map> {
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let file = state.file_of(path).filter(|f| f.is_file())?;
+    let served = served(state, &file, query).await.ok()?;
+    let source = std::fs::read_to_string(&file).ok()?;
+    let rel = path.trim_start_matches('/');
+    let opts = Options { react_refresh: state.react_refresh };
+    let map = nexxo_transform::maps::module(rel, path, &source, opts).ok()?.shifted(served.map_lines?);
+    match runner_at {
+        None => Some(map),
+        Some(at) => Some(nexxo_transform::maps::runner(url, &served.code, map).ok()?.shifted(at)),
+    }
+}
+
+/// `/@nexxo/map?url=URL[&at=N]` (one module, see `module_map`) or `/@nexxo/map?bundle=ENTRY`.
+async fn source_map(state: &Arc<DevState>, query: &str) -> Resp {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+            .and_then(crate::http_util::percent_decode)
+    };
+    let map = if let Some(entry) = param("bundle") {
+        let built = bundle(state, &entry).await;
+        let mut parts = Vec::new();
+        for (url, line) in &built.modules {
+            parts.extend(module_map(state, url, Some(0)).await.map(|m| (m, *line)));
+        }
+        Some(nexxo_transform::maps::concat(parts))
+    } else if let Some(url) = param("url") {
+        module_map(state, &url, param("at").and_then(|a| a.parse().ok())).await
+    } else {
+        None
+    };
+    match map {
+        Some(m) => respond(StatusCode::OK, "application/json", m.to_json().into_bytes(), false),
+        None => text(StatusCode::NOT_FOUND, "no source map"),
+    }
+}
+
+/// The comment that points a script's developer tools at its map.
+fn map_comment(query: &str) -> String {
+    format!("\n//# sourceMappingURL=/@nexxo/map?{query}")
+}
+
+fn url_param(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '?' | '&' | '%' | '#' | '+' | ' ' | '"' | '=' => format!("%{:02X}", c as u32),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 /// `import.meta.env` of dev modules, as a JS object literal (computed once per server).
@@ -703,7 +776,7 @@ fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
         out.push_str("import.meta.hot.accept();\n");
     }
     super::hmr::record(state, &url, file, &imported, !is_module, &[]);
-    Ok(Served { code: out, imports: written })
+    Ok(Served { code: out, imports: written, map_lines: None })
 }
 
 fn upgrade(state: Arc<DevState>, mut req: Request<Incoming>) -> Resp {
