@@ -68,6 +68,8 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
   }
 
   test("the app renders with env and CSS modules", async () => {
+    // One ready line: URL, start-up time and cache hits.
+    assert.match(server.output(), /dev server ready in \d+ ms at http:\/\/localhost:\d+\/ \(cache: \d+ hits, \d+ misses\)\n/);
     const { page, errors } = await openApp();
     const requested = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
     if (mode === "bundled") {

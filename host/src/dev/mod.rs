@@ -206,14 +206,15 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         } else {
             "cache: off".to_string()
         };
+        // One line with all a script or a person waits for: the URL, the start-up time, the cache.
         println!(
-            "  {} {} ready in {} ms {}",
+            "  {} {} ready in {} ms at {} {}",
             s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
             s.green("dev server"),
             s.bold(&started.elapsed().as_millis().to_string()),
+            s.bold(&format!("http://{shown}:{}/", addr.port())),
             s.dim(&format!("({cache_note})"))
         );
-        println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown}:{}/", addr.port())));
         if !state.react_refresh {
             println!(
                 "  {} React Fast Refresh is off: install `react-refresh` to keep component state across edits",
