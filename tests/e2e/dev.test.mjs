@@ -185,7 +185,9 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
       "/src/main.tsx/../../.env", "/../outside.html", "/%2e%2e/outside.html", "/src/link-out.txt",
       "/src/link-out.txt?raw", "/src/link-out.txt?import", "/src/link-dir/outside-secret.txt?raw",
       "/src/link-dir/outside.html", "/@nexxo/bundle?entry=/src/link-out.txt", "/@fs/etc/passwd",
-      `/@fs${path.join(dir, "..", "outside-secret.txt")}`, `/@fs${path.join(dir, ".env")}`];
+      `/@fs${path.join(dir, "..", "outside-secret.txt")}`, `/@fs${path.join(dir, ".env")}`,
+      "/@nexxo/map?bundle=/../outside-secret.txt", "/@nexxo/map?url=/../outside-secret.txt", "/@nexxo/map?url=/.env",
+      "/@nexxo/map?url=/src/link-out.txt&at=1"];
     for (const p of [...advisories,"/../outside-secret.txt", "/%2e%2e/outside-secret.txt", "/%252e%252e/outside-secret.txt",
       "/src/..%2f..%2foutside-secret.txt", "/..%5coutside-secret.txt", "/.env", "/%2eenv", "/.env?raw", "/.env?import",
       "/src/../../outside-secret.txt?import", "//outside-secret.txt", "/../outside-secret.txt?runner", "/.env?import&runner",

@@ -46,8 +46,9 @@ pub struct DevState {
     pub resolver: Resolver<OsFileSystem>,
     /// The root and the `node_modules` directories above it, canonical: where `/@fs/` files may be.
     pub fs_roots: Vec<PathBuf>,
-    /// Files served under `/@fs/`: only those the app's own imports (and their CSS `url()`s)
-    /// reached, so a page can fetch nothing else outside the root, whatever the spelling.
+    /// What `/@fs/` serves: the package directories (or, outside packages, the single files) that
+    /// the app's own imports and their CSS `url()`s reached, so a page can fetch nothing else
+    /// outside the root, whatever the spelling.
     pub fs_allowed: RwLock<HashSet<PathBuf>>,
     /// Persisted resolution results (see `resolve`).
     pub resolutions: resolve::ResolveCache,

@@ -101,8 +101,7 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
             let Some(entry) = query.strip_prefix("entry=").and_then(crate::http_util::percent_decode) else {
                 return text(StatusCode::BAD_REQUEST, "expected /@nexxo/bundle?entry=URL");
             };
-            let entry_path = entry.split('?').next().unwrap_or_default();
-            if !state.file_of(entry_path).is_some_and(|f| f.is_file()) {
+            if !is_entry(&state, &entry) {
                 return text(StatusCode::NOT_FOUND, "not found");
             }
             let built = bundle(&state, &entry).await;
@@ -676,7 +675,7 @@ async fn source_map(state: &Arc<DevState>, query: &str) -> Resp {
             .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
             .and_then(crate::http_util::percent_decode)
     };
-    let map = if let Some(entry) = param("bundle") {
+    let map = if let Some(entry) = param("bundle").filter(|e| is_entry(state, e)) {
         let built = bundle(state, &entry).await;
         let mut parts = Vec::new();
         for (url, line) in &built.modules {
@@ -692,6 +691,11 @@ async fn source_map(state: &Arc<DevState>, query: &str) -> Resp {
         Some(m) => respond(StatusCode::OK, "application/json", m.to_json().into_bytes(), false),
         None => text(StatusCode::NOT_FOUND, "no source map"),
     }
+}
+
+/// A module URL a bundle may start from: a file the page may have.
+fn is_entry(state: &DevState, url: &str) -> bool {
+    state.file_of(url.split('?').next().unwrap_or_default()).is_some_and(|f| f.is_file())
 }
 
 /// The comment that points a script's developer tools at its map.
