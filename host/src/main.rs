@@ -36,7 +36,8 @@ struct Cli {
 enum Command {
     /// Build the app for production into the output directory (default: dist/)
     Build(BuildArgs),
-    /// Start the dev server: native ES modules, hot module replacement, React Fast Refresh
+    /// Start the dev server: one script per page entry, hot module replacement, React Fast Refresh,
+    /// error overlay, source maps, persistent cache
     Dev(DevArgs),
     /// Serve the built output directory locally, with SPA fallback to index.html
     Preview(PreviewArgs),
@@ -61,7 +62,8 @@ pub struct CommonArgs {
     /// Config file (default: ROOT/nexxo.config.json when it exists)
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Mode: selects .env.[mode] files and import.meta.env.MODE (default: production)
+    /// Mode: selects .env.[mode] files and import.meta.env.MODE (default: development for dev,
+    /// production otherwise)
     #[arg(long, short = 'm')]
     pub mode: Option<String>,
     /// Output directory, relative to ROOT (default: dist)
