@@ -119,6 +119,39 @@ test("an HMR session sends every module, then only what an edit changes and wher
   assert.match(JSON.stringify(session.update([], [])), /no open session/);
 });
 
+test("an HMR session's CSS modules compose classes from another file, its style sheet first", async () => {
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/main.js"></script>' },
+    { path: "main.js", text: "import s from './card.module.css';\nexport const card = s.card;\n" },
+    { path: "base.module.css", text: ".base { padding: 3px }\n" },
+    { path: "card.module.css", text: ".card { composes: base from './base.module.css'; color: red }\n" },
+  ];
+  const { modules, errors } = nexxo.openSession("composes", { files });
+  assert.deepEqual(errors, []);
+  // Run the modules as the playground's runner does, recording the order style sheets arrive in.
+  const byId = new Map(modules.map((m) => [m.id, m]));
+  const AsyncFunction = (async () => {}).constructor;
+  const styles = [];
+  const instances = new Map();
+  const run = (id) => {
+    if (!instances.has(id)) {
+      const m = byId.get(id);
+      const exports = {};
+      const imp = (spec) => run(m.deps[spec]);
+      const fn = new AsyncFunction("__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exports__",
+        "__vite_ssr_exportAll__", "__vite_ssr_import_meta__", "__nexxo_style__", m.code);
+      instances.set(id, fn(imp, imp, exports, () => {}, { hot: { accept() {} }, env: {} }, (sid) => styles.push(sid)).then(() => exports));
+    }
+    return instances.get(id);
+  };
+  const main = await run("/main.js");
+  const classes = main.card.split(" ");
+  assert.equal(classes.length, 2, main.card);
+  assert.ok(classes.some((c) => c.includes("base")) && classes.some((c) => c.includes("card")), main.card);
+  assert.deepEqual(styles, ["/base.module.css", "/card.module.css"]);
+  nexxo.closeSession("composes");
+});
+
 test("an HMR session routes a dep's update to the module that accepts it with accept(dep, cb)", () => {
   const files = [
     { path: "index.html", text: '<script type="module" src="/main.js"></script>' },

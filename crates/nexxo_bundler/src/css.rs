@@ -131,9 +131,26 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             state.css.lock().expect("css table").insert(args.id.to_string(), css);
         }
         if !compiled.exports.is_empty() {
-            js.push_str(&format!("export default {};\n", compiled.exports_object()));
-            for (k, v) in compiled.exports.iter().filter(|(k, _)| is_js_ident(k)) {
-                js.push_str(&format!("export const {k} = {};\n", serde_json::Value::String(v.clone())));
+            // `composes: x from "./other.module.css"`: that file's class map, imported before this
+            // sheet, so its rules come first in the chunk's CSS as well.
+            let mut composed = Vec::new();
+            for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
+                let target = self.resolve_from_css(path, spec, ImportKind::Import).map_err(|e| {
+                    state.fail(
+                        Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve composes from \"{spec}\": {e}"))
+                            .with_file(rel.clone())
+                            .with_hint("check the path of the CSS module named after `from`"),
+                    )
+                })?;
+                let target = serde_json::Value::String(target.to_string_lossy().into_owned());
+                js = format!("import __nexxo_composes{i} from {target};\n{js}");
+                composed.push((spec.to_string(), format!("__nexxo_composes{i}")));
+            }
+            let binding =
+                |spec: &str| composed.iter().find(|(s, _)| s == spec).map(|(_, b)| b.clone()).unwrap_or_default();
+            js.push_str(&format!("export default {};\n", compiled.exports_object(binding)));
+            for (k, v) in compiled.export_values(binding).into_iter().filter(|(k, _)| is_js_ident(k)) {
+                js.push_str(&format!("export const {k} = {v};\n"));
             }
         }
         Ok(Some(HookLoadOutput {

@@ -41,14 +41,49 @@ pub struct CompiledCss {
     /// CSS-module exports: original name to the space-separated scoped class list
     /// (including `composes` of local classes).
     pub exports: Vec<(String, String)>,
+    /// `composes: name from "specifier"`: export, composed name, file it comes from. The host
+    /// imports that file's class map and adds the name's classes (see [`CompiledCss::export_values`]).
+    pub composed_from: Vec<(String, String, String)>,
 }
 
 impl CompiledCss {
-    /// The CSS module's class map as a JavaScript object literal (`{"card":"card_x1"}`).
-    pub fn exports_object(&self) -> String {
-        let map: serde_json::Map<String, serde_json::Value> =
-            self.exports.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
-        serde_json::Value::Object(map).to_string()
+    /// The style sheets `composes ... from` names, each once, in order of appearance.
+    pub fn composes_specifiers(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, _, spec) in &self.composed_from {
+            if !out.contains(&spec.as_str()) {
+                out.push(spec);
+            }
+        }
+        out
+    }
+
+    /// Each export with its value as a JavaScript expression: a string literal, plus the classes
+    /// composed from other files, read off `binding(specifier)`, the host's name for that file's
+    /// imported class map.
+    pub fn export_values(&self, binding: impl Fn(&str) -> String) -> Vec<(String, String)> {
+        self.exports
+            .iter()
+            .map(|(name, classes)| {
+                let mut value = serde_json::Value::String(classes.clone()).to_string();
+                for (_, composed, spec) in self.composed_from.iter().filter(|(e, _, _)| e == name) {
+                    let key = serde_json::Value::String(composed.clone());
+                    value.push_str(&format!(" + \" \" + {}[{key}]", binding(spec)));
+                }
+                (name.clone(), value)
+            })
+            .collect()
+    }
+
+    /// The CSS module's class map as a JavaScript object literal (`{"card":"card_x1"}`), with
+    /// classes composed from other files read off `binding(specifier)`.
+    pub fn exports_object(&self, binding: impl Fn(&str) -> String) -> String {
+        let fields: Vec<String> = self
+            .export_values(binding)
+            .into_iter()
+            .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k)))
+            .collect();
+        format!("{{{}}}", fields.join(","))
     }
 }
 
@@ -115,8 +150,9 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
                 for c in export.composes {
                     match c {
                         CssModuleReference::Local { name } | CssModuleReference::Global { name } => classes.push(name),
-                        // Cross-file `composes: x from "./other.css"` is not supported yet (README).
-                        CssModuleReference::Dependency { .. } => {}
+                        CssModuleReference::Dependency { name, specifier } => {
+                            out.composed_from.push((original.clone(), name, specifier))
+                        }
                     }
                 }
                 (original, classes.join(" "))
@@ -124,6 +160,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
             .collect();
         list.sort();
         out.exports = list;
+        out.composed_from.sort();
     }
     Ok(out)
 }
@@ -176,6 +213,22 @@ mod tests {
         let big = &c.exports.iter().find(|(k, _)| k == "big").unwrap().1;
         assert!(big.split(' ').count() == 2, "{big}");
         assert!(c.code.contains(&format!(".{title}")), "{}", c.code);
+    }
+
+    #[test]
+    fn composes_from_another_file_reads_its_class_map() {
+        let src = ".card { composes: base rounded from \"./base.module.css\"; color: red }";
+        let c = compile("src/Card.module.css", src, &CssOptions { css_module: true, ..Default::default() }).unwrap();
+        assert_eq!(c.composes_specifiers(), ["./base.module.css"]);
+        let values = c.export_values(|spec| format!("m[{spec:?}]"));
+        let (_, card) = values.iter().find(|(k, _)| k == "card").unwrap();
+        assert!(card.contains(r#"m["./base.module.css"]["base"]"#), "{card}");
+        assert!(card.contains(r#"m["./base.module.css"]["rounded"]"#), "{card}");
+        assert!(
+            c.exports_object(|_| "x".into()).starts_with("{\"card\":\"Card-module_card_"),
+            "{}",
+            c.exports_object(|_| "x".into())
+        );
     }
 
     #[test]

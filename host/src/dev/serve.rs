@@ -770,12 +770,29 @@ fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
             out.push_str(&format!("import {:?};\n", format!("{u}?import")));
         }
     }
+    // Style sheets this one composes from go first, so their rules come first.
+    let mut composed = Vec::new();
+    for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
+        let Some(u) = resolve(state, file, spec).ok().and_then(|r| match r {
+            Resolved::File(p) => state.url_of(&p),
+            _ => None,
+        }) else {
+            return Err(Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve composes from \"{spec}\""))
+                .with_file(rel)
+                .with_hint("check the path of the CSS module named after `from`"));
+        };
+        imported.push(u.clone());
+        written.push(format!("{u}?import"));
+        out.push_str(&format!("import __nexxo_composes{i} from {:?};\n", format!("{u}?import")));
+        composed.push((spec.to_string(), format!("__nexxo_composes{i}")));
+    }
     out.push_str(&format!(
         "import.meta.hot = __nexxo_hot({url:?});\n__nexxo_style({url:?}, {});\n",
         serde_json::Value::String(css)
     ));
     if is_module {
-        out.push_str(&format!("export default {};\n", compiled.exports_object()));
+        let binding = |spec: &str| composed.iter().find(|(s, _)| s == spec).map(|(_, b)| b.clone()).unwrap_or_default();
+        out.push_str(&format!("export default {};\n", compiled.exports_object(binding)));
     } else {
         out.push_str("import.meta.hot.accept();\n");
     }
