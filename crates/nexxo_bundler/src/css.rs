@@ -8,7 +8,7 @@ use std::fmt::Debug;
 use std::path::Path;
 use std::sync::Arc;
 
-use nexxo_css::{CssOptions, compile, is_local_url, replace_urls};
+use nexxo_css::{CssOptions, compile, composes_binding, is_local_url, replace_urls};
 use nexxo_diagnostics::Diagnostic;
 use rolldown_common::{ImportKind, ModuleType, side_effects::HookSideEffects};
 use rolldown_fs::FileSystem;
@@ -133,7 +133,6 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         if !compiled.exports.is_empty() {
             // `composes: x from "./other.module.css"`: that file's class map, imported before this
             // sheet, so its rules come first in the chunk's CSS as well.
-            let mut composed = Vec::new();
             for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
                 let target = self.resolve_from_css(path, spec, ImportKind::Import).map_err(|e| {
                     state.fail(
@@ -143,13 +142,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                     )
                 })?;
                 let target = serde_json::Value::String(target.to_string_lossy().into_owned());
-                js = format!("import __nexxo_composes{i} from {target};\n{js}");
-                composed.push((spec.to_string(), format!("__nexxo_composes{i}")));
+                js = format!("import {} from {target};\n{js}", composes_binding(i));
             }
-            let binding =
-                |spec: &str| composed.iter().find(|(s, _)| s == spec).map(|(_, b)| b.clone()).unwrap_or_default();
-            js.push_str(&format!("export default {};\n", compiled.exports_object(binding)));
-            for (k, v) in compiled.export_values(binding).into_iter().filter(|(k, _)| is_js_ident(k)) {
+            js.push_str(&format!("export default {};\n", compiled.exports_object()));
+            for (k, v) in compiled.export_values().into_iter().filter(|(k, _)| is_js_ident(k)) {
                 js.push_str(&format!("export const {k} = {v};\n"));
             }
         }

@@ -42,7 +42,8 @@ pub struct CompiledCss {
     /// (including `composes` of local classes).
     pub exports: Vec<(String, String)>,
     /// `composes: name from "specifier"`: export, composed name, file it comes from. The host
-    /// imports that file's class map and adds the name's classes (see [`CompiledCss::export_values`]).
+    /// binds that file's class map to [`composes_binding`] of its index in
+    /// [`CompiledCss::composes_specifiers`], which [`CompiledCss::export_values`] reads.
     pub composed_from: Vec<(String, String, String)>,
 }
 
@@ -59,16 +60,17 @@ impl CompiledCss {
     }
 
     /// Each export with its value as a JavaScript expression: a string literal, plus the classes
-    /// composed from other files, read off `binding(specifier)`, the host's name for that file's
-    /// imported class map.
-    pub fn export_values(&self, binding: impl Fn(&str) -> String) -> Vec<(String, String)> {
+    /// composed from other files, read off their class maps' bindings (see `composed_from`).
+    pub fn export_values(&self) -> Vec<(String, String)> {
+        let specs = self.composes_specifiers();
         self.exports
             .iter()
             .map(|(name, classes)| {
                 let mut value = serde_json::Value::String(classes.clone()).to_string();
                 for (_, composed, spec) in self.composed_from.iter().filter(|(e, _, _)| e == name) {
+                    let index = specs.iter().position(|s| s == spec).unwrap_or_default();
                     let key = serde_json::Value::String(composed.clone());
-                    value.push_str(&format!(" + \" \" + {}[{key}]", binding(spec)));
+                    value.push_str(&format!(" + \" \" + {}[{key}]", composes_binding(index)));
                 }
                 (name.clone(), value)
             })
@@ -76,15 +78,18 @@ impl CompiledCss {
     }
 
     /// The CSS module's class map as a JavaScript object literal (`{"card":"card_x1"}`), with
-    /// classes composed from other files read off `binding(specifier)`.
-    pub fn exports_object(&self, binding: impl Fn(&str) -> String) -> String {
-        let fields: Vec<String> = self
-            .export_values(binding)
-            .into_iter()
-            .map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k)))
-            .collect();
+    /// classes composed from other files read off their bindings.
+    pub fn exports_object(&self) -> String {
+        let fields: Vec<String> =
+            self.export_values().into_iter().map(|(k, v)| format!("{}:{v}", serde_json::Value::String(k))).collect();
         format!("{{{}}}", fields.join(","))
     }
+}
+
+/// The JavaScript name a host gives the class map of the `index`-th file in
+/// [`CompiledCss::composes_specifiers`].
+pub fn composes_binding(index: usize) -> String {
+    format!("__nexxo_composes{index}")
 }
 
 /// Compiles one style sheet. `filename` is used for messages and for the CSS-module hash, so pass a
@@ -220,15 +225,11 @@ mod tests {
         let src = ".card { composes: base rounded from \"./base.module.css\"; color: red }";
         let c = compile("src/Card.module.css", src, &CssOptions { css_module: true, ..Default::default() }).unwrap();
         assert_eq!(c.composes_specifiers(), ["./base.module.css"]);
-        let values = c.export_values(|spec| format!("m[{spec:?}]"));
+        let values = c.export_values();
         let (_, card) = values.iter().find(|(k, _)| k == "card").unwrap();
-        assert!(card.contains(r#"m["./base.module.css"]["base"]"#), "{card}");
-        assert!(card.contains(r#"m["./base.module.css"]["rounded"]"#), "{card}");
-        assert!(
-            c.exports_object(|_| "x".into()).starts_with("{\"card\":\"Card-module_card_"),
-            "{}",
-            c.exports_object(|_| "x".into())
-        );
+        assert!(card.contains(r#"__nexxo_composes0["base"]"#), "{card}");
+        assert!(card.contains(r#"__nexxo_composes0["rounded"]"#), "{card}");
+        assert!(c.exports_object().starts_with("{\"card\":\"Card-module_card_"), "{}", c.exports_object());
     }
 
     #[test]

@@ -334,15 +334,14 @@ impl HmrSession {
             deps.insert(spec, dep);
         }
         // Style sheets this one composes from go first, so their rules come first.
-        let mut composed = Vec::new();
         for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
             let dep = self.resolve_id(path, spec, rel)?;
             code.push_str(&format!(
-                "const __nexxo_composes{i} = (await __vite_ssr_import__({})).default;\n",
+                "const {} = (await __vite_ssr_import__({})).default;\n",
+                nexxo_css::composes_binding(i),
                 serde_json::Value::String(spec.to_string())
             ));
             deps.insert(spec.to_string(), dep);
-            composed.push((spec.to_string(), format!("__nexxo_composes{i}")));
         }
         code.push_str(&format!(
             "__nexxo_style__({}, {});\n",
@@ -350,9 +349,7 @@ impl HmrSession {
             serde_json::Value::String(css)
         ));
         if is_module {
-            let binding =
-                |spec: &str| composed.iter().find(|(s, _)| s == spec).map(|(_, b)| b.clone()).unwrap_or_default();
-            code.push_str(&format!("__vite_ssr_exports__.default = {};\n", compiled.exports_object(binding)));
+            code.push_str(&format!("__vite_ssr_exports__.default = {};\n", compiled.exports_object()));
         } else {
             code.push_str("__vite_ssr_import_meta__.hot.accept();\n");
         }

@@ -771,7 +771,6 @@ fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
         }
     }
     // Style sheets this one composes from go first, so their rules come first.
-    let mut composed = Vec::new();
     for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
         let Some(u) = resolve(state, file, spec).ok().and_then(|r| match r {
             Resolved::File(p) => state.url_of(&p),
@@ -783,16 +782,14 @@ fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
         };
         imported.push(u.clone());
         written.push(format!("{u}?import"));
-        out.push_str(&format!("import __nexxo_composes{i} from {:?};\n", format!("{u}?import")));
-        composed.push((spec.to_string(), format!("__nexxo_composes{i}")));
+        out.push_str(&format!("import {} from {:?};\n", nexxo_css::composes_binding(i), format!("{u}?import")));
     }
     out.push_str(&format!(
         "import.meta.hot = __nexxo_hot({url:?});\n__nexxo_style({url:?}, {});\n",
         serde_json::Value::String(css)
     ));
     if is_module {
-        let binding = |spec: &str| composed.iter().find(|(s, _)| s == spec).map(|(_, b)| b.clone()).unwrap_or_default();
-        out.push_str(&format!("export default {};\n", compiled.exports_object(binding)));
+        out.push_str(&format!("export default {};\n", compiled.exports_object()));
     } else {
         out.push_str("import.meta.hot.accept();\n");
     }
