@@ -89,10 +89,21 @@ test("a file created during dev can be imported; deleting an imported file repor
     `import { fresh } from "./fresh.js";\n${main}\ndocument.getElementById("extra").textContent = fresh;\n`,
   );
   await page.locator("#extra", { hasText: "created while running" }).waitFor({ timeout: 10_000 });
+  write("src/fresh2.js", "export const fresh = 'renamed and fixed';\n");
   fs.rmSync(path.join(dir, "src/fresh.js"));
   write("src/main.js", `${fs.readFileSync(path.join(dir, "src/main.js"), "utf8")}\n// touched\n`);
   const overlay = page.locator("nexxo-error-overlay");
   await overlay.waitFor({ timeout: 10_000 });
   assert.match(await page.evaluate(() => document.querySelector("nexxo-error-overlay").shadowRoot.textContent), /fresh\.js/);
+  // The fix (the import pointed at another file) clears the error for good: the page that
+  // reloads does not get the old error again.
+  write("src/main.js", fs.readFileSync(path.join(dir, "src/main.js"), "utf8").replace("./fresh.js", "./fresh2.js"));
+  await page.locator("#extra", { hasText: "renamed and fixed" }).waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await overlay.count(), 0, "no overlay after the fix");
+  await page.reload();
+  await page.locator("#extra", { hasText: "renamed and fixed" }).waitFor({ timeout: 10_000 });
+  await page.waitForTimeout(300);
+  assert.equal(await overlay.count(), 0, "no stale overlay after a reload");
   await page.close();
 });

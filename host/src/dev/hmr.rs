@@ -94,14 +94,14 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
     }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "html" {
-        state.broadcast(json!({ "type": "full-reload" }));
+        state.reload_pages();
         return;
     }
     if !state.graph.lock().expect("graph").contains(&url) {
         // A file nobody loaded yet: if the page is stuck on an error (say, an import of this very
         // file before it existed), reloading retries everything.
-        if file.is_file() && state.last_error.lock().expect("error slot").take().is_some() {
-            state.broadcast(json!({ "type": "full-reload" }));
+        if file.is_file() && state.last_error.lock().expect("error slot").is_some() {
+            state.reload_pages();
         }
         return;
     }
@@ -136,7 +136,7 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
         }
         _ => {
             println!("  page reload {url}");
-            state.broadcast(json!({ "type": "full-reload" }));
+            state.reload_pages();
         }
     }
 }
@@ -157,7 +157,7 @@ pub async fn client_message(state: &Arc<DevState>, text: &str) {
         let ts = next_ts(state);
         match propagate(state, &importers, ts).filter(|b| !b.is_empty() && !importers.is_empty()) {
             Some(b) => send_update(state, b, ts).await,
-            None => state.broadcast(json!({ "type": "full-reload" })),
+            None => state.reload_pages(),
         }
     }
 }

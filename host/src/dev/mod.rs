@@ -119,6 +119,13 @@ impl DevState {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
+    /// Reloads every page. The error shown is dropped: a reloaded page asks for everything again,
+    /// and whatever is still broken is reported again then; a fixed one must not come back.
+    pub fn reload_pages(&self) {
+        *self.last_error.lock().expect("error slot") = None;
+        self.broadcast(serde_json::json!({ "type": "full-reload" }));
+    }
+
     pub fn broadcast(&self, msg: serde_json::Value) {
         let _ = self.events.send(msg.to_string());
     }

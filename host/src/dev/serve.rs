@@ -561,7 +561,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
     if !missing.is_empty() {
         println!("  new dependencies found: {}; re-bundling", missing.iter().cloned().collect::<Vec<_>>().join(", "));
         bundle_dependencies(state, missing).await.map_err(|e| Diagnostic::new("DEPS", e))?;
-        state.broadcast(serde_json::json!({ "type": "full-reload" }));
+        state.reload_pages();
     }
     let boundary = m.self_accepting || (m.has_refresh && m.is_component_module());
     let mut imported = Vec::new();
