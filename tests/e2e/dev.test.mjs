@@ -206,4 +206,17 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
     const noCors = await fetch(new URL("/src/main.tsx", server.url));
     assert.equal(noCors.headers.get("access-control-allow-origin"), null);
   });
+
+  test("editing .env reloads the page with the new import.meta.env; .env itself stays unserved", async () => {
+    const { page } = await openApp();
+    edit(".env", (s) => s.replace("Hello from .env", "Hello again from .env"));
+    await page.locator("h1", { hasText: "Hello again from .env" }).waitFor({ timeout: 10_000 });
+    assert.match(server.output(), /\.env changed/);
+    for (const p of ["/.env", `/@fs${path.join(dir, ".env")}`]) {
+      const r = await rawGet(server.port, p);
+      assert.ok([403, 404].includes(r.status), `${p} -> ${r.status}`);
+      assert.ok(!r.body.includes("must-not-leak"), `${p} leaked`);
+    }
+    await page.close();
+  });
 });

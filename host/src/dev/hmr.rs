@@ -79,6 +79,10 @@ fn versioned(id: &str, ts: u64) -> String {
 
 /// A file changed on disk (written, created, renamed or deleted).
 pub async fn on_change(state: &Arc<DevState>, file: &Path) {
+    if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env")) {
+        reload_env(state);
+        return;
+    }
     let Some(url) = state.url_of(file) else { return };
     let started = std::time::Instant::now();
     state.invalidate_bundles();
@@ -139,6 +143,22 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
             state.reload_pages();
         }
     }
+}
+
+/// A `.env` file changed: load the config again and, if `import.meta.env` changed, reload the
+/// pages with it (modules are served with the new values; bundles are rebuilt).
+fn reload_env(state: &DevState) {
+    let Ok(config) = crate::load_config::load(&state.config_args, state.config_overrides.clone()) else {
+        return; // The problem is printed; the old values stay until the file is fixed.
+    };
+    let env = super::serve::import_meta_env(&config);
+    if *state.env_json.read().expect("env") == env {
+        return;
+    }
+    *state.env_json.write().expect("env") = env;
+    state.invalidate_bundles();
+    println!("  .env changed: reloading pages with the new import.meta.env");
+    state.reload_pages();
 }
 
 /// Messages from the browser: `import.meta.hot.invalidate()`.

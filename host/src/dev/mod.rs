@@ -38,8 +38,12 @@ pub struct Deps {
 
 pub struct DevState {
     pub config: ResolvedConfig,
-    /// `import.meta.env` as a JS object literal, injected into every module.
-    pub env_json: String,
+    /// `import.meta.env` as a JS object literal, injected into every module; computed again when
+    /// a `.env` file changes.
+    pub env_json: RwLock<String>,
+    /// Where the config came from, to load it again when a `.env` file changes.
+    pub config_overrides: CliOverrides,
+    pub config_args: crate::CommonArgs,
     pub cache: crate::cache::Cache,
     pub port: u16,
     pub allowed_hosts: Vec<String>,
@@ -87,6 +91,10 @@ impl DevState {
             && !rel.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."))
         {
             return Some(format!("/{}", rel.to_string_lossy().replace('\\', "/")));
+        }
+        // Dotfiles (`.env`, `.npmrc`) never get a URL, wherever they are.
+        if file.file_name().is_none_or(|n| n.as_encoded_bytes().starts_with(b".")) {
+            return None;
         }
         let real = std::fs::canonicalize(file).ok()?;
         if !real.is_file() || !self.fs_roots.iter().any(|r| real.starts_with(r)) {
@@ -137,7 +145,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         mode: Some(args.common.mode.clone().unwrap_or_else(|| "development".into())),
         ..Default::default()
     };
-    let config = load_config::load(&args.common, cli)?;
+    let config = load_config::load(&args.common, cli.clone())?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
@@ -177,7 +185,9 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let fs_roots = crate::wasm_engine::project_roots(&real_root);
         let state = Arc::new(DevState {
             cache,
-            env_json: serve::import_meta_env(&config),
+            env_json: RwLock::new(serve::import_meta_env(&config)),
+            config_overrides: cli,
+            config_args: args.common.clone(),
             resolutions: resolve::ResolveCache::new(&config),
             config,
             port: addr.port(),

@@ -623,7 +623,7 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
         code.replace_range(start..end, &with);
     }
     super::hmr::record(state, &url, file, &imported, boundary, &accepted);
-    let env = &state.env_json;
+    let env = state.env_json.read().expect("env").clone();
     let mut out = format!(
         "import {{ createHotContext as __nexxo_hot, scheduleRefresh as __nexxo_refresh_schedule }} from \"/@nexxo/client\";\n\
          import.meta.hot = __nexxo_hot({url:?});\nimport.meta.env = {env};\n"

@@ -35,10 +35,13 @@ pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher>
     // open for writing and must not hold a batch back.
     let ignored = move |path: &Path| {
         let Ok(rel) = path.strip_prefix(&root) else { return true };
+        // Dotfiles are not the app's, except `.env` files: a change reloads `import.meta.env`
+        // (see `hmr::on_change`).
+        let last = rel.components().count().saturating_sub(1);
         path.starts_with(&out_dir)
-            || rel.components().any(|c| {
+            || rel.components().enumerate().any(|(i, c)| {
                 let s = c.as_os_str().to_string_lossy();
-                s == "node_modules" || s.starts_with('.')
+                s == "node_modules" || (s.starts_with('.') && !(i == last && s.starts_with(".env")))
             })
     };
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
