@@ -148,7 +148,7 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
 /// A `.env` file changed: load the config again and, if `import.meta.env` changed, reload the
 /// pages with it (modules are served with the new values; bundles are rebuilt).
 fn reload_env(state: &DevState) {
-    let Ok(config) = crate::load_config::load(&state.config_args, state.config_overrides.clone()) else {
+    let Ok(config) = super::dev_config(&state.config_args) else {
         return; // The problem is printed; the old values stay until the file is fixed.
     };
     let env = super::serve::import_meta_env(&config);

@@ -42,7 +42,6 @@ pub struct DevState {
     /// a `.env` file changes.
     pub env_json: RwLock<String>,
     /// Where the config came from, to load it again when a `.env` file changes.
-    pub config_overrides: CliOverrides,
     pub config_args: crate::CommonArgs,
     pub cache: crate::cache::Cache,
     pub port: u16,
@@ -139,13 +138,15 @@ impl DevState {
     }
 }
 
+/// The config as `nexxo dev` sees it: `--mode` defaults to development.
+pub fn dev_config(common: &crate::CommonArgs) -> Result<ResolvedConfig, ExitCode> {
+    let mode = common.mode.clone().unwrap_or_else(|| "development".into());
+    load_config::load(common, CliOverrides { mode: Some(mode), ..Default::default() })
+}
+
 pub fn run(args: DevArgs) -> Result<(), ExitCode> {
     let started = Instant::now();
-    let cli = CliOverrides {
-        mode: Some(args.common.mode.clone().unwrap_or_else(|| "development".into())),
-        ..Default::default()
-    };
-    let config = load_config::load(&args.common, cli.clone())?;
+    let config = dev_config(&args.common)?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
@@ -186,7 +187,6 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let state = Arc::new(DevState {
             cache,
             env_json: RwLock::new(serve::import_meta_env(&config)),
-            config_overrides: cli,
             config_args: args.common.clone(),
             resolutions: resolve::ResolveCache::new(&config),
             config,
