@@ -60,6 +60,8 @@ pub struct BuildConfig {
     pub input: Option<Vec<String>>,
     pub assets_inline_limit: Option<u64>,
     pub target: Option<String>,
+    /// Replace a non-empty output directory outside the root (Vite's `build.emptyOutDir`).
+    pub empty_out_dir: Option<bool>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -144,6 +146,9 @@ pub struct ResolvedConfig {
     /// Always starts and ends with `/` (or is `./` for relative deployments).
     pub base: String,
     pub out_dir: PathBuf,
+    /// `build.emptyOutDir`: `Some(true)` allows replacing a foreign directory outside the root.
+    #[serde(default)]
+    pub empty_out_dir: Option<bool>,
     pub assets_dir: String,
     pub public_dir: Option<PathBuf>,
     pub sourcemap: bool,
@@ -223,12 +228,16 @@ impl ResolvedConfig {
             };
             define.insert(k.clone(), expr);
         }
+        if let Some(pattern) = &user.css.modules.pattern {
+            check_css_modules_pattern(pattern).map_err(|m| err(format!("css.modules.pattern: {m}")))?;
+        }
         let assets_dir = user.build.assets_dir.clone().unwrap_or_else(|| "assets".into());
         Ok(Self {
             root: root.to_path_buf(),
             mode,
             base,
             out_dir,
+            empty_out_dir: user.build.empty_out_dir,
             assets_dir: assets_dir.trim_matches('/').to_string(),
             public_dir,
             sourcemap: cli.sourcemap.or(user.build.sourcemap).unwrap_or(false),
@@ -268,6 +277,33 @@ fn normalize_base(base: &str) -> String {
     b
 }
 
+/// A CSS-modules naming pattern must keep distinct classes distinct: without `[local]` every
+/// class of a file gets the same name (and an empty pattern has nothing to name them with).
+pub fn check_css_modules_pattern(pattern: &str) -> Result<(), String> {
+    if !pattern.contains("[local]") {
+        return Err(format!(
+            "\"{pattern}\" has no [local] placeholder, so every class of a file would get the same name\nhint: use \
+             placeholders [name], [local] and [hash], e.g. \"[name]_[local]_[hash]\""
+        ));
+    }
+    let bad = pattern.replace("[name]", "").replace("[local]", "").replace("[hash]", "");
+    if let Some(c) = bad.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+        return Err(format!(
+            "\"{pattern}\" contains `{c}`, which is not valid in a class name\nhint: use letters, digits, `_`, `-` and \
+             the placeholders [name], [local], [hash]"
+        ));
+    }
+    Ok(())
+}
+
+/// Drops a leading UTF-8 byte-order mark.
+pub fn strip_bom(text: String) -> String {
+    match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    }
+}
+
 /// Reads the config file and the mode's `.env` files through `read` and resolves them.
 /// `config_file` is an explicit config path (then it must exist); otherwise `nexxo.config.json`
 /// in `root` is optional. `read` returns `ErrorKind::NotFound` for missing files: that is how a
@@ -289,6 +325,9 @@ pub fn load(
         line: None,
         column: None,
     };
+    // Editors on Windows save UTF-8 with a byte-order mark; dotenv and JSON.parse in Node accept
+    // it, so it is dropped here, where every host's config and .env text comes in.
+    let read = |p: &Path| read(p).map(|t| strip_bom(t));
     let user = match read(&config_path) {
         Ok(text) => parse_config(&config_path.display().to_string(), &text)?,
         Err(e) if explicit || e.kind() != std::io::ErrorKind::NotFound => {
@@ -331,6 +370,31 @@ mod tests {
         assert!(e.message.contains("`build.minify`") && e.message.contains("boolean"), "{e}");
         let e = parse_config("c", "{\n \"base\": }").unwrap_err();
         assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn css_modules_pattern_must_name_classes_apart() {
+        assert!(check_css_modules_pattern("").is_err());
+        assert!(check_css_modules_pattern("x").is_err());
+        assert!(check_css_modules_pattern("[name]").is_err());
+        assert!(check_css_modules_pattern("[name] [local]").is_err());
+        assert!(check_css_modules_pattern("[name]_[local]_[hash]").is_ok());
+        assert!(check_css_modules_pattern("app-[local]").is_ok());
+        let user = parse_config("c", r#"{"css": {"modules": {"pattern": ""}}}"#).unwrap();
+        let e = ResolvedConfig::resolve(Path::new("/p"), &user, &CliOverrides::default(), &[], &[]).unwrap_err();
+        assert!(e.message.contains("css.modules.pattern"), "{e}");
+    }
+
+    #[test]
+    fn bom_in_config_and_env_is_ignored() {
+        let files = |p: &Path| match p.file_name().and_then(|n| n.to_str()) {
+            Some("nexxo.config.json") => Ok("\u{feff}{\"base\": \"/x/\"}".to_string()),
+            Some(".env") => Ok("\u{feff}NEXXO_A=1\n".to_string()),
+            _ => Err(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        };
+        let r = load(Path::new("/p"), None, CliOverrides::default(), &[], files).unwrap();
+        assert_eq!(r.base, "/x/");
+        assert_eq!(r.env.get("NEXXO_A").map(String::as_str), Some("1"));
     }
 
     #[test]

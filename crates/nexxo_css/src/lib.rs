@@ -86,6 +86,40 @@ impl CompiledCss {
     }
 }
 
+/// The `composes ... from` edges between CSS modules seen so far. A cycle would become an import
+/// cycle between the modules' class maps, and one of them would read the other before it is
+/// initialized: the page would throw on load. Hosts add each module's edges as they compile it;
+/// whichever module closes a cycle gets the error.
+#[derive(Debug, Default)]
+pub struct ComposesGraph {
+    edges: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl ComposesGraph {
+    /// Records that `file` composes from `targets` (ids as the host names files); returns the
+    /// cycle (starting and ending at `file`) if this closes one.
+    pub fn add(&mut self, file: &str, targets: Vec<String>) -> Result<(), Vec<String>> {
+        self.edges.insert(file.to_string(), targets);
+        // Depth-first search from `file` back to itself; small graphs, so no memo beyond `seen`.
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<(String, Vec<String>)> = vec![(file.to_string(), vec![file.to_string()])];
+        while let Some((node, path)) = stack.pop() {
+            for next in self.edges.get(&node).into_iter().flatten() {
+                let mut p = path.clone();
+                p.push(next.clone());
+                if next == file {
+                    self.edges.remove(file);
+                    return Err(p);
+                }
+                if seen.insert(next.clone()) {
+                    stack.push((next.clone(), p));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The JavaScript name a host gives the class map of the `index`-th file in
 /// [`CompiledCss::composes_specifiers`].
 pub fn composes_binding(index: usize) -> String {
@@ -95,7 +129,16 @@ pub fn composes_binding(index: usize) -> String {
 /// Compiles one style sheet. `filename` is used for messages and for the CSS-module hash, so pass a
 /// path relative to the project root to keep class names stable across machines.
 pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<CompiledCss, Diagnostic> {
+    // A CSS file saved with a byte-order mark: lightningcss would keep it, and in a bundle where
+    // this file is not first it lands mid-file and the first rule stops matching.
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let css_modules = if opts.css_module {
+        // lightningcss panics on an empty pattern; the config checks this too, but the engine is
+        // also driven by hosts that hand it a resolved config directly.
+        if !opts.module_pattern.is_none_or(|p| p.contains("[local]")) {
+            return Err(Diagnostic::new("CSS_MODULES_PATTERN", "css.modules.pattern has no [local] placeholder")
+                .with_hint("use placeholders [name], [local], [hash], e.g. \"[name]_[local]_[hash]\""));
+        }
         let pattern = Pattern::parse(opts.module_pattern.unwrap_or("[name]_[local]_[hash]")).map_err(|e| {
             Diagnostic::new("CSS_MODULES_PATTERN", format!("invalid css.modules.pattern: {e}"))
                 .with_hint("use placeholders [name], [local], [hash], e.g. \"[name]_[local]_[hash]\"")
@@ -109,7 +152,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
             .map_err(|e| {
                 let mut d = Diagnostic::new("CSS_SYNTAX", e.kind.to_string()).with_file(filename);
                 if let Some(loc) = &e.loc {
-                    d = d.at(source, loc.line + 1, loc.column);
+                    d = d.at_utf16(source, loc.line + 1, loc.column);
                 }
                 d.with_hint("fix the CSS syntax at the marked position")
             })?;
@@ -117,7 +160,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         sheet.minify(MinifyOptions::default()).map_err(|e| {
             let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);
             if let Some(loc) = &e.loc {
-                d = d.at(source, loc.line + 1, loc.column);
+                d = d.at_utf16(source, loc.line + 1, loc.column);
             }
             d
         })?;
@@ -194,6 +237,15 @@ pub fn is_local_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn composes_cycles_are_found_by_whoever_closes_them() {
+        let mut g = ComposesGraph::default();
+        assert!(g.add("a", vec!["b".into()]).is_ok());
+        assert!(g.add("c", vec!["b".into()]).is_ok());
+        assert_eq!(g.add("b", vec!["a".into()]).unwrap_err(), vec!["b", "a", "b"]);
+        assert_eq!(g.add("s", vec!["s".into()]).unwrap_err(), vec!["s", "s"]);
+    }
 
     #[test]
     fn reports_imports_urls_and_removes_imports() {
