@@ -29,10 +29,15 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         out.green(&format!("building for {}...", config.mode)),
         out.dim(&format!("({})", config.root.display()))
     );
+    // Refuse a dangerous output directory before doing anything (the sources it may hold are only
+    // known after the build, so `write` checks again with them).
+    check_out_dir(&config, &[])?;
     let cache = crate::cache::Cache::open(&config.root, args.force);
     let fingerprint = config_fingerprint(&config);
     let (output, cached) = match cached_output(&cache, &fingerprint) {
-        Some(files) => (BuildOutput { files, ..Default::default() }, true),
+        Some((files, inputs)) => {
+            (BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() }, true)
+        }
         None => {
             let build_started = std::time::SystemTime::now();
             let output = match args.engine {
@@ -75,15 +80,15 @@ fn output_key(fp: &[u8], inputs: &[String]) -> Option<Vec<u8>> {
     Some(crate::cache::key("build-output", &refs))
 }
 
-/// A previous build's output, if every file it read is unchanged.
-fn cached_output(cache: &crate::cache::Cache, fp: &[u8]) -> Option<Vec<OutputFile>> {
+/// A previous build's output and the files it read, if every one of them is unchanged.
+fn cached_output(cache: &crate::cache::Cache, fp: &[u8]) -> Option<(Vec<OutputFile>, Vec<String>)> {
     let list: Vec<String> = serde_json::from_slice(&cache.get(&crate::cache::key("build-inputs", &[fp]))?).ok()?;
     let out_key = output_key(fp, &list)?;
     let files = nexxo_bundler::decode_files(&cache.get(&out_key)?);
     if files.is_none() {
         cache.forget(&out_key);
     }
-    files
+    Some((files?, list))
 }
 
 fn store_output(cache: &crate::cache::Cache, fp: &[u8], output: &BuildOutput, build_started: std::time::SystemTime) {
@@ -107,7 +112,7 @@ fn store_output(cache: &crate::cache::Cache, fp: &[u8], output: &BuildOutput, bu
 }
 
 fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+    let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
@@ -164,13 +169,23 @@ fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
     })
 }
 
+/// [`fs_out::check_out_dir`] for `config`, reported.
+fn check_out_dir(config: &ResolvedConfig, inputs: &[std::path::PathBuf]) -> Result<std::path::PathBuf, ExitCode> {
+    fs_out::check_out_dir(&config.root, &config.out_dir, config.public_dir.as_deref(), inputs, config.empty_out_dir)
+        .map_err(|message| {
+            style::error(&format!("{message}\nNothing was written or deleted."));
+            ExitCode::FAILURE
+        })
+}
+
 /// Writes public/ and the build output through a staging directory; returns public files copied.
 fn write(config: &ResolvedConfig, output: &BuildOutput) -> Result<usize, ExitCode> {
     let fail = |what: &str, e: std::io::Error| {
         style::error(&format!("{what}: {e}; the output directory was left untouched"));
         ExitCode::FAILURE
     };
-    let staged = fs_out::stage(&config.out_dir).map_err(|e| fail("cannot create the staging directory", e))?;
+    let out_dir = check_out_dir(config, &output.inputs)?;
+    let staged = fs_out::stage(&out_dir).map_err(|e| fail("cannot create the staging directory", e))?;
     let result = (|| -> Result<usize, ExitCode> {
         let mut public = 0;
         if let Some(dir) = config.public_dir.as_ref().filter(|d| d.is_dir()) {
@@ -183,7 +198,7 @@ fn write(config: &ResolvedConfig, output: &BuildOutput) -> Result<usize, ExitCod
     })();
     match result {
         Ok(public) => {
-            staged.commit(&config.out_dir).map_err(|e| fail("cannot move the build into place", e))?;
+            staged.commit(&out_dir).map_err(|e| fail("cannot move the build into place", e))?;
             Ok(public)
         }
         Err(code) => {

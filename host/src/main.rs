@@ -7,6 +7,7 @@ mod dev;
 mod fs_out;
 mod http_util;
 mod load_config;
+mod net;
 mod preview;
 mod style;
 mod wasm_engine;
@@ -112,6 +113,9 @@ pub struct WorkerArgs {
     /// Time limit of one build, in milliseconds
     #[arg(long, default_value_t = 30_000)]
     pub timeout_ms: u64,
+    /// Time a client has to send a whole request body, in milliseconds (a stalled upload is cut)
+    #[arg(long, default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
     /// Memory limit of one build's WASM instance, in MiB
     #[arg(long, default_value_t = 1024)]
     pub memory_mb: usize,
@@ -154,8 +158,16 @@ pub struct PreviewArgs {
 }
 
 fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Long-running servers contain a panic to the request or update that hit it (it becomes an
+    // error for that client, see dev::serve and dev::watch); one-shot commands exit with 70.
+    let exits = matches!(cli.command, Command::Build(_));
+    net::init_rayon();
+    if !exits {
+        net::raise_fd_limit();
+    }
     // A bug in Nexxo or a dependency must still read as a message, not a backtrace.
-    std::panic::set_hook(Box::new(|info| {
+    std::panic::set_hook(Box::new(move |info| {
         let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let msg = info
             .payload()
@@ -163,21 +175,37 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
+        if exits {
+            style::error(&format!(
+                "internal error: {msg}{location}\nThis is a bug in Nexxo. Please report it with the command you ran; \
+                 the output directory was left untouched."
+            ));
+            std::process::exit(70);
+        }
         style::error(&format!(
-            "internal error: {msg}{location}\nThis is a bug in Nexxo. Please report it with the command you ran; \
-             the output directory was left untouched."
+            "internal error: {msg}{location}\nThis is a bug in Nexxo (please report it with the file that caused \
+             it); the server keeps running."
         ));
-        std::process::exit(70);
     }));
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Build(args) => build::run(args),
-        Command::Dev(args) => dev::run(args),
-        Command::Preview(args) => preview::run(args),
-        Command::Worker(args) => worker::run(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(code) => code,
+    // The command runs on a thread with a parser-sized stack: the runtime's `block_on` polls the
+    // build on this thread, and rolldown parses there too (see net::PARSER_STACK).
+    let command =
+        std::thread::Builder::new().name("nexxo".into()).stack_size(net::PARSER_STACK).spawn(move || {
+            match cli.command {
+                Command::Build(args) => build::run(args),
+                Command::Dev(args) => dev::run(args),
+                Command::Preview(args) => preview::run(args),
+                Command::Worker(args) => worker::run(args),
+            }
+        });
+    match command.map(|t| t.join()) {
+        Ok(Ok(Ok(()))) => ExitCode::SUCCESS,
+        Ok(Ok(Err(code))) => code,
+        // A panic already printed its message (and a one-shot command exited with 70).
+        Ok(Err(_)) => ExitCode::from(70),
+        Err(e) => {
+            style::error(&format!("cannot start: {e}"));
+            ExitCode::FAILURE
+        }
     }
 }

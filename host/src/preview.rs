@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
@@ -27,7 +26,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
     }
     let host = args.server.host.clone().or_else(|| config.preview.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let port = args.server.port.or(config.preview.port).unwrap_or(4173);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+    let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
@@ -42,9 +41,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown_host}:{}{base_path}", addr.port())));
         println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            // Small responses on keep-alive connections must not wait for delayed ACKs (Nagle).
-            let _ = stream.set_nodelay(true);
+            let stream = crate::net::accept(&listener).await;
             let root = Arc::clone(&root);
             let base = base_path.clone();
             tokio::spawn(async move {
@@ -53,7 +50,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                     let base = base.clone();
                     async move { Ok::<_, Infallible>(serve(&root, &base, &req)) }
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+                let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).await;
             });
         }
     })

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
@@ -32,6 +31,8 @@ struct Service {
     max_body: usize,
     max_files: usize,
     slots: usize,
+    /// How long a client has to send a whole request body.
+    body_timeout: Duration,
 }
 
 pub fn run(args: WorkerArgs) -> Result<(), ExitCode> {
@@ -48,11 +49,12 @@ pub fn run(args: WorkerArgs) -> Result<(), ExitCode> {
             max_output_bytes: 256 << 20,
         },
         max_body: args.max_body_mb << 20,
+        body_timeout: Duration::from_millis(args.body_timeout_ms),
         max_files: args.max_files,
         slots,
         engine,
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+    let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
@@ -73,15 +75,14 @@ pub fn run(args: WorkerArgs) -> Result<(), ExitCode> {
             ))
         );
         loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let _ = stream.set_nodelay(true);
+            let stream = crate::net::accept(&listener).await;
             let service = Arc::clone(&service);
             tokio::spawn(async move {
                 let svc = service_fn(move |req| {
                     let service = Arc::clone(&service);
                     async move { Ok::<_, Infallible>(handle(service, req).await) }
                 });
-                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                let _ = crate::net::http1().serve_connection(TokioIo::new(stream), svc).await;
             });
         }
     })
@@ -122,15 +123,25 @@ async fn route(service: &Service, req: Request<Incoming>) -> Response<Full<Bytes
     if declared.is_some_and(|n| n > service.max_body) {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, format!("request body exceeds {} MiB", service.max_body >> 20));
     }
-    let body = match Limited::new(req.into_body(), service.max_body).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("request body exceeds {} MiB (or the upload broke off)", service.max_body >> 20),
-            );
-        }
-    };
+    // A client that stops sending mid-body must not hold a connection (and its memory) forever.
+    let body =
+        match tokio::time::timeout(service.body_timeout, Limited::new(req.into_body(), service.max_body).collect())
+            .await
+        {
+            Ok(Ok(b)) => b.to_bytes(),
+            Err(_) => {
+                return refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!("the request body did not arrive within {} ms", service.body_timeout.as_millis()),
+                );
+            }
+            Ok(Err(_)) => {
+                return refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("request body exceeds {} MiB (or the upload broke off)", service.max_body >> 20),
+                );
+            }
+        };
     let mut value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {e}")),

@@ -92,7 +92,18 @@ pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher>
                 (settled, done) = note(change);
             }
             for path in batch {
-                super::hmr::on_change(&state, &path).await;
+                // A bug that panics while handling one change must not end HMR for the session.
+                let task_state = Arc::clone(&state);
+                let changed = path.clone();
+                let handled = tokio::spawn(async move { super::hmr::on_change(&task_state, &changed).await }).await;
+                if handled.is_err() {
+                    let d = nexxo_diagnostics::Diagnostic::new(
+                        "INTERNAL",
+                        format!("internal error while updating {}", path.display()),
+                    )
+                    .with_hint("this is a bug in Nexxo; the next save retries");
+                    super::serve::report_error(&state, &d);
+                }
             }
         }
     });
