@@ -9,6 +9,7 @@ mod assets;
 mod css;
 pub mod deps;
 mod finish;
+mod glob;
 mod html;
 mod options;
 mod output;
@@ -26,6 +27,7 @@ use rolldown_plugin::__inner::SharedPluginable;
 use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
+pub use glob::glob_aliases;
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;
@@ -77,6 +79,7 @@ where
             state: Arc::clone(&state),
             resolver: Arc::clone(&resolver),
         }),
+        Plugin::new_shared(glob::GlobPlugin { fs: fs.clone(), state: Arc::clone(&state), alias: glob_aliases(config) }),
     ];
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,

@@ -96,6 +96,11 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
         state.resolver.clear_cache();
         state.resolutions.refresh(&state.config);
     }
+    // A file added to or removed from a directory that a module globbed: that module changed.
+    let known = state.graph.lock().expect("graph").contains(&url);
+    if (!file.exists() || !known) && super::glob::on_change(state, file).await {
+        return;
+    }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "html" {
         state.reload_pages();

@@ -7,6 +7,7 @@
 //! script per entry; an edit still costs one small transform (well under a millisecond) and one
 //! module fetched again, never a rebuild of the bundle.
 
+mod glob;
 mod hmr;
 mod resolve;
 mod serve;
@@ -73,6 +74,8 @@ pub struct DevState {
     pub graph: Mutex<nexxo_hmr::Graph>,
     /// Transformed modules by file, with the source they came from.
     pub transforms: Mutex<HashMap<PathBuf, (String, Arc<Module>)>>,
+    /// What each module's `import.meta.glob` calls listed (see `glob`).
+    pub globs: glob::Globs,
     pub deps: RwLock<Deps>,
     /// Serializes dependency re-bundling.
     pub deps_lock: tokio::sync::Mutex<()>,
@@ -203,6 +206,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             last_ts: AtomicU64::new(0),
             graph: Mutex::default(),
             transforms: Mutex::default(),
+            globs: glob::Globs::default(),
             deps: RwLock::default(),
             deps_lock: tokio::sync::Mutex::new(()),
             events: broadcast::channel(256).0,

@@ -427,6 +427,8 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
     let source = std::fs::read_to_string(file)
         .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
+    // Glob imports expanded first: the cache keys below then cover the files they list.
+    let source = super::glob::expand_source(state, file, &rel, source)?;
     if let Some((cached_src, m)) = state.transforms.lock().expect("transform cache").get(file)
         && *cached_src == source
     {
@@ -659,6 +661,7 @@ async fn module_map(state: &Arc<DevState>, url: &str, runner_at: Option<u32>) ->
     let served = served(state, &file, query).await.ok()?;
     let source = std::fs::read_to_string(&file).ok()?;
     let rel = path.trim_start_matches('/');
+    let source = super::glob::expand_source(state, &file, rel, source).ok()?;
     let opts = Options { react_refresh: state.react_refresh };
     let map = nexxo_transform::maps::module(rel, path, &source, opts).ok()?.shifted(served.map_lines?);
     match runner_at {
