@@ -91,23 +91,43 @@ fn unescape(s: &str) -> String {
     out
 }
 
+/// dotenv-expand's forms: `$NAME`, `${NAME}`, `${NAME:-default}` (default when unset or empty),
+/// and `\$` for a literal dollar. Names are looked up among the variables defined before.
 fn expand(v: &str, defined: &[(String, String)]) -> String {
+    let lookup = |name: &str| defined.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut out = String::with_capacity(v.len());
     let mut rest = v;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        match rest[start + 2..].find('}') {
-            Some(end) => {
-                let name = &rest[start + 2..start + 2 + end];
-                if let Some((_, val)) = defined.iter().find(|(k, _)| k == name) {
-                    out.push_str(val);
-                }
-                rest = &rest[start + 3 + end..];
+    while let Some(at) = rest.find(['$', '\\']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("\\$") {
+            out.push('$');
+            rest = after;
+        } else if let Some(body) = tail.strip_prefix("${") {
+            let Some(end) = body.find('}') else {
+                out.push_str(tail);
+                return out;
+            };
+            let inner = &body[..end];
+            let (name, default) = inner.split_once(":-").map_or((inner, None), |(n, d)| (n, Some(d)));
+            match (lookup(name).filter(|v| !v.is_empty()), default) {
+                (Some(val), _) => out.push_str(val),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => {}
             }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
+            rest = &body[end + 1..];
+        } else if let Some(body) = tail.strip_prefix('$')
+            && body.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        {
+            let end = body.find(|c: char| !is_name(c)).unwrap_or(body.len());
+            out.push_str(lookup(&body[..end]).unwrap_or(""));
+            rest = &body[end..];
+        } else {
+            // A lone `$` or `\`: kept as written.
+            let c = tail.chars().next().unwrap_or('$');
+            out.push(c);
+            rest = &tail[c.len_utf8()..];
         }
     }
     out.push_str(rest);
@@ -128,6 +148,19 @@ mod tests {
         assert_eq!(get("C"), Some("lit ${A}"));
         assert_eq!(get("D"), Some("x\ny 1"));
         assert_eq!(get("E"), Some("multi\nline"));
+    }
+
+    #[test]
+    fn expands_like_dotenv_expand() {
+        let text = "HOST=example.com\nURL=https://$HOST/api\nB=${HOST}:8080\nC=${MISSING:-fallback}\nD=\\$HOST\nE=cost $5 and $\nF=\"$HOST\"\n";
+        let got = parse_dotenv(text).unwrap();
+        let get = |k: &str| got.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+        assert_eq!(get("URL"), "https://example.com/api");
+        assert_eq!(get("B"), "example.com:8080");
+        assert_eq!(get("C"), "fallback");
+        assert_eq!(get("D"), "$HOST");
+        assert_eq!(get("E"), "cost $5 and $");
+        assert_eq!(get("F"), "example.com");
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub struct UserConfig {
     pub base: Option<String>,
     pub mode: Option<String>,
     pub define: BTreeMap<String, serde_json::Value>,
-    pub env_prefix: Option<String>,
+    pub env_prefix: Option<EnvPrefix>,
     pub env_dir: Option<String>,
     pub public_dir: Option<PublicDir>,
     pub resolve: ResolveConfig,
@@ -33,6 +33,18 @@ pub struct UserConfig {
     pub server: ServerConfig,
     pub preview: ServerConfig,
 }
+
+/// `envPrefix`: one prefix or several, as in Vite.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum EnvPrefix {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Variables with these prefixes reach `import.meta.env` unless `envPrefix` says otherwise:
+/// Nexxo's own, and Vite's, so a Vite project's `.env` works unchanged.
+pub const DEFAULT_ENV_PREFIXES: [&str; 2] = ["NEXXO_", "VITE_"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -161,7 +173,8 @@ pub struct ResolvedConfig {
     pub define: BTreeMap<String, String>,
     /// Variables exposed on `import.meta.env` (beyond MODE/DEV/PROD/BASE_URL/SSR).
     pub env: BTreeMap<String, String>,
-    pub env_prefix: String,
+    /// Prefixes of the variables exposed on `import.meta.env`; never empty, no empty prefix.
+    pub env_prefix: Vec<String>,
     pub alias: Vec<(String, String)>,
     pub conditions: Option<Vec<String>>,
     pub extensions: Option<Vec<String>>,
@@ -197,10 +210,15 @@ impl ResolvedConfig {
             Some(PublicDir::Path(p)) => Some(root.join(p)),
             _ => Some(root.join("public")),
         };
-        let env_prefix = user.env_prefix.clone().unwrap_or_else(|| "NEXXO_".into());
-        if env_prefix.is_empty() {
+        let env_prefix: Vec<String> = match &user.env_prefix {
+            None => DEFAULT_ENV_PREFIXES.iter().map(|p| p.to_string()).collect(),
+            Some(EnvPrefix::One(p)) => vec![p.clone()],
+            Some(EnvPrefix::Many(list)) => list.clone(),
+        };
+        if env_prefix.is_empty() || env_prefix.iter().any(String::is_empty) {
             return Err(err("envPrefix must not be empty: it would expose every variable, secrets included".into()));
         }
+        let exposed = |k: &str| env_prefix.iter().any(|p| k.starts_with(p.as_str()));
         let mut env = BTreeMap::new();
         for (file, text) in env_files {
             for (k, v) in parse_dotenv(text).map_err(|m| ConfigError {
@@ -209,13 +227,13 @@ impl ResolvedConfig {
                 line: Some(m.line),
                 column: None,
             })? {
-                if k.starts_with(&env_prefix) {
+                if exposed(&k) {
                     env.insert(k, v);
                 }
             }
         }
         for (k, v) in process_env {
-            if k.starts_with(&env_prefix) {
+            if exposed(k) {
                 env.insert(k.clone(), v.clone());
             }
         }
@@ -256,6 +274,11 @@ impl ResolvedConfig {
             server: user.server.clone(),
             preview: user.preview.clone(),
         })
+    }
+
+    /// Whether a variable of this name may reach `import.meta.env` (it has one of the prefixes).
+    pub fn is_exposed_env(&self, name: &str) -> bool {
+        self.env_prefix.iter().any(|p| name.starts_with(p.as_str()))
     }
 
     pub fn is_production(&self) -> bool {
@@ -416,6 +439,13 @@ mod tests {
         assert_eq!(r.env.get("NEXXO_A").map(String::as_str), Some("1"));
         assert_eq!(r.env.get("NEXXO_B").map(String::as_str), Some("proc"));
         assert!(!r.env.contains_key("SECRET"));
+        assert!(r.is_exposed_env("VITE_X") && !r.is_exposed_env("SECRET"));
+        let user = parse_config("c", r#"{"envPrefix": ["APP_", "PUBLIC_"]}"#).unwrap();
+        let files = vec![(".env".into(), "APP_A=1\nPUBLIC_B=2\nNEXXO_C=3".to_string())];
+        let r = ResolvedConfig::resolve(Path::new("/p"), &user, &CliOverrides::default(), &files, &[]).unwrap();
+        assert_eq!(r.env.keys().collect::<Vec<_>>(), ["APP_A", "PUBLIC_B"]);
+        let user = parse_config("c", r#"{"envPrefix": ["APP_", ""]}"#).unwrap();
+        assert!(ResolvedConfig::resolve(Path::new("/p"), &user, &CliOverrides::default(), &[], &[]).is_err());
         assert_eq!(r.out_dir, Path::new("/p/dist"));
     }
 }
