@@ -33,8 +33,9 @@ done
 rustup component list --installed --toolchain "$TOOLCHAIN" | grep -q '^rustfmt' ||
   rustup component add --toolchain "$TOOLCHAIN" rustfmt clippy
 
-# npm packages: the test harness (playwright-core, react), the examples' and the playground's.
-for dir in tests examples/react-ts web; do
+# npm packages: the test harness (playwright-core, react), the examples', the playground's, and
+# host/runtime's (JavaScript the binary embeds at build time, see host/build.rs: before cargo).
+for dir in tests examples/react-ts web host/runtime; do
   if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     say "npm ci in $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)

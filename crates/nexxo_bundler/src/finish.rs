@@ -9,8 +9,7 @@ use rolldown_common::{Output, OutputChunk};
 use rolldown_fs::FileSystem;
 use serde_json::{Map, Value, json};
 
-use crate::assets::is_asset_path;
-use crate::output::{BuildFailure, BuildOutput, OutputFile, OutputKind};
+use crate::output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
 use crate::state::BuildState;
 
 pub const MANIFEST_PATH: &str = ".nexxo/manifest.json";
@@ -72,7 +71,6 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
         order
     };
 
-    let mut html_assets: Vec<(String, String)> = Vec::new();
     for page in &state.pages {
         let entry_id = page.entry_id();
         let entry = chunks.iter().find(|c| c.facade_module_id.as_ref().is_some_and(|f| f.as_str() == entry_id));
@@ -85,16 +83,9 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
             }
             None => (None, Vec::new(), Vec::new()),
         };
-        let html = page.render(state, js.as_deref(), &preloads, &css, |candidate: &Path| {
-            let s = candidate.to_string_lossy();
-            if !is_asset_path(&s) {
-                return None;
-            }
-            let bytes = fs.read(candidate).ok()?;
-            let url = state.asset_url(candidate, bytes, false);
-            html_assets.push((state.rel(candidate), url.clone()));
-            Some(url)
-        });
+        let html = page
+            .render(state, js.as_deref(), &preloads, &css, |file: &Path| fs.read(file).ok())
+            .map_err(|d| BuildFailure { errors: vec![Problem { plain: d.to_string(), colored: d.to_string() }] })?;
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
     }
 
@@ -110,7 +101,10 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
-    let warnings = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
+    let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
+    for w in state.pages.iter().flat_map(|p| &p.warnings) {
+        warnings.push(Problem { plain: w.clone(), colored: w.clone() });
+    }
     let mut inputs: Vec<std::path::PathBuf> = chunks
         .iter()
         .flat_map(|c| c.module_ids.iter())

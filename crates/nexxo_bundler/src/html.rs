@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nexxo_config::ResolvedConfig;
+use nexxo_diagnostics::Diagnostic;
 use nexxo_html::{Document, Edits, escape_attr};
 use rolldown_common::ModuleType;
 use rolldown_plugin::{
@@ -14,6 +15,7 @@ use rolldown_plugin::{
     HookUsage, Plugin, PluginContext, SharedLoadPluginContext,
 };
 
+use crate::assets::is_asset_path;
 use crate::state::BuildState;
 
 const ENTRY_QUERY: &str = "?nexxo-html";
@@ -31,6 +33,14 @@ pub struct Page {
     /// Indices into `doc.elements` of tags replaced by the build's outputs.
     pub consumed: Vec<usize>,
     pub has_module_script: bool,
+    /// Every module script of the page is `async`: so is the built entry script (Vite's rule; a
+    /// mix falls back to deferred, with a warning).
+    pub all_async: bool,
+    /// Indices into `doc.elements` of local style sheets linked with `media` or `disabled`: kept
+    /// as their own files (bundled into the page's CSS they would apply everywhere, always).
+    pub separate_sheets: Vec<usize>,
+    /// Problems worth a warning: `%NAME%` with the env prefix but no value, mixed async scripts.
+    pub warnings: Vec<String>,
 }
 
 fn is_external(url: &str) -> bool {
@@ -39,10 +49,12 @@ fn is_external(url: &str) -> bool {
 
 impl Page {
     pub fn analyze(rel: &str, abs: &Path, source: String, config: &ResolvedConfig) -> Self {
+        let rel = rel.replace('\\', "/");
+        let (source, mut warnings) = replace_env(&rel, &source, config, &crate::options::env_object(config, false));
         let doc = nexxo_html::scan(&source);
         let dir = abs.parent().unwrap_or(&config.root).to_path_buf();
         let mut page = Page {
-            rel: rel.replace('\\', "/"),
+            rel,
             abs: abs.to_path_buf(),
             source: String::new(),
             doc: Document::default(),
@@ -50,7 +62,11 @@ impl Page {
             inline_scripts: Vec::new(),
             consumed: Vec::new(),
             has_module_script: false,
+            all_async: true,
+            separate_sheets: Vec::new(),
+            warnings: Vec::new(),
         };
+        let mut some_async = false;
         for (idx, el) in doc.elements.iter().enumerate() {
             let local = |url: &str| -> PathBuf {
                 let clean = url.split(['?', '#']).next().unwrap_or(url);
@@ -60,34 +76,48 @@ impl Page {
                 }
             };
             match el.name.as_str() {
-                "script" if el.attr("type") == Some("module") => match el.attr("src") {
-                    Some(src) if is_external(src) => {}
-                    Some(src) => {
-                        page.imports.push(local(src).to_string_lossy().into_owned());
-                        page.consumed.push(idx);
-                        page.has_module_script = true;
+                _ if el.is_module_script() => {
+                    match el.attr("src") {
+                        Some(src) if is_external(src) => continue,
+                        Some(src) => page.imports.push(local(src).to_string_lossy().into_owned()),
+                        None => {
+                            // Inline scripts may use TypeScript syntax, as in `nexxo dev` (`.ts`).
+                            let text = el.text.clone().map(|r| source[r].to_string()).unwrap_or_default();
+                            page.imports.push(format!(
+                                "{}{PROXY_QUERY}{}.ts",
+                                abs.display(),
+                                page.inline_scripts.len()
+                            ));
+                            page.inline_scripts.push(text);
+                        }
                     }
-                    None => {
-                        let text = el.text.clone().map(|r| source[r].to_string()).unwrap_or_default();
-                        page.imports.push(format!("{}{PROXY_QUERY}{}.js", abs.display(), page.inline_scripts.len()));
-                        page.inline_scripts.push(text);
-                        page.consumed.push(idx);
-                        page.has_module_script = true;
-                    }
-                },
-                "link"
-                    if el
-                        .attr("rel")
-                        .is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("stylesheet"))) =>
-                {
+                    page.consumed.push(idx);
+                    page.has_module_script = true;
+                    let is_async = el.has_attr("async");
+                    page.all_async &= is_async;
+                    some_async |= is_async;
+                }
+                _ if el.is_style_sheet_link() => {
                     if let Some(href) = el.attr("href").filter(|h| !is_external(h)) {
-                        page.imports.push(local(href).to_string_lossy().into_owned());
-                        page.consumed.push(idx);
+                        if el.has_attr("media") || el.has_attr("disabled") {
+                            page.separate_sheets.push(idx);
+                        } else {
+                            page.imports.push(local(href).to_string_lossy().into_owned());
+                            page.consumed.push(idx);
+                        }
                     }
                 }
                 _ => {}
             }
         }
+        if some_async && !page.all_async {
+            warnings.push(format!(
+                "{}: some module scripts are `async` and some are not; the built entry script is deferred. \
+                 Mark every module script (inline ones too) `async` to keep it async.",
+                page.rel
+            ));
+        }
+        page.warnings = warnings;
         page.source = source;
         page.doc = doc;
         page
@@ -107,16 +137,18 @@ impl Page {
         self.imports.iter().map(|i| format!("import {};\n", serde_json::Value::String(i.clone()))).collect()
     }
 
-    /// The page with module scripts and style sheets swapped for the built files, and other
-    /// local references (images, icons) swapped for hashed assets via `asset_url`.
+    /// The page with module scripts and style sheets swapped for the built files, other local
+    /// references (images, icons) swapped for hashed assets, inline `<style>`s compiled, and
+    /// style sheets linked with `media` emitted as their own compiled files. `read` reads a file
+    /// of the project.
     pub fn render(
         &self,
         state: &BuildState,
         entry_js: Option<&str>,
         preloads: &[String],
         css: &[String],
-        mut asset_url: impl FnMut(&Path) -> Option<String>,
-    ) -> String {
+        read: impl Fn(&Path) -> Option<Vec<u8>>,
+    ) -> Result<String, Diagnostic> {
         let mut edits = Edits::default();
         let src = &self.source;
         for idx in &self.consumed {
@@ -128,7 +160,48 @@ impl Page {
             edits.replace(span, "");
         }
         let dir = self.abs.parent().unwrap_or(&state.config.root);
-        for el in &self.doc.elements {
+        let target_of = |url: &str| {
+            let clean = url.split(['?', '#']).next().unwrap_or(url);
+            normalize(&match clean.strip_prefix('/') {
+                Some(r) => state.config.root.join(r),
+                None => dir.join(clean),
+            })
+        };
+        // What `url()` in the page's CSS becomes: an asset (inlined when small, as from any style sheet).
+        let css_asset = |file: &Path| Some(state.asset_url(file, read(file)?, true));
+        for (idx, el) in self.doc.elements.iter().enumerate() {
+            if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
+                let line = 1 + src[..text.start].matches('\n').count();
+                let dir = dir.to_path_buf();
+                let compiled = compile_style(
+                    &self.rel,
+                    &dir,
+                    &src[text.clone()],
+                    line,
+                    state.config.minify,
+                    &state.config.base,
+                    css_asset,
+                )?;
+                edits.replace(text, compiled);
+                continue;
+            }
+            if self.separate_sheets.contains(&idx) {
+                let Some(a) = el.attrs.iter().find(|a| a.name == "href") else { continue };
+                let file = target_of(a.value.as_deref().unwrap_or_default());
+                let rel = state.rel(&file);
+                let bytes = read(&file).ok_or_else(|| {
+                    Diagnostic::new("UNRESOLVED_URL", format!("{}: cannot read style sheet {rel}", self.rel))
+                        .with_file(self.rel.clone())
+                        .with_hint("check the href; it is relative to the page")
+                })?;
+                let text = String::from_utf8_lossy(&bytes);
+                let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
+                let compiled =
+                    compile_style(&rel, &sheet_dir, &text, 1, state.config.minify, &state.config.base, css_asset)?;
+                let url = state.asset_url(&file, compiled.into_bytes(), false);
+                edits.replace(a.span.clone(), format!("href=\"{}\"", escape_attr(&url)));
+                continue;
+            }
             let attr = match el.name.as_str() {
                 "img" | "source" | "video" | "audio" | "track" | "input" => "src",
                 "link"
@@ -142,25 +215,25 @@ impl Page {
             };
             let Some(a) = el.attrs.iter().find(|a| a.name == attr) else { continue };
             let Some(url) = a.value.as_deref().filter(|u| !u.is_empty() && !is_external(u)) else { continue };
-            let clean = url.split(['?', '#']).next().unwrap_or(url);
-            let candidate = match clean.strip_prefix('/') {
-                Some(r) => state.config.root.join(r),
-                None => dir.join(clean),
-            };
-            let replacement = asset_url(&candidate).or_else(|| {
-                // Absolute paths that name public/ files move with `base`.
-                let public = state.config.public_dir.as_ref()?;
-                let r = clean.strip_prefix('/')?;
-                public.join(r).is_file().then(|| format!("{}{r}", state.config.base))
-            });
+            let candidate = target_of(url);
+            let replacement = is_asset_path(&candidate.to_string_lossy())
+                .then(|| Some(state.asset_url(&candidate, read(&candidate)?, false)))
+                .flatten()
+                .or_else(|| {
+                    // Absolute paths that name public/ files move with `base`.
+                    let public = state.config.public_dir.as_ref()?;
+                    let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
+                    public.join(r).is_file().then(|| format!("{}{r}", state.config.base))
+                });
             if let Some(new_url) = replacement {
                 edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url)));
             }
         }
         let mut tags = String::new();
         if let Some(js) = entry_js.filter(|_| self.has_module_script) {
+            let async_attr = if self.all_async { " async" } else { "" };
             tags.push_str(&format!(
-                "    <script type=\"module\" crossorigin src=\"{}\"></script>\n",
+                "    <script type=\"module\" crossorigin{async_attr} src=\"{}\"></script>\n",
                 escape_attr(&state.public_url(js))
             ));
             for p in preloads {
@@ -176,12 +249,130 @@ impl Page {
                 escape_attr(&state.public_url(c))
             ));
         }
-        let at = self.doc.head_end.or(self.doc.body_end).unwrap_or(src.len());
+        // In the head after the page's own tags; in a page without one, before the body's content
+        // (CSS at the end of the body would show the page unstyled first and reorder the cascade).
+        let at = nexxo_html::head_insertion(src, &self.doc, false);
         // Keep `</head>` on its own line: insert after the last newline before it.
-        let at = src[..at].rfind('\n').map_or(at, |nl| if src[nl + 1..at].trim().is_empty() { nl + 1 } else { at });
+        let at = if self.doc.head_end == Some(at) {
+            src[..at].rfind('\n').map_or(at, |nl| if src[nl + 1..at].trim().is_empty() { nl + 1 } else { at })
+        } else {
+            at
+        };
+        // Elsewhere (no `</head>`), on a line of their own too.
+        let (at, tags) = if self.doc.head_end == Some(at) || src[..at].ends_with('\n') || at == 0 {
+            (at, tags)
+        } else if src[at..].starts_with('\n') {
+            (at + 1, tags)
+        } else {
+            (at, format!("\n{tags}"))
+        };
         edits.insert(at, tags);
-        edits.apply(src)
+        Ok(edits.apply(src))
     }
+}
+
+/// `%NAME%` in the page `rel` replaced by `import.meta.env.NAME` as the page's scripts see it
+/// (`env`: see `env_object`) and `define`d `import.meta.env.NAME` entries, as Vite does; returns
+/// the page and a warning for each `%NAME%` that has the env prefix but no value (left as written).
+pub fn replace_env(
+    rel: &str,
+    html: &str,
+    config: &ResolvedConfig,
+    env: &serde_json::Map<String, serde_json::Value>,
+) -> (String, Vec<String>) {
+    if !html.contains('%') {
+        return (html.to_string(), Vec::new());
+    }
+    let (out, unknown) = nexxo_html::replace_env(html, |name| {
+        if let Some(expr) = config.define.get(&format!("import.meta.env.{name}")) {
+            // A define is an expression; a string literal stands for its text.
+            return Some(match serde_json::from_str::<serde_json::Value>(expr) {
+                Ok(serde_json::Value::String(s)) => s,
+                _ => expr.clone(),
+            });
+        }
+        env.get(name).map(|v| match v {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+    });
+    let warnings = unknown
+        .into_iter()
+        .filter(|n| config.is_exposed_env(n))
+        .map(|n| format!("%{n}% in {rel} is not defined in the env variables; it is left as written. Is it mistyped?"))
+        .collect();
+    (out, warnings)
+}
+
+/// A style sheet that is not part of the module graph: an inline `<style>` of a page, or a sheet
+/// linked with `media` and kept as its own file. Compiled like any other (minified when
+/// `minify`), each local `url()` resolved relative to `dir` and replaced by `url_for(file)`, a
+/// root-absolute one moved under `base`. `first_line` is where `text` starts in `file_rel`, so
+/// errors point into the page. A local `@import` is refused (nothing would bundle it: link the
+/// file, or import it from a script); remote ones are kept.
+pub fn compile_style(
+    file_rel: &str,
+    dir: &Path,
+    text: &str,
+    first_line: usize,
+    minify: bool,
+    base: &str,
+    mut url_for: impl FnMut(&Path) -> Option<String>,
+) -> Result<String, Diagnostic> {
+    // Padded with the lines before it, so lightningcss's lines are the page's.
+    let padded = format!("{}{text}", "\n".repeat(first_line.saturating_sub(1)));
+    let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None };
+    let compiled = nexxo_css::compile(file_rel, &padded, &opts)?;
+    let mut urls = Vec::with_capacity(compiled.urls.len());
+    for u in &compiled.urls {
+        let target = if nexxo_css::is_local_url(&u.url) {
+            let (spec, suffix) = u.url.find(['?', '#']).map_or((u.url.as_str(), ""), |i| u.url.split_at(i));
+            let Some(url) = url_for(&normalize(&dir.join(spec))) else {
+                return Err(Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): no such file", u.url))
+                    .with_file(file_rel)
+                    .at_utf16(&padded, u.line, u.column.max(1))
+                    .with_hint(format!("check the path; it is relative to {file_rel}")));
+            };
+            format!("{url}{suffix}")
+        } else if u.url.starts_with('/') && !u.url.starts_with("//") && base.starts_with('/') && base != "/" {
+            format!("{base}{}", &u.url[1..])
+        } else {
+            u.url.clone()
+        };
+        urls.push((u.placeholder.clone(), target));
+    }
+    let mut out = String::new();
+    for imp in &compiled.imports {
+        if !(imp.specifier.contains("://") || imp.specifier.starts_with("//")) {
+            return Err(Diagnostic::new(
+                "UNSUPPORTED_IMPORT",
+                format!("@import \"{}\" in a style sheet of the page is not supported", imp.specifier),
+            )
+            .with_file(file_rel)
+            .at(&padded, imp.line, 1)
+            .with_hint("link the file with <link rel=\"stylesheet\">, or import it from a script"));
+        }
+        let supports = imp.supports.as_ref().map(|s| format!(" supports({s})")).unwrap_or_default();
+        let media = imp.media.as_ref().map(|m| format!(" {m}")).unwrap_or_default();
+        out.push_str(&format!("@import url({}){supports}{media};", serde_json::Value::String(imp.specifier.clone())));
+    }
+    out.push_str(&nexxo_css::replace_urls(&compiled.code, &urls));
+    Ok(out)
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 #[derive(Debug)]
@@ -219,12 +410,14 @@ impl Plugin for HtmlPlugin {
         let code = if id.ends_with(ENTRY_QUERY) {
             page.entry_code()
         } else if let Some(idx) =
-            id.split(PROXY_QUERY).nth(1).and_then(|r| r.trim_end_matches(".js").parse::<usize>().ok())
+            id.split(PROXY_QUERY).nth(1).and_then(|r| r.trim_end_matches(".ts").parse::<usize>().ok())
         {
             page.inline_scripts.get(idx).cloned().unwrap_or_default()
         } else {
             return Ok(None);
         };
-        Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(ModuleType::Js), ..Default::default() }))
+        // The entry module is plain JS; inline scripts may be TypeScript.
+        let module_type = if id.ends_with(ENTRY_QUERY) { ModuleType::Js } else { ModuleType::Ts };
+        Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(module_type), ..Default::default() }))
     }
 }

@@ -138,3 +138,6 @@ pub(crate) fn render_rolldown(root: &Path, diag: &BuildDiagnostic) -> Problem {
     let d = diag.to_diagnostic_with(&DiagnosticOptions { cwd: root.to_path_buf() });
     Problem { plain: d.to_string(), colored: d.to_color_string() }
 }
+pub use html::{compile_style, replace_env};
+pub use options::env_object;
+

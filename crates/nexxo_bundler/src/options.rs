@@ -41,15 +41,7 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
 /// `import.meta.env.*`, `process.env.NODE_ENV` and the user's `define`, as expression strings.
 pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
     let js = |s: &str| serde_json::Value::String(s.to_string()).to_string();
-    let mut env = serde_json::Map::new();
-    env.insert("MODE".into(), config.mode.clone().into());
-    env.insert("DEV".into(), false.into());
-    env.insert("PROD".into(), true.into());
-    env.insert("SSR".into(), false.into());
-    env.insert("BASE_URL".into(), config.base.clone().into());
-    for (k, v) in &config.env {
-        env.insert(k.clone(), v.clone().into());
-    }
+    let env = env_object(config, false);
     let mut out: Vec<(String, String)> =
         env.iter().map(|(k, v)| (format!("import.meta.env.{k}"), v.to_string())).collect();
     out.push(("import.meta.env".into(), serde_json::Value::Object(env).to_string()));
@@ -64,6 +56,22 @@ pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
 pub fn resolve_options(config: &ResolvedConfig) -> ResolveOptions {
     let alias = config
         .alias
+/// `import.meta.env` of a build (`dev: false`) or of `nexxo dev` (`dev: true`, where a relative
+/// `base` means the server's root): one object for scripts and for `%NAME%` in pages.
+pub fn env_object(config: &ResolvedConfig, dev: bool) -> serde_json::Map<String, serde_json::Value> {
+    let mut env = serde_json::Map::new();
+    env.insert("MODE".into(), config.mode.clone().into());
+    env.insert("DEV".into(), dev.into());
+    env.insert("PROD".into(), (!dev).into());
+    env.insert("SSR".into(), false.into());
+    let base = if dev && !config.base.starts_with('/') { "/" } else { config.base.as_str() };
+    env.insert("BASE_URL".into(), base.into());
+    for (k, v) in &config.env {
+        env.insert(k.clone(), v.clone().into());
+    }
+    env
+}
+
         .iter()
         .map(|(from, to)| {
             let target = if to.starts_with("./") || to.starts_with("../") || to == "." {

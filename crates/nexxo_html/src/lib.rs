@@ -41,6 +41,25 @@ impl Element {
     pub fn has_attr(&self, name: &str) -> bool {
         self.attrs.iter().any(|a| a.name == name)
     }
+
+    /// `<script type="module">` (the type is ASCII case-insensitive, as in browsers).
+    pub fn is_module_script(&self) -> bool {
+        self.name == "script" && self.attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("module"))
+    }
+
+    /// `<link rel="stylesheet">` (`rel` is a token list: `rel="preload stylesheet"` counts).
+    pub fn is_style_sheet_link(&self) -> bool {
+        self.name == "link"
+            && self
+                .attr("rel")
+                .is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("stylesheet")))
+    }
+
+    /// A `<style>` whose text is CSS (no `type`, or `text/css`).
+    pub fn is_css_style(&self) -> bool {
+        self.name == "style"
+            && self.attr("type").is_none_or(|t| t.trim().is_empty() || t.trim().eq_ignore_ascii_case("text/css"))
+    }
 }
 
 #[derive(Debug, Default)]
@@ -176,6 +195,83 @@ pub fn escape_attr(s: &str) -> String {
     s.replace('&', "&amp;").replace('"', "&quot;")
 }
 
+/// Where tags go in the head of `src`: with `prepend`, right after `<head>` (before the page's own
+/// tags: the dev client and Fast Refresh must run first), else just before `</head>` (after them:
+/// the built CSS follows the page's own style sheets in the cascade). A page without a `<head>`
+/// gets them where the browser's implied head is, so they still come before the body's content:
+/// before `<body>` (appending), else after `<html>`, else after the doctype (never before it, which
+/// would switch the page to quirks mode), else at the start. Vite places them the same way.
+pub fn head_insertion(src: &str, doc: &Document, prepend: bool) -> usize {
+    let start_of = |name: &str| doc.elements.iter().find(|e| e.name == name);
+    if prepend && let Some(head) = start_of("head") {
+        return head.start_tag.end;
+    }
+    if !prepend {
+        if let Some(end) = doc.head_end {
+            return end;
+        }
+        if let Some(body) = start_of("body") {
+            return body.start_tag.start;
+        }
+        // `<head>` without `</head>` (optional in HTML) and no `<body>`: after the head's own tags
+        // is unknowable, so right after `<head>`.
+        if let Some(head) = start_of("head") {
+            return head.start_tag.end;
+        }
+    }
+    if let Some(html) = start_of("html") {
+        return html.start_tag.end;
+    }
+    doctype_end(src, doc).unwrap_or(0)
+}
+
+/// The offset just past `<!doctype ...>`, if the page starts with one (after whitespace and
+/// comments) before any element.
+fn doctype_end(src: &str, doc: &Document) -> Option<usize> {
+    let first_element = doc.elements.first().map_or(src.len(), |e| e.start_tag.start);
+    let head = &src[..first_element];
+    let at = head.to_ascii_lowercase().find("<!doctype")?;
+    head[at..].find('>').map(|e| at + e + 1)
+}
+
+/// Replaces `%NAME%` in a page with `lookup(NAME)` (Vite's HTML env replacement: `%MODE%`,
+/// `%NEXXO_TITLE%`), for names without whitespace. Names `lookup` does not know are left as
+/// written and returned, so the caller can warn about the ones that look like env variables.
+pub fn replace_env(html: &str, lookup: impl Fn(&str) -> Option<String>) -> (String, Vec<String>) {
+    if !html.contains('%') {
+        return (html.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(html.len());
+    let mut unknown = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('%') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let name_len = after.find(|c: char| c == '%' || c.is_whitespace()).filter(|&n| after[n..].starts_with('%'));
+        match name_len.filter(|&n| n > 0) {
+            Some(n) => {
+                let name = &after[..n];
+                match lookup(name) {
+                    Some(value) => out.push_str(&value),
+                    None => {
+                        out.push_str(&rest[open..open + n + 2]);
+                        if !unknown.iter().any(|u| u == name) {
+                            unknown.push(name.to_string());
+                        }
+                    }
+                }
+                rest = &after[n + 1..];
+            }
+            None => {
+                out.push('%');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (out, unknown)
+}
+
 /// A set of non-overlapping span replacements applied in one pass.
 #[derive(Debug, Default)]
 pub struct Edits {
@@ -232,6 +328,46 @@ mod tests {
         assert_eq!(&html[inline.text.clone().unwrap()], r#"import "./x.js"; if (a < b) {}"#);
         assert_eq!(doc.elements[6].attr("alt"), Some("a & b"));
         assert!(doc.head_end.is_some() && doc.body_end.is_some());
+    }
+
+    #[test]
+    fn head_insertion_without_head() {
+        let at = |src: &str, prepend: bool| {
+            let doc = scan(src);
+            let i = head_insertion(src, &doc, prepend);
+            format!("{}|{}", &src[..i], &src[i..])
+        };
+        let full = "<!doctype html><html><head><title>t</title></head><body>b</body></html>";
+        assert_eq!(at(full, true), "<!doctype html><html><head>|<title>t</title></head><body>b</body></html>");
+        assert_eq!(at(full, false), "<!doctype html><html><head><title>t</title>|</head><body>b</body></html>");
+        let no_head = "<!DOCTYPE html>\n<html lang=en>\n<body><p>x</p></body></html>";
+        assert_eq!(at(no_head, true), "<!DOCTYPE html>\n<html lang=en>|\n<body><p>x</p></body></html>");
+        assert_eq!(at(no_head, false), "<!DOCTYPE html>\n<html lang=en>\n|<body><p>x</p></body></html>");
+        let bare = "<!-- c --><!doctype html><div id=app></div><script type=module src=m.js></script>";
+        assert_eq!(
+            at(bare, true),
+            "<!-- c --><!doctype html>|<div id=app></div><script type=module src=m.js></script>"
+        );
+        assert_eq!(
+            at(bare, false),
+            "<!-- c --><!doctype html>|<div id=app></div><script type=module src=m.js></script>"
+        );
+        assert_eq!(at("<p>x</p>", false), "|<p>x</p>");
+    }
+
+    #[test]
+    fn env_replacement_keeps_unknown_names_and_percent_signs() {
+        let lookup = |k: &str| match k {
+            "MODE" => Some("development".to_string()),
+            "NEXXO_TITLE" => Some("Hi".to_string()),
+            _ => None,
+        };
+        let (out, unknown) =
+            replace_env("<title>%NEXXO_TITLE% (%MODE%)</title><p>50% off, 20 % more %NEXXO_NOPE% %%</p>", lookup);
+        assert_eq!(out, "<title>Hi (development)</title><p>50% off, 20 % more %NEXXO_NOPE% %%</p>");
+        assert_eq!(unknown, ["NEXXO_NOPE"]);
+        assert_eq!(replace_env("no env", lookup).0, "no env");
+        assert_eq!(replace_env("%MODE%%MODE%", lookup).0, "developmentdevelopment");
     }
 
     #[test]

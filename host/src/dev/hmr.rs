@@ -74,7 +74,9 @@ async fn send_update(state: &Arc<DevState>, boundaries: Vec<Boundary>, ts: u64) 
 /// The URL of module `id` at version `ts`, as importers stamped with `ts` write it.
 fn versioned(id: &str, ts: u64) -> String {
     // Non-script modules (CSS) are served as JS only when asked with `?import`.
-    if super::serve::is_script(id) { format!("{id}?t={ts}") } else { format!("{id}?import&t={ts}") }
+    // A page's inline script (`/index.html?html-proxy&index=0.ts`) already has a query.
+    let sep = if id.contains('?') { '&' } else { '?' };
+    if super::serve::is_script(id) { format!("{id}{sep}t={ts}") } else { format!("{id}{sep}import&t={ts}") }
 }
 
 /// A file changed on disk (written, created, renamed or deleted).

@@ -168,16 +168,15 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             fs,
             config.root.clone(),
             rolldown::Platform::Browser,
+        // Fast Refresh for any app that has React: the runtime is Nexxo's own (see serve.rs,
+        // REACT_REFRESH_JS), never the app's, so apps need not install `react-refresh` and every
+        // app gets the version Nexxo is tested with. Without React, components are not
+        // registered, so an edit reloads as for any module without an HMR boundary.
             &rolldown::TsConfig::Auto(true),
             nexxo_bundler::dev_resolve_options(&config),
         );
         let react_refresh = resolver
-            .resolve(
-                Some(&config.root.join("index.html")),
-                "react-refresh/runtime",
-                rolldown_common::ImportKind::Import,
-                false,
-            )
+            .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
             .is_ok();
         let mut allowed_hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
         if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
@@ -234,15 +233,9 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
             s.green("dev server"),
             s.bold(&started.elapsed().as_millis().to_string()),
-            s.bold(&format!("http://{shown}:{}/", addr.port())),
+            s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&state.config.base))),
             s.dim(&format!("({cache_note})"))
         );
-        if !state.react_refresh {
-            println!(
-                "  {} React Fast Refresh is off: install `react-refresh` to keep component state across edits",
-                s.dim("➜")
-            );
-        }
         if state.bundled {
             // Build each page's bundle now, while the browser is still on its way.
             let warm = Arc::clone(&state);
@@ -250,6 +243,11 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         }
         serve::serve(listener, state).await;
         Ok(())
+/// The path the app is served under: an absolute `base`, else the root.
+fn served_base(base: &str) -> &str {
+    if base.starts_with('/') { base } else { "/" }
+}
+
     })
 }
 

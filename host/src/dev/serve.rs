@@ -28,11 +28,19 @@ use crate::http_util::{mime, safe_path};
 use crate::preview::respond;
 
 const CLIENT_JS: &str = include_str!("client.js");
+/// React Fast Refresh's runtime from the `react-refresh` package Nexxo depends on (host/runtime,
+/// wrapped as an ES module by host/build.rs), so apps need not install it.
+const REACT_REFRESH_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/react-refresh-runtime.js"));
+/// Vite's query for a page's inline module script: `/index.html?html-proxy&index=0.ts` is the first.
+const HTML_PROXY: &str = "html-proxy";
 const SCRIPT_EXTS: &[&str] = &["ts", "tsx", "jsx", "js", "mjs", "mts", "cjs"];
 
 type Resp = Response<Full<Bytes>>;
 
 pub fn is_script(url: &str) -> bool {
+    if url.split_once('?').is_some_and(|(_, q)| has_flag(q, HTML_PROXY)) {
+        return true;
+    }
     Path::new(url.split('?').next().unwrap_or(url))
         .extension()
         .and_then(|e| e.to_str())
@@ -91,10 +99,27 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
             "Blocked request: this host is not allowed. Start nexxo dev with --host to serve it.",
         );
     }
-    let path = req.uri().path().to_string();
+    let mut path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
+    // `base: "/app/"`: the app is served under it, as by Vite (`/` and the bare base redirect
+    // there), so URLs relative to its pages work. The URLs the server writes itself (modules,
+    // `/@nexxo/`, `/@deps/`) stay at the root, which it keeps serving.
+    let base = state.config.base.trim_end_matches('/');
+    if base.starts_with('/') && !base.is_empty() {
+        if path == "/" || path == "/index.html" || path == base {
+            let to = if query.is_empty() { format!("{base}/") } else { format!("{base}/?{query}") };
+            let mut r = text(StatusCode::FOUND, &format!("the app is served under {base}/"));
+            r.headers_mut()
+                .insert(header::LOCATION, to.parse().unwrap_or_else(|_| header::HeaderValue::from_static("/")));
+            return r;
+        }
+        if let Some(rest) = path.strip_prefix(base).filter(|r| r.starts_with('/')) {
+            path = rest.to_string();
+        }
+    }
     match path.as_str() {
         "/@nexxo/client" => return js(CLIENT_JS.to_string()),
+        "/@nexxo/react-refresh" => return js(REACT_REFRESH_JS.to_string()),
         "/@nexxo/ping" => return text(StatusCode::OK, "pong"),
         "/@nexxo/ws" => return upgrade(state, req),
         "/@nexxo/bundle" => {
@@ -140,10 +165,11 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
         }
         return text(StatusCode::NOT_FOUND, "not found");
     }
-    if ext == "html" {
+    let inline_script = ext == "html" && has_flag(&query, HTML_PROXY);
+    if ext == "html" && !inline_script {
         return page(&state, &file);
     }
-    if SCRIPT_EXTS.contains(&ext.as_str()) || is_import {
+    if SCRIPT_EXTS.contains(&ext.as_str()) || is_import || inline_script {
         let url = if query.is_empty() { path.clone() } else { format!("{path}?{query}") };
         if has_flag(&query, "runner") {
             let map = map_comment(&format!("url={}&at=1", url_param(&url)));
@@ -180,6 +206,9 @@ pub struct Served {
 /// The JS module for `file`: a transformed script, or CSS, JSON, `?raw` text or an asset URL
 /// imported from JS (`?import`).
 async fn served(state: &Arc<DevState>, file: &Path, query: &str) -> Result<Served, Diagnostic> {
+    if let Some(script) = inline_module_of(file, query) {
+        return module_response(state, &script).await;
+    }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     if SCRIPT_EXTS.contains(&ext.as_str()) {
         return module_response(state, file).await;
@@ -262,12 +291,8 @@ pub struct Bundle {
 pub async fn warm_bundles(state: &Arc<DevState>) {
     for input in &state.config.input {
         let html = state.config.root.join(input);
-        let Ok(source) = std::fs::read_to_string(&html) else { continue };
-        for el in nexxo_html::scan(&source).elements {
-            let is_module = el.name == "script" && el.attr("type") == Some("module");
-            if let Some(src) = el.attr("src").filter(|s| is_module && is_local(s))
-                && let Some(url) = state.url_of(&page_target(state, &html, src))
-            {
+        for module in page_modules(state, &html) {
+            if let Some(url) = state.url_of(&module) {
                 bundle(state, &url).await;
             }
         }
@@ -357,31 +382,134 @@ fn is_local(href: &str) -> bool {
     !href.contains("://") && !href.starts_with("//") && !href.starts_with("data:")
 }
 
-/// `<script type="module" src>` for a module URL: the URL itself, or its bundle.
-fn module_script(state: &DevState, url: &str) -> String {
+/// `<script type="module" src>` for a module URL: the URL itself, or its bundle. `is_async`
+/// keeps the page's `async`.
+fn module_script(state: &DevState, url: &str, is_async: bool) -> String {
+    let attrs = if is_async { " async" } else { "" };
     if !state.bundled {
-        return format!("<script type=\"module\">import {};</script>", serde_json::Value::String(url.to_string()));
+        return format!(
+            "<script type=\"module\"{attrs}>import {};</script>",
+            serde_json::Value::String(url.to_string())
+        );
     }
-    format!("<script type=\"module\" src=\"/@nexxo/bundle?entry={}\"></script>", url_param(url))
+    format!("<script type=\"module\"{attrs} src=\"/@nexxo/bundle?entry={}\"></script>", url_param(url))
+}
+
+/// The page `file` as the browser sees it in dev: `%NAME%` replaced from `import.meta.env` (as in
+/// a build), with the warnings for names that have the env prefix but no value.
+fn page_source(state: &DevState, file: &Path) -> std::io::Result<(String, Vec<String>)> {
+    let raw = std::fs::read_to_string(file)?;
+    let rel = state.url_of(file).unwrap_or_default();
+    // The current `import.meta.env` (it follows `.env` edits).
+    let env = serde_json::from_str(&state.env_json.read().expect("env")).unwrap_or_default();
+    Ok(nexxo_bundler::replace_env(rel.trim_start_matches('/'), &raw, &state.config, &env))
+}
+
+/// The inline module script that `?html-proxy&index=N` names on page `file`, as the path the dev
+/// server keys it by everywhere a module has a file (transform cache, HMR graph, resolver
+/// importer): the page's path plus that query, with `.ts` (inline scripts may use TypeScript
+/// syntax, as in a build). `read_module` reads it out of the page.
+fn inline_module_of(file: &Path, query: &str) -> Option<PathBuf> {
+    if !file.extension().is_some_and(|e| e.eq_ignore_ascii_case("html")) || !has_flag(query, HTML_PROXY) {
+        return None;
+    }
+    let index = query.split('&').find_map(|kv| kv.strip_prefix("index="))?;
+    let index: usize = index.strip_suffix(".ts").unwrap_or(index).parse().ok()?;
+    Some(inline_module_path(file, index))
+}
+
+fn inline_module_path(page: &Path, index: usize) -> PathBuf {
+    PathBuf::from(format!("{}?{HTML_PROXY}&index={index}.ts", page.display()))
+}
+
+/// The source of module `file`: the file, or for a page's inline module script (see
+/// `inline_module_of`) its text in the page, padded with the lines and columns before it so that
+/// errors and source maps point at the page's own lines.
+pub fn read_module(state: &DevState, file: &Path) -> std::io::Result<String> {
+    let name = file.to_string_lossy();
+    let Some((page, index)) = name.split_once(&format!("?{HTML_PROXY}&index=")) else {
+        return std::fs::read_to_string(file);
+    };
+    let missing = || std::io::Error::new(std::io::ErrorKind::NotFound, "the page has no such inline module script");
+    let index: usize = index.strip_suffix(".ts").and_then(|i| i.parse().ok()).ok_or_else(missing)?;
+    let (html, _) = page_source(state, Path::new(page))?;
+    let doc = nexxo_html::scan(&html);
+    let script =
+        doc.elements.iter().filter(|e| e.is_module_script() && !e.has_attr("src")).nth(index).ok_or_else(missing)?;
+    let text = script.text.clone().unwrap_or(script.outer.end..script.outer.end);
+    let before = &html[..text.start];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let lines = before.matches('\n').count();
+    let columns = before[line_start..].chars().count();
+    Ok(format!("{}{}{}", "\n".repeat(lines), " ".repeat(columns), &html[text]))
+}
+
+/// The modules page `html` starts: its local module scripts' files and its inline module scripts.
+fn page_modules(state: &DevState, html: &Path) -> Vec<PathBuf> {
+    let Ok((source, _)) = page_source(state, html) else { return Vec::new() };
+    let mut inline = 0;
+    let mut out = Vec::new();
+    for el in nexxo_html::scan(&source).elements.iter().filter(|e| e.is_module_script()) {
+        match el.attr("src") {
+            Some(src) if is_local(src) => out.push(page_target(state, html, src)),
+            Some(_) => {}
+            None => {
+                out.push(inline_module_path(html, inline));
+                inline += 1;
+            }
+        }
+    }
+    out
 }
 
 fn page(state: &DevState, file: &Path) -> Resp {
-    let Ok(source) = std::fs::read_to_string(file) else { return text(StatusCode::NOT_FOUND, "not found") };
+    let Ok((source, warnings)) = page_source(state, file) else { return text(StatusCode::NOT_FOUND, "not found") };
+    let s = crate::style::Style::stderr();
+    for w in warnings {
+        eprintln!("{} {w}", s.yellow("warning:"));
+    }
     let doc = nexxo_html::scan(&source);
     let mut edits = nexxo_html::Edits::default();
+    let mut inline = 0;
+    let dir = file.parent().unwrap_or(&state.config.root);
+    let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
     for el in &doc.elements {
-        // Style sheets become module imports so they update in place like imported CSS.
-        let is_sheet = el.name == "link" && el.attr("rel").is_some_and(|r| r.eq_ignore_ascii_case("stylesheet"));
-        if let Some(href) = el.attr("href").filter(|h| is_sheet && is_local(h))
+        // Style sheets become module imports so they update in place like imported CSS; a sheet
+        // with `media` (or `disabled`) stays a `<link>`, which is what keeps it conditional.
+        let conditional = el.has_attr("media") || el.has_attr("disabled");
+        if let Some(href) = el.attr("href").filter(|h| el.is_style_sheet_link() && !conditional && is_local(h))
             && let Some(url) = state.url_of(&page_target(state, file, href))
         {
-            edits.replace(el.outer.clone(), module_script(state, &format!("{url}?import")));
+            edits.replace(el.outer.clone(), module_script(state, &format!("{url}?import"), false));
         }
-        let is_module = el.name == "script" && el.attr("type") == Some("module");
-        if let Some(src) = el.attr("src").filter(|s| is_module && state.bundled && is_local(s))
-            && let Some(url) = state.url_of(&page_target(state, file, src))
-        {
-            edits.replace(el.outer.clone(), module_script(state, &url));
+        if el.is_module_script() {
+            let is_async = el.has_attr("async");
+            match el.attr("src") {
+                Some(src) if state.bundled && is_local(src) => {
+                    if let Some(url) = state.url_of(&page_target(state, file, src)) {
+                        edits.replace(el.outer.clone(), module_script(state, &url, is_async));
+                    }
+                }
+                Some(_) => {}
+                // An inline module is served as a module of its own, transformed like any other
+                // (bare imports, TypeScript, `import.meta.env`); editing the page reloads it.
+                None => {
+                    if let Some(url) = state.url_of(&inline_module_path(file, inline)) {
+                        edits.replace(el.outer.clone(), module_script(state, &url, is_async));
+                    }
+                    inline += 1;
+                }
+            }
+        }
+        // Inline CSS is compiled as in a build (unminified), its `url()`s pointed at served files.
+        if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
+            let line = 1 + source[..text.start].matches('\n').count();
+            let url_for = |f: &Path| f.is_file().then(|| state.url_of(f)).flatten();
+            match nexxo_bundler::compile_style(&rel, dir, &source[text.clone()], line, false, "/", url_for) {
+                Ok(css) => edits.replace(text, css),
+                // Shown in the terminal and the overlay; the page keeps the style as written.
+                Err(d) => report_error(state, &d),
+            }
         }
     }
     let mut preamble = String::from("<script type=\"module\" src=\"/@nexxo/client\"></script>\n");
@@ -392,16 +520,15 @@ fn page(state: &DevState, file: &Path) -> Resp {
     for f in files {
         preamble.push_str(&format!("<link rel=\"modulepreload\" href=\"/@deps/{f}\">\n"));
     }
-    let refresh_runtime = deps.entries.get("react-refresh/runtime").map(|(f, _)| f.clone());
     drop(deps);
-    if let Some(file) = refresh_runtime.filter(|_| state.react_refresh) {
-        preamble.push_str(&format!(
-            "<script type=\"module\">import R from \"/@deps/{file}\";R.injectIntoGlobalHook(window);\
-             window.$RefreshReg$=()=>{{}};window.$RefreshSig$=()=>(t)=>t;window.__nexxo_refresh=R;</script>\n"
-        ));
+    // Before any module runs, so React finds the refresh hook when it loads.
+    if state.react_refresh {
+        preamble.push_str(
+            "<script type=\"module\">import R from \"/@nexxo/react-refresh\";R.injectIntoGlobalHook(window);\
+             window.$RefreshReg$=()=>{};window.$RefreshSig$=()=>(t)=>t;window.__nexxo_refresh=R;</script>\n",
+        );
     }
-    let at = doc.elements.iter().find(|e| e.name == "head").map_or(0, |h| h.start_tag.end);
-    edits.insert(at, preamble);
+    edits.insert(nexxo_html::head_insertion(&source, &doc, true), preamble);
     let html = edits.apply(&source);
     let mut r = respond(StatusCode::OK, "text/html; charset=utf-8", html.into_bytes(), false);
     r.headers_mut().insert(header::CACHE_CONTROL, "no-cache".parse().expect("static header"));
@@ -425,7 +552,7 @@ pub(super) fn normalize(p: &Path) -> PathBuf {
 /// Transforms `file`, reusing the cached result while its source is unchanged.
 pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnostic> {
     let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
-    let source = std::fs::read_to_string(file)
+    let source = read_module(state, file)
         .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
     // Glob imports expanded first: the cache keys below then cover the files they list.
     let source = super::glob::expand_source(state, file, &rel, source)?;
@@ -445,7 +572,14 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     let m = match cached {
         Some(m) => Arc::new(m),
         None => {
-            let m = nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })?;
+            let m = nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })
+                // An inline script's lines are the page's: name the page, which an editor can open.
+                .map_err(|mut d| {
+                    if let Some((page, _)) = rel.split_once(&format!("?{HTML_PROXY}&")) {
+                        d.file = Some(page.to_string());
+                    }
+                    d
+                })?;
             if let Ok(bytes) = serde_json::to_vec(&m) {
                 state.cache.put(&key, &bytes);
             }
@@ -459,21 +593,9 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
 /// Bare specifiers reachable from the HTML entries, found by transforming the app's modules.
 pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
     let mut deps = BTreeSet::new();
-    if state.react_refresh {
-        deps.insert("react-refresh/runtime".to_string());
-    }
     let mut queue: Vec<PathBuf> = Vec::new();
     for input in &state.config.input {
-        let html = state.config.root.join(input);
-        let Ok(source) = std::fs::read_to_string(&html) else { continue };
-        for el in nexxo_html::scan(&source).elements {
-            if el.name == "script"
-                && el.attr("type") == Some("module")
-                && let Some(src) = el.attr("src")
-            {
-                queue.push(page_target(state, &html, src));
-            }
-        }
+        queue.extend(page_modules(state, &state.config.root.join(input)));
     }
     // Level by level, each level's modules transformed and resolved on all cores.
     let mut seen: std::collections::HashSet<PathBuf> = queue.iter().cloned().collect();
@@ -659,11 +781,15 @@ async fn module_map(state: &Arc<DevState>, url: &str, runner_at: Option<u32>) ->
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let file = state.file_of(path).filter(|f| f.is_file())?;
     let served = served(state, &file, query).await.ok()?;
-    let source = std::fs::read_to_string(&file).ok()?;
-    let rel = path.trim_start_matches('/');
-    let source = super::glob::expand_source(state, &file, rel, source).ok()?;
+    // A page's inline script maps to the page: its source is padded to the page's lines.
+    let module = inline_module_of(&file, query).unwrap_or(file);
+    let source = read_module(state, &module).ok()?;
+    let rel = state.url_of(&module)?;
+    let source = super::glob::expand_source(state, &module, rel.trim_start_matches('/'), source).ok()?;
     let opts = Options { react_refresh: state.react_refresh };
-    let map = nexxo_transform::maps::module(rel, path, &source, opts).ok()?.shifted(served.map_lines?);
+    let map = nexxo_transform::maps::module(rel.trim_start_matches('/'), path, &source, opts)
+        .ok()?
+        .shifted(served.map_lines?);
     match runner_at {
         None => Some(map),
         Some(at) => Some(nexxo_transform::maps::runner(url, &served.code, map).ok()?.shifted(at)),
@@ -718,16 +844,7 @@ fn url_param(value: &str) -> String {
 
 /// `import.meta.env` of dev modules, as a JS object literal (computed once per server).
 pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
-    let mut env = serde_json::Map::new();
-    env.insert("MODE".into(), config.mode.clone().into());
-    env.insert("DEV".into(), true.into());
-    env.insert("PROD".into(), false.into());
-    env.insert("SSR".into(), false.into());
-    env.insert("BASE_URL".into(), "/".into());
-    for (k, v) in &config.env {
-        env.insert(k.clone(), v.clone().into());
-    }
-    serde_json::Value::Object(env).to_string()
+    serde_json::Value::Object(nexxo_bundler::env_object(config, true)).to_string()
 }
 
 /// CSS imported from JS: a module that puts the style sheet in a `<style>` tag and replaces it on update.
