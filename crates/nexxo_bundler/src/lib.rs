@@ -120,6 +120,9 @@ where
     finish::finish(&fs, &state, output)
 }
 
+pub use html::{compile_style, replace_env};
+pub use options::env_object;
+
 /// Resolution options of a project (alias, conditions...) for a resolver outside a build.
 pub fn dev_resolve_options(config: &ResolvedConfig) -> rolldown::ResolveOptions {
     options::resolve_options(config)
@@ -138,6 +141,3 @@ pub(crate) fn render_rolldown(root: &Path, diag: &BuildDiagnostic) -> Problem {
     let d = diag.to_diagnostic_with(&DiagnosticOptions { cwd: root.to_path_buf() });
     Problem { plain: d.to_string(), colored: d.to_color_string() }
 }
-pub use html::{compile_style, replace_env};
-pub use options::env_object;
-

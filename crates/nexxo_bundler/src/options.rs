@@ -53,9 +53,6 @@ pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
     out
 }
 
-pub fn resolve_options(config: &ResolvedConfig) -> ResolveOptions {
-    let alias = config
-        .alias
 /// `import.meta.env` of a build (`dev: false`) or of `nexxo dev` (`dev: true`, where a relative
 /// `base` means the server's root): one object for scripts and for `%NAME%` in pages.
 pub fn env_object(config: &ResolvedConfig, dev: bool) -> serde_json::Map<String, serde_json::Value> {
@@ -72,6 +69,9 @@ pub fn env_object(config: &ResolvedConfig, dev: bool) -> serde_json::Map<String,
     env
 }
 
+pub fn resolve_options(config: &ResolvedConfig) -> ResolveOptions {
+    let alias = config
+        .alias
         .iter()
         .map(|(from, to)| {
             let target = if to.starts_with("./") || to.starts_with("../") || to == "." {

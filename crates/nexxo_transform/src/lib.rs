@@ -105,14 +105,14 @@ pub fn rewrite(module: &Module, mut target: impl FnMut(&Import) -> Target) -> St
     code
 }
 
+/// The syntax of `path`: its extension, or for a virtual module whose path has none it knows (a
+/// page's inline script, `index.html?html-proxy&index=0.ts`), the extension its query ends with.
 fn source_type(path: &str) -> SourceType {
     SourceType::from_path(Path::new(path.split('?').next().unwrap_or(path)))
         .or_else(|_| SourceType::from_path(Path::new(path)))
         .unwrap_or_default()
         .with_module(true)
 }
-/// The syntax of `path`: its extension, or for a virtual module whose path has none it knows (a
-/// page's inline script, `index.html?html-proxy&index=0.ts`), the extension its query ends with.
 
 fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnostic]) -> Diagnostic {
     let e = &errors[0];

@@ -168,13 +168,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             fs,
             config.root.clone(),
             rolldown::Platform::Browser,
+            &rolldown::TsConfig::Auto(true),
+            nexxo_bundler::dev_resolve_options(&config),
+        );
         // Fast Refresh for any app that has React: the runtime is Nexxo's own (see serve.rs,
         // REACT_REFRESH_JS), never the app's, so apps need not install `react-refresh` and every
         // app gets the version Nexxo is tested with. Without React, components are not
         // registered, so an edit reloads as for any module without an HMR boundary.
-            &rolldown::TsConfig::Auto(true),
-            nexxo_bundler::dev_resolve_options(&config),
-        );
         let react_refresh = resolver
             .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
             .is_ok();
@@ -243,12 +243,12 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         }
         serve::serve(listener, state).await;
         Ok(())
+    })
+}
+
 /// The path the app is served under: an absolute `base`, else the root.
 fn served_base(base: &str) -> &str {
     if base.starts_with('/') { base } else { "/" }
-}
-
-    })
 }
 
 /// The directory of the npm package holding `file` (`.../node_modules/name` or
