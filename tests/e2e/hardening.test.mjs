@@ -103,9 +103,10 @@ test("kill -9 during builds never leaves staging directories behind for good, an
   const good = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
   for (const ms of [5, 20, 40, 80, 120]) {
     const child = spawn(NEXXO, ["build", dir, "--force"], { stdio: "ignore" });
+    const exited = new Promise((r) => child.once("exit", r));
     await new Promise((r) => setTimeout(r, ms));
     child.kill("SIGKILL");
-    await new Promise((r) => child.once("exit", r));
+    await exited;
     assert.equal(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), good);
   }
   buildOk(dir, ["--force"]);
@@ -223,6 +224,10 @@ for (const model of [[], ["--no-bundle"]]) {
       await page.waitForFunction(() => document.querySelector("#app").textContent === "ok1");
       // 1. A CSS syntax error after CJK text on the same line (the code frame sliced a char).
       fs.writeFileSync(path.join(dir, "src/a.css"), '.a { content: "日本語"; } .b..c { color: red }\n');
+      // The overlay shows the located error (column in characters: the second `.`).
+      await page.locator("nexxo-error-overlay").waitFor({ timeout: 10_000 });
+      const shown = await page.evaluate(() => document.querySelector("nexxo-error-overlay").shadowRoot.textContent);
+      assert.match(shown, /src\/a\.css:1:27/);
       // 2. A string holding `import.meta.hot.accept(` and an ideographic space (a text scan sliced a char).
       fs.writeFileSync(path.join(dir, "src/s.js"), 'export const s = "import.meta.hot.accept(\u3000";\n');
       // 3. 2,000 nested parentheses (overflowed the request thread's stack).
