@@ -46,7 +46,10 @@ pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
         env.iter().map(|(k, v)| (format!("import.meta.env.{k}"), v.to_string())).collect();
     out.push(("import.meta.env".into(), serde_json::Value::Object(env).to_string()));
     // A production build always runs libraries in production mode, like Vite (mode only picks env files).
-    out.push(("process.env.NODE_ENV".into(), js("production")));
+    // Libraries spell it several ways; Vite replaces each.
+    for spelling in ["process.env.NODE_ENV", "globalThis.process.env.NODE_ENV", "global.process.env.NODE_ENV"] {
+        out.push((spelling.into(), js("production")));
+    }
     for (k, v) in &config.define {
         out.push((k.clone(), v.clone()));
     }
