@@ -1,5 +1,7 @@
 //! Static assets imported from JS: images, fonts, media become hashed files (or data URLs when
-//! small); `?url` forces a file URL, `?inline` a data URL, `?raw` the text itself.
+//! small); `?url` and `?no-inline` force a file URL, `?inline` a data URL, `?raw` the text itself,
+//! `?init` on `.wasm` an instantiating function. Also: root-absolute imports (`/src/x.ts`), files
+//! of public/ imported by their URL path (`/icon.png`), and other queries (`./a.js?v=1`).
 
 use std::borrow::Cow;
 use std::fmt::Debug;
@@ -15,6 +17,7 @@ use rolldown_plugin::{
 };
 use rolldown_resolver::Resolver;
 
+use crate::query::{self, Query};
 use crate::state::BuildState;
 
 pub const ASSET_EXTENSIONS: &[&str] = &[
@@ -22,17 +25,23 @@ pub const ASSET_EXTENSIONS: &[&str] = &[
     "mp4", "webm", "ogg", "mp3", "wav", "flac", "aac", "opus", "pdf",
 ];
 
-const QUERIES: &[&str] = &["url", "raw", "inline"];
-
 pub fn is_asset_path(path: &str) -> bool {
     Path::new(path).extension().is_some_and(|e| ASSET_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
 }
 
-/// Splits `path?query` into the path and the Nexxo query it carries, if any.
-pub fn split_query(id: &str) -> (&str, Option<&str>) {
-    match id.split_once('?') {
-        Some((path, q)) if QUERIES.contains(&q) => (path, Some(q)),
-        _ => (id, None),
+/// Module id of a file under `public/` imported by its root-absolute path (`/icon.png`): it is
+/// served at that path as is, so the import gives its URL.
+const PUBLIC_PREFIX: &str = "\0nexxo-public:";
+
+/// The module type of a script or JSON file by its extension, for ids whose query hides it.
+fn module_type_of(path: &str) -> Option<ModuleType> {
+    match Path::new(path).extension()?.to_str()? {
+        "js" | "mjs" | "cjs" => Some(ModuleType::Js),
+        "jsx" => Some(ModuleType::Jsx),
+        "ts" | "mts" | "cts" => Some(ModuleType::Ts),
+        "tsx" => Some(ModuleType::Tsx),
+        "json" => Some(ModuleType::Json),
+        _ => None,
     }
 }
 
@@ -67,7 +76,31 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
     }
 
     async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
-        let (spec, Some(query)) = split_query(args.specifier) else { return Ok(None) };
+        let (spec, query) = query::split(args.specifier);
+        let suffix = if query.is_empty() { String::new() } else { format!("?{query}") };
+        let root = &self.state.config.root;
+        // `/src/x.ts` names a file under the root (as in a page's `src`), `/icon.png` a file of
+        // public/; an absolute path already inside the root is a file path.
+        if spec.starts_with('/') && !spec.starts_with("//") && !Path::new(spec).starts_with(root) {
+            let under_root = root.join(&spec[1..]);
+            if let Ok(p) = resolve_path(&self.resolver, args.importer, &under_root.to_string_lossy(), args.kind) {
+                return Ok(Some(HookResolveIdOutput::from_id(format!("{}{suffix}", p.display()))));
+            }
+            if self
+                .state
+                .config
+                .public_dir
+                .as_ref()
+                .is_some_and(|d| self.fs.metadata(&d.join(&spec[1..])).is_ok_and(|m| m.is_file()))
+            {
+                return Ok(Some(HookResolveIdOutput::from_id(format!("{PUBLIC_PREFIX}{spec}{suffix}"))));
+            }
+        }
+        if query.is_empty() {
+            return Ok(None);
+        }
+        // A query rolldown would keep in the file path it reads: resolve the path, keep the
+        // query in the id (`a.js` and `a.js?v=1` are two module instances, as in Vite).
         let path = resolve_path(&self.resolver, args.importer, spec, args.kind).map_err(|e| {
             let importer = args.importer.map(|i| self.state.rel(Path::new(i))).unwrap_or_default();
             self.state.fail(
@@ -79,30 +112,75 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
                 .with_hint("check the path; relative paths start with ./ or ../"),
             )
         })?;
-        Ok(Some(HookResolveIdOutput::from_id(format!("{}?{query}", path.display()))))
+        Ok(Some(HookResolveIdOutput::from_id(format!("{}{suffix}", path.display()))))
     }
 
     async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
-        let (path, query) = split_query(args.id);
-        if query.is_none() && !is_asset_path(path) {
-            return Ok(None);
+        let (path, q) = query::split(args.id);
+        let query = Query::parse(q);
+        let js = |code: String| -> HookLoadReturn {
+            Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(ModuleType::Js), ..Default::default() }))
+        };
+        if let Some(public) = path.strip_prefix(PUBLIC_PREFIX) {
+            let code = self.load_public(public, query)?;
+            return js(code);
+        }
+        if query.worker || query.shared_worker {
+            return Ok(None); // the worker plugin's
         }
         let p = Path::new(path);
         let read_err = |e: std::io::Error| {
             self.state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", self.state.rel(p))))
         };
-        let code = if query == Some("raw") {
+        if query.raw {
             let text = self.fs.read_to_string(p).map_err(read_err)?;
-            format!("export default {};", serde_json::Value::String(text))
-        } else {
+            return js(query::default_string(&text));
+        }
+        // Style sheets compile first (the CSS plugin), even `?inline` ones: their text is the CSS.
+        if path.ends_with(".css") && !query.url {
+            return Ok(None);
+        }
+        if query.init && path.ends_with(".wasm") {
             let bytes = self.fs.read(p).map_err(read_err)?;
-            let url = match query {
-                Some("url") => self.state.asset_url(p, bytes, false),
-                Some("inline") => self.state.asset_url(p, bytes, true),
-                _ => self.state.asset_url(p, bytes, true),
-            };
-            format!("export default {};", serde_json::Value::String(url))
-        };
-        Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(ModuleType::Js), ..Default::default() }))
+            let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
+            return js(query::wasm_init_module(&url));
+        }
+        if query.url || query.inline || query.no_inline || is_asset_path(path) {
+            let bytes = self.fs.read(p).map_err(read_err)?;
+            let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
+            return js(query::default_string(&url));
+        }
+        // Any other query (`?v=1`) only names another instance of the module: load the file as the
+        // type its extension says (rolldown would look for a file named with the query).
+        if !q.is_empty()
+            && let Some(module_type) = module_type_of(path)
+        {
+            let code = self.fs.read_to_string(p).map_err(read_err)?;
+            return Ok(Some(HookLoadOutput {
+                code: code.into(),
+                module_type: Some(module_type),
+                ..Default::default()
+            }));
+        }
+        Ok(None)
+    }
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> AssetPlugin<Fs> {
+    /// `import icon from "/icon.png"` with public/icon.png: the URL it is served at (with
+    /// `base`), or its text with `?raw` (see [`query::public_import`]).
+    fn load_public(&self, url_path: &str, query: Query) -> anyhow::Result<String> {
+        let rel = &url_path[1..];
+        let file = self.state.config.public_dir.as_ref().map(|d| d.join(rel)).unwrap_or_default();
+        match query::public_import(url_path, &self.state.rel(&file), query).map_err(|d| self.state.fail(d))? {
+            query::PublicImport::Raw => {
+                let text = self.fs.read_to_string(&file).map_err(|e| {
+                    self.state
+                        .fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", self.state.rel(&file))))
+                })?;
+                Ok(query::default_string(&text))
+            }
+            query::PublicImport::Url => Ok(query::default_string(&self.state.public_url(rel))),
+        }
     }
 }

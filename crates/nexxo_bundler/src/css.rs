@@ -62,8 +62,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
     }
 
     async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
-        let (path, query) = args.id.split_once('?').map_or((args.id, None), |(p, q)| (p, Some(q)));
-        if !path.ends_with(".css") || matches!(query, Some(q) if q != "inline") {
+        let (path, query) = crate::query::split(args.id);
+        let query = crate::query::Query::parse(query);
+        // `?raw` and `?url` are the asset plugin's; any other query still means the style sheet.
+        if !path.ends_with(".css") || query.raw || query.url || query.worker || query.shared_worker {
             return Ok(None);
         }
         let state = &self.state;
@@ -107,6 +109,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
 
         let mut js = String::new();
         let mut external_imports = String::new();
+        let mut inlined = Vec::new();
         for imp in &compiled.imports {
             if imp.specifier.contains("://") || imp.specifier.starts_with("//") {
                 external_imports.push_str(&format!("@import url({});", imp.specifier));
@@ -122,15 +125,24 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                     1,
                 )
             })?;
+            if query.inline {
+                // An inlined sheet's text includes what it imports, which is never applied either.
+                let binding = format!("__nexxo_inline{}", inlined.len());
+                let spec = serde_json::Value::String(format!("{}?inline", target.to_string_lossy()));
+                js.push_str(&format!("import {binding} from {spec};\n"));
+                inlined.push(binding);
+                continue;
+            }
             js.push_str(&format!("import {};\n", serde_json::Value::String(target.to_string_lossy().into_owned())));
         }
         let css = external_imports + &css;
-        if query == Some("inline") {
-            js.push_str(&format!("export default {};\n", serde_json::Value::String(css)));
+        if query.inline {
+            inlined.push(serde_json::Value::String(css).to_string());
+            js.push_str(&format!("export default {};\n", inlined.join(" + ")));
         } else {
             state.css.lock().expect("css table").insert(args.id.to_string(), css);
         }
-        if !compiled.exports.is_empty() {
+        if !compiled.exports.is_empty() && !query.inline {
             // `composes: x from "./other.module.css"`: that file's class map, imported before this
             // sheet, so its rules come first in the chunk's CSS as well.
             for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {

@@ -99,11 +99,15 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
         contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
         kind: OutputKind::Manifest,
     });
+    files.append(&mut state.extra_files.lock().expect("extra files"));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
     for w in state.pages.iter().flat_map(|p| &p.warnings) {
         warnings.push(Problem { plain: w.clone(), colored: w.clone() });
+    }
+    for d in state.warnings.lock().expect("warnings").iter() {
+        warnings.push(Problem { plain: d.to_string(), colored: d.to_string() });
     }
     let mut inputs: Vec<std::path::PathBuf> = chunks
         .iter()

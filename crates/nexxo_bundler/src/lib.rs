@@ -13,7 +13,9 @@ mod glob;
 mod html;
 mod options;
 mod output;
+pub mod query;
 mod state;
+mod workers;
 
 use std::fmt::Debug;
 use std::path::Path;
@@ -67,20 +69,7 @@ where
         bundler_options.resolve.clone().unwrap_or_default(),
     ));
     let state = Arc::new(BuildState::new(config.clone(), pages));
-    let plugins: Vec<SharedPluginable> = vec![
-        Plugin::new_shared(html::HtmlPlugin { state: Arc::clone(&state) }),
-        Plugin::new_shared(assets::AssetPlugin {
-            fs: fs.clone(),
-            state: Arc::clone(&state),
-            resolver: Arc::clone(&resolver),
-        }),
-        Plugin::new_shared(css::CssPlugin {
-            fs: fs.clone(),
-            state: Arc::clone(&state),
-            resolver: Arc::clone(&resolver),
-        }),
-        Plugin::new_shared(glob::GlobPlugin { fs: fs.clone(), state: Arc::clone(&state), alias: glob_aliases(config) }),
-    ];
+    let plugins = plugins(&fs, &state, &resolver, &[]);
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,
         plugins,
@@ -101,23 +90,65 @@ where
             return Err(failure);
         }
     };
-    // A bare import that nothing resolves would fail in the browser at run time; rolldown only
-    // warns and leaves it external, Nexxo refuses it like Vite does.
-    let (unresolved, warnings): (Vec<_>, Vec<_>) =
-        output.warnings.drain(..).partition(|w| matches!(w.kind(), EventKind::UnresolvedImport));
-    output.warnings = warnings;
-    if !unresolved.is_empty() {
-        let mut failure = BuildFailure::from_rolldown(&config.root, unresolved);
-        for p in &mut failure.errors {
-            let hint = "\nhint: Nexxo looked in node_modules/ of the importer's directory and every parent directory, \
-                        and in resolve.alias and tsconfig paths. Install the package (npm install NAME), fix the \
-                        specifier, or add a resolve.alias entry in nexxo.config.json.";
-            p.plain.push_str(hint);
-            p.colored.push_str(hint);
-        }
+    if let Some(failure) = unresolved_imports(&config.root, &mut output) {
         return Err(failure);
     }
     finish::finish(&fs, &state, output)
+}
+
+/// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
+/// bundle of a worker (`within`: that worker's entry, after the workers that start it).
+pub(crate) fn plugins<Fs>(
+    fs: &Fs,
+    state: &Arc<BuildState>,
+    resolver: &Arc<Resolver<Fs>>,
+    within: &[String],
+) -> Vec<SharedPluginable>
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    let config = &state.config;
+    let mut plugins: Vec<SharedPluginable> = Vec::new();
+    if within.is_empty() {
+        plugins.push(Plugin::new_shared(html::HtmlPlugin { state: Arc::clone(state) }));
+    }
+    plugins.extend([
+        Plugin::new_shared(assets::AssetPlugin {
+            fs: fs.clone(),
+            state: Arc::clone(state),
+            resolver: Arc::clone(resolver),
+        }),
+        Plugin::new_shared(css::CssPlugin { fs: fs.clone(), state: Arc::clone(state), resolver: Arc::clone(resolver) }),
+        Plugin::new_shared(glob::GlobPlugin { fs: fs.clone(), state: Arc::clone(state), alias: glob_aliases(config) }),
+        Plugin::new_shared(workers::WorkerPlugin {
+            fs: fs.clone(),
+            state: Arc::clone(state),
+            resolver: Arc::clone(resolver),
+            within: within.to_vec(),
+        }),
+    ]);
+    plugins
+}
+
+/// A bare import that nothing resolves would fail in the browser at run time; rolldown only
+/// warns and leaves it external, Nexxo refuses it like Vite does. Takes those warnings out of
+/// `output` and returns them as the failure.
+pub(crate) fn unresolved_imports(root: &Path, output: &mut rolldown::BundleOutput) -> Option<BuildFailure> {
+    let (unresolved, warnings): (Vec<_>, Vec<_>) =
+        output.warnings.drain(..).partition(|w| matches!(w.kind(), EventKind::UnresolvedImport));
+    output.warnings = warnings;
+    if unresolved.is_empty() {
+        return None;
+    }
+    let mut failure = BuildFailure::from_rolldown(root, unresolved);
+    for p in &mut failure.errors {
+        let hint = "\nhint: Nexxo looked in node_modules/ of the importer's directory and every parent directory, \
+                    and in resolve.alias and tsconfig paths. Install the package (npm install NAME), fix the \
+                    specifier, or add a resolve.alias entry in nexxo.config.json.";
+        p.plain.push_str(hint);
+        p.colored.push_str(hint);
+    }
+    Some(failure)
 }
 
 pub use html::{compile_style, replace_env};

@@ -28,6 +28,12 @@ pub struct BuildState {
     pub plugin_errors: Mutex<Vec<Diagnostic>>,
     /// Files read by Nexxo's own plugins (assets, inlined or not), beyond rolldown's modules.
     pub read_files: Mutex<Vec<std::path::PathBuf>>,
+    /// Problems that do not stop the build, located (shown with rolldown's warnings).
+    pub warnings: Mutex<Vec<Diagnostic>>,
+    /// Output files written as they are (bundled workers' source maps).
+    pub extra_files: Mutex<Vec<crate::output::OutputFile>>,
+    /// Workers bundled so far, by module id and format: (output path, code).
+    pub workers: Mutex<HashMap<String, (String, String)>>,
 }
 
 impl std::fmt::Debug for BuildState {
@@ -49,6 +55,9 @@ impl BuildState {
             assets: Mutex::default(),
             plugin_errors: Mutex::default(),
             read_files: Mutex::default(),
+            warnings: Mutex::default(),
+            extra_files: Mutex::default(),
+            workers: Mutex::default(),
         }
     }
 
@@ -74,14 +83,39 @@ impl BuildState {
         format!("{}{out_path}", self.config.base)
     }
 
+    /// An output file's URL as the first argument of `new URL(url, import.meta.url)` in a chunk:
+    /// the public URL, or with a relative `base` the path from the chunk's directory (chunks and
+    /// assets share the assets directory), which is right wherever the site is served from.
+    pub fn url_from_chunk(&self, out_path: &str) -> String {
+        let base = &self.config.base;
+        if base.starts_with('/') || base.contains("://") {
+            return self.public_url(out_path);
+        }
+        let dir = self.config.assets_dir.trim_matches('/');
+        if dir.is_empty() {
+            return format!("./{out_path}");
+        }
+        match out_path.strip_prefix(&format!("{dir}/")) {
+            Some(inside) => format!("./{inside}"),
+            // A file at the output root (public/): up from the chunk's directory.
+            None => format!("{}{out_path}", "../".repeat(dir.split('/').count())),
+        }
+    }
+
     /// The URL at which `abs` is served after the build: inlined as a data URL when small enough
     /// and `may_inline`, otherwise emitted as a content-hashed file.
     pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
+        self.asset_url_with(abs, bytes, may_inline, false)
+    }
+
+    /// [`Self::asset_url`], inlined whatever its size when `force_inline` (`?inline`).
+    pub fn asset_url_with(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
         self.read_files.lock().expect("read list").push(abs.to_path_buf());
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        if may_inline
-            && (bytes.len() as u64) < self.config.assets_inline_limit
-            && !matches!(ext.as_str(), "svg" if contains_fragment_refs(&bytes))
+        if force_inline
+            || (may_inline
+                && (bytes.len() as u64) < self.config.assets_inline_limit
+                && !matches!(ext.as_str(), "svg" if contains_fragment_refs(&bytes)))
         {
             return data_url(&ext, &bytes);
         }
@@ -139,6 +173,7 @@ pub fn mime_for(ext: &str) -> &'static str {
         "wav" => "audio/wav",
         "flac" => "audio/flac",
         "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
         "json" => "application/json",
         "css" => "text/css",
         "js" | "mjs" => "text/javascript",
@@ -147,6 +182,6 @@ pub fn mime_for(ext: &str) -> &'static str {
     }
 }
 
-fn data_url(ext: &str, bytes: &[u8]) -> String {
+pub(crate) fn data_url(ext: &str, bytes: &[u8]) -> String {
     format!("data:{};base64,{}", mime_for(ext), base64::engine::general_purpose::STANDARD.encode(bytes))
 }

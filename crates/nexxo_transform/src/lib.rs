@@ -14,6 +14,8 @@ use oxc::syntax::module_record::{ExportExportName, ImportImportName};
 use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
 use oxc_sourcemap::SourceMap;
 
+pub mod urls;
+
 pub mod glob;
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -213,7 +213,10 @@ export function isRefreshBoundary(exports) {
 }
 
 // Error overlay: a shadow-DOM element so app styles cannot break it.
-class ErrorOverlay extends HTMLElement {
+// Workers import this module too (their modules are served like the page's): there is no DOM
+// there, so the overlay and the connection exist only in a document.
+const inDocument = typeof document !== "undefined";
+class ErrorOverlay extends (globalThis.HTMLElement ?? Object) {
   constructor(error) {
     super();
     const root = this.attachShadow({ mode: "open" });
@@ -229,7 +232,7 @@ class ErrorOverlay extends HTMLElement {
     root.querySelector(".hint").textContent = error.hint ?? "Fix the code and save: the overlay goes away on the next good update.";
   }
 }
-if (!customElements.get("nexxo-error-overlay")) customElements.define("nexxo-error-overlay", ErrorOverlay);
+if (inDocument && !customElements.get("nexxo-error-overlay")) customElements.define("nexxo-error-overlay", ErrorOverlay);
 
 function showOverlay(error) {
   clearOverlay();
@@ -250,5 +253,7 @@ export function updateStyle(id, css) {
   style.textContent = css;
 }
 
-window.addEventListener("error", (e) => console.error("[nexxo] runtime error (HMR stays connected):", e.message));
-connect();
+if (inDocument) {
+  window.addEventListener("error", (e) => console.error("[nexxo] runtime error (HMR stays connected):", e.message));
+  connect();
+}

@@ -9,6 +9,7 @@
 
 mod glob;
 mod hmr;
+mod imports;
 mod resolve;
 mod serve;
 mod watch;

@@ -91,6 +91,19 @@ pub fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved
         return Ok(Resolved::External);
     }
     let (bare, _) = spec.split_once('?').unwrap_or((spec, ""));
+    let root = &state.config.root;
+    // `/src/x.ts` names a file under the root, `/icon.png` one of public/ (served at that path),
+    // as in the build; an absolute path already inside the root is a file path.
+    if bare.starts_with('/') && !bare.starts_with("//") && !Path::new(bare).starts_with(root) {
+        let under_root = root.join(&bare[1..]);
+        if let Ok(r) = state.resolver.resolve(Some(importer), &under_root.to_string_lossy(), ImportKind::Import, false)
+        {
+            return Ok(Resolved::File(PathBuf::from(r.path.as_str())));
+        }
+        if let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(&bare[1..])).filter(|f| f.is_file()) {
+            return Ok(Resolved::File(public));
+        }
+    }
     let r = state.resolver.resolve(Some(importer), bare, ImportKind::Import, false).map_err(|e| e.to_string())?;
     let path = PathBuf::from(r.path.as_str());
     let is_package = !(bare.starts_with('.') || bare.starts_with('/'));

@@ -210,11 +210,14 @@ async fn served(state: &Arc<DevState>, file: &Path, query: &str) -> Result<Serve
         return module_response(state, &script).await;
     }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if let Some(special) = super::imports::special(state, file, query)? {
+        return Ok(special);
+    }
     if SCRIPT_EXTS.contains(&ext.as_str()) {
         return module_response(state, file).await;
     }
     if ext == "css" {
-        return css_module(state, file);
+        return css_module(state, file, false);
     }
     let read = || {
         std::fs::read_to_string(file).map_err(|e| {
@@ -605,7 +608,17 @@ pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
             .filter(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e)))
             .filter_map(|file| {
                 let m = transform(state, file).ok()?;
-                Some(resolve_imports(state, file, &m).into_iter().filter_map(Result::ok).collect())
+                let mut found: Vec<Resolved> =
+                    resolve_imports(state, file, &m).into_iter().filter_map(Result::ok).collect();
+                // Workers started by `new Worker(new URL("./w.js", import.meta.url))` are no
+                // imports, but their dependencies must be pre-bundled as well.
+                let dir = file.parent().unwrap_or(&state.config.root);
+                for r in nexxo_transform::urls::new_url_refs("m.js", &m.code) {
+                    if r.worker.is_some() && r.specifier.starts_with('.') {
+                        found.push(Resolved::File(normalize(&dir.join(nexxo_bundler::query::split(&r.specifier).0))));
+                    }
+                }
+                Some(found)
             })
             .collect();
         queue = Vec::new();
@@ -709,9 +722,10 @@ async fn module_response(state: &Arc<DevState>, file: &Path) -> Result<Served, D
             if !SCRIPT_EXTS.contains(&ext) {
                 q.push("import".to_string());
             }
-            if imp.specifier.ends_with("?raw") {
-                q.push("raw".into());
-            }
+            // What the import's query asks for (`?raw`, `?url`, `?worker`...) stays in the URL;
+            // other parameters (`?v=1`) only name the same file.
+            let flags = nexxo_bundler::query::Query::parse(nexxo_bundler::query::split(&imp.specifier).1);
+            q.extend(flags.params().into_iter().map(String::from));
             if let Some(ts) = state.graph.lock().expect("graph").get(&dep_url).map(|n| n.timestamp).filter(|t| *t > 0) {
                 q.push(format!("t={ts}"));
             }
@@ -848,7 +862,9 @@ pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
 }
 
 /// CSS imported from JS: a module that puts the style sheet in a `<style>` tag and replaces it on update.
-fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
+/// `inline` (`?inline`): a module whose default export is the compiled text, with the text of
+/// the sheets it `@import`s in front, applied nowhere.
+pub(super) fn css_module(state: &DevState, file: &Path, inline: bool) -> Result<Served, Diagnostic> {
     let url = state.url_of(file).unwrap_or_default();
     let rel = url.trim_start_matches('/').to_string();
     let source = std::fs::read_to_string(file)
@@ -877,18 +893,33 @@ fn css_module(state: &DevState, file: &Path) -> Result<Served, Diagnostic> {
     let css = nexxo_css::replace_urls(&compiled.code, &urls);
     let mut imported = Vec::new();
     let mut written = Vec::new();
-    let mut out = String::from(
-        "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n",
-    );
+    let mut inlined = Vec::new();
+    let mut out = String::from(if inline {
+        ""
+    } else {
+        "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n"
+    });
     for imp in &compiled.imports {
         if let Ok(Resolved::File(p)) = resolve(state, file, &format!("./{}", imp.specifier.trim_start_matches("./")))
             .or_else(|_| resolve(state, file, &imp.specifier))
             && let Some(u) = state.url_of(&p)
         {
+            if inline {
+                let binding = format!("__nexxo_inline{}", inlined.len());
+                written.push(format!("{u}?import&inline"));
+                out.push_str(&format!("import {binding} from {:?};\n", format!("{u}?import&inline")));
+                inlined.push(binding);
+                continue;
+            }
             imported.push(u.clone());
             written.push(format!("{u}?import"));
             out.push_str(&format!("import {:?};\n", format!("{u}?import")));
         }
+    }
+    if inline {
+        inlined.push(serde_json::Value::String(css).to_string());
+        out.push_str(&format!("export default {};\n", inlined.join(" + ")));
+        return Ok(Served { code: out, imports: written, map_lines: None });
     }
     // Style sheets this one composes from go first, so their rules come first.
     for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
