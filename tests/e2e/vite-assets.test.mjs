@@ -71,6 +71,7 @@ import CounterWorker from "./workers/shared.js?sharedworker";
 import echoUrl from "./workers/echo.js?worker&url";
 import { v } from "./lib/a.js?v=1";
 import { v as plain } from "./lib/a.js";
+import { typed } from "./lib/b.ts?v=2";
 import noInline from "./img/tiny.png?no-inline";
 import inlined from "./img/tiny.png?url&inline";
 import init from "./add.wasm?init";
@@ -95,6 +96,7 @@ document.getElementById("noinline").src = noInline;
 document.getElementById("inlined").src = inlined;
 out.v = v;
 out.plain = plain;
+out.typed = typed;
 out.json = data.answer;
 out.icon = icon;
 out.noInline = noInline.startsWith("data:") ? "data" : "file";
@@ -112,6 +114,7 @@ const wasm = init().then((instance) => {
 Promise.all([wasm, ask(w1, w1, "worker"), ask(w2, w2, "inline"), ask(shared, shared.port, "shared"), ask(w3, w3, "urlWorker")]).then(show);
 `,
   "src/lib/a.js": `export const v = "a loaded";\n`,
+  "src/lib/b.ts": `export const typed: string = "b.ts loaded";\n`,
   "src/lib/math.js": `export const double = (n) => n * 2;\n`,
   "src/workers/echo.js": `import { double } from "../lib/math.js";
 import { shout } from "tiny-pkg";
@@ -148,6 +151,7 @@ self.onmessage = async (e: MessageEvent<number>) => {
 const common = {
   v: "a loaded",
   plain: "a loaded",
+  typed: "b.ts loaded",
   json: 42,
   noInline: "file",
   inlined: "data:image/png;",
@@ -244,6 +248,19 @@ describe("nexxo build + preview", () => {
     assert.ok(Object.keys(native).some((p) => /assets\/echo-.*\.js\.map$/.test(p)), "the worker has its source map");
     assert.deepEqual(Object.keys(wasm).sort(), Object.keys(native).sort());
     for (const p of Object.keys(native)) assert.ok(native[p].equals(wasm[p]), `${p} differs between engines`);
+  });
+
+  test("a worker's modules are inputs of the build: editing one is not served from the build cache", () => {
+    const copy = fixture("vite-assets-cache", files);
+    buildOk(copy);
+    const workerCode = () => {
+      const dist = path.join(copy, "dist/assets");
+      return fs.readdirSync(dist).filter((f) => /^echo-.*\.js$/.test(f)).map((f) => fs.readFileSync(path.join(dist, f), "utf8")).join("");
+    };
+    assert.match(workerCode(), /\*2|\* 2/);
+    fs.writeFileSync(path.join(copy, "src/lib/math.js"), "export const double = (n) => n * 7;\n");
+    buildOk(copy);
+    assert.match(workerCode(), /\*7|\* 7/);
   });
 
   test("importing code of public/ is refused with the file named; a missing new URL asset warns", () => {
