@@ -2,7 +2,9 @@
 //! `react-dom/client`...) is bundled in one rolldown build, so packages shared between them (React
 //! itself) exist once, and hundreds of files of a package become one request.
 
+use std::borrow::Cow;
 use std::fmt::Debug;
+use std::path::Path;
 use std::sync::Arc;
 
 use nexxo_config::ResolvedConfig;
@@ -11,6 +13,7 @@ use rolldown::{
 };
 use rolldown_common::Output;
 use rolldown_fs::FileSystem;
+use rolldown_plugin::{HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn, HookUsage, Plugin, PluginContext};
 use rolldown_resolver::Resolver;
 
 use crate::output::BuildFailure;
@@ -33,10 +36,57 @@ pub fn dep_file_name(specifier: &str) -> String {
     format!("{flat}.js")
 }
 
+/// The URL under which the dev server serves a package's style sheet or asset as a module, or
+/// `None` when it may not (then the import is an error).
+pub type AssetUrl = Arc<dyn Fn(&Path) -> Option<String> + Send + Sync>;
+
+/// A package that imports its own style sheet (`import "./styles.css"`) or an asset: rolldown
+/// bundles no CSS, so those imports stay outside the pre-bundle, pointed at the dev server's URL
+/// of the file, which serves it like the app's own CSS (a module that injects the style).
+struct DepAssetsPlugin<Fs: FileSystem + Clone + Debug + 'static> {
+    resolver: Arc<Resolver<Fs>>,
+    url_of: AssetUrl,
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> Debug for DepAssetsPlugin<Fs> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DepAssetsPlugin")
+    }
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for DepAssetsPlugin<Fs> {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("nexxo:dep-assets")
+    }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::ResolveId
+    }
+
+    async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
+        let (spec, _) = crate::query::split(args.specifier);
+        let is_style = spec.ends_with(".css");
+        if !(is_style || crate::assets::is_asset_path(spec)) || args.importer.is_none() {
+            return Ok(None);
+        }
+        let path = crate::assets::resolve_path(&self.resolver, args.importer, spec, args.kind)
+            .map_err(|e| anyhow::anyhow!("cannot resolve `{spec}` imported by a dependency: {e}"))?;
+        let url = (self.url_of)(&path)
+            .ok_or_else(|| anyhow::anyhow!("{} cannot be served to the page", path.display()))?;
+        // Style sheets as modules that apply them; assets as modules whose default is their URL.
+        Ok(Some(HookResolveIdOutput {
+            id: format!("{url}?import").into(),
+            external: Some(true.into()),
+            ..Default::default()
+        }))
+    }
+}
+
 pub async fn prebundle<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
     specifiers: &[String],
+    url_of: AssetUrl,
 ) -> Result<Vec<DepChunk>, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
@@ -75,7 +125,7 @@ where
     ));
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options: options,
-        plugins: vec![],
+        plugins: vec![Plugin::new_shared(DepAssetsPlugin { resolver: Arc::clone(&resolver), url_of })],
         session: None,
         disable_tracing_setup: true,
     })
