@@ -293,14 +293,19 @@ describe("React Fast Refresh with only react and react-dom installed", () => {
     for (const name of ["react", "react-dom", "scheduler"]) {
       fs.cpSync(path.join(repoRoot, "tests/node_modules", name), path.join(dir, "node_modules", name), { recursive: true });
     }
+    // Shaped like `npm create vite` (react-ts): StrictMode, a default-exported App, CSS imports,
+    // an import with its .tsx extension.
     writeFiles(dir, {
-      "package.json": JSON.stringify({ name: "refresh-app", private: true, dependencies: { react: "*", "react-dom": "*" } }),
-      "index.html": '<!doctype html><html><head><title>refresh</title></head><body><div id="root"></div>' +
-        '<script type="module" src="/src/main.tsx"></script></body></html>',
-      "src/main.tsx": 'import { createRoot } from "react-dom/client";\nimport { Counter } from "./Counter";\n' +
-        'createRoot(document.getElementById("root")!).render(<Counter />);\n',
-      "src/Counter.tsx": 'import { useState } from "react";\n\nexport function Counter() {\n' +
-        "  const [n, setN] = useState(0);\n  return <button onClick={() => setN(n + 1)}>before: {n}</button>;\n}\n",
+      "package.json": JSON.stringify({ name: "refresh-app", private: true, type: "module", dependencies: { react: "*", "react-dom": "*" } }),
+      "index.html": '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <title>Vite + React + TS</title>\n' +
+        '  </head>\n  <body>\n    <div id="root"></div>\n    <script type="module" src="/src/main.tsx"></script>\n  </body>\n</html>\n',
+      "src/main.tsx": "import { StrictMode } from 'react'\nimport { createRoot } from 'react-dom/client'\nimport './index.css'\n" +
+        "import App from './App.tsx'\n\ncreateRoot(document.getElementById('root')!).render(\n  <StrictMode>\n    <App />\n  </StrictMode>,\n)\n",
+      "src/index.css": ":root { color: rgb(33, 33, 33); }\n",
+      "src/App.css": "button { padding: 4px; }\n",
+      "src/App.tsx": "import { useState } from 'react'\nimport './App.css'\n\nfunction App() {\n  const [count, setCount] = useState(0)\n\n" +
+        "  return (\n    <>\n      <h1>Vite + React</h1>\n      <button onClick={() => setCount((count) => count + 1)}>\n" +
+        "        count is {count}\n      </button>\n    </>\n  )\n}\n\nexport default App\n",
     });
     assert.throws(() => createRequire(path.join(dir, "index.js")).resolve("react-refresh/runtime"));
   });
@@ -308,7 +313,8 @@ describe("React Fast Refresh with only react and react-dom installed", () => {
 
   for (const mode of ["bundled", "esm"]) {
     test(mode, async () => {
-      fs.writeFileSync(path.join(dir, "src/Counter.tsx"), fs.readFileSync(path.join(dir, "src/Counter.tsx"), "utf8").replace("after:", "before:"));
+      const app = path.join(dir, "src/App.tsx");
+      fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace("Nexxo + React", "Vite + React"));
       const server = await dev(dir, ["--force", ...(mode === "esm" ? ["--no-bundle"] : [])]);
       try {
         const errors = [];
@@ -317,12 +323,11 @@ describe("React Fast Refresh with only react and react-dom installed", () => {
         await button.waitFor({ timeout: 10_000 });
         await button.click();
         await button.click();
-        assert.equal(await button.textContent(), "before: 2");
+        assert.equal(await button.textContent(), "count is 2");
         await page.evaluate(() => (window.__marker = "same page"));
-        const counter = path.join(dir, "src/Counter.tsx");
-        fs.writeFileSync(counter, fs.readFileSync(counter, "utf8").replace("before:", "after:"));
-        await page.locator("button", { hasText: "after:" }).waitFor({ timeout: 10_000 });
-        assert.equal(await button.textContent(), "after: 2", "the count survives the edit");
+        fs.writeFileSync(app, fs.readFileSync(app, "utf8").replace("Vite + React", "Nexxo + React"));
+        await page.locator("h1", { hasText: "Nexxo + React" }).waitFor({ timeout: 10_000 });
+        assert.equal(await button.textContent(), "count is 2", "the count survives the edit");
         assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
         const requested = await page.evaluate(() => performance.getEntriesByType("resource").map((e) => new URL(e.name).pathname));
         assert.ok(requested.includes("/@nexxo/react-refresh"), requested.join(" "));
@@ -341,7 +346,8 @@ describe("React Fast Refresh with only react and react-dom installed", () => {
     try {
       const page = await open(server.url);
       await page.locator("button").waitFor({ timeout: 10_000 });
-      assert.match(await page.locator("button").textContent(), /: 0$/);
+      assert.equal(await page.locator("button").textContent(), "count is 0");
+      assert.equal(await page.locator("h1").textContent(), "Nexxo + React");
       await page.close();
     } finally {
       await server.close();
