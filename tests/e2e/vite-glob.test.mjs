@@ -7,7 +7,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, readTree } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, readTree, repoRoot } from "./helpers.mjs";
 
 // A 1x1 PNG: the `?url` globs must give URLs the page can fetch.
 const png = Buffer.from(
@@ -237,4 +237,64 @@ test("nexxo build --engine wasm expands globs to the same bytes as the native en
   const wasm = readTree(path.join(dir, "dist-wasm"));
   assert.deepEqual(Object.keys(wasm).sort(), Object.keys(native).sort());
   for (const p of Object.keys(native)) assert.ok(native[p].equals(wasm[p]), `${p} differs between engines`);
+});
+
+test("the engine's in-browser HMR session (WASM, JS host) expands globs and sees files added to a globbed directory", async () => {
+  const { NexxoEngine } = await import(path.join(repoRoot, "wasm/js/nexxo.js"));
+  const wasm = await WebAssembly.compile(fs.readFileSync(path.join(repoRoot, "wasm/pkg/nexxo-engine.wasm")));
+  const engine = new NexxoEngine(wasm);
+  const main = `const eager = import.meta.glob("./dir/*.js", { eager: true, import: "default" });
+const lazy = import.meta.glob("./dir/*.js");
+const view = (n) => import(\`./dir/\${n}.js\`);
+export const keys = Object.keys(lazy);
+export const values = Object.values(eager);
+export const b = (await view("b")).default;
+export const missing = await view("zz").catch((e) => e.message);
+`;
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/main.js"></script>' },
+    { path: "main.js", text: main },
+    { path: "dir/a.js", text: 'export default "A";\n' },
+    { path: "dir/b.js", text: 'export default "B";\n' },
+  ];
+  const first = engine.openSession("glob", { files });
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(first.modules.map((m) => m.id).sort(), ["/dir/a.js", "/dir/b.js", "/main.js"]);
+  // Run the modules as the playground's runner does.
+  const run = async (modules) => {
+    const byId = new Map(modules.map((m) => [m.id, m]));
+    const AsyncFunction = (async () => {}).constructor;
+    const instances = new Map();
+    const load = (id) => {
+      if (!instances.has(id)) {
+        const m = byId.get(id);
+        const exports = {};
+        const imp = (spec) => load(m.deps[spec]);
+        const fn = new AsyncFunction("__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exports__",
+          "__vite_ssr_exportAll__", "__vite_ssr_import_meta__", "__nexxo_style__", m.code);
+        instances.set(id, fn(imp, imp, exports, () => {}, { hot: { accept() {} }, env: {} }, () => {}).then(() => exports));
+      }
+      return instances.get(id);
+    };
+    return load("/main.js");
+  };
+  const out = await run(first.modules);
+  assert.deepEqual(out.keys, ["./dir/a.js", "./dir/b.js"]);
+  assert.deepEqual(out.values, ["A", "B"]);
+  assert.equal(out.b, "B");
+  assert.equal(out.missing, "Unknown variable dynamic import: ./dir/zz.js");
+
+  // A new file in the globbed directory: main.js is sent again with it (the entry: a reload).
+  const added = engine.updateSession("glob", [{ path: "dir/zz.js", text: 'export default "ZZ";\n' }], []);
+  assert.deepEqual(added.errors, []);
+  assert.deepEqual(added.modules.map((m) => m.id).sort(), ["/dir/zz.js", "/main.js"]);
+  assert.equal(added.fullReload, true);
+  const after = await run([...first.modules.filter((m) => m.id !== "/main.js"), ...added.modules]);
+  assert.deepEqual(after.keys, ["./dir/a.js", "./dir/b.js", "./dir/zz.js"]);
+  assert.equal(after.missing.default, "ZZ");
+  // A file elsewhere changes nothing.
+  const other = engine.updateSession("glob", [{ path: "other/x.js", text: "export default 1;\n" }], []);
+  assert.deepEqual(other.modules, []);
+  assert.equal(other.fullReload, false);
+  engine.closeSession("glob");
 });

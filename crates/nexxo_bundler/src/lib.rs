@@ -29,7 +29,7 @@ use rolldown_plugin::__inner::SharedPluginable;
 use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
-pub use glob::glob_aliases;
+pub use glob::{FsLister, glob_aliases};
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;

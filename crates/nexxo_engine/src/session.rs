@@ -70,6 +70,8 @@ pub struct HmrSession {
     sent: HashMap<String, u64>,
     clock: u64,
     entry: String,
+    /// Directories each module's glob imports listed: a file added or removed there changes it.
+    globs: HashMap<String, Vec<PathBuf>>,
 }
 
 const SCRIPT_EXTS: [&str; 8] = ["ts", "tsx", "js", "jsx", "mjs", "mts", "cjs", "cts"];
@@ -103,6 +105,7 @@ impl HmrSession {
             sent: HashMap::new(),
             clock: 0,
             entry,
+            globs: HashMap::new(),
         })
     }
 
@@ -140,7 +143,17 @@ impl HmrSession {
             update.full_reload = true;
             return update;
         }
-        let loaded: Vec<String> = touched.into_iter().filter(|id| self.graph.contains(id)).collect();
+        let mut loaded: Vec<String> = touched.iter().filter(|id| self.graph.contains(id)).cloned().collect();
+        // Modules whose globs list the directory of an added or removed file are loaded again;
+        // one whose expansion comes out the same is left alone (`load` compares the result).
+        for id in &touched {
+            let dir = self.root.join(&id[1..]).parent().map(Path::to_path_buf);
+            for (module, dirs) in &self.globs {
+                if dir.as_ref().is_some_and(|d| dirs.contains(d)) && !loaded.contains(module) {
+                    loaded.push(module.clone());
+                }
+            }
+        }
         if loaded.is_empty() {
             return update;
         }
@@ -242,12 +255,13 @@ impl HmrSession {
             file: Some(id[1..].to_string()),
             ..Message::plain(format!("cannot read {id}: {e}"))
         })?;
+        let ext = Path::new(id).extension().and_then(|e| e.to_str()).unwrap_or("");
+        let rel = &id[1..];
+        let source = if SCRIPT_EXTS.contains(&ext) { self.expand_globs(id, &path, source)? } else { source };
         let hash = xxh3_64(source.as_bytes());
         if self.sent.get(id) == Some(&hash) {
             return Ok(None);
         }
-        let ext = Path::new(id).extension().and_then(|e| e.to_str()).unwrap_or("");
-        let rel = &id[1..];
         let module = match ext {
             "css" => self.css_module(id, &path, &source)?,
             "json" => {
@@ -278,6 +292,22 @@ impl HmrSession {
         };
         self.sent.insert(id.to_string(), hash);
         Ok(Some(module))
+    }
+
+    /// `source` with its `import.meta.glob` calls and dynamic imports with variables expanded over
+    /// the session's files (the expansion the build and `nexxo dev` use).
+    fn expand_globs(&mut self, id: &str, path: &Path, source: String) -> Result<String, Message> {
+        let lister = nexxo_bundler::FsLister(&self.fs);
+        let alias = nexxo_bundler::glob_aliases(&self.config);
+        let ctx = nexxo_transform::glob::GlobContext { root: &self.root, alias: &alias, fs: &lister };
+        let mut expansion =
+            nexxo_transform::glob::expand(&id[1..], path, &source, &ctx).map_err(|d| Message::from_diagnostic(&d))?;
+        if expansion.dirs.is_empty() {
+            self.globs.remove(id);
+        } else {
+            self.globs.insert(id.to_string(), std::mem::take(&mut expansion.dirs));
+        }
+        Ok(if expansion.is_empty() { source } else { expansion.apply(&source) })
     }
 
     fn script_module(&self, id: &str, path: &Path, source: &str) -> Result<SessionModule, Message> {
