@@ -280,7 +280,7 @@ describe("nexxo build + preview", () => {
     assert.match(ok.all, /src\/main\.js:1:13/);
   });
 
-  test("a worker that does not exist is a located error", () => {
+  test("a worker that does not exist, or does not compile, is a located error", () => {
     const bad = fixture("vite-assets-missing-worker", {
       "index.html": `<script type="module" src="/src/main.js"></script>`,
       "src/main.js": `const x = 1;\nnew Worker(new URL("./gone.js", import.meta.url), { type: "module" });\n`,
@@ -289,6 +289,13 @@ describe("nexxo build + preview", () => {
     assert.equal(r.status, 1, r.all);
     assert.match(r.all, /gone\.js/);
     assert.match(r.all, /src\/main\.js:2:12/);
+    // A worker that does not compile: its own error, located in the worker, not only "could not load".
+    fs.writeFileSync(path.join(bad, "src/main.js"), `import W from "./w.js?worker";\nnew W();\n`);
+    fs.writeFileSync(path.join(bad, "src/w.js"), `const a = 1;\nconst b = ;\n`);
+    const broken = nexxo(["build", bad]);
+    assert.equal(broken.status, 1, broken.all);
+    assert.match(broken.all, /WORKER_BUILD/);
+    assert.match(broken.all, /src\/w\.js:2:11/);
   });
 });
 

@@ -81,9 +81,17 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         let mut within = self.within.clone();
         within.push(entry.to_string());
         let plugins = crate::plugins(&self.fs, state, &self.resolver, &within);
+        // rolldown reports a failed load of the importer only briefly: the worker's own errors
+        // (located, with their code frames) go to the plugin errors shown first.
         let failed = |f: BuildFailure| {
             let rel = state.rel(path);
-            anyhow::anyhow!("cannot bundle the worker {rel}:\n{f}")
+            state.fail(
+                Diagnostic::new(
+                    "WORKER_BUILD",
+                    format!("cannot bundle the worker {rel}:\n{}", f.to_string().trim_end()),
+                )
+                .with_hint("fix the worker's code; it is bundled on its own, like an entry"),
+            )
         };
         let mut factory = BundleFactory::new(BundleFactoryOptions {
             bundler_options: options,
