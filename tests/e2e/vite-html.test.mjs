@@ -148,6 +148,24 @@ describe("inline module scripts, env in HTML, inline <style>, <link media>", () 
   }
 });
 
+describe("a page's own CSS that cannot be built is a located error", () => {
+  for (const [name, style, message] of [
+    // The frame shows the page's own lines around the error.
+    ["missing url()", ".a { background: url(./nope.png); }", /UNRESOLVED_URL\] index\.html:4:\d+: [^\n]*url\(\.\/nope\.png\)[\s\S]*3 \| <style>\n> 4 \|   \.a \{/],
+    ["local @import", '@import "./other.css";', /UNSUPPORTED_IMPORT\] index\.html:4:3: [\s\S]*3 \| <style>\n> 4 \|   @import[\s\S]*<link rel="stylesheet">/],
+  ]) {
+    test(name, () => {
+      const dir = fixture("vite-html-style-error", {
+        "index.html": `<!doctype html>\n<html><head>\n<style>\n  ${style}\n</style>\n</head><body></body></html>\n`,
+        "other.css": "p { color: red; }\n",
+      });
+      const r = nexxo(["build", dir]);
+      assert.equal(r.status, 1, r.all);
+      assert.match(r.all, message);
+    });
+  }
+});
+
 describe("pages without <head>: tags go where the implied head is", () => {
   const files = {
     "nexxo.config.json": JSON.stringify({ build: { input: ["index.html", "bare.html"] } }),

@@ -171,13 +171,12 @@ impl Page {
         let css_asset = |file: &Path| Some(state.asset_url(file, read(file)?, true));
         for (idx, el) in self.doc.elements.iter().enumerate() {
             if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
-                let line = 1 + src[..text.start].matches('\n').count();
                 let dir = dir.to_path_buf();
                 let compiled = compile_style(
                     &self.rel,
                     &dir,
-                    &src[text.clone()],
-                    line,
+                    src,
+                    text.clone(),
                     state.config.minify,
                     &state.config.base,
                     css_asset,
@@ -196,8 +195,15 @@ impl Page {
                 })?;
                 let text = String::from_utf8_lossy(&bytes);
                 let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
-                let compiled =
-                    compile_style(&rel, &sheet_dir, &text, 1, state.config.minify, &state.config.base, css_asset)?;
+                let compiled = compile_style(
+                    &rel,
+                    &sheet_dir,
+                    &text,
+                    0..text.len(),
+                    state.config.minify,
+                    &state.config.base,
+                    css_asset,
+                )?;
                 let url = state.asset_url(&file, compiled.into_bytes(), false);
                 edits.replace(a.span.clone(), format!("href=\"{}\"", escape_attr(&url)));
                 continue;
@@ -307,31 +313,50 @@ pub fn replace_env(
 /// A style sheet that is not part of the module graph: an inline `<style>` of a page, or a sheet
 /// linked with `media` and kept as its own file. Compiled like any other (minified when
 /// `minify`), each local `url()` resolved relative to `dir` and replaced by `url_for(file)`, a
-/// root-absolute one moved under `base`. `first_line` is where `text` starts in `file_rel`, so
-/// errors point into the page. A local `@import` is refused (nothing would bundle it: link the
-/// file, or import it from a script); remote ones are kept.
+/// root-absolute one moved under `base`. The sheet is `source[range]` (`source`: the page, or
+/// the sheet itself), so errors point at the page's lines, with its code around them. A local
+/// `@import` is refused (nothing would bundle it: link the file, or import it from a script);
+/// remote ones are kept.
 pub fn compile_style(
     file_rel: &str,
     dir: &Path,
-    text: &str,
-    first_line: usize,
+    source: &str,
+    range: std::ops::Range<usize>,
     minify: bool,
     base: &str,
     mut url_for: impl FnMut(&Path) -> Option<String>,
 ) -> Result<String, Diagnostic> {
-    // Padded with the lines before it, so lightningcss's lines are the page's.
-    let padded = format!("{}{text}", "\n".repeat(first_line.saturating_sub(1)));
+    // Padded with a blank for each line and character before it, so the parser's lines and
+    // columns are the page's; a located error's frame is then drawn from the page itself.
+    let before = &source[..range.start];
+    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    let padded = format!(
+        "{}{}{}",
+        "\n".repeat(before.matches('\n').count()),
+        " ".repeat(before[line_start..].chars().count()),
+        &source[range]
+    );
+    let in_page = |d: Diagnostic| match (d.line, d.column) {
+        (Some(line), Some(column)) => {
+            let text = source.lines().nth(line as usize - 1).unwrap_or_default();
+            let byte = text.char_indices().nth(column as usize - 1).map_or(text.len(), |(b, _)| b);
+            d.at(source, line, byte as u32 + 1)
+        }
+        _ => d,
+    };
     let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None };
-    let compiled = nexxo_css::compile(file_rel, &padded, &opts)?;
+    let compiled = nexxo_css::compile(file_rel, &padded, &opts).map_err(in_page)?;
     let mut urls = Vec::with_capacity(compiled.urls.len());
     for u in &compiled.urls {
         let target = if nexxo_css::is_local_url(&u.url) {
             let (spec, suffix) = u.url.find(['?', '#']).map_or((u.url.as_str(), ""), |i| u.url.split_at(i));
             let Some(url) = url_for(&normalize(&dir.join(spec))) else {
-                return Err(Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): no such file", u.url))
-                    .with_file(file_rel)
-                    .at_utf16(&padded, u.line, u.column.max(1))
-                    .with_hint(format!("check the path; it is relative to {file_rel}")));
+                return Err(in_page(
+                    Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): no such file", u.url))
+                        .with_file(file_rel)
+                        .at_utf16(&padded, u.line, u.column.max(1))
+                        .with_hint(format!("check the path; it is relative to {file_rel}")),
+                ));
             };
             format!("{url}{suffix}")
         } else if u.url.starts_with('/') && !u.url.starts_with("//") && base.starts_with('/') && base != "/" {
@@ -349,7 +374,11 @@ pub fn compile_style(
                 format!("@import \"{}\" in a style sheet of the page is not supported", imp.specifier),
             )
             .with_file(file_rel)
-            .at(&padded, imp.line, 1)
+            .at(source, imp.line, {
+                // lightningcss gives the line only: point at the rule's first character.
+                let text = source.lines().nth(imp.line as usize - 1).unwrap_or_default();
+                (text.len() - text.trim_start().len()) as u32 + 1
+            })
             .with_hint("link the file with <link rel=\"stylesheet\">, or import it from a script"));
         }
         let supports = imp.supports.as_ref().map(|s| format!(" supports({s})")).unwrap_or_default();

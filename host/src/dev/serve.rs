@@ -506,9 +506,8 @@ fn page(state: &DevState, file: &Path) -> Resp {
         }
         // Inline CSS is compiled as in a build (unminified), its `url()`s pointed at served files.
         if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
-            let line = 1 + source[..text.start].matches('\n').count();
             let url_for = |f: &Path| f.is_file().then(|| state.url_of(f)).flatten();
-            match nexxo_bundler::compile_style(&rel, dir, &source[text.clone()], line, false, "/", url_for) {
+            match nexxo_bundler::compile_style(&rel, dir, &source, text.clone(), false, "/", url_for) {
                 Ok(css) => edits.replace(text, css),
                 // Shown in the terminal and the overlay; the page keeps the style as written.
                 Err(d) => report_error(state, &d),
