@@ -319,6 +319,19 @@ pub fn check_css_modules_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The decorator settings of a tsconfig.json (JSON with comments and trailing commas, as
+/// TypeScript reads it): `(experimentalDecorators, emitDecoratorMetadata)`. `extends` is not
+/// followed; unreadable text gives the defaults (the build reports tsconfig problems itself).
+pub fn tsconfig_decorators(text: &str) -> (bool, bool) {
+    let mut text = strip_bom(text.to_string());
+    if json_strip_comments::strip(&mut text).is_err() {
+        return (false, false);
+    }
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return (false, false) };
+    let flag = |name: &str| value["compilerOptions"][name].as_bool().unwrap_or(false);
+    (flag("experimentalDecorators"), flag("emitDecoratorMetadata"))
+}
+
 /// Drops a leading UTF-8 byte-order mark.
 pub fn strip_bom(text: String) -> String {
     match text.strip_prefix('\u{feff}') {
@@ -406,6 +419,14 @@ mod tests {
         let user = parse_config("c", r#"{"css": {"modules": {"pattern": ""}}}"#).unwrap();
         let e = ResolvedConfig::resolve(Path::new("/p"), &user, &CliOverrides::default(), &[], &[]).unwrap_err();
         assert!(e.message.contains("css.modules.pattern"), "{e}");
+    }
+
+    #[test]
+    fn tsconfig_decorators_read_through_comments_and_trailing_commas() {
+        let text = "{\n  // legacy\n  \"compilerOptions\": { \"experimentalDecorators\": true, /* x */ \"emitDecoratorMetadata\": true, },\n}";
+        assert_eq!(tsconfig_decorators(text), (true, true));
+        assert_eq!(tsconfig_decorators("{}"), (false, false));
+        assert_eq!(tsconfig_decorators("not json"), (false, false));
     }
 
     #[test]

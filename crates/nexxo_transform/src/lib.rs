@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use nexxo_diagnostics::Diagnostic;
 use oxc::allocator::Allocator;
+use oxc::ast::ast::{Argument, ArrayExpressionElement, CallExpression, Expression, Program, StringLiteral};
+use oxc::ast_visit::{Visit, walk};
 use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::parser::Parser;
 use oxc::semantic::SemanticBuilder;
@@ -14,14 +16,24 @@ use oxc::syntax::module_record::{ExportExportName, ImportImportName};
 use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
 use oxc_sourcemap::SourceMap;
 
-pub mod urls;
-
 pub mod glob;
+pub mod urls;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
     /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
     pub react_refresh: bool,
+    /// TypeScript's legacy decorators (`experimentalDecorators` in tsconfig), as the build has.
+    pub legacy_decorators: bool,
+    /// `emitDecoratorMetadata` in tsconfig (with legacy decorators).
+    pub decorator_metadata: bool,
+}
+
+impl Options {
+    /// Bytes that tell option sets apart in a cache key.
+    pub fn key(&self) -> [u8; 3] {
+        [u8::from(self.react_refresh), u8::from(self.legacy_decorators), u8::from(self.decorator_metadata)]
+    }
 }
 
 /// What one import statement of a module names, for CommonJS interop on the served side.
@@ -157,6 +169,8 @@ fn transform_code(
     if opts.react_refresh && (st.is_jsx() || st.is_typescript()) {
         options.jsx.refresh = Some(ReactRefreshOptions::default());
     }
+    options.decorator.legacy = opts.legacy_decorators;
+    options.decorator.emit_decorator_metadata = opts.legacy_decorators && opts.decorator_metadata;
     let ret = Transformer::new(&allocator, Path::new(filename), &options).build_with_scoping(scoping, &mut program);
     let errors: Vec<_> =
         ret.diagnostics.into_iter().filter(|d| d.severity == oxc::diagnostics::Severity::Error).collect();
@@ -224,7 +238,7 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
         }
     }
     imports.sort_by_key(|i| i.literal.0);
-    let accepts = hot_accepts(&code);
+    let accepts = hot_accepts_in(&parsed.program);
     let self_accepting = accepts.iter().any(|a| a.is_none());
     let accepted_deps = accepts.into_iter().flatten().flat_map(|deps| deps.into_iter().map(|d| d.1)).collect();
     let mut exports: Vec<String> = record.exported_bindings.keys().map(|k| k.to_string()).collect();
@@ -246,43 +260,59 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
 /// The dependencies one `accept` call names: each specifier with the byte span of its literal.
 pub type AcceptedDeps = Vec<((usize, usize), String)>;
 
-/// Every `import.meta.hot.accept(` call in generated code: `None` when it accepts the module itself
-/// (no argument or a callback), else the dependency string literals it names with their byte
-/// spans (quotes included). Codegen output is normalized (double quotes, no comments inside the
-/// call), which is what makes a scan enough here.
+/// Every `import.meta.hot.accept(...)` call in `code` (plain JavaScript): `None` when it accepts
+/// the module itself (no argument or a callback), else the dependency string literals it names
+/// with their byte spans (quotes included). Read off the AST, so strings, comments and any
+/// Unicode around a call cannot be mistaken for one.
 pub fn hot_accepts(code: &str) -> Vec<Option<AcceptedDeps>> {
-    const CALL: &str = "import.meta.hot.accept(";
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(found) = code[from..].find(CALL) {
-        let mut at = from + found + CALL.len();
-        from = at;
-        let skip_ws = |at: &mut usize| {
-            while code[*at..].starts_with(|c: char| c.is_whitespace()) {
-                *at += 1;
-            }
-        };
-        skip_ws(&mut at);
-        let in_array = code[at..].starts_with('[');
-        if in_array {
-            at += 1;
-        }
-        let mut deps = Vec::new();
-        loop {
-            skip_ws(&mut at);
-            let Some(quote) = code[at..].chars().next().filter(|c| *c == '"' || *c == '\'') else { break };
-            let Some(len) = code[at + 1..].find(quote) else { break };
-            deps.push(((at, at + len + 2), code[at + 1..at + 1 + len].to_string()));
-            at += len + 2;
-            skip_ws(&mut at);
-            if !in_array || !code[at..].starts_with(',') {
-                break;
-            }
-            at += 1;
-        }
-        out.push(if deps.is_empty() { None } else { Some(deps) });
+    if !code.contains("accept") {
+        return Vec::new();
     }
-    out
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
+    hot_accepts_in(&parsed.program)
+}
+
+fn hot_accepts_in(program: &Program<'_>) -> Vec<Option<AcceptedDeps>> {
+    let mut visitor = AcceptCalls::default();
+    visitor.visit_program(program);
+    visitor.found
+}
+
+#[derive(Default)]
+struct AcceptCalls {
+    found: Vec<Option<AcceptedDeps>>,
+}
+
+impl<'a> Visit<'a> for AcceptCalls {
+    fn visit_call_expression(&mut self, call: &CallExpression<'a>) {
+        if is_hot_accept(&call.callee) {
+            // A specifier with a lone surrogate names no file: skip it.
+            let literal =
+                |s: &StringLiteral<'_>| Some(((s.span.start as usize, s.span.end as usize), s.value.as_str()?.to_string()));
+            let deps: AcceptedDeps = match call.arguments.first() {
+                Some(Argument::StringLiteral(s)) => literal(s).into_iter().collect(),
+                Some(Argument::ArrayExpression(a)) => a
+                    .elements
+                    .iter()
+                    .filter_map(|e| match e {
+                        ArrayExpressionElement::StringLiteral(s) => literal(s),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            self.found.push(if deps.is_empty() { None } else { Some(deps) });
+        }
+        walk::walk_call_expression(self, call);
+    }
+}
+
+/// `import.meta.hot.accept` as a callee.
+fn is_hot_accept(callee: &Expression<'_>) -> bool {
+    let Expression::StaticMemberExpression(accept) = callee else { return false };
+    let Expression::StaticMemberExpression(hot) = &accept.object else { return false };
+    accept.property.name == "accept" && hot.property.name == "hot" && matches!(hot.object, Expression::ImportMeta(_))
 }
 
 impl Module {
@@ -378,7 +408,7 @@ import "./style.css";
 export function App(): JSX.Element { const [n] = useS<number>(0); return <p>{n}{utils.x}</p>; }
 const lazy = () => import("./lazy");
 "#;
-        let m = transform("src/App.tsx", src, Options { react_refresh: true }).unwrap();
+        let m = transform("src/App.tsx", src, Options { react_refresh: true, ..Default::default() }).unwrap();
         let specs: Vec<&str> = m.imports.iter().map(|i| i.specifier.as_str()).collect();
         assert!(specs.contains(&"react") && specs.contains(&"./utils") && specs.contains(&"./style.css"), "{specs:?}");
         assert!(specs.contains(&"./lazy") && !specs.contains(&"./types"), "{specs:?}");
@@ -436,5 +466,13 @@ const lazy = () => import("./lazy");
         assert_eq!(m.accepted_deps, ["./a.ts", "./b.ts", "./c.ts"]);
         let only_deps = scan("m.js", "import.meta.hot.accept(\"./a.ts\", cb);".into(), false).unwrap();
         assert!(!only_deps.self_accepting);
+        // Text that only looks like a call, followed by multi-byte whitespace (U+3000) once panicked.
+        let tricky = "const s = \"import.meta.hot.accept(\u{3000}\";\n// import.meta.hot.accept(\"./x\")\n";
+        assert!(hot_accepts(tricky).is_empty());
+        let real = "import.meta.hot.accept(\u{3000}\"./日本.ts\", cb);";
+        let found = hot_accepts(real);
+        let dep = &found[0].as_ref().unwrap()[0];
+        assert_eq!(dep.1, "./日本.ts");
+        assert_eq!(&real[dep.0.0..dep.0.1], "\"./日本.ts\"");
     }
 }

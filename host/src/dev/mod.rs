@@ -58,6 +58,8 @@ pub struct DevState {
     /// Persisted resolution results (see `resolve`).
     pub resolutions: resolve::ResolveCache,
     pub react_refresh: bool,
+    /// tsconfig.json's decorator settings at start-up: (experimentalDecorators, emitDecoratorMetadata).
+    pub decorators: (bool, bool),
     /// Each entry's modules go to the page in one script (see `serve::bundle`); updates and files
     /// added later are still fetched one by one.
     pub bundled: bool,
@@ -86,6 +88,15 @@ pub struct DevState {
 }
 
 impl DevState {
+    /// How the app's modules are transformed (one set for every module of the session).
+    pub fn transform_options(&self) -> nexxo_transform::Options {
+        nexxo_transform::Options {
+            react_refresh: self.react_refresh,
+            legacy_decorators: self.decorators.0,
+            decorator_metadata: self.decorators.1,
+        }
+    }
+
     /// The URL the page uses for `file`: its path under the root, or `/@fs/` + its absolute path
     /// for a file the root's URLs cannot name (a package hoisted above the root, pnpm's `.pnpm`
     /// store), which is then servable (see `fs_allowed`). `None` for files outside both.
@@ -117,13 +128,9 @@ impl DevState {
             return crate::http_util::safe_path(&self.config.root, url_path)
                 .filter(|f| f.starts_with(&self.config.root));
         };
-        let file = PathBuf::from(format!("/{}", crate::http_util::percent_decode(abs)?));
         let allowed = self.fs_allowed.read().expect("fs allowlist");
-        let scope = file.ancestors().find(|a| allowed.contains(*a))?;
         // Below the allowed directory: no `..`, no dotfiles, and no symlink out of the roots.
-        let rel = crate::http_util::safe_path(scope, file.strip_prefix(scope).ok()?.to_str()?)?;
-        let real = std::fs::canonicalize(&rel).ok()?;
-        self.fs_roots.iter().any(|r| real.starts_with(r)).then_some(rel)
+        crate::http_util::fs_url_file(abs, |dir| allowed.contains(dir), &self.fs_roots)
     }
 
     pub fn invalidate_bundles(&self) {
@@ -152,7 +159,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
     let started = Instant::now();
     let config = dev_config(&args.common)?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| {
+    let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
@@ -187,6 +194,10 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
         let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
         let fs_roots = crate::wasm_engine::project_roots(&real_root);
+        // The build reads tsconfig through rolldown; dev transforms one module at a time with oxc.
+        let decorators = std::fs::read_to_string(config.root.join("tsconfig.json"))
+            .map(|t| nexxo_config::tsconfig_decorators(&t))
+            .unwrap_or_default();
         let state = Arc::new(DevState {
             cache,
             env_json: RwLock::new(serve::import_meta_env(&config)),
@@ -199,6 +210,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             fs_roots,
             fs_allowed: RwLock::default(),
             react_refresh,
+            decorators,
             bundled,
             runners: Mutex::default(),
             bundles: tokio::sync::Mutex::default(),
