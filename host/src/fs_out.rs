@@ -60,14 +60,14 @@ pub fn check_out_dir(
             "the output directory {shown} {what}; the build replaces its output directory, so this would delete              the project\nhint: set build.outDir (or --out-dir) to a directory inside the project, e.g. dist"
         ));
     }
-    if let Some(public) = public_dir.filter(|p| p.is_dir()).map(resolve_path) {
-        if public.starts_with(&out) || out.starts_with(&public) {
-            return Err(format!(
-                "the output directory {shown} overlaps the public directory {}; the build copies one into the other \
-                 and replaces the output directory\nhint: use separate directories for build.outDir and publicDir",
-                public.display()
-            ));
-        }
+    if let Some(public) = public_dir.filter(|p| p.is_dir()).map(resolve_path)
+        && (public.starts_with(&out) || out.starts_with(&public))
+    {
+        return Err(format!(
+            "the output directory {shown} overlaps the public directory {}; the build copies one into the other \
+             and replaces the output directory\nhint: use separate directories for build.outDir and publicDir",
+            public.display()
+        ));
     }
     // The bundler reports inputs by their real paths (its resolver follows symlinks), so a plain
     // prefix test against the resolved output directory is enough, without a syscall per input.

@@ -363,7 +363,7 @@ pub fn load(
     };
     // Editors on Windows save UTF-8 with a byte-order mark; dotenv and JSON.parse in Node accept
     // it, so it is dropped here, where every host's config and .env text comes in.
-    let read = |p: &Path| read(p).map(|t| strip_bom(t));
+    let read = |p: &Path| read(p).map(strip_bom);
     let user = match read(&config_path) {
         Ok(text) => parse_config(&config_path.display().to_string(), &text)?,
         Err(e) if explicit || e.kind() != std::io::ErrorKind::NotFound => {
