@@ -11,6 +11,7 @@ pub mod deps;
 mod finish;
 mod glob;
 mod html;
+mod json;
 mod options;
 mod output;
 pub mod query;
@@ -119,6 +120,7 @@ where
             resolver: Arc::clone(resolver),
         }),
         Plugin::new_shared(css::CssPlugin { fs: fs.clone(), state: Arc::clone(state), resolver: Arc::clone(resolver) }),
+        Plugin::new_shared(json::JsonPlugin { fs: fs.clone(), state: Arc::clone(state) }),
         Plugin::new_shared(glob::GlobPlugin { fs: fs.clone(), state: Arc::clone(state), alias: glob_aliases(config) }),
         Plugin::new_shared(workers::WorkerPlugin {
             fs: fs.clone(),

@@ -9,12 +9,11 @@ use std::sync::Arc;
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use nexxo_diagnostics::Diagnostic;
-use nexxo_transform::{Module, Options, Target};
+use nexxo_transform::{Module, Target};
 use rayon::prelude::*;
 use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
 use tokio::net::TcpListener;
@@ -49,16 +48,24 @@ pub fn is_script(url: &str) -> bool {
 
 pub async fn serve(listener: TcpListener, state: Arc<DevState>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        // Small responses on keep-alive connections must not wait for delayed ACKs (Nagle).
-        let _ = stream.set_nodelay(true);
+        let stream = crate::net::accept(&listener).await;
         let state = Arc::clone(&state);
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(handle(state, req).await) }
+                // Its own task, so a bug that panics while serving one request costs that request
+                // a 500, not the server.
+                async move {
+                    let resp = tokio::spawn(handle(state, req)).await.unwrap_or_else(|_| {
+                        text(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "internal error in the Nexxo dev server (details in its terminal)",
+                        )
+                    });
+                    Ok::<_, Infallible>(resp)
+                }
             });
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+            let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).with_upgrades().await;
         });
     }
 }
@@ -563,7 +570,7 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     {
         return Ok(Arc::clone(m));
     }
-    let key = crate::cache::key("transform", &[&[u8::from(state.react_refresh)], rel.as_bytes(), source.as_bytes()]);
+    let key = crate::cache::key("transform", &[&state.transform_options().key(), rel.as_bytes(), source.as_bytes()]);
     let cached = state.cache.get(&key).and_then(|bytes| match serde_json::from_slice::<Module>(&bytes) {
         Ok(m) => Some(m),
         Err(_) => {
@@ -574,7 +581,7 @@ pub fn transform(state: &DevState, file: &Path) -> Result<Arc<Module>, Diagnosti
     let m = match cached {
         Some(m) => Arc::new(m),
         None => {
-            let m = nexxo_transform::transform(&rel, &source, Options { react_refresh: state.react_refresh })
+            let m = nexxo_transform::transform(&rel, &source, state.transform_options())
                 // An inline script's lines are the page's: name the page, which an editor can open.
                 .map_err(|mut d| {
                     if let Some((page, _)) = rel.split_once(&format!("?{HTML_PROXY}&")) {
@@ -635,7 +642,7 @@ pub fn crawl_dependencies(state: &DevState) -> BTreeSet<String> {
 }
 
 /// Bundles `specifiers` (plus the ones already bundled) with rolldown into /@deps/.
-pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<String>) -> Result<(), String> {
+pub async fn bundle_dependencies(state: &Arc<DevState>, mut specifiers: BTreeSet<String>) -> Result<(), String> {
     let _guard = state.deps_lock.lock().await;
     specifiers.extend(state.deps.read().expect("deps").entries.keys().cloned());
     let list: Vec<String> = specifiers.into_iter().collect();
@@ -644,7 +651,11 @@ pub async fn bundle_dependencies(state: &DevState, mut specifiers: BTreeSet<Stri
         *state.deps.write().expect("deps") = cached;
         return Ok(());
     }
-    let chunks = nexxo_bundler::deps::prebundle(OsFileSystem::new(false), &state.config, &list)
+    // A package's own CSS and assets: served like the app's, under their URL (see DepAssetsPlugin).
+    // Weak: the plugin lives inside rolldown's bundle, which must not keep the server state alive.
+    let urls = Arc::downgrade(state);
+    let url_of: nexxo_bundler::deps::AssetUrl = Arc::new(move |p| urls.upgrade()?.url_of(p));
+    let chunks = nexxo_bundler::deps::prebundle(OsFileSystem::new(false), &state.config, &list, url_of)
         .await
         .map_err(|f| format!("pre-bundling dependencies failed:\n{f}"))?;
     let mut deps = super::Deps::default();
@@ -799,7 +810,7 @@ async fn module_map(state: &Arc<DevState>, url: &str, runner_at: Option<u32>) ->
     let source = read_module(state, &module).ok()?;
     let rel = state.url_of(&module)?;
     let source = super::glob::expand_source(state, &module, rel.trim_start_matches('/'), source).ok()?;
-    let opts = Options { react_refresh: state.react_refresh };
+    let opts = state.transform_options();
     let map = nexxo_transform::maps::module(rel.trim_start_matches('/'), path, &source, opts)
         .ok()?
         .shifted(served.map_lines?);
