@@ -16,7 +16,7 @@ import zlib from "node:zlib";
 import { buildOk, dev, fixture, launchChromium, nexxo, preview, readTree } from "./helpers.mjs";
 
 // A real PNG (solid color, `size` x `size`), so the browser decodes it (naturalWidth > 0).
-function png(size, [r, g, b]) {
+function png(size, [r, g, b], noise = false) {
   const crcTable = Array.from({ length: 256 }, (_, n) => {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
@@ -40,8 +40,13 @@ function png(size, [r, g, b]) {
   ihdr.writeUInt32BE(size, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = 2; // RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => [r, g, b]).flat())]);
-  const raw = Buffer.concat(Array.from({ length: size }, () => row));
+  // `noise`: pixels from a fixed pseudo-random sequence, so the file does not compress below the
+  // inline limit.
+  let seed = 1;
+  const next = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) >> 16) & 0xff;
+  const row = () =>
+    Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: size }, () => (noise ? [next(), next(), next()] : [r, g, b])).flat())]);
+  const raw = Buffer.concat(Array.from({ length: size }, row));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
@@ -73,6 +78,8 @@ import { v } from "./lib/a.js?v=1";
 import { v as plain } from "./lib/a.js";
 import { typed } from "./lib/b.ts?v=2";
 import noInline from "./img/tiny.png?no-inline";
+import bigInline from "./img/big.png?inline";
+import bigPlain from "./img/big.png";
 import inlined from "./img/tiny.png?url&inline";
 import init from "./add.wasm?init";
 import cssText from "./styles/inline.css?inline";
@@ -101,6 +108,7 @@ out.json = data.answer;
 out.icon = icon;
 out.noInline = noInline.startsWith("data:") ? "data" : "file";
 out.inlined = inlined.slice(0, 15);
+out.big = [bigInline.slice(0, 15), bigPlain.startsWith("data:") ? "data" : "file"];
 out.echoUrl = typeof echoUrl === "string" && /echo[^/]*\\.js$/.test(echoUrl);
 out.css = typeof cssText === "string" && cssText.includes("inline-probe") && cssText.includes("imported-probe");
 const w1 = new EchoWorker();
@@ -144,6 +152,7 @@ self.onmessage = async (e: MessageEvent<number>) => {
   "src/data.json": `{ "answer": 42 }\n`,
   "src/img/photo.png": png(8, [200, 30, 30]),
   "src/img/tiny.png": png(2, [30, 200, 30]),
+  "src/img/big.png": png(48, [0, 0, 0], true),
   "src/add.wasm": addWasm,
   "public/icon.png": png(4, [30, 30, 200]),
 };
@@ -155,6 +164,7 @@ const common = {
   json: 42,
   noInline: "file",
   inlined: "data:image/png;",
+  big: ["data:image/png;", "file"],
   echoUrl: true,
   css: true,
   wasm: 5,
