@@ -35,6 +35,7 @@ const legacyUrls = import.meta.glob(
   "./assets/*.png",
   { as: "url", eager: true },
 );
+const withQuery = import.meta.glob("./dir/a.js", { query: { foo: "bar" }, import: "default" });
 const multi = import.meta.glob(["./dir/**/*.js", "!**/b.js"]);
 const absolute = import.meta.glob("/src/dir/*.js");
 const aliased = import.meta.glob("@/dir/*.js");
@@ -56,6 +57,7 @@ async function run() {
   out.urlKeys = Object.keys(urls);
   out.urlsFetch = await Promise.all(Object.values(urls).map(async (u) => (await fetch(u as string)).ok));
   out.legacyUrlsSame = JSON.stringify(legacyUrls) === JSON.stringify(urls);
+  out.withQuery = [Object.keys(withQuery), await withQuery["./dir/a.js"]()];
   out.multiKeys = Object.keys(multi);
   out.absoluteKeys = Object.keys(absolute);
   out.aliasedKeys = Object.keys(aliased);
@@ -91,6 +93,7 @@ const expected = {
   urlKeys: ["./assets/dot.png"],
   urlsFetch: [true],
   legacyUrlsSame: true,
+  withQuery: [["./dir/a.js"], "A"],
   multiKeys: ["./dir/a.js", "./dir/nested/c.js"],
   absoluteKeys: ["/src/dir/a.js", "/src/dir/b.js"],
   aliasedKeys: ["/src/dir/a.js", "/src/dir/b.js"],
