@@ -53,6 +53,15 @@ if [ "$(tests/.tools/node_modules/.bin/workerd --version 2>/dev/null)" = "" ] ||
   (cd tests/.tools && npm install --no-audit --no-fund --loglevel=error "workerd@$WORKERD_VERSION")
 fi
 
+# cargo-audit for scripts/audit.sh (the offline RustSec check in scripts/test.sh), pinned, built
+# with the dependency versions it was released with. Built once: 8 CPU-minutes (11.5 min wall
+# measured on a busy 2-core machine).
+CARGO_AUDIT_VERSION=0.22.2
+if ! cargo install --list | grep -q "^cargo-audit v$CARGO_AUDIT_VERSION:"; then
+  say "installing cargo-audit $CARGO_AUDIT_VERSION"
+  cargo install --locked --quiet --no-default-features cargo-audit --version "$CARGO_AUDIT_VERSION"
+fi
+
 say "building nexxo (release)"
 cargo build --release --locked -p nexxo
 bash scripts/build-wasm.sh

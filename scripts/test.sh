@@ -8,5 +8,7 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo build --release --locked -p nexxo
 bash scripts/build-wasm.sh
 cargo test --release --locked --workspace
+# Dependency advisories, offline against the pinned RustSec database (audit/).
+bash scripts/audit.sh
 rm -rf tests/.tmp
 (cd tests && node --test --test-concurrency=1 e2e/)
