@@ -273,6 +273,17 @@ describe("nexxo build + preview", () => {
     assert.match(workerCode(), /\*7|\* 7/);
   });
 
+  test("an import of a full URL with a query stays an external import", () => {
+    const ext = fixture("vite-assets-external-url", {
+      "index.html": `<script type="module" src="/src/main.js"></script>`,
+      "src/main.js": `import x from "https://esm.sh/tiny?bundle";\nconsole.log(x);\n`,
+    });
+    buildOk(ext);
+    const dist = path.join(ext, "dist/assets");
+    const code = fs.readdirSync(dist).map((f) => fs.readFileSync(path.join(dist, f), "utf8")).join("");
+    assert.match(code, /from\s*"https:\/\/esm\.sh\/tiny\?bundle"/);
+  });
+
   test("importing code of public/ is refused with the file named; a missing new URL asset warns", () => {
     const bad = fixture("vite-assets-public-js", {
       "index.html": `<script type="module" src="/src/main.js"></script>`,

@@ -77,6 +77,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
 
     async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
         let (spec, query) = query::split(args.specifier);
+        // URLs (`https://esm.sh/x?bundle`, `data:`) name no file: rolldown's handling stands.
+        if spec.contains("://") || spec.starts_with("data:") || spec.starts_with('\0') {
+            return Ok(None);
+        }
         let suffix = if query.is_empty() { String::new() } else { format!("?{query}") };
         let root = &self.state.config.root;
         // `/src/x.ts` names a file under the root (as in a page's `src`), `/icon.png` a file of
@@ -137,7 +141,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             return js(query::default_string(&text));
         }
         // Style sheets compile first (the CSS plugin), even `?inline` ones: their text is the CSS.
-        if path.ends_with(".css") && !query.url {
+        if (path.ends_with(".css") || nexxo_css::sass::is_sass(path)) && !query.url {
             return Ok(None);
         }
         if query.init && path.ends_with(".wasm") {
