@@ -301,3 +301,40 @@ export const missing = await view("zz").catch((e) => e.message);
   assert.equal(other.fullReload, false);
   engine.closeSession("glob");
 });
+
+test("a page's inline module script globs too (relative to the page): build, both dev models, a file added live", async () => {
+  const page = {
+    "index.html": `<!doctype html><html><body><pre id="out"></pre>
+<script type="module">
+const m = import.meta.glob("./src/dir/*.js", { eager: true, import: "default" });
+document.getElementById("out").textContent = JSON.stringify(m);
+</script></body></html>`,
+    "src/dir/a.js": `export default "A";\n`,
+  };
+  const dir = fixture("glob-inline", page);
+  buildOk(dir);
+  const built = await preview(dir);
+  try {
+    assert.deepEqual(await results(built.url), { "./src/dir/a.js": "A" });
+  } finally {
+    await built.close();
+  }
+  for (const args of [[], ["--no-bundle"]]) {
+    const server = await dev(dir, args);
+    try {
+      const tab = await browser.newPage();
+      const connected = new Promise((resolve) =>
+        tab.on("websocket", (ws) => ws.on("framereceived", (f) => String(f.payload).includes('"connected"') && resolve())),
+      );
+      await tab.goto(server.url);
+      await tab.locator("#out", { hasText: "./src/dir/a.js" }).waitFor({ timeout: 15_000 });
+      await connected;
+      const added = `src/dir/b${args.length}.js`;
+      fs.writeFileSync(path.join(dir, added), `export default "B";\n`);
+      await tab.locator("#out", { hasText: `./${added}` }).waitFor({ timeout: 15_000 });
+      await tab.close();
+    } finally {
+      await server.close();
+    }
+  }
+});

@@ -68,14 +68,19 @@ pub async fn on_change(state: &Arc<DevState>, path: &Path) -> bool {
     let mut changed = false;
     for (module, before) in modules {
         let rel = state.url_of(&module).unwrap_or_default().trim_start_matches('/').to_string();
-        // (A page's inline script has no file of its own: its globs update with the page.)
-        let Ok(source) = std::fs::read_to_string(&module) else { continue };
+        let Ok(source) = super::serve::read_module(state, &module) else { continue };
         let after = expand_source(state, &module, &rel, source);
         let now = state.globs.by_module.lock().expect("globs").get(&module).map(|(_, h)| *h);
         // A module whose glob now fails (say, a bad pattern edited in) reports it as an edit would.
         if after.is_err() || now != Some(before) {
             changed = true;
-            Box::pin(super::hmr::on_change(state, &module)).await;
+            if module.to_string_lossy().contains("?html-proxy") {
+                // A page's inline script: the page itself changed.
+                state.invalidate_bundles();
+                state.reload_pages();
+            } else {
+                Box::pin(super::hmr::on_change(state, &module)).await;
+            }
         }
     }
     changed
