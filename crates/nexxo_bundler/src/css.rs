@@ -36,8 +36,29 @@ fn is_js_ident(s: &str) -> bool {
 }
 
 impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
+    /// `column` counts UTF-16 units, as lightningcss reports them.
     fn located(&self, d: Diagnostic, source: &str, line: u32, column: u32) -> anyhow::Error {
-        self.state.fail(d.at(source, line, column.max(1)))
+        self.state.fail(d.at_utf16(source, line, column.max(1)))
+    }
+
+    /// Warns (once per build) that PostCSS / Tailwind CSS is expected but not run: a config file
+    /// in the root, or Tailwind directives in this sheet.
+    fn warn_postcss(&self, rel: &str, source: &str) {
+        let root = &self.state.config.root;
+        let mut found: Vec<Diagnostic> = nexxo_css::sass::POSTCSS_CONFIGS
+            .iter()
+            .filter(|c| self.fs.exists(&root.join(c)))
+            .map(|c| Diagnostic::new("POSTCSS_NOT_RUN", nexxo_css::sass::postcss_config_warning(c)).with_file(*c))
+            .collect();
+        if let Some(w) = nexxo_css::sass::needs_postcss(source) {
+            found.push(Diagnostic::new("POSTCSS_NOT_RUN", w).with_file(rel));
+        }
+        let mut warnings = self.state.warnings.lock().expect("warnings");
+        for d in found {
+            if !warnings.contains(&d) {
+                warnings.push(d);
+            }
+        }
     }
 
     /// Resolves a reference from a style sheet: relative first (CSS has no bare specifiers), then
@@ -65,17 +86,37 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         let (path, query) = crate::query::split(args.id);
         let query = crate::query::Query::parse(query);
         // `?raw` and `?url` are the asset plugin's; any other query still means the style sheet.
-        if !path.ends_with(".css") || query.raw || query.url || query.worker || query.shared_worker {
+        if query.raw || query.url || query.worker || query.shared_worker {
+            return Ok(None);
+        }
+        if let Some(d) = nexxo_css::sass::unsupported_preprocessor(path) {
+            return Err(self.state.fail(d.with_file(self.state.rel(Path::new(path)))));
+        }
+        let sass = nexxo_css::sass::is_sass(path);
+        if !path.ends_with(".css") && !sass {
             return Ok(None);
         }
         let state = &self.state;
         let rel = state.rel(Path::new(path));
-        let source = self.fs.read_to_string(Path::new(path)).map_err(|e| {
-            state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
-        })?;
+        // Sass compiles to CSS first (partials inlined, their `url()`s rebased onto this file),
+        // then goes through the same CSS step as a `.css` file.
+        let source = if sass {
+            let out =
+                crate::sass::compile_sass(&self.fs, Path::new(path), &state.config.root).map_err(|d| state.fail(d))?;
+            state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
+            let mut warnings = state.warnings.lock().expect("warnings");
+            warnings
+                .extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel.clone())));
+            out.css
+        } else {
+            self.fs.read_to_string(Path::new(path)).map_err(|e| {
+                state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
+            })?
+        };
+        self.warn_postcss(&rel, &source);
         let opts = CssOptions {
             minify: state.config.minify,
-            css_module: path.ends_with(".module.css"),
+            css_module: nexxo_css::is_css_module(path),
             module_pattern: state.config.css_modules_pattern.as_deref(),
         };
         let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;

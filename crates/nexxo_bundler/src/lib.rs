@@ -15,6 +15,7 @@ mod json;
 mod options;
 mod output;
 pub mod query;
+pub mod sass;
 mod state;
 mod workers;
 

@@ -7,6 +7,8 @@ use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
 use nexxo_diagnostics::Diagnostic;
 
+pub mod sass;
+
 #[derive(Debug, Clone, Default)]
 pub struct CssOptions<'a> {
     pub minify: bool,
@@ -211,6 +213,13 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         out.composed_from.sort();
     }
     Ok(out)
+}
+
+/// Whether the style sheet at `path` (a module id, a query allowed) is a CSS module:
+/// `*.module.css`, `*.module.scss`, `*.module.sass`, as in Vite.
+pub fn is_css_module(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    [".module.css", ".module.scss", ".module.sass"].iter().any(|e| path.ends_with(e))
 }
 
 /// Replaces url placeholders with final URLs, quoting them as CSS strings.

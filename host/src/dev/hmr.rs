@@ -116,8 +116,22 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
         }
         return;
     }
+    // A Sass file: update the sheets that compiled it in (and itself, if served as a sheet);
+    // the partial is never a module of its own.
+    let starts =
+        if nexxo_css::sass::is_sass(&url) { sass_sheets(state, &url) } else { vec![(url.clone(), file.into())] };
+    if nexxo_css::sass::is_sass(&url) {
+        for (sheet_url, sheet) in &starts {
+            let rel = sheet_url.trim_start_matches('/');
+            if let Err(d) = super::serve::style_source(state, sheet, rel) {
+                report_error(state, &d);
+                return;
+            }
+        }
+    }
+    let starts: Vec<String> = starts.into_iter().map(|(u, _)| u).collect();
     // Check the new source now, so a broken save shows the overlay instead of a failed import.
-    if file.is_file() {
+    if file.is_file() && !nexxo_css::sass::is_sass(&url) {
         let check = if ext == "css" {
             std::fs::read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
                 nexxo_css::compile(url.trim_start_matches('/'), &src, &nexxo_css::CssOptions::default())
@@ -138,7 +152,7 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
         }
     }
     let ts = next_ts(state);
-    match propagate(state, std::slice::from_ref(&url), ts) {
+    match propagate(state, &starts, ts) {
         Some(b) if !b.is_empty() => {
             let names: Vec<String> = b.iter().map(|b| b.id.clone()).collect();
             send_update(state, b, ts).await;
@@ -150,6 +164,24 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
             state.reload_pages();
         }
     }
+}
+
+/// The sheets to update when Sass file `url` changes: itself if it was served as a style sheet,
+/// and every Sass sheet that read it while compiling (recorded as its imports, see
+/// `serve::css_module`).
+fn sass_sheets(state: &DevState, url: &str) -> Vec<(String, PathBuf)> {
+    let graph = state.graph.lock().expect("graph");
+    let Some(node) = graph.get(url) else { return Vec::new() };
+    let mut out = Vec::new();
+    if !node.file.as_os_str().is_empty() {
+        out.push((url.to_string(), node.file.clone()));
+    }
+    for importer in node.importers.iter().filter(|i| nexxo_css::sass::is_sass(i)) {
+        if let Some(n) = graph.get(importer).filter(|n| !n.file.as_os_str().is_empty()) {
+            out.push((importer.clone(), n.file.clone()));
+        }
+    }
+    out
 }
 
 /// A `.env` file changed: load the config again and, if `import.meta.env` changed, reload the

@@ -49,7 +49,7 @@ pub fn special(state: &DevState, file: &Path, query: &str) -> Result<Option<Serv
     if q.raw {
         return module(query::default_string(&std::fs::read_to_string(file).map_err(read_err)?));
     }
-    if ext == "css" && !q.url {
+    if (ext == "css" || ext == "scss" || ext == "sass") && !q.url {
         return css_module(state, file, q.inline).map(Some);
     }
     if q.init && ext == "wasm" {

@@ -191,10 +191,32 @@ async fn handle(state: Arc<DevState>, req: Request<Incoming>) -> Resp {
             Err(d) => error_response(&state, &d),
         };
     }
+    if ext == "scss" || ext == "sass" {
+        // A sheet linked with `media` stays a `<link>`: the browser asks for CSS.
+        return match sass_as_css(&state, &file) {
+            Ok(css) => respond(StatusCode::OK, "text/css; charset=utf-8", css.into_bytes(), false),
+            Err(d) => error_response(&state, &d),
+        };
+    }
     match std::fs::read(&file) {
         Ok(bytes) => respond(StatusCode::OK, mime(&file), bytes, false),
         Err(_) => text(StatusCode::NOT_FOUND, "not found"),
     }
+}
+
+/// A Sass sheet requested as CSS: compiled, its `url()`s pointed at served files.
+fn sass_as_css(state: &DevState, file: &Path) -> Result<String, Diagnostic> {
+    let url = state.url_of(file).unwrap_or_default();
+    let rel = url.trim_start_matches('/');
+    let (source, _) = style_source(state, file, rel)?;
+    let dir = file.parent().unwrap_or(&state.config.root);
+    let url_for = |f: &Path| f.is_file().then(|| state.url_of(f)).flatten();
+    nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, "/", url_for)
+}
+
+/// The file name of `file` as text (for extension checks).
+fn ext_path(file: &Path) -> String {
+    file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 fn has_flag(query: &str, flag: &str) -> bool {
@@ -223,8 +245,12 @@ async fn served(state: &Arc<DevState>, file: &Path, query: &str) -> Result<Serve
     if SCRIPT_EXTS.contains(&ext.as_str()) {
         return module_response(state, file).await;
     }
-    if ext == "css" {
+    if ext == "css" || ext == "scss" || ext == "sass" {
         return css_module(state, file, false);
+    }
+    if let Some(d) = nexxo_css::sass::unsupported_preprocessor(&ext_path(file)) {
+        let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
+        return Err(d.with_file(rel));
     }
     let read = || {
         std::fs::read_to_string(file).map_err(|e| {
@@ -877,9 +903,8 @@ pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
 pub(super) fn css_module(state: &DevState, file: &Path, inline: bool) -> Result<Served, Diagnostic> {
     let url = state.url_of(file).unwrap_or_default();
     let rel = url.trim_start_matches('/').to_string();
-    let source = std::fs::read_to_string(file)
-        .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
-    let is_module = rel.ends_with(".module.css");
+    let (source, partials) = style_source(state, file, &rel)?;
+    let is_module = nexxo_css::is_css_module(&rel);
     let compiled = nexxo_css::compile(
         &rel,
         &source,
@@ -951,11 +976,63 @@ pub(super) fn css_module(state: &DevState, file: &Path, inline: bool) -> Result<
     ));
     if is_module {
         out.push_str(&format!("export default {};\n", compiled.exports_object()));
+        // Named exports too, for class names that are identifiers (as in the build).
+        for (k, v) in compiled.export_values() {
+            let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+                && !matches!(
+                    k.as_str(),
+                    "default" | "class" | "function" | "var" | "let" | "const" | "new" | "delete" | "in" | "if"
+                );
+            if ident {
+                out.push_str(&format!("export const {k} = {v};\n"));
+            }
+        }
     } else {
         out.push_str("import.meta.hot.accept();\n");
     }
+    // The Sass partials it read count as its imports in the HMR graph (not in its code): an
+    // edit of one updates this sheet (see `hmr::on_change`).
+    imported.extend(partials);
     super::hmr::record(state, &url, file, &imported, !is_module, &[]);
     Ok(Served { code: out, imports: written, map_lines: None })
+}
+
+/// A style sheet's CSS: the file, or for Sass its compiled output (the same compile step as the
+/// build's, over the disk) with the URLs of the partials it read. Less and Stylus are refused.
+pub(super) fn style_source(state: &DevState, file: &Path, rel: &str) -> Result<(String, Vec<String>), Diagnostic> {
+    if let Some(d) = nexxo_css::sass::unsupported_preprocessor(rel) {
+        return Err(d.with_file(rel));
+    }
+    warn_postcss_config(state);
+    let (source, partials) = if nexxo_css::sass::is_sass(rel) {
+        let out = nexxo_bundler::sass::compile_sass(&OsFileSystem::new(false), file, &state.config.root)?;
+        let s = crate::style::Style::stderr();
+        for w in &out.warnings {
+            eprintln!("{} {rel}: {w}", s.yellow("warning:"));
+        }
+        let partials = out.files.iter().skip(1).filter_map(|f| state.url_of(f)).collect();
+        (out.css, partials)
+    } else {
+        let source = std::fs::read_to_string(file)
+            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))?;
+        (source, Vec::new())
+    };
+    if let Some(w) = nexxo_css::sass::needs_postcss(&source) {
+        eprintln!("{} {rel}: {w}", crate::style::Style::stderr().yellow("warning:"));
+    }
+    Ok((source, partials))
+}
+
+/// Says once per server that a PostCSS / Tailwind config in the root is not used.
+fn warn_postcss_config(state: &DevState) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        for c in nexxo_css::sass::POSTCSS_CONFIGS.iter().filter(|c| state.config.root.join(c).is_file()) {
+            let s = crate::style::Style::stderr();
+            eprintln!("{} {}", s.yellow("warning:"), nexxo_css::sass::postcss_config_warning(c));
+        }
+    });
 }
 
 fn upgrade(state: Arc<DevState>, mut req: Request<Incoming>) -> Resp {

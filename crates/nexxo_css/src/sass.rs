@@ -1,0 +1,351 @@
+//! Sass (`.scss`, `.sass`) to CSS on the pure-Rust `grass` compiler, over whatever file system the
+//! host has (the build's rolldown `FileSystem`, the dev server's disk, the WASM engine's memory):
+//! hosts implement [`SassFs`], so no host needs direct file access. The CSS that comes out goes
+//! through [`crate::compile`] like any style sheet (imports, `url()`s, CSS modules, minify).
+//!
+//! What the compile read is reported ([`SassOutput::files`]): the dev server watches those partials
+//! so an edit of `_vars.scss` updates the sheets that use it.
+
+use std::cell::RefCell;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use nexxo_diagnostics::Diagnostic;
+
+/// The file access Sass needs (`is_file`, `is_dir`, `read`), implemented by each host.
+pub use grass_compiler::Fs as SassFs;
+
+#[derive(Debug, Clone, Default)]
+pub struct SassOutput {
+    /// Plain CSS (expanded; minification is lightningcss's job afterwards).
+    pub css: String,
+    /// Every file the compile read, the entry first, then partials in the order they were loaded.
+    pub files: Vec<PathBuf>,
+    /// `@warn` and deprecation messages, each with its `file:line:col`.
+    pub warnings: Vec<String>,
+}
+
+/// Whether `path` (a file name or module id, a query allowed) is a Sass file.
+pub fn is_sass(path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or(path);
+    path.ends_with(".scss") || path.ends_with(".sass")
+}
+
+/// Whether `path` names a style sheet language Nexxo does not compile (Less, Stylus), and what to
+/// tell the user when one is imported.
+pub fn unsupported_preprocessor(path: &str) -> Option<Diagnostic> {
+    let path = path.split('?').next().unwrap_or(path);
+    let (lang, ext) = if path.ends_with(".less") {
+        ("Less", "less")
+    } else if path.ends_with(".styl") || path.ends_with(".stylus") {
+        ("Stylus", "styl")
+    } else {
+        return None;
+    };
+    Some(
+        Diagnostic::new("UNSUPPORTED_CSS_LANG", format!("{lang} is not supported by Nexxo yet: convert to SCSS or CSS; see README"))
+            .with_hint(format!(
+                "rename the .{ext} file to .scss and port its syntax (Sass variables use $, mixins @mixin/@include), or write plain CSS"
+            )),
+    )
+}
+
+/// The warning for a style sheet that needs PostCSS or Tailwind CSS, which Nexxo does not run:
+/// `@tailwind` directives, `@import "tailwindcss"` (v4), `@apply`.
+pub fn needs_postcss(source: &str) -> Option<String> {
+    let tailwind = source.contains("@tailwind")
+        || source.contains("@import \"tailwindcss")
+        || source.contains("@import 'tailwindcss")
+        || source.contains("@apply ");
+    tailwind.then(|| {
+        "uses Tailwind CSS (`@tailwind`, `@import \"tailwindcss\"` or `@apply`): PostCSS plugins are not run; \
+         Tailwind classes will be missing (see README, Known limitations)"
+            .to_string()
+    })
+}
+
+/// Config files of PostCSS and Tailwind CSS: when the root has one, the project expects a step
+/// Nexxo does not run.
+pub const POSTCSS_CONFIGS: &[&str] = &[
+    "postcss.config.js",
+    "postcss.config.cjs",
+    "postcss.config.mjs",
+    "postcss.config.ts",
+    ".postcssrc",
+    ".postcssrc.json",
+    "tailwind.config.js",
+    "tailwind.config.cjs",
+    "tailwind.config.mjs",
+    "tailwind.config.ts",
+];
+
+/// The warning for a root that has `config` (one of [`POSTCSS_CONFIGS`]).
+pub fn postcss_config_warning(config: &str) -> String {
+    format!(
+        "{config} found: PostCSS plugins are not run; Tailwind classes will be missing (see README, Known limitations)"
+    )
+}
+
+/// Records what the compile reads and rebases `url()`s of partials onto the entry's directory.
+#[derive(Debug)]
+struct Tracking<'a> {
+    inner: &'a dyn SassFs,
+    entry_dir: PathBuf,
+    read: RefCell<Vec<PathBuf>>,
+}
+
+impl SassFs for Tracking<'_> {
+    fn is_dir(&self, path: &Path) -> bool {
+        self.inner.is_dir(&normalize(path))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.inner.is_file(&normalize(path))
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        let path = normalize(path);
+        let bytes = self.inner.read(&path)?;
+        let mut read = self.read.borrow_mut();
+        let first = read.is_empty();
+        if !read.contains(&path) {
+            read.push(path.clone());
+        }
+        drop(read);
+        // Sass inlines a partial into the entry, so a relative `url()` in it would end up
+        // relative to the entry: point it at the same file from the entry's directory (as Vite's
+        // rebasing does). Only literal urls; interpolated ones are left for the author.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if first || dir == self.entry_dir {
+            return Ok(bytes);
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(rebase_urls(&text, &relative_dir(&self.entry_dir, dir)).into_bytes()),
+            Err(e) => Ok(e.into_bytes()),
+        }
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(normalize(path))
+    }
+}
+
+#[derive(Debug, Default)]
+struct Warnings(RefCell<Vec<String>>);
+
+impl grass_compiler::Logger for Warnings {
+    fn debug(&self, _: grass_compiler::codemap::SpanLoc, _: &str) {}
+    fn warn(&self, loc: grass_compiler::codemap::SpanLoc, message: &str) {
+        self.0.borrow_mut().push(format!(
+            "{message} ({}:{}:{})",
+            loc.file.name(),
+            loc.begin.line + 1,
+            loc.begin.column + 1
+        ));
+    }
+}
+
+/// Compiles the Sass file `entry` (an absolute path in `fs`). `root` is the project root: paths in
+/// messages are relative to it, and `node_modules` directories from the entry's directory up are
+/// load paths, so `@use "pkg/x"` finds `node_modules/pkg/_x.scss` (as CSS `@import` finds
+/// packages).
+pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs) -> Result<SassOutput, Diagnostic> {
+    let entry = normalize(entry);
+    let entry_dir = entry.parent().unwrap_or(Path::new("")).to_path_buf();
+    let rel = |p: &Path| -> String {
+        p.strip_prefix(root).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_else(|_| p.display().to_string())
+    };
+    let tracking = Tracking { inner: fs, entry_dir: entry_dir.clone(), read: RefCell::new(Vec::new()) };
+    let warnings = Warnings::default();
+    let load_paths: Vec<PathBuf> = entry_dir.ancestors().map(|d| d.join("node_modules")).collect();
+    let options = grass_compiler::Options::default()
+        .fs(&tracking)
+        .logger(&warnings)
+        .load_paths(&load_paths)
+        .style(grass_compiler::OutputStyle::Expanded)
+        .unicode_error_messages(false);
+    let result = grass_compiler::from_path(&entry, &options);
+    let files = tracking.read.take();
+    match result {
+        Ok(css) => Ok(SassOutput { css, files, warnings: warnings.0.take() }),
+        Err(e) => Err(match e.kind() {
+            grass_compiler::ErrorKind::ParseError { message, loc, .. } => {
+                let file = PathBuf::from(loc.file.name());
+                Diagnostic::new("SASS_ERROR", message)
+                    .with_file(rel(&file))
+                    .at(loc.file.source(), loc.begin.line as u32 + 1, loc.begin.column as u32 + 1)
+                    .with_hint(if files.len() > 1 && file != entry {
+                        format!("fix the Sass at the marked position (this partial is used by {})", rel(&entry))
+                    } else {
+                        "fix the Sass at the marked position".to_string()
+                    })
+            }
+            grass_compiler::ErrorKind::IoError(io) => {
+                Diagnostic::new("READ_ERROR", format!("cannot read {}: {io}", rel(&entry))).with_file(rel(&entry))
+            }
+            grass_compiler::ErrorKind::FromUtf8Error(m) => {
+                Diagnostic::new("SASS_ERROR", format!("{}: {m}", rel(&entry))).with_file(rel(&entry))
+            }
+            other => Diagnostic::new("SASS_ERROR", format!("{other:?}")).with_file(rel(&entry)),
+        }),
+    }
+}
+
+/// `a/./b/../c` as `a/c`, without touching the file system (grass joins import URLs onto the
+/// importing file's directory as written).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The path from directory `from` to directory `to` (`../b/c`), `""` when they are the same.
+fn relative_dir(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
+    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.join("/")
+}
+
+/// `url(x)` in a partial that lives in `prefix` (relative to the entry's directory) becomes
+/// `url(prefix/x)` when `x` is a literal relative path.
+fn rebase_urls(text: &str, prefix: &str) -> String {
+    if prefix.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(i) = rest.find("url(") {
+        // `url(` as a function name, not the end of an identifier such as `my-url(`.
+        let word_start = i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric() || c == '-' || c == '_');
+        out.push_str(&rest[..i + 4]);
+        rest = &rest[i + 4..];
+        if !word_start {
+            continue;
+        }
+        let trimmed = rest.trim_start();
+        out.push_str(&rest[..rest.len() - trimmed.len()]);
+        rest = trimmed;
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let body_start = quote.map_or(0, |_| 1);
+        let end = match quote {
+            Some(q) => rest[1..].find(q).map(|e| e + 1),
+            None => rest.find(')'),
+        };
+        let Some(end) = end else { continue };
+        let url = rest[body_start..end].trim();
+        let literal = !url.is_empty() && !url.contains("#{") && !url.starts_with('$') && !url.contains(['(', '\n']);
+        let relative = !(url.starts_with('/')
+            || url.starts_with('#')
+            || url.starts_with("data:")
+            || url.contains("://")
+            || url.starts_with('~'));
+        if literal && relative {
+            if let Some(q) = quote {
+                out.push(q);
+            }
+            out.push_str(prefix);
+            out.push('/');
+            out.push_str(url.strip_prefix("./").unwrap_or(url));
+            rest = &rest[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[derive(Debug, Default)]
+    struct Mem(HashMap<PathBuf, String>);
+
+    impl SassFs for Mem {
+        fn is_dir(&self, path: &Path) -> bool {
+            self.0.keys().any(|k| k.starts_with(path) && k != path)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            self.0.contains_key(path)
+        }
+        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+            self.0.get(path).map(|s| s.clone().into_bytes()).ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+        }
+    }
+
+    fn fs(files: &[(&str, &str)]) -> Mem {
+        Mem(files.iter().map(|(p, s)| (PathBuf::from(p), s.to_string())).collect())
+    }
+
+    #[test]
+    fn partials_packages_and_files_read() {
+        let fs = fs(&[
+            (
+                "/p/src/app.scss",
+                "@use \"vars\";\n@use \"pkg/theme\";\n.a { color: vars.$c; .b { margin: theme.$m } }\n",
+            ),
+            ("/p/src/_vars.scss", "$c: #ff0000;\n"),
+            ("/p/node_modules/pkg/_theme.scss", "$m: 3px;\n"),
+        ]);
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap();
+        assert!(out.css.contains("color: #ff0000") && out.css.contains(".a .b"), "{}", out.css);
+        assert!(out.css.contains("margin: 3px"), "{}", out.css);
+        let files: Vec<_> = out.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        assert_eq!(files, ["/p/src/app.scss", "/p/src/_vars.scss", "/p/node_modules/pkg/_theme.scss"]);
+    }
+
+    #[test]
+    fn indented_syntax() {
+        let fs = fs(&[("/p/a.sass", "$c: blue\n.a\n  color: $c\n")]);
+        let out = compile(Path::new("/p/a.sass"), Path::new("/p"), &fs).unwrap();
+        assert!(out.css.contains("color: blue"), "{}", out.css);
+    }
+
+    #[test]
+    fn errors_are_located_in_the_partial() {
+        let fs = fs(&[
+            ("/p/src/app.scss", "@use \"parts/x\";\n"),
+            ("/p/src/parts/_x.scss", ".a {\n  color: red;;\n  b: $nope;\n}\n"),
+        ]);
+        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap_err();
+        assert_eq!(e.file.as_deref(), Some("src/parts/_x.scss"));
+        assert_eq!((e.line, e.column), (Some(3), Some(6)), "{e}");
+        assert!(e.frame.is_some() && e.message.contains("Undefined variable"), "{e}");
+    }
+
+    #[test]
+    fn urls_in_partials_are_rebased_onto_the_entry() {
+        let fs = fs(&[
+            ("/p/src/app.scss", "@use \"parts/x\";\n.e { background: url(./e.png) }\n"),
+            (
+                "/p/src/parts/_x.scss",
+                ".a { background: url(./img/a.png) } .b { background: url(\"../b.png\") } .c { background: url(/c.png) } .d { background: url(data:x) }\n",
+            ),
+        ]);
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap();
+        assert!(out.css.contains("url(parts/img/a.png)"), "{}", out.css);
+        assert!(out.css.contains("url(\"parts/../b.png\")"), "{}", out.css);
+        assert!(
+            out.css.contains("url(/c.png)") && out.css.contains("url(data:x)") && out.css.contains("url(./e.png)"),
+            "{}",
+            out.css
+        );
+    }
+
+    #[test]
+    fn less_is_refused_with_a_message() {
+        let d = unsupported_preprocessor("/a/b.less?inline").unwrap();
+        assert!(d.message.starts_with("Less is not supported by Nexxo yet"), "{d}");
+        assert!(unsupported_preprocessor("a.styl").is_some() && unsupported_preprocessor("a.css").is_none());
+    }
+}
