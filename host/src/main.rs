@@ -7,6 +7,7 @@ mod dev;
 mod fs_out;
 mod http_util;
 mod load_config;
+mod migrate;
 mod net;
 mod preview;
 mod style;
@@ -44,6 +45,22 @@ enum Command {
     Preview(PreviewArgs),
     /// Run an HTTP build service: POST sources as JSON, get the bundle back (engine in wasmtime)
     Worker(WorkerArgs),
+    /// Write nexxo.config.json from the project's vite.config.{js,mjs,ts,mts} when it is plain data,
+    /// listing what could not be translated (file:line:col)
+    Migrate(MigrateArgs),
+}
+
+#[derive(Args)]
+pub struct MigrateArgs {
+    /// Project directory holding vite.config.*, or the config file itself
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+    /// Print the translated config instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace an existing nexxo.config.json
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Which build of the engine runs a build.
@@ -161,7 +178,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running servers contain a panic to the request or update that hit it (it becomes an
     // error for that client, see dev::serve and dev::watch); one-shot commands exit with 70.
-    let exits = matches!(cli.command, Command::Build(_));
+    let exits = matches!(cli.command, Command::Build(_) | Command::Migrate(_));
     net::init_rayon();
     if !exits {
         net::raise_fd_limit();
@@ -196,6 +213,7 @@ fn main() -> ExitCode {
                 Command::Dev(args) => dev::run(args),
                 Command::Preview(args) => preview::run(args),
                 Command::Worker(args) => worker::run(args),
+                Command::Migrate(args) => migrate::run(args),
             }
         });
     match command.map(|t| t.join()) {

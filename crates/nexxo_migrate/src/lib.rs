@@ -1,0 +1,898 @@
+//! `nexxo migrate`'s translation: a Vite config file's text in, `nexxo.config.json`'s text and a
+//! list of located notes (what could not be translated, and why) out. No file system, no clock:
+//! the host reads the file and writes the result.
+//!
+//! The config is read as data, never run: oxc parses it, and only literals (and the few path
+//! helpers every Vite template uses, such as `path.resolve(__dirname, 'src')`) are translated.
+//! Whatever needs JavaScript to run (plugins, functions, `process.env`, spreads) becomes a note.
+
+mod output;
+mod paths;
+
+use std::collections::HashMap;
+
+use nexxo_diagnostics::Diagnostic;
+use oxc::allocator::Allocator;
+use oxc::ast::ast::{
+    Argument, ArrayExpressionElement, ArrowFunctionExpression, BindingPattern, CallExpression,
+    ExportDefaultDeclarationKind, Expression, FunctionBody, ImportDeclarationSpecifier, ObjectExpression,
+    ObjectPropertyKind, PropertyKind, Statement, UnaryOperator,
+};
+use oxc::parser::Parser;
+use oxc::span::{GetSpan, SourceType, Span};
+use serde_json::Value;
+
+use output::Obj;
+
+/// Where Vite looks for its config, in Vite's order (`DEFAULT_CONFIG_FILES`).
+pub const VITE_CONFIG_FILES: [&str; 6] =
+    ["vite.config.js", "vite.config.mjs", "vite.config.ts", "vite.config.cjs", "vite.config.mts", "vite.config.cts"];
+
+/// Something of the Vite config that was not translated (or was translated with a caveat).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, in characters.
+    pub column: u32,
+    pub message: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Migration {
+    /// The text of `nexxo.config.json` (pretty-printed, fields in the order the Vite config wrote
+    /// them); it passes Nexxo's own config validation.
+    pub json: String,
+    /// How many fields were translated.
+    pub fields: usize,
+    pub notes: Vec<Note>,
+}
+
+/// Translates the Vite config `source`. `file` names it in messages and decides its syntax (`.ts`
+/// and `.mts` are TypeScript). An error means nothing could be translated: the file does not
+/// parse, exports no config, or its config is code rather than data.
+pub fn migrate(file: &str, source: &str) -> Result<Migration, Diagnostic> {
+    let allocator = Allocator::default();
+    let source_type = SourceType::from_path(file.replace(".cts", ".ts").replace(".cjs", ".js"))
+        .unwrap_or_else(|_| SourceType::ts())
+        .with_module(true);
+    let parsed = Parser::new(&allocator, source, source_type).parse();
+    if let Some(e) = parsed.diagnostics.first() {
+        let at = e.labels.first().map_or(0, |l| l.offset());
+        let (line, col) = byte_line_col(source, at);
+        return Err(Diagnostic::new("MIGRATE_SYNTAX", format!("cannot parse the Vite config: {}", e.message))
+            .with_file(file)
+            .at(source, line, col)
+            .with_hint("fix the syntax error (does `vite build` accept this file?), then run nexxo migrate again"));
+    }
+    let mut cx = Cx { file, source, imports: HashMap::new(), consts: HashMap::new(), notes: Vec::new(), fields: 0 };
+    let mut exported: Option<&Expression<'_>> = None;
+    let mut export_span = Span::default();
+    for stmt in &parsed.program.body {
+        match stmt {
+            Statement::ImportDeclaration(decl) => {
+                for spec in decl.specifiers.iter().flatten() {
+                    let local = match spec {
+                        ImportDeclarationSpecifier::ImportSpecifier(s) => s.local.name.as_str(),
+                        ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => s.local.name.as_str(),
+                        ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => s.local.name.as_str(),
+                    };
+                    cx.imports.insert(local.to_string(), decl.source.value.display().to_string());
+                }
+            }
+            Statement::VariableDeclaration(decl) => {
+                for d in &decl.declarations {
+                    let (BindingPattern::BindingIdentifier(id), Some(init)) = (&d.id, &d.init) else { continue };
+                    // `const path = require('node:path')` is an import too.
+                    if let Some(module) = require_source(init) {
+                        cx.imports.insert(id.name.to_string(), module);
+                    } else if decl.kind.is_const() {
+                        cx.consts.insert(id.name.to_string(), init);
+                    }
+                }
+            }
+            Statement::ExportDefaultDeclaration(decl) => {
+                export_span = decl.span;
+                match &decl.declaration {
+                    ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
+                        return Err(cx.not_data(f.span, "the default export is a function"));
+                    }
+                    kind => match kind.as_expression() {
+                        Some(e) => exported = Some(e),
+                        None => return Err(cx.not_data(decl.span, "the default export is not a config object")),
+                    },
+                }
+            }
+            Statement::ExpressionStatement(s) => {
+                if let Expression::AssignmentExpression(a) = s.expression.get_inner_expression()
+                    && a.left.as_member_expression().is_some_and(|m| m.is_specific_member_access("module", "exports"))
+                {
+                    export_span = a.span;
+                    exported = Some(&a.right);
+                }
+            }
+            _ => {}
+        }
+    }
+    let Some(exported) = exported else {
+        return Err(Diagnostic::new("MIGRATE_NO_EXPORT", "the Vite config exports nothing").with_file(file).with_hint(
+            "a Vite config ends with `export default defineConfig({ ... })` (or `module.exports = { ... }`)",
+        ));
+    };
+    let _ = export_span;
+    let config = cx.config_object(exported, 0)?;
+    let mut out = Obj::default();
+    cx.top_level(config, &mut out);
+    out.prune();
+    let json = out.render();
+    // What is written must be what Nexxo reads: a translation it would reject is a bug here.
+    if let Err(e) = nexxo_config::parse_config(nexxo_config::CONFIG_FILE, &json) {
+        return Err(Diagnostic::new(
+            "MIGRATE_INTERNAL",
+            format!("the translated config is invalid ({e}); this is a bug in nexxo migrate"),
+        )
+        .with_file(file));
+    }
+    Ok(Migration { json, fields: cx.fields, notes: cx.notes })
+}
+
+/// 1-based line and 1-based byte column of byte offset `at`.
+fn byte_line_col(source: &str, at: u32) -> (u32, u32) {
+    let at = (at as usize).min(source.len());
+    let before = &source.as_bytes()[..at];
+    let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
+    let start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
+    (line, (at - start) as u32 + 1)
+}
+
+/// `require('x')` → `x`.
+fn require_source(e: &Expression<'_>) -> Option<String> {
+    let Expression::CallExpression(call) = e.get_inner_expression() else { return None };
+    if !call.callee.is_specific_id("require") || call.arguments.len() != 1 {
+        return None;
+    }
+    match &call.arguments[0] {
+        Argument::StringLiteral(s) => Some(s.value.display().to_string()),
+        _ => None,
+    }
+}
+
+/// Why a value was not translated: where, and what it is.
+struct Skip {
+    span: Span,
+    why: String,
+}
+
+/// Deepest nesting of arrays/objects/const references followed (a config is shallow; this keeps
+/// a hostile file from exhausting the stack).
+const MAX_DEPTH: usize = 64;
+
+struct Cx<'a, 's> {
+    file: &'s str,
+    source: &'s str,
+    /// Local name → module it was imported (or required) from.
+    imports: HashMap<String, String>,
+    /// Top-level `const` bindings: a config may name its parts (`const port = 3000`).
+    consts: HashMap<String, &'a Expression<'a>>,
+    notes: Vec<Note>,
+    fields: usize,
+}
+
+impl<'a> Cx<'a, '_> {
+    fn note(&mut self, span: Span, message: impl Into<String>) {
+        let (line, byte_col) = byte_line_col(self.source, span.start);
+        let d = Diagnostic::new("", "").at(self.source, line, byte_col);
+        self.notes.push(Note { line, column: d.column.unwrap_or(byte_col), message: message.into() });
+    }
+
+    fn not_data(&self, span: Span, what: &str) -> Diagnostic {
+        let (line, col) = byte_line_col(self.source, span.start);
+        Diagnostic::new("MIGRATE_NOT_DATA", format!("{what}: the config is code, not data, so it cannot be translated"))
+            .with_file(self.file)
+            .at(self.source, line, col)
+            .with_hint(
+                "nexxo migrate reads configs that are plain objects (`export default defineConfig({ ... })`, or a \
+                 function whose body is only an object). Write nexxo.config.json by hand (see README, \
+                 \"Migrating from Vite\"), or make the config an object and run nexxo migrate again",
+            )
+    }
+
+    /// The short source text of `span`, for messages.
+    fn snippet(&self, span: Span) -> String {
+        let text = self.source.get(span.start as usize..span.end as usize).unwrap_or("");
+        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if one_line.chars().count() > 48 {
+            format!("{}…", one_line.chars().take(47).collect::<String>())
+        } else {
+            one_line
+        }
+    }
+
+    fn resolve_const(&self, e: &'a Expression<'a>) -> &'a Expression<'a> {
+        let mut e = e.get_inner_expression();
+        for _ in 0..MAX_DEPTH {
+            match e {
+                Expression::Identifier(id) => match self.consts.get(id.name.as_str()) {
+                    Some(init) => e = init.get_inner_expression(),
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        e
+    }
+
+    /// The object literal that the exported value is or returns.
+    fn config_object(&mut self, e: &'a Expression<'a>, depth: usize) -> Result<&'a ObjectExpression<'a>, Diagnostic> {
+        let e = self.resolve_const(e);
+        if depth > MAX_DEPTH {
+            return Err(self.not_data(e.span(), "the config is nested too deeply"));
+        }
+        match e {
+            Expression::ObjectExpression(o) => Ok(o),
+            Expression::CallExpression(call) if call.callee.is_specific_id("defineConfig") => {
+                match call.arguments.first().and_then(Argument::as_expression) {
+                    Some(arg) if call.arguments.len() == 1 => self.config_object(arg, depth + 1),
+                    _ => Err(self.not_data(call.span, "`defineConfig` is not given one config")),
+                }
+            }
+            Expression::ArrowFunctionExpression(f) => {
+                let body = self.function_result(f.r#async, f.get_expression(), f.get_function_body(), f.span)?;
+                self.note_function(f);
+                self.config_object(body, depth + 1)
+            }
+            Expression::FunctionExpression(f) => {
+                let body = self.function_result(f.r#async || f.generator, None, f.body.as_deref(), f.span)?;
+                self.note(f.span, "the config is a function: translated the object it returns, which is the same for every command and mode");
+                self.config_object(body, depth + 1)
+            }
+            Expression::CallExpression(call) => {
+                let what = format!("the config is computed by `{}`", self.snippet(call.callee.span()));
+                Err(self.not_data(call.span, &what))
+            }
+            other => {
+                let what = format!("the exported config `{}` is not an object literal", self.snippet(other.span()));
+                Err(self.not_data(other.span(), &what))
+            }
+        }
+    }
+
+    fn note_function(&mut self, f: &ArrowFunctionExpression<'_>) {
+        self.note(
+            f.span,
+            "the config is a function: translated the object it returns, which is the same for every command and mode",
+        );
+    }
+
+    /// What a config function returns when its body is only that value.
+    fn function_result(
+        &self,
+        is_async: bool,
+        expression: Option<&'a Expression<'a>>,
+        body: Option<&'a FunctionBody<'a>>,
+        span: Span,
+    ) -> Result<&'a Expression<'a>, Diagnostic> {
+        if is_async {
+            return Err(self.not_data(span, "the config is an async function"));
+        }
+        if let Some(e) = expression {
+            return Ok(e);
+        }
+        let statements = body.map(|b| &b.statements[..]).unwrap_or_default();
+        match statements {
+            [Statement::ReturnStatement(r)] if r.argument.is_some() => {
+                Ok(r.argument.as_ref().unwrap_or_else(|| unreachable!()))
+            }
+            [] => Err(self.not_data(span, "the config function returns nothing")),
+            [first, ..] => Err(self.not_data(
+                first.span(),
+                "the config is a function with statements (it runs code before returning the config)",
+            )),
+        }
+    }
+
+    /// The properties of an object literal with static keys; spreads, computed keys, getters and
+    /// methods become notes.
+    fn props(&mut self, obj: &'a ObjectExpression<'a>, path: &str) -> Vec<(String, &'a Expression<'a>, Span)> {
+        let mut out = Vec::new();
+        for p in &obj.properties {
+            match p {
+                ObjectPropertyKind::SpreadProperty(s) => {
+                    let text = self.snippet(s.span);
+                    self.note(
+                        s.span,
+                        format!("{}`{text}` is a spread, computed when Vite runs; not translated", at(path)),
+                    );
+                }
+                ObjectPropertyKind::ObjectProperty(prop) => {
+                    let name =
+                        if prop.computed { None } else { prop.key.static_name().map(|n| n.display().to_string()) };
+                    let Some(name) = name else {
+                        let text = self.snippet(prop.key.span());
+                        self.note(prop.span, format!("{}the computed key `[{text}]` is not translated", at(path)));
+                        continue;
+                    };
+                    if prop.kind != PropertyKind::Init || prop.method {
+                        self.note(prop.span, format!("`{}` is a function; not translated", join(path, &name)));
+                        continue;
+                    }
+                    out.push((name, &prop.value, prop.span));
+                }
+            }
+        }
+        out
+    }
+
+    /// The object literal `e` is (through `const`s), or a note saying why it is not.
+    fn object(&mut self, e: &'a Expression<'a>, path: &str) -> Option<&'a ObjectExpression<'a>> {
+        match self.resolve_const(e) {
+            Expression::ObjectExpression(o) => Some(o),
+            other => {
+                let text = self.snippet(other.span());
+                self.note(other.span(), format!("`{path}` (`{text}`) is not an object literal; not translated"));
+                None
+            }
+        }
+    }
+
+    fn skipped(&mut self, path: &str, skip: Skip) {
+        self.note(skip.span, format!("`{path}`: {}; not translated", skip.why));
+    }
+
+    fn top_level(&mut self, config: &'a ObjectExpression<'a>, out: &mut Obj) {
+        for (key, value, span) in self.props(config, "") {
+            match key.as_str() {
+                "base" | "mode" => self.string_field(&key, value, out, &key),
+                "envDir" => self.path_field(&key, value, out, &key),
+                "envPrefix" => match self.data(value, 0) {
+                    Ok(Value::String(s)) if !s.is_empty() => self.set(out, &key, Value::String(s)),
+                    Ok(Value::Array(list))
+                        if !list.is_empty() && list.iter().all(|v| v.as_str().is_some_and(|s| !s.is_empty())) =>
+                    {
+                        self.set(out, &key, Value::Array(list))
+                    }
+                    Ok(Value::Null) => {}
+                    Ok(_) => self
+                        .note(value.span(), "`envPrefix` must be a non-empty string or a list of them; not translated"),
+                    Err(skip) => self.skipped(&key, skip),
+                },
+                "publicDir" => match self.data(value, 0) {
+                    Ok(Value::Bool(false)) => self.set(out, &key, Value::Bool(false)),
+                    Ok(Value::String(s)) => self.set(out, &key, Value::String(paths::root_relative(&s))),
+                    Ok(Value::Null) => {}
+                    Ok(_) => self.note(value.span(), "`publicDir` must be a path or false; not translated"),
+                    Err(skip) => self.skipped(&key, skip),
+                },
+                "define" => {
+                    let Some(obj) = self.object(value, "define") else { continue };
+                    for (name, v, _) in self.props(obj, "define") {
+                        match self.data(v, 0) {
+                            Ok(json) => self.set(out.obj("define"), &name, json),
+                            Err(skip) => self.skipped(&format!("define.{name}"), skip),
+                        }
+                    }
+                }
+                "resolve" => self.resolve(value, out),
+                "build" => self.build(value, out),
+                "css" => self.css(value, out),
+                "server" | "preview" => self.server(&key, value, out),
+                "plugins" => self.plugins(value),
+                "root" => self.note(
+                    span,
+                    "`root` is not translated: Nexxo's root is the directory nexxo.config.json is in (or the ROOT \
+                     argument of nexxo build/dev); move nexxo.config.json there and give paths relative to it",
+                ),
+                "test" => self.note(span, "`test` configures Vitest, not the build; left for Vitest"),
+                "optimizeDeps" => self.note(
+                    span,
+                    "`optimizeDeps` is not translated: nexxo dev finds and pre-bundles dependencies itself",
+                ),
+                "appType" => {
+                    if !matches!(self.data(value, 0), Ok(Value::String(s)) if s == "spa") {
+                        self.note(
+                            span,
+                            "`appType`: Nexxo serves single-page apps (index.html fallback); not translated",
+                        );
+                    }
+                }
+                _ => self.note(span, format!("`{key}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    fn set(&mut self, out: &mut Obj, key: &str, value: Value) {
+        self.fields += 1;
+        out.set(key, value);
+    }
+
+    fn string_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
+        match self.data(value, 0) {
+            Ok(Value::String(s)) => self.set(out, key, Value::String(s)),
+            Ok(Value::Null) => {}
+            Ok(_) => self.note(value.span(), format!("`{path}` must be a string; not translated")),
+            Err(skip) => self.skipped(path, skip),
+        }
+    }
+
+    /// A directory or file relative to the root, written without a leading `./`.
+    fn path_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
+        match self.data(value, 0) {
+            Ok(Value::String(s)) => self.set(out, key, Value::String(paths::root_relative(&s))),
+            Ok(Value::Null) => {}
+            Ok(_) => self.note(value.span(), format!("`{path}` must be a path; not translated")),
+            Err(skip) => self.skipped(path, skip),
+        }
+    }
+
+    fn bool_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
+        match self.data(value, 0) {
+            Ok(Value::Bool(b)) => self.set(out, key, Value::Bool(b)),
+            Ok(Value::Null) => {}
+            Ok(_) => self.note(value.span(), format!("`{path}` must be true or false; not translated")),
+            Err(skip) => self.skipped(path, skip),
+        }
+    }
+
+    fn string_list_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
+        match self.data(value, 0) {
+            Ok(Value::Array(list)) if list.iter().all(Value::is_string) => self.set(out, key, Value::Array(list)),
+            Ok(Value::Null) => {}
+            Ok(_) => self.note(value.span(), format!("`{path}` must be a list of strings; not translated")),
+            Err(skip) => self.skipped(path, skip),
+        }
+    }
+
+    fn resolve(&mut self, value: &'a Expression<'a>, out: &mut Obj) {
+        let Some(obj) = self.object(value, "resolve") else { return };
+        for (key, v, span) in self.props(obj, "resolve") {
+            let path = format!("resolve.{key}");
+            match key.as_str() {
+                "alias" => self.alias(v, out.obj("resolve")),
+                "conditions" | "extensions" | "mainFields" => self.string_list_field(&key, v, out.obj("resolve"), &path),
+                "dedupe" => self.note(span, "`resolve.dedupe` is not translated: nexxo dev pre-bundles dependencies into one bundle, so a package exists once there; a build resolves each package once by path"),
+                _ => self.note(span, format!("`{path}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    fn alias(&mut self, value: &'a Expression<'a>, out: &mut Obj) {
+        let target = |s: String| Value::String(paths::alias_target(&s));
+        match self.resolve_const(value) {
+            Expression::ObjectExpression(obj) => {
+                for (find, v, _) in self.props(obj, "resolve.alias") {
+                    match self.data(v, 0) {
+                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s)),
+                        Ok(_) => {
+                            self.note(v.span(), format!("`resolve.alias[\"{find}\"]` must be a path; not translated"))
+                        }
+                        Err(skip) => self.skipped(&format!("resolve.alias[\"{find}\"]"), skip),
+                    }
+                }
+            }
+            Expression::ArrayExpression(list) => {
+                for el in &list.elements {
+                    let Some(e) = el.as_expression() else {
+                        self.note(el.span(), "`resolve.alias`: a spread or hole in the list; not translated");
+                        continue;
+                    };
+                    let Some(entry) = self.object(e, "resolve.alias[]") else { continue };
+                    let (mut find, mut replacement) = (None, None);
+                    for (k, v, span) in self.props(entry, "resolve.alias[]") {
+                        match k.as_str() {
+                            "find" => find = Some(v),
+                            "replacement" => replacement = Some(v),
+                            _ => self.note(span, format!("`resolve.alias[].{k}` is not supported; not translated")),
+                        }
+                    }
+                    let (Some(find), Some(replacement)) = (find, replacement) else {
+                        self.note(entry.span, "`resolve.alias[]` needs `find` and `replacement`; not translated");
+                        continue;
+                    };
+                    let find = match self.data(find, 0) {
+                        Ok(Value::String(s)) => s,
+                        Ok(_) | Err(_) => {
+                            let text = self.snippet(find.span());
+                            self.note(
+                                find.span(),
+                                format!(
+                                    "`resolve.alias`: find `{text}` is not a string (regular expressions are not \
+                                     supported: Nexxo's aliases are prefixes); not translated"
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    match self.data(replacement, 0) {
+                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s)),
+                        Ok(_) => self.note(
+                            replacement.span(),
+                            format!("`resolve.alias[\"{find}\"]` must be a path; not translated"),
+                        ),
+                        Err(skip) => self.skipped(&format!("resolve.alias[\"{find}\"]"), skip),
+                    }
+                }
+            }
+            other => {
+                let text = self.snippet(other.span());
+                self.note(
+                    other.span(),
+                    format!("`resolve.alias` (`{text}`) is not an object or list literal; not translated"),
+                );
+            }
+        }
+    }
+
+    fn build(&mut self, value: &'a Expression<'a>, out: &mut Obj) {
+        let Some(obj) = self.object(value, "build") else { return };
+        for (key, v, span) in self.props(obj, "build") {
+            let path = format!("build.{key}");
+            let b = out.obj("build");
+            match key.as_str() {
+                "outDir" | "assetsDir" => self.path_field(&key, v, b, &path),
+                "emptyOutDir" => self.bool_field(&key, v, b, &path),
+                "sourcemap" => match self.data(v, 0) {
+                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on)),
+                    Ok(Value::String(kind)) => self.note(
+                        v.span(),
+                        format!("`build.sourcemap: \"{kind}\"` is not supported (Nexxo writes .map files next to the JS with `\"sourcemap\": true`); not translated"),
+                    ),
+                    Ok(_) => self.note(v.span(), "`build.sourcemap` must be true or false; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "minify" => match self.data(v, 0) {
+                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on)),
+                    Ok(Value::String(tool)) => {
+                        self.set(b, &key, Value::Bool(true));
+                        if tool != "oxc" {
+                            self.note(v.span(), format!("`build.minify: \"{tool}\"`: Nexxo minifies with oxc; written as `true`"));
+                        }
+                    }
+                    Ok(_) => self.note(v.span(), "`build.minify` must be true or false; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "assetsInlineLimit" => match self.data(v, 0) {
+                    Ok(Value::Number(n)) if n.is_u64() => self.set(b, &key, Value::Number(n)),
+                    Ok(_) => self.note(v.span(), "`build.assetsInlineLimit` must be a whole number of bytes; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "target" => self.target(v, b),
+                "rollupOptions" | "rolldownOptions" => self.rollup_options(&key, v, b),
+                "manifest" => self.note(span, "`build.manifest` is not translated: Nexxo always writes .nexxo/manifest.json (the same shape as Vite's)"),
+                "lib" => self.note(span, "`build.lib` (library mode) is not supported by Nexxo; not translated"),
+                "cssTarget" | "cssMinify" | "cssCodeSplit" => self.note(span, format!("`{path}` is not translated: Nexxo minifies CSS with `build.minify` and gives each chunk its CSS file")),
+                _ => self.note(span, format!("`{path}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    fn target(&mut self, v: &'a Expression<'a>, b: &mut Obj) {
+        let target = match self.data(v, 0) {
+            Ok(Value::String(s)) => s,
+            Ok(Value::Array(list)) if list.iter().all(Value::is_string) => {
+                list.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
+            }
+            Ok(_) => return self.note(v.span(), "`build.target` must be a string or a list of them; not translated"),
+            Err(skip) => return self.skipped("build.target", skip),
+        };
+        if matches!(target.as_str(), "modules" | "baseline-widely-available") {
+            return self.note(
+                v.span(),
+                format!("`build.target: \"{target}\"` is Vite's default browser set; not translated (Nexxo's default is es2020)"),
+            );
+        }
+        match oxc::transformer::EnvOptions::from_target(&target) {
+            Ok(_) => self.set(b, "target", Value::String(target)),
+            Err(e) => self.note(
+                v.span(),
+                format!("`build.target: \"{target}\"` is not a target Nexxo (oxc) understands ({e}); not translated"),
+            ),
+        }
+    }
+
+    fn rollup_options(&mut self, key: &str, v: &'a Expression<'a>, b: &mut Obj) {
+        let Some(obj) = self.object(v, &format!("build.{key}")) else { return };
+        for (k, v, span) in self.props(obj, &format!("build.{key}")) {
+            let path = format!("build.{key}.{k}");
+            if k != "input" {
+                self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
+                continue;
+            }
+            let entries = match self.data(v, 0) {
+                Ok(Value::String(s)) => vec![Value::String(s)],
+                Ok(Value::Array(list)) => list,
+                // `{ main: 'index.html', nested: 'nested/index.html' }`: Nexxo names chunks after
+                // their files, so only the paths are kept.
+                Ok(Value::Object(map)) => map.into_iter().map(|(_, v)| v).collect(),
+                Ok(_) => {
+                    self.note(
+                        v.span(),
+                        format!("`{path}` must be a path, a list or an object of paths; not translated"),
+                    );
+                    continue;
+                }
+                Err(skip) => {
+                    self.skipped(&path, skip);
+                    continue;
+                }
+            };
+            let mut input = Vec::new();
+            for entry in entries {
+                match entry {
+                    Value::String(s) => input.push(Value::String(paths::root_relative(&s))),
+                    _ => self.note(v.span(), format!("`{path}`: an entry is not a path; not translated")),
+                }
+            }
+            if !input.is_empty() {
+                self.set(b, "input", Value::Array(input));
+            }
+        }
+    }
+
+    fn css(&mut self, value: &'a Expression<'a>, out: &mut Obj) {
+        let Some(obj) = self.object(value, "css") else { return };
+        for (key, v, span) in self.props(obj, "css") {
+            match key.as_str() {
+                "modules" => {
+                    let Some(modules) = self.object(v, "css.modules") else { continue };
+                    for (k, v, span) in self.props(modules, "css.modules") {
+                        if k != "generateScopedName" {
+                            self.note(span, format!("`css.modules.{k}` has no Nexxo equivalent; not translated"));
+                            continue;
+                        }
+                        match self.data(v, 0) {
+                            Ok(Value::String(pattern)) => self.scoped_name(&pattern, v.span(), out),
+                            Ok(_) => self.note(v.span(), "`css.modules.generateScopedName` must be a string; not translated"),
+                            Err(skip) => self.skipped("css.modules.generateScopedName", skip),
+                        }
+                    }
+                }
+                "postcss" => self.note(span, "`css.postcss` is not translated: Nexxo does not run PostCSS plugins (lightningcss handles nesting and vendor prefixes)"),
+                "preprocessorOptions" => self.note(span, "`css.preprocessorOptions` is not translated"),
+                "transformer" | "lightningcss" => self.note(span, format!("`css.{key}` is not translated: Nexxo always compiles CSS with lightningcss, with its own options")),
+                _ => self.note(span, format!("`css.{key}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    /// Vite (postcss-modules) placeholders → lightningcss's: `[hash:base64:5]` → `[hash]`.
+    fn scoped_name(&mut self, pattern: &str, span: Span, out: &mut Obj) {
+        let mut translated = String::new();
+        let mut rest = pattern;
+        while let Some(open) = rest.find('[') {
+            translated.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find(']') else { break };
+            let placeholder = &rest[open + 1..open + close];
+            let name = placeholder.split(':').next().unwrap_or("");
+            match name {
+                "name" | "local" | "hash" => {
+                    translated.push('[');
+                    translated.push_str(name);
+                    translated.push(']');
+                }
+                "contenthash" => translated.push_str("[hash]"),
+                _ => {
+                    return self.note(
+                        span,
+                        format!(
+                            "`css.modules.generateScopedName`: the placeholder `[{placeholder}]` has no lightningcss \
+                             equivalent (it has [name], [local] and [hash]); not translated"
+                        ),
+                    );
+                }
+            }
+            rest = &rest[open + close + 1..];
+        }
+        translated.push_str(rest);
+        if let Err(e) = nexxo_config::check_css_modules_pattern(&translated) {
+            return self.note(span, format!("`css.modules.generateScopedName` becomes {e}; not translated"));
+        }
+        self.set(out.obj("css").obj("modules"), "pattern", Value::String(translated));
+    }
+
+    fn server(&mut self, section: &str, value: &'a Expression<'a>, out: &mut Obj) {
+        let Some(obj) = self.object(value, section) else { return };
+        for (key, v, span) in self.props(obj, section) {
+            let path = format!("{section}.{key}");
+            let s = out.obj(section);
+            match key.as_str() {
+                "port" => match self.data(v, 0) {
+                    Ok(Value::Number(n)) if n.as_u64().is_some_and(|p| p <= 65535) => {
+                        self.set(s, &key, Value::Number(n))
+                    }
+                    Ok(_) => self.note(v.span(), format!("`{path}` must be a port number (0-65535); not translated")),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "host" => match self.data(v, 0) {
+                    Ok(Value::String(h)) => self.set(s, &key, Value::String(h)),
+                    // Vite: `true` listens on all addresses.
+                    Ok(Value::Bool(true)) => self.set(s, &key, Value::String("0.0.0.0".into())),
+                    Ok(Value::Bool(false) | Value::Null) => {}
+                    Ok(_) => self.note(v.span(), format!("`{path}` must be an address; not translated")),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "strictPort" => self.note(
+                    span,
+                    format!(
+                        "`{path}` is not translated: pass --strict-port to nexxo {}",
+                        if section == "server" { "dev" } else { "preview" }
+                    ),
+                ),
+                _ => self.note(span, format!("`{path}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    fn plugins(&mut self, value: &'a Expression<'a>) {
+        match self.resolve_const(value) {
+            Expression::ArrayExpression(list) => {
+                for el in &list.elements {
+                    match el {
+                        ArrayExpressionElement::Elision(_) => {}
+                        ArrayExpressionElement::SpreadElement(s) => {
+                            let text = self.snippet(s.span);
+                            self.note(s.span, format!("plugins `{text}` are not supported: Nexxo does not run Vite or Rollup plugins; not translated"));
+                        }
+                        el => {
+                            if let Some(e) = el.as_expression() {
+                                self.plugin(e);
+                            }
+                        }
+                    }
+                }
+            }
+            other => {
+                let text = self.snippet(other.span());
+                self.note(other.span(), format!("`plugins` (`{text}`) are not supported: Nexxo does not run Vite or Rollup plugins; not translated"));
+            }
+        }
+    }
+
+    fn plugin(&mut self, e: &'a Expression<'a>) {
+        let e = self.resolve_const(e);
+        if let Expression::ArrayExpression(_) = e {
+            return self.plugins(e);
+        }
+        let text = self.snippet(e.span());
+        let call: Option<&CallExpression<'_>> = match e {
+            Expression::CallExpression(c) => Some(c),
+            _ => None,
+        };
+        let name = call.and_then(|c| match c.callee.get_inner_expression() {
+            Expression::Identifier(id) => Some(id.name.to_string()),
+            _ => None,
+        });
+        let module = name.as_ref().and_then(|n| self.imports.get(n)).cloned();
+        match module.as_deref() {
+            Some("@vitejs/plugin-react" | "@vitejs/plugin-react-swc") => {
+                let options = if call.is_some_and(|c| !c.arguments.is_empty()) {
+                    " (its options, such as Babel plugins, are not used)"
+                } else {
+                    ""
+                };
+                self.note(
+                    e.span(),
+                    format!("plugin `{text}` is built in: Nexxo does JSX, React Fast Refresh and TS itself{options}"),
+                );
+            }
+            Some("vite-tsconfig-paths") => {
+                self.note(e.span(), format!("plugin `{text}` is built in: Nexxo reads tsconfig.json `paths` itself"))
+            }
+            Some(m) => self.note(
+                e.span(),
+                format!("plugin `{text}` (from \"{m}\") is not supported: Nexxo does not run Vite or Rollup plugins; not translated"),
+            ),
+            None => self.note(
+                e.span(),
+                format!("plugin `{text}` is not supported: Nexxo does not run Vite or Rollup plugins; not translated"),
+            ),
+        }
+    }
+
+    /// The JSON value of a literal expression, or why it is not one.
+    fn data(&mut self, e: &'a Expression<'a>, depth: usize) -> Result<Value, Skip> {
+        let e = self.resolve_const(e);
+        let span = e.span();
+        let code = |cx: &Self, why: &str| Skip { span, why: format!("`{}` {why}", cx.snippet(span)) };
+        if depth > MAX_DEPTH {
+            return Err(code(self, "is nested too deeply"));
+        }
+        Ok(match e {
+            Expression::StringLiteral(s) => Value::String(s.value.display().to_string()),
+            Expression::TemplateLiteral(t) => match t.single_quasi() {
+                Some(q) => Value::String(q.display().to_string()),
+                None => return Err(code(self, "is a template literal with expressions, computed when Vite runs")),
+            },
+            Expression::NumericLiteral(n) => number(n.value).ok_or_else(|| code(self, "is not a finite number"))?,
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::UnaryNegation => {
+                match u.argument.get_inner_expression() {
+                    Expression::NumericLiteral(n) => {
+                        number(-n.value).ok_or_else(|| code(self, "is not a finite number"))?
+                    }
+                    _ => return Err(code(self, "is computed when Vite runs")),
+                }
+            }
+            Expression::BooleanLiteral(b) => Value::Bool(b.value),
+            Expression::NullLiteral(_) => Value::Null,
+            Expression::Identifier(id) if id.name == "undefined" => Value::Null,
+            Expression::ArrayExpression(list) => {
+                let mut out = Vec::new();
+                for el in &list.elements {
+                    match el.as_expression() {
+                        Some(v) => out.push(self.data(v, depth + 1)?),
+                        None => {
+                            return Err(Skip {
+                                span: el.span(),
+                                why: "a spread or hole in a list is computed when Vite runs".into(),
+                            });
+                        }
+                    }
+                }
+                Value::Array(out)
+            }
+            Expression::ObjectExpression(obj) => {
+                let mut out = serde_json::Map::new();
+                for p in &obj.properties {
+                    let ObjectPropertyKind::ObjectProperty(prop) = p else {
+                        return Err(Skip {
+                            span: p.span(),
+                            why: format!("`{}` is a spread, computed when Vite runs", self.snippet(p.span())),
+                        });
+                    };
+                    let name =
+                        if prop.computed { None } else { prop.key.static_name().map(|n| n.display().to_string()) };
+                    let (Some(name), PropertyKind::Init, false) = (name, prop.kind, prop.method) else {
+                        return Err(Skip {
+                            span: prop.span,
+                            why: format!("`{}` is not a plain property", self.snippet(prop.span)),
+                        });
+                    };
+                    out.insert(name, self.data(&prop.value, depth + 1)?);
+                }
+                Value::Object(out)
+            }
+            Expression::CallExpression(call) => {
+                if let Some(path) = paths::path_call(self, call)? {
+                    Value::String(path)
+                } else if call.callee.is_specific_member_access("JSON", "stringify") && call.arguments.len() == 1 {
+                    // `define: { __VERSION__: JSON.stringify('1.2.0') }`: the expression text.
+                    let arg =
+                        call.arguments[0].as_expression().ok_or_else(|| code(self, "is computed when Vite runs"))?;
+                    Value::String(self.data(arg, depth + 1)?.to_string())
+                } else {
+                    return Err(code(self, "is a function call, computed when Vite runs"));
+                }
+            }
+            Expression::StaticMemberExpression(m) if m.property.name == "pathname" => {
+                match paths::url_path(self, &m.object) {
+                    Some(p) => Value::String(p?),
+                    None => return Err(code(self, "is computed when Vite runs")),
+                }
+            }
+            Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_) => {
+                return Err(code(self, "is a function"));
+            }
+            Expression::Identifier(_) => return Err(code(self, "is a variable, known only when Vite runs")),
+            _ => return Err(code(self, "is computed when Vite runs")),
+        })
+    }
+}
+
+fn number(v: f64) -> Option<Value> {
+    if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+        #[expect(clippy::cast_possible_truncation, reason = "whole and within ±2^53, so exact")]
+        return Some(Value::from(v as i64));
+    }
+    serde_json::Number::from_f64(v).map(Value::Number)
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+/// `"`build`: "` prefix of a note about a field of `path` (nothing at the top level).
+fn at(path: &str) -> String {
+    if path.is_empty() { String::new() } else { format!("`{path}`: ") }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,332 @@
+use super::*;
+
+fn ok(file: &str, src: &str) -> Migration {
+    match migrate(file, src) {
+        Ok(m) => m,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn json(m: &Migration) -> Value {
+    serde_json::from_str(&m.json).unwrap()
+}
+
+fn has_note<'m>(m: &'m Migration, needle: &str) -> &'m Note {
+    m.notes
+        .iter()
+        .find(|n| n.message.contains(needle))
+        .unwrap_or_else(|| panic!("no note with {needle:?}: {:#?}", m.notes))
+}
+
+#[test]
+fn react_ts_template_with_alias_port_and_out_dir() {
+    let src = r#"import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+import path from 'node:path'
+
+// https://vite.dev/config/
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    alias: { '@': path.resolve(__dirname, './src') },
+  },
+  server: { port: 3000, open: true },
+  build: { outDir: 'build', sourcemap: true },
+})
+"#;
+    let m = ok("vite.config.ts", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "resolve": { "alias": { "@": "./src" } },
+            "server": { "port": 3000 },
+            "build": { "outDir": "build", "sourcemap": true },
+        })
+    );
+    // Fields in the order the Vite config wrote them.
+    assert!(m.json.find("resolve").unwrap() < m.json.find("server").unwrap(), "{}", m.json);
+    let react = has_note(&m, "react()");
+    assert!(react.message.contains("built in: Nexxo does JSX, React Fast Refresh and TS itself"), "{react:?}");
+    assert_eq!((react.line, react.column), (7, 13));
+    let open = has_note(&m, "server.open");
+    assert_eq!(open.line, 11);
+    assert_eq!(m.fields, 4);
+}
+
+#[test]
+fn module_exports_and_function_returning_an_object() {
+    let src = r#"const { defineConfig } = require('vite')
+const path = require('path')
+const port = 4000
+module.exports = defineConfig(({ mode }) => ({
+  base: '/app/',
+  mode: 'staging',
+  envPrefix: ['APP_', 'VITE_'],
+  envDir: path.join(__dirname, 'env'),
+  publicDir: false,
+  define: {
+    __VERSION__: JSON.stringify('1.2.0'),
+    __FLAGS__: JSON.stringify({ a: 1, b: [true, null] }),
+    __RAW__: '"raw"',
+    __NUM__: -2.5,
+    __WHEN__: JSON.stringify(new Date()),
+    __MODE__: mode,
+  },
+  server: { port, host: true, strictPort: true },
+  preview: { port: 8080, host: '0.0.0.0' },
+}))
+"#;
+    let m = ok("vite.config.cjs", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "base": "/app/",
+            "mode": "staging",
+            "envPrefix": ["APP_", "VITE_"],
+            "envDir": "env",
+            "publicDir": false,
+            "define": {
+                "__VERSION__": "\"1.2.0\"",
+                "__FLAGS__": "{\"a\":1,\"b\":[true,null]}",
+                "__RAW__": "\"raw\"",
+                "__NUM__": -2.5,
+            },
+            "server": { "port": 4000, "host": "0.0.0.0" },
+            "preview": { "port": 8080, "host": "0.0.0.0" },
+        })
+    );
+    assert_eq!(has_note(&m, "the config is a function").line, 4);
+    let when = has_note(&m, "define.__WHEN__");
+    assert!(when.message.contains("`new Date()` is computed when Vite runs"), "{when:?}");
+    assert_eq!((when.line, when.column), (15, 30));
+    let mode = has_note(&m, "define.__MODE__");
+    assert!(mode.message.contains("`mode` is a variable"), "{mode:?}");
+    has_note(&m, "--strict-port");
+}
+
+#[test]
+fn a_function_with_statements_is_a_located_error() {
+    let src = "import { defineConfig, loadEnv } from 'vite'\n\nexport default defineConfig(({ mode }) => {\n  const env = loadEnv(mode, process.cwd())\n  return { base: env.BASE }\n})\n";
+    let e = migrate("vite.config.ts", src).unwrap_err();
+    assert_eq!(e.code, "MIGRATE_NOT_DATA");
+    assert_eq!((e.line, e.column), (Some(4), Some(3)));
+    assert!(e.message.contains("function with statements"), "{e}");
+    assert!(e.to_string().contains("vite.config.ts:4:3"), "{e}");
+    assert!(e.hint.as_deref().unwrap().contains("nexxo.config.json by hand"));
+
+    // `() => { return { ... } }` is still data.
+    let m = ok("vite.config.js", "export default () => { return { base: './' } }");
+    assert_eq!(json(&m), serde_json::json!({ "base": "./" }));
+
+    for (src, needle) in [
+        ("export default defineConfig(async () => ({}))", "async"),
+        ("export default function () { return {} }", "is a function"),
+        ("export default mergeConfig(a, b)", "computed by `mergeConfig`"),
+        ("export default 42", "not an object literal"),
+        ("import c from './shared'\nexport default c", "not an object literal"),
+    ] {
+        let e = migrate("vite.config.js", src).unwrap_err();
+        assert!(e.message.contains(needle), "{src}: {e}");
+        assert!(e.line.is_some(), "{src}: {e}");
+    }
+}
+
+#[test]
+fn syntax_errors_and_configs_without_export() {
+    let e = migrate("vite.config.ts", "export default {\n  base: '/',,\n}\n").unwrap_err();
+    assert_eq!(e.code, "MIGRATE_SYNTAX");
+    assert_eq!(e.line, Some(2));
+    let e = migrate("vite.config.js", "const config = { base: '/' }\n").unwrap_err();
+    assert_eq!(e.code, "MIGRATE_NO_EXPORT");
+    // TypeScript syntax in a .ts config, `satisfies` and `as` are looked through.
+    let m = ok(
+        "vite.config.mts",
+        "import type { UserConfig } from 'vite'\nconst config: UserConfig = { base: '/x/' as string }\nexport default config satisfies UserConfig\n",
+    );
+    assert_eq!(json(&m), serde_json::json!({ "base": "/x/" }));
+}
+
+#[test]
+fn aliases_in_object_and_array_form() {
+    let src = r#"import { fileURLToPath, URL } from 'node:url'
+import { resolve } from 'node:path'
+import vue from '@vitejs/plugin-vue'
+export default {
+  plugins: [vue(), process.env.X && other()],
+  resolve: {
+    alias: [
+      { find: '@', replacement: fileURLToPath(new URL('./src', import.meta.url)) },
+      { find: '~lib', replacement: resolve(__dirname, 'packages/lib/src/') },
+      { find: 'shared', replacement: resolve(import.meta.dirname, '../shared') },
+      { find: /^vue$/, replacement: 'vue/dist/vue.esm-bundler.js' },
+      { find: 'root', replacement: '/src/root' },
+      { find: 'react', replacement: 'preact/compat' },
+    ],
+    extensions: ['.mjs', '.js', '.ts'],
+    conditions: ['custom', 'browser'],
+    mainFields: ['module', 'main'],
+    dedupe: ['react'],
+  },
+}
+"#;
+    let m = ok("vite.config.js", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "resolve": {
+                "alias": {
+                    "@": "./src",
+                    "~lib": "./packages/lib/src/",
+                    "shared": "../shared",
+                    "root": "./src/root",
+                    "react": "preact/compat",
+                },
+                "extensions": [".mjs", ".js", ".ts"],
+                "conditions": ["custom", "browser"],
+                "mainFields": ["module", "main"],
+            }
+        })
+    );
+    let vue = has_note(&m, "vue()");
+    assert!(vue.message.contains("from \"@vitejs/plugin-vue\") is not supported"), "{vue:?}");
+    has_note(&m, "process.env.X && other()");
+    let regex = has_note(&m, "regular expressions");
+    assert_eq!((regex.line, regex.column), (11, 15));
+    has_note(&m, "resolve.dedupe");
+    // Object form, with an alias value that is computed.
+    let m = ok("vite.config.ts", "export default { resolve: { alias: { '@': './src', x: process.env.X } } }");
+    assert_eq!(json(&m), serde_json::json!({ "resolve": { "alias": { "@": "./src" } } }));
+    has_note(&m, "resolve.alias[\"x\"]");
+}
+
+#[test]
+fn build_fields_inputs_and_targets() {
+    let src = r#"import { resolve } from 'path'
+export default {
+  build: {
+    outDir: resolve(__dirname, 'out/web'),
+    assetsDir: 'static',
+    sourcemap: 'hidden',
+    minify: 'terser',
+    assetsInlineLimit: 0,
+    target: ['es2020', 'edge88', 'firefox78', 'chrome87', 'safari14'],
+    emptyOutDir: true,
+    cssCodeSplit: false,
+    rollupOptions: {
+      input: { main: resolve(__dirname, 'index.html'), nested: './nested/index.html' },
+      output: { manualChunks: {} },
+    },
+  },
+}
+"#;
+    let m = ok("vite.config.js", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "build": {
+                "outDir": "out/web",
+                "assetsDir": "static",
+                "minify": true,
+                "assetsInlineLimit": 0,
+                "target": "es2020,edge88,firefox78,chrome87,safari14",
+                "emptyOutDir": true,
+                "input": ["index.html", "nested/index.html"],
+            }
+        })
+    );
+    has_note(&m, "`build.sourcemap: \"hidden\"` is not supported");
+    has_note(&m, "Nexxo minifies with oxc; written as `true`");
+    has_note(&m, "build.cssCodeSplit");
+    has_note(&m, "build.rollupOptions.output");
+
+    for (target, expect) in [("'esnext'", Some("esnext")), ("'modules'", None), ("'netscape4'", None)] {
+        let m = ok(
+            "vite.config.js",
+            &format!(
+                "export default {{ build: {{ target: {target}, rolldownOptions: {{ input: ['a.html', 'b.html'] }} }} }}"
+            ),
+        );
+        let j = json(&m);
+        assert_eq!(j["build"]["target"].as_str(), expect, "{target}: {:#?}", m.notes);
+        assert_eq!(j["build"]["input"], serde_json::json!(["a.html", "b.html"]));
+        assert_eq!(m.notes.len(), usize::from(expect.is_none()), "{target}: {:#?}", m.notes);
+    }
+}
+
+#[test]
+fn css_module_names() {
+    let m = ok(
+        "vite.config.js",
+        "export default { css: { modules: { generateScopedName: '[name]__[local]___[hash:base64:5]', localsConvention: 'camelCase' } } }",
+    );
+    assert_eq!(json(&m), serde_json::json!({ "css": { "modules": { "pattern": "[name]__[local]___[hash]" } } }));
+    has_note(&m, "css.modules.localsConvention");
+    for (pattern, needle) in [
+        ("[path][name]__[local]", "placeholder `[path]`"),
+        ("[hash:base64:8]", "no [local] placeholder"),
+        ("[name].[local]", "not valid in a class name"),
+    ] {
+        let m = ok(
+            "vite.config.js",
+            &format!("export default {{ css: {{ modules: {{ generateScopedName: '{pattern}' }} }} }}"),
+        );
+        assert_eq!(json(&m), serde_json::json!({}), "{pattern}");
+        has_note(&m, needle);
+    }
+    let m = ok("vite.config.js", "export default { css: { modules: { generateScopedName: (name) => name } } }");
+    has_note(&m, "is a function");
+}
+
+#[test]
+fn what_needs_javascript_becomes_a_note() {
+    let src = "const extra = { port: 1 }\nexport default {\n  ...extra,\n  [key]: 1,\n  get base() { return '/' },\n  server: { ...extra, port: Number(process.env.PORT) },\n  build: process.env.CI ? {} : { outDir: 'x' },\n  test: { environment: 'jsdom' },\n  root: 'src',\n  cacheDir: '.cache',\n  optimizeDeps: { include: ['a'] },\n  appType: 'spa',\n  mode: `prod`,\n  base: `/${name}/`,\n  envPrefix: '',\n  plugins: mkPlugins(),\n}\n";
+    let m = ok("vite.config.js", src);
+    assert_eq!(json(&m), serde_json::json!({ "mode": "prod" }));
+    for (needle, line) in [
+        ("`...extra` is a spread", 3),
+        ("computed key `[key]`", 4),
+        ("`base` is a function", 5),
+        ("`server`: `...extra` is a spread", 6),
+        ("`server.port`: `Number(process.env.PORT)` is a function call", 6),
+        ("`build` (`process.env.CI ? {} : { outDir: 'x' }`) is not an object literal", 7),
+        ("Vitest", 8),
+        ("`root` is not translated", 9),
+        ("`cacheDir` has no Nexxo equivalent", 10),
+        ("pre-bundles dependencies itself", 11),
+        ("template literal with expressions", 14),
+        ("`envPrefix` must be a non-empty string", 15),
+        ("`plugins` (`mkPlugins()`) are not supported", 16),
+    ] {
+        assert_eq!(has_note(&m, needle).line, line, "{needle}");
+    }
+    assert_eq!(m.notes.len(), 13, "{:#?}", m.notes);
+}
+
+#[test]
+fn columns_count_characters() {
+    let m = ok("vite.config.js", "export default { define: { 'ü': 'ü' }, x: 1 }");
+    assert_eq!(has_note(&m, "`x`").column, 40);
+}
+
+#[test]
+fn normalizes_paths() {
+    use crate::paths::{alias_target, normalize, root_relative};
+    assert_eq!(normalize("././src"), "./src");
+    assert_eq!(normalize("./a/../b/"), "./b/");
+    assert_eq!(normalize("./a/../../b"), "../b");
+    assert_eq!(normalize("/x/./y/../z"), "/x/z");
+    assert_eq!(normalize("./"), ".");
+    assert_eq!(root_relative("./dist"), "dist");
+    assert_eq!(root_relative("dist/"), "dist/");
+    assert_eq!(root_relative("../out"), "../out");
+    assert_eq!(alias_target("/src"), "./src");
+    assert_eq!(alias_target("@scope/pkg"), "@scope/pkg");
+    assert_eq!(alias_target("./src/../lib"), "./lib");
+}
+
+#[test]
+fn deep_nesting_is_a_note_not_a_crash() {
+    let deep = format!("export default {{ define: {{ X: {}1{} }} }}", "[".repeat(200), "]".repeat(200));
+    let m = ok("vite.config.js", &deep);
+    has_note(&m, "nested too deeply");
+}
