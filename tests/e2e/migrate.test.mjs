@@ -1,0 +1,136 @@
+// `nexxo migrate`: a Vite config that is data becomes nexxo.config.json, and the app then builds
+// and renders under Nexxo; a config that is code is refused at its line; an existing
+// nexxo.config.json is kept unless --force.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { buildOk, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+
+// What `npm create vite` (react-ts) gives, plus the alias, port and outDir apps commonly add.
+const VITE_CONFIG = `import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+import path from 'node:path'
+
+// https://vite.dev/config/
+export default defineConfig({
+  plugins: [react()],
+  resolve: {
+    alias: {
+      '@': path.resolve(__dirname, './src'),
+    },
+  },
+  server: { port: 3000, open: true },
+  build: { outDir: 'build' },
+})
+`;
+
+const APP = {
+  "vite.config.ts": VITE_CONFIG,
+  ".env": "VITE_TITLE=Hello from .env\n",
+  "index.html":
+    '<!doctype html><html lang="en"><head><meta charset="UTF-8" /><title>Vite + React + TS</title></head>' +
+    '<body><div id="root"></div><script type="module" src="/src/main.tsx"></script></body></html>',
+  "src/main.tsx": `import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import App from '@/App'
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>)
+`,
+  "src/App.tsx": `import { useState } from 'react'
+import { label } from '@/lib/label'
+
+export default function App() {
+  const [count, setCount] = useState(0)
+  return (
+    <main>
+      <h1>{import.meta.env.VITE_TITLE}</h1>
+      <button onClick={() => setCount((c: number) => c + 1)}>{label(count)}</button>
+    </main>
+  )
+}
+`,
+  "src/lib/label.ts": "export const label = (n: number): string => `count is ${n}`;\n",
+};
+
+test("a Vite react-ts config migrates, then the app builds and renders in Chromium", async () => {
+  const dir = fixture("migrate-react", APP);
+  const r = nexxo(["migrate", dir]);
+  assert.equal(r.status, 0, r.all);
+  // What was not translated is reported at its place in vite.config.ts.
+  assert.match(r.stderr, /warning: .*vite\.config\.ts:7:13: plugin `react\(\)` is built in: Nexxo does JSX, React Fast Refresh and TS itself/);
+  assert.match(r.stderr, /vite\.config\.ts:13:25: `server\.open` has no Nexxo equivalent/);
+  assert.match(r.stdout, /wrote .*nexxo\.config\.json .*3 fields translated, 2 notes/);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"));
+  assert.deepEqual(config, { resolve: { alias: { "@": "./src" } }, server: { port: 3000 }, build: { outDir: "build" } });
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes(".tmp")), [], "no temporary file left");
+
+  buildOk(dir);
+  assert.ok(fs.existsSync(path.join(dir, "build/index.html")), "build.outDir was honoured");
+  const server = await preview(dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector("button");
+    assert.equal(await page.textContent("h1"), "Hello from .env");
+    assert.equal(await page.textContent("button"), "count is 0");
+    await page.click("button");
+    await page.waitForFunction(() => document.querySelector("button").textContent === "count is 1");
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+test("a config whose function runs code is refused at its line, and nothing is written", () => {
+  const dir = fixture("migrate-code", {
+    "vite.config.js": `import { defineConfig, loadEnv } from 'vite'
+
+export default defineConfig(({ mode }) => {
+  const env = loadEnv(mode, process.cwd(), '')
+  return { base: env.BASE_PATH }
+})
+`,
+  });
+  const r = nexxo(["migrate", dir]);
+  assert.equal(r.status, 1, r.all);
+  assert.match(r.stderr, /vite\.config\.js:4:3: the config is a function with statements/);
+  assert.match(r.stderr, /> 4 \|   const env = loadEnv/);
+  assert.match(r.stderr, /hint: .*nexxo\.config\.json by hand/);
+  assert.ok(!fs.existsSync(path.join(dir, "nexxo.config.json")));
+
+  // No config at all, and bad usage.
+  const empty = fixture("migrate-none", { "index.html": "<p>x</p>" });
+  const none = nexxo(["migrate", empty]);
+  assert.equal(none.status, 1, none.all);
+  assert.match(none.stderr, /no Vite config in .*vite\.config\.js/);
+  assert.equal(nexxo(["migrate", empty, "--no-such-flag"]).status, 2);
+});
+
+test("an existing nexxo.config.json is kept without --force; --dry-run writes nothing", () => {
+  const dir = fixture("migrate-existing", {
+    "vite.config.mjs": "export default { base: '/app/', build: { sourcemap: true } }\n",
+    "nexxo.config.json": '{ "base": "/mine/" }\n',
+  });
+  const kept = nexxo(["migrate", dir]);
+  assert.equal(kept.status, 1, kept.all);
+  assert.match(kept.stderr, /nexxo\.config\.json already exists; nothing written/);
+  assert.match(kept.stderr, /--force/);
+  assert.equal(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"), '{ "base": "/mine/" }\n');
+
+  const dry = nexxo(["migrate", dir, "--dry-run"]);
+  assert.equal(dry.status, 0, dry.all);
+  assert.deepEqual(JSON.parse(dry.stdout), { base: "/app/", build: { sourcemap: true } });
+  assert.equal(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"), '{ "base": "/mine/" }\n');
+
+  const forced = nexxo(["migrate", path.join(dir, "vite.config.mjs"), "--force"]);
+  assert.equal(forced.status, 0, forced.all);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8")), {
+    base: "/app/",
+    build: { sourcemap: true },
+  });
+});
