@@ -186,6 +186,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         if !compiled.exports.is_empty() && !query.inline {
             // `composes: x from "./other.module.css"`: that file's class map, imported before this
             // sheet, so its rules come first in the chunk's CSS as well.
+            let mut composed = Vec::new();
             for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
                 let target = self.resolve_from_css(path, spec, ImportKind::Import).map_err(|e| {
                     state.fail(
@@ -194,8 +195,16 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                             .with_hint("check the path of the CSS module named after `from`"),
                     )
                 })?;
+                composed.push(state.rel(&target));
                 let target = serde_json::Value::String(target.to_string_lossy().into_owned());
                 js = format!("import {} from {target};\n{js}", composes_binding(i));
+            }
+            if let Err(cycle) = state.composes.lock().expect("composes graph").add(&rel, composed) {
+                return Err(state.fail(
+                    Diagnostic::new("CSS_COMPOSES_CYCLE", format!("`composes` forms a cycle: {}", cycle.join(" -> ")))
+                        .with_file(rel.clone())
+                        .with_hint("a class can only compose from files that do not compose back from this one"),
+                ));
             }
             js.push_str(&format!("export default {};\n", compiled.exports_object()));
             for (k, v) in compiled.export_values().into_iter().filter(|(k, _)| is_js_ident(k)) {

@@ -28,6 +28,8 @@ pub struct BuildState {
     pub plugin_errors: Mutex<Vec<Diagnostic>>,
     /// Files read by Nexxo's own plugins (assets, inlined or not), beyond rolldown's modules.
     pub read_files: Mutex<Vec<std::path::PathBuf>>,
+    /// `composes ... from` edges, to refuse cycles (they would throw when the page loads).
+    pub composes: Mutex<nexxo_css::ComposesGraph>,
     /// Problems that do not stop the build, located (shown with rolldown's warnings).
     pub warnings: Mutex<Vec<Diagnostic>>,
     /// Output files written as they are (bundled workers' source maps).
@@ -55,6 +57,7 @@ impl BuildState {
             assets: Mutex::default(),
             plugin_errors: Mutex::default(),
             read_files: Mutex::default(),
+            composes: Mutex::default(),
             warnings: Mutex::default(),
             extra_files: Mutex::default(),
             workers: Mutex::default(),

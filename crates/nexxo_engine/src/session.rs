@@ -312,8 +312,12 @@ impl HmrSession {
 
     fn script_module(&self, id: &str, path: &Path, source: &str) -> Result<SessionModule, Message> {
         let rel = &id[1..];
-        let m = nexxo_transform::transform(rel, source, nexxo_transform::Options { react_refresh: true })
-            .map_err(|d| Message::from_diagnostic(&d))?;
+        let m = nexxo_transform::transform(
+            rel,
+            source,
+            nexxo_transform::Options { react_refresh: true, ..Default::default() },
+        )
+        .map_err(|d| Message::from_diagnostic(&d))?;
         let mut deps = BTreeMap::new();
         for imp in &m.imports {
             deps.insert(imp.specifier.clone(), self.resolve_id(path, &imp.specifier, rel)?);
