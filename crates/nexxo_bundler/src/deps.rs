@@ -71,8 +71,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for DepAssetsPlugin<Fs> {
         }
         let path = crate::assets::resolve_path(&self.resolver, args.importer, spec, args.kind)
             .map_err(|e| anyhow::anyhow!("cannot resolve `{spec}` imported by a dependency: {e}"))?;
-        let url = (self.url_of)(&path)
-            .ok_or_else(|| anyhow::anyhow!("{} cannot be served to the page", path.display()))?;
+        let url =
+            (self.url_of)(&path).ok_or_else(|| anyhow::anyhow!("{} cannot be served to the page", path.display()))?;
         // Style sheets as modules that apply them; assets as modules whose default is their URL.
         Ok(Some(HookResolveIdOutput {
             id: format!("{url}?import").into(),

@@ -288,8 +288,9 @@ impl<'a> Visit<'a> for AcceptCalls {
     fn visit_call_expression(&mut self, call: &CallExpression<'a>) {
         if is_hot_accept(&call.callee) {
             // A specifier with a lone surrogate names no file: skip it.
-            let literal =
-                |s: &StringLiteral<'_>| Some(((s.span.start as usize, s.span.end as usize), s.value.as_str()?.to_string()));
+            let literal = |s: &StringLiteral<'_>| {
+                Some(((s.span.start as usize, s.span.end as usize), s.value.as_str()?.to_string()))
+            };
             let deps: AcceptedDeps = match call.arguments.first() {
                 Some(Argument::StringLiteral(s)) => literal(s).into_iter().collect(),
                 Some(Argument::ArrayExpression(a)) => a
