@@ -186,6 +186,16 @@ describe("Sass errors, Less, PostCSS", () => {
     }
   });
 
+  test("--engine wasm compiles Sass through its own file system to the same output", () => {
+    const dir = fixture("vite-sass-wasm", files);
+    buildOk(dir);
+    buildOk(dir, ["--engine", "wasm", "--out-dir", "dist-wasm"]);
+    const read = (d) => fs.readdirSync(path.join(dir, d, "assets")).sort().map((f) => [f, fs.readFileSync(path.join(dir, d, "assets", f), "utf8")]);
+    const native = read("dist");
+    assert.deepEqual(read("dist-wasm"), native);
+    assert.match(native.map(([, t]) => t).join(""), /color:#c80a0a/);
+  });
+
   test("PostCSS config and Tailwind directives warn that they are not run", () => {
     const dir = fixture("vite-sass-tailwind", {
       "index.html": '<!doctype html><html><head><link rel="stylesheet" href="./a.css"></head><body></body></html>\n',
