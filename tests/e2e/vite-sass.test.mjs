@@ -163,6 +163,22 @@ describe("Sass errors, Less, PostCSS", () => {
     assert.match(r.all, /2 \|\s+color: \$missing;/, "with a code frame");
   });
 
+  test("the build cache counts the partials a sheet read", () => {
+    const dir = fixture("vite-sass-cache", {
+      "index.html": '<!doctype html><html><head><link rel="stylesheet" href="./a.scss"></head><body></body></html>\n',
+      "a.scss": '@use "v";\n.a { color: v.$c; }\n',
+      "_v.scss": "$c: #111111;\n",
+    });
+    const css = () => fs.readdirSync(path.join(dir, "dist/assets")).filter((f) => f.endsWith(".css")).map((f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8")).join("");
+    buildOk(dir);
+    assert.match(css(), /color:#111/);
+    assert.match(buildOk(dir).all, /from cache/);
+    fs.writeFileSync(path.join(dir, "_v.scss"), "$c: #222222;\n");
+    const again = buildOk(dir);
+    assert.doesNotMatch(again.all, /from cache/);
+    assert.match(css(), /color:#222/);
+  });
+
   test("Less is refused with a message (build and dev)", async () => {
     const dir = fixture("vite-sass-less", {
       "index.html": '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>\n',
