@@ -5,7 +5,10 @@
 use std::path::Path;
 
 fn main() {
-    let runtime = Path::new(env!("CARGO_MANIFEST_DIR")).join("runtime");
+    // Read when the script runs, not when it was compiled: a build script binary can be reused
+    // for a checkout at another path.
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR for build scripts");
+    let runtime = Path::new(&manifest_dir).join("runtime");
     let package = runtime.join("node_modules/react-refresh");
     let file = package.join("cjs/react-refresh-runtime.development.js");
     println!("cargo:rerun-if-changed={}", runtime.join("package-lock.json").display());
