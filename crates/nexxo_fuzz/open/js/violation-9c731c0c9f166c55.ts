@@ -1,0 +1,1 @@
+//export{gen}export{gen}

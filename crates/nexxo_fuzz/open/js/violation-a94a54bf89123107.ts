@@ -1,0 +1,3 @@
+//
+export{gen}
+export{gen}
