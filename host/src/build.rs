@@ -52,7 +52,9 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     for w in &output.warnings {
         eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
     }
-    let public = write(&config, &output)?;
+    // The sandboxed engine's output must hold nothing from outside the project, public/ included.
+    let confine = (args.engine == EngineKind::Wasm).then_some(config.root.as_path());
+    let public = write(&config, &output, confine)?;
     print_summary(&config, &output.files, public, started, cached);
     Ok(())
 }
@@ -179,7 +181,7 @@ fn check_out_dir(config: &ResolvedConfig, inputs: &[std::path::PathBuf]) -> Resu
 }
 
 /// Writes public/ and the build output through a staging directory; returns public files copied.
-fn write(config: &ResolvedConfig, output: &BuildOutput) -> Result<usize, ExitCode> {
+fn write(config: &ResolvedConfig, output: &BuildOutput, confine: Option<&std::path::Path>) -> Result<usize, ExitCode> {
     let fail = |what: &str, e: std::io::Error| {
         style::error(&format!("{what}: {e}; the output directory was left untouched"));
         ExitCode::FAILURE
@@ -189,7 +191,8 @@ fn write(config: &ResolvedConfig, output: &BuildOutput) -> Result<usize, ExitCod
     let result = (|| -> Result<usize, ExitCode> {
         let mut public = 0;
         if let Some(dir) = config.public_dir.as_ref().filter(|d| d.is_dir()) {
-            public = staged.copy_tree(dir).map_err(|e| fail(&format!("cannot copy {}", dir.display()), e))?.len();
+            public =
+                staged.copy_tree(dir, confine).map_err(|e| fail(&format!("cannot copy {}", dir.display()), e))?.len();
         }
         for f in &output.files {
             staged.write(&f.path, &f.contents).map_err(|e| fail(&format!("cannot write {}", f.path), e))?;

@@ -157,7 +157,10 @@ impl Staged {
     }
 
     /// Copies `from` (a directory tree) into the staging dir; returns the copied relative paths.
-    pub fn copy_tree(&self, from: &Path) -> io::Result<Vec<String>> {
+    /// With `confine`, a file whose real path (symlinks followed) is outside that directory is
+    /// refused: a sandboxed build must not copy host files into its output through `public/`.
+    pub fn copy_tree(&self, from: &Path, confine: Option<&Path>) -> io::Result<Vec<String>> {
+        let confine = confine.map(resolve_path);
         let mut copied = Vec::new();
         let mut stack = vec![from.to_path_buf()];
         while let Some(dir) = stack.pop() {
@@ -168,6 +171,18 @@ impl Staged {
                 if ty.is_dir() {
                     stack.push(path);
                 } else if ty.is_file() || ty.is_symlink() {
+                    if let Some(root) = &confine
+                        && !std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(root))
+                    {
+                        return Err(io::Error::new(
+                            io::ErrorKind::PermissionDenied,
+                            format!(
+                                "{} is outside the project root (a symlink or publicDir pointing out); the sandboxed \
+                                 engine copies only files inside the project",
+                                path.display()
+                            ),
+                        ));
+                    }
                     let rel = path.strip_prefix(from).map_err(io::Error::other)?.to_string_lossy().replace('\\', "/");
                     let target = self.dir.join(&rel);
                     if let Some(p) = target.parent() {

@@ -395,3 +395,24 @@ function spawnSyncStatus(cmd, args) {
   const r = spawnSync(cmd, args, { stdio: "ignore" });
   return r.error ? -1 : r.status;
 }
+
+test("--engine wasm never copies a file from outside the project into dist/ through public/", () => {
+  const secret = fixture("hard-secret", { "key.txt": "TOP-SECRET" });
+  for (const setup of ["absolute publicDir", "symlink in public/"]) {
+    const dir = app();
+    if (setup === "absolute publicDir") {
+      fs.writeFileSync(path.join(dir, "nexxo.config.json"), JSON.stringify({ publicDir: secret }));
+    } else {
+      fs.mkdirSync(path.join(dir, "public"), { recursive: true });
+      fs.symlinkSync(path.join(secret, "key.txt"), path.join(dir, "public/leak.txt"));
+    }
+    const r = nexxo(["build", dir, "--engine", "wasm"]);
+    assert.equal(r.status, 1, `${setup}: ${r.all}`);
+    assert.match(r.stderr, /outside the project root/);
+    assert.ok(!fs.existsSync(path.join(dir, "dist")), `${setup}: dist/ was written`);
+  }
+  // A public/ inside the project is still copied.
+  const ok = app({ "public/robots.txt": "User-agent: *" });
+  buildOk(ok, ["--engine", "wasm"]);
+  assert.equal(fs.readFileSync(path.join(ok, "dist/robots.txt"), "utf8"), "User-agent: *");
+});
