@@ -10,9 +10,10 @@ bash scripts/build-wasm.sh
 cargo test --release --locked --workspace
 # Dependency advisories, offline against the pinned RustSec database (audit/).
 bash scripts/audit.sh
-# Every fuzz target for 30 s with a new seed (cargo test above replayed the seeds and regressions);
+# Every fuzz target for 20 s, one at a time (a busy core can pass for a hang), from a fixed seed, so a landing is not decided by chance (run it locally
+# without --seed to explore further; cargo test above replayed the seeds and regressions);
 # a crash, hang or misplaced error position fails the run and is saved under
 # crates/nexxo_fuzz/regressions/.
-cargo run --release --locked -p nexxo_fuzz -- all --seconds 30 --jobs 2
+cargo run --release --locked -p nexxo_fuzz -- all --seconds 20 --jobs 1 --seed 20261125
 rm -rf tests/.tmp
 (cd tests && node --test --test-concurrency=1 e2e/)

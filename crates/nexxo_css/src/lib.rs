@@ -128,12 +128,76 @@ pub fn composes_binding(index: usize) -> String {
     format!("__nexxo_composes{index}")
 }
 
+/// How deeply color functions may nest (`rgb(from rgb(from ...))`). lightningcss parses nested
+/// relative colors in exponential time (each level ~1.6x: 20 levels take 13 s, 28 never end), so a
+/// 400-byte sheet could stop a build or a dev server; real sheets nest two or three.
+const MAX_COLOR_NESTING: usize = 8;
+
+/// The byte offset where color functions nest deeper than [`MAX_COLOR_NESTING`], if they do.
+/// A light scan: comments and strings are skipped; any other `(` counts as a plain group.
+fn too_deep_colors(source: &str) -> Option<usize> {
+    const COLOR_FNS: &[&str] =
+        &["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix", "light-dark"];
+    let b = source.as_bytes();
+    let mut stack: Vec<bool> = Vec::new();
+    let mut colors = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = source[i + 2..].find("*/").map_or(b.len(), |e| i + 2 + e + 2);
+                continue;
+            }
+            q @ (b'"' | b'\'') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'(' => {
+                // Back over ASCII name bytes only, so the start is always a char boundary.
+                let mut name_start = i;
+                while name_start > 0 && (b[name_start - 1].is_ascii_alphanumeric() || b[name_start - 1] == b'-') {
+                    name_start -= 1;
+                }
+                let is_color = COLOR_FNS.iter().any(|f| source[name_start..i].eq_ignore_ascii_case(f));
+                stack.push(is_color);
+                if is_color {
+                    colors += 1;
+                    if colors > MAX_COLOR_NESTING {
+                        return Some(name_start);
+                    }
+                }
+            }
+            b')' => {
+                if stack.pop() == Some(true) {
+                    colors -= 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Compiles one style sheet. `filename` is used for messages and for the CSS-module hash, so pass a
 /// path relative to the project root to keep class names stable across machines.
 pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<CompiledCss, Diagnostic> {
     // A CSS file saved with a byte-order mark: lightningcss would keep it, and in a bundle where
     // this file is not first it lands mid-file and the first rule stops matching.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    if let Some(at) = too_deep_colors(source) {
+        let line = source[..at].matches('\n').count() as u32 + 1;
+        let column = (at - source[..at].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        return Err(Diagnostic::new(
+            "CSS_TOO_DEEP",
+            format!("color functions nest more than {MAX_COLOR_NESTING} levels deep here"),
+        )
+        .with_file(filename)
+        .at(source, line, column)
+        .with_hint("simplify the color; the CSS parser takes exponential time on deeply nested relative colors"));
+    }
     let css_modules = if opts.css_module {
         // lightningcss panics on an empty pattern; the config checks this too, but the engine is
         // also driven by hosts that hand it a resolved config directly.
@@ -246,6 +310,19 @@ pub fn is_local_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deeply_nested_colors_are_refused_quickly() {
+        let deep = format!(".a {{ color: {}", "rgb(1 2 3 /: ".repeat(30));
+        let started = std::time::Instant::now();
+        let e = compile("a.css", &deep, &CssOptions::default()).unwrap_err();
+        assert_eq!(e.code, "CSS_TOO_DEEP");
+        assert_eq!(e.line, Some(1));
+        assert!(started.elapsed().as_secs() < 2);
+        // Ordinary nesting, comments and strings with parentheses are fine.
+        let ok = ".a { color: rgb(from rgb(from red r g b) r g b); background: url(\"a(((.png\") /* ((( */; width: calc(calc(1px + (2px * (3))) ) }";
+        assert!(compile("b.css", ok, &CssOptions::default()).is_ok());
+    }
 
     #[test]
     fn composes_cycles_are_found_by_whoever_closes_them() {

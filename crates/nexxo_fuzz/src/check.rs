@@ -64,8 +64,14 @@ pub fn diagnostic(source: &str, d: &Diagnostic) -> Result<(), String> {
     let frame_lines: Vec<&str> = frame.lines().collect();
     let at = frame_lines.iter().position(|l| l.starts_with('>')).unwrap_or(0);
     let shown_text = frame_lines[at].split_once(" | ").map_or("", |(_, t)| t);
-    let shown_text = if shown == 1 { shown_text.strip_prefix('\u{feff}').unwrap_or(shown_text) } else { shown_text };
-    if shown_text.trim_end() != text.trim_end() {
+    // A leading byte-order mark may be dropped before parsing (nexxo_css and nexxo_config do): the
+    // frame then shows the line without it.
+    let unbom =
+        |t: &'_ str| if shown == 1 { t.strip_prefix('\u{feff}').unwrap_or(t).to_string() } else { t.to_string() };
+    let same = shown_text.trim_end() == text.trim_end()
+        || unbom(shown_text).trim_end() == text.trim_end()
+        || shown_text.trim_end() == unbom(text).trim_end();
+    if !same {
         return Err(format!(
             "[{}] code frame shows other text: {shown_text:?} for line {shown}, the input has {text:?}",
             d.code
