@@ -169,11 +169,7 @@ fn too_deep_colors(source: &str) -> Option<usize> {
                     }
                 }
             }
-            b')' => {
-                if stack.pop() == Some(true) {
-                    colors -= 1;
-                }
-            }
+            b')' => colors -= usize::from(stack.pop() == Some(true)),
             _ => {}
         }
         i += 1;
