@@ -389,8 +389,9 @@ pub fn compile_style(
     Ok(out)
 }
 
-/// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory).
-fn normalize(p: &Path) -> PathBuf {
+/// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory). The one
+/// lexical normalization of the build, its workers and `nexxo dev`.
+pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -32,6 +32,7 @@ use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
 pub use glob::{FsLister, glob_aliases};
+pub use html::normalize as normalize_path;
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;

@@ -174,7 +174,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
             Some(rel) => state.config.root.join(rel),
             None => importer.parent().unwrap_or(&state.config.root).join(spec),
         };
-        let file = normalize(&file);
+        let file = crate::html::normalize(&file);
         if !self.fs.metadata(&file).is_ok_and(|m| m.is_file()) {
             // `/icon.png` of public/ is served at that path (after `base`).
             if root_absolute
@@ -289,21 +289,6 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
         });
         Ok(Some(HookTransformOutput { code: Some(code), map, ..Default::default() }))
     }
-}
-
-/// `a/./b/../c` as `a/c`, without touching the file system (the file may be in memory).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// 1-based line and byte column of byte `offset` in `source`.

@@ -140,7 +140,7 @@ pub fn resolve_imports(state: &DevState, file: &Path, m: &Module) -> Vec<Result<
                 if spec.starts_with('.')
                     && let Some(dir) = file.parent()
                 {
-                    dirs.extend(super::serve::normalize(&dir.join(spec)).parent().map(Path::to_path_buf));
+                    dirs.extend(nexxo_bundler::normalize_path(&dir.join(spec)).parent().map(Path::to_path_buf));
                 }
             }
             Ok(_) => {}

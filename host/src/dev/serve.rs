@@ -25,6 +25,7 @@ use super::DevState;
 use super::resolve::{Resolved, resolve, resolve_imports};
 use crate::http_util::{mime, safe_path};
 use crate::preview::respond;
+use nexxo_bundler::normalize_path as normalize;
 
 const CLIENT_JS: &str = include_str!("client.js");
 /// React Fast Refresh's runtime from the `react-refresh` package Nexxo depends on (host/runtime,
@@ -568,20 +569,6 @@ fn page(state: &DevState, file: &Path) -> Resp {
     let mut r = respond(StatusCode::OK, "text/html; charset=utf-8", html.into_bytes(), false);
     r.headers_mut().insert(header::CACHE_CONTROL, "no-cache".parse().expect("static header"));
     r
-}
-
-pub(super) fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// Transforms `file`, reusing the cached result while its source is unchanged.
