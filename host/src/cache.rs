@@ -126,15 +126,8 @@ fn warn(msg: &str) {
     eprintln!("{} {msg}", s.yellow("warning:"));
 }
 
-/// A cache key: a namespace and a hash over the parts.
-pub fn key(namespace: &str, parts: &[&[u8]]) -> Vec<u8> {
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for p in parts {
-        h.update(&(p.len() as u64).to_le_bytes());
-        h.update(p);
-    }
-    format!("{namespace}:{:032x}", h.digest128()).into_bytes()
-}
+/// Cache keys: one implementation, shared with the dev engine, which keys its own entries.
+pub use nexxo_dev::cache_key as key;
 
 #[cfg(test)]
 mod tests {

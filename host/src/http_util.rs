@@ -1,4 +1,4 @@
 //! HTTP helpers shared by the preview and dev servers. They live in `crates/nexxo_http_util` so
 //! the fuzzer (`crates/nexxo_fuzz`, target `url`) drives the very code the servers run.
 
-pub use nexxo_http_util::{fs_url_file, mime, percent_decode, safe_path};
+pub use nexxo_http_util::{mime, safe_path};

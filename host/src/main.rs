@@ -177,7 +177,7 @@ pub struct PreviewArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Long-running servers contain a panic to the request or update that hit it (it becomes an
-    // error for that client, see dev::serve and dev::watch); one-shot commands exit with 70.
+    // error for that client, see dev::http and dev::watch); one-shot commands exit with 70.
     let exits = matches!(cli.command, Command::Build(_) | Command::Migrate(_));
     net::init_rayon();
     if !exits {

@@ -27,6 +27,12 @@ pub fn percent_decode(s: &str) -> Option<String> {
 
 /// Maps a URL path to a file under `root`, refusing anything that could leave it.
 pub fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
+    safe_path_in(root, url_path, |p| std::fs::canonicalize(p).ok())
+}
+
+/// [`safe_path`] over any file system: `canonicalize` resolves symlinks there (the dev engine
+/// runs over the disk, a memory tree or a WASM host's files).
+pub fn safe_path_in(root: &Path, url_path: &str, canonicalize: impl Fn(&Path) -> Option<PathBuf>) -> Option<PathBuf> {
     let decoded = percent_decode(url_path)?;
     if decoded.contains('\0') || decoded.contains('\\') || decoded.contains('%') {
         return None;
@@ -40,8 +46,8 @@ pub fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
         }
     }
     // Symlinks inside dist must not lead outside it.
-    match (path.canonicalize(), root.canonicalize()) {
-        (Ok(real), Ok(real_root)) if !real.starts_with(&real_root) => None,
+    match (canonicalize(&path), canonicalize(root)) {
+        (Some(real), Some(real_root)) if !real.starts_with(&real_root) => None,
         _ => Some(path),
     }
 }
@@ -51,10 +57,20 @@ pub fn safe_path(root: &Path, url_path: &str) -> Option<PathBuf> {
 /// `..`, dotfile or symlink out below it, and, symlinks resolved, inside one of `roots`
 /// (canonical: the project root and the `node_modules` directories above it).
 pub fn fs_url_file(abs: &str, allowed: impl Fn(&Path) -> bool, roots: &[PathBuf]) -> Option<PathBuf> {
+    fs_url_file_in(abs, allowed, roots, |p| std::fs::canonicalize(p).ok())
+}
+
+/// [`fs_url_file`] over any file system (see [`safe_path_in`]).
+pub fn fs_url_file_in(
+    abs: &str,
+    allowed: impl Fn(&Path) -> bool,
+    roots: &[PathBuf],
+    canonicalize: impl Fn(&Path) -> Option<PathBuf>,
+) -> Option<PathBuf> {
     let file = PathBuf::from(format!("/{}", percent_decode(abs)?));
     let scope = file.ancestors().find(|a| allowed(a))?;
-    let rel = safe_path(scope, file.strip_prefix(scope).ok()?.to_str()?)?;
-    let real = std::fs::canonicalize(&rel).ok()?;
+    let rel = safe_path_in(scope, file.strip_prefix(scope).ok()?.to_str()?, &canonicalize)?;
+    let real = canonicalize(&rel)?;
     roots.iter().any(|r| real.starts_with(r)).then_some(rel)
 }
 

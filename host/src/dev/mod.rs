@@ -7,146 +7,87 @@
 //! script per entry; an edit still costs one small transform (well under a millisecond) and one
 //! module fetched again, never a rebuild of the bundle.
 
-mod glob;
-mod hmr;
-mod imports;
-mod resolve;
-mod serve;
+mod http;
 mod watch;
+mod ws;
 
-use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use nexxo_config::{CliOverrides, ResolvedConfig};
-use nexxo_transform::Module;
+use nexxo_dev::{DevHost, DevOptions, DevSession};
+use nexxo_diagnostics::Diagnostic;
 use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
-use rolldown_resolver::Resolver;
 use tokio::sync::broadcast;
 
 use crate::style::{self, Style};
 use crate::{DevArgs, load_config};
 
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-pub struct Deps {
-    /// File name under /@deps/ to code.
-    pub files: HashMap<String, String>,
-    /// Bare specifier to (file name, needs CommonJS interop).
-    pub entries: HashMap<String, (String, bool)>,
+/// What `nexxo dev` gives its DevSession: the disk, the RocksDB cache, the WebSocket clients and
+/// the terminal.
+pub struct NativeHost {
+    fs: OsFileSystem,
+    cache: crate::cache::Cache,
+    events: broadcast::Sender<String>,
 }
 
-pub struct DevState {
-    pub config: ResolvedConfig,
-    /// `import.meta.env` as a JS object literal, injected into every module; computed again when
-    /// a `.env` file changes.
-    pub env_json: RwLock<String>,
-    /// Where the config came from, to load it again when a `.env` file changes.
-    pub config_args: crate::CommonArgs,
-    pub cache: crate::cache::Cache,
+impl DevHost for NativeHost {
+    type Fs = OsFileSystem;
+
+    fn fs(&self) -> &OsFileSystem {
+        &self.fs
+    }
+
+    fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.cache.get(key)
+    }
+
+    fn cache_put(&self, key: &[u8], value: &[u8]) {
+        self.cache.put(key, value);
+    }
+
+    fn cache_forget(&self, key: &[u8]) {
+        self.cache.forget(key);
+    }
+
+    fn dir_stamp(&self, dir: &Path) -> Option<u128> {
+        let modified = std::fs::metadata(dir).and_then(|m| m.modified()).ok()?;
+        Some(modified.duration_since(UNIX_EPOCH).ok()?.as_nanos())
+    }
+
+    fn send(&self, message: String) {
+        let _ = self.events.send(message);
+    }
+
+    fn info(&self, text: &str) {
+        println!("  {text}");
+    }
+
+    fn warn(&self, text: &str) {
+        eprintln!("{} {text}", Style::stderr().yellow("warning:"));
+    }
+
+    fn error(&self, d: &Diagnostic) {
+        style::error(&d.to_string());
+    }
+}
+
+/// The running server: the session and what only the network side needs.
+pub struct Server {
+    pub session: Arc<DevSession<NativeHost>>,
     pub port: u16,
     pub allowed_hosts: Vec<String>,
-    pub resolver: Resolver<OsFileSystem>,
-    /// The root and the `node_modules` directories above it, canonical: where `/@fs/` files may be.
-    pub fs_roots: Vec<PathBuf>,
-    /// What `/@fs/` serves: the package directories (or, outside packages, the single files) that
-    /// the app's own imports and their CSS `url()`s reached, so a page can fetch nothing else
-    /// outside the root, whatever the spelling.
-    pub fs_allowed: RwLock<HashSet<PathBuf>>,
-    /// Persisted resolution results (see `resolve`).
-    pub resolutions: resolve::ResolveCache,
-    pub react_refresh: bool,
-    /// tsconfig.json's decorator settings at start-up: (experimentalDecorators, emitDecoratorMetadata).
-    pub decorators: (bool, bool),
-    /// Each entry's modules go to the page in one script (see `serve::bundle`); updates and files
-    /// added later are still fetched one by one.
-    pub bundled: bool,
-    /// Runner forms of served modules by content key (see `serve::runner_form`).
-    pub runners: Mutex<HashMap<Vec<u8>, Arc<str>>>,
-    /// Built bundles by entry, with the generation they were built at; held while one is built
-    /// so the start-up warm-up and the page's request do not both build it.
-    pub bundles: tokio::sync::Mutex<HashMap<String, (u64, Arc<serve::Bundle>)>>,
-    /// Bumped by anything that can change what a module is served as: a file event, an HMR
-    /// timestamp, re-bundled dependencies.
-    pub generation: AtomicU64,
-    /// The last HMR timestamp handed out (see `hmr::next_ts`).
-    pub last_ts: AtomicU64,
-    /// The HMR graph, keyed by URL path.
-    pub graph: Mutex<nexxo_hmr::Graph>,
-    /// Transformed modules by file, with the source they came from.
-    pub transforms: Mutex<HashMap<PathBuf, (String, Arc<Module>)>>,
-    /// What each module's `import.meta.glob` calls listed (see `glob`).
-    pub globs: glob::Globs,
-    pub deps: RwLock<Deps>,
-    /// Serializes dependency re-bundling.
-    pub deps_lock: tokio::sync::Mutex<()>,
+    /// Where the config came from, to load it again when a `.env` file changes.
+    pub config_args: crate::CommonArgs,
+    /// The pages' WebSockets subscribe here; the session's messages arrive through `NativeHost`.
     pub events: broadcast::Sender<String>,
-    /// The last error shown, sent to clients that connect later; cleared by a good update.
-    pub last_error: Mutex<Option<String>>,
 }
 
-impl DevState {
-    /// How the app's modules are transformed (one set for every module of the session).
-    pub fn transform_options(&self) -> nexxo_transform::Options {
-        nexxo_transform::Options {
-            react_refresh: self.react_refresh,
-            legacy_decorators: self.decorators.0,
-            decorator_metadata: self.decorators.1,
-        }
-    }
-
-    /// The URL the page uses for `file`: its path under the root, or `/@fs/` + its absolute path
-    /// for a file the root's URLs cannot name (a package hoisted above the root, pnpm's `.pnpm`
-    /// store), which is then servable (see `fs_allowed`). `None` for files outside both.
-    pub fn url_of(&self, file: &Path) -> Option<String> {
-        if let Ok(rel) = file.strip_prefix(&self.config.root)
-            && !rel.components().any(|c| c.as_os_str().as_encoded_bytes().starts_with(b"."))
-        {
-            return Some(format!("/{}", rel.to_string_lossy().replace('\\', "/")));
-        }
-        // Dotfiles (`.env`, `.npmrc`) never get a URL, wherever they are.
-        if file.file_name().is_none_or(|n| n.as_encoded_bytes().starts_with(b".")) {
-            return None;
-        }
-        let real = std::fs::canonicalize(file).ok()?;
-        if !real.is_file() || !self.fs_roots.iter().any(|r| real.starts_with(r)) {
-            return None;
-        }
-        let url = format!("/@fs{}", file.to_str()?);
-        // A package's whole directory: its code finds files next to the ones imported (Leaflet
-        // loads marker-shadow.png from the directory of the icon its CSS names).
-        let scope = package_dir(file).unwrap_or(file).to_path_buf();
-        self.fs_allowed.write().expect("fs allowlist").insert(scope);
-        Some(url)
-    }
-
-    /// The file a request path names, if the page may have it: `url_of`'s inverse.
-    pub fn file_of(&self, url_path: &str) -> Option<PathBuf> {
-        let Some(abs) = url_path.strip_prefix("/@fs/") else {
-            return crate::http_util::safe_path(&self.config.root, url_path)
-                .filter(|f| f.starts_with(&self.config.root));
-        };
-        let allowed = self.fs_allowed.read().expect("fs allowlist");
-        // Below the allowed directory: no `..`, no dotfiles, and no symlink out of the roots.
-        crate::http_util::fs_url_file(abs, |dir| allowed.contains(dir), &self.fs_roots)
-    }
-
-    pub fn invalidate_bundles(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// Reloads every page. The error shown is dropped: a reloaded page asks for everything again,
-    /// and whatever is still broken is reported again then; a fixed one must not come back.
-    pub fn reload_pages(&self) {
-        *self.last_error.lock().expect("error slot") = None;
-        self.broadcast(serde_json::json!({ "type": "full-reload" }));
-    }
-
-    pub fn broadcast(&self, msg: serde_json::Value) {
-        let _ = self.events.send(msg.to_string());
-    }
+/// The host's clock for update timestamps (ms since the epoch).
+pub fn now_ms() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 /// The config as `nexxo dev` sees it: `--mode` defaults to development.
@@ -171,21 +112,6 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         )
         .await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
-        let fs = OsFileSystem::new(false);
-        let resolver = Resolver::new(
-            fs,
-            config.root.clone(),
-            rolldown::Platform::Browser,
-            &rolldown::TsConfig::Auto(true),
-            nexxo_bundler::dev_resolve_options(&config),
-        );
-        // Fast Refresh for any app that has React: the runtime is Nexxo's own (see serve.rs,
-        // REACT_REFRESH_JS), never the app's, so apps need not install `react-refresh` and every
-        // app gets the version Nexxo is tested with. Without React, components are not
-        // registered, so an edit reloads as for any module without an HMR boundary.
-        let react_refresh = resolver
-            .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
-            .is_ok();
         let mut allowed_hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
         if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
             allowed_hosts.push(host.clone());
@@ -194,49 +120,26 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
         let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
         let fs_roots = crate::wasm_engine::project_roots(&real_root);
-        // The build reads tsconfig through rolldown; dev transforms one module at a time with oxc.
-        let decorators = std::fs::read_to_string(config.root.join("tsconfig.json"))
-            .map(|t| nexxo_config::tsconfig_decorators(&t))
-            .unwrap_or_default();
-        let state = Arc::new(DevState {
-            cache,
-            env_json: RwLock::new(serve::import_meta_env(&config)),
-            config_args: args.common.clone(),
-            resolutions: resolve::ResolveCache::new(&config),
-            config,
-            port: addr.port(),
-            allowed_hosts,
-            resolver,
-            fs_roots,
-            fs_allowed: RwLock::default(),
-            react_refresh,
-            decorators,
-            bundled,
-            runners: Mutex::default(),
-            bundles: tokio::sync::Mutex::default(),
-            generation: AtomicU64::new(0),
-            last_ts: AtomicU64::new(0),
-            graph: Mutex::default(),
-            transforms: Mutex::default(),
-            globs: glob::Globs::default(),
-            deps: RwLock::default(),
-            deps_lock: tokio::sync::Mutex::new(()),
-            events: broadcast::channel(256).0,
-            last_error: Mutex::default(),
-        });
+        let events = broadcast::channel(256).0;
+        let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
+        let session =
+            Arc::new(DevSession::open(config, native, DevOptions { bundled, fs_roots, externals: Vec::new() }));
         // Find the app's dependencies before the first request so the page never waits on them.
-        let found = serve::crawl_dependencies(&state);
-        if let Err(e) = serve::bundle_dependencies(&state, found).await {
+        if let Err(e) = session.prepare().await {
             style::error(&e);
         }
+        let state =
+            Arc::new(Server { session, port: addr.port(), allowed_hosts, config_args: args.common.clone(), events });
+        let config = &state.session.config;
         let _watcher = watch::start(Arc::clone(&state)).map_err(|e| {
-            style::error(&format!("cannot watch {}: {e}", state.config.root.display()));
+            style::error(&format!("cannot watch {}: {e}", config.root.display()));
             ExitCode::FAILURE
         })?;
         let s = Style::stdout();
         let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
-        let cache_note = if state.cache.is_enabled() {
-            format!("cache: {} hits, {} misses", state.cache.hits(), state.cache.misses())
+        let cache = &state.session.host.cache;
+        let cache_note = if cache.is_enabled() {
+            format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
         } else {
             "cache: off".to_string()
         };
@@ -246,15 +149,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
             s.green("dev server"),
             s.bold(&started.elapsed().as_millis().to_string()),
-            s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&state.config.base))),
+            s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&config.base))),
             s.dim(&format!("({cache_note})"))
         );
-        if state.bundled {
-            // Build each page's bundle now, while the browser is still on its way.
-            let warm = Arc::clone(&state);
-            tokio::spawn(async move { serve::warm_bundles(&warm).await });
-        }
-        serve::serve(listener, state).await;
+        // Build each page's bundle now, while the browser is still on its way.
+        let warm = Arc::clone(&state.session);
+        tokio::spawn(async move { warm.warm().await });
+        http::serve(listener, state).await;
         Ok(())
     })
 }
@@ -262,39 +163,4 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
 /// The path the app is served under: an absolute `base`, else the root.
 fn served_base(base: &str) -> &str {
     if base.starts_with('/') { base } else { "/" }
-}
-
-/// The directory of the npm package holding `file` (`.../node_modules/name` or
-/// `.../node_modules/@scope/name`), if it is in one.
-fn package_dir(file: &Path) -> Option<&Path> {
-    let parts: Vec<_> = file.components().collect();
-    let nm = parts.iter().rposition(|c| c.as_os_str() == "node_modules")?;
-    let scoped = parts.get(nm + 1)?.as_os_str().as_encoded_bytes().starts_with(b"@");
-    let depth = nm + if scoped { 3 } else { 2 };
-    if depth >= parts.len() {
-        return None;
-    }
-    file.ancestors().nth(parts.len() - depth)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn package_dir_of_plain_scoped_and_pnpm_files() {
-        let p = |s: &str| package_dir(Path::new(s)).map(|d| d.to_string_lossy().into_owned());
-        assert_eq!(p("/w/node_modules/leaflet/dist/leaflet.css").as_deref(), Some("/w/node_modules/leaflet"));
-        assert_eq!(
-            p("/w/node_modules/@fontsource/inter/index.css").as_deref(),
-            Some("/w/node_modules/@fontsource/inter")
-        );
-        assert_eq!(
-            p("/w/node_modules/.pnpm/a@1.0.0/node_modules/a/x.css").as_deref(),
-            Some("/w/node_modules/.pnpm/a@1.0.0/node_modules/a")
-        );
-        assert_eq!(p("/w/node_modules/leaflet"), None);
-        assert_eq!(p("/w/node_modules/@scope/x"), None);
-        assert_eq!(p("/w/src/.storybook/x.css"), None);
-    }
 }

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use nexxo_dev::Change;
 use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::DevState;
+use super::Server;
+use crate::style::Style;
 
 /// What an event says about a path's writer.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -27,10 +29,10 @@ enum Step {
 /// went ahead would see an empty or half-written module.
 const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
-pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher> {
+pub fn start(state: Arc<Server>) -> notify::Result<notify::RecommendedWatcher> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(PathBuf, Step)>();
-    let root = state.config.root.clone();
-    let out_dir = state.config.out_dir.clone();
+    let root = state.session.config.root.clone();
+    let out_dir = state.session.config.out_dir.clone();
     // Dropped before batching: the cache's own write-ahead log (under node_modules/.nexxo) stays
     // open for writing and must not hold a batch back.
     let ignored = move |path: &Path| {
@@ -56,7 +58,7 @@ pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher>
             let _ = tx.send((p, step));
         }
     })?;
-    watcher.watch(&state.config.root, RecursiveMode::Recursive)?;
+    watcher.watch(&state.session.config.root, RecursiveMode::Recursive)?;
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut batch = BTreeSet::new();
@@ -95,17 +97,38 @@ pub fn start(state: Arc<DevState>) -> notify::Result<notify::RecommendedWatcher>
                 // A bug that panics while handling one change must not end HMR for the session.
                 let task_state = Arc::clone(&state);
                 let changed = path.clone();
-                let handled = tokio::spawn(async move { super::hmr::on_change(&task_state, &changed).await }).await;
+                let handled = tokio::spawn(async move { changed_file(&task_state, &changed).await }).await;
                 if handled.is_err() {
                     let d = nexxo_diagnostics::Diagnostic::new(
                         "INTERNAL",
                         format!("internal error while updating {}", path.display()),
                     )
                     .with_hint("this is a bug in Nexxo; the next save retries");
-                    super::serve::report_error(&state, &d);
+                    state.session.report_error(&d);
                 }
             }
         }
     });
     Ok(watcher)
+}
+
+/// Hands one change to the session and logs what it did.
+async fn changed_file(server: &Server, path: &Path) {
+    let started = std::time::Instant::now();
+    match server.session.file_changed(path, super::now_ms()).await {
+        Change::Updated(names) => {
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            println!("  hmr update {} {}", names.join(", "), Style::stdout().dim(&format!("({ms:.1} ms)")));
+        }
+        Change::Reloaded(url) => println!("  page reload {url}"),
+        Change::EnvFile => {
+            // Loaded again as at start-up; a broken file prints its problem and the old values stay.
+            if let Ok(config) = super::dev_config(&server.config_args)
+                && server.session.env_changed(&config)
+            {
+                println!("  .env changed: reloading pages with the new import.meta.env");
+            }
+        }
+        Change::Nothing | Change::Failed => {}
+    }
 }

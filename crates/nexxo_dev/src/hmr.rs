@@ -4,17 +4,32 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use nexxo_hmr::Boundary;
+use rolldown_fs::{FileSystem as _, OxcResolverFileSystem as _};
 use serde_json::json;
 
-use super::DevState;
-use super::serve::{report_error, transform};
-use crate::style::Style;
+use crate::serve::transform;
+use crate::{DevHost, DevSession};
 
-pub fn record(
-    state: &DevState,
+/// What a file change did, for the host's log line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Nothing loaded depends on the file.
+    Nothing,
+    /// These HMR boundaries were updated in place.
+    Updated(Vec<String>),
+    /// The pages reload (the change reached a module nobody accepts, or a page, or a new file
+    /// while an error was on screen).
+    Reloaded(String),
+    /// The new source is broken: the error is on screen.
+    Failed,
+    /// A `.env` file: the host loads the config again and calls [`DevSession::env_changed`].
+    EnvFile,
+}
+
+pub fn record<H: DevHost>(
+    state: &DevSession<H>,
     url: &str,
     file: &Path,
     imported: &[String],
@@ -27,21 +42,21 @@ pub fn record(
     }
 }
 
-/// A fresh update timestamp (ms). Strictly increasing: two saves within one millisecond must
-/// still get different module URLs, or the browser would reuse the first one's module.
-fn next_ts(state: &DevState) -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+/// A fresh update timestamp from the host's clock `now` (ms). Strictly increasing: two saves
+/// within one millisecond must still get different module URLs, or the browser would reuse the
+/// first one's module.
+fn next_ts<H: DevHost>(state: &DevSession<H>, now: u64) -> u64 {
     let prev = state.last_ts.fetch_max(now, Ordering::SeqCst);
     if prev >= now { state.last_ts.fetch_add(1, Ordering::SeqCst) + 1 } else { now }
 }
 
 /// The accepting boundaries of a change, or `None` when only a reload is correct.
-fn propagate(state: &DevState, starts: &[String], ts: u64) -> Option<Vec<Boundary>> {
+fn propagate<H: DevHost>(state: &DevSession<H>, starts: &[String], ts: u64) -> Option<Vec<Boundary>> {
     state.invalidate_bundles();
     state.graph.lock().expect("graph").propagate(starts, ts)
 }
 
-async fn send_update(state: &Arc<DevState>, boundaries: Vec<Boundary>, ts: u64) {
+async fn send_update<H: DevHost>(state: &Arc<DevSession<H>>, boundaries: Vec<Boundary>, ts: u64) {
     *state.last_error.lock().expect("error slot") = None;
     let updates: Vec<_> = boundaries
         .iter()
@@ -63,7 +78,7 @@ async fn send_update(state: &Arc<DevState>, boundaries: Vec<Boundary>, ts: u64) 
             let url = versioned(&id, ts);
             let query = url.split_once('?').map_or("", |(_, q)| q);
             // A module that fails here is left to the client's fetch, which reports the error.
-            if let Ok(code) = super::serve::runner_module(state, &file, &url, query).await {
+            if let Ok(code) = crate::serve::runner_module(state, &file, &url, query).await {
                 modules.insert(url, code.to_string().into());
             }
         }
@@ -76,45 +91,47 @@ fn versioned(id: &str, ts: u64) -> String {
     // Non-script modules (CSS) are served as JS only when asked with `?import`.
     // A page's inline script (`/index.html?html-proxy&index=0.ts`) already has a query.
     let sep = if id.contains('?') { '&' } else { '?' };
-    if super::serve::is_script(id) { format!("{id}{sep}t={ts}") } else { format!("{id}{sep}import&t={ts}") }
+    if crate::serve::is_script(id) { format!("{id}{sep}t={ts}") } else { format!("{id}{sep}import&t={ts}") }
 }
 
-/// A file changed on disk (written, created, renamed or deleted).
-pub async fn on_change(state: &Arc<DevState>, file: &Path) {
+/// A file changed on disk (written, created, renamed or deleted); `now` is the host's clock (ms).
+pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now: u64) -> Change {
     if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env")) {
-        reload_env(state);
-        return;
+        return Change::EnvFile;
     }
-    let Some(url) = state.url_of(file) else { return };
-    let started = std::time::Instant::now();
+    let Some(url) = state.url_of(file) else { return Change::Nothing };
     state.invalidate_bundles();
     // The resolver caches what exists: a created or deleted file, or an edited package.json or
     // tsconfig.json, must be looked up anew.
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    if !file.is_file()
+    let is_file = state.is_file(file);
+    if !is_file
         || !state.graph.lock().expect("graph").contains(&url)
         || matches!(name, "package.json" | "tsconfig.json")
     {
         state.resolver.clear_cache();
-        state.resolutions.refresh(&state.config);
+        state.resolutions.refresh(state.host.fs(), &state.config);
     }
     // A file added to or removed from a directory that a module globbed: that module changed.
     let known = state.graph.lock().expect("graph").contains(&url);
-    if (!file.exists() || !known) && super::glob::on_change(state, file).await {
-        return;
+    if (!state.host.fs().exists(file) || !known)
+        && let Some(change) = crate::glob::on_change(state, file, now).await
+    {
+        return change;
     }
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     if ext == "html" {
         state.reload_pages();
-        return;
+        return Change::Reloaded(url);
     }
     if !state.graph.lock().expect("graph").contains(&url) {
         // A file nobody loaded yet: if the page is stuck on an error (say, an import of this very
         // file before it existed), reloading retries everything.
-        if file.is_file() && state.last_error.lock().expect("error slot").is_some() {
+        if is_file && state.last_error.lock().expect("error slot").is_some() {
             state.reload_pages();
+            return Change::Reloaded(url);
         }
-        return;
+        return Change::Nothing;
     }
     // A Sass file: update the sheets that compiled it in (and itself, if served as a sheet);
     // the partial is never a module of its own.
@@ -123,45 +140,44 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
     if nexxo_css::sass::is_sass(&url) {
         for (sheet_url, sheet) in &starts {
             let rel = sheet_url.trim_start_matches('/');
-            if let Err(d) = super::serve::style_source(state, sheet, rel) {
-                report_error(state, &d);
-                return;
+            if let Err(d) = crate::serve::style_source(state, sheet, rel) {
+                state.report_error(&d);
+                return Change::Failed;
             }
         }
     }
     let starts: Vec<String> = starts.into_iter().map(|(u, _)| u).collect();
     // Check the new source now, so a broken save shows the overlay instead of a failed import.
-    if file.is_file() && !nexxo_css::sass::is_sass(&url) {
+    if is_file && !nexxo_css::sass::is_sass(&url) {
         let check = if ext == "css" {
-            std::fs::read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
+            state.host.fs().read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
                 nexxo_css::compile(url.trim_start_matches('/'), &src, &nexxo_css::CssOptions::default())
                     .map(|_| ())
                     .map_err(|d| {
-                        report_error(state, &d);
+                        state.report_error(&d);
                         String::new()
                     })
             })
         } else {
             transform(state, file).map(|_| ()).map_err(|d| {
-                report_error(state, &d);
+                state.report_error(&d);
                 String::new()
             })
         };
         if check.is_err() {
-            return;
+            return Change::Failed;
         }
     }
-    let ts = next_ts(state);
+    let ts = next_ts(state, now);
     match propagate(state, &starts, ts) {
         Some(b) if !b.is_empty() => {
             let names: Vec<String> = b.iter().map(|b| b.id.clone()).collect();
             send_update(state, b, ts).await;
-            let ms = started.elapsed().as_secs_f64() * 1000.0;
-            println!("  hmr update {} {}", names.join(", "), Style::stdout().dim(&format!("({ms:.1} ms)")));
+            Change::Updated(names)
         }
         _ => {
-            println!("  page reload {url}");
             state.reload_pages();
+            Change::Reloaded(url)
         }
     }
 }
@@ -169,7 +185,7 @@ pub async fn on_change(state: &Arc<DevState>, file: &Path) {
 /// The sheets to update when Sass file `url` changes: itself if it was served as a style sheet,
 /// and every Sass sheet that read it while compiling (recorded as its imports, see
 /// `serve::css_module`).
-fn sass_sheets(state: &DevState, url: &str) -> Vec<(String, PathBuf)> {
+fn sass_sheets<H: DevHost>(state: &DevSession<H>, url: &str) -> Vec<(String, PathBuf)> {
     let graph = state.graph.lock().expect("graph");
     let Some(node) = graph.get(url) else { return Vec::new() };
     let mut out = Vec::new();
@@ -184,24 +200,8 @@ fn sass_sheets(state: &DevState, url: &str) -> Vec<(String, PathBuf)> {
     out
 }
 
-/// A `.env` file changed: load the config again and, if `import.meta.env` changed, reload the
-/// pages with it (modules are served with the new values; bundles are rebuilt).
-fn reload_env(state: &DevState) {
-    let Ok(config) = super::dev_config(&state.config_args) else {
-        return; // The problem is printed; the old values stay until the file is fixed.
-    };
-    let env = super::serve::import_meta_env(&config);
-    if *state.env_json.read().expect("env") == env {
-        return;
-    }
-    *state.env_json.write().expect("env") = env;
-    state.invalidate_bundles();
-    println!("  .env changed: reloading pages with the new import.meta.env");
-    state.reload_pages();
-}
-
 /// Messages from the browser: `import.meta.hot.invalidate()`.
-pub async fn client_message(state: &Arc<DevState>, text: &str) {
+pub async fn client_message<H: DevHost>(state: &Arc<DevSession<H>>, text: &str, now: u64) {
     let Ok(msg) = serde_json::from_str::<serde_json::Value>(text) else { return };
     if msg["type"] == "invalidate"
         && let Some(path) = msg["path"].as_str()
@@ -213,7 +213,7 @@ pub async fn client_message(state: &Arc<DevState>, text: &str) {
             .get(path)
             .map(|n| n.importers.iter().cloned().collect())
             .unwrap_or_default();
-        let ts = next_ts(state);
+        let ts = next_ts(state, now);
         match propagate(state, &importers, ts).filter(|b| !b.is_empty() && !importers.is_empty()) {
             Some(b) => send_update(state, b, ts).await,
             None => state.reload_pages(),

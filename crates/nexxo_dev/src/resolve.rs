@@ -10,13 +10,14 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::UNIX_EPOCH;
 
 use nexxo_transform::Module;
 use rolldown_common::ImportKind;
 use serde::{Deserialize, Serialize};
 
-use super::DevState;
+use rolldown_fs::FileSystem;
+
+use crate::{DevHost, DevSession, cache_key};
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Resolved {
@@ -43,14 +44,14 @@ pub struct ResolveCache {
 }
 
 impl ResolveCache {
-    pub fn new(config: &nexxo_config::ResolvedConfig) -> Self {
+    pub fn new(fs: &impl FileSystem, config: &nexxo_config::ResolvedConfig) -> Self {
         let cache = Self::default();
-        cache.refresh(config);
+        cache.refresh(fs, config);
         cache
     }
 
     /// After a file was created or deleted, or package.json/tsconfig.json changed.
-    pub fn refresh(&self, config: &nexxo_config::ResolvedConfig) {
+    pub fn refresh(&self, fs: &impl FileSystem, config: &nexxo_config::ResolvedConfig) {
         let mut inputs = Vec::new();
         for f in [
             "package.json",
@@ -61,23 +62,19 @@ impl ResolveCache {
             "yarn.lock",
             "bun.lock",
         ] {
-            inputs.extend(std::fs::read(config.root.join(f)).unwrap_or_default());
+            inputs.extend(fs.read(&config.root.join(f)).unwrap_or_default());
             inputs.push(0);
         }
         inputs.extend(format!("{:?}", config.alias).into_bytes());
-        *self.fingerprint.lock().expect("resolve fingerprint") = crate::cache::key("resolve-inputs", &[&inputs]);
+        *self.fingerprint.lock().expect("resolve fingerprint") = cache_key("resolve-inputs", &[&inputs]);
         self.stamps.lock().expect("dir stamps").clear();
     }
 
-    fn stamp(&self, dir: &Path) -> Option<u128> {
+    fn stamp(&self, host: &impl DevHost, dir: &Path) -> Option<u128> {
         if let Some(s) = self.stamps.lock().expect("dir stamps").get(dir) {
             return *s;
         }
-        let s = std::fs::metadata(dir)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos());
+        let s = host.dir_stamp(dir);
         self.stamps.lock().expect("dir stamps").insert(dir.to_path_buf(), s);
         s
     }
@@ -86,11 +83,14 @@ impl ResolveCache {
 /// Extensions of package files that are pre-bundled rather than served one by one.
 const PACKAGE_CODE_EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx", "json"];
 
-pub fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved, String> {
+pub fn resolve<H: DevHost>(state: &DevSession<H>, importer: &Path, spec: &str) -> Result<Resolved, String> {
     if spec.starts_with("/@") || spec.contains("://") || spec.starts_with("data:") {
         return Ok(Resolved::External);
     }
     let (bare, _) = spec.split_once('?').unwrap_or((spec, ""));
+    if state.externals.iter().any(|e| e == bare) {
+        return Ok(Resolved::External);
+    }
     let root = &state.config.root;
     // `/src/x.ts` names a file under the root, `/icon.png` one of public/ (served at that path),
     // as in the build; an absolute path already inside the root is a file path.
@@ -100,7 +100,8 @@ pub fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved
         {
             return Ok(Resolved::File(PathBuf::from(r.path.as_str())));
         }
-        if let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(&bare[1..])).filter(|f| f.is_file()) {
+        if let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(&bare[1..])).filter(|f| state.is_file(f))
+        {
             return Ok(Resolved::File(public));
         }
     }
@@ -118,15 +119,14 @@ pub fn resolve(state: &DevState, importer: &Path, spec: &str) -> Result<Resolved
 
 /// The resolutions of `m`'s imports, in order: from the persistent cache while the directories
 /// behind them are unchanged, else from the resolver (and then stored).
-pub fn resolve_imports(state: &DevState, file: &Path, m: &Module) -> Vec<Result<Resolved, String>> {
+pub fn resolve_imports<H: DevHost>(state: &DevSession<H>, file: &Path, m: &Module) -> Vec<Result<Resolved, String>> {
     let specs: Vec<&str> = m.imports.iter().map(|i| i.specifier.as_str()).collect();
     let cache = &state.resolutions;
     let fingerprint = cache.fingerprint.lock().expect("resolve fingerprint").clone();
-    let key =
-        crate::cache::key("resolve", &[&fingerprint, file.as_os_str().as_encoded_bytes(), specs.join("\n").as_bytes()]);
-    if let Some(stored) = state.cache.get(&key).and_then(|b| serde_json::from_slice::<Stored>(&b).ok())
+    let key = cache_key("resolve", &[&fingerprint, file.as_os_str().as_encoded_bytes(), specs.join("\n").as_bytes()]);
+    if let Some(stored) = state.host.cache_get(&key).and_then(|b| serde_json::from_slice::<Stored>(&b).ok())
         && stored.results.len() == specs.len()
-        && stored.dirs.iter().all(|(d, t)| cache.stamp(d) == Some(*t))
+        && stored.dirs.iter().all(|(d, t)| cache.stamp(&state.host, d) == Some(*t))
     {
         return stored.results.into_iter().map(Ok).collect();
     }
@@ -147,11 +147,12 @@ pub fn resolve_imports(state: &DevState, file: &Path, m: &Module) -> Vec<Result<
             Err(_) => return results,
         }
     }
-    let stamped: Option<Vec<(PathBuf, u128)>> = dirs.into_iter().map(|d| cache.stamp(&d).map(|t| (d, t))).collect();
+    let stamped: Option<Vec<(PathBuf, u128)>> =
+        dirs.into_iter().map(|d| cache.stamp(&state.host, &d).map(|t| (d, t))).collect();
     if let Some(dirs) = stamped {
         let stored = Stored { dirs, results: results.iter().filter_map(|r| r.clone().ok()).collect() };
         if let Ok(bytes) = serde_json::to_vec(&stored) {
-            state.cache.put(&key, &bytes);
+            state.host.cache_put(&key, &bytes);
         }
     }
     results

@@ -7,10 +7,11 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use nexxo_bundler::FsLister;
 use nexxo_diagnostics::Diagnostic;
-use nexxo_transform::glob::{GlobContext, ListDir, expand, may_expand};
+use nexxo_transform::glob::{GlobContext, expand, may_expand};
 
-use super::DevState;
+use crate::{Change, DevHost, DevSession};
 
 /// What the last expansion of each globbing module depended on and produced.
 #[derive(Default)]
@@ -19,27 +20,19 @@ pub struct Globs {
     by_module: std::sync::Mutex<HashMap<PathBuf, (Vec<PathBuf>, u64)>>,
 }
 
-struct OsLister;
-
-impl ListDir for OsLister {
-    fn list(&self, dir: &Path) -> Vec<(String, bool)> {
-        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
-        entries
-            .filter_map(Result::ok)
-            // `Path::is_dir` follows symlinks, as the build's file system does.
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().is_dir()))
-            .collect()
-    }
-}
-
 /// `source` of module `file` (shown as `rel`) with its glob imports expanded.
-pub fn expand_source(state: &DevState, file: &Path, rel: &str, source: String) -> Result<String, Diagnostic> {
+pub fn expand_source<H: DevHost>(
+    state: &DevSession<H>,
+    file: &Path,
+    rel: &str,
+    source: String,
+) -> Result<String, Diagnostic> {
     if !may_expand(&source) {
         state.globs.by_module.lock().expect("globs").remove(file);
         return Ok(source);
     }
     let alias = nexxo_bundler::glob_aliases(&state.config);
-    let ctx = GlobContext { root: &state.config.root, alias: &alias, fs: &OsLister };
+    let ctx = GlobContext { root: &state.config.root, alias: &alias, fs: &FsLister(state.host.fs()) };
     let expansion = expand(rel, file, &source, &ctx)?;
     let out = if expansion.is_empty() { source } else { expansion.apply(&source) };
     let mut globs = state.globs.by_module.lock().expect("globs");
@@ -53,9 +46,9 @@ pub fn expand_source(state: &DevState, file: &Path, rel: &str, source: String) -
 
 /// `path` was created or deleted: the modules whose globs listed its directory and now expand
 /// differently are handled as edited (re-served, their importers updated or the page reloaded).
-/// True if there were any.
-pub async fn on_change(state: &Arc<DevState>, path: &Path) -> bool {
-    let Some(dir) = path.parent() else { return false };
+/// What that did, if there were any.
+pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, path: &Path, now: u64) -> Option<Change> {
+    let dir = path.parent()?;
     let modules: Vec<(PathBuf, u64)> = state
         .globs
         .by_module
@@ -65,22 +58,22 @@ pub async fn on_change(state: &Arc<DevState>, path: &Path) -> bool {
         .filter(|(_, (dirs, _))| dirs.iter().any(|d| d == dir))
         .map(|(m, (_, hash))| (m.clone(), *hash))
         .collect();
-    let mut changed = false;
+    let mut changed = None;
     for (module, before) in modules {
         let rel = state.url_of(&module).unwrap_or_default().trim_start_matches('/').to_string();
-        let Ok(source) = super::serve::read_module(state, &module) else { continue };
+        let Ok(source) = crate::serve::read_module(state, &module) else { continue };
         let after = expand_source(state, &module, &rel, source);
-        let now = state.globs.by_module.lock().expect("globs").get(&module).map(|(_, h)| *h);
+        let hash = state.globs.by_module.lock().expect("globs").get(&module).map(|(_, h)| *h);
         // A module whose glob now fails (say, a bad pattern edited in) reports it as an edit would.
-        if after.is_err() || now != Some(before) {
-            changed = true;
-            if module.to_string_lossy().contains("?html-proxy") {
+        if after.is_err() || hash != Some(before) {
+            changed = Some(if module.to_string_lossy().contains("?html-proxy") {
                 // A page's inline script: the page itself changed.
                 state.invalidate_bundles();
                 state.reload_pages();
+                Change::Reloaded(rel)
             } else {
-                Box::pin(super::hmr::on_change(state, &module)).await;
-            }
+                Box::pin(crate::hmr::on_change(state, &module, now)).await
+            });
         }
     }
     changed

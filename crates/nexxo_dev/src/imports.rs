@@ -7,12 +7,14 @@ use std::path::Path;
 use nexxo_bundler::query::{self, PublicImport, Query};
 use nexxo_diagnostics::Diagnostic;
 
-use super::DevState;
-use super::serve::{Served, css_module};
+use rolldown_fs::OxcResolverFileSystem as _;
+
+use crate::serve::{Served, css_module};
+use crate::{DevHost, DevSession};
 
 /// The module for `file` imported with `query`, or `None` when the query asks for nothing special
 /// (the file is served as itself).
-pub fn special(state: &DevState, file: &Path, query: &str) -> Result<Option<Served>, Diagnostic> {
+pub fn special<H: DevHost>(state: &DevSession<H>, file: &Path, query: &str) -> Result<Option<Served>, Diagnostic> {
     let q = Query::parse(query);
     let url = state.url_of(file).unwrap_or_default();
     let rel = url.trim_start_matches('/').to_string();
@@ -29,7 +31,9 @@ pub fn special(state: &DevState, file: &Path, query: &str) -> Result<Option<Serv
         let url_path = format!("/{in_public}");
         let base = if state.config.base.starts_with('/') { state.config.base.as_str() } else { "/" };
         return match query::public_import(&url_path, &rel, q)? {
-            PublicImport::Raw => module(query::default_string(&std::fs::read_to_string(file).map_err(read_err)?)),
+            PublicImport::Raw => {
+                module(query::default_string(&state.host.fs().read_to_string(file).map_err(read_err)?))
+            }
             PublicImport::Url => module(query::default_string(&format!("{base}{in_public}"))),
         };
     }
@@ -47,7 +51,7 @@ pub fn special(state: &DevState, file: &Path, query: &str) -> Result<Option<Serv
         });
     }
     if q.raw {
-        return module(query::default_string(&std::fs::read_to_string(file).map_err(read_err)?));
+        return module(query::default_string(&state.host.fs().read_to_string(file).map_err(read_err)?));
     }
     if (ext == "css" || ext == "scss" || ext == "sass") && !q.url {
         return css_module(state, file, q.inline).map(Some);
@@ -56,7 +60,7 @@ pub fn special(state: &DevState, file: &Path, query: &str) -> Result<Option<Serv
         return module(query::wasm_init_module(&url));
     }
     if q.forces_inline() {
-        let bytes = std::fs::read(file).map_err(read_err)?;
+        let bytes = state.host.fs().read(file).map_err(read_err)?;
         return module(query::default_string(&query::data_url(&rel, &bytes)));
     }
     if q.url || q.no_inline {

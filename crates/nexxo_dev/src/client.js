@@ -1,5 +1,11 @@
-// Nexxo dev client: the HMR connection, `import.meta.hot`, React Fast Refresh scheduling and the
-// error overlay. Served as /@nexxo/client; every app module imports it.
+// Nexxo dev client: the HMR connection, `import.meta.hot`, React Fast Refresh scheduling, the
+// module registry of bundled pages and the error overlay. Served as /@nexxo/client; every app
+// module imports it. One runtime for every host: `nexxo dev` pages talk to the server over a
+// WebSocket and fetch; a page with no server (the playground's preview) sets
+// `globalThis.__nexxo_transport` before loading it: `{ send(msg), fetchRunner(url) -> Promise<code> }`,
+// hands it the session's messages through `receive`, and may supply packages itself in
+// `globalThis.__nexxo_natives` (specifier -> module namespace).
+const transport = globalThis.__nexxo_transport;
 const hotModules = new Map(); // path -> { acceptCallbacks, disposeCallbacks, pruneCallbacks, data }
 const dataByPath = new Map();
 let socket;
@@ -8,16 +14,19 @@ let pending = Promise.resolve();
 function connect() {
   const proto = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${proto}://${location.host}/@nexxo/ws`);
-  socket.addEventListener("message", (e) => {
-    const msg = JSON.parse(e.data);
-    // Apply messages in order: an update must not overtake the one before it.
-    pending = pending.then(() => handle(msg)).catch((err) => console.error("[nexxo] update failed", err));
-  });
+  socket.addEventListener("message", (e) => receive(JSON.parse(e.data)));
   socket.addEventListener("close", () => {
     console.info("[nexxo] server connection lost, waiting for it to come back...");
     const retry = () => fetch("/@nexxo/ping").then(() => location.reload(), () => setTimeout(retry, 500));
     setTimeout(retry, 500);
   });
+}
+
+/** Applies one message of the session (`update`, `full-reload`, `prune`, `error`), in order: an
+ * update must not overtake the one before it. Resolves when it is applied. */
+export function receive(msg) {
+  pending = pending.then(() => handle(msg)).catch((err) => console.error("[nexxo] update failed", err));
+  return pending;
 }
 
 async function handle(msg) {
@@ -103,6 +112,8 @@ export function define(url, fn) {
 const isAppModule = (url) => url.startsWith("/") && !url.startsWith("/@") && !url.startsWith("//");
 
 export function load(url) {
+  const supplied = globalThis.__nexxo_natives?.[url];
+  if (supplied) return Promise.resolve(supplied);
   if (!isAppModule(url) || (!factories.size && !instances.size)) {
     return natives.get(url) ?? import(url).then((ns) => (natives.set(url, ns), ns));
   }
@@ -134,9 +145,10 @@ function evaluate(url) {
       return exports;
     });
   const fn = factories.get(url);
-  inst.promise = fn
-    ? run(fn)
-    : import(`${url}${url.includes("?") ? "&" : "?"}runner`).then((m) => (factories.set(url, m.default), run(m.default)));
+  const fetched = transport
+    ? transport.fetchRunner(url).then((code) => new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${location.origin}${url}`))
+    : import(`${url}${url.includes("?") ? "&" : "?"}runner`).then((m) => m.default);
+  inst.promise = fn ? run(fn) : fetched.then((f) => (factories.set(url, f), run(f)));
   // A module that failed (say, a syntax error) is tried again by the next import.
   inst.promise.catch(() => instances.get(url) === inst && instances.delete(url));
   return inst;
@@ -187,7 +199,9 @@ export function createHotContext(path) {
       mod.pruneCallbacks.push(cb);
     },
     invalidate(message) {
-      socket?.send(JSON.stringify({ type: "invalidate", path, message }));
+      const msg = { type: "invalidate", path, message };
+      if (transport) transport.send(msg);
+      else socket?.send(JSON.stringify(msg));
     },
     on(event, cb) {
       document.addEventListener(event, (e) => cb(e.detail));
@@ -253,7 +267,10 @@ export function updateStyle(id, css) {
   style.textContent = css;
 }
 
-if (inDocument) {
+// Modules import this runtime by its URL; in a registry page it is this very instance.
+natives.set("/@nexxo/client", { createHotContext, scheduleRefresh, isRefreshBoundary, updateStyle, define, load, receive });
+
+if (inDocument && !transport) {
   window.addEventListener("error", (e) => console.error("[nexxo] runtime error (HMR stays connected):", e.message));
   connect();
 }
