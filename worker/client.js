@@ -26,6 +26,8 @@ export function createNexxoWorker(url) {
     transform: (request) => call("transform", request),
     openSession: (session, request) => call("session.open", { session, request }),
     updateSession: (session, changed, removed = []) => call("session.update", { session, changed, removed }),
+    sessionRunner: (session, url) => call("session.runner", { session, url }),
+    sessionRequest: (session, url) => call("session.request", { session, url }),
     closeSession: (session) => call("session.close", { session }),
     version: () => call("version"),
     terminate: () => worker.terminate(),

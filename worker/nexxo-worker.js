@@ -2,8 +2,10 @@
 // to it with nexxo.js (web/public/engine/ in the playground), and answers messages:
 //   { id, type: "build", payload: BuildRequest }                  -> BuildResponse
 //   { id, type: "transform", payload: TransformRequest }          -> TransformResponse
-//   { id, type: "session.open", payload: { session, request } }   -> SessionUpdate (every module)
-//   { id, type: "session.update", payload: { session, changed, removed } } -> SessionUpdate
+//   { id, type: "session.open", payload: { session, request } }   -> SessionStart (every module)
+//   { id, type: "session.update", payload: { session, changed, removed } } -> SessionUpdate (messages)
+//   { id, type: "session.runner", payload: { session, url } }     -> { ok, code }
+//   { id, type: "session.request", payload: { session, url } }    -> { status, contentType, text }
 //   { id, type: "session.close", payload: { session } }           -> boolean
 //   { id, type: "version" }                                       -> string
 // Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }.
@@ -25,6 +27,10 @@ function handle(nexxo, type, payload) {
       return nexxo.openSession(payload.session, payload.request);
     case "session.update":
       return nexxo.updateSession(payload.session, payload.changed ?? [], payload.removed ?? []);
+    case "session.runner":
+      return nexxo.sessionRunner(payload.session, payload.url);
+    case "session.request":
+      return nexxo.sessionRequest(payload.session, payload.url);
     case "session.close":
       return nexxo.closeSession(payload.session);
     case "version":

@@ -220,3 +220,29 @@ export function vendorPackages(dir, names) {
     fs.cpSync(path.join(repoRoot, "tests/node_modules", name), path.join(dir, "node_modules", name), { recursive: true });
   }
 }
+
+let runtimes = 0;
+/**
+ * The dev runtime a session page runs (`start.client`, the `/@nexxo/client` of `nexxo dev`), in
+ * Node: defines the session's modules (runner form) and loads `start.entry`, returning its
+ * exports. Style sheets are recorded in `styles` (Node has no document) in the order they apply.
+ */
+export async function runSession(start, { styles = [], modules = start.modules } = {}) {
+  globalThis.location ??= { origin: "http://session.test" };
+  // A fresh instance per call: its module registry starts empty.
+  const file = path.join(tmpRoot, `session-runtime-${process.pid}-${++runtimes}.mjs`);
+  fs.mkdirSync(tmpRoot, { recursive: true });
+  fs.writeFileSync(file, start.client);
+  const client = await import(pathToFileURL(file).href);
+  globalThis.__nexxo_natives = {
+    ...globalThis.__nexxo_natives,
+    "/@nexxo/client": { ...client, updateStyle: (id) => styles.push(id) },
+  };
+  const AsyncFunction = (async () => {}).constructor;
+  const params = ["__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exports__", "__vite_ssr_exportAll__", "__vite_ssr_import_meta__"];
+  for (const m of modules) client.define(m.url, new AsyncFunction(...params, m.code));
+  return client.load(start.entry);
+}
+
+/** The `update` message among a session update's messages. */
+export const updateOf = (u) => u.messages.find((m) => m.type === "update");

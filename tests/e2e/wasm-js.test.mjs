@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertSameOutput, buildOk, importBuilt, fixture, projectFiles, repoRoot } from "./helpers.mjs";
+import { assertSameOutput, buildOk, importBuilt, fixture, projectFiles, repoRoot, runSession, updateOf } from "./helpers.mjs";
 import { pageProject, publicFilesOf, reactProject, vanillaProject } from "./parity-fixtures.mjs";
 
 let nexxo;
@@ -81,40 +81,44 @@ test("an HMR session sends every module, then only what an edit changes and wher
   const session = {
     update: (changed, removed) => nexxo.updateSession("s1", changed, removed),
   };
-  const first = nexxo.openSession("s1", { files });
+  // The page supplies React (as the playground's preview does).
+  const first = nexxo.openSession("s1", { files, externals: ["react", "react/jsx-dev-runtime"] });
   assert.deepEqual(first.errors, []);
   assert.equal(first.entry, "/src/main.tsx");
-  assert.deepEqual(first.modules.map((m) => m.id).sort(), ["/src/App.tsx", "/src/app.css", "/src/label.ts", "/src/main.tsx"]);
-  const app = first.modules.find((m) => m.id === "/src/App.tsx");
-  assert.equal(app.deps["./label"], "/src/label.ts");
-  assert.equal(app.deps["react/jsx-dev-runtime"], "external:react/jsx-dev-runtime");
-  assert.ok(app.selfAccepting && app.refresh);
+  assert.deepEqual(first.modules.map((m) => m.url).sort(), ["/src/App.tsx", "/src/app.css?import", "/src/label.ts", "/src/main.tsx"]);
+  assert.match(first.client, /export function createHotContext/, "the dev runtime comes along");
+  const app = first.modules.find((m) => m.url === "/src/App.tsx");
+  assert.match(app.code, /__vite_ssr_import__\("\/src\/label\.ts"/);
+  assert.match(app.code, /__vite_ssr_import__\("react\/jsx-dev-runtime"/, "a supplied package stays as written");
+  assert.match(app.code, /\$RefreshReg\$/, "components are registered with Fast Refresh");
 
   // A plain module's change lands on the component module that imports it.
   const u = session.update([{ path: "src/label.ts", text: "export const label = 'two';\n" }], []);
-  assert.deepEqual(u.modules.map((m) => m.id), ["/src/label.ts"]);
-  assert.deepEqual(u.updates, [{ id: "/src/App.tsx", accepted: "/src/App.tsx" }]);
   assert.equal(u.fullReload, false);
+  const lu = updateOf(u);
+  assert.deepEqual(lu.updates.map((x) => [x.path, x.accepted]), [["/src/App.tsx", "/src/App.tsx"]]);
+  assert.deepEqual(Object.keys(lu.modules).map((k) => k.split("?")[0]).sort(), ["/src/App.tsx", "/src/label.ts"]);
+  assert.match(Object.entries(lu.modules).find(([k]) => k.startsWith("/src/label.ts"))[1], /two/);
 
   // CSS accepts itself.
-  const css = session.update([{ path: "src/app.css", text: "p { color: blue; }\n" }], []);
-  assert.deepEqual(css.updates, [{ id: "/src/app.css", accepted: "/src/app.css" }]);
-  assert.match(css.modules[0].code, /color: #00f|color: blue/);
+  const css = updateOf(session.update([{ path: "src/app.css", text: "p { color: blue; }\n" }], []));
+  assert.deepEqual(css.updates.map((x) => [x.path, x.accepted]), [["/src/app.css", "/src/app.css"]]);
+  assert.match(Object.values(css.modules)[0], /color: #00f|color: blue/);
 
   // The entry accepts nothing: a full reload.
   const entry = session.update([{ path: "src/main.tsx", text: "import { App } from './App';\nconsole.log(2, App);\n" }], []);
   assert.equal(entry.fullReload, true);
-  assert.deepEqual(entry.pruned, ["/src/app.css"]);
 
   // A syntax error reports and changes nothing; the fix goes through.
   const broken = session.update([{ path: "src/App.tsx", text: "export function App( {\n" }], []);
   assert.equal(broken.errors.length, 1);
   assert.equal(broken.errors[0].file, "src/App.tsx");
-  assert.deepEqual(broken.modules, []);
+  assert.equal(updateOf(broken), undefined);
+  assert.equal(broken.messages.filter((m) => m.type === "error").length, 1, "the page's overlay gets it too");
   const fixed = session.update([{ path: "src/App.tsx", text: "export function App() { return <i />; }\n" }], []);
   assert.deepEqual(fixed.errors, []);
-  assert.deepEqual(fixed.updates, [{ id: "/src/App.tsx", accepted: "/src/App.tsx" }]);
-  assert.deepEqual(fixed.pruned, ["/src/label.ts"]);
+  assert.deepEqual(updateOf(fixed).updates.map((x) => [x.path, x.accepted]), [["/src/App.tsx", "/src/App.tsx"]]);
+  assert.deepEqual(fixed.messages.find((m) => m.type === "prune")?.paths, ["/src/label.ts"]);
   assert.equal(nexxo.closeSession("s1"), true);
   assert.match(JSON.stringify(session.update([], [])), /no open session/);
 });
@@ -126,25 +130,11 @@ test("an HMR session's CSS modules compose classes from another file, its style 
     { path: "base.module.css", text: ".base { padding: 3px }\n" },
     { path: "card.module.css", text: ".card { composes: base from './base.module.css'; color: red }\n" },
   ];
-  const { modules, errors } = nexxo.openSession("composes", { files });
-  assert.deepEqual(errors, []);
-  // Run the modules as the playground's runner does, recording the order style sheets arrive in.
-  const byId = new Map(modules.map((m) => [m.id, m]));
-  const AsyncFunction = (async () => {}).constructor;
+  const start = nexxo.openSession("composes", { files });
+  assert.deepEqual(start.errors, []);
+  // Run the modules in the dev runtime, recording the order style sheets arrive in.
   const styles = [];
-  const instances = new Map();
-  const run = (id) => {
-    if (!instances.has(id)) {
-      const m = byId.get(id);
-      const exports = {};
-      const imp = (spec) => run(m.deps[spec]);
-      const fn = new AsyncFunction("__vite_ssr_import__", "__vite_ssr_dynamic_import__", "__vite_ssr_exports__",
-        "__vite_ssr_exportAll__", "__vite_ssr_import_meta__", "__nexxo_style__", m.code);
-      instances.set(id, fn(imp, imp, exports, () => {}, { hot: { accept() {} }, env: {} }, (sid) => styles.push(sid)).then(() => exports));
-    }
-    return instances.get(id);
-  };
-  const main = await run("/main.js");
+  const main = await runSession(start, { styles });
   const classes = main.card.split(" ");
   assert.equal(classes.length, 2, main.card);
   assert.ok(classes.some((c) => c.includes("base")) && classes.some((c) => c.includes("card")), main.card);
@@ -159,11 +149,11 @@ test("an HMR session routes a dep's update to the module that accepts it with ac
     { path: "cfg.js", text: "export const v = 1;\n" },
   ];
   const first = nexxo.openSession("deps", { files });
-  const main = first.modules.find((m) => m.id === "/main.js");
-  assert.deepEqual(main.acceptedDeps, ["/cfg.js"]);
-  assert.equal(main.selfAccepting, false);
+  const main = first.modules.find((m) => m.url === "/main.js");
+  // The accepted dep is rewritten to its URL, the key its updates arrive with.
+  assert.match(main.code, /hot\.accept\("\/cfg\.js"/);
   const u = nexxo.updateSession("deps", [{ path: "cfg.js", text: "export const v = 2;\n" }]);
-  assert.deepEqual(u.updates, [{ id: "/main.js", accepted: "/cfg.js" }]);
+  assert.deepEqual(updateOf(u).updates.map((x) => [x.path, x.accepted]), [["/main.js", "/cfg.js"]]);
   assert.equal(u.fullReload, false);
   nexxo.closeSession("deps");
 });

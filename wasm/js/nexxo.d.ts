@@ -47,25 +47,44 @@ export interface TransformResponse {
   errors: Message[];
 }
 
-/** A module in module-runner form: the body of an async function (see crates/nexxo_engine/src/session.rs). */
+/** A module in runner form: the body of an async function for the dev runtime's `define(url, fn)`
+ * (see crates/nexxo_engine/src/session.rs). */
 export interface SessionModule {
-  id: string;
+  url: string;
   code: string;
-  deps: Record<string, string>;
-  selfAccepting: boolean;
-  refresh: boolean;
-  /** Ids of the deps it accepts with `import.meta.hot.accept(dep, cb)`: it is their boundary. */
-  acceptedDeps: string[];
 }
 
-export interface SessionUpdate {
-  modules: SessionModule[];
+export interface OpenSessionRequest extends BuildRequest {
+  /** Bare specifiers the page supplies itself (its runtime's `__nexxo_natives`). */
+  externals?: string[];
+}
+
+export interface SessionStart {
+  ok: boolean;
+  /** The module the page runs first. */
   entry: string;
-  updates: { id: string; accepted: string }[];
-  fullReload: boolean;
-  pruned: string[];
+  /** Every module the entry reaches, in import order. */
+  modules: SessionModule[];
+  /** The dev runtime (`/@nexxo/client`), to import as a module. */
+  client: string;
   errors: Message[];
-  env: Record<string, unknown>;
+  warnings: string[];
+}
+
+/** A message for the runtime's `receive`, as `nexxo dev` sends over its WebSocket. */
+export type SessionMessage =
+  | { type: "update"; updates: { path: string; accepted: string; url: string; timestamp: number; kind: string }[]; modules: Record<string, string> }
+  | { type: "full-reload" }
+  | { type: "prune"; paths: string[] }
+  | { type: "error"; error: { code: string; message: string; file?: string; line?: number; column?: number; frame?: string; hint?: string } };
+
+export interface SessionUpdate {
+  ok: boolean;
+  messages: SessionMessage[];
+  errors: Message[];
+  /** The page must start over (open the session again). */
+  fullReload: boolean;
+  warnings: string[];
 }
 
 export declare class NexxoEngine {
@@ -75,8 +94,10 @@ export declare class NexxoEngine {
   build(request: BuildRequest): BuildResponse;
   buildJson(requestJson: string): string;
   transform(request: TransformRequest): TransformResponse;
-  openSession(session: string, request: BuildRequest): SessionUpdate;
+  openSession(session: string, request: OpenSessionRequest): SessionStart;
   updateSession(session: string, changed: InputFile[], removed?: string[]): SessionUpdate;
+  sessionRunner(session: string, url: string): { ok: boolean; code?: string; errors?: Message[] };
+  sessionRequest(session: string, url: string): { status: number; contentType: string; text: string };
   closeSession(session: string): boolean;
   version(): string;
 }

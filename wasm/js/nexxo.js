@@ -167,14 +167,27 @@ export class NexxoEngine {
     return this.call({ ...request, op: "transform" });
   }
 
-  /** Opens an HMR session over `request.files`; returns every module (SessionUpdate). */
+  /** Opens a dev session (the DevSession `nexxo dev` runs) over `request.files`; `request.externals`
+   * names packages the page supplies. Returns the entry, its modules in runner form and the dev
+   * runtime (SessionStart). */
   openSession(session, request) {
     return this.call({ op: "session.open", session, request });
   }
 
-  /** Applies edits: `changed` files ({path, text}) and `removed` paths -> SessionUpdate. */
+  /** Applies edits: `changed` files ({path, text}) and `removed` paths -> SessionUpdate (the
+   * messages for the runtime's `receive`). */
   updateSession(session, changed, removed = []) {
     return this.call({ op: "session.update", session, changed, removed });
+  }
+
+  /** Module `url` in runner form (what the runtime's `fetchRunner` asks for) -> { ok, code }. */
+  sessionRunner(session, url) {
+    return this.call({ op: "session.runner", session, url });
+  }
+
+  /** What `nexxo dev` would answer for `url` -> { status, contentType, text }. */
+  sessionRequest(session, url) {
+    return this.call({ op: "session.request", session, url });
   }
 
   closeSession(session) {

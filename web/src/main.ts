@@ -16,6 +16,8 @@ const buildOut = $<HTMLPreElement>("#build-output");
 const base = import.meta.env.BASE_URL;
 const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
 const SESSION = "playground";
+// Packages the preview frame supplies itself (see preview.ts); everything else is the project's.
+const EXTERNALS = ["react", "react-dom", "react-dom/client", "react/jsx-runtime", "react/jsx-dev-runtime"];
 
 let files: Project = {};
 let current = "";
@@ -65,7 +67,7 @@ async function restart(reason: string) {
   const started = performance.now();
   let update;
   try {
-    update = await nexxo.openSession(SESSION, { files: asInput(files) });
+    update = await nexxo.openSession(SESSION, { files: asInput(files), externals: EXTERNALS });
   } catch (e) {
     showErrors([{ message: String((e as Error).message) }]);
     return;
@@ -92,7 +94,7 @@ async function restart(reason: string) {
     addEventListener("message", onReady);
     f.src = `${base}preview.html`;
   });
-  f.contentWindow!.postMessage({ type: "start", update, body: bodyOf(files["index.html"] ?? "") }, location.origin);
+  f.contentWindow!.postMessage({ type: "start", start: update, body: bodyOf(files["index.html"] ?? "") }, location.origin);
   setStatus(`${reason}: ${update.modules.length} modules in ${Math.round(performance.now() - started)} ms`);
 }
 
@@ -100,14 +102,15 @@ async function edit(path: string, text: string) {
   files[path] = text;
   editStarted = performance.now();
   const update = await nexxo.updateSession(SESSION, [{ path, text }]);
+  if (update.fullReload) return restart("reloaded");
+  // The runtime shows errors in its overlay and clears it on the next good update, as in `nexxo dev`.
+  frame?.contentWindow?.postMessage({ type: "messages", messages: update.messages }, location.origin);
   if (update.errors.length) {
     showErrors(update.errors);
     setStatus("error: the preview keeps the last good version");
     return;
   }
   showErrors([]);
-  if (update.fullReload) return restart("reloaded");
-  frame?.contentWindow?.postMessage({ type: "update", update }, location.origin);
 }
 
 addEventListener("message", (e: MessageEvent) => {
@@ -121,6 +124,16 @@ addEventListener("message", (e: MessageEvent) => {
     chain = chain.then(() => restart(`reloaded (${msg.reason})`));
   } else if (msg.type === "runtime-error") {
     showErrors([{ message: `runtime error in the preview:\n${msg.message}` }]);
+  } else if (msg.type === "fetch-module") {
+    // The runtime needs a module the session did not send yet (a new import).
+    nexxo.sessionRunner(SESSION, msg.url).then(
+      (r: { ok: boolean; code?: string; errors?: { message: string }[] }) =>
+        frame?.contentWindow?.postMessage(
+          r.ok ? { type: "module", id: msg.id, code: r.code } : { type: "module", id: msg.id, error: r.errors?.[0]?.message },
+          location.origin,
+        ),
+      (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
+    );
   } else if (msg.type === "started") {
     document.body.dataset.starts = String(Number(document.body.dataset.starts ?? 0) + 1);
   }

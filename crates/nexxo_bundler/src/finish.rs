@@ -84,7 +84,14 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
             None => (None, Vec::new(), Vec::new()),
         };
         let html = page
-            .render(state, js.as_deref(), &preloads, &css, |file: &Path| fs.read(file).ok())
+            .render(
+                state,
+                js.as_deref(),
+                &preloads,
+                &css,
+                |file: &Path| fs.read(file).ok(),
+                |file: &Path| fs.metadata(file).is_ok_and(|m| m.is_file()),
+            )
             .map_err(|d| BuildFailure { errors: vec![Problem { plain: d.to_string(), colored: d.to_string() }] })?;
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
     }

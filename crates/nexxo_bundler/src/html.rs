@@ -140,7 +140,8 @@ impl Page {
     /// The page with module scripts and style sheets swapped for the built files, other local
     /// references (images, icons) swapped for hashed assets, inline `<style>`s compiled, and
     /// style sheets linked with `media` emitted as their own compiled files. `read` reads a file
-    /// of the project.
+    /// of the project and `is_file` asks whether one exists, both through the build's file system
+    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk).
     pub fn render(
         &self,
         state: &BuildState,
@@ -148,6 +149,7 @@ impl Page {
         preloads: &[String],
         css: &[String],
         read: impl Fn(&Path) -> Option<Vec<u8>>,
+        is_file: impl Fn(&Path) -> bool,
     ) -> Result<String, Diagnostic> {
         let mut edits = Edits::default();
         let src = &self.source;
@@ -229,7 +231,7 @@ impl Page {
                     // Absolute paths that name public/ files move with `base`.
                     let public = state.config.public_dir.as_ref()?;
                     let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
-                    public.join(r).is_file().then(|| format!("{}{r}", state.config.base))
+                    is_file(&public.join(r)).then(|| format!("{}{r}", state.config.base))
                 });
             if let Some(new_url) = replacement {
                 edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url)));

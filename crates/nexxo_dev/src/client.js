@@ -145,10 +145,12 @@ function evaluate(url) {
       return exports;
     });
   const fn = factories.get(url);
-  const fetched = transport
-    ? transport.fetchRunner(url).then((code) => new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${location.origin}${url}`))
-    : import(`${url}${url.includes("?") ? "&" : "?"}runner`).then((m) => m.default);
-  inst.promise = fn ? run(fn) : fetched.then((f) => (factories.set(url, f), run(f)));
+  // A module the registry lacks: the server's `?runner` form, or the transport's.
+  const fetchFactory = () =>
+    transport
+      ? transport.fetchRunner(url).then((code) => new AsyncFunction(...RUNNER_PARAMS, `${code}\n//# sourceURL=${location.origin}${url}`))
+      : import(`${url}${url.includes("?") ? "&" : "?"}runner`).then((m) => m.default);
+  inst.promise = fn ? run(fn) : fetchFactory().then((f) => (factories.set(url, f), run(f)));
   // A module that failed (say, a syntax error) is tried again by the next import.
   inst.promise.catch(() => instances.get(url) === inst && instances.delete(url));
   return inst;

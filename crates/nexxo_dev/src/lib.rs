@@ -152,9 +152,10 @@ impl<H: DevHost> DevSession<H> {
         // Fast Refresh for any app that has React: the runtime is Nexxo's own, never the app's,
         // so apps need not install `react-refresh`. Without React, components are not registered,
         // so an edit reloads as for any module without an HMR boundary.
-        let react_refresh = resolver
-            .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
-            .is_ok();
+        let react_refresh = options.externals.iter().any(|e| e == "react")
+            || resolver
+                .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
+                .is_ok();
         // The build reads tsconfig through rolldown; dev transforms one module at a time with oxc.
         let decorators = host
             .fs()

@@ -17,7 +17,7 @@ pub use nexxo_memfs;
 pub use protocol::{
     BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutFile, TransformRequest, TransformResponse,
 };
-pub use session::{HmrSession, SessionModule, SessionUpdate};
+pub use session::{MemoryHost, OpenRequest, Session, SessionModule, SessionResponse, SessionStart, SessionUpdate};
 
 /// Where in-memory projects live when the caller does not say: absolute, so no path ever reaches
 /// `current_dir` (which `wasm32-unknown-unknown` lacks).

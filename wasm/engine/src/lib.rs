@@ -11,7 +11,7 @@
 //! The module is a WASI reactor. A host writes a JSON call into memory from `nexxo_alloc`, calls
 //! `nexxo_call(ptr, len)` and gets `ptr << 32 | len` of the JSON answer, which it releases with
 //! `nexxo_free`. Calls: `build`, `transform` (see `nexxo_engine`), `session.open`,
-//! `session.update`, `session.close`, `version`.
+//! `session.update`, `session.runner`, `session.request`, `session.close`, `version`.
 
 mod host_fs;
 
@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use host_fs::HostFs;
-use nexxo_engine::{BuildRequest, HmrSession, InputFile, Job, TransformRequest};
+use nexxo_engine::{BuildRequest, InputFile, Job, OpenRequest, Session, TransformRequest};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,7 +31,7 @@ enum Call {
     #[serde(rename = "transform")]
     Transform(TransformRequest),
     #[serde(rename = "session.open")]
-    SessionOpen { session: String, request: BuildRequest },
+    SessionOpen { session: String, request: OpenRequest },
     #[serde(rename = "session.update")]
     SessionUpdate {
         session: String,
@@ -40,6 +40,10 @@ enum Call {
         #[serde(default)]
         removed: Vec<String>,
     },
+    #[serde(rename = "session.runner")]
+    SessionRunner { session: String, url: String },
+    #[serde(rename = "session.request")]
+    SessionRequest { session: String, url: String },
     #[serde(rename = "session.close")]
     SessionClose { session: String },
     #[serde(rename = "version")]
@@ -49,7 +53,7 @@ enum Call {
 thread_local! {
     // Sessions live as long as the instance: the instance is the unit of isolation a host
     // creates and throws away, so this is per-instance state, not process-wide state.
-    static SESSIONS: RefCell<BTreeMap<String, HmrSession>> = const { RefCell::new(BTreeMap::new()) };
+    static SESSIONS: RefCell<BTreeMap<String, Session>> = const { RefCell::new(BTreeMap::new()) };
 }
 
 fn failure(message: String) -> serde_json::Value {
@@ -65,14 +69,24 @@ pub fn call(input: &[u8]) -> Vec<u8> {
             nexxo_engine::run_job(Job::Build(Box::new(request)), Some(HostFs))
         }
         Ok(Call::Transform(request)) => nexxo_engine::run_job::<HostFs>(Job::Transform(request), None),
-        Ok(Call::SessionOpen { session, request }) => match HmrSession::new(request) {
-            Ok(mut s) => {
-                let update = s.start();
+        Ok(Call::SessionOpen { session, request }) => match Session::open(request) {
+            Ok((s, start)) => {
                 SESSIONS.with(|m| m.borrow_mut().insert(session, s));
-                serde_json::to_value(update).unwrap_or_else(|e| failure(e.to_string()))
+                serde_json::to_value(start).unwrap_or_else(|e| failure(e.to_string()))
             }
             Err(m) => json!({ "ok": false, "errors": [m] }),
         },
+        Ok(Call::SessionRunner { session, url }) => SESSIONS.with(|m| match m.borrow_mut().get_mut(&session) {
+            Some(s) => match s.runner(&url) {
+                Ok(code) => json!({ "ok": true, "code": code }),
+                Err(e) => json!({ "ok": false, "errors": [e] }),
+            },
+            None => failure(format!("no open session `{session}`")),
+        }),
+        Ok(Call::SessionRequest { session, url }) => SESSIONS.with(|m| match m.borrow_mut().get_mut(&session) {
+            Some(s) => serde_json::to_value(s.request(&url)).unwrap_or_else(|e| failure(e.to_string())),
+            None => failure(format!("no open session `{session}`")),
+        }),
         Ok(Call::SessionUpdate { session, changed, removed }) => {
             SESSIONS.with(|m| match m.borrow_mut().get_mut(&session) {
                 Some(s) => serde_json::to_value(s.update(changed, removed)).unwrap_or_else(|e| failure(e.to_string())),
