@@ -164,6 +164,10 @@ pub struct DevArgs {
     /// Serve one request per module instead of one script per entry (config: server.bundle)
     #[arg(long)]
     pub no_bundle: bool,
+    /// Where the dev engine runs: natively, or sandboxed in the WASM engine under wasmtime (same
+    /// modules and updates; reads only the root and node_modules above it; no persistent cache)
+    #[arg(long, value_enum, default_value_t = EngineKind::Native)]
+    pub engine: EngineKind,
 }
 
 #[derive(Args)]

@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use nexxo_engine::nexxo_memfs::normalize;
-use wasmtime::{Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap};
+use wasmtime::{Caller, Config, Engine, InstancePre, Linker, Memory, Module, ResourceLimiter, Store, Trap, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{I32Exit, WasiCtxBuilder};
@@ -381,6 +381,85 @@ impl WasmEngine {
                 }
             }
         }
+    }
+}
+
+/// An instance that lives across calls and keeps its state between them: what `nexxo dev
+/// --engine wasm` runs its DevSession in. Each call has the job limits (time per call, memory for
+/// the instance's life). After a failed call the instance must not be used again (a trap can
+/// leave it half-updated); [`Resident::call`] says so by its error.
+pub struct Resident {
+    store: Store<JobState>,
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    run: TypedFunc<(u32, u32), u64>,
+    free: TypedFunc<(u32, u32), ()>,
+    limits: Limits,
+    stderr: MemoryOutputPipe,
+}
+
+impl WasmEngine {
+    /// A resident instance that may read files under `roots` through the host.
+    pub fn resident(&self, roots: &[PathBuf], limits: Limits) -> Result<Resident, JobError> {
+        let stderr = MemoryOutputPipe::new(64 << 10);
+        let mut builder = WasiCtxBuilder::new();
+        builder.stderr(stderr.clone());
+        let state = JobState {
+            wasi: builder.build_p1(),
+            limiter: MemoryCap { cap: limits.memory_bytes, refused: false },
+            files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new(), last_read: None },
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
+        store.epoch_deadline_trap();
+        let failed = |e: wasmtime::Error| JobError::Failed(format!("{e:#}"));
+        let instance = self.pre.instantiate(&mut store).map_err(failed)?;
+        if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
+            init.call(&mut store, ()).map_err(failed)?;
+        }
+        let memory = instance
+            .get_memory(&mut store, "memory")
+            .ok_or_else(|| JobError::Failed("the engine exports no memory".into()))?;
+        Ok(Resident {
+            alloc: instance.get_typed_func(&mut store, "nexxo_alloc").map_err(failed)?,
+            run: instance.get_typed_func(&mut store, "nexxo_call").map_err(failed)?,
+            free: instance.get_typed_func(&mut store, "nexxo_free").map_err(failed)?,
+            store,
+            memory,
+            limits,
+            stderr,
+        })
+    }
+}
+
+impl Resident {
+    /// One call (JSON in, JSON out) into the living instance.
+    pub fn call(&mut self, input: &[u8]) -> Result<Vec<u8>, JobError> {
+        let ticks = (self.limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
+        self.store.set_epoch_deadline(ticks);
+        let result = (|| -> wasmtime::Result<Vec<u8>> {
+            let len = u32::try_from(input.len()).map_err(|_| wasmtime::Error::msg("the call is larger than 4 GiB"))?;
+            let ptr = self.alloc.call(&mut self.store, len)?;
+            self.memory.write(&mut self.store, ptr as usize, input)?;
+            let packed = self.run.call(&mut self.store, (ptr, len))?;
+            let (out_ptr, out_len) = ((packed >> 32) as u32, (packed & 0xffff_ffff) as u32);
+            let mut out = vec![0u8; out_len as usize];
+            self.memory.read(&self.store, out_ptr as usize, &mut out)?;
+            // The answer is the instance's memory; it lives on, so give it back.
+            self.free.call(&mut self.store, (out_ptr, out_len))?;
+            Ok(out)
+        })();
+        result.map_err(|e| {
+            if self.store.data().limiter.refused {
+                JobError::OutOfMemory(self.limits.memory_bytes)
+            } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+                JobError::Timeout(self.limits.timeout)
+            } else {
+                let log = String::from_utf8_lossy(&self.stderr.contents()).trim().to_string();
+                JobError::Failed(if log.is_empty() { format!("{e:#}") } else { log })
+            }
+        })
     }
 }
 

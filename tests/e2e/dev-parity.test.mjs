@@ -1,6 +1,8 @@
 // One dev engine: the same project and the same edits through native `nexxo dev` (the DevSession
-// over the disk) and the WASM engine's session (the same DevSession over a memory tree, as the
-// playground runs it) give the same modules and the same HMR messages, byte for byte. The one
+// over the disk), `nexxo dev --engine wasm` (the DevSession inside the WASM engine under
+// wasmtime, reading the disk through the host) and the WASM engine's session in Node (the same
+// DevSession over a memory tree, as the playground runs it) give the same modules and the same
+// HMR messages, byte for byte. The one
 // documented difference is the update timestamp (`?t=`, `timestamp`): the server stamps updates
 // with its clock, the engine (which has no clock) with a counter.
 import { test, before } from "node:test";
@@ -65,9 +67,47 @@ function bundleModules(text) {
 const normalize = (messages) =>
   JSON.parse(JSON.stringify(messages).replace(/([?&])t=\d+/g, "$1t=T").replace(/"timestamp":\d+/g, '"timestamp":"T"'));
 
-test("nexxo dev and the WASM engine's session serve the same modules and send the same HMR messages", async () => {
+/** Records a dev server's WebSocket messages in a page of its origin. */
+async function listen(browser, server) {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}@nexxo/ping`);
+  await page.evaluate(
+    (ws) =>
+      new Promise((resolve) => {
+        window.__msgs = [];
+        const socket = new WebSocket(ws);
+        socket.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type !== "connected") window.__msgs.push(m);
+        };
+        socket.onopen = resolve;
+      }),
+    server.url.replace("http", "ws") + "@nexxo/ws",
+  );
+  let seen = 0;
+  // The messages of the next save: wait for the first, then for the burst to end.
+  return async () => {
+    await page.waitForFunction((n) => window.__msgs.length > n, seen, { timeout: 20_000 });
+    let count = -1;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await page.evaluate(() => window.__msgs.length);
+      if (now === count) break;
+      count = now;
+    }
+    const all = await page.evaluate(() => window.__msgs);
+    const mine = all.slice(seen);
+    seen = all.length;
+    return mine;
+  };
+}
+
+test("nexxo dev, nexxo dev --engine wasm and the WASM engine's session serve the same modules and send the same HMR messages", async () => {
   const dir = fixture("dev-parity", files);
+  // Both servers watch the same files: one save reaches both.
   const server = await dev(dir);
+  const sandboxed = await dev(dir, ["--engine", "wasm"]);
+  assert.match(sandboxed.output(), /WASM engine in wasmtime/);
   const browser = await launchChromium();
   const engine = new NexxoEngine(wasmModule);
   try {
@@ -77,12 +117,20 @@ test("nexxo dev and the WASM engine's session serve the same modules and send th
     assert.equal(start.entry, "/src/main.ts");
     const session = Object.fromEntries(start.modules.map((m) => [m.url, m.code]));
 
-    // The native server's page script for the same entry.
-    const bundle = await (await fetch(`${server.url}@nexxo/bundle?entry=%2Fsrc%2Fmain.ts`)).text();
-    const native = bundleModules(bundle);
-    assert.deepEqual(Object.keys(native).sort(), Object.keys(session).sort());
+    // Each server's page script for the same entry.
+    const scriptOf = async (s) => bundleModules(await (await fetch(`${s.url}@nexxo/bundle?entry=%2Fsrc%2Fmain.ts`)).text());
+    const native = await scriptOf(server);
+    const wasm = await scriptOf(sandboxed);
     assert.ok(Object.keys(native).length >= 9, Object.keys(native).join(" "));
-    for (const url of Object.keys(native)) assert.equal(session[url], native[url], `${url} differs`);
+    assert.deepEqual(Object.keys(native).sort(), Object.keys(session).sort());
+    assert.deepEqual(Object.keys(wasm).sort(), Object.keys(session).sort());
+    for (const url of Object.keys(native)) {
+      assert.equal(session[url], native[url], `${url}: the session differs from nexxo dev`);
+      assert.equal(wasm[url], native[url], `${url}: nexxo dev --engine wasm differs from nexxo dev`);
+    }
+    // And the page itself.
+    const pageOf = async (s) => (await fetch(s.url)).text();
+    assert.equal(await pageOf(sandboxed), await pageOf(server));
 
     // What the session's modules do in the dev runtime is what the page shows.
     const styles = [];
@@ -91,46 +139,26 @@ test("nexxo dev and the WASM engine's session serve the same modules and send th
     // In import order: view.ts (and the sheets its CSS module composes from) comes before style.css.
     assert.deepEqual(styles, ["/src/base.module.css", "/src/card.module.css", "/src/style.css"]);
 
-    // The server's WebSocket messages, recorded in a page of its origin.
-    const page = await browser.newPage();
-    await page.goto(`${server.url}@nexxo/ping`);
-    await page.evaluate(
-      (ws) =>
-        new Promise((resolve) => {
-          window.__msgs = [];
-          const socket = new WebSocket(ws);
-          socket.onmessage = (e) => window.__msgs.push(JSON.parse(e.data));
-          socket.onopen = resolve;
-        }),
-      server.url.replace("http", "ws") + "@nexxo/ws",
-    );
-    let seen = 0;
+    // Each server's WebSocket messages, recorded in a page of its origin.
+    const nextNative = await listen(browser, server);
+    const nextWasm = await listen(browser, sandboxed);
+    const kinds = new Set();
     for (const [file, text] of edits) {
       fs.writeFileSync(path.join(dir, file), text);
-      // The server's messages for this save: wait for the first, then for the burst to end.
-      await page.waitForFunction((n) => window.__msgs.filter((m) => m.type !== "connected").length > n, seen, { timeout: 10_000 });
-      let count = -1;
-      for (;;) {
-        await new Promise((r) => setTimeout(r, 300));
-        const now = await page.evaluate(() => window.__msgs.length);
-        if (now === count) break;
-        count = now;
-      }
-      const all = (await page.evaluate(() => window.__msgs)).filter((m) => m.type !== "connected");
-      const nativeMessages = all.slice(seen);
-      seen = all.length;
+      const fromNative = await nextNative();
+      const fromWasm = await nextWasm();
       const update = engine.updateSession("parity", [{ path: file, text }]);
-      assert.ok(nativeMessages.length > 0, `${file}: no message from the server`);
-      assert.deepEqual(normalize(update.messages), normalize(nativeMessages), `${file}: the hosts disagree`);
+      assert.ok(fromNative.length > 0, `${file}: no message from the server`);
+      assert.deepEqual(normalize(update.messages), normalize(fromNative), `${file}: the session disagrees with nexxo dev`);
+      assert.deepEqual(normalize(fromWasm), normalize(fromNative), `${file}: --engine wasm disagrees with nexxo dev`);
+      for (const m of fromNative) kinds.add(m.type);
     }
     // The sequence covered updates, an error and its recovery.
-    const kinds = new Set(
-      (await page.evaluate(() => window.__msgs)).map((m) => m.type),
-    );
     assert.ok(kinds.has("update") && kinds.has("error"), [...kinds].join(" "));
   } finally {
     engine.closeSession("parity");
     await browser.close();
     await server.close();
+    await sandboxed.close();
   }
 });

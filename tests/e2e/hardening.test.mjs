@@ -208,7 +208,7 @@ test("nexxo build survives 10,000 nested CSS rules and 5,000 unclosed @media blo
   }
 });
 
-for (const model of [[], ["--no-bundle"]]) {
+for (const model of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
   test(`nexxo dev ${model.join(" ")} keeps serving after inputs that crashed it, and recovers on the next good save`, async () => {
     const dir = app({
       "src/main.ts": 'import "./a.css";\nimport { s } from "./s.js";\nimport { x } from "./deep.js";\ndocument.querySelector("#app").textContent = s + x;\n',

@@ -13,7 +13,7 @@ use crate::serve::transform;
 use crate::{DevHost, DevSession};
 
 /// What a file change did, for the host's log line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// Nothing loaded depends on the file.
     Nothing,

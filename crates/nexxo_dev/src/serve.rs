@@ -26,7 +26,7 @@ pub(crate) const SCRIPT_EXTS: &[&str] = &["ts", "tsx", "jsx", "js", "mjs", "mts"
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     pub status: u16,
-    pub content_type: &'static str,
+    pub content_type: String,
     pub body: Vec<u8>,
     /// Served content that changes with every edit (`Cache-Control: no-cache`).
     pub no_cache: bool,
@@ -38,7 +38,7 @@ impl Response {
     pub fn text(status: u16, body: &str) -> Self {
         Self {
             status,
-            content_type: "text/plain; charset=utf-8",
+            content_type: "text/plain; charset=utf-8".into(),
             body: body.as_bytes().to_vec(),
             no_cache: false,
             location: None,
@@ -48,15 +48,15 @@ impl Response {
     pub fn js(body: String) -> Self {
         Self {
             status: 200,
-            content_type: "text/javascript; charset=utf-8",
+            content_type: "text/javascript; charset=utf-8".into(),
             body: body.into_bytes(),
             no_cache: true,
             location: None,
         }
     }
 
-    pub(crate) fn file(content_type: &'static str, body: Vec<u8>) -> Self {
-        Self { status: 200, content_type, body, no_cache: false, location: None }
+    pub(crate) fn file(content_type: &str, body: Vec<u8>) -> Self {
+        Self { status: 200, content_type: content_type.into(), body, no_cache: false, location: None }
     }
 
     pub(crate) fn not_found() -> Self {

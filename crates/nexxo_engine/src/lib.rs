@@ -13,11 +13,15 @@ use nexxo_config::ResolvedConfig;
 use nexxo_memfs::MemoryFs;
 use rolldown_fs::FileSystem;
 
+pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
 pub use protocol::{
     BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutFile, TransformRequest, TransformResponse,
 };
-pub use session::{MemoryHost, OpenRequest, Session, SessionModule, SessionResponse, SessionStart, SessionUpdate};
+pub use session::{
+    ChangedResponse, MemoryHost, OpenRequest, ServeResponse, Session, SessionFs, SessionHost, SessionModule,
+    SessionResponse, SessionStart, SessionUpdate,
+};
 
 /// Where in-memory projects live when the caller does not say: absolute, so no path ever reaches
 /// `current_dir` (which `wasm32-unknown-unknown` lacks).

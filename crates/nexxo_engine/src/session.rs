@@ -5,32 +5,54 @@
 //! `globalThis.__nexxo_transport` set, defines the modules [`Session::open`] returns, and hands it
 //! the messages every [`Session::update`] returns.
 
+use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use nexxo_config::{CliOverrides, ResolvedConfig};
-use nexxo_dev::{DevHost, DevOptions, DevSession};
+use nexxo_dev::{Change, DevHost, DevOptions, DevSession};
 use nexxo_diagnostics::Diagnostic;
 use nexxo_memfs::MemoryFs;
-use rolldown_fs::OxcResolverFileSystem as _;
+use rolldown_fs::{FileSystem, OxcResolverFileSystem as _};
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{BuildRequest, InputFile, Message};
+use crate::protocol::{BuildRequest, Contents, InputFile, Message};
+
+/// The files a session reads: a memory tree the caller edits through the session, or a host's
+/// own files (wasmtime's `nexxo_host` imports), which the host edits itself.
+pub trait SessionFs: FileSystem + Clone + Debug + 'static {
+    /// Puts an edit (`None`: a removal) into the tree before the session hears of it.
+    fn apply(&self, path: &Path, contents: Option<Vec<u8>>);
+}
+
+impl SessionFs for MemoryFs {
+    fn apply(&self, path: &Path, contents: Option<Vec<u8>>) {
+        match contents {
+            Some(bytes) => self.insert(path, bytes),
+            None => {
+                self.remove(path);
+            }
+        }
+    }
+}
 
 /// What the session gives a page without a server: the files, and an outbox for its messages.
 #[derive(Default)]
-pub struct MemoryHost {
-    fs: MemoryFs,
+pub struct SessionHost<F> {
+    fs: F,
     outbox: Mutex<Vec<serde_json::Value>>,
     warnings: Mutex<Vec<String>>,
     /// The errors reported since the last call, rendered as the terminal shows them.
     errors: Mutex<Vec<Message>>,
 }
 
-impl DevHost for MemoryHost {
-    type Fs = MemoryFs;
+/// The session host of in-memory projects (browser, edge, Node).
+pub type MemoryHost = SessionHost<MemoryFs>;
 
-    fn fs(&self) -> &MemoryFs {
+impl<F: SessionFs> DevHost for SessionHost<F> {
+    type Fs = F;
+
+    fn fs(&self) -> &F {
         &self.fs
     }
 
@@ -111,16 +133,44 @@ pub struct SessionResponse {
     pub text: String,
 }
 
-pub struct Session {
+/// What a host serving HTTP itself (`nexxo dev --engine wasm`) gets for a request.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServeResponse {
+    pub status: u16,
+    pub content_type: String,
+    #[serde(flatten)]
+    pub body: Contents,
+    pub no_cache: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Messages for the pages that serving this produced (an error, a prune).
+    pub messages: Vec<serde_json::Value>,
+    /// Errors reported while serving, rendered for the terminal.
+    pub errors: Vec<Message>,
+    pub warnings: Vec<String>,
+}
+
+/// What a file change did, for a host serving HTTP itself.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangedResponse {
+    pub changes: Vec<Change>,
+    pub messages: Vec<serde_json::Value>,
+    pub errors: Vec<Message>,
+    pub warnings: Vec<String>,
+}
+
+pub struct Session<F: SessionFs = MemoryFs> {
     root: PathBuf,
-    dev: Arc<DevSession<MemoryHost>>,
+    dev: Arc<DevSession<SessionHost<F>>>,
     runtime: tokio::runtime::Runtime,
     /// Update timestamps: a counter, so the same edits give the same messages in every host
     /// (the engine has no clock).
     clock: u64,
 }
 
-impl Session {
+impl Session<MemoryFs> {
     /// Opens a session on the request's files (mode `development` unless the request says).
     pub fn open(open: OpenRequest) -> Result<(Self, SessionStart), Message> {
         let request = open.request;
@@ -137,7 +187,7 @@ impl Session {
             .build()
             .map_err(|e| Message::plain(format!("cannot start the async runtime: {e}")))?;
         let root = config.root.clone();
-        let host = MemoryHost { fs, ..Default::default() };
+        let host = SessionHost { fs, ..Default::default() };
         let options = DevOptions { bundled: true, fs_roots: vec![root.clone()], externals: open.externals };
         let dev = Arc::new(DevSession::open(config, host, options));
         let mut start = SessionStart { client: nexxo_dev::CLIENT_JS.to_string(), ..Default::default() };
@@ -163,6 +213,73 @@ impl Session {
         dev.host.outbox.lock().expect("outbox").clear();
         Ok((Self { root, dev, runtime, clock: 0 }, start))
     }
+}
+
+impl<F: SessionFs> Session<F> {
+    /// A session over `fs` for a host that serves the pages itself (`nexxo dev --engine wasm`):
+    /// dependencies are pre-bundled now; pages, modules and updates come through
+    /// [`Session::serve`] and [`Session::changed`].
+    pub fn open_on(fs: F, config: ResolvedConfig, options: DevOptions) -> Result<(Self, Vec<Message>), Message> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| Message::plain(format!("cannot start the async runtime: {e}")))?;
+        let root = config.root.clone();
+        let host = SessionHost { fs, outbox: Mutex::default(), warnings: Mutex::default(), errors: Mutex::default() };
+        let dev = Arc::new(DevSession::open(config, host, options));
+        let mut errors = Vec::new();
+        if let Err(e) = runtime.block_on(dev.prepare()) {
+            errors.push(Message::plain(e));
+        }
+        Ok((Self { root, dev, runtime, clock: 0 }, errors))
+    }
+
+    fn drain(&self) -> (Vec<serde_json::Value>, Vec<Message>, Vec<String>) {
+        let host = &self.dev.host;
+        (
+            std::mem::take(&mut *host.outbox.lock().expect("outbox")),
+            std::mem::take(&mut *host.errors.lock().expect("errors")),
+            std::mem::take(&mut *host.warnings.lock().expect("warnings")),
+        )
+    }
+
+    /// Answers a request as `nexxo dev` would, with what serving it sent to the pages.
+    pub fn serve(&mut self, path: &str, query: &str) -> ServeResponse {
+        let r = self.runtime.block_on(self.dev.request(path, query));
+        let (messages, errors, warnings) = self.drain();
+        ServeResponse {
+            status: r.status,
+            content_type: r.content_type.to_string(),
+            body: Contents::from_bytes(r.body),
+            no_cache: r.no_cache,
+            location: r.location,
+            messages,
+            errors,
+            warnings,
+        }
+    }
+
+    /// Files the host saw change (it already wrote them), at the host's clock `now` (ms).
+    pub fn changed(&mut self, paths: &[PathBuf], now: u64) -> ChangedResponse {
+        let mut changes = Vec::new();
+        for path in paths {
+            changes.push(self.runtime.block_on(self.dev.file_changed(path, now)));
+        }
+        let (messages, errors, warnings) = self.drain();
+        ChangedResponse { changes, messages, errors, warnings }
+    }
+
+    /// A message from a page (`import.meta.hot.invalidate()`); returns what goes to the pages.
+    pub fn client_message(&mut self, text: &str, now: u64) -> Vec<serde_json::Value> {
+        self.runtime.block_on(self.dev.client_message(text, now));
+        self.drain().0
+    }
+
+    /// The host loaded the config again after a `.env` change; returns whether `import.meta.env`
+    /// changed and what goes to the pages.
+    pub fn env_changed(&mut self, config: &ResolvedConfig) -> (bool, Vec<serde_json::Value>) {
+        let changed = self.dev.env_changed(config);
+        (changed, self.drain().0)
+    }
 
     /// Applies edits (files written and removed) and returns what the page should do.
     pub fn update(&mut self, changed: Vec<InputFile>, removed: Vec<String>) -> SessionUpdate {
@@ -171,7 +288,7 @@ impl Session {
         for f in changed {
             match (crate::memory_fs_path(&self.root, &f.path), f.contents.bytes()) {
                 (Ok(path), Ok(bytes)) => {
-                    self.dev.host.fs.insert(&path, bytes);
+                    self.dev.host.fs.apply(&path, Some(bytes));
                     touched.push(path);
                 }
                 (Err(e), _) | (_, Err(e)) => update.errors.push(Message::plain(e)),
@@ -180,7 +297,7 @@ impl Session {
         for r in removed {
             match crate::memory_fs_path(&self.root, &r) {
                 Ok(path) => {
-                    self.dev.host.fs.remove(&path);
+                    self.dev.host.fs.apply(&path, None);
                     touched.push(path);
                 }
                 Err(e) => update.errors.push(Message::plain(e)),

@@ -80,7 +80,7 @@ async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Resp {
 
 fn to_http(r: nexxo_dev::Response) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = respond(status, r.content_type, r.body, false);
+    let mut resp = respond(status, &r.content_type, r.body, false);
     if r.no_cache {
         resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
     }

@@ -8,6 +8,7 @@
 //! module fetched again, never a rebuild of the bundle.
 
 mod http;
+mod wasm;
 mod watch;
 mod ws;
 
@@ -74,9 +75,66 @@ impl DevHost for NativeHost {
     }
 }
 
+/// Where the DevSession runs: natively, or inside the WASM engine (`--engine wasm`).
+pub enum Backend {
+    Native(Arc<DevSession<NativeHost>>),
+    Wasm(Arc<wasm::WasmDev>),
+}
+
+impl Backend {
+    pub fn config(&self) -> &ResolvedConfig {
+        match self {
+            Backend::Native(s) => &s.config,
+            Backend::Wasm(w) => &w.config,
+        }
+    }
+
+    pub async fn request(&self, path: &str, query: &str) -> nexxo_dev::Response {
+        match self {
+            Backend::Native(s) => s.request(path, query).await,
+            Backend::Wasm(w) => w.request(path, query).await,
+        }
+    }
+
+    pub async fn file_changed(&self, path: &Path, now: u64) -> nexxo_dev::Change {
+        match self {
+            Backend::Native(s) => s.file_changed(path, now).await,
+            Backend::Wasm(w) => w.file_changed(path.to_path_buf(), now).await,
+        }
+    }
+
+    pub async fn client_message(&self, text: &str, now: u64) {
+        match self {
+            Backend::Native(s) => s.client_message(text, now).await,
+            Backend::Wasm(w) => w.client_message(text, now).await,
+        }
+    }
+
+    pub async fn env_changed(&self, config: &ResolvedConfig) -> bool {
+        match self {
+            Backend::Native(s) => s.env_changed(config),
+            Backend::Wasm(w) => w.env_changed(config).await,
+        }
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        match self {
+            Backend::Native(s) => s.last_error(),
+            Backend::Wasm(w) => w.last_error(),
+        }
+    }
+
+    pub fn report_error(&self, d: &Diagnostic) {
+        match self {
+            Backend::Native(s) => s.report_error(d),
+            Backend::Wasm(w) => w.report_error(d),
+        }
+    }
+}
+
 /// The running server: the session and what only the network side needs.
 pub struct Server {
-    pub session: Arc<DevSession<NativeHost>>,
+    pub session: Backend,
     pub port: u16,
     pub allowed_hosts: Vec<String>,
     /// Where the config came from, to load it again when a `.env` file changes.
@@ -116,33 +174,56 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
             allowed_hosts.push(host.clone());
         }
-        let cache = crate::cache::Cache::open(&config.root, args.force);
         let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
         let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
         let fs_roots = crate::wasm_engine::project_roots(&real_root);
         let events = broadcast::channel(256).0;
-        let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
-        let session =
-            Arc::new(DevSession::open(config, native, DevOptions { bundled, fs_roots, externals: Vec::new() }));
-        // Find the app's dependencies before the first request so the page never waits on them.
-        if let Err(e) = session.prepare().await {
-            style::error(&e);
-        }
+        let (session, cache_note) = match args.engine {
+            crate::EngineKind::Native => {
+                let cache = crate::cache::Cache::open(&config.root, args.force);
+                let note = if cache.is_enabled() {
+                    format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
+                } else {
+                    "cache: off".to_string()
+                };
+                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
+                let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
+                let session = Arc::new(DevSession::open(config, native, options));
+                // Find the app's dependencies before the first request so the page never waits on them.
+                if let Err(e) = session.prepare().await {
+                    style::error(&e);
+                }
+                (Backend::Native(session), note)
+            }
+            crate::EngineKind::Wasm => {
+                // The engine pre-bundles the dependencies when its session opens (a blocking call).
+                let ev = events.clone();
+                let opened =
+                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, ev)).await;
+                let dev = match opened {
+                    Ok(Ok(dev)) => dev,
+                    Ok(Err(e)) => {
+                        style::error(&e);
+                        return Err(ExitCode::FAILURE);
+                    }
+                    Err(e) => {
+                        style::error(&format!("internal error: {e}"));
+                        return Err(ExitCode::from(70));
+                    }
+                };
+                let note = format!("WASM engine in wasmtime, {}; no persistent cache", dev.load_note);
+                (Backend::Wasm(Arc::new(dev)), note)
+            }
+        };
         let state =
             Arc::new(Server { session, port: addr.port(), allowed_hosts, config_args: args.common.clone(), events });
-        let config = &state.session.config;
+        let config = state.session.config();
         let _watcher = watch::start(Arc::clone(&state)).map_err(|e| {
             style::error(&format!("cannot watch {}: {e}", config.root.display()));
             ExitCode::FAILURE
         })?;
         let s = Style::stdout();
         let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
-        let cache = &state.session.host.cache;
-        let cache_note = if cache.is_enabled() {
-            format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
-        } else {
-            "cache: off".to_string()
-        };
         // One line with all a script or a person waits for: the URL, the start-up time, the cache.
         println!(
             "  {} {} ready in {} ms at {} {}",
@@ -153,8 +234,10 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             s.dim(&format!("({cache_note})"))
         );
         // Build each page's bundle now, while the browser is still on its way.
-        let warm = Arc::clone(&state.session);
-        tokio::spawn(async move { warm.warm().await });
+        if let Backend::Native(session) = &state.session {
+            let warm = Arc::clone(session);
+            tokio::spawn(async move { warm.warm().await });
+        }
         http::serve(listener, state).await;
         Ok(())
     })

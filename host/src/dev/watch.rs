@@ -31,8 +31,8 @@ const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
 pub fn start(state: Arc<Server>) -> notify::Result<notify::RecommendedWatcher> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(PathBuf, Step)>();
-    let root = state.session.config.root.clone();
-    let out_dir = state.session.config.out_dir.clone();
+    let root = state.session.config().root.clone();
+    let out_dir = state.session.config().out_dir.clone();
     // Dropped before batching: the cache's own write-ahead log (under node_modules/.nexxo) stays
     // open for writing and must not hold a batch back.
     let ignored = move |path: &Path| {
@@ -58,7 +58,7 @@ pub fn start(state: Arc<Server>) -> notify::Result<notify::RecommendedWatcher> {
             let _ = tx.send((p, step));
         }
     })?;
-    watcher.watch(&state.session.config.root, RecursiveMode::Recursive)?;
+    watcher.watch(&state.session.config().root, RecursiveMode::Recursive)?;
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
             let mut batch = BTreeSet::new();
@@ -124,7 +124,7 @@ async fn changed_file(server: &Server, path: &Path) {
         Change::EnvFile => {
             // Loaded again as at start-up; a broken file prints its problem and the old values stay.
             if let Ok(config) = super::dev_config(&server.config_args)
-                && server.session.env_changed(&config)
+                && server.session.env_changed(&config).await
             {
                 println!("  .env changed: reloading pages with the new import.meta.env");
             }

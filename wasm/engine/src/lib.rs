@@ -11,7 +11,8 @@
 //! The module is a WASI reactor. A host writes a JSON call into memory from `nexxo_alloc`, calls
 //! `nexxo_call(ptr, len)` and gets `ptr << 32 | len` of the JSON answer, which it releases with
 //! `nexxo_free`. Calls: `build`, `transform` (see `nexxo_engine`), `session.open`,
-//! `session.update`, `session.runner`, `session.request`, `session.close`, `version`.
+//! `session.update`, `session.runner`, `session.request`, `session.close`, the `dev.*` calls of
+//! `nexxo dev --engine wasm` (a DevSession over the host's files), `version`.
 
 mod host_fs;
 
@@ -19,7 +20,10 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use host_fs::HostFs;
-use nexxo_engine::{BuildRequest, InputFile, Job, OpenRequest, Session, TransformRequest};
+use std::path::PathBuf;
+
+use nexxo_engine::nexxo_memfs::MemoryFs;
+use nexxo_engine::{BuildRequest, DevOptions, InputFile, Job, OpenRequest, Session, TransformRequest};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -46,14 +50,39 @@ enum Call {
     SessionRequest { session: String, url: String },
     #[serde(rename = "session.close")]
     SessionClose { session: String },
+    #[serde(rename = "dev.open")]
+    DevOpen { config: Box<nexxo_config::ResolvedConfig>, bundled: bool, fs_roots: Vec<PathBuf> },
+    #[serde(rename = "dev.serve")]
+    DevServe { path: String, query: String },
+    #[serde(rename = "dev.changed")]
+    DevChanged { paths: Vec<PathBuf>, now: u64 },
+    #[serde(rename = "dev.message")]
+    DevMessage { text: String, now: u64 },
+    #[serde(rename = "dev.env")]
+    DevEnv { config: Box<nexxo_config::ResolvedConfig> },
     #[serde(rename = "version")]
     Version,
+}
+
+impl nexxo_engine::SessionFs for HostFs {
+    // The host wrote the change to disk before it told the session.
+    fn apply(&self, _path: &std::path::Path, _contents: Option<Vec<u8>>) {}
 }
 
 thread_local! {
     // Sessions live as long as the instance: the instance is the unit of isolation a host
     // creates and throws away, so this is per-instance state, not process-wide state.
-    static SESSIONS: RefCell<BTreeMap<String, Session>> = const { RefCell::new(BTreeMap::new()) };
+    static SESSIONS: RefCell<BTreeMap<String, Session<MemoryFs>>> = const { RefCell::new(BTreeMap::new()) };
+    // `nexxo dev --engine wasm`: the one DevSession this instance serves, over the host's files.
+    static DEV: RefCell<Option<Session<HostFs>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on the instance's dev session.
+fn with_dev(f: impl FnOnce(&mut Session<HostFs>) -> serde_json::Result<serde_json::Value>) -> serde_json::Value {
+    DEV.with(|d| match d.borrow_mut().as_mut() {
+        Some(s) => f(s).unwrap_or_else(|e| failure(e.to_string())),
+        None => failure("no dev session: call dev.open first".into()),
+    })
 }
 
 fn failure(message: String) -> serde_json::Value {
@@ -97,6 +126,23 @@ pub fn call(input: &[u8]) -> Vec<u8> {
             let closed = SESSIONS.with(|m| m.borrow_mut().remove(&session)).is_some();
             json!({ "ok": closed })
         }
+        Ok(Call::DevOpen { config, bundled, fs_roots }) => {
+            let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
+            match Session::open_on(HostFs, *config, options) {
+                Ok((s, errors)) => {
+                    DEV.with(|d| *d.borrow_mut() = Some(s));
+                    json!({ "ok": true, "errors": errors })
+                }
+                Err(m) => json!({ "ok": false, "errors": [m] }),
+            }
+        }
+        Ok(Call::DevServe { path, query }) => with_dev(|s| serde_json::to_value(s.serve(&path, &query))),
+        Ok(Call::DevChanged { paths, now }) => with_dev(|s| serde_json::to_value(s.changed(&paths, now))),
+        Ok(Call::DevMessage { text, now }) => with_dev(|s| Ok(json!({ "messages": s.client_message(&text, now) }))),
+        Ok(Call::DevEnv { config }) => with_dev(|s| {
+            let (changed, messages) = s.env_changed(&config);
+            Ok(json!({ "changed": changed, "messages": messages }))
+        }),
         Ok(Call::Version) => json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
     };
     serde_json::to_vec(&answer)
