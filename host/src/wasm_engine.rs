@@ -505,13 +505,19 @@ fn store_compiled(path: &Path, bytes: &[u8]) {
 }
 
 /// The directories a build job may read: the project root and any `node_modules` above it
-/// (packages hoisted in workspaces), as canonical paths.
+/// (packages hoisted in workspaces), as canonical paths; a `node_modules` that is a symlink also
+/// under its own path, which is how the resolver names the files inside it (each file read there
+/// is still checked to lie in the canonical directory, see `HostFiles::confine`).
 pub fn project_roots(root: &Path) -> Vec<PathBuf> {
     let mut roots = vec![root.to_path_buf()];
     for dir in root.ancestors().skip(1) {
-        if let Ok(nm) = std::fs::canonicalize(dir.join("node_modules"))
+        let written = dir.join("node_modules");
+        if let Ok(nm) = std::fs::canonicalize(&written)
             && nm.is_dir()
         {
+            if nm != written {
+                roots.push(written);
+            }
             roots.push(nm);
         }
     }

@@ -1,4 +1,5 @@
 // Shared helpers for the end-to-end tests: fixtures on disk, the real `nexxo` binary, Chromium.
+import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -246,3 +247,32 @@ export async function runSession(start, { styles = [], modules = start.modules }
 
 /** The `update` message among a session update's messages. */
 export const updateOf = (u) => u.messages.find((m) => m.type === "update");
+
+/** A 1x1 PNG. */
+export const PNG_1PX = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/**
+ * Opens the app in Chromium as `nexxo build` + `nexxo preview` serve it, then as `nexxo dev`
+ * serves it, and runs `check(page)` on each; any response with an error status fails the test.
+ */
+export async function inBuildAndDev(dir, check) {
+  buildOk(dir);
+  for (const start of [() => preview(dir), () => dev(dir)]) {
+    const server = await start();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const failed = [];
+      page.on("response", (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+      await page.goto(server.url);
+      await check(page);
+      assert.deepEqual(failed, [], "no request failed");
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // build, and JSON files saved with a byte-order mark.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo, PNG_1PX, preview } from "./helpers.mjs";
 
 const PAGE = '<!doctype html><html><head></head><body><div id="app"></div><script type="module" src="/src/main.ts"></script></body></html>';
 
@@ -84,4 +84,56 @@ test("a JSON file with a byte-order mark loads; invalid JSON names the file, lin
   assert.equal(r.status, 1, r.all);
   assert.match(r.stderr, /src\/data\.json:3:\d+/);
   assert.match(r.stderr, /invalid JSON/);
+});
+
+// One resolution rule for references from style sheets in the build and in `nexxo dev`
+// (nexxo_bundler::css_specifiers): `url()` through `resolve.alias` and a bare `@import` of a file
+// next to the sheet; and CSS-module classes named like JavaScript keywords (`.return`), which
+// must not become `export const return`.
+test("CSS url() through resolve.alias, a bare @import, and a .return class: build and nexxo dev", async () => {
+  const dir = fixture("css-alias", {
+    "index.html": PAGE,
+    "nexxo.config.json": JSON.stringify({ resolve: { alias: { "@img": "./src/images" } }, build: { assetsInlineLimit: 0 } }),
+    "src/images/dot.png": PNG_1PX,
+    "src/base.css": "#app { min-height: 10px; }\n",
+    "src/app.css": '@import "base.css";\n#app { background-image: url(@img/dot.png); }\n',
+    "src/k.module.css": ".return { color: rgb(1, 2, 3); }\n.card { color: red; }\n",
+    "src/main.ts":
+      'import "./app.css";\nimport k, { card } from "./k.module.css";\nconst el = document.querySelector("#app")!;\n' +
+      "el.className = k.return;\nel.textContent = card ? \"ok\" : \"no card\";\n",
+  });
+  await inBuildAndDev(dir, async (page) => {
+    await page.waitForFunction(() => document.querySelector("#app").textContent === "ok", null, { timeout: 10_000 });
+    const style = await page.evaluate(() => {
+      const s = getComputedStyle(document.querySelector("#app"));
+      return { bg: s.backgroundImage, minHeight: s.minHeight, color: s.color };
+    });
+    assert.equal(style.minHeight, "10px", "the bare @import applied");
+    assert.equal(style.color, "rgb(1, 2, 3)", "the .return class applied");
+    assert.match(style.bg, /^url\(/);
+    // The image the alias names is served.
+    const img = style.bg.slice(5, -2);
+    const res = await page.evaluate((u) => fetch(u).then((r) => [r.status, r.headers.get("content-type")]), img);
+    assert.deepEqual(res, [200, "image/png"], img);
+  });
+});
+
+// Vite applies `resolve.alias` to a page's own references too: `<img src="@img/dot.png">` and a
+// module script or style sheet named through an alias, in the build and in `nexxo dev`.
+test("resolve.alias in HTML src and href: build and nexxo dev", async () => {
+  const dir = fixture("html-alias", {
+    "index.html":
+      '<!doctype html><html><head><link rel="stylesheet" href="@src/app.css"></head><body><div id="app"></div>' +
+      '<img id="dot" src="@src/images/dot.png"><script type="module" src="@src/main.ts"></script></body></html>',
+    "nexxo.config.json": JSON.stringify({ resolve: { alias: { "@src": "./src" } }, build: { assetsInlineLimit: 0 } }),
+    "src/images/dot.png": PNG_1PX,
+    "src/app.css": "#app { min-height: 12px; }\n",
+    "src/main.ts": 'document.querySelector("#app")!.textContent = "ran";\n',
+  });
+  await inBuildAndDev(dir, async (page) => {
+    await page.waitForFunction(() => document.querySelector("#app").textContent === "ran", null, { timeout: 10_000 });
+    await page.waitForFunction(() => document.querySelector("#dot").complete);
+    assert.equal(await page.evaluate(() => document.querySelector("#dot").naturalWidth), 1, "the image loaded");
+    assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#app")).minHeight), "12px");
+  });
 });

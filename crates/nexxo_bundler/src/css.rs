@@ -28,11 +28,15 @@ pub struct CssPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub resolver: Arc<Resolver<Fs>>,
 }
 
-fn is_js_ident(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-        && !matches!(s, "default" | "class" | "function" | "var" | "let" | "const" | "new" | "delete" | "in" | "if")
+/// What to resolve, in order, for a reference from a style sheet (`@import`, `composes ... from`,
+/// `url()`): relative first (CSS has no bare specifiers: `@import "a.css"` is `./a.css`), then as a
+/// package path or alias (a leading `~`, webpack's package marker, dropped), as browsers and Vite
+/// do. The build and `nexxo dev` both resolve by this rule.
+pub fn css_specifiers(spec: &str) -> Vec<String> {
+    if spec.starts_with('.') || spec.starts_with('/') {
+        return vec![spec.to_string()];
+    }
+    vec![format!("./{spec}"), spec.strip_prefix('~').unwrap_or(spec).to_string()]
 }
 
 impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
@@ -61,15 +65,16 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
         }
     }
 
-    /// Resolves a reference from a style sheet: relative first (CSS has no bare specifiers), then
-    /// as a package path, as browsers and Vite do.
+    /// Resolves a reference from a style sheet (see [`css_specifiers`]).
     fn resolve_from_css(&self, importer: &str, spec: &str, kind: ImportKind) -> Result<std::path::PathBuf, String> {
-        let relative_first = !(spec.starts_with('.') || spec.starts_with('/'));
-        if relative_first && let Ok(p) = resolve_path(&self.resolver, Some(importer), &format!("./{spec}"), kind) {
-            return Ok(p);
+        let mut last = String::new();
+        for candidate in css_specifiers(spec) {
+            match resolve_path(&self.resolver, Some(importer), &candidate, kind) {
+                Ok(p) => return Ok(p),
+                Err(e) => last = e,
+            }
         }
-        let spec = spec.strip_prefix('~').unwrap_or(spec);
-        resolve_path(&self.resolver, Some(importer), spec, kind)
+        Err(last)
     }
 }
 
@@ -207,7 +212,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 ));
             }
             js.push_str(&format!("export default {};\n", compiled.exports_object()));
-            for (k, v) in compiled.export_values().into_iter().filter(|(k, _)| is_js_ident(k)) {
+            for (k, v) in compiled.named_exports() {
                 js.push_str(&format!("export const {k} = {v};\n"));
             }
         }

@@ -92,7 +92,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
                 |file: &Path| fs.read(file).ok(),
                 |file: &Path| fs.metadata(file).is_ok_and(|m| m.is_file()),
             )
-            .map_err(|d| BuildFailure { errors: vec![Problem { plain: d.to_string(), colored: d.to_string() }] })?;
+            .map_err(|d| BuildFailure { errors: vec![Problem::from_diagnostic(&d)] })?;
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
     }
 
@@ -111,10 +111,10 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
     for w in state.pages.iter().flat_map(|p| &p.warnings) {
-        warnings.push(Problem { plain: w.clone(), colored: w.clone() });
+        warnings.push(Problem::text(w.clone()));
     }
     for d in state.warnings.lock().expect("warnings").iter() {
-        warnings.push(Problem { plain: d.to_string(), colored: d.to_string() });
+        warnings.push(Problem::from_diagnostic(d));
     }
     let mut inputs: Vec<std::path::PathBuf> = chunks
         .iter()

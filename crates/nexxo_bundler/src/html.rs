@@ -68,13 +68,7 @@ impl Page {
         };
         let mut some_async = false;
         for (idx, el) in doc.elements.iter().enumerate() {
-            let local = |url: &str| -> PathBuf {
-                let clean = url.split(['?', '#']).next().unwrap_or(url);
-                match clean.strip_prefix('/') {
-                    Some(from_root) => config.root.join(from_root),
-                    None => dir.join(clean),
-                }
-            };
+            let local = |url: &str| -> PathBuf { page_reference(config, &dir, url) };
             match el.name.as_str() {
                 _ if el.is_module_script() => {
                     match el.attr("src") {
@@ -162,13 +156,7 @@ impl Page {
             edits.replace(span, "");
         }
         let dir = self.abs.parent().unwrap_or(&state.config.root);
-        let target_of = |url: &str| {
-            let clean = url.split(['?', '#']).next().unwrap_or(url);
-            normalize(&match clean.strip_prefix('/') {
-                Some(r) => state.config.root.join(r),
-                None => dir.join(clean),
-            })
-        };
+        let target_of = |url: &str| page_reference(&state.config, dir, url);
         // What `url()` in the page's CSS becomes: an asset (inlined when small, as from any style sheet).
         let css_asset = |file: &Path| Some(state.asset_url(file, read(file)?, true));
         for (idx, el) in self.doc.elements.iter().enumerate() {
@@ -393,6 +381,22 @@ pub fn compile_style(
 
 /// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory). The one
 /// lexical normalization of the build, its workers and `nexxo dev`.
+/// The file a page's `src`/`href` names (query and fragment dropped): through `resolve.alias`
+/// (`<img src="@assets/logo.png">`, as Vite does), from the root for `/x`, else from the page's
+/// directory. The build and `nexxo dev` both read pages by this rule.
+pub fn page_reference(config: &ResolvedConfig, page_dir: &Path, url: &str) -> PathBuf {
+    let clean = url.split(['?', '#']).next().unwrap_or(url);
+    for (key, target) in crate::glob_aliases(config) {
+        if let Some(rest) = clean.strip_prefix(key.as_str()).filter(|r| r.is_empty() || r.starts_with('/')) {
+            return normalize(&target.join(rest.trim_start_matches('/')));
+        }
+    }
+    normalize(&match clean.strip_prefix('/') {
+        Some(r) => config.root.join(r),
+        None => page_dir.join(clean),
+    })
+}
+
 pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {

@@ -31,6 +31,7 @@ use rolldown_plugin::__inner::SharedPluginable;
 use rolldown_plugin::Plugin;
 use rolldown_resolver::Resolver;
 
+pub use css::css_specifiers;
 pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
@@ -86,8 +87,7 @@ where
         Err(errs) => {
             let mut failure = BuildFailure::from_rolldown(&config.root, errs.into_vec());
             let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
-            let mut located: Vec<Problem> =
-                details.iter().map(|d| Problem { plain: d.to_string(), colored: d.to_string() }).collect();
+            let mut located: Vec<Problem> = details.iter().map(Problem::from_diagnostic).collect();
             located.append(&mut failure.errors);
             failure.errors = located;
             return Err(failure);
@@ -155,7 +155,7 @@ pub(crate) fn unresolved_imports(root: &Path, output: &mut rolldown::BundleOutpu
     Some(failure)
 }
 
-pub use html::{compile_style, replace_env};
+pub use html::{compile_style, page_reference, replace_env};
 pub use options::env_object;
 
 /// Resolution options of a project (alias, conditions...) for a resolver outside a build.
@@ -174,5 +174,5 @@ fn missing_entry(entry: &str, err: &std::io::Error) -> BuildFailure {
 
 pub(crate) fn render_rolldown(root: &Path, diag: &BuildDiagnostic) -> Problem {
     let d = diag.to_diagnostic_with(&DiagnosticOptions { cwd: root.to_path_buf() });
-    Problem { plain: d.to_string(), colored: d.to_color_string() }
+    Problem { plain: d.to_string(), colored: d.to_color_string(), diagnostic: None }
 }

@@ -81,6 +81,20 @@ pub fn decode_files(mut bytes: &[u8]) -> Option<Vec<OutputFile>> {
 pub struct Problem {
     pub plain: String,
     pub colored: String,
+    /// The structured report, when Nexxo produced it (its own plugins and passes): hosts pass its
+    /// location on as data instead of reading it back from the text. rolldown's own reports
+    /// (parse errors inside rolldown, unresolved imports) have none yet.
+    pub diagnostic: Option<nexxo_diagnostics::Diagnostic>,
+}
+
+impl Problem {
+    pub fn text(text: String) -> Self {
+        Self { colored: text.clone(), plain: text, diagnostic: None }
+    }
+
+    pub fn from_diagnostic(d: &nexxo_diagnostics::Diagnostic) -> Self {
+        Self { plain: d.to_string(), colored: d.to_string(), diagnostic: Some(d.clone()) }
+    }
 }
 
 #[derive(Debug)]
@@ -91,7 +105,7 @@ pub struct BuildFailure {
 impl BuildFailure {
     pub fn single(code: &str, message: String) -> Self {
         let plain = format!("[{code}] {message}");
-        Self { errors: vec![Problem { colored: plain.clone(), plain }] }
+        Self { errors: vec![Problem::text(plain)] }
     }
 
     pub(crate) fn from_rolldown(root: &Path, diags: Vec<BuildDiagnostic>) -> Self {

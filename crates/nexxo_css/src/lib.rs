@@ -61,6 +61,12 @@ impl CompiledCss {
         out
     }
 
+    /// The exports that can also be named exports (`export const card = ...`): class names that
+    /// are JavaScript identifiers and not reserved words. The build and `nexxo dev` emit these.
+    pub fn named_exports(&self) -> Vec<(String, String)> {
+        self.export_values().into_iter().filter(|(k, _)| is_export_name(k)).collect()
+    }
+
     /// Each export with its value as a JavaScript expression: a string literal, plus the classes
     /// composed from other files, read off their class maps' bindings (see `composed_from`).
     pub fn export_values(&self) -> Vec<(String, String)> {
@@ -372,5 +378,77 @@ mod tests {
         let e = compile("bad.css", src, &CssOptions::default()).unwrap_err();
         assert_eq!(e.file.as_deref(), Some("bad.css"));
         assert!(e.line.is_some() && e.frame.is_some(), "{e}");
+    }
+}
+
+/// Whether `export const <s> = ...` is valid JavaScript: an ASCII identifier that is not a reserved
+/// word (in strict mode, which modules are). Other class names are only in the default export.
+pub fn is_export_name(s: &str) -> bool {
+    const RESERVED: &[&str] = &[
+        "await",
+        "break",
+        "case",
+        "catch",
+        "class",
+        "const",
+        "continue",
+        "debugger",
+        "default",
+        "delete",
+        "do",
+        "else",
+        "enum",
+        "export",
+        "extends",
+        "false",
+        "finally",
+        "for",
+        "function",
+        "if",
+        "implements",
+        "import",
+        "in",
+        "instanceof",
+        "interface",
+        "let",
+        "new",
+        "null",
+        "package",
+        "private",
+        "protected",
+        "public",
+        "return",
+        "static",
+        "super",
+        "switch",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typeof",
+        "var",
+        "void",
+        "while",
+        "with",
+        "yield",
+        "arguments",
+        "eval",
+    ];
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+        && !RESERVED.contains(&s)
+}
+
+#[cfg(test)]
+mod export_name_tests {
+    #[test]
+    fn reserved_words_and_non_identifiers_are_not_named_exports() {
+        for ok in ["card", "_x", "$y", "a1", "title"] {
+            assert!(super::is_export_name(ok), "{ok}");
+        }
+        for bad in ["return", "switch", "default", "class", "this", "1a", "a-b", "", "\u{e9}t\u{e9}", "eval"] {
+            assert!(!super::is_export_name(bad), "{bad}");
+        }
     }
 }

@@ -9,15 +9,31 @@ use rolldown_fs::OxcResolverFileSystem as _;
 use crate::bundle::url_param;
 use crate::serve::{Response, inline_module_path};
 use crate::{DevHost, DevSession};
-use nexxo_bundler::normalize_path as normalize;
 
 /// The file a page's `src`/`href` points at: root-relative or relative to the page.
 pub(crate) fn page_target<H: DevHost>(state: &DevSession<H>, page: &Path, href: &str) -> PathBuf {
     let dir = page.parent().unwrap_or(&state.config.root);
-    normalize(&match href.strip_prefix('/') {
-        Some(r) => state.config.root.join(r),
-        None => dir.join(href),
-    })
+    nexxo_bundler::page_reference(&state.config, dir, href)
+}
+
+/// An attribute of `el` that names a file through a `resolve.alias` key (`<img src="@/logo.png">`):
+/// the browser cannot fetch that, so the page gets the file's URL instead. Other references are
+/// URLs the browser resolves itself.
+fn aliased_reference<'a>(
+    state: &DevSession<impl DevHost>,
+    el: &'a nexxo_html::Element,
+) -> Option<&'a nexxo_html::Attr> {
+    let attr = match el.name.as_str() {
+        "img" | "source" | "video" | "audio" | "track" | "input" | "script" => "src",
+        "link" => "href",
+        _ => return None,
+    };
+    let a = el.attrs.iter().find(|a| a.name == attr)?;
+    let value = a.value.as_deref()?;
+    let aliased = nexxo_bundler::glob_aliases(&state.config)
+        .iter()
+        .any(|(key, _)| value.strip_prefix(key.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('/')));
+    aliased.then_some(a)
 }
 
 pub(crate) fn is_local(href: &str) -> bool {
@@ -83,6 +99,12 @@ pub(crate) fn page<H: DevHost>(state: &DevSession<H>, file: &Path) -> Response {
             && let Some(url) = state.url_of(&page_target(state, file, href))
         {
             edits.replace(el.outer.clone(), module_script(state, &format!("{url}?import"), false));
+        }
+        if let Some(a) = aliased_reference(state, el)
+            && !(el.is_module_script() || (el.is_style_sheet_link() && !conditional))
+            && let Some(url) = state.url_of(&page_target(state, file, a.value.as_deref().unwrap_or_default()))
+        {
+            edits.replace(a.span.clone(), format!("{}=\"{url}\"", a.name));
         }
         if el.is_module_script() {
             let is_async = el.has_attr("async");

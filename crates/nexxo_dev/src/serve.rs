@@ -621,7 +621,14 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     for u in &compiled.urls {
         let target = if nexxo_css::is_local_url(&u.url) {
             let clean = u.url.split(['?', '#']).next().unwrap_or(&u.url);
-            state.url_of(&normalize(&dir.join(clean))).unwrap_or_else(|| u.url.clone())
+            // Resolved as the build does (aliases, packages); a root-absolute URL is already one
+            // the server answers (a file under the root, or public/), and a file that does not
+            // exist stays pointed where it is written, so the browser reports the 404.
+            let found = (!clean.starts_with('/'))
+                .then(|| resolve_css(state, file, clean))
+                .flatten()
+                .unwrap_or_else(|| normalize(&dir.join(clean)));
+            state.url_of(&found).unwrap_or_else(|| u.url.clone())
         } else {
             u.url.clone()
         };
@@ -637,8 +644,7 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
         "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n"
     });
     for imp in &compiled.imports {
-        if let Ok(Resolved::File(p)) = resolve(state, file, &format!("./{}", imp.specifier.trim_start_matches("./")))
-            .or_else(|_| resolve(state, file, &imp.specifier))
+        if let Some(p) = resolve_css(state, file, &imp.specifier)
             && let Some(u) = state.url_of(&p)
         {
             if inline {
@@ -660,10 +666,7 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     }
     // Style sheets this one composes from go first, so their rules come first.
     for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
-        let Some(u) = resolve(state, file, spec).ok().and_then(|r| match r {
-            Resolved::File(p) => state.url_of(&p),
-            _ => None,
-        }) else {
+        let Some(u) = resolve_css(state, file, spec).and_then(|p| state.url_of(&p)) else {
             return Err(Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve composes from \"{spec}\""))
                 .with_file(rel)
                 .with_hint("check the path of the CSS module named after `from`"));
@@ -679,16 +682,8 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     if is_module {
         out.push_str(&format!("export default {};\n", compiled.exports_object()));
         // Named exports too, for class names that are identifiers (as in the build).
-        for (k, v) in compiled.export_values() {
-            let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
-                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-                && !matches!(
-                    k.as_str(),
-                    "default" | "class" | "function" | "var" | "let" | "const" | "new" | "delete" | "in" | "if"
-                );
-            if ident {
-                out.push_str(&format!("export const {k} = {v};\n"));
-            }
+        for (k, v) in compiled.named_exports() {
+            out.push_str(&format!("export const {k} = {v};\n"));
         }
     } else {
         out.push_str("import.meta.hot.accept();\n");
@@ -698,6 +693,15 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     imported.extend(partials);
     crate::hmr::record(state, &url, file, &imported, !is_module, &[]);
     Ok(Served { code: out, imports: written, map_lines: None })
+}
+
+/// The file a reference from style sheet `file` names, by the build's rule
+/// ([`nexxo_bundler::css_specifiers`]).
+fn resolve_css<H: DevHost>(state: &DevSession<H>, file: &Path, spec: &str) -> Option<PathBuf> {
+    nexxo_bundler::css_specifiers(spec).into_iter().find_map(|candidate| match resolve(state, file, &candidate) {
+        Ok(Resolved::File(p)) => Some(p),
+        _ => None,
+    })
 }
 
 /// A style sheet's CSS: the file, or for Sass its compiled output (the same compile step as the

@@ -63,7 +63,7 @@ where
     };
     match runtime.block_on(nexxo_bundler::build(fs, config)) {
         Ok(output) => BuildResponse::from_output(&config.root, output),
-        Err(failure) => BuildResponse::failed(failure.errors.iter().map(|p| Message::from_problem(&p.plain)).collect()),
+        Err(failure) => BuildResponse::failed(failure.errors.iter().map(Message::from_build_problem).collect()),
     }
 }
 

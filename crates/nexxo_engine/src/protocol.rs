@@ -111,6 +111,14 @@ impl Message {
         m
     }
 
+    /// A build's problem: its structured report when it has one, else located from its text.
+    pub fn from_build_problem(p: &nexxo_bundler::Problem) -> Self {
+        match &p.diagnostic {
+            Some(d) => Self::from_diagnostic(d),
+            None => Self::from_problem(&p.plain),
+        }
+    }
+
     pub fn from_diagnostic(d: &nexxo_diagnostics::Diagnostic) -> Self {
         Self { message: d.to_string(), file: d.file.clone(), line: d.line, column: d.column }
     }
@@ -177,7 +185,7 @@ impl BuildResponse {
         Self {
             ok: true,
             files,
-            warnings: output.warnings.iter().map(|w| Message::from_problem(&w.plain)).collect(),
+            warnings: output.warnings.iter().map(Message::from_build_problem).collect(),
             errors: Vec::new(),
             inputs: output.inputs.iter().map(|p| crate::rel_path(root, p)).collect(),
         }
@@ -200,11 +208,7 @@ impl BuildResponse {
                 .ok_or_else(|| vec![Message::plain(format!("engine sent unknown file kind `{}`", f.kind))])?;
             files.push(nexxo_bundler::OutputFile { path: f.path, contents, kind });
         }
-        let warnings = self
-            .warnings
-            .into_iter()
-            .map(|w| nexxo_bundler::Problem { colored: w.message.clone(), plain: w.message })
-            .collect();
+        let warnings = self.warnings.into_iter().map(|w| nexxo_bundler::Problem::text(w.message)).collect();
         Ok(BuildOutput { files, warnings, inputs: self.inputs.iter().map(|p| root.join(p)).collect() })
     }
 }
