@@ -90,7 +90,8 @@ test("playground: edits hot-update the preview with state kept; errors show and 
   assert.equal(await button.textContent(), "clicks: 2");
   assert.equal(await page.evaluate(() => document.body.dataset.starts), "1", "no reload happened");
 
-  // Loading another example starts a fresh preview.
+  // Loading another example starts a fresh preview (after confirming that the edits go).
+  page.once("dialog", (d) => d.accept());
   await page.selectOption("#example", "vanilla-ts");
   await frame.locator("#title", { hasText: "Hello, playground!" }).waitFor();
 

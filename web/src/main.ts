@@ -1,31 +1,50 @@
 // The playground: edit a project's files, rebuild in the engine's Web Worker on every edit, and
-// patch the live preview with HMR so component state survives.
+// patch the live preview with HMR so component state survives. The project is a set of files the
+// user can add, rename and delete (the engine's session follows), kept in IndexedDB across
+// reloads, shareable as a link and downloadable as a zip.
 import { createNexxoWorker } from "../../worker/client.js";
 import { examples, type Project } from "./examples";
+import { checkPath, conflict, treeRows } from "./paths";
+import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
+import { loadProject, saveProject } from "./store";
+import { zipFiles } from "./zip";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
-const tabs = $<HTMLDivElement>("#files");
+const tree = $<HTMLUListElement>("#files");
 const editor = $<HTMLTextAreaElement>("#editor");
 const errors = $<HTMLPreElement>("#errors");
 const status = $<HTMLSpanElement>("#status");
+const savedOut = $<HTMLSpanElement>("#saved");
 const select = $<HTMLSelectElement>("#example");
 const frameHost = $<HTMLDivElement>("#preview-host");
 const buildOut = $<HTMLPreElement>("#build-output");
+const fileForm = $<HTMLFormElement>("#file-form");
+const filePath = $<HTMLInputElement>("#file-path");
+const fileError = $<HTMLParagraphElement>("#file-error");
+const shareOut = $<HTMLDivElement>("#share-out");
+const shareLink = $<HTMLInputElement>("#share-link");
+const shareMsg = $<HTMLSpanElement>("#share-msg");
 
 const base = import.meta.env.BASE_URL;
 const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
 const SESSION = "playground";
 // Packages the preview frame supplies itself (see preview.ts); everything else is the project's.
 const EXTERNALS = ["react", "react-dom", "react-dom/client", "react/jsx-runtime", "react/jsx-dev-runtime"];
+const DEFAULT_EXAMPLE = "react-counter";
 
 let files: Project = {};
+/** The example the project started from (null: a shared project of no known example). */
+let example: string | null = null;
 let current = "";
 let frame: HTMLIFrameElement | null = null;
 let chain: Promise<unknown> = Promise.resolve();
 let editStarted = 0;
+/** Files edited in the editor whose new text the session has not been sent yet (debounced). */
+const pending = new Set<string>();
 
 const asInput = (p: Project) => Object.entries(p).map(([path, text]) => ({ path, text }));
+const bump = (key: string) => (document.body.dataset[key] = String(Number(document.body.dataset[key] ?? 0) + 1));
 
 function showErrors(list: { message: string }[]) {
   errors.textContent = list.map((e) => e.message).join("\n\n");
@@ -37,24 +56,121 @@ function setStatus(text: string) {
   status.textContent = text;
 }
 
-function renderTabs() {
-  tabs.replaceChildren(
-    ...Object.keys(files).map((path) => {
+/** Whether the project differs from the example it came from (what switching would discard). */
+function edited(): boolean {
+  const pristine = example ? examples[example] : undefined;
+  if (!pristine) return true;
+  const keys = Object.keys(files);
+  return keys.length !== Object.keys(pristine).length || keys.some((k) => pristine[k] !== files[k]);
+}
+
+// ---- the file tree -------------------------------------------------------------------------
+
+function renderTree() {
+  tree.replaceChildren(
+    ...treeRows(Object.keys(files)).map((row) => {
+      const li = document.createElement("li");
+      li.style.setProperty("--depth", String(row.depth));
+      if (row.kind === "folder") {
+        li.className = "folder";
+        li.textContent = `${row.name}/`;
+        li.title = row.path;
+        return li;
+      }
       const b = document.createElement("button");
-      b.textContent = path;
-      b.dataset.file = path;
-      b.className = path === current ? "active" : "";
-      b.onclick = () => openFile(path);
-      return b;
+      b.textContent = row.name;
+      b.title = row.path;
+      b.dataset.file = row.path;
+      b.className = row.path === current ? "active" : "";
+      if (row.path === current) b.setAttribute("aria-current", "true");
+      b.onclick = () => openFile(row.path);
+      li.appendChild(b);
+      return li;
     }),
   );
+  // Rename/Delete act on the open file; their accessible names say which.
+  $<HTMLButtonElement>("#rename-file").setAttribute("aria-label", `Rename ${current}`);
+  $<HTMLButtonElement>("#delete-file").setAttribute("aria-label", `Delete ${current}`);
 }
 
 function openFile(path: string) {
   current = path;
   editor.value = files[path] ?? "";
-  renderTabs();
+  editor.disabled = !(path in files);
+  renderTree();
 }
+
+/** The file to show when the open one goes away: the app component if any, else the first. */
+const defaultFile = () => {
+  const paths = Object.keys(files);
+  return paths.find((p) => /^src\/App\./.test(p)) ?? paths.find((p) => p.startsWith("src/")) ?? paths[0] ?? "";
+};
+
+let formMode: "new" | "rename" = "new";
+function showForm(mode: "new" | "rename") {
+  formMode = mode;
+  $<HTMLLabelElement>("#file-form-label").textContent = mode === "new" ? "new file path" : `rename ${current} to`;
+  $<HTMLButtonElement>("#file-ok").textContent = mode === "new" ? "Create" : "Rename";
+  const dir = current.includes("/") ? current.slice(0, current.lastIndexOf("/") + 1) : "";
+  filePath.value = mode === "new" ? dir : current;
+  fileError.textContent = "";
+  fileForm.hidden = false;
+  filePath.focus();
+  // Select the name part so typing replaces it, keeping the folder.
+  filePath.setSelectionRange(mode === "new" ? filePath.value.length : dir.length, filePath.value.length);
+}
+
+function hideForm(focus: HTMLElement) {
+  fileForm.hidden = true;
+  fileError.textContent = "";
+  focus.focus();
+}
+
+fileForm.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const checked = checkPath(filePath.value);
+  if ("error" in checked) return void (fileError.textContent = checked.error);
+  const { path } = checked;
+  const from = formMode === "rename" ? current : undefined;
+  if (from === path) return hideForm(editor);
+  const why = conflict(path, files, from);
+  if (why) return void (fileError.textContent = why);
+  if (from !== undefined) {
+    // A rename is a removal and an addition for the engine: importers of the old path now fail
+    // to resolve (as on disk) until they are changed.
+    const text = files[from];
+    files = Object.fromEntries(Object.entries(files).map(([p, t]) => (p === from ? [path, t] : [p, t])));
+    pending.delete(from);
+    current = path;
+    sync([{ path, text }], [from]);
+  } else {
+    files[path] = "";
+    current = path;
+    sync([{ path, text: "" }], []);
+  }
+  openFile(path);
+  projectChanged();
+  hideForm(editor);
+});
+fileForm.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") hideForm($<HTMLButtonElement>(formMode === "new" ? "#new-file" : "#rename-file"));
+});
+$<HTMLButtonElement>("#file-cancel").onclick = () => hideForm($<HTMLButtonElement>("#new-file"));
+$<HTMLButtonElement>("#new-file").onclick = () => showForm("new");
+$<HTMLButtonElement>("#rename-file").onclick = () => current in files && showForm("rename");
+$<HTMLButtonElement>("#delete-file").onclick = () => {
+  const path = current;
+  if (!(path in files)) return;
+  if (Object.keys(files).length === 1) return setStatus("a project needs at least one file");
+  if (!confirm(`Delete ${path}? This cannot be undone.`)) return;
+  delete files[path];
+  pending.delete(path);
+  sync([], [path]);
+  openFile(defaultFile());
+  projectChanged();
+};
+
+// ---- the engine session and the preview ------------------------------------------------------
 
 function bodyOf(html: string): string {
   const m = /<body[^>]*>([\s\S]*)<\/body>/i.exec(html);
@@ -65,6 +181,8 @@ function bodyOf(html: string): string {
 async function restart(reason: string) {
   setStatus(`${reason}…`);
   const started = performance.now();
+  // Edits made before this point are in `files`, which the new session reads whole.
+  pending.clear();
   let update;
   try {
     update = await nexxo.openSession(SESSION, { files: asInput(files), externals: EXTERNALS });
@@ -73,6 +191,9 @@ async function restart(reason: string) {
     return;
   }
   if (update.errors.length) {
+    // No frame: the next good update starts one (see applyUpdate).
+    frame?.remove();
+    frame = null;
     showErrors(update.errors);
     setStatus("fix the error to run the preview");
     return;
@@ -98,11 +219,15 @@ async function restart(reason: string) {
   setStatus(`${reason}: ${update.modules.length} modules in ${Math.round(performance.now() - started)} ms`);
 }
 
-async function edit(path: string, text: string) {
-  files[path] = text;
+/** Whether a module the runtime fetched since the last update failed to build. */
+let runnerFailed = false;
+
+async function applyUpdate(changed: { path: string; text: string }[], removed: string[]) {
   editStarted = performance.now();
-  const update = await nexxo.updateSession(SESSION, [{ path, text }]);
-  if (update.fullReload) return restart("reloaded");
+  runnerFailed = false;
+  const update = await nexxo.updateSession(SESSION, changed, removed);
+  // No preview yet (the project did not start): a good state now starts it.
+  if (update.fullReload || (!frame && update.errors.length === 0)) return restart("reloaded");
   // The runtime shows errors in its overlay and clears it on the next good update, as in `nexxo dev`.
   frame?.contentWindow?.postMessage({ type: "messages", messages: update.messages }, location.origin);
   if (update.errors.length) {
@@ -113,59 +238,222 @@ async function edit(path: string, text: string) {
   showErrors([]);
 }
 
+let timer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Sends the session what changed: the pending editor edits plus `changed`/`removed` from a file
+ * operation, in one update, queued after the previous one (updates must reach the engine in order).
+ */
+function sync(changed: { path: string; text: string }[], removed: string[]) {
+  clearTimeout(timer);
+  const edits = [...pending].filter((p) => p in files && !changed.some((c) => c.path === p));
+  pending.clear();
+  const all = [...edits.map((path) => ({ path, text: files[path] })), ...changed];
+  if (all.length === 0 && removed.length === 0) return;
+  chain = chain.then(() => applyUpdate(all, removed)).catch((e) => showErrors([{ message: String(e.message ?? e) }]));
+}
+
 addEventListener("message", (e: MessageEvent) => {
   if (!frame || e.source !== frame.contentWindow) return;
   const msg = e.data ?? {};
   if (msg.type === "updated") {
     const ms = Math.round(performance.now() - editStarted);
-    setStatus(`hot updated in ${ms} ms`);
-    document.body.dataset.updates = String(Number(document.body.dataset.updates ?? 0) + 1);
+    // The runtime reports an update even when a module it fetched for it failed (see below).
+    setStatus(runnerFailed ? "error: the preview keeps the last good version" : `hot updated in ${ms} ms`);
+    bump("updates");
   } else if (msg.type === "reload-needed") {
     chain = chain.then(() => restart(`reloaded (${msg.reason})`));
   } else if (msg.type === "runtime-error") {
     showErrors([{ message: `runtime error in the preview:\n${msg.message}` }]);
   } else if (msg.type === "fetch-module") {
     // The runtime needs a module the session did not send yet (a new import).
+    // This is also where a removed or renamed file's importers fail: the session's update only
+    // names the modules to re-run, and resolving their imports happens when they are fetched.
     nexxo.sessionRunner(SESSION, msg.url).then(
-      (r: { ok: boolean; code?: string; errors?: { message: string }[] }) =>
+      (r: { ok: boolean; code?: string; errors?: { message: string }[] }) => {
+        if (!r.ok) {
+          runnerFailed = true;
+          showErrors(r.errors?.length ? r.errors : [{ message: `cannot load ${msg.url}` }]);
+        }
         frame?.contentWindow?.postMessage(
           r.ok ? { type: "module", id: msg.id, code: r.code } : { type: "module", id: msg.id, error: r.errors?.[0]?.message },
           location.origin,
-        ),
+        );
+      },
       (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
     );
   } else if (msg.type === "started") {
-    document.body.dataset.starts = String(Number(document.body.dataset.starts ?? 0) + 1);
+    bump("starts");
   }
 });
 
-let timer: ReturnType<typeof setTimeout> | undefined;
 editor.addEventListener("input", () => {
-  const path = current;
-  const text = editor.value;
+  if (!(current in files)) return;
+  // `files` is the truth at once (saving, sharing and downloads read it); the session hears of
+  // the edit after a short pause in typing.
+  files[current] = editor.value;
+  pending.add(current);
+  projectChanged();
   clearTimeout(timer);
-  timer = setTimeout(() => {
-    chain = chain.then(() => edit(path, text)).catch((e) => showErrors([{ message: String(e.message ?? e) }]));
-  }, 60);
+  timer = setTimeout(() => sync([], []), 60);
 });
 editor.addEventListener("keydown", (e) => {
-  if (e.key === "Tab") {
+  // Tab indents; Escape first, then Tab, leaves the editor (keyboard users must be able to).
+  if (e.key === "Escape") {
+    editor.dataset.tabLeaves = "1";
+  } else if (e.key === "Tab" && !editor.dataset.tabLeaves && !e.shiftKey) {
     e.preventDefault();
     editor.setRangeText("  ", editor.selectionStart, editor.selectionEnd, "end");
     editor.dispatchEvent(new Event("input"));
+  } else {
+    delete editor.dataset.tabLeaves;
   }
 });
+editor.addEventListener("blur", () => delete editor.dataset.tabLeaves);
+
+// ---- persistence -----------------------------------------------------------------------------
+
+let saveTimer: ReturnType<typeof setTimeout> | undefined;
+let saving: Promise<void> = Promise.resolve();
+function save() {
+  clearTimeout(saveTimer);
+  const record = { example, files: { ...files }, open: current, savedAt: Date.now() };
+  saving = saving
+    .then(() => saveProject(record))
+    .then(
+      () => {
+        savedOut.textContent = "saved in this browser";
+        bump("saves");
+      },
+      (e: Error) => (savedOut.textContent = `not saved: ${e?.message ?? e}`),
+    );
+}
+
+/** Any change to the project: save it soon, and drop a share link that no longer matches. */
+function projectChanged() {
+  savedOut.textContent = "saving…";
+  clearTimeout(saveTimer);
+  saveTimer = setTimeout(save, 150);
+  dropShareLink();
+}
+
+/** A share link in the address bar that no longer matches the project goes (a reload would
+ * otherwise reopen the link instead of the saved project). */
+function dropShareLink() {
+  if (payloadOf(location.hash)) history.replaceState(null, "", location.pathname + location.search);
+  shareOut.hidden = true;
+}
+// A last write when the tab goes away with a save still scheduled (best effort: IndexedDB may not
+// finish during unload, which is why saves are also made 150 ms after each change).
+addEventListener("pagehide", () => saveTimer !== undefined && save());
+
+function setProject(p: { example: string | null; files: Project; open?: string }, reason: string) {
+  clearTimeout(timer);
+  pending.clear();
+  files = { ...p.files };
+  example = p.example && p.example in examples ? p.example : null;
+  syncSelect();
+  openFile(p.open && p.open in files ? p.open : defaultFile());
+  chain = chain.then(() => restart(reason));
+}
+
+function syncSelect() {
+  select.querySelector("option[value='']")?.remove();
+  if (example) {
+    select.value = example;
+  } else {
+    select.prepend(Object.assign(document.createElement("option"), { value: "", textContent: "(shared project)", disabled: true }));
+    select.value = "";
+  }
+  selected = select.value;
+}
 
 function loadExample(name: string) {
-  files = { ...examples[name] };
-  openFile(Object.keys(files).find((p) => p.startsWith("src/App")) ?? Object.keys(files)[0]);
-  chain = chain.then(() => restart(`loaded ${name}`));
+  dropShareLink();
+  setProject({ example: name, files: examples[name] }, `loaded ${name}`);
+  save();
 }
 
 select.replaceChildren(
   ...Object.keys(examples).map((name) => Object.assign(document.createElement("option"), { value: name, textContent: name })),
 );
-select.onchange = () => loadExample(select.value);
+let selected = select.value;
+select.onchange = () => {
+  if (edited() && !confirm(`Discard your edits to ${example ?? "this project"} and load ${select.value}?\n(Share or download the project first to keep them.)`)) {
+    select.value = selected; // stay on the edited project
+    return;
+  }
+  loadExample(select.value);
+};
+$<HTMLButtonElement>("#reset").onclick = () => {
+  const name = example ?? DEFAULT_EXAMPLE;
+  if (edited() && !confirm(`Discard your edits and load ${name} as it was?`)) return;
+  loadExample(name);
+};
+
+// ---- sharing and downloads -------------------------------------------------------------------
+
+function showShare(link: string, message: string, tooLarge: boolean) {
+  shareOut.hidden = false;
+  shareOut.dataset.state = tooLarge ? "too-large" : "ok";
+  shareLink.hidden = tooLarge;
+  shareLink.value = link;
+  shareMsg.textContent = message;
+}
+
+$<HTMLButtonElement>("#share").onclick = async () => {
+  const payload = await encodeProject({ example: example ?? undefined, files, open: current });
+  if (payload.length > MAX_ENCODED) {
+    showShare("", `too large for a link: ${(payload.length / 1024).toFixed(1)} KB encoded, the limit is ${MAX_ENCODED / 1024} KB. Download the .zip instead.`, true);
+    return;
+  }
+  history.replaceState(null, "", `${location.pathname}${location.search}#${HASH_KEY}=${payload}`);
+  const link = location.href;
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(link);
+    copied = true;
+  } catch {
+    // No clipboard permission (or not a secure context): the link is in the field to copy.
+  }
+  showShare(link, `${copied ? "copied; " : ""}${(payload.length / 1024).toFixed(1)} KB, also in the address bar`, false);
+  shareLink.focus();
+  shareLink.select();
+};
+
+/** Opens the project in the URL hash, if any; asks first when it would replace local edits. */
+async function openShared(payload: string): Promise<boolean> {
+  let shared: SharedProject;
+  try {
+    shared = await decodeProject(payload);
+  } catch (e) {
+    showErrors([{ message: `could not open the shared project: ${(e as Error).message}` }]);
+    return false;
+  }
+  const same = JSON.stringify(shared.files) === JSON.stringify(files);
+  if (Object.keys(files).length && !same && edited() && !confirm("Open the shared project? It replaces your edits in this browser.")) {
+    return false;
+  }
+  setProject({ example: shared.example ?? null, files: shared.files, open: shared.open }, "opened a shared project");
+  save();
+  return true;
+}
+addEventListener("hashchange", () => {
+  const payload = payloadOf(location.hash);
+  if (payload) openShared(payload);
+});
+
+$<HTMLButtonElement>("#download").onclick = () => {
+  const blob = new Blob([zipFiles(files)], { type: "application/zip" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `${example ?? "nexxo-project"}.zip`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+};
+
+// ---- build -----------------------------------------------------------------------------------
 
 $<HTMLButtonElement>("#build").onclick = async () => {
   buildOut.textContent = "building…";
@@ -183,5 +471,28 @@ $<HTMLButtonElement>("#build").onclick = async () => {
     res.files.map((f: { path: string; kind: string }) => `${f.path.padEnd(40)} ${String(size(f)).padStart(8)} B  ${f.kind}`).join("\n");
 };
 
+// ---- start -----------------------------------------------------------------------------------
+
 nexxo.version().then((v: string) => ($<HTMLSpanElement>("#version").textContent = `engine v${v}`));
-loadExample(select.value || "react-counter");
+
+async function init() {
+  let stored;
+  try {
+    stored = await loadProject();
+  } catch (e) {
+    savedOut.textContent = `edits will not be kept: ${(e as Error).message}`;
+  }
+  if (stored && Object.keys(stored.files).length) {
+    // Restore without a restart yet: a share link may replace it (and must compare against it).
+    files = { ...stored.files };
+    example = stored.example && stored.example in examples ? stored.example : null;
+    syncSelect();
+    openFile(stored.open in files ? stored.open : defaultFile());
+    savedOut.textContent = "restored from this browser";
+  }
+  const payload = payloadOf(location.hash);
+  if (payload && (await openShared(payload))) return;
+  if (stored && Object.keys(stored.files).length) chain = chain.then(() => restart("restored"));
+  else loadExample(DEFAULT_EXAMPLE);
+}
+init();

@@ -1,0 +1,44 @@
+// Persistence: the current project in IndexedDB, so a reload (or a crash) keeps the edits.
+// One object store, one record ("current"): the playground edits one project at a time, and
+// switching examples replaces it after asking (see main.ts). IndexedDB rather than localStorage:
+// it is asynchronous (no jank on every keystroke) and not limited to ~5 MB of UTF-16.
+
+export interface SavedProject {
+  /** The example it started from; null for a project opened from a share link of no example. */
+  example: string | null;
+  files: Record<string, string>;
+  open: string;
+  savedAt: number;
+}
+
+const DB = "nexxo-playground";
+const STORE = "projects";
+const KEY = "current";
+
+let db: Promise<IDBDatabase> | null = null;
+function open(): Promise<IDBDatabase> {
+  db ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB, 1);
+    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+    req.onblocked = () => reject(new Error("the playground's database is blocked by another tab"));
+  });
+  return db;
+}
+
+function run<T>(mode: IDBTransactionMode, op: (s: IDBObjectStore) => IDBRequest): Promise<T> {
+  return open().then(
+    (d) =>
+      new Promise<T>((resolve, reject) => {
+        const tx = d.transaction(STORE, mode);
+        const req = op(tx.objectStore(STORE));
+        // Resolve on commit, not on the request's success: only then is a write durable.
+        tx.oncomplete = () => resolve(req.result as T);
+        tx.onerror = tx.onabort = () => reject(tx.error ?? req.error);
+      }),
+  );
+}
+
+export const loadProject = () => run<SavedProject | undefined>("readonly", (s) => s.get(KEY));
+export const saveProject = (p: SavedProject) => run<void>("readwrite", (s) => s.put(p, KEY));
