@@ -167,6 +167,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
 
   // A share link opens the same project in a fresh browser context (no IndexedDB there).
   await page.click("#share");
+  await page.locator("#share-out[data-state='ok']").waitFor();
   const link = await page.locator("#share-link").inputValue();
   assert.match(link, /#project=[A-Za-z0-9_-]+$/);
   assert.equal(page.url(), link, "the link is in the address bar");
@@ -186,6 +187,37 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   await page2.locator("#share-out[data-state='too-large']").waitFor();
   assert.match(await page2.locator("#share-msg").textContent(), /too large for a link: \d+\.\d KB encoded, the limit is 8 KB/);
   assert.doesNotMatch(page2.url(), /#project=/, "an edit drops the stale link and a too-large one is not set");
+
+  // Folders: a rename moves every file in it (the importer must follow); a delete removes them.
+  const dialogs2 = [];
+  page2.on("dialog", (d) => {
+    dialogs2.push(d.message());
+    d.accept();
+  });
+  const preview2 = page2.frameLocator("#preview");
+  await page2.click('button[aria-label="Rename folder src/lib"]');
+  assert.equal(await page2.locator("#file-path").inputValue(), "src/lib");
+  await page2.fill("#file-path", "src/shared");
+  await page2.press("#file-path", "Enter");
+  await page2.locator('[data-file="src/shared/more.ts"]').waitFor();
+  assert.equal(await page2.locator('[data-folder="src/lib"]').count(), 0);
+  await page2.locator("#errors", { hasText: "./lib/more" }).waitFor();
+  await page2.click('[data-file="src/App.tsx"]');
+  await page2.locator("#editor").fill(finalApp.replace('"./lib/more"', '"./shared/more"'));
+  await page2.locator("#errors").waitFor({ state: "hidden" });
+  await preview2.locator("#extra", { hasText: "moved" }).waitFor();
+  await page2.click('button[aria-label="Delete folder src/shared"]');
+  assert.match(dialogs2.at(-1), /Delete the folder src\/shared and its 1 file/);
+  assert.equal(await page2.locator('[data-file="src/shared/more.ts"]').count(), 0);
+  await page2.locator("#errors", { hasText: "./shared/more" }).waitFor();
+
+  // Opening a link over edited work asks first (here the link arrives as a hash change).
+  await saved(page2);
+  await page2.goto(link);
+  await preview2.locator("#extra", { hasText: "moved" }).waitFor();
+  assert.match(dialogs2.at(-1), /Open the shared project\? It replaces your edits/);
+  assert.deepEqual(await projectOf(page2), project);
+  await page2.locator("#errors").waitFor({ state: "hidden" });
   await other.close();
 
   // Switching examples with edits asks first; declining keeps the project.

@@ -65,6 +65,18 @@ function edited(): boolean {
 }
 
 // ---- the file tree -------------------------------------------------------------------------
+// Folders exist through the files in them (as in the engine's file list): a path like
+// src/lib/x.ts creates src/lib, and a folder whose last file goes disappears.
+
+function smallButton(label: string, aria: string, onclick: () => void): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.textContent = label;
+  b.className = "folder-action";
+  b.setAttribute("aria-label", aria);
+  b.title = aria;
+  b.onclick = onclick;
+  return b;
+}
 
 function renderTree() {
   tree.replaceChildren(
@@ -73,8 +85,15 @@ function renderTree() {
       li.style.setProperty("--depth", String(row.depth));
       if (row.kind === "folder") {
         li.className = "folder";
-        li.textContent = `${row.name}/`;
-        li.title = row.path;
+        li.dataset.folder = row.path;
+        const name = document.createElement("span");
+        name.textContent = `${row.name}/`;
+        name.title = row.path;
+        li.append(
+          name,
+          smallButton("rename", `Rename folder ${row.path}`, () => showForm("rename-folder", row.path)),
+          smallButton("delete", `Delete folder ${row.path}`, () => deleteFolder(row.path)),
+        );
         return li;
       }
       const b = document.createElement("button");
@@ -106,24 +125,52 @@ const defaultFile = () => {
   return paths.find((p) => /^src\/App\./.test(p)) ?? paths.find((p) => p.startsWith("src/")) ?? paths[0] ?? "";
 };
 
-let formMode: "new" | "rename" = "new";
-function showForm(mode: "new" | "rename") {
+type FormMode = "new" | "rename" | "rename-folder";
+let formMode: FormMode = "new";
+/** The folder being renamed (mode "rename-folder"). */
+let formFolder = "";
+/** Where focus goes back when the form closes. */
+let formOpener: HTMLElement = editor;
+
+function showForm(mode: FormMode, folder = "") {
   formMode = mode;
-  $<HTMLLabelElement>("#file-form-label").textContent = mode === "new" ? "new file path" : `rename ${current} to`;
+  formFolder = folder;
+  formOpener = document.activeElement instanceof HTMLElement ? document.activeElement : editor;
+  const label = { new: "new file path", rename: `rename ${current} to`, "rename-folder": `rename folder ${folder} to` }[mode];
+  $<HTMLLabelElement>("#file-form-label").textContent = label;
   $<HTMLButtonElement>("#file-ok").textContent = mode === "new" ? "Create" : "Rename";
   const dir = current.includes("/") ? current.slice(0, current.lastIndexOf("/") + 1) : "";
-  filePath.value = mode === "new" ? dir : current;
+  filePath.value = mode === "new" ? dir : mode === "rename" ? current : folder;
   fileError.textContent = "";
   fileForm.hidden = false;
   filePath.focus();
   // Select the name part so typing replaces it, keeping the folder.
-  filePath.setSelectionRange(mode === "new" ? filePath.value.length : dir.length, filePath.value.length);
+  const keep = mode === "new" ? filePath.value.length : mode === "rename" ? dir.length : folder.lastIndexOf("/") + 1;
+  filePath.setSelectionRange(keep, filePath.value.length);
 }
 
 function hideForm(focus: HTMLElement) {
   fileForm.hidden = true;
   fileError.textContent = "";
-  focus.focus();
+  (focus.isConnected ? focus : editor).focus();
+}
+
+/** Applies a set of moves ({ from: to }) to the project and the session. */
+function moveFiles(moves: Record<string, string>) {
+  const changed: { path: string; text: string }[] = [];
+  files = Object.fromEntries(
+    Object.entries(files).map(([p, t]) => {
+      if (!(p in moves)) return [p, t];
+      changed.push({ path: moves[p], text: t });
+      pending.delete(p);
+      return [moves[p], t];
+    }),
+  );
+  // A rename is a removal and an addition for the engine: importers of the old path now fail
+  // to resolve (as on disk) until they are changed; nothing rewrites imports.
+  sync(changed, Object.keys(moves));
+  openFile(moves[current] ?? current);
+  projectChanged();
 }
 
 fileForm.addEventListener("submit", (e) => {
@@ -131,44 +178,57 @@ fileForm.addEventListener("submit", (e) => {
   const checked = checkPath(filePath.value);
   if ("error" in checked) return void (fileError.textContent = checked.error);
   const { path } = checked;
-  const from = formMode === "rename" ? current : undefined;
-  if (from === path) return hideForm(editor);
-  const why = conflict(path, files, from);
-  if (why) return void (fileError.textContent = why);
-  if (from !== undefined) {
-    // A rename is a removal and an addition for the engine: importers of the old path now fail
-    // to resolve (as on disk) until they are changed.
-    const text = files[from];
-    files = Object.fromEntries(Object.entries(files).map(([p, t]) => (p === from ? [path, t] : [p, t])));
-    pending.delete(from);
-    current = path;
-    sync([{ path, text }], [from]);
-  } else {
+  if (formMode === "new") {
+    const why = conflict(path, files);
+    if (why) return void (fileError.textContent = why);
     files[path] = "";
-    current = path;
     sync([{ path, text: "" }], []);
+    openFile(path);
+    projectChanged();
+  } else if (formMode === "rename") {
+    if (path !== current) {
+      const why = conflict(path, files, current);
+      if (why) return void (fileError.textContent = why);
+      moveFiles({ [current]: path });
+    }
+  } else if (path !== formFolder) {
+    if (path.startsWith(`${formFolder}/`)) return void (fileError.textContent = "a folder cannot move into itself");
+    const moves: Record<string, string> = {};
+    for (const p of Object.keys(files)) if (p.startsWith(`${formFolder}/`)) moves[p] = path + p.slice(formFolder.length);
+    const rest = Object.fromEntries(Object.entries(files).filter(([p]) => !(p in moves)));
+    for (const to of Object.values(moves)) {
+      const why = conflict(to, rest);
+      if (why) return void (fileError.textContent = why);
+    }
+    moveFiles(moves);
   }
-  openFile(path);
-  projectChanged();
   hideForm(editor);
 });
 fileForm.addEventListener("keydown", (e) => {
-  if (e.key === "Escape") hideForm($<HTMLButtonElement>(formMode === "new" ? "#new-file" : "#rename-file"));
+  if (e.key === "Escape") hideForm(formOpener);
 });
-$<HTMLButtonElement>("#file-cancel").onclick = () => hideForm($<HTMLButtonElement>("#new-file"));
+$<HTMLButtonElement>("#file-cancel").onclick = () => hideForm(formOpener);
 $<HTMLButtonElement>("#new-file").onclick = () => showForm("new");
 $<HTMLButtonElement>("#rename-file").onclick = () => current in files && showForm("rename");
-$<HTMLButtonElement>("#delete-file").onclick = () => {
-  const path = current;
-  if (!(path in files)) return;
-  if (Object.keys(files).length === 1) return setStatus("a project needs at least one file");
-  if (!confirm(`Delete ${path}? This cannot be undone.`)) return;
-  delete files[path];
-  pending.delete(path);
-  sync([], [path]);
-  openFile(defaultFile());
+
+function deleteFiles(paths: string[], question: string) {
+  if (paths.length === 0) return;
+  if (paths.length >= Object.keys(files).length) return setStatus("a project needs at least one file");
+  if (!confirm(question)) return;
+  for (const p of paths) {
+    delete files[p];
+    pending.delete(p);
+  }
+  sync([], paths);
+  openFile(current in files ? current : defaultFile());
   projectChanged();
-};
+}
+$<HTMLButtonElement>("#delete-file").onclick = () =>
+  current in files && deleteFiles([current], `Delete ${current}? This cannot be undone.`);
+function deleteFolder(folder: string) {
+  const inside = Object.keys(files).filter((p) => p.startsWith(`${folder}/`));
+  deleteFiles(inside, `Delete the folder ${folder} and its ${inside.length} file(s)? This cannot be undone.`);
+}
 
 // ---- the engine session and the preview ------------------------------------------------------
 
