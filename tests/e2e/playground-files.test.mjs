@@ -240,3 +240,17 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("playground: a damaged share link is explained and the default example loads", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(`${server.url}#project=AAAAbroken`);
+  await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
+  await page.locator("#share-out[data-state='error']").waitFor();
+  assert.match(await page.locator("#share-msg").textContent(), /could not open the shared project: the share link is damaged/);
+  assert.doesNotMatch(page.url(), /#project=/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

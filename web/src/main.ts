@@ -376,6 +376,7 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 let saving: Promise<void> = Promise.resolve();
 function save() {
   clearTimeout(saveTimer);
+  saveTimer = undefined;
   const record = { example, files: { ...files }, open: current, savedAt: Date.now() };
   saving = saving
     .then(() => saveProject(record))
@@ -400,7 +401,8 @@ function projectChanged() {
  * otherwise reopen the link instead of the saved project). */
 function dropShareLink() {
   if (payloadOf(location.hash)) history.replaceState(null, "", location.pathname + location.search);
-  shareOut.hidden = true;
+  // A link that could not be opened stays explained until the next share.
+  if (shareOut.dataset.state !== "error") shareOut.hidden = true;
 }
 // A last write when the tab goes away with a save still scheduled (best effort: IndexedDB may not
 // finish during unload, which is why saves are also made 150 ms after each change).
@@ -452,10 +454,10 @@ $<HTMLButtonElement>("#reset").onclick = () => {
 
 // ---- sharing and downloads -------------------------------------------------------------------
 
-function showShare(link: string, message: string, tooLarge: boolean) {
+function showShare(link: string, message: string, state: "ok" | "too-large" | "error") {
   shareOut.hidden = false;
-  shareOut.dataset.state = tooLarge ? "too-large" : "ok";
-  shareLink.hidden = tooLarge;
+  shareOut.dataset.state = state;
+  shareLink.hidden = state !== "ok";
   shareLink.value = link;
   shareMsg.textContent = message;
 }
@@ -463,7 +465,7 @@ function showShare(link: string, message: string, tooLarge: boolean) {
 $<HTMLButtonElement>("#share").onclick = async () => {
   const payload = await encodeProject({ example: example ?? undefined, files, open: current });
   if (payload.length > MAX_ENCODED) {
-    showShare("", `too large for a link: ${(payload.length / 1024).toFixed(1)} KB encoded, the limit is ${MAX_ENCODED / 1024} KB. Download the .zip instead.`, true);
+    showShare("", `too large for a link: ${(payload.length / 1024).toFixed(1)} KB encoded, the limit is ${MAX_ENCODED / 1024} KB. Download the .zip instead.`, "too-large");
     return;
   }
   history.replaceState(null, "", `${location.pathname}${location.search}#${HASH_KEY}=${payload}`);
@@ -475,7 +477,7 @@ $<HTMLButtonElement>("#share").onclick = async () => {
   } catch {
     // No clipboard permission (or not a secure context): the link is in the field to copy.
   }
-  showShare(link, `${copied ? "copied; " : ""}${(payload.length / 1024).toFixed(1)} KB, also in the address bar`, false);
+  showShare(link, `${copied ? "copied; " : ""}${(payload.length / 1024).toFixed(1)} KB, also in the address bar`, "ok");
   shareLink.focus();
   shareLink.select();
 };
@@ -486,11 +488,14 @@ async function openShared(payload: string): Promise<boolean> {
   try {
     shared = await decodeProject(payload);
   } catch (e) {
-    showErrors([{ message: `could not open the shared project: ${(e as Error).message}` }]);
+    // Shown beside the share controls: the errors pane belongs to the project (a restart clears it).
+    showShare("", `could not open the shared project: ${(e as Error).message}`, "error");
+    history.replaceState(null, "", location.pathname + location.search);
     return false;
   }
   const same = JSON.stringify(shared.files) === JSON.stringify(files);
   if (Object.keys(files).length && !same && edited() && !confirm("Open the shared project? It replaces your edits in this browser.")) {
+    dropShareLink(); // declined: a reload must not ask again
     return false;
   }
   setProject({ example: shared.example ?? null, files: shared.files, open: shared.open }, "opened a shared project");
