@@ -339,7 +339,11 @@ addEventListener("message", (e: MessageEvent) => {
           location.origin,
         );
       },
-      (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
+      (e: Error) => {
+        runnerFailed = true;
+        showErrors([{ message: `cannot load ${msg.url}: ${e.message}` }]);
+        frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin);
+      },
     );
   } else if (msg.type === "started") {
     bump("starts");
@@ -382,7 +386,8 @@ function save() {
     .then(() => saveProject(record))
     .then(
       () => {
-        savedOut.textContent = "saved in this browser";
+        // Not while a newer change waits for its own save: the text would claim too much.
+        if (saveTimer === undefined) savedOut.textContent = "saved in this browser";
         bump("saves");
       },
       (e: Error) => (savedOut.textContent = `not saved: ${e?.message ?? e}`),
