@@ -241,7 +241,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   await page.close();
 });
 
-test("playground: a damaged share link is explained and the default example loads", async () => {
+test("playground: a damaged share link is explained; the file tree works from the keyboard", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const problems = [];
@@ -251,6 +251,22 @@ test("playground: a damaged share link is explained and the default example load
   await page.locator("#share-out[data-state='error']").waitFor();
   assert.match(await page.locator("#share-msg").textContent(), /could not open the shared project: the share link is damaged/);
   assert.doesNotMatch(page.url(), /#project=/);
+
+  // Keyboard only: create a file, type in it (Tab indents), then Escape, Tab leaves the editor.
+  await page.focus("#new-file");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "file-path");
+  await page.keyboard.type("notes.ts");
+  await page.keyboard.press("Enter");
+  await page.locator('[data-file="src/notes.ts"][aria-current="true"]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), "editor");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("export {};");
+  assert.equal(await page.locator("#editor").inputValue(), "  export {};");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Tab");
+  assert.notEqual(await page.evaluate(() => document.activeElement.id), "editor");
+  assert.equal(await page.locator("#editor").inputValue(), "  export {};");
   assert.deepEqual(problems, []);
   await context.close();
 });
