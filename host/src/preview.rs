@@ -1,8 +1,9 @@
 //! `nexxo preview`: a static file server for the built output, with SPA fallback.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -31,6 +32,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         ExitCode::FAILURE
     })?;
     let root = Arc::new(config.out_dir.clone());
+    let gzipped: Arc<GzipCache> = Arc::default();
     let base = config.base.clone();
     runtime.block_on(async move {
         let listener = bind(&host, port, args.server.strict_port).await?;
@@ -44,11 +46,26 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
             let stream = crate::net::accept(&listener).await;
             let root = Arc::clone(&root);
             let base = base_path.clone();
+            let gzipped = Arc::clone(&gzipped);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let root = Arc::clone(&root);
                     let base = base.clone();
-                    async move { Ok::<_, Infallible>(serve(&root, &base, &req)) }
+                    let gzipped = Arc::clone(&gzipped);
+                    // Compressing a large file is CPU work: off the async threads.
+                    async move {
+                        let resp = tokio::task::spawn_blocking(move || serve(&root, &base, &req, &gzipped))
+                            .await
+                            .unwrap_or_else(|_| {
+                                respond(
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                    "text/plain",
+                                    b"internal error".to_vec(),
+                                    false,
+                                )
+                            });
+                        Ok::<_, Infallible>(resp)
+                    }
                 });
                 let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).await;
             });
@@ -87,7 +104,31 @@ pub fn respond(status: StatusCode, ctype: &str, body: Vec<u8>, head: bool) -> Re
     r
 }
 
-fn serve(root: &Path, base: &str, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+/// Gzipped bodies by file, with the validator of the version they were made from: a file is
+/// compressed once per version, not once per request (the playground's engine is 19 MB).
+type GzipCache = std::sync::Mutex<HashMap<PathBuf, (String, Bytes)>>;
+
+/// Types worth compressing (text, and WebAssembly, which gzips to about a third).
+fn compressible(ctype: &str) -> bool {
+    ctype.starts_with("text/")
+        || ["javascript", "json", "wasm", "svg", "xml", "manifest"].iter().any(|t| ctype.contains(t))
+}
+
+/// A built file with a content hash (`assets/index-1a2b3c4d.js`, as the build names them): its
+/// content never changes under that name, so browsers may keep it for good. Only files under an
+/// `assets` directory count: a file of public/ keeps its own name, whatever it looks like.
+fn is_hashed(path: &str) -> bool {
+    let Some((dir, name)) = path.rsplit_once('/') else { return false };
+    let stem = name.split('.').next().unwrap_or(name);
+    // `[name]-[hash]` with an 8-character base64url hash, which may itself contain `-`.
+    let b = stem.as_bytes();
+    dir.split('/').any(|c| c == "assets")
+        && b.len() > 9
+        && b[b.len() - 9] == b'-'
+        && b[b.len() - 8..].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+}
+
+fn serve(root: &Path, base: &str, req: &Request<Incoming>, gzipped: &GzipCache) -> Response<Full<Bytes>> {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", b"method not allowed".to_vec(), false);
@@ -111,8 +152,69 @@ fn serve(root: &Path, base: &str, req: &Request<Incoming>) -> Response<Full<Byte
         let html = file.with_extension("html");
         file = if html.is_file() { html } else { root.join("index.html") };
     }
+    let Ok(meta) = std::fs::metadata(&file) else {
+        return respond(StatusCode::NOT_FOUND, "text/plain", b"not found".to_vec(), head);
+    };
+    // A validator for revalidation: size and modification time (a rebuild changes both or one).
+    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let etag = format!("W/\"{:x}-{:x}\"", meta.len(), modified.map_or(0, |d| d.as_nanos()));
+    let cache_control = if is_hashed(&file.to_string_lossy()) && !file.ends_with("index.html") {
+        "public, max-age=31536000, immutable"
+    } else {
+        // Unhashed files (pages, the playground's engine) are revalidated: a 304 costs no body.
+        "no-cache"
+    };
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let with_headers = |mut r: Response<Full<Bytes>>| {
+        let h = r.headers_mut();
+        h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static(cache_control));
+        if let Ok(v) = etag.parse() {
+            h.insert(header::ETAG, v);
+        }
+        h.insert(header::VARY, header::HeaderValue::from_static("Accept-Encoding"));
+        r
+    };
+    if not_modified {
+        let mut r = Response::new(Full::new(Bytes::new()));
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        return with_headers(r);
+    }
+    let ctype = mime(&file);
+    let gzip_ok = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().split(';').next() == Some("gzip")));
+    if gzip_ok && compressible(ctype) && meta.len() > 1024 {
+        let cached =
+            gzipped.lock().expect("gzip cache").get(&file).filter(|(tag, _)| *tag == etag).map(|(_, b)| b.clone());
+        let body = match cached {
+            Some(b) => Some(b),
+            None => std::fs::read(&file).ok().and_then(|bytes| {
+                use std::io::Write as _;
+                let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all(&bytes).ok()?;
+                let b = Bytes::from(enc.finish().ok()?);
+                gzipped.lock().expect("gzip cache").insert(file.clone(), (etag.clone(), b.clone()));
+                Some(b)
+            }),
+        };
+        if let Some(body) = body {
+            let len = body.len();
+            let mut r = Response::new(Full::new(if head { Bytes::new() } else { body }));
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, ctype.parse().expect("static header"));
+            h.insert(header::CONTENT_LENGTH, len.into());
+            h.insert(header::CONTENT_ENCODING, header::HeaderValue::from_static("gzip"));
+            return with_headers(r);
+        }
+    }
     match std::fs::read(&file) {
-        Ok(bytes) => respond(StatusCode::OK, mime(&file), bytes, head),
+        Ok(bytes) => with_headers(respond(StatusCode::OK, ctype, bytes, head)),
         Err(_) => respond(StatusCode::NOT_FOUND, "text/plain", b"not found".to_vec(), head),
     }
 }

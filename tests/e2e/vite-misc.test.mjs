@@ -2,6 +2,8 @@
 // build, and JSON files saved with a byte-order mark.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo, PNG_1PX, preview } from "./helpers.mjs";
 
 const PAGE = '<!doctype html><html><head></head><body><div id="app"></div><script type="module" src="/src/main.ts"></script></body></html>';
@@ -135,5 +137,43 @@ test("resolve.alias in HTML src and href: build and nexxo dev", async () => {
     await page.waitForFunction(() => document.querySelector("#dot").complete);
     assert.equal(await page.evaluate(() => document.querySelector("#dot").naturalWidth), 1, "the image loaded");
     assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#app")).minHeight), "12px");
+  });
+});
+
+// A page's reference to a file that is not there stays as written (as in Vite: a route or a file
+// added to the server later may answer it), and the build says so, with the place.
+test("an HTML reference that does not resolve is kept, with a located warning", () => {
+  const dir = fixture("html-missing", {
+    "index.html": '<!doctype html><html><body>\n  <img src="./img/missing.png">\n  <script type="module" src="/src/main.ts"></script>\n</body></html>\n',
+    "src/main.ts": "export {};\n",
+  });
+  const r = buildOk(dir);
+  assert.match(r.all, /UNRESOLVED_HTML_URL/);
+  assert.match(r.all, /index\.html:2:8/);
+  assert.match(r.all, /\.\/img\/missing\.png/);
+  const html = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+  assert.match(html, /<img src="\.\/img\/missing\.png">/);
+});
+
+// `--bg: url(./img/dot.png)`: Vite resolves it from the sheet that defines the property;
+// lightningcss refuses it as ambiguous, so Nexxo failed the build. Now both the build and dev
+// serve the image the author meant.
+test("a relative url() in a custom property resolves from its own sheet: build and nexxo dev", async () => {
+  const dir = fixture("custom-prop-url", {
+    "index.html": PAGE,
+    "nexxo.config.json": JSON.stringify({ build: { assetsInlineLimit: 0 } }),
+    "src/theme/img/dot.png": PNG_1PX,
+    "src/theme/vars.css": ":root { --dot: url(./img/dot.png); }\n",
+    "src/app.css": '@import "./theme/vars.css";\n#app { background-image: var(--dot); min-height: 5px; }\n',
+    "src/main.ts": 'import "./app.css";\ndocument.querySelector("#app")!.textContent = "ok";\n',
+  });
+  await inBuildAndDev(dir, async (page) => {
+    await page.waitForFunction(() => document.querySelector("#app").textContent === "ok", null, { timeout: 10_000 });
+    await page.waitForFunction(() => getComputedStyle(document.querySelector("#app")).minHeight === "5px");
+    const bg = await page.evaluate(() => getComputedStyle(document.querySelector("#app")).backgroundImage);
+    assert.match(bg, /^url\("/);
+    const img = bg.slice(5, -2);
+    const res = await page.evaluate((u) => fetch(u).then((r) => [r.status, r.headers.get("content-type")]), img);
+    assert.deepEqual(res, [200, "image/png"], img);
   });
 });

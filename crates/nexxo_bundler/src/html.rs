@@ -221,8 +221,26 @@ impl Page {
                     let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
                     is_file(&public.join(r)).then(|| format!("{}{r}", state.config.base))
                 });
-            if let Some(new_url) = replacement {
-                edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url)));
+            match replacement {
+                Some(new_url) => edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url))),
+                // What Vite does: the URL stays as written (a route or a file the server adds
+                // later may answer it), with a warning naming it, so a typo does not ship silently.
+                None if is_asset_path(&candidate.to_string_lossy()) && !is_file(&candidate) => {
+                    let (line, column) = line_col(src, a.span.start);
+                    state.warnings.lock().expect("warnings").push(
+                        Diagnostic::new(
+                            "UNRESOLVED_HTML_URL",
+                            format!(
+                                "{url} referenced in {} did not resolve at build time; it stays as written",
+                                self.rel
+                            ),
+                        )
+                        .with_file(self.rel.clone())
+                        .at(src, line, column)
+                        .with_hint("check the path; files served as they are belong in public/"),
+                    );
+                }
+                None => {}
             }
         }
         let mut tags = String::new();
@@ -381,6 +399,14 @@ pub fn compile_style(
 
 /// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory). The one
 /// lexical normalization of the build, its workers and `nexxo dev`.
+/// 1-based line and byte column of `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+    (line, column)
+}
+
 /// The file a page's `src`/`href` names (query and fragment dropped): through `resolve.alias`
 /// (`<img src="@assets/logo.png">`, as Vite does), from the root for `/x`, else from the page's
 /// directory. The build and `nexxo dev` both read pages by this rule.

@@ -215,6 +215,10 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
     } else {
         None
     };
+    // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous, stand in
+    // as placeholders until the sheet is printed (see `hide_custom_property_urls`).
+    let (hidden, custom_urls) = hide_custom_property_urls(source);
+    let source = hidden.as_str();
     let mut sheet =
         StyleSheet::parse(source, ParserOptions { filename: filename.to_string(), css_modules, ..Default::default() })
             .map_err(|e| {
@@ -242,7 +246,22 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         .map_err(|e| Diagnostic::new("CSS_PRINT", e.kind.to_string()).with_file(filename))?;
 
     let mut out = CompiledCss { code: printed.code, ..Default::default() };
-    for dep in printed.dependencies.unwrap_or_default() {
+    // The original URL of a stand-in, should lightningcss list it as a dependency of its own.
+    let original = |url: &str| custom_urls.iter().find(|(p, _, _)| p == url).map(|(_, u, _)| u.clone());
+    let deps = printed.dependencies.unwrap_or_default();
+    let listed: Vec<String> = deps
+        .iter()
+        .filter_map(|d| match d {
+            Dependency::Url(u) => Some(u.url.clone()),
+            _ => None,
+        })
+        .collect();
+    for (placeholder, url, offset) in custom_urls.iter().filter(|(p, _, _)| !listed.contains(p)).cloned() {
+        let line = source[..offset].matches('\n').count() as u32 + 1;
+        let column = (offset - source[..offset].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        out.urls.push(CssUrl { url, placeholder, line, column });
+    }
+    for dep in deps {
         match dep {
             Dependency::Import(i) => out.imports.push(CssImport {
                 specifier: i.url,
@@ -251,7 +270,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
                 line: i.loc.start.line,
             }),
             Dependency::Url(u) => out.urls.push(CssUrl {
-                url: u.url,
+                url: original(&u.url).unwrap_or(u.url),
                 placeholder: u.placeholder,
                 line: u.loc.start.line,
                 column: u.loc.start.column,
@@ -279,6 +298,110 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         out.composed_from.sort();
     }
     Ok(out)
+}
+
+/// Prefix of the stand-ins for `url()`s in custom properties: a scheme, so lightningcss takes them
+/// for absolute URLs and prints them as they are.
+const CUSTOM_URL_SCHEME: &str = "nexxo-custom-url:";
+
+/// `source` with every relative `url(...)` inside a custom property value (`--bg: url(./a.png)`)
+/// replaced by `url("nexxo-custom-url:N")`, and the list of (stand-in, original URL, byte offset).
+/// Vite resolves such a URL from the file that defines the property (where the author wrote it);
+/// lightningcss refuses it as ambiguous. The stand-ins come back as ordinary `urls` of the
+/// compiled sheet, so hosts resolve them like any other `url()`.
+fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usize)>) {
+    let bytes = source.as_bytes();
+    let mut out = String::with_capacity(source.len());
+    let mut found = Vec::new();
+    let mut copied = 0;
+    let mut i = 0;
+    // Inside a custom property value: until `;` or `}` at nesting depth 0.
+    let mut in_value = false;
+    let mut depth = 0usize;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => {
+                // Skip strings whole (a `;` in a string ends nothing).
+                let quote = bytes[i];
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = source[i + 2..].find("*/").map_or(bytes.len(), |e| i + 2 + e + 2);
+                continue;
+            }
+            b'-' if !in_value
+                && bytes.get(i + 1) == Some(&b'-')
+                && (i == 0 || matches!(bytes[i - 1], b'{' | b';' | b' ' | b'\n' | b'\t' | b'\r')) =>
+            {
+                // `--name:` starts a custom property value.
+                let mut j = i + 2;
+                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'-' | b'_')) {
+                    j += 1;
+                }
+                while j < bytes.len() && bytes[j].is_ascii_whitespace() {
+                    j += 1;
+                }
+                if bytes.get(j) == Some(&b':') {
+                    in_value = true;
+                    depth = 0;
+                    i = j + 1;
+                    continue;
+                }
+            }
+            b'(' | b'[' if in_value => depth += 1,
+            b')' | b']' if in_value => depth = depth.saturating_sub(1),
+            b'{' if in_value => depth += 1,
+            b';' | b'}' if in_value && depth == 0 => in_value = false,
+            b'}' if in_value => depth -= 1,
+            b'u' | b'U' if in_value && source[i..].len() >= 4 && source[i..i + 4].eq_ignore_ascii_case("url(") => {
+                if let Some((end, url)) = url_argument(source, i + 4)
+                    && is_relative_url(&url)
+                {
+                    let placeholder = format!("{CUSTOM_URL_SCHEME}{}", found.len());
+                    out.push_str(&source[copied..i]);
+                    out.push_str(&format!("url(\"{placeholder}\")"));
+                    found.push((placeholder, url, i));
+                    copied = end;
+                    i = end;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&source[copied.min(source.len())..]);
+    (out, found)
+}
+
+/// The argument of a `url(` whose text starts at `start`: (index after the closing `)`, the URL).
+fn url_argument(source: &str, start: usize) -> Option<(usize, String)> {
+    let rest = &source[start..];
+    let trimmed = rest.trim_start();
+    let lead = rest.len() - trimmed.len();
+    let (url, len) = match trimmed.chars().next()? {
+        q @ ('"' | '\'') => {
+            let close = trimmed[1..].find(q)?;
+            (trimmed[1..1 + close].to_string(), close + 2)
+        }
+        _ => {
+            let close = trimmed.find(')')?;
+            (trimmed[..close].trim_end().to_string(), close)
+        }
+    };
+    let after = &trimmed[len..];
+    let close = after.find(')')?;
+    after[..close].trim().is_empty().then_some((start + lead + len + close + 1, url))
+}
+
+/// A URL written relative to the style sheet (not absolute, not a fragment or a data URL).
+fn is_relative_url(url: &str) -> bool {
+    !(url.is_empty() || url.starts_with('/') || url.starts_with('#') || url.contains(':'))
 }
 
 /// Whether the style sheet at `path` (a module id, a query allowed) is a CSS module:
@@ -450,5 +573,33 @@ mod export_name_tests {
         for bad in ["return", "switch", "default", "class", "this", "1a", "a-b", "", "\u{e9}t\u{e9}", "eval"] {
             assert!(!super::is_export_name(bad), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod custom_property_url_tests {
+    use super::*;
+
+    #[test]
+    fn relative_urls_in_custom_properties_compile_and_come_back_as_urls() {
+        let css = ":root { --bg: url(./img/dot.png); --b: url( 'a b.png' ); --abs: url(/x.png); }\nbody { background: var(--bg); }\n";
+        let out = compile("src/a.css", css, &CssOptions::default()).expect("compiles");
+        let urls: Vec<&str> = out.urls.iter().map(|u| u.url.as_str()).collect();
+        assert!(urls.contains(&"./img/dot.png"), "{urls:?}");
+        assert!(urls.contains(&"a b.png"), "{urls:?}");
+        let replaced = replace_urls(
+            &out.code,
+            &out.urls.iter().map(|u| (u.placeholder.clone(), format!("/R/{}", u.url))).collect::<Vec<_>>(),
+        );
+        assert!(replaced.contains("/R/./img/dot.png"), "{replaced}");
+        assert!(!replaced.contains(CUSTOM_URL_SCHEME), "{replaced}");
+        assert!(replaced.contains("/x.png"), "{replaced}");
+    }
+
+    #[test]
+    fn urls_outside_custom_properties_and_strings_are_left_to_lightningcss() {
+        let (hidden, found) = hide_custom_property_urls("a { background: url(./x.png); content: \"--a: url(y)\" }");
+        assert!(found.is_empty());
+        assert!(hidden.contains("url(./x.png)"));
     }
 }

@@ -181,11 +181,6 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let (session, cache_note) = match args.engine {
             crate::EngineKind::Native => {
                 let cache = crate::cache::Cache::open(&config.root, args.force);
-                let note = if cache.is_enabled() {
-                    format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
-                } else {
-                    "cache: off".to_string()
-                };
                 let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
                 let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
                 let session = Arc::new(DevSession::open(config, native, options));
@@ -193,6 +188,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                 if let Err(e) = session.prepare().await {
                     style::error(&e);
                 }
+                // After the start-up work, whose lookups are what a warm start saves.
+                let cache = &session.host.cache;
+                let note = if cache.is_enabled() {
+                    format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
+                } else {
+                    "cache: off".to_string()
+                };
                 (Backend::Native(session), note)
             }
             crate::EngineKind::Wasm => {
