@@ -21,7 +21,7 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         base: args.base.clone(),
         ..Default::default()
     };
-    let config = load_config::load(&args.common, cli)?;
+    let config = tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli))?;
     let out = Style::stdout();
     println!(
         "{} {} {}",
@@ -32,19 +32,22 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;
-    let cache = crate::cache::Cache::open(&config.root, args.force);
+    let cache =
+        tracing::info_span!("nexxo.cache_open").in_scope(|| crate::cache::Cache::open(&config.root, args.force));
     let fingerprint = config_fingerprint(&config);
-    let (output, cached) = match cached_output(&cache, &fingerprint) {
+    let hit = tracing::info_span!("nexxo.cache_read").in_scope(|| cached_output(&cache, &fingerprint));
+    let (output, cached) = match hit {
         Some((files, inputs)) => {
             (BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() }, true)
         }
         None => {
             let build_started = std::time::SystemTime::now();
-            let output = match args.engine {
-                EngineKind::Native => run_engine(&config)?,
-                EngineKind::Wasm => run_wasm_engine(&config)?,
-            };
-            store_output(&cache, &fingerprint, &output, build_started);
+            let output = tracing::info_span!("nexxo.bundle").in_scope(|| match args.engine {
+                EngineKind::Native => run_engine(&config),
+                EngineKind::Wasm => run_wasm_engine(&config),
+            })?;
+            tracing::info_span!("nexxo.cache_write")
+                .in_scope(|| store_output(&cache, &fingerprint, &output, build_started));
             (output, false)
         }
     };
@@ -54,8 +57,11 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     }
     // The sandboxed engine's output must hold nothing from outside the project, public/ included.
     let confine = (args.engine == EngineKind::Wasm).then_some(config.root.as_path());
-    let public = write(&config, &output, confine)?;
-    print_summary(&config, &output.files, public, started, cached);
+    let public = tracing::info_span!("nexxo.write").in_scope(|| write(&config, &output, confine))?;
+    tracing::info_span!("nexxo.summary").in_scope(|| print_summary(&config, &output.files, public, started, cached));
+    // Closing RocksDB happens here rather than at the end of the scope so the table includes it.
+    tracing::info_span!("nexxo.cache_close").in_scope(|| drop(cache));
+    crate::profile::report();
     Ok(())
 }
 

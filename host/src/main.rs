@@ -10,6 +10,7 @@ mod load_config;
 mod migrate;
 mod net;
 mod preview;
+mod profile;
 mod style;
 mod wasm_engine;
 mod worker;
@@ -108,6 +109,9 @@ pub struct BuildArgs {
     /// Engine to build with; both give the same output
     #[arg(long, value_enum, default_value_t = EngineKind::Native)]
     pub engine: EngineKind,
+    /// Print where the build's time goes, stage by stage, to stderr (also NEXXO_PROFILE=1)
+    #[arg(long)]
+    pub profile: bool,
 }
 
 #[derive(Args)]
@@ -176,8 +180,12 @@ pub struct PreviewArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // First, so the profile's wall time covers the whole command and every span is seen.
     // Long-running servers contain a panic to the request or update that hit it (it becomes an
     // error for that client, see dev::serve and dev::watch); one-shot commands exit with 70.
+    if let Command::Build(args) = &cli.command {
+        profile::init(args.profile);
+    }
     let exits = matches!(cli.command, Command::Build(_) | Command::Migrate(_));
     net::init_rayon();
     if !exits {
