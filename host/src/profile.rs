@@ -25,12 +25,17 @@ struct Stage {
     module: &'static str,
     label: &'static str,
     depth: usize,
-    /// Runs on several threads at once: the row is a sum of thread time, not a share of wall time.
+    /// Runs on several threads at once, or beside the stages around it: the row is thread time,
+    /// not a slice of the wall time.
     parallel: bool,
 }
 
 const fn stage(name: &'static str, module: &'static str, label: &'static str, depth: usize) -> Stage {
     Stage { name, module, label, depth, parallel: false }
+}
+
+const fn beside(name: &'static str, label: &'static str) -> Stage {
+    Stage { name, module: "nexxo", label, depth: 1, parallel: true }
 }
 
 /// The table's rows, in build order. Depth-0 rows do not overlap, so what they leave of the wall
@@ -60,8 +65,9 @@ const STAGES: &[Stage] = &[
     stage("finalize_assets", "rolldown::utils", "hash names, source map JSON", 3),
     stage("nexxo.finish", "nexxo_bundler", "finish (chunk CSS, HTML, manifest)", 1),
     stage("nexxo.write", "nexxo", "write output (staging dir, rename)", 0),
-    stage("nexxo.summary", "nexxo", "size summary (gzip)", 0),
-    stage("nexxo.cache_write", "nexxo", "cache write (inputs hashed, output stored)", 0),
+    beside("nexxo.gzip", "gzip sizes for the summary (beside the write)"),
+    beside("nexxo.cache_write", "cache write (inputs stat'ed, output stored; beside)"),
+    stage("nexxo.summary", "nexxo", "print the summary", 0),
     stage("nexxo.cache_close", "nexxo", "cache close", 0),
 ];
 
@@ -147,7 +153,7 @@ pub fn report() {
         if *n == 0 {
             continue;
         }
-        if s.depth == 0 {
+        if s.depth == 0 && !s.parallel {
             top += *d;
         }
         let label = format!("{}{}", "  ".repeat(s.depth), s.label);
