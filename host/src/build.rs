@@ -34,10 +34,24 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;
-    let cache =
-        tracing::info_span!("nexxo.cache_open").in_scope(|| crate::cache::Cache::open(&config.root, args.force));
+    // `--force` needs the cache only to store the result: it is removed and created again (which
+    // RocksDB follows with several fsyncs) on a thread of its own while the build runs.
+    let opening = args.force.then(|| {
+        let root = config.root.clone();
+        std::thread::spawn(move || {
+            tracing::info_span!("nexxo.cache_open_beside").in_scope(|| crate::cache::Cache::open(&root, true))
+        })
+    });
+    let cache = match opening {
+        Some(_) => None,
+        None => {
+            Some(tracing::info_span!("nexxo.cache_open").in_scope(|| crate::cache::Cache::open(&config.root, false)))
+        }
+    };
     let fingerprint = config_fingerprint(&config);
-    let hit = tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(&cache, &fingerprint));
+    let hit = cache
+        .as_ref()
+        .and_then(|c| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
     // `built`: the recording file system and start time of a build that ran (None: from the cache).
     let (output, built) = match hit {
         Some((files, inputs)) => {
@@ -53,6 +67,11 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
             (output, Some((fs, build_started)))
         }
     };
+    let cache = match (cache, opening) {
+        (Some(c), _) => c,
+        (None, Some(t)) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        (None, None) => unreachable!("the cache is opened in one of two ways"),
+    };
     let errs = Style::stderr();
     for w in &output.warnings {
         eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
@@ -65,7 +84,7 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         if let Some((fs, build_started)) = &built {
             s.spawn(|| {
                 tracing::info_span!("nexxo.cache_write")
-                    .in_scope(|| build_cache::store(&cache, &fingerprint, &output, *build_started, &fs.hashes()))
+                    .in_scope(|| build_cache::store(&cache, &fingerprint, &output, *build_started, &fs.take_reads()))
             });
         }
         let gzip = s.spawn(|| tracing::info_span!("nexxo.gzip").in_scope(|| gzip_sizes(&output.files)));

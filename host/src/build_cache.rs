@@ -2,9 +2,9 @@
 //! fingerprint and the content hash of every file the build read. A later build with the same
 //! fingerprint looks up the list of those files and, if none changed, writes the stored output.
 //!
-//! Two costs are avoided. The cold build does not read its inputs a second time to key what it
-//! stores: [`RecordingFs`] hashes each file as the build reads it, which is also exactly the
-//! content the output was made from. The warm build does not read its inputs either: each one is
+//! Two costs are avoided. The cold build does not read (or stat) its inputs a second time to key
+//! what it stores: [`RecordingFs`] stats and hashes each file as the build reads it, and the hash
+//! is of exactly the content the output was made from. The warm build does not read its inputs either: each one is
 //! stat'ed, and its recorded hash is reused when size, mtime, ctime and inode are unchanged and
 //! the file was last changed well before the build that recorded it began (see [`SLACK`]); only
 //! the others are read and hashed again.
@@ -28,12 +28,13 @@ use crate::cache::{Cache, key};
 /// otherwise look unchanged.
 const SLACK_NS: u128 = 2_000_000_000;
 
-/// The OS file system, keeping an xxh3-128 of every file read through it (modules, pages, style
-/// sheets, assets, partials: the engine reads everything through its `FileSystem`).
+/// The OS file system, keeping the stat and an xxh3-128 of every file read through it (modules,
+/// pages, style sheets, assets, partials: the engine reads everything through its `FileSystem`),
+/// so storing the output needs neither a second read nor a second stat of each input.
 #[derive(Clone)]
 pub struct RecordingFs {
     os: OsFileSystem,
-    hashes: Arc<Mutex<HashMap<PathBuf, u128>>>,
+    read: Arc<Mutex<HashMap<PathBuf, (Stat, u128)>>>,
 }
 
 impl std::fmt::Debug for RecordingFs {
@@ -43,14 +44,26 @@ impl std::fmt::Debug for RecordingFs {
 }
 
 impl RecordingFs {
-    /// The hashes of the files read so far, by the path they were read by.
-    pub fn hashes(&self) -> HashMap<PathBuf, u128> {
-        self.hashes.lock().expect("read hashes").clone()
+    /// The stat and hash of each file read so far, by the path it was read by.
+    pub fn take_reads(&self) -> HashMap<PathBuf, (Stat, u128)> {
+        std::mem::take(&mut *self.read.lock().expect("read files"))
     }
 
-    fn record(&self, path: &Path, bytes: &[u8]) {
-        let h = xxhash_rust::xxh3::xxh3_128(bytes);
-        self.hashes.lock().expect("read hashes").insert(path.to_path_buf(), h);
+    /// Stat'ed before the read: if the file changes in between, its stamp cannot match a later
+    /// stat, and if it changes after, it is too recent to be trusted (see [`lookup`]).
+    fn read_with<T>(
+        &self,
+        path: &Path,
+        read: impl FnOnce() -> io::Result<T>,
+        bytes: impl Fn(&T) -> &[u8],
+    ) -> io::Result<T> {
+        let before = stat(path);
+        let value = read()?;
+        if let Some(st) = before {
+            let h = xxhash_rust::xxh3::xxh3_128(bytes(&value));
+            self.read.lock().expect("read files").insert(path.to_path_buf(), (st, h));
+        }
+        Ok(value)
     }
 }
 
@@ -77,17 +90,13 @@ impl FileSystem for RecordingFs {
 
 impl OxcResolverFileSystem for RecordingFs {
     fn new(yarn_pnp: bool) -> Self {
-        Self { os: OsFileSystem::new(yarn_pnp), hashes: Arc::default() }
+        Self { os: OsFileSystem::new(yarn_pnp), read: Arc::default() }
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        let bytes = self.os.read(path)?;
-        self.record(path, &bytes);
-        Ok(bytes)
+        self.read_with(path, || self.os.read(path), Vec::as_slice)
     }
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        let text = self.os.read_to_string(path)?;
-        self.record(path, text.as_bytes());
-        Ok(text)
+        self.read_with(path, || self.os.read_to_string(path), String::as_bytes)
     }
     fn metadata(&self, path: &Path) -> io::Result<oxc_resolver::FileMetadata> {
         self.os.metadata(path)
@@ -105,7 +114,7 @@ impl OxcResolverFileSystem for RecordingFs {
 
 /// What a file looked like when its hash was recorded.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-struct Stat {
+pub struct Stat {
     size: u64,
     mtime_ns: u128,
     ctime_ns: u128,
@@ -216,9 +225,15 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<(Vec<OutputFile>, Vec<String>)
     Some((files?, inputs.into_iter().map(|i| i.path).collect()))
 }
 
-/// Stores `output` under the hashes `read` recorded while building it (inputs it did not record
-/// are read now).
-pub fn store(cache: &Cache, fp: &[u8], output: &BuildOutput, build_started: SystemTime, read: &HashMap<PathBuf, u128>) {
+/// Stores `output` under the stats and hashes `read` recorded while building it (inputs it did not
+/// record are stat'ed and read now).
+pub fn store(
+    cache: &Cache,
+    fp: &[u8],
+    output: &BuildOutput,
+    build_started: SystemTime,
+    read: &HashMap<PathBuf, (Stat, u128)>,
+) {
     if !cache.is_enabled() {
         return;
     }
@@ -227,17 +242,17 @@ pub fn store(cache: &Cache, fp: &[u8], output: &BuildOutput, build_started: Syst
         .inputs
         .par_iter()
         .map(|p| {
-            let stat = stat(p)?;
             // The WASM engine reads through its own host: its inputs are hashed here, as before.
-            let hash = match read.get(p) {
-                Some(h) => *h,
-                None => hash_file(p.to_str()?)?,
+            let (stat, hash) = match read.get(p) {
+                Some(r) => *r,
+                None => (stat(p)?, hash_file(p.to_str()?)?),
             };
             Some(Input { path: p.to_string_lossy().into_owned(), stat, hash })
         })
         .collect();
     let Some(inputs) = inputs else { return };
-    // A file edited while the build ran may not match the output: do not cache that build.
+    // A file edited after the build began may not match the output (the stat of an input the
+    // build read precedes that read, so this only skips builds where it truly may not).
     if inputs.iter().any(|i| i.stat.mtime_ns >= started_ns) {
         return;
     }
@@ -268,7 +283,7 @@ mod tests {
             inputs: vec![src.to_path_buf()],
             ..Default::default()
         };
-        store(cache, b"fp", &output, started, &fs.hashes());
+        store(cache, b"fp", &output, started, &fs.take_reads());
     }
 
     #[test]

@@ -43,7 +43,8 @@ const fn beside(name: &'static str, label: &'static str) -> Stage {
 const STAGES: &[Stage] = &[
     stage("nexxo.config", "nexxo", "config load (nexxo.config.json, .env)", 0),
     stage("nexxo.cache_open", "nexxo", "cache open (RocksDB)", 0),
-    stage("nexxo.cache_read", "nexxo", "cache read (fingerprint, inputs hashed, lookup)", 0),
+    beside("nexxo.cache_open_beside", "cache removed and created (--force; beside the build)"),
+    stage("nexxo.cache_read", "nexxo", "cache read (inputs stat'ed, lookup)", 0),
     stage("nexxo.bundle", "nexxo", "bundle (engine, all below)", 0),
     stage("nexxo.setup", "nexxo_bundler", "setup (HTML entries, options, resolver)", 1),
     stage("generate", "rolldown::bundle", "rolldown build", 1),
@@ -66,7 +67,7 @@ const STAGES: &[Stage] = &[
     stage("nexxo.finish", "nexxo_bundler", "finish (chunk CSS, HTML, manifest)", 1),
     stage("nexxo.write", "nexxo", "write output (staging dir, rename)", 0),
     beside("nexxo.gzip", "gzip sizes for the summary (beside the write)"),
-    beside("nexxo.cache_write", "cache write (inputs stat'ed, output stored; beside)"),
+    beside("nexxo.cache_write", "cache write (output stored; beside)"),
     stage("nexxo.summary", "nexxo", "print the summary", 0),
     stage("nexxo.cache_close", "nexxo", "cache close", 0),
 ];
