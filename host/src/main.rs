@@ -23,7 +23,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// mimalloc instead of glibc's malloc, as rolldown's own npm binding ships: about 7% less wall
 /// and 10% less CPU time on a 19k-module build (paired runs), where glibc grows its per-thread
-/// arenas page range by page range (14,000 `mprotect` calls at 2.4k modules) and faults 10x more. Version 2 and `no_thp`: with transparent huge
+/// arenas page range by page range (14,000 `mprotect` calls at 2.4k modules; 62 with mimalloc). Version 2 and `no_thp`: with transparent huge
 /// pages mimalloc touched 2 MiB pages and peak RSS doubled (1.9x at 2.4k modules, 1.4x at 19k);
 /// without them it is within 10% of glibc's. Table in benches/README.md ("Allocator").
 #[global_allocator]
