@@ -53,25 +53,29 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         .as_ref()
         .and_then(|c| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
     // `built`: the recording file system and start time of a build that ran (None: from the cache).
-    let (output, built) = match hit {
-        Some((files, inputs)) => {
-            (BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() }, None)
-        }
+    let result = match hit {
+        Some((files, inputs)) => Ok((
+            BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() },
+            None,
+        )),
         None => {
             let build_started = std::time::SystemTime::now();
             let fs = RecordingFs::new(false);
-            let output = tracing::info_span!("nexxo.bundle").in_scope(|| match args.engine {
-                EngineKind::Native => run_engine(&config, fs.clone()),
-                EngineKind::Wasm => run_wasm_engine(&config),
-            })?;
-            (output, Some((fs, build_started)))
+            tracing::info_span!("nexxo.bundle")
+                .in_scope(|| match args.engine {
+                    EngineKind::Native => run_engine(&config, fs.clone()),
+                    EngineKind::Wasm => run_wasm_engine(&config),
+                })
+                .map(|output| (output, Some((fs, build_started))))
         }
     };
+    // Joined before a failed build returns too: exiting mid-creation would leave a damaged cache.
     let cache = match (cache, opening) {
         (Some(c), _) => c,
         (None, Some(t)) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
         (None, None) => unreachable!("the cache is opened in one of two ways"),
     };
+    let (output, built) = result?;
     let errs = Style::stderr();
     for w in &output.warnings {
         eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
