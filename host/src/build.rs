@@ -52,11 +52,16 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     let hit = cache
         .as_ref()
         .and_then(|c| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
-    // `built`: the recording file system and start time of a build that ran (None: from the cache).
+    // `built`: the recording file system and start time of a build that ran, or the stored gzip
+    // sizes of the output the cache had.
     let result = match hit {
-        Some((files, inputs)) => Ok((
-            BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() },
-            None,
+        Some(h) => Ok((
+            BuildOutput {
+                files: h.files,
+                inputs: h.inputs.into_iter().map(Into::into).collect(),
+                ..Default::default()
+            },
+            Err(h.gzip),
         )),
         None => {
             let build_started = std::time::SystemTime::now();
@@ -66,13 +71,13 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
                     EngineKind::Native => run_engine(&config, fs.clone()),
                     EngineKind::Wasm => run_wasm_engine(&config),
                 })
-                .map(|output| (output, Some((fs, build_started))))
+                .map(|output| (output, Ok((fs, build_started))))
         }
     };
     // Joined before a failed build returns too: exiting mid-creation would leave a damaged cache.
     let cache = match (cache, opening) {
         (Some(c), _) => c,
-        (None, Some(t)) => t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        (None, Some(t)) => joined(t.join()),
         (None, None) => unreachable!("the cache is opened in one of two ways"),
     };
     let (output, built) = result?;
@@ -83,26 +88,42 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     // The sandboxed engine's output must hold nothing from outside the project, public/ included.
     let confine = (args.engine == EngineKind::Wasm).then_some(config.root.as_path());
     // Three independent jobs on the finished output run at once: storing it in the cache and
-    // computing the summary's gzip sizes (CPU) beside writing it (mostly system calls).
-    let (public, gzip) = std::thread::scope(|s| {
-        if let Some((fs, build_started)) = &built {
+    // computing the summary's gzip sizes (CPU; unless the cache had them) beside writing it
+    // (mostly system calls).
+    let (fresh, cached_gzip) = match built {
+        Ok(fresh) => (Some(fresh), None),
+        Err(gzip) => (None, gzip),
+    };
+    let (public, gzip, stored_key) = std::thread::scope(|s| {
+        let store = fresh.as_ref().map(|(fs, build_started)| {
             s.spawn(|| {
                 tracing::info_span!("nexxo.cache_write")
                     .in_scope(|| build_cache::store(&cache, &fingerprint, &output, *build_started, &fs.take_reads()))
-            });
-        }
-        let gzip = s.spawn(|| tracing::info_span!("nexxo.gzip").in_scope(|| gzip_sizes(&output.files)));
+            })
+        });
+        let gzip = cached_gzip
+            .is_none()
+            .then(|| s.spawn(|| tracing::info_span!("nexxo.gzip").in_scope(|| gzip_sizes(&output.files))));
         let public = tracing::info_span!("nexxo.write").in_scope(|| write(&config, &output, confine));
-        (public, gzip.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        (public, gzip.map(|t| joined(t.join())), store.and_then(|t| joined(t.join())))
     });
+    let gzip = gzip.or(cached_gzip).unwrap_or_default();
+    if let Some(out_key) = stored_key {
+        build_cache::store_gzip(&cache, &out_key, &gzip);
+    }
     let public = public?;
-    let cached = built.is_none();
+    let cached = fresh.is_none();
     tracing::info_span!("nexxo.summary")
         .in_scope(|| print_summary(&config, &output.files, &gzip, public, started, cached));
     // Closing RocksDB happens here rather than at the end of the scope so the table includes it.
     tracing::info_span!("nexxo.cache_close").in_scope(|| drop(cache));
     crate::profile::report();
     Ok(())
+}
+
+/// A joined thread's value; its panic, if it panicked, goes on in this thread.
+fn joined<T>(r: std::thread::Result<T>) -> T {
+    r.unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// What besides the sources decides the output: the resolved config (mode, env, defines...),

@@ -204,8 +204,17 @@ fn inputs_key(fp: &[u8]) -> Vec<u8> {
     key("build-inputs", &[fp])
 }
 
-/// A previous build's output and the files it read, if every one of them is unchanged.
-pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<(Vec<OutputFile>, Vec<String>)> {
+/// A previous build found in the cache.
+pub struct Hit {
+    pub files: Vec<OutputFile>,
+    /// The files it read.
+    pub inputs: Vec<String>,
+    /// The summary's gzip size of each of `files`, when stored ([`store_gzip`]).
+    pub gzip: Option<Vec<Option<usize>>>,
+}
+
+/// A previous build's output, if every file it read is unchanged.
+pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
     let (trust_before, inputs) = decode_inputs(&cache.get(&inputs_key(fp))?)?;
     // One stat per input (in parallel: the tree may hold tens of thousands); a file is read only
     // when its stamp cannot vouch for it.
@@ -222,20 +231,41 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<(Vec<OutputFile>, Vec<String>)
     if files.is_none() {
         cache.forget(&out_key);
     }
-    Some((files?, inputs.into_iter().map(|i| i.path).collect()))
+    let files = files?;
+    let gzip = cache.get(&gzip_key(&out_key)).and_then(|b| decode_gzip(&b)).filter(|g| g.len() == files.len());
+    Some(Hit { files, inputs: inputs.into_iter().map(|i| i.path).collect(), gzip })
+}
+
+fn gzip_key(out_key: &[u8]) -> Vec<u8> {
+    key("build-gzip", &[out_key])
+}
+
+/// Keeps the summary's gzip sizes beside the output stored under `out_key`: a warm build then
+/// prints them without compressing the output again (80 ms for a 19k-module app's 3.5 MB chunk).
+pub fn store_gzip(cache: &Cache, out_key: &[u8], sizes: &[Option<usize>]) {
+    let bytes: Vec<u8> = sizes.iter().flat_map(|s| s.map_or(u64::MAX, |n| n as u64).to_le_bytes()).collect();
+    cache.put(&gzip_key(out_key), &bytes);
+}
+
+fn decode_gzip(b: &[u8]) -> Option<Vec<Option<usize>>> {
+    if !b.len().is_multiple_of(8) {
+        return None;
+    }
+    let size = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
+    Some(b.chunks_exact(8).map(|c| (size(c) != u64::MAX).then(|| size(c) as usize)).collect())
 }
 
 /// Stores `output` under the stats and hashes `read` recorded while building it (inputs it did not
-/// record are stat'ed and read now).
+/// record are stat'ed and read now). Returns the key it is stored under, if it was.
 pub fn store(
     cache: &Cache,
     fp: &[u8],
     output: &BuildOutput,
     build_started: SystemTime,
     read: &HashMap<PathBuf, (Stat, u128)>,
-) {
+) -> Option<Vec<u8>> {
     if !cache.is_enabled() {
-        return;
+        return None;
     }
     let started_ns = build_started.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let inputs: Option<Vec<Input>> = output
@@ -250,15 +280,17 @@ pub fn store(
             Some(Input { path: p.to_string_lossy().into_owned(), stat, hash })
         })
         .collect();
-    let Some(inputs) = inputs else { return };
+    let inputs = inputs?;
     // A file edited after the build began may not match the output (the stat of an input the
     // build read precedes that read, so this only skips builds where it truly may not).
     if inputs.iter().any(|i| i.stat.mtime_ns >= started_ns) {
-        return;
+        return None;
     }
     let pairs: Vec<(&str, u128)> = inputs.iter().map(|i| (i.path.as_str(), i.hash)).collect();
-    cache.put(&output_key(fp, &pairs), &nexxo_bundler::encode_files(&output.files));
+    let out_key = output_key(fp, &pairs);
+    cache.put(&out_key, &nexxo_bundler::encode_files(&output.files));
     cache.put(&inputs_key(fp), &encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs));
+    Some(out_key)
 }
 
 #[cfg(test)]
@@ -283,7 +315,8 @@ mod tests {
             inputs: vec![src.to_path_buf()],
             ..Default::default()
         };
-        store(cache, b"fp", &output, started, &fs.take_reads());
+        let out_key = store(cache, b"fp", &output, started, &fs.take_reads()).expect("stored");
+        store_gzip(cache, &out_key, &[Some(23)]);
     }
 
     #[test]
@@ -293,9 +326,10 @@ mod tests {
         std::fs::write(&src, "one").unwrap();
         let cache = Cache::open(&dir, false);
         build_and_store(&cache, &src);
-        let (files, inputs) = lookup(&cache, b"fp").expect("unchanged input: a hit");
-        assert_eq!(files[0].contents, b"one");
-        assert_eq!(inputs, vec![src.to_string_lossy().into_owned()]);
+        let hit = lookup(&cache, b"fp").expect("unchanged input: a hit");
+        assert_eq!(hit.files[0].contents, b"one");
+        assert_eq!(hit.inputs, vec![src.to_string_lossy().into_owned()]);
+        assert_eq!(hit.gzip, Some(vec![Some(23)]));
         assert!(lookup(&cache, b"other fp").is_none());
         // Same size, and (on a coarse clock) possibly the same mtime: the stamp is too recent to
         // vouch for the file, so its content is hashed again.
