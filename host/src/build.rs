@@ -8,8 +8,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use nexxo_bundler::{BuildOutput, OutputFile, OutputKind};
 use nexxo_config::{CliOverrides, ResolvedConfig};
-use rolldown_fs::{OsFileSystem, OxcResolverFileSystem as _};
+use rayon::prelude::*;
+use rolldown_fs::OxcResolverFileSystem as _;
 
+use crate::build_cache::{self, RecordingFs};
 use crate::style::{self, Style};
 use crate::{BuildArgs, EngineKind, fs_out, load_config};
 
@@ -21,7 +23,7 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         base: args.base.clone(),
         ..Default::default()
     };
-    let config = load_config::load(&args.common, cli)?;
+    let config = tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli))?;
     let out = Style::stdout();
     println!(
         "{} {} {}",
@@ -32,31 +34,96 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;
-    let cache = crate::cache::Cache::open(&config.root, args.force);
-    let fingerprint = config_fingerprint(&config);
-    let (output, cached) = match cached_output(&cache, &fingerprint) {
-        Some((files, inputs)) => {
-            (BuildOutput { files, inputs: inputs.into_iter().map(Into::into).collect(), ..Default::default() }, true)
-        }
+    // `--force` needs the cache only to store the result: it is removed and created again (which
+    // RocksDB follows with several fsyncs) on a thread of its own while the build runs.
+    let opening = args.force.then(|| {
+        let root = config.root.clone();
+        std::thread::spawn(move || {
+            tracing::info_span!("nexxo.cache_open_beside").in_scope(|| crate::cache::Cache::open(&root, true))
+        })
+    });
+    let cache = match opening {
+        Some(_) => None,
         None => {
-            let build_started = std::time::SystemTime::now();
-            let output = match args.engine {
-                EngineKind::Native => run_engine(&config)?,
-                EngineKind::Wasm => run_wasm_engine(&config)?,
-            };
-            store_output(&cache, &fingerprint, &output, build_started);
-            (output, false)
+            Some(tracing::info_span!("nexxo.cache_open").in_scope(|| crate::cache::Cache::open(&config.root, false)))
         }
     };
+    let fingerprint = config_fingerprint(&config);
+    let hit = cache
+        .as_ref()
+        .and_then(|c| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
+    // `built`: the recording file system and start time of a build that ran, or the stored gzip
+    // sizes of the output the cache had.
+    let result = match hit {
+        Some(h) => Ok((
+            BuildOutput {
+                files: h.files,
+                inputs: h.inputs.into_iter().map(Into::into).collect(),
+                ..Default::default()
+            },
+            Err(h.gzip),
+        )),
+        None => {
+            let build_started = std::time::SystemTime::now();
+            let fs = RecordingFs::new(false);
+            tracing::info_span!("nexxo.bundle")
+                .in_scope(|| match args.engine {
+                    EngineKind::Native => run_engine(&config, fs.clone()),
+                    EngineKind::Wasm => run_wasm_engine(&config),
+                })
+                .map(|output| (output, Ok((fs, build_started))))
+        }
+    };
+    // Joined before a failed build returns too: exiting mid-creation would leave a damaged cache.
+    let cache = match (cache, opening) {
+        (Some(c), _) => c,
+        (None, Some(t)) => joined(t.join()),
+        (None, None) => unreachable!("the cache is opened in one of two ways"),
+    };
+    let (output, built) = result?;
     let errs = Style::stderr();
     for w in &output.warnings {
         eprintln!("{} {}", errs.yellow("warning:"), if errs.enabled() { &w.colored } else { &w.plain });
     }
     // The sandboxed engine's output must hold nothing from outside the project, public/ included.
     let confine = (args.engine == EngineKind::Wasm).then_some(config.root.as_path());
-    let public = write(&config, &output, confine)?;
-    print_summary(&config, &output.files, public, started, cached);
+    // Three independent jobs on the finished output run at once: storing it in the cache and
+    // computing the summary's gzip sizes (CPU; unless the cache had them) beside writing it
+    // (mostly system calls).
+    let (fresh, cached_gzip) = match built {
+        Ok(fresh) => (Some(fresh), None),
+        Err(gzip) => (None, gzip),
+    };
+    let (public, gzip, stored_key) = std::thread::scope(|s| {
+        let store = fresh.as_ref().map(|(fs, build_started)| {
+            s.spawn(|| {
+                tracing::info_span!("nexxo.cache_write")
+                    .in_scope(|| build_cache::store(&cache, &fingerprint, &output, *build_started, &fs.take_reads()))
+            })
+        });
+        let gzip = cached_gzip
+            .is_none()
+            .then(|| s.spawn(|| tracing::info_span!("nexxo.gzip").in_scope(|| gzip_sizes(&output.files))));
+        let public = tracing::info_span!("nexxo.write").in_scope(|| write(&config, &output, confine));
+        (public, gzip.map(|t| joined(t.join())), store.and_then(|t| joined(t.join())))
+    });
+    let gzip = gzip.or(cached_gzip).unwrap_or_default();
+    if let Some(out_key) = stored_key {
+        build_cache::store_gzip(&cache, &out_key, &gzip);
+    }
+    let public = public?;
+    let cached = fresh.is_none();
+    tracing::info_span!("nexxo.summary")
+        .in_scope(|| print_summary(&config, &output.files, &gzip, public, started, cached));
+    // Closing RocksDB happens here rather than at the end of the scope so the table includes it.
+    tracing::info_span!("nexxo.cache_close").in_scope(|| drop(cache));
+    crate::profile::report();
     Ok(())
+}
+
+/// A joined thread's value; its panic, if it panicked, goes on in this thread.
+fn joined<T>(r: std::thread::Result<T>) -> T {
+    r.unwrap_or_else(|e| std::panic::resume_unwind(e))
 }
 
 /// What besides the sources decides the output: the resolved config (mode, env, defines...),
@@ -69,56 +136,23 @@ fn config_fingerprint(config: &ResolvedConfig) -> Vec<u8> {
     fp
 }
 
-/// The key of a build's output: the config fingerprint plus every input's path and content.
-/// `None` when an input cannot be read (then there is nothing to look up or store).
-fn output_key(fp: &[u8], inputs: &[String]) -> Option<Vec<u8>> {
-    let mut parts: Vec<Vec<u8>> = Vec::with_capacity(inputs.len() * 2);
-    for p in inputs {
-        parts.push(p.clone().into_bytes());
-        parts.push(std::fs::read(p).ok()?);
-    }
-    let mut refs: Vec<&[u8]> = vec![fp];
-    refs.extend(parts.iter().map(Vec::as_slice));
-    Some(crate::cache::key("build-output", &refs))
+/// The build's runtime: [`crate::net::runtime`] with its blocking pool capped at one thread per
+/// core. rolldown reads every module through `spawn_blocking`; uncapped, a 2-core machine started
+/// dozens of threads (each with a parser-sized stack reserved) for reads that take microseconds.
+fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(crate::net::PARSER_STACK)
+        .max_blocking_threads(cores)
+        .build()
 }
 
-/// A previous build's output and the files it read, if every one of them is unchanged.
-fn cached_output(cache: &crate::cache::Cache, fp: &[u8]) -> Option<(Vec<OutputFile>, Vec<String>)> {
-    let list: Vec<String> = serde_json::from_slice(&cache.get(&crate::cache::key("build-inputs", &[fp]))?).ok()?;
-    let out_key = output_key(fp, &list)?;
-    let files = nexxo_bundler::decode_files(&cache.get(&out_key)?);
-    if files.is_none() {
-        cache.forget(&out_key);
-    }
-    Some((files?, list))
-}
-
-fn store_output(cache: &crate::cache::Cache, fp: &[u8], output: &BuildOutput, build_started: std::time::SystemTime) {
-    if !cache.is_enabled() {
-        return;
-    }
-    // A file edited while the build ran may not match the output: do not cache that build.
-    let edited_during_build = output
-        .inputs
-        .iter()
-        .any(|p| std::fs::metadata(p).and_then(|m| m.modified()).map_or(true, |t| t >= build_started));
-    if edited_during_build {
-        return;
-    }
-    let list: Vec<String> = output.inputs.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    let Some(out_key) = output_key(fp, &list) else { return };
-    cache.put(&out_key, &nexxo_bundler::encode_files(&output.files));
-    if let Ok(json) = serde_json::to_vec(&list) {
-        cache.put(&crate::cache::key("build-inputs", &[fp]), &json);
-    }
-}
-
-fn run_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
-    let runtime = crate::net::runtime().map_err(|e| {
+fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, ExitCode> {
+    let runtime = build_runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
-    let fs = OsFileSystem::new(false);
     runtime.block_on(nexxo_bundler::build(fs, config)).map_err(|failure| {
         let s = Style::stderr();
         for e in &failure.errors {
@@ -211,6 +245,17 @@ fn write(config: &ResolvedConfig, output: &BuildOutput, confine: Option<&std::pa
     }
 }
 
+/// The gzip size of each file the summary shows one for (HTML, CSS, JS), in parallel.
+fn gzip_sizes(files: &[OutputFile]) -> Vec<Option<usize>> {
+    files
+        .par_iter()
+        .map(|f| {
+            matches!(f.kind, OutputKind::Html | OutputKind::Css | OutputKind::EntryJs | OutputKind::ChunkJs)
+                .then(|| gzip_len(&f.contents))
+        })
+        .collect()
+}
+
 fn gzip_len(bytes: &[u8]) -> usize {
     let mut enc = GzEncoder::new(Vec::new(), Compression::default());
     let _ = enc.write_all(bytes);
@@ -221,15 +266,24 @@ fn human(n: usize) -> String {
     if n < 1024 { format!("{n} B") } else { format!("{:.2} kB", n as f64 / 1000.0) }
 }
 
-fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, started: Instant, cached: bool) {
+/// `gzip`: per file of `files`, its gzip size if it has one to show.
+fn print_summary(
+    config: &ResolvedConfig,
+    files: &[OutputFile],
+    gzip: &[Option<usize>],
+    public: usize,
+    started: Instant,
+    cached: bool,
+) {
     let s = Style::stdout();
     let out_rel = config.out_dir.strip_prefix(&config.root).unwrap_or(&config.out_dir).display().to_string();
-    let shown: Vec<&OutputFile> = files.iter().filter(|f| f.kind != OutputKind::Manifest).collect();
-    let width = shown.iter().map(|f| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
-    let mut rows: Vec<&&OutputFile> = shown.iter().collect();
-    rows.sort_by_key(|f| (f.kind != OutputKind::Html, f.kind == OutputKind::SourceMap, f.path.clone()));
+    let shown: Vec<(&OutputFile, Option<usize>)> =
+        files.iter().zip(gzip).filter(|(f, _)| f.kind != OutputKind::Manifest).map(|(f, g)| (f, *g)).collect();
+    let width = shown.iter().map(|(f, _)| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
+    let mut rows: Vec<&(&OutputFile, Option<usize>)> = shown.iter().collect();
+    rows.sort_by_key(|(f, _)| (f.kind != OutputKind::Html, f.kind == OutputKind::SourceMap, f.path.clone()));
     let mut total = 0;
-    for f in rows {
+    for (f, gz) in rows {
         total += f.contents.len();
         let name = format!("{out_rel}/{}", f.path);
         let padded = format!("{name:<width$}");
@@ -239,12 +293,7 @@ fn print_summary(config: &ResolvedConfig, files: &[OutputFile], public: usize, s
             OutputKind::EntryJs | OutputKind::ChunkJs => s.cyan(&padded),
             _ => s.dim(&padded),
         };
-        let gz = match f.kind {
-            OutputKind::Html | OutputKind::Css | OutputKind::EntryJs | OutputKind::ChunkJs => {
-                s.dim(&format!(" │ gzip: {:>9}", human(gzip_len(&f.contents))))
-            }
-            _ => String::new(),
-        };
+        let gz = gz.map_or(String::new(), |n| s.dim(&format!(" │ gzip: {:>9}", human(n))));
         println!("{colored}  {}{gz}", s.bold(&format!("{:>9}", human(f.contents.len()))));
     }
     if public > 0 {

@@ -101,6 +101,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         if !path.ends_with(".css") && !sass {
             return Ok(None);
         }
+        // No await below: the guard times this thread's work on the sheet (`--profile`).
+        let _profile = tracing::info_span!("nexxo.css").entered();
         let state = &self.state;
         let rel = state.rel(Path::new(path));
         // Sass compiles to CSS first (partials inlined, their `url()`s rebased onto this file),

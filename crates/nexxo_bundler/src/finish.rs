@@ -36,13 +36,8 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     for c in &chunks {
         let kind = if c.is_entry { OutputKind::EntryJs } else { OutputKind::ChunkJs };
         files.push(OutputFile { path: c.filename.to_string(), contents: c.code.clone().into_bytes(), kind });
-        if let (Some(map), Some(map_name)) = (&c.map, &c.sourcemap_filename) {
-            files.push(OutputFile {
-                path: map_name.clone(),
-                contents: map.to_json_string().into_bytes(),
-                kind: OutputKind::SourceMap,
-            });
-        }
+        // The chunk's `.map` is already among the assets above: rolldown serializes it there
+        // (`SourceMapType::File`), so `c.map` is not serialized a second time.
         if let Some(css) = state.css_of(c.modules.keys.iter().map(|m| m.as_str())) {
             let path = state.css_path(&c.name, &css);
             files.push(OutputFile { path: path.clone(), contents: css.into_bytes(), kind: OutputKind::Css });

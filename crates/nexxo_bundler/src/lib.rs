@@ -43,6 +43,7 @@ pub async fn build<Fs>(fs: Fs, config: &ResolvedConfig) -> Result<BuildOutput, B
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
+    let setup = tracing::info_span!("nexxo.setup").entered();
     let mut pages = Vec::new();
     let mut inputs = Vec::new();
     for entry in &config.input {
@@ -82,6 +83,7 @@ where
     })
     .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
     let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
+    drop(setup);
     let mut output = match bundle.generate().await {
         Ok(o) => o,
         Err(errs) => {
@@ -96,7 +98,7 @@ where
     if let Some(failure) = unresolved_imports(&config.root, &mut output) {
         return Err(failure);
     }
-    finish::finish(&fs, &state, output)
+    tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&fs, &state, output))
 }
 
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the

@@ -1,0 +1,359 @@
+//! The build's output cache: a build's output is stored under a key made of the config
+//! fingerprint and the content hash of every file the build read. A later build with the same
+//! fingerprint looks up the list of those files and, if none changed, writes the stored output.
+//!
+//! Two costs are avoided. The cold build does not read (or stat) its inputs a second time to key
+//! what it stores: [`RecordingFs`] stats and hashes each file as the build reads it, and the hash
+//! is of exactly the content the output was made from. The warm build does not read its inputs either: each one is
+//! stat'ed, and its recorded hash is reused when size, mtime, ctime and inode are unchanged and
+//! the file was last changed well before the build that recorded it began (see [`SLACK`]); only
+//! the others are read and hashed again.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use nexxo_bundler::{BuildOutput, OutputFile};
+use rayon::prelude::*;
+use rolldown_fs::{FileSystem, OsFileSystem, OxcResolverFileSystem};
+
+use crate::cache::{Cache, key};
+
+/// A file whose ctime is within this of the start of the build that recorded it is hashed again
+/// on every lookup instead of trusting its stamp. File times on Linux come from a coarse clock
+/// (up to a scheduler tick behind `SystemTime::now`) and some file systems keep 1-2 s; a file
+/// changed while the build read it, or twice within one time step with the same size, would
+/// otherwise look unchanged.
+const SLACK_NS: u128 = 2_000_000_000;
+
+/// The OS file system, keeping the stat and an xxh3-128 of every file read through it (modules,
+/// pages, style sheets, assets, partials: the engine reads everything through its `FileSystem`),
+/// so storing the output needs neither a second read nor a second stat of each input.
+#[derive(Clone)]
+pub struct RecordingFs {
+    os: OsFileSystem,
+    read: Arc<Mutex<HashMap<PathBuf, (Stat, u128)>>>,
+}
+
+impl std::fmt::Debug for RecordingFs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecordingFs")
+    }
+}
+
+impl RecordingFs {
+    /// The stat and hash of each file read so far, by the path it was read by.
+    pub fn take_reads(&self) -> HashMap<PathBuf, (Stat, u128)> {
+        std::mem::take(&mut *self.read.lock().expect("read files"))
+    }
+
+    /// Stat'ed before the read: if the file changes in between, its stamp cannot match a later
+    /// stat, and if it changes after, it is too recent to be trusted (see [`lookup`]).
+    fn read_with<T>(
+        &self,
+        path: &Path,
+        read: impl FnOnce() -> io::Result<T>,
+        bytes: impl Fn(&T) -> &[u8],
+    ) -> io::Result<T> {
+        let before = stat(path);
+        let value = read()?;
+        if let Some(st) = before {
+            let h = xxhash_rust::xxh3::xxh3_128(bytes(&value));
+            self.read.lock().expect("read files").insert(path.to_path_buf(), (st, h));
+        }
+        Ok(value)
+    }
+}
+
+impl FileSystem for RecordingFs {
+    fn remove_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.os.remove_dir_all(path)
+    }
+    fn create_dir_all(&self, path: &Path) -> io::Result<()> {
+        self.os.create_dir_all(path)
+    }
+    fn write(&self, path: &Path, content: &[u8]) -> io::Result<()> {
+        self.os.write(path, content)
+    }
+    fn exists(&self, path: &Path) -> bool {
+        self.os.exists(path)
+    }
+    fn read_dir(&self, path: &Path) -> io::Result<Vec<PathBuf>> {
+        self.os.read_dir(path)
+    }
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        self.os.remove_file(path)
+    }
+}
+
+impl OxcResolverFileSystem for RecordingFs {
+    fn new(yarn_pnp: bool) -> Self {
+        Self { os: OsFileSystem::new(yarn_pnp), read: Arc::default() }
+    }
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        self.read_with(path, || self.os.read(path), Vec::as_slice)
+    }
+    fn read_to_string(&self, path: &Path) -> io::Result<String> {
+        self.read_with(path, || self.os.read_to_string(path), String::as_bytes)
+    }
+    fn metadata(&self, path: &Path) -> io::Result<oxc_resolver::FileMetadata> {
+        self.os.metadata(path)
+    }
+    fn symlink_metadata(&self, path: &Path) -> io::Result<oxc_resolver::FileMetadata> {
+        self.os.symlink_metadata(path)
+    }
+    fn read_link(&self, path: &Path) -> Result<PathBuf, oxc_resolver::ResolveError> {
+        self.os.read_link(path)
+    }
+    fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
+        self.os.canonicalize(path)
+    }
+}
+
+/// What a file looked like when its hash was recorded.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Stat {
+    size: u64,
+    mtime_ns: u128,
+    ctime_ns: u128,
+    ino: u64,
+}
+
+fn stat(path: &Path) -> Option<Stat> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let ns = |s: i64, n: i64| (s.max(0) as u128) * 1_000_000_000 + n.max(0) as u128;
+        Some(Stat {
+            size: m.len(),
+            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+            ino: m.ino(),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        // No ctime: every stamp is untrusted (ctime_ns is the maximum), so lookups hash.
+        let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+        Some(Stat { size: m.len(), mtime_ns, ctime_ns: u128::MAX, ino: 0 })
+    }
+}
+
+struct Input {
+    path: String,
+    stat: Stat,
+    hash: u128,
+}
+
+/// The inputs of a stored build: `trust_before` (ns since the epoch), then per input its path,
+/// stat and hash, little-endian and length-prefixed.
+fn encode_inputs(trust_before: u128, inputs: &[Input]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + inputs.iter().map(|i| i.path.len() + 76).sum::<usize>());
+    out.extend(trust_before.to_le_bytes());
+    for i in inputs {
+        out.extend((i.path.len() as u32).to_le_bytes());
+        out.extend(i.path.as_bytes());
+        out.extend(i.stat.size.to_le_bytes());
+        out.extend(i.stat.mtime_ns.to_le_bytes());
+        out.extend(i.stat.ctime_ns.to_le_bytes());
+        out.extend(i.stat.ino.to_le_bytes());
+        out.extend(i.hash.to_le_bytes());
+    }
+    out
+}
+
+fn decode_inputs(mut b: &[u8]) -> Option<(u128, Vec<Input>)> {
+    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = b.split_at_checked(n)?;
+        *b = tail;
+        Some(head)
+    }
+    let u64_ = |b: &mut &[u8]| Some(u64::from_le_bytes(take(b, 8)?.try_into().ok()?));
+    let u128_ = |b: &mut &[u8]| Some(u128::from_le_bytes(take(b, 16)?.try_into().ok()?));
+    let trust_before = u128_(&mut b)?;
+    let mut inputs = Vec::new();
+    while !b.is_empty() {
+        let n = u32::from_le_bytes(take(&mut b, 4)?.try_into().ok()?) as usize;
+        let path = String::from_utf8(take(&mut b, n)?.to_vec()).ok()?;
+        let stat = Stat { size: u64_(&mut b)?, mtime_ns: u128_(&mut b)?, ctime_ns: u128_(&mut b)?, ino: u64_(&mut b)? };
+        inputs.push(Input { path, stat, hash: u128_(&mut b)? });
+    }
+    Some((trust_before, inputs))
+}
+
+fn hash_file(path: &str) -> Option<u128> {
+    std::fs::read(path).ok().map(|b| xxhash_rust::xxh3::xxh3_128(&b))
+}
+
+/// The key of a build's output: the config fingerprint plus every input's path and hash.
+fn output_key(fp: &[u8], inputs: &[(&str, u128)]) -> Vec<u8> {
+    let hashes: Vec<[u8; 16]> = inputs.iter().map(|(_, h)| h.to_le_bytes()).collect();
+    let mut refs: Vec<&[u8]> = Vec::with_capacity(1 + inputs.len() * 2);
+    refs.push(fp);
+    for ((p, _), h) in inputs.iter().zip(&hashes) {
+        refs.push(p.as_bytes());
+        refs.push(h);
+    }
+    key("build-output", &refs)
+}
+
+fn inputs_key(fp: &[u8]) -> Vec<u8> {
+    key("build-inputs", &[fp])
+}
+
+/// A previous build found in the cache.
+pub struct Hit {
+    pub files: Vec<OutputFile>,
+    /// The files it read.
+    pub inputs: Vec<String>,
+    /// The summary's gzip size of each of `files`, when stored ([`store_gzip`]).
+    pub gzip: Option<Vec<Option<usize>>>,
+}
+
+/// A previous build's output, if every file it read is unchanged.
+pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
+    let (trust_before, inputs) = decode_inputs(&cache.get(&inputs_key(fp))?)?;
+    // One stat per input (in parallel: the tree may hold tens of thousands); a file is read only
+    // when its stamp cannot vouch for it.
+    let current: Option<Vec<(&str, u128)>> = inputs
+        .par_iter()
+        .map(|i| {
+            let trusted = i.stat.ctime_ns < trust_before && stat(Path::new(&i.path)) == Some(i.stat);
+            let hash = if trusted { i.hash } else { hash_file(&i.path)? };
+            (hash == i.hash).then_some((i.path.as_str(), hash))
+        })
+        .collect();
+    let out_key = output_key(fp, &current?);
+    let files = nexxo_bundler::decode_files(&cache.get(&out_key)?);
+    if files.is_none() {
+        cache.forget(&out_key);
+    }
+    let files = files?;
+    let gzip = cache.get(&gzip_key(&out_key)).and_then(|b| decode_gzip(&b)).filter(|g| g.len() == files.len());
+    Some(Hit { files, inputs: inputs.into_iter().map(|i| i.path).collect(), gzip })
+}
+
+fn gzip_key(out_key: &[u8]) -> Vec<u8> {
+    key("build-gzip", &[out_key])
+}
+
+/// Keeps the summary's gzip sizes beside the output stored under `out_key`: a warm build then
+/// prints them without compressing the output again (80 ms for a 19k-module app's 3.5 MB chunk).
+pub fn store_gzip(cache: &Cache, out_key: &[u8], sizes: &[Option<usize>]) {
+    let bytes: Vec<u8> = sizes.iter().flat_map(|s| s.map_or(u64::MAX, |n| n as u64).to_le_bytes()).collect();
+    cache.put(&gzip_key(out_key), &bytes);
+}
+
+fn decode_gzip(b: &[u8]) -> Option<Vec<Option<usize>>> {
+    if !b.len().is_multiple_of(8) {
+        return None;
+    }
+    let size = |c: &[u8]| u64::from_le_bytes(c.try_into().expect("8 bytes"));
+    Some(b.chunks_exact(8).map(|c| (size(c) != u64::MAX).then(|| size(c) as usize)).collect())
+}
+
+/// Stores `output` under the stats and hashes `read` recorded while building it (inputs it did not
+/// record are stat'ed and read now). Returns the key it is stored under, if it was.
+pub fn store(
+    cache: &Cache,
+    fp: &[u8],
+    output: &BuildOutput,
+    build_started: SystemTime,
+    read: &HashMap<PathBuf, (Stat, u128)>,
+) -> Option<Vec<u8>> {
+    if !cache.is_enabled() {
+        return None;
+    }
+    let started_ns = build_started.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let inputs: Option<Vec<Input>> = output
+        .inputs
+        .par_iter()
+        .map(|p| {
+            // The WASM engine reads through its own host: its inputs are hashed here, as before.
+            let (stat, hash) = match read.get(p) {
+                Some(r) => *r,
+                None => (stat(p)?, hash_file(p.to_str()?)?),
+            };
+            Some(Input { path: p.to_string_lossy().into_owned(), stat, hash })
+        })
+        .collect();
+    let inputs = inputs?;
+    // A file edited after the build began may not match the output (the stat of an input the
+    // build read precedes that read, so this only skips builds where it truly may not).
+    if inputs.iter().any(|i| i.stat.mtime_ns >= started_ns) {
+        return None;
+    }
+    let pairs: Vec<(&str, u128)> = inputs.iter().map(|i| (i.path.as_str(), i.hash)).collect();
+    let out_key = output_key(fp, &pairs);
+    cache.put(&out_key, &nexxo_bundler::encode_files(&output.files));
+    cache.put(&inputs_key(fp), &encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs));
+    Some(out_key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nexxo_bundler::OutputKind;
+
+    fn project(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("nexxo-build-cache-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    /// Builds "output" from `src` through a RecordingFs, as `nexxo build` does, and stores it.
+    fn build_and_store(cache: &Cache, src: &Path) {
+        let started = SystemTime::now();
+        let fs = RecordingFs::new(false);
+        let text = fs.read_to_string(src).unwrap();
+        let output = BuildOutput {
+            files: vec![OutputFile { path: "out.js".into(), contents: text.into_bytes(), kind: OutputKind::EntryJs }],
+            inputs: vec![src.to_path_buf()],
+            ..Default::default()
+        };
+        let out_key = store(cache, b"fp", &output, started, &fs.take_reads()).expect("stored");
+        store_gzip(cache, &out_key, &[Some(23)]);
+    }
+
+    #[test]
+    fn an_unchanged_input_hits_and_a_same_size_edit_right_after_the_build_misses() {
+        let dir = project("edit");
+        let src = dir.join("a.js");
+        std::fs::write(&src, "one").unwrap();
+        let cache = Cache::open(&dir, false);
+        build_and_store(&cache, &src);
+        let hit = lookup(&cache, b"fp").expect("unchanged input: a hit");
+        assert_eq!(hit.files[0].contents, b"one");
+        assert_eq!(hit.inputs, vec![src.to_string_lossy().into_owned()]);
+        assert_eq!(hit.gzip, Some(vec![Some(23)]));
+        assert!(lookup(&cache, b"other fp").is_none());
+        // Same size, and (on a coarse clock) possibly the same mtime: the stamp is too recent to
+        // vouch for the file, so its content is hashed again.
+        std::fs::write(&src, "two").unwrap();
+        assert!(lookup(&cache, b"fp").is_none(), "a changed input must not hit");
+        std::fs::write(&src, "one").unwrap();
+        assert!(lookup(&cache, b"fp").is_some(), "the same content again hits");
+        std::fs::remove_file(&src).unwrap();
+        assert!(lookup(&cache, b"fp").is_none(), "a deleted input must not hit");
+        drop(cache);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn inputs_round_trip_and_truncation_is_refused() {
+        let stat = Stat { size: 3, mtime_ns: 1, ctime_ns: 2, ino: 4 };
+        let inputs = vec![Input { path: "/a/b.ts".into(), stat, hash: 99 }, Input { path: "/é".into(), stat, hash: 7 }];
+        let bytes = encode_inputs(42, &inputs);
+        let (t, back) = decode_inputs(&bytes).unwrap();
+        assert_eq!(t, 42);
+        assert_eq!(
+            back.iter().map(|i| (i.path.as_str(), i.stat, i.hash)).collect::<Vec<_>>(),
+            vec![("/a/b.ts", stat, 99), ("/é", stat, 7)]
+        );
+        assert!(decode_inputs(&bytes[..bytes.len() - 1]).is_none());
+    }
+}
