@@ -200,7 +200,24 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         .at(source, line, column)
         .with_hint("simplify the color; the CSS parser takes exponential time on deeply nested relative colors"));
     }
-    let css_modules = if opts.css_module {
+    match compile_source(filename, source, opts, Vec::new()) {
+        // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous when it
+        // prints the sheet, stand in as placeholders (see `hide_custom_property_urls`). Only then:
+        // errors in the sheet are located in the text as written.
+        Err(d) if d.code == "CSS_PRINT" => {
+            let (hidden, custom_urls) = hide_custom_property_urls(source);
+            if custom_urls.is_empty() {
+                return Err(d);
+            }
+            compile_source(filename, &hidden, opts, custom_urls)
+        }
+        other => other,
+    }
+}
+
+/// lightningcss's CSS-modules settings for `opts`, or a located error for a bad pattern.
+fn css_modules_config(opts: &CssOptions) -> Result<Option<css_modules::Config>, Diagnostic> {
+    Ok(if opts.css_module {
         // lightningcss panics on an empty pattern; the config checks this too, but the engine is
         // also driven by hosts that hand it a resolved config directly.
         if !opts.module_pattern.is_none_or(|p| p.contains("[local]")) {
@@ -214,11 +231,16 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         Some(css_modules::Config { pattern, ..Default::default() })
     } else {
         None
-    };
-    // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous, stand in
-    // as placeholders until the sheet is printed (see `hide_custom_property_urls`).
-    let (hidden, custom_urls) = hide_custom_property_urls(source);
-    let source = hidden.as_str();
+    })
+}
+
+fn compile_source(
+    filename: &str,
+    source: &str,
+    opts: &CssOptions,
+    custom_urls: Vec<(String, String, usize)>,
+) -> Result<CompiledCss, Diagnostic> {
+    let css_modules = css_modules_config(opts)?;
     let mut sheet =
         StyleSheet::parse(source, ParserOptions { filename: filename.to_string(), css_modules, ..Default::default() })
             .map_err(|e| {
