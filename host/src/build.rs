@@ -34,24 +34,34 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;
-    // `--force` needs the cache only to store the result: it is removed and created again (which
-    // RocksDB follows with several fsyncs) on a thread of its own while the build runs.
-    let opening = args.force.then(|| {
-        let root = config.root.clone();
-        std::thread::spawn(move || {
-            tracing::info_span!("nexxo.cache_open_beside").in_scope(|| crate::cache::Cache::open(&root, true))
+    // The lookup reads the cache opened read-only when it can (a read-write open writes and
+    // fsyncs files every time, 5-60 ms here). A build to store needs it read-write: unless the
+    // lookup already had it so, that open (with `--force`, removing the old cache first) runs on
+    // a thread of its own beside the build.
+    let fingerprint = config_fingerprint(&config);
+    let reader = (!args.force).then(|| {
+        tracing::info_span!("nexxo.cache_open").in_scope(|| {
+            crate::cache::Cache::open_read_only(&config.root)
+                .map(|c| (c, false))
+                .unwrap_or_else(|| (crate::cache::Cache::open(&config.root, false), true))
         })
     });
-    let cache = match opening {
-        Some(_) => None,
+    let hit = reader
+        .as_ref()
+        .and_then(|(c, _)| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
+    // A read-only handle is closed here, before anything opens the cache to write.
+    let writer = reader.and_then(|(c, writable)| writable.then_some(c));
+    let (writer, opening) = match writer {
+        Some(c) => (Some(c), None),
+        None if hit.is_some() => (None, None),
         None => {
-            Some(tracing::info_span!("nexxo.cache_open").in_scope(|| crate::cache::Cache::open(&config.root, false)))
+            let (root, force) = (config.root.clone(), args.force);
+            let t = std::thread::spawn(move || {
+                tracing::info_span!("nexxo.cache_open_beside").in_scope(|| crate::cache::Cache::open(&root, force))
+            });
+            (None, Some(t))
         }
     };
-    let fingerprint = config_fingerprint(&config);
-    let hit = cache
-        .as_ref()
-        .and_then(|c| tracing::info_span!("nexxo.cache_read").in_scope(|| build_cache::lookup(c, &fingerprint)));
     // `built`: the recording file system and start time of a build that ran, or the stored gzip
     // sizes of the output the cache had.
     let result = match hit {
@@ -75,11 +85,7 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         }
     };
     // Joined before a failed build returns too: exiting mid-creation would leave a damaged cache.
-    let cache = match (cache, opening) {
-        (Some(c), _) => c,
-        (None, Some(t)) => joined(t.join()),
-        (None, None) => unreachable!("the cache is opened in one of two ways"),
-    };
+    let cache = writer.or_else(|| opening.map(|t| joined(t.join())));
     let (output, built) = result?;
     let errs = Style::stderr();
     for w in &output.warnings {
@@ -95,10 +101,10 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         Err(gzip) => (None, gzip),
     };
     let (public, gzip, stored_key) = std::thread::scope(|s| {
-        let store = fresh.as_ref().map(|(fs, build_started)| {
+        let store = fresh.as_ref().zip(cache.as_ref()).map(|((fs, build_started), cache)| {
             s.spawn(|| {
                 tracing::info_span!("nexxo.cache_write")
-                    .in_scope(|| build_cache::store(&cache, &fingerprint, &output, *build_started, &fs.take_reads()))
+                    .in_scope(|| build_cache::store(cache, &fingerprint, &output, *build_started, &fs.take_reads()))
             })
         });
         let gzip = cached_gzip
@@ -108,8 +114,8 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         (public, gzip.map(|t| joined(t.join())), store.and_then(|t| joined(t.join())))
     });
     let gzip = gzip.or(cached_gzip).unwrap_or_default();
-    if let Some(out_key) = stored_key {
-        build_cache::store_gzip(&cache, &out_key, &gzip);
+    if let (Some(out_key), Some(cache)) = (stored_key, &cache) {
+        build_cache::store_gzip(cache, &out_key, &gzip);
     }
     let public = public?;
     let cached = fresh.is_none();

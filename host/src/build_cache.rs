@@ -268,9 +268,14 @@ pub fn store(
         return None;
     }
     let started_ns = build_started.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let inputs: Option<Vec<Input>> = output
-        .inputs
+    // Every file the build read, not only the modules its chunks kept: a module tree-shaken away
+    // entirely is not in `output.inputs`, yet editing it can change the output.
+    let mut paths: Vec<&PathBuf> = output.inputs.iter().chain(read.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    let inputs: Option<Vec<Input>> = paths
         .par_iter()
+        .copied()
         .map(|p| {
             // The WASM engine reads through its own host: its inputs are hashed here, as before.
             let (stat, hash) = match read.get(p) {

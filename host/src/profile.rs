@@ -42,8 +42,8 @@ const fn beside(name: &'static str, label: &'static str) -> Stage {
 /// time is shown as "other" (process start, argument parsing, the exit).
 const STAGES: &[Stage] = &[
     stage("nexxo.config", "nexxo", "config load (nexxo.config.json, .env)", 0),
-    stage("nexxo.cache_open", "nexxo", "cache open (RocksDB)", 0),
-    beside("nexxo.cache_open_beside", "cache removed and created (--force; beside the build)"),
+    stage("nexxo.cache_open", "nexxo", "cache open (RocksDB; read-only if it can)", 0),
+    beside("nexxo.cache_open_beside", "cache opened to write (--force: re-created; beside the build)"),
     stage("nexxo.cache_read", "nexxo", "cache read (inputs stat'ed, lookup)", 0),
     stage("nexxo.bundle", "nexxo", "bundle (engine, all below)", 0),
     stage("nexxo.setup", "nexxo_bundler", "setup (HTML entries, options, resolver)", 1),

@@ -331,3 +331,18 @@ test("an unchanged project builds from the persistent cache with identical outpu
   r = buildOk(dir, ["--force"]);
   assert.ok(!r.stdout.includes("from cache"));
 });
+
+test("editing a module the previous build tree-shook away entirely rebuilds instead of serving the cache", () => {
+  const dir = libProject({
+    // Side-effect free, so no chunk keeps it; the first build still read it.
+    "src/lib.ts": 'import "./dead"; export const v = "kept";',
+    "src/dead.ts": "export const unused = 1;\n",
+  });
+  buildOk(dir);
+  assert.match(buildOk(dir).stdout, /from cache: no source changed/);
+  writeFiles(dir, { "src/dead.ts": 'export const unused = 1; globalThis.sideEffect = "ran";\n' });
+  const r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), "an edit of a tree-shaken module must rebuild: " + r.stdout);
+  const js = fs.readdirSync(path.join(dir, "dist/assets")).map((f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8")).join("");
+  assert.match(js, /sideEffect/);
+});
