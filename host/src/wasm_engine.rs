@@ -350,8 +350,18 @@ impl WasmEngine {
     /// canonical) through the host. Blocks while all slots are busy.
     pub fn run(&self, input: Vec<u8>, roots: &[PathBuf], limits: Limits) -> Result<Vec<u8>, JobError> {
         let _slot = self.slots.acquire();
+        let (mut store, stderr) = self.store(roots, limits);
+        match call(&self.pre, &mut store, &input, limits.max_output_bytes) {
+            Ok(Some(out)) => Ok(out),
+            Ok(None) => Err(JobError::OutputTooLarge(limits.max_output_bytes)),
+            Err(e) => Err(job_error(&store, &e, limits, &stderr)),
+        }
+    }
+
+    /// A store for one job or resident instance: the limits, the host's files under `roots`, and
+    /// no preopened directories (WASI gives the engine a clock, randomness and stderr only).
+    fn store(&self, roots: &[PathBuf], limits: Limits) -> (Store<JobState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(64 << 10);
-        // No preopened directories: WASI gives the engine a clock, randomness and stderr only.
         let mut builder = WasiCtxBuilder::new();
         builder.stderr(stderr.clone());
         let state = JobState {
@@ -361,26 +371,24 @@ impl WasmEngine {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = (limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
+        store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
         store.epoch_deadline_trap();
-        let result = call(&self.pre, &mut store, &input, limits.max_output_bytes);
-        match result {
-            Ok(Some(out)) => Ok(out),
-            Ok(None) => Err(JobError::OutputTooLarge(limits.max_output_bytes)),
-            Err(e) => {
-                if store.data().limiter.refused {
-                    Err(JobError::OutOfMemory(limits.memory_bytes))
-                } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-                    Err(JobError::Timeout(limits.timeout))
-                } else if let Some(code) = e.downcast_ref::<I32Exit>() {
-                    Err(JobError::Failed(format!("the engine exited with code {}", code.0)))
-                } else {
-                    let log = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
-                    Err(JobError::Failed(if log.is_empty() { format!("{e:#}") } else { log }))
-                }
-            }
-        }
+        (store, stderr)
+    }
+}
+
+/// What a failed call was: the memory cap, the time limit, an exit, or a trap (with the
+/// engine's stderr, which holds a panic's message).
+fn job_error(store: &Store<JobState>, e: &wasmtime::Error, limits: Limits, stderr: &MemoryOutputPipe) -> JobError {
+    if store.data().limiter.refused {
+        JobError::OutOfMemory(limits.memory_bytes)
+    } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
+        JobError::Timeout(limits.timeout)
+    } else if let Some(code) = e.downcast_ref::<I32Exit>() {
+        JobError::Failed(format!("the engine exited with code {}", code.0))
+    } else {
+        let log = String::from_utf8_lossy(&stderr.contents()).trim().to_string();
+        JobError::Failed(if log.is_empty() { format!("{e:#}") } else { log })
     }
 }
 
@@ -401,18 +409,7 @@ pub struct Resident {
 impl WasmEngine {
     /// A resident instance that may read files under `roots` through the host.
     pub fn resident(&self, roots: &[PathBuf], limits: Limits) -> Result<Resident, JobError> {
-        let stderr = MemoryOutputPipe::new(64 << 10);
-        let mut builder = WasiCtxBuilder::new();
-        builder.stderr(stderr.clone());
-        let state = JobState {
-            wasi: builder.build_p1(),
-            limiter: MemoryCap { cap: limits.memory_bytes, refused: false },
-            files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new(), last_read: None },
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limiter);
-        store.set_epoch_deadline((limits.timeout.as_millis() / TICK.as_millis()).max(1) as u64);
-        store.epoch_deadline_trap();
+        let (mut store, stderr) = self.store(roots, limits);
         let failed = |e: wasmtime::Error| JobError::Failed(format!("{e:#}"));
         let instance = self.pre.instantiate(&mut store).map_err(failed)?;
         if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {
@@ -450,16 +447,7 @@ impl Resident {
             self.free.call(&mut self.store, (out_ptr, out_len))?;
             Ok(out)
         })();
-        result.map_err(|e| {
-            if self.store.data().limiter.refused {
-                JobError::OutOfMemory(self.limits.memory_bytes)
-            } else if e.downcast_ref::<Trap>() == Some(&Trap::Interrupt) {
-                JobError::Timeout(self.limits.timeout)
-            } else {
-                let log = String::from_utf8_lossy(&self.stderr.contents()).trim().to_string();
-                JobError::Failed(if log.is_empty() { format!("{e:#}") } else { log })
-            }
-        })
+        result.map_err(|e| job_error(&self.store, &e, self.limits, &self.stderr))
     }
 }
 

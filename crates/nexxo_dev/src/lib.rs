@@ -291,10 +291,7 @@ impl<H: DevHost> DevSession<H> {
     /// Prints the error and shows it in every connected page.
     pub fn report_error(&self, d: &Diagnostic) {
         self.host.error(d);
-        let msg = serde_json::json!({ "type": "error", "error": {
-            "code": d.code, "message": d.message, "file": d.file, "line": d.line, "column": d.column,
-            "frame": d.frame, "hint": d.hint,
-        }});
+        let msg = error_message(d);
         *self.last_error.lock().expect("error slot") = Some(msg.to_string());
         self.broadcast(msg);
     }
@@ -311,6 +308,14 @@ impl<H: DevHost> DevSession<H> {
         self.reload_pages();
         true
     }
+}
+
+/// The `error` message pages get for `d` (the overlay shows it).
+pub fn error_message(d: &Diagnostic) -> serde_json::Value {
+    serde_json::json!({ "type": "error", "error": {
+        "code": d.code, "message": d.message, "file": d.file, "line": d.line, "column": d.column,
+        "frame": d.frame, "hint": d.hint,
+    }})
 }
 
 /// A stable key for the host's cache: `namespace` plus a 128-bit hash of `parts`.

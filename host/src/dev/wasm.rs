@@ -183,10 +183,7 @@ impl WasmDev {
     /// Prints an error of the host's own and shows it in the pages.
     pub fn report_error(&self, d: &nexxo_diagnostics::Diagnostic) {
         style::error(&d.to_string());
-        let msg = json!({ "type": "error", "error": {
-            "code": d.code, "message": d.message, "file": d.file, "line": d.line, "column": d.column,
-            "frame": d.frame, "hint": d.hint,
-        }});
+        let msg = nexxo_dev::error_message(d);
         *self.last_error.lock().expect("error slot") = Some(msg.to_string());
         let _ = self.events.send(msg.to_string());
     }
