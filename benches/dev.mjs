@@ -2,7 +2,7 @@
 // Measures (1) command start to the whole component tree rendered in the page, and (2) file save
 // to the DOM showing the edit, median over several edits of a leaf component.
 //
-//   node dev.mjs [--sizes 1000,10000] [--edits N] [--tools nexxo,nexxo-esm,nexxo-wasm,vite]
+//   node dev.mjs [--sizes 1000,10000] [--edits N] [--tools nexxo,nexxo-esm,nexxo-wasm,nexxo-wasm-1,vite]
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -23,8 +23,10 @@ const SERVERS = {
   nexxo: (app) => [NEXXO, ["dev", app, "--port", "0"]],
   // The other serving model: one request per module (as Vite 7), for the record of why bundled won.
   "nexxo-esm": (app) => [NEXXO, ["dev", app, "--port", "0", "--no-bundle"]],
-  // The same DevSession inside the WASM engine under wasmtime (one instance, no persistent cache).
+  // The same DevSession inside the WASM engine under wasmtime (no persistent cache): its jobs on a
+  // pool of instances, one per core, and on its own instance only.
   "nexxo-wasm": (app) => [NEXXO, ["dev", app, "--port", "0", "--engine", "wasm"]],
+  "nexxo-wasm-1": (app) => [NEXXO, ["dev", app, "--port", "0", "--engine", "wasm", "--instances", "1"]],
   vite: (app) => [path.join(here, "node_modules/.bin/vite"), ["--port", "5199", "--strictPort", "--config", "vite.config.mjs"]],
 };
 

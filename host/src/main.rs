@@ -181,6 +181,10 @@ pub struct DevArgs {
     /// modules and updates; reads only the root and node_modules above it; no persistent cache)
     #[arg(long, value_enum, default_value_t = EngineKind::Native)]
     pub engine: EngineKind,
+    /// With --engine wasm: engine instances that transform modules in parallel (default: one per
+    /// core); a backend serving many projects caps each one's share here
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub instances: Option<u16>,
 }
 
 #[derive(Args)]

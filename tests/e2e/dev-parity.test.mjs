@@ -106,8 +106,10 @@ test("nexxo dev, nexxo dev --engine wasm and the WASM engine's session serve the
   const dir = fixture("dev-parity", files);
   // Both servers watch the same files: one save reaches both.
   const server = await dev(dir);
-  const sandboxed = await dev(dir, ["--engine", "wasm"]);
-  assert.match(sandboxed.output(), /WASM engine in wasmtime/);
+  // Three instances whatever the machine's cores: the session's transforms and runner forms go
+  // through the pool, whose answers must be the bytes the session would make itself.
+  const sandboxed = await dev(dir, ["--engine", "wasm", "--instances", "3"]);
+  assert.match(sandboxed.output(), /WASM engine in wasmtime, .*3 instances transforming/);
   const browser = await launchChromium();
   const engine = new NexxoEngine(wasmModule);
   try {

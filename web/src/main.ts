@@ -325,9 +325,9 @@ addEventListener("message", (e: MessageEvent) => {
   } else if (msg.type === "runtime-error") {
     showErrors([{ message: `runtime error in the preview:\n${msg.message}` }]);
   } else if (msg.type === "fetch-module") {
-    // The runtime needs a module the session did not send yet (a new import).
-    // This is also where a removed or renamed file's importers fail: the session's update only
-    // names the modules to re-run, and resolving their imports happens when they are fetched.
+    // The runtime needs a module the session did not send yet (a new import); one that fails
+    // here (a new import of a missing file) is reported here. A module of an update that fails
+    // (an importer of a removed file) comes back in the update's errors instead.
     nexxo.sessionRunner(SESSION, msg.url).then(
       (r: { ok: boolean; code?: string; errors?: { message: string }[] }) => {
         if (!r.ok) {

@@ -5,10 +5,9 @@
 use std::sync::Arc;
 
 use nexxo_diagnostics::Diagnostic;
-use rayon::prelude::*;
 
 use crate::page::page_modules;
-use crate::serve::{RUNNER_PARAMS, Response, inline_module_of, line_count, read_module, runner_form, served};
+use crate::serve::{RUNNER_PARAMS, Response, inline_module_of, line_count, read_module, runner_forms, served};
 use crate::{DevHost, DevSession};
 
 /// Everything `entry` reaches, in one script: each module registered with the client as a
@@ -72,9 +71,15 @@ pub(crate) async fn entry_modules<H: DevHost>(
         served_forms.push((url, form));
     }
     let convert = || -> Vec<Result<Arc<str>, Diagnostic>> {
+        let served: Vec<(&str, &str)> =
+            served_forms.iter().filter_map(|(url, form)| Some((url.as_str(), form.as_deref().ok()?))).collect();
+        let mut runners = runner_forms(state, &served).into_iter();
         served_forms
-            .par_iter()
-            .map(|(url, form)| form.as_ref().map_err(Clone::clone).and_then(|code| runner_form(state, url, code)))
+            .iter()
+            .map(|(_, form)| match form {
+                Ok(_) => runners.next().expect("one runner form per served module"),
+                Err(d) => Err(d.clone()),
+            })
             .collect()
     };
     // On a multi-threaded runtime (native), let tokio move other tasks off this thread while the

@@ -56,7 +56,8 @@ fn propagate<H: DevHost>(state: &DevSession<H>, starts: &[String], ts: u64) -> O
     state.graph.lock().expect("graph").propagate(starts, ts)
 }
 
-async fn send_update<H: DevHost>(state: &Arc<DevSession<H>>, boundaries: Vec<Boundary>, ts: u64) {
+/// Sends the update of `boundaries`; `false` when a module of it failed (the error is shown instead).
+async fn send_update<H: DevHost>(state: &Arc<DevSession<H>>, boundaries: Vec<Boundary>, ts: u64) -> bool {
     *state.last_error.lock().expect("error slot") = None;
     let updates: Vec<_> = boundaries
         .iter()
@@ -77,13 +78,22 @@ async fn send_update<H: DevHost>(state: &Arc<DevSession<H>>, boundaries: Vec<Bou
         for (id, file) in stamped {
             let url = versioned(&id, ts);
             let query = url.split_once('?').map_or("", |(_, q)| q);
-            // A module that fails here is left to the client's fetch, which reports the error.
-            if let Ok(code) = crate::serve::runner_module(state, &file, &url, query).await {
-                modules.insert(url, code.to_string().into());
+            match crate::serve::runner_module(state, &file, &url, query).await {
+                Ok(code) => {
+                    modules.insert(url, code.to_string().into());
+                }
+                // Reported here, so every host shows it at once (a host without HTTP would
+                // otherwise hear of it only when its page asks for the module); the pages keep
+                // the code they run until a save fixes it, as after a failed transform.
+                Err(d) => {
+                    state.report_error(&d);
+                    return false;
+                }
             }
         }
     }
     state.broadcast(json!({ "type": "update", "updates": updates, "modules": modules }));
+    true
 }
 
 /// The URL of module `id` at version `ts`, as importers stamped with `ts` write it.
@@ -172,8 +182,7 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     match propagate(state, &starts, ts) {
         Some(b) if !b.is_empty() => {
             let names: Vec<String> = b.iter().map(|b| b.id.clone()).collect();
-            send_update(state, b, ts).await;
-            Change::Updated(names)
+            if send_update(state, b, ts).await { Change::Updated(names) } else { Change::Failed }
         }
         _ => {
             state.reload_pages();
@@ -215,7 +224,9 @@ pub async fn client_message<H: DevHost>(state: &Arc<DevSession<H>>, text: &str, 
             .unwrap_or_default();
         let ts = next_ts(state, now);
         match propagate(state, &importers, ts).filter(|b| !b.is_empty() && !importers.is_empty()) {
-            Some(b) => send_update(state, b, ts).await,
+            Some(b) => {
+                send_update(state, b, ts).await;
+            }
             None => state.reload_pages(),
         }
     }

@@ -12,6 +12,7 @@ mod bundle;
 mod glob;
 mod hmr;
 mod imports;
+pub mod jobs;
 mod page;
 mod resolve;
 mod serve;
@@ -69,6 +70,13 @@ pub trait DevHost: Send + Sync + 'static {
 
     /// An error in the app: printed in the terminal (it is shown in the pages too).
     fn error(&self, diagnostic: &Diagnostic);
+
+    /// Runs independent jobs (pure functions of their input) and answers in their order. The
+    /// default uses this process's cores; a host with more to offer (wasmtime's pool of engine
+    /// instances, for a session inside one instance) runs them there. Same input, same output.
+    fn run_jobs(&self, jobs: &[jobs::Job]) -> Vec<jobs::Done> {
+        jobs::run_all(jobs)
+    }
 }
 
 /// How a host opens a session.

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use rolldown_fs::{FileSystem as _, OxcResolverFileSystem as _};
 
 use crate::bundle::{bundle, is_entry, map_comment, source_map, url_param};
+use crate::jobs::{Done, Job};
 use crate::page::{page, page_modules, page_source};
 use crate::resolve::{Resolved, resolve, resolve_imports};
 use crate::{Change, DevHost, DevSession, cache_key};
@@ -295,20 +296,51 @@ pub(crate) const RUNNER_PARAMS: &str = "__vite_ssr_import__, __vite_ssr_dynamic_
 /// `code` (a served ES module) as the body of an async function for the client's module
 /// registry; cached by content, since the conversion parses the module once more.
 pub(crate) fn runner_form<H: DevHost>(state: &DevSession<H>, url: &str, code: &str) -> Result<Arc<str>, Diagnostic> {
-    let key = cache_key("runner", &[code.as_bytes()]);
-    if let Some(hit) = state.runners.lock().expect("runner forms").get(&key) {
-        return Ok(Arc::clone(hit));
-    }
-    let out: Arc<str> = match state.host.cache_get(&key).and_then(|b| String::from_utf8(b).ok()) {
-        Some(hit) => hit.into(),
-        None => {
-            let out = nexxo_transform::to_runner(url, code)?;
+    runner_forms(state, &[(url, code)]).pop().expect("one result per module")
+}
+
+/// The runner forms of served modules (`(url, code)`), reusing cached ones; the misses go to the
+/// host as one batch of jobs.
+pub(crate) fn runner_forms<H: DevHost>(
+    state: &DevSession<H>,
+    modules: &[(&str, &str)],
+) -> Vec<Result<Arc<str>, Diagnostic>> {
+    let found: Vec<(Vec<u8>, Option<Arc<str>>)> = modules
+        .par_iter()
+        .map(|(_, code)| {
+            let key = cache_key("runner", &[code.as_bytes()]);
+            let hit = state.runners.lock().expect("runner forms").get(&key).cloned().or_else(|| {
+                let hit: Arc<str> = state.host.cache_get(&key).and_then(|b| String::from_utf8(b).ok())?.into();
+                state.runners.lock().expect("runner forms").insert(key.clone(), Arc::clone(&hit));
+                Some(hit)
+            });
+            (key, hit)
+        })
+        .collect();
+    let jobs: Vec<Job> = modules
+        .iter()
+        .zip(&found)
+        .filter(|(_, (_, hit))| hit.is_none())
+        .map(|((url, code), _)| Job::Runner { url: url.to_string(), code: code.to_string() })
+        .collect();
+    let mut done = if jobs.is_empty() { Vec::new() } else { state.host.run_jobs(&jobs) }.into_iter();
+    modules
+        .iter()
+        .zip(found)
+        .map(|((url, code), (key, hit))| {
+            if let Some(hit) = hit {
+                return Ok(hit);
+            }
+            let out: Arc<str> = match done.next() {
+                Some(Done::Runner { code }) => code.into(),
+                // A failure's diagnostic comes from running it again here (see `Done`).
+                _ => nexxo_transform::to_runner(url, code)?.into(),
+            };
             state.host.cache_put(&key, out.as_bytes());
-            out.into()
-        }
-    };
-    state.runners.lock().expect("runner forms").insert(key, Arc::clone(&out));
-    Ok(out)
+            state.runners.lock().expect("runner forms").insert(key, Arc::clone(&out));
+            Ok(out)
+        })
+        .collect()
 }
 
 /// The inline module script that `?html-proxy&index=N` names on page `file`, as the path the dev
@@ -352,43 +384,100 @@ pub fn read_module<H: DevHost>(state: &DevSession<H>, file: &Path) -> std::io::R
 
 /// Transforms `file`, reusing the cached result while its source is unchanged.
 pub fn transform<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<Arc<Module>, Diagnostic> {
+    transform_many(state, std::slice::from_ref(&file.to_path_buf())).pop().expect("one result per file")
+}
+
+/// A module before its transform: read, globs expanded, memo and cache checked.
+enum Pending {
+    Ready(Arc<Module>),
+    Failed(Diagnostic),
+    /// A miss: what to transform, and the cache key to store its result under.
+    Run {
+        rel: String,
+        source: String,
+        key: Vec<u8>,
+    },
+}
+
+fn pending<H: DevHost>(state: &DevSession<H>, file: &Path) -> Pending {
     let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
-    let source = read_module(state, file)
-        .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))?;
+    let source = match read_module(state, file) {
+        Ok(s) => s,
+        Err(e) => {
+            return Pending::Failed(
+                Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()),
+            );
+        }
+    };
     // Glob imports expanded first: the cache keys below then cover the files they list.
-    let source = crate::glob::expand_source(state, file, &rel, source)?;
+    let source = match crate::glob::expand_source(state, file, &rel, source) {
+        Ok(s) => s,
+        Err(d) => return Pending::Failed(d),
+    };
     if let Some((cached_src, m)) = state.transforms.lock().expect("transform cache").get(file)
         && *cached_src == source
     {
-        return Ok(Arc::clone(m));
+        return Pending::Ready(Arc::clone(m));
     }
     let key = cache_key("transform", &[&state.transform_options().key(), rel.as_bytes(), source.as_bytes()]);
-    let cached = state.host.cache_get(&key).and_then(|bytes| match serde_json::from_slice::<Module>(&bytes) {
-        Ok(m) => Some(m),
-        Err(_) => {
-            state.host.cache_forget(&key);
-            None
+    match state.host.cache_get(&key).map(|bytes| serde_json::from_slice::<Module>(&bytes)) {
+        Some(Ok(m)) => {
+            let m = Arc::new(m);
+            state.transforms.lock().expect("transform cache").insert(file.to_path_buf(), (source, Arc::clone(&m)));
+            Pending::Ready(m)
         }
-    });
-    let m = match cached {
-        Some(m) => Arc::new(m),
-        None => {
-            let m = nexxo_transform::transform(&rel, &source, state.transform_options())
-                // An inline script's lines are the page's: name the page, which an editor can open.
-                .map_err(|mut d| {
-                    if let Some((page, _)) = rel.split_once(&format!("?{HTML_PROXY}&")) {
-                        d.file = Some(page.to_string());
-                    }
-                    d
-                })?;
-            if let Ok(bytes) = serde_json::to_vec(&m) {
-                state.host.cache_put(&key, &bytes);
+        found => {
+            if found.is_some() {
+                // Unreadable (an older format): transform again and replace it.
+                state.host.cache_forget(&key);
             }
-            Arc::new(m)
+            Pending::Run { rel, source, key }
         }
-    };
-    state.transforms.lock().expect("transform cache").insert(file.to_path_buf(), (source, Arc::clone(&m)));
-    Ok(m)
+    }
+}
+
+/// Transforms `files`, reusing cached results; the misses go to the host as one batch of jobs,
+/// which it may spread over its cores or engine instances.
+pub fn transform_many<H: DevHost>(state: &DevSession<H>, files: &[PathBuf]) -> Vec<Result<Arc<Module>, Diagnostic>> {
+    let pending: Vec<Pending> = files.par_iter().map(|f| pending(state, f)).collect();
+    let options = state.transform_options();
+    let jobs: Vec<Job> = pending
+        .iter()
+        .filter_map(|p| match p {
+            Pending::Run { rel, source, .. } => {
+                Some(Job::Transform { rel: rel.clone(), source: source.clone(), options })
+            }
+            _ => None,
+        })
+        .collect();
+    let mut done = if jobs.is_empty() { Vec::new() } else { state.host.run_jobs(&jobs) }.into_iter();
+    files
+        .iter()
+        .zip(pending)
+        .map(|(file, p)| match p {
+            Pending::Ready(m) => Ok(m),
+            Pending::Failed(d) => Err(d),
+            Pending::Run { rel, source, key } => {
+                let m = match done.next() {
+                    Some(Done::Module { module }) => module,
+                    // A failure's diagnostic comes from running it again here (see `Done`).
+                    _ => nexxo_transform::transform(&rel, &source, options).map_err(|mut d| {
+                        // An inline script's lines are the page's: name the page, which an editor can open.
+                        if let Some((page, _)) = rel.split_once(&format!("?{HTML_PROXY}&")) {
+                            d.file = Some(page.to_string());
+                        }
+                        d
+                    })?,
+                };
+                if let Ok(bytes) = serde_json::to_vec(&m) {
+                    state.host.cache_put(&key, &bytes);
+                }
+                let m = Arc::new(m);
+                state.transforms.lock().expect("transform cache").insert(file.clone(), (source, Arc::clone(&m)));
+                Ok(m)
+            }
+        })
+        .collect()
 }
 
 /// Bare specifiers reachable from the HTML entries, found by transforming the app's modules.
@@ -401,13 +490,18 @@ pub fn crawl_dependencies<H: DevHost>(state: &DevSession<H>) -> BTreeSet<String>
     // Level by level, each level's modules transformed and resolved on all cores.
     let mut seen: std::collections::HashSet<PathBuf> = queue.iter().cloned().collect();
     while !queue.is_empty() {
-        let found: Vec<Vec<Resolved>> = queue
-            .par_iter()
+        let scripts: Vec<PathBuf> = std::mem::take(&mut queue)
+            .into_iter()
             .filter(|f| f.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e)))
-            .filter_map(|file| {
-                let m = transform(state, file).ok()?;
+            .collect();
+        let modules = transform_many(state, &scripts);
+        let found: Vec<Vec<Resolved>> = scripts
+            .par_iter()
+            .zip(&modules)
+            .filter_map(|(file, m)| {
+                let m = m.as_ref().ok()?;
                 let mut found: Vec<Resolved> =
-                    resolve_imports(state, file, &m).into_iter().filter_map(Result::ok).collect();
+                    resolve_imports(state, file, m).into_iter().filter_map(Result::ok).collect();
                 // Workers started by `new Worker(new URL("./w.js", import.meta.url))` are no
                 // imports, but their dependencies must be pre-bundled as well.
                 let dir = file.parent().unwrap_or(&state.config.root);
@@ -419,7 +513,6 @@ pub fn crawl_dependencies<H: DevHost>(state: &DevSession<H>) -> BTreeSet<String>
                 Some(found)
             })
             .collect();
-        queue = Vec::new();
         for r in found.into_iter().flatten() {
             match r {
                 Resolved::Dep(s) => {

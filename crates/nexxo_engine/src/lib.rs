@@ -13,6 +13,7 @@ use nexxo_config::ResolvedConfig;
 use nexxo_memfs::MemoryFs;
 use rolldown_fs::FileSystem;
 
+pub use nexxo_dev;
 pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
 pub use protocol::{

@@ -23,6 +23,12 @@ use crate::protocol::{BuildRequest, Contents, InputFile, Message};
 pub trait SessionFs: FileSystem + Clone + Debug + 'static {
     /// Puts an edit (`None`: a removal) into the tree before the session hears of it.
     fn apply(&self, path: &Path, contents: Option<Vec<u8>>);
+
+    /// Runs the session's parallel jobs where the host has cores to spare (wasmtime: its pool
+    /// of engine instances); `None` when it has none, and the session runs them itself.
+    fn run_jobs(&self, _jobs: &[nexxo_dev::jobs::Job]) -> Option<Vec<nexxo_dev::jobs::Done>> {
+        None
+    }
 }
 
 impl SessionFs for MemoryFs {
@@ -71,6 +77,10 @@ impl<F: SessionFs> DevHost for SessionHost<F> {
     // Errors reach the page as `error` messages; the caller also gets them in `errors`.
     fn error(&self, d: &Diagnostic) {
         self.errors.lock().expect("errors").push(Message::from_diagnostic(d));
+    }
+
+    fn run_jobs(&self, jobs: &[nexxo_dev::jobs::Job]) -> Vec<nexxo_dev::jobs::Done> {
+        self.fs.run_jobs(jobs).unwrap_or_else(|| nexxo_dev::jobs::run_all(jobs))
     }
 }
 

@@ -19,7 +19,8 @@ use oxc_sourcemap::SourceMap;
 pub mod glob;
 pub mod urls;
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Options {
     /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
     pub react_refresh: bool,

@@ -8,6 +8,7 @@
 //! module fetched again, never a rebuild of the bundle.
 
 mod http;
+mod pool;
 mod wasm;
 mod watch;
 mod ws;
@@ -180,6 +181,12 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let events = broadcast::channel(256).0;
         let (session, cache_note) = match args.engine {
             crate::EngineKind::Native => {
+                if args.instances.is_some() {
+                    eprintln!(
+                        "{} --instances applies to --engine wasm only (native dev uses every core)",
+                        Style::stderr().yellow("warning:")
+                    );
+                }
                 let cache = crate::cache::Cache::open(&config.root, args.force);
                 let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
                 let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
@@ -200,8 +207,12 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
             crate::EngineKind::Wasm => {
                 // The engine pre-bundles the dependencies when its session opens (a blocking call).
                 let ev = events.clone();
+                let instances = args
+                    .instances
+                    .map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
                 let opened =
-                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, ev)).await;
+                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, instances, ev))
+                        .await;
                 let dev = match opened {
                     Ok(Ok(dev)) => dev,
                     Ok(Err(e)) => {
@@ -213,7 +224,11 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                         return Err(ExitCode::from(70));
                     }
                 };
-                let note = format!("WASM engine in wasmtime, {}; no persistent cache", dev.load_note);
+                let note = format!(
+                    "WASM engine in wasmtime, {}, {instances} instance{} transforming; no persistent cache",
+                    dev.load_note,
+                    if instances == 1 { "" } else { "s" }
+                );
                 (Backend::Wasm(Arc::new(dev)), note)
             }
         };

@@ -1,6 +1,7 @@
 //! `nexxo dev --engine wasm`: the DevSession runs inside the WASM engine under wasmtime, in one
 //! resident instance that reads the project through the host (only the root and the
-//! `node_modules` directories above it, symlinks resolved and checked). The host keeps the HTTP
+//! `node_modules` directories above it, symlinks resolved and checked), and hands its parallel
+//! jobs to a pool of instances, one per core (`pool.rs`). The host keeps the HTTP
 //! front, the WebSocket, the watcher and the clock; every page request and file change is a call
 //! into the instance, and what the session sends to the pages comes back with the answer. This is
 //! the sandboxed dev server an online IDE backend runs for projects it does not trust.
@@ -13,11 +14,13 @@ use nexxo_dev::Change;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use super::pool::Pool;
 use crate::style::{self, Style};
-use crate::wasm_engine::{Limits, Resident, WasmEngine};
+use crate::wasm_engine::{HostJobs, Limits, Resident, WasmEngine};
 
 pub struct WasmDev {
-    engine: WasmEngine,
+    engine: Arc<WasmEngine>,
+    pool: Option<Arc<Pool>>,
     /// The instance and the call that opened its session (to open it again in a fresh instance
     /// after one failed: a trap can leave an instance half-updated).
     instance: Mutex<Option<Resident>>,
@@ -41,9 +44,12 @@ impl WasmDev {
         config: ResolvedConfig,
         bundled: bool,
         roots: Vec<PathBuf>,
+        instances: usize,
         events: broadcast::Sender<String>,
     ) -> Result<Self, String> {
-        let engine = WasmEngine::load(&crate::wasm_engine::locate_engine()?, 1)?;
+        let engine = Arc::new(WasmEngine::load(&crate::wasm_engine::locate_engine()?, 1)?);
+        // With one instance the session's own runs its jobs: no pool.
+        let pool = (instances > 1).then(|| Arc::new(Pool::new(Arc::clone(&engine), instances, limits())));
         let open_call = serde_json::to_vec(&json!({
             "op": "dev.open", "config": config, "bundled": bundled, "fs_roots": roots,
         }))
@@ -51,6 +57,7 @@ impl WasmDev {
         let load_note = engine.load_note.clone();
         let dev = Self {
             engine,
+            pool,
             instance: Mutex::new(None),
             open_call,
             roots,
@@ -70,7 +77,8 @@ impl WasmDev {
     fn call(&self, call: &Value) -> Result<Value, String> {
         let mut slot = self.instance.lock().expect("wasm dev instance");
         if slot.is_none() {
-            let mut fresh = self.engine.resident(&self.roots, limits()).map_err(|e| e.to_string())?;
+            let pool = self.pool.as_ref().map(|p| Arc::clone(p) as Arc<dyn HostJobs>);
+            let mut fresh = self.engine.resident(&self.roots, limits(), pool).map_err(|e| e.to_string())?;
             let opened: Value = serde_json::from_slice(&fresh.call(&self.open_call).map_err(|e| e.to_string())?)
                 .map_err(|e| format!("the WASM engine answered badly: {e}"))?;
             self.print(&opened);

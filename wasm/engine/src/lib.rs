@@ -15,6 +15,7 @@
 //! `nexxo dev --engine wasm` (a DevSession over the host's files), `version`.
 
 mod host_fs;
+mod host_jobs;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -60,6 +61,9 @@ enum Call {
     DevMessage { text: String, now: u64 },
     #[serde(rename = "dev.env")]
     DevEnv { config: Box<nexxo_config::ResolvedConfig> },
+    /// A batch of a session's jobs, for an instance of the host's pool (see `host_jobs`).
+    #[serde(rename = "dev.jobs")]
+    DevJobs { jobs: Vec<nexxo_engine::nexxo_dev::jobs::Job> },
     #[serde(rename = "version")]
     Version,
 }
@@ -67,6 +71,13 @@ enum Call {
 impl nexxo_engine::SessionFs for HostFs {
     // The host wrote the change to disk before it told the session.
     fn apply(&self, _path: &std::path::Path, _contents: Option<Vec<u8>>) {}
+
+    fn run_jobs(
+        &self,
+        jobs: &[nexxo_engine::nexxo_dev::jobs::Job],
+    ) -> Option<Vec<nexxo_engine::nexxo_dev::jobs::Done>> {
+        host_jobs::run(jobs)
+    }
 }
 
 thread_local! {
@@ -143,6 +154,7 @@ pub fn call(input: &[u8]) -> Vec<u8> {
             let (changed, messages) = s.env_changed(&config);
             Ok(json!({ "changed": changed, "messages": messages }))
         }),
+        Ok(Call::DevJobs { jobs }) => json!({ "ok": true, "done": nexxo_engine::nexxo_dev::jobs::run_all(&jobs) }),
         Ok(Call::Version) => json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
     };
     serde_json::to_vec(&answer)

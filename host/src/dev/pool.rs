@@ -1,0 +1,74 @@
+//! `nexxo dev --engine wasm`'s pool: engine instances that run the session's parallel jobs
+//! (module transforms, runner forms) while the instance holding the session waits for them.
+//! One instance has one thread; the pool is how the sandboxed dev server uses every core.
+//! The instances see no files: a job carries everything it needs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+
+use crate::wasm_engine::{HostJobs, Limits, Resident, WasmEngine};
+
+pub struct Pool {
+    engine: Arc<WasmEngine>,
+    /// One slot per core; a slot is filled on first use and emptied when its instance fails.
+    workers: Vec<Mutex<Option<Resident>>>,
+    limits: Limits,
+}
+
+impl Pool {
+    pub fn new(engine: Arc<WasmEngine>, size: usize, limits: Limits) -> Self {
+        Self { engine, workers: (0..size.max(1)).map(|_| Mutex::new(None)).collect(), limits }
+    }
+
+    /// Runs one batch on worker `i`; `None` when the instance failed (it is retired).
+    fn run_batch(&self, i: usize, batch: &[Value]) -> Option<Vec<Value>> {
+        let mut slot = self.workers[i].lock().ok()?;
+        if slot.is_none() {
+            *slot = Some(self.engine.resident(&[], self.limits, None).ok()?);
+        }
+        let call = serde_json::to_vec(&json!({ "op": "dev.jobs", "jobs": batch })).ok()?;
+        let answer = slot.as_mut()?.call(&call).inspect_err(|_| *slot = None).ok()?;
+        let mut answer: Value = serde_json::from_slice(&answer).ok()?;
+        match answer["done"].take() {
+            Value::Array(done) if done.len() == batch.len() => Some(done),
+            _ => None,
+        }
+    }
+}
+
+impl HostJobs for Pool {
+    fn run(&self, jobs: &[u8]) -> Option<Vec<u8>> {
+        let jobs: Vec<Value> = serde_json::from_slice(jobs).ok()?;
+        // One job is not worth a round trip through another instance.
+        if jobs.len() < 2 {
+            return None;
+        }
+        // Small batches taken in turn keep every worker busy when job sizes differ (a large
+        // component next to a one-line re-export); a call per job would cost more than most jobs.
+        let size = jobs.len().div_ceil(self.workers.len() * 4).max(1);
+        let batches: Vec<&[Value]> = jobs.chunks(size).collect();
+        let results: Vec<Mutex<Option<Vec<Value>>>> = batches.iter().map(|_| Mutex::new(None)).collect();
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for i in 0..self.workers.len().min(batches.len()) {
+                let (batches, results, next) = (&batches, &results, &next);
+                scope.spawn(move || {
+                    loop {
+                        let b = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(batch) = batches.get(b) else { break };
+                        let Some(done) = self.run_batch(i, batch) else { break };
+                        *results[b].lock().expect("pool results") = Some(done);
+                    }
+                });
+            }
+        });
+        // Any batch missing (a worker failed): the session's instance runs all of them itself.
+        let mut all = Vec::with_capacity(jobs.len());
+        for r in results {
+            all.extend(r.into_inner().ok()??);
+        }
+        serde_json::to_vec(&all).ok()
+    }
+}
