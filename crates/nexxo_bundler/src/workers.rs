@@ -293,8 +293,22 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
 
 /// 1-based line and byte column of byte `offset` in `source`.
 fn line_column(source: &str, offset: u32) -> (u32, u32) {
-    let before = &source[..(offset as usize).min(source.len())];
+    // Clamped to a char boundary (and to the end): a position for a message must not panic.
+    let (before, _) = source.split_at(source.floor_char_boundary(offset as usize));
     let line = before.matches('\n').count() as u32 + 1;
     let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_column;
+
+    #[test]
+    fn line_column_counts_bytes_and_never_panics() {
+        let source = "a\n\u{4e2d}x\u{3000}y";
+        assert_eq!(line_column(source, 5), (2, 4), "`x`, after the 3 bytes of `中`");
+        assert_eq!(line_column(source, 3), (2, 1), "inside `中`: its start");
+        assert_eq!(line_column(source, 99), (2, 9), "past the end: the end");
+    }
 }

@@ -277,9 +277,10 @@ fn js_string(s: &str) -> String {
 
 impl Expander<'_, '_> {
     fn located(&self, code: &'static str, message: String, span: Span, hint: &str) -> Diagnostic {
-        let at = (span.start as usize).min(self.source.len());
-        let line = self.source[..at].matches('\n').count() as u32 + 1;
-        let col = (at - self.source[..at].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        // Clamped to a char boundary (and to the end): locating an error must not panic.
+        let (before, _) = self.source.split_at(self.source.floor_char_boundary(span.start as usize));
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
         Diagnostic::new(code, message).with_file(self.filename).at(self.source, line, col).with_hint(hint)
     }
 
@@ -946,6 +947,9 @@ mod tests {
         assert!(e.message.contains("file extension"), "{e}");
         let e = run("import(`views/${n}.js`)", FILES).unwrap_err();
         assert!(e.message.contains("bare"), "{e}");
+        // After multi-byte text on the line: the column counts characters.
+        let e = run("const \u{540d} = '\u{4e2d}';\u{3000}import(`./views/${n}`)", FILES).unwrap_err();
+        assert_eq!((e.code, e.line, e.column), ("DYNAMIC_IMPORT", Some(1), Some(23)));
     }
 
     #[test]
@@ -956,5 +960,9 @@ mod tests {
         assert!(may_expand("import(name)"));
         assert!(may_expand("import.meta.glob('./x/*.js')"));
         assert!(!may_expand("myimport(x)"));
+        // Multi-byte text around the argument (an ideographic space, `中`, an emoji).
+        assert!(may_expand("import\u{3000}(\u{3000}'./\u{4e2d}/' + x)"));
+        assert!(!may_expand("import('./\u{4e2d}.js')\u{1f600}"));
+        assert!(!may_expand("import(`\u{4e2d}"));
     }
 }
