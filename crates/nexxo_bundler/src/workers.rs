@@ -165,27 +165,33 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         let state = &self.state;
         // `./sprite.svg#icon`: the fragment (and any query) stays on the URL, the file is the path.
         let spec = r.specifier.split(['?', '#']).next().unwrap_or_default();
+        #[expect(
+            clippy::string_slice,
+            reason = "`spec` is a prefix of `specifier` that ends at an ASCII `?` or `#` or at its end"
+        )]
         let suffix = &r.specifier[spec.len()..];
-        let root_absolute = spec.starts_with('/') && !spec.starts_with("//");
+        // `/icon.png`: the path under the root (or public/).
+        let root_rel = spec.strip_prefix('/').filter(|rel| !rel.starts_with('/'));
+        let root_absolute = root_rel.is_some();
         if !(spec.starts_with("./") || spec.starts_with("../") || root_absolute) {
             return Ok(None); // a full URL, a data: URL or a bare name: nothing to emit
         }
-        let file = match spec.strip_prefix('/') {
+        let file = match root_rel {
             Some(rel) => state.config.root.join(rel),
             None => importer.parent().unwrap_or(&state.config.root).join(spec),
         };
         let file = crate::html::normalize(&file);
         if !self.fs.metadata(&file).is_ok_and(|m| m.is_file()) {
             // `/icon.png` of public/ is served at that path (after `base`).
-            if root_absolute
+            if let Some(rel) = root_rel
                 && r.worker.is_none()
                 && state
                     .config
                     .public_dir
                     .as_ref()
-                    .is_some_and(|d| self.fs.metadata(&d.join(&spec[1..])).is_ok_and(|m| m.is_file()))
+                    .is_some_and(|d| self.fs.metadata(&d.join(rel)).is_ok_and(|m| m.is_file()))
             {
-                return Ok(Some(format!("{}{suffix}", state.url_from_chunk(&spec[1..]))));
+                return Ok(Some(format!("{}{suffix}", state.url_from_chunk(rel))));
             }
             let (line, column) = line_column(source, r.span.0);
             let rel = state.rel(importer);

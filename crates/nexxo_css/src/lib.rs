@@ -141,6 +141,11 @@ const MAX_COLOR_NESTING: usize = 8;
 
 /// The byte offset where color functions nest deeper than [`MAX_COLOR_NESTING`], if they do.
 /// A light scan: comments and strings are skipped; any other `(` counts as a plain group.
+#[expect(
+    clippy::string_slice,
+    reason = "the slices start just past `/*` and run from ASCII name bytes to `(`: ASCII bytes are whole \
+              characters, so every index is a char boundary"
+)]
 fn too_deep_colors(source: &str) -> Option<usize> {
     const COLOR_FNS: &[&str] =
         &["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix", "light-dark"];
@@ -347,6 +352,11 @@ const CUSTOM_URL_SCHEME: &str = "nexxo-custom-url:";
 /// Vite resolves such a URL from the file that defines the property (where the author wrote it);
 /// lightningcss refuses it as ambiguous. The stand-ins come back as ordinary `urls` of the
 /// compiled sheet, so hosts resolve them like any other `url()`.
+#[expect(
+    clippy::string_slice,
+    reason = "indexes are those of ASCII bytes (`/*`, the `u` of `url(`) or past a `)` that `url_argument` \
+              found, so char boundaries; string escapes may step into a character but no slice starts there"
+)]
 fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usize)>) {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len());
@@ -419,6 +429,10 @@ fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usiz
 }
 
 /// The argument of a `url(` whose text starts at `start`: (index after the closing `)`, the URL).
+#[expect(
+    clippy::string_slice,
+    reason = "`start` is just past `url(`; the other indexes are past an ASCII quote or found by `find`"
+)]
 fn url_argument(source: &str, start: usize) -> Option<(usize, String)> {
     let rest = &source[start..];
     let trimmed = rest.trim_start();

@@ -86,6 +86,10 @@ impl Expansion {
 }
 
 /// A cheap test on the text: can [`expand`] have anything to do? (It parses the module.)
+#[expect(
+    clippy::string_slice,
+    reason = "indexes are past a found `import`, past an ASCII quote or backtick, or where `find` found one"
+)]
 pub fn may_expand(source: &str) -> bool {
     if source.contains("import.meta.glob") {
         return true;
@@ -621,6 +625,10 @@ impl Expander<'_, '_> {
 
     /// Replaces `span` with `text`, keeping the line count of what it replaces.
     fn replace(&mut self, span: Span, mut text: String) {
+        #[expect(
+            clippy::string_slice,
+            reason = "`span` is that of a node oxc parsed from `self.source`: oxc spans are char boundaries"
+        )]
         let lines = self.source[span.start as usize..span.end as usize].matches('\n').count();
         text.push_str(&"\n".repeat(lines.saturating_sub(text.matches('\n').count())));
         self.edits.push(Edit { start: span.start, end: span.end, text });
@@ -641,10 +649,12 @@ impl Expander<'_, '_> {
         if !varies {
             return Ok(false);
         }
+        #[expect(clippy::string_slice, reason = "spans of nodes oxc parsed from `self.source`: char boundaries")]
         let between = &self.source[it.span.start as usize..source.span().start as usize];
         if between.contains("@vite-ignore") || between.contains("@nexxo-ignore") {
             return Ok(false);
         }
+        #[expect(clippy::string_slice, reason = "the span of a node oxc parsed from `self.source`: char boundaries")]
         let text = &self.source[source.span().start as usize..source.span().end as usize];
         let glob = to_glob(source).map_err(|m| {
             self.located("DYNAMIC_IMPORT", format!("invalid dynamic import {text}: {m}"), source.span(), DYNAMIC_HINT)
@@ -659,6 +669,7 @@ impl Expander<'_, '_> {
         }
         // The query (`?raw`) after the last `/` goes on each import, not into the glob.
         let last_slash = glob.rfind('/').unwrap_or(0);
+        #[expect(clippy::string_slice, reason = "`last_slash` is where `rfind` found `/` (or 0)")]
         let (path_glob, query) = match glob[last_slash..].find('?') {
             Some(q) => glob.split_at(last_slash + q),
             None => (glob.as_str(), ""),
@@ -667,7 +678,9 @@ impl Expander<'_, '_> {
             self.located("DYNAMIC_IMPORT", format!("invalid dynamic import {text}: {m}"), source.span(), DYNAMIC_HINT)
         };
         let star = path_glob.find('*').unwrap_or(0);
+        #[expect(clippy::string_slice, reason = "`star` is where `find` found `*` (or 0)")]
         let prefix_end = path_glob[..star].rfind('/').map_or(0, |i| i + 1);
+        #[expect(clippy::string_slice, reason = "`prefix_end` is past a `/` that `rfind` found (or 0)")]
         let written_prefix = &path_glob[..prefix_end];
         let is_bare = !(path_glob.starts_with("./") || path_glob.starts_with("../") || path_glob.starts_with('/'));
         if is_bare && self.alias(path_glob).is_none() {
@@ -675,6 +688,7 @@ impl Expander<'_, '_> {
                 "variable bare imports are not supported; the static part must start with ./ or ../".into()
             ));
         }
+        #[expect(clippy::string_slice, reason = "past a `/` that `rfind` found (or 0)")]
         let file_name = &path_glob[path_glob.rfind('/').map_or(0, |i| i + 1)..];
         if !file_name.rfind('.').is_some_and(|i| i > 0 && i + 1 < file_name.len()) {
             return Err(err("a file extension must be included in the static part of the import".into()));
@@ -685,6 +699,7 @@ impl Expander<'_, '_> {
         } else {
             self.absolute(&format!("{written_prefix}x"), &self.dir).map_err(err)?.base
         };
+        #[expect(clippy::string_slice, reason = "`prefix_end` is past a `/` that `rfind` found (or 0)")]
         let glob_rest: String = path_glob[prefix_end..]
             .chars()
             .map(|c| if "?[]{}\\".contains(c) { format!("\\{c}") } else { c.to_string() })

@@ -223,14 +223,20 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
     }
     for d in &record.dynamic_imports {
         let (s, e) = (d.module_request.start as usize, d.module_request.end as usize);
+        #[expect(
+            clippy::string_slice,
+            reason = "the span of a string or template oxc parsed from `code`: char boundaries"
+        )]
         let text = &code[s..e];
         let quoted = text.len() >= 2
             && matches!(text.as_bytes()[0], b'"' | b'\'' | b'`')
             && text.as_bytes()[0] == text.as_bytes()[text.len() - 1]
             && !text.contains("${");
         if quoted {
+            #[expect(clippy::string_slice, reason = "inside the quotes: the first and last bytes are ASCII quotes")]
+            let specifier = text[1..text.len() - 1].to_string();
             imports.push(Import {
-                specifier: text[1..text.len() - 1].to_string(),
+                specifier,
                 literal: (d.module_request.start, d.module_request.end),
                 statement: None,
                 bindings: Vec::new(),
@@ -398,6 +404,7 @@ pub mod maps {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, reason = "tests slice at spans the code under test returned")]
 mod tests {
     use super::*;
 
