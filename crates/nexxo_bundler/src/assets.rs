@@ -85,8 +85,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
         let root = &self.state.config.root;
         // `/src/x.ts` names a file under the root (as in a page's `src`), `/icon.png` a file of
         // public/; an absolute path already inside the root is a file path.
-        if spec.starts_with('/') && !spec.starts_with("//") && !Path::new(spec).starts_with(root) {
-            let under_root = root.join(&spec[1..]);
+        if let Some(rel) = spec.strip_prefix('/')
+            && !rel.starts_with('/')
+            && !Path::new(spec).starts_with(root)
+        {
+            let under_root = root.join(rel);
             if let Ok(p) = resolve_path(&self.resolver, args.importer, &under_root.to_string_lossy(), args.kind) {
                 return Ok(Some(HookResolveIdOutput::from_id(format!("{}{suffix}", p.display()))));
             }
@@ -95,7 +98,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
                 .config
                 .public_dir
                 .as_ref()
-                .is_some_and(|d| self.fs.metadata(&d.join(&spec[1..])).is_ok_and(|m| m.is_file()))
+                .is_some_and(|d| self.fs.metadata(&d.join(rel)).is_ok_and(|m| m.is_file()))
             {
                 return Ok(Some(HookResolveIdOutput::from_id(format!("{PUBLIC_PREFIX}{spec}{suffix}"))));
             }
@@ -174,7 +177,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> AssetPlugin<Fs> {
     /// `import icon from "/icon.png"` with public/icon.png: the URL it is served at (with
     /// `base`), or its text with `?raw` (see [`query::public_import`]).
     fn load_public(&self, url_path: &str, query: Query) -> anyhow::Result<String> {
-        let rel = &url_path[1..];
+        // `url_path` is a `/`-rooted path (see `resolve_id`).
+        let rel = url_path.strip_prefix('/').unwrap_or(url_path);
         let file = self.state.config.public_dir.as_ref().map(|d| d.join(rel)).unwrap_or_default();
         match query::public_import(url_path, &self.state.rel(&file), query).map_err(|d| self.state.fail(d))? {
             query::PublicImport::Raw => {

@@ -147,7 +147,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 })?;
                 format!("{}{suffix}", state.asset_url(&target, bytes, true))
             } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
-                format!("{}{}", state.config.base, &u.url[1..])
+                format!("{}{}", state.config.base, u.url.strip_prefix('/').unwrap_or(&u.url))
             } else {
                 u.url.clone()
             };

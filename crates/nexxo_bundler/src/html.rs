@@ -76,6 +76,10 @@ impl Page {
                         Some(src) => page.imports.push(local(src).to_string_lossy().into_owned()),
                         None => {
                             // Inline scripts may use TypeScript syntax, as in `nexxo dev` (`.ts`).
+                            #[expect(
+                                clippy::string_slice,
+                                reason = "the span of a script's text that `nexxo_html::scan` found in `source`"
+                            )]
                             let text = el.text.clone().map(|r| source[r].to_string()).unwrap_or_default();
                             page.imports.push(format!(
                                 "{}{PROXY_QUERY}{}.ts",
@@ -150,7 +154,15 @@ impl Page {
         for idx in &self.consumed {
             let el = &self.doc.elements[*idx];
             // A tag alone on its line goes with its indentation and line break.
+            #[expect(
+                clippy::string_slice,
+                reason = "`outer` is an element's span that `nexxo_html::scan` found in `src`"
+            )]
             let line_start = src[..el.outer.start].rfind('\n').map_or(0, |p| p + 1);
+            #[expect(
+                clippy::string_slice,
+                reason = "`outer` is a span `nexxo_html::scan` found in `src`; `line_start` is past a `\\n`"
+            )]
             let alone = src[line_start..el.outer.start].trim().is_empty() && src[el.outer.end..].starts_with('\n');
             let span = if alone { line_start..el.outer.end + 1 } else { el.outer.clone() };
             edits.replace(span, "");
@@ -267,12 +279,17 @@ impl Page {
         // (CSS at the end of the body would show the page unstyled first and reorder the cascade).
         let at = nexxo_html::head_insertion(src, &self.doc, false);
         // Keep `</head>` on its own line: insert after the last newline before it.
+        #[expect(clippy::string_slice, reason = "`at` is the offset of `</head>`; `nl` that of a `\\n` before it")]
         let at = if self.doc.head_end == Some(at) {
             src[..at].rfind('\n').map_or(at, |nl| if src[nl + 1..at].trim().is_empty() { nl + 1 } else { at })
         } else {
             at
         };
         // Elsewhere (no `</head>`), on a line of their own too.
+        #[expect(
+            clippy::string_slice,
+            reason = "`at` is where `head_insertion` puts tags: at a tag's `<` or past its `>`, or past a `\\n`"
+        )]
         let (at, tags) = if self.doc.head_end == Some(at) || src[..at].ends_with('\n') || at == 0 {
             (at, tags)
         } else if src[at..].starts_with('\n') {
@@ -336,8 +353,16 @@ pub fn compile_style(
 ) -> Result<String, Diagnostic> {
     // Padded with a blank for each line and character before it, so the parser's lines and
     // columns are the page's; a located error's frame is then drawn from the page itself.
+    #[expect(
+        clippy::string_slice,
+        reason = "`range` is a `<style>`'s text span from `nexxo_html::scan` of `source`, or all of it"
+    )]
     let before = &source[..range.start];
     let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    #[expect(
+        clippy::string_slice,
+        reason = "`line_start` is past a `\\n` in `before`; `range` is a span of `source` (see above)"
+    )]
     let padded = format!(
         "{}{}{}",
         "\n".repeat(before.matches('\n').count()),
@@ -368,7 +393,7 @@ pub fn compile_style(
             };
             format!("{url}{suffix}")
         } else if u.url.starts_with('/') && !u.url.starts_with("//") && base.starts_with('/') && base != "/" {
-            format!("{base}{}", &u.url[1..])
+            format!("{base}{}", u.url.strip_prefix('/').unwrap_or(&u.url))
         } else {
             u.url.clone()
         };

@@ -165,27 +165,33 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         let state = &self.state;
         // `./sprite.svg#icon`: the fragment (and any query) stays on the URL, the file is the path.
         let spec = r.specifier.split(['?', '#']).next().unwrap_or_default();
+        #[expect(
+            clippy::string_slice,
+            reason = "`spec` is a prefix of `specifier` that ends at an ASCII `?` or `#` or at its end"
+        )]
         let suffix = &r.specifier[spec.len()..];
-        let root_absolute = spec.starts_with('/') && !spec.starts_with("//");
+        // `/icon.png`: the path under the root (or public/).
+        let root_rel = spec.strip_prefix('/').filter(|rel| !rel.starts_with('/'));
+        let root_absolute = root_rel.is_some();
         if !(spec.starts_with("./") || spec.starts_with("../") || root_absolute) {
             return Ok(None); // a full URL, a data: URL or a bare name: nothing to emit
         }
-        let file = match spec.strip_prefix('/') {
+        let file = match root_rel {
             Some(rel) => state.config.root.join(rel),
             None => importer.parent().unwrap_or(&state.config.root).join(spec),
         };
         let file = crate::html::normalize(&file);
         if !self.fs.metadata(&file).is_ok_and(|m| m.is_file()) {
             // `/icon.png` of public/ is served at that path (after `base`).
-            if root_absolute
+            if let Some(rel) = root_rel
                 && r.worker.is_none()
                 && state
                     .config
                     .public_dir
                     .as_ref()
-                    .is_some_and(|d| self.fs.metadata(&d.join(&spec[1..])).is_ok_and(|m| m.is_file()))
+                    .is_some_and(|d| self.fs.metadata(&d.join(rel)).is_ok_and(|m| m.is_file()))
             {
-                return Ok(Some(format!("{}{suffix}", state.url_from_chunk(&spec[1..]))));
+                return Ok(Some(format!("{}{suffix}", state.url_from_chunk(rel))));
             }
             let (line, column) = line_column(source, r.span.0);
             let rel = state.rel(importer);
@@ -293,8 +299,22 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
 
 /// 1-based line and byte column of byte `offset` in `source`.
 fn line_column(source: &str, offset: u32) -> (u32, u32) {
-    let before = &source[..(offset as usize).min(source.len())];
+    // Clamped to a char boundary (and to the end): a position for a message must not panic.
+    let (before, _) = source.split_at(source.floor_char_boundary(offset as usize));
     let line = before.matches('\n').count() as u32 + 1;
     let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
     (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line_column;
+
+    #[test]
+    fn line_column_counts_bytes_and_never_panics() {
+        let source = "a\n\u{4e2d}x\u{3000}y";
+        assert_eq!(line_column(source, 5), (2, 4), "`x`, after the 3 bytes of `中`");
+        assert_eq!(line_column(source, 3), (2, 1), "inside `中`: its start");
+        assert_eq!(line_column(source, 99), (2, 9), "past the end: the end");
+    }
 }

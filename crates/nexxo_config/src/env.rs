@@ -28,6 +28,11 @@ pub fn parse_dotenv(text: &str) -> Result<Vec<(String, String)>, EnvError> {
             return Err(EnvError { line: idx + 1, message: format!("invalid variable name `{key}`") });
         }
         let rest = rest.trim_start();
+        #[expect(
+            clippy::string_slice,
+            reason = "the value ends where `find` found a `'` or at the `\"` that `closing_quote` returns (its index \
+                      is always that of a `\"` byte)"
+        )]
         let value = if let Some(body) = rest.strip_prefix('\'') {
             match body.find('\'') {
                 Some(end) => body[..end].to_string(),
@@ -93,6 +98,11 @@ fn unescape(s: &str) -> String {
 
 /// dotenv-expand's forms: `$NAME`, `${NAME}`, `${NAME:-default}` (default when unset or empty),
 /// and `\$` for a literal dollar. Names are looked up among the variables defined before.
+#[expect(
+    clippy::string_slice,
+    reason = "indexes are where `find` found `$`, `\\`, `}` or a char that is not a name's, or past them (a char's \
+              `len_utf8`)"
+)]
 fn expand(v: &str, defined: &[(String, String)]) -> String {
     let lookup = |name: &str| defined.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';

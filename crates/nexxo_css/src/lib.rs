@@ -141,6 +141,11 @@ const MAX_COLOR_NESTING: usize = 8;
 
 /// The byte offset where color functions nest deeper than [`MAX_COLOR_NESTING`], if they do.
 /// A light scan: comments and strings are skipped; any other `(` counts as a plain group.
+#[expect(
+    clippy::string_slice,
+    reason = "the slices start just past `/*` and run from ASCII name bytes to `(`: ASCII bytes are whole \
+              characters, so every index is a char boundary"
+)]
 fn too_deep_colors(source: &str) -> Option<usize> {
     const COLOR_FNS: &[&str] =
         &["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix", "light-dark"];
@@ -190,8 +195,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
     // this file is not first it lands mid-file and the first rule stops matching.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     if let Some(at) = too_deep_colors(source) {
-        let line = source[..at].matches('\n').count() as u32 + 1;
-        let column = (at - source[..at].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        let (line, column) = line_column(source, at);
         return Err(Diagnostic::new(
             "CSS_TOO_DEEP",
             format!("color functions nest more than {MAX_COLOR_NESTING} levels deep here"),
@@ -209,10 +213,29 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
             if custom_urls.is_empty() {
                 return Err(d);
             }
+            // Located in `source` as written: the offsets are in it, not in `hidden`, where each
+            // stand-in before an offset has shifted the text (the offset could even fall inside a
+            // character or past the end of `hidden`).
+            let custom_urls = custom_urls
+                .into_iter()
+                .map(|(placeholder, url, offset)| {
+                    let (line, column) = line_column(source, offset);
+                    (placeholder, url, line, column)
+                })
+                .collect();
             compile_source(filename, &hidden, opts, custom_urls)
         }
         other => other,
     }
+}
+
+/// 1-based line and byte column of byte `at` in `source`. An offset inside a character counts as
+/// that character's start, one past the end as the end: locating an error must not panic.
+fn line_column(source: &str, at: usize) -> (u32, u32) {
+    let (before, _) = source.split_at(source.floor_char_boundary(at));
+    let line = before.matches('\n').count() as u32 + 1;
+    let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+    (line, column)
 }
 
 /// lightningcss's CSS-modules settings for `opts`, or a located error for a bad pattern.
@@ -238,7 +261,7 @@ fn compile_source(
     filename: &str,
     source: &str,
     opts: &CssOptions,
-    custom_urls: Vec<(String, String, usize)>,
+    custom_urls: Vec<(String, String, u32, u32)>,
 ) -> Result<CompiledCss, Diagnostic> {
     let css_modules = css_modules_config(opts)?;
     let mut sheet =
@@ -269,7 +292,7 @@ fn compile_source(
 
     let mut out = CompiledCss { code: printed.code, ..Default::default() };
     // The original URL of a stand-in, should lightningcss list it as a dependency of its own.
-    let original = |url: &str| custom_urls.iter().find(|(p, _, _)| p == url).map(|(_, u, _)| u.clone());
+    let original = |url: &str| custom_urls.iter().find(|(p, ..)| p == url).map(|(_, u, ..)| u.clone());
     let deps = printed.dependencies.unwrap_or_default();
     let listed: Vec<String> = deps
         .iter()
@@ -278,9 +301,7 @@ fn compile_source(
             _ => None,
         })
         .collect();
-    for (placeholder, url, offset) in custom_urls.iter().filter(|(p, _, _)| !listed.contains(p)).cloned() {
-        let line = source[..offset].matches('\n').count() as u32 + 1;
-        let column = (offset - source[..offset].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+    for (placeholder, url, line, column) in custom_urls.iter().filter(|(p, ..)| !listed.contains(p)).cloned() {
         out.urls.push(CssUrl { url, placeholder, line, column });
     }
     for dep in deps {
@@ -331,6 +352,11 @@ const CUSTOM_URL_SCHEME: &str = "nexxo-custom-url:";
 /// Vite resolves such a URL from the file that defines the property (where the author wrote it);
 /// lightningcss refuses it as ambiguous. The stand-ins come back as ordinary `urls` of the
 /// compiled sheet, so hosts resolve them like any other `url()`.
+#[expect(
+    clippy::string_slice,
+    reason = "indexes are those of ASCII bytes (`/*`, the `u` of `url(`) or past a `)` that `url_argument` \
+              found, so char boundaries; string escapes may step into a character but no slice starts there"
+)]
 fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usize)>) {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len());
@@ -380,7 +406,8 @@ fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usiz
             b'{' if in_value => depth += 1,
             b';' | b'}' if in_value && depth == 0 => in_value = false,
             b'}' if in_value => depth -= 1,
-            b'u' | b'U' if in_value && source[i..].len() >= 4 && source[i..i + 4].eq_ignore_ascii_case("url(") => {
+            // On bytes: the 4 bytes after a `u` can end inside a character (`--a: ué中`).
+            b'u' | b'U' if in_value && bytes[i..].get(..4).is_some_and(|b| b.eq_ignore_ascii_case(b"url(")) => {
                 if let Some((end, url)) = url_argument(source, i + 4)
                     && is_relative_url(&url)
                 {
@@ -402,6 +429,10 @@ fn hide_custom_property_urls(source: &str) -> (String, Vec<(String, String, usiz
 }
 
 /// The argument of a `url(` whose text starts at `start`: (index after the closing `)`, the URL).
+#[expect(
+    clippy::string_slice,
+    reason = "`start` is just past `url(`; the other indexes are past an ASCII quote or found by `find`"
+)]
 fn url_argument(source: &str, start: usize) -> Option<(usize, String)> {
     let rest = &source[start..];
     let trimmed = rest.trim_start();
@@ -601,6 +632,42 @@ mod export_name_tests {
 #[cfg(test)]
 mod custom_property_url_tests {
     use super::*;
+
+    #[test]
+    fn a_u_before_multibyte_text_in_a_custom_property_is_no_url() {
+        // Once panicked: the 4 bytes after the `u` were sliced as a str and ended inside `中`.
+        for css in [":root { --a: u\u{e9}\u{4e2d}; }", ":root { --a: U\u{1f600} }", ":root { --a: u\u{3000}x }"] {
+            let (hidden, found) = hide_custom_property_urls(css);
+            assert_eq!((hidden.as_str(), found.len()), (css, 0));
+        }
+        let css = ":root { --a: u\u{e9}\u{4e2d}; --bg: url(./x.png); }\n";
+        let out = compile("src/a.css", css, &CssOptions::default()).expect("compiles");
+        assert!(out.urls.iter().any(|u| u.url == "./x.png"), "{:?}", out.urls);
+    }
+
+    #[test]
+    #[allow(clippy::string_slice, reason = "a test: the offset is checked to be a url's")]
+    fn custom_property_urls_are_located_in_the_sheet_as_written() {
+        // The offsets are in the sheet as written; in the text with stand-ins, the one of the
+        // second url lies elsewhere (here past its end).
+        let css = concat!(
+            ":root { --a: url(./a-rather-long-file-name-for-an-image-in-the-assets-folder.png); ",
+            "--\u{e9}: \"\u{4e2d}\"; --b: url(./b.png) }"
+        );
+        let (hidden, found) = hide_custom_property_urls(css);
+        let at = found[1].2;
+        assert!(css[at..].starts_with("url(./b.png)"));
+        assert!(at > hidden.len());
+        assert_eq!(line_column(css, at), (1, at as u32 + 1));
+    }
+
+    #[test]
+    fn line_column_never_panics() {
+        let text = "a\n\u{e9}\u{4e2d}x";
+        assert_eq!(line_column(text, 4), (2, 3));
+        assert_eq!(line_column(text, 5), (2, 3), "inside `中`: its start");
+        assert_eq!(line_column(text, 100), (2, 7), "past the end: the end");
+    }
 
     #[test]
     fn relative_urls_in_custom_properties_compile_and_come_back_as_urls() {

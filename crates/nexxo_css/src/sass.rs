@@ -218,6 +218,11 @@ fn relative_dir(from: &Path, to: &Path) -> String {
 
 /// `url(x)` in a partial that lives in `prefix` (relative to the entry's directory) becomes
 /// `url(prefix/x)` when `x` is a literal relative path.
+#[expect(
+    clippy::string_slice,
+    reason = "every index comes from `find` of `url(`, an ASCII quote or `)` (plus its length) or from a trimmed \
+              prefix's length: char boundaries"
+)]
 fn rebase_urls(text: &str, prefix: &str) -> String {
     if prefix.is_empty() {
         return text.to_string();

@@ -94,14 +94,16 @@ pub fn resolve<H: DevHost>(state: &DevSession<H>, importer: &Path, spec: &str) -
     let root = &state.config.root;
     // `/src/x.ts` names a file under the root, `/icon.png` one of public/ (served at that path),
     // as in the build; an absolute path already inside the root is a file path.
-    if bare.starts_with('/') && !bare.starts_with("//") && !Path::new(bare).starts_with(root) {
-        let under_root = root.join(&bare[1..]);
+    if let Some(rel) = bare.strip_prefix('/')
+        && !rel.starts_with('/')
+        && !Path::new(bare).starts_with(root)
+    {
+        let under_root = root.join(rel);
         if let Ok(r) = state.resolver.resolve(Some(importer), &under_root.to_string_lossy(), ImportKind::Import, false)
         {
             return Ok(Resolved::File(PathBuf::from(r.path.as_str())));
         }
-        if let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(&bare[1..])).filter(|f| state.is_file(f))
-        {
+        if let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(rel)).filter(|f| state.is_file(f)) {
             return Ok(Resolved::File(public));
         }
     }

@@ -375,10 +375,16 @@ pub fn read_module<H: DevHost>(state: &DevSession<H>, file: &Path) -> std::io::R
     let script =
         doc.elements.iter().filter(|e| e.is_module_script() && !e.has_attr("src")).nth(index).ok_or_else(missing)?;
     let text = script.text.clone().unwrap_or(script.outer.end..script.outer.end);
+    #[expect(
+        clippy::string_slice,
+        reason = "`text` is a script's text span that `nexxo_html::scan` found in `html` (or the end of its tag)"
+    )]
     let before = &html[..text.start];
     let line_start = before.rfind('\n').map_or(0, |p| p + 1);
     let lines = before.matches('\n').count();
+    #[expect(clippy::string_slice, reason = "`line_start` is past a `\\n` found by `rfind`")]
     let columns = before[line_start..].chars().count();
+    #[expect(clippy::string_slice, reason = "`text` is a span of `html` (see above)")]
     Ok(format!("{}{}{}", "\n".repeat(lines), " ".repeat(columns), &html[text]))
 }
 

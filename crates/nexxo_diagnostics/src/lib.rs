@@ -34,8 +34,10 @@ impl Diagnostic {
     pub fn at(mut self, source: &str, line: u32, byte_column: u32) -> Self {
         let text = line_text(source, line);
         let byte = char_floor(text, byte_column.max(1) as usize - 1);
+        #[expect(clippy::string_slice, reason = "`char_floor` returns a char boundary of `text`")]
+        let before = &text[..byte];
         self.line = Some(line);
-        self.column = Some(text[..byte].chars().count() as u32 + 1);
+        self.column = Some(before.chars().count() as u32 + 1);
         self.frame = Some(code_frame(source, line, byte_column));
         self
     }
@@ -131,6 +133,7 @@ pub fn code_frame(source: &str, line: u32, byte_column: u32) -> String {
         out.push_str(&format!("{marker} {n:>width$} | {text}\n"));
         if n == line {
             let col = char_floor(text, byte_column.max(1) as usize - 1);
+            #[expect(clippy::string_slice, reason = "`char_floor` returns a char boundary of `text`")]
             let pad: String = text[..col]
                 .chars()
                 .map(|c| if c == '\t' { "\t".to_string() } else { " ".repeat(c.width().unwrap_or(0)) })

@@ -74,6 +74,11 @@ pub struct Document {
 const RAW_TEXT: [&str; 4] = ["script", "style", "textarea", "title"];
 
 /// Scans `html` and returns its start tags in document order.
+#[expect(
+    clippy::string_slice,
+    reason = "a byte scanner that slices only at ASCII bytes (`<`, `>`, ASCII name bytes) or past them, and at what \
+              `find` returns in `html` or in its ASCII lower-casing (same byte offsets): char boundaries"
+)]
 pub fn scan(html: &str) -> Document {
     let bytes = html.as_bytes();
     let mut doc = Document::default();
@@ -131,6 +136,11 @@ fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
 }
 
 /// Parses attributes starting right after the tag name; returns them and the offset just past `>`.
+#[expect(
+    clippy::string_slice,
+    reason = "`i` starts past a tag name and only stops at ASCII bytes (whitespace, `=`, `>`, `/`, quotes) or the end; \
+              every slice is between such stops: char boundaries"
+)]
 fn scan_attrs(html: &str, mut i: usize) -> (Vec<Attr>, usize) {
     let b = html.as_bytes();
     let mut attrs = Vec::new();
@@ -227,6 +237,10 @@ pub fn head_insertion(src: &str, doc: &Document, prepend: bool) -> usize {
 
 /// The offset just past `<!doctype ...>`, if the page starts with one (after whitespace and
 /// comments) before any element.
+#[expect(
+    clippy::string_slice,
+    reason = "the first element's `<`, and `find` in `src` or its ASCII lower-casing (same byte offsets)"
+)]
 fn doctype_end(src: &str, doc: &Document) -> Option<usize> {
     let first_element = doc.elements.first().map_or(src.len(), |e| e.start_tag.start);
     let head = &src[..first_element];
@@ -237,6 +251,7 @@ fn doctype_end(src: &str, doc: &Document) -> Option<usize> {
 /// Replaces `%NAME%` in a page with `lookup(NAME)` (Vite's HTML env replacement: `%MODE%`,
 /// `%NEXXO_TITLE%`), for names without whitespace. Names `lookup` does not know are left as
 /// written and returned, so the caller can warn about the ones that look like env variables.
+#[expect(clippy::string_slice, reason = "indexes are those of `%` (ASCII) found by `find`, or past them")]
 pub fn replace_env(html: &str, lookup: impl Fn(&str) -> Option<String>) -> (String, Vec<String>) {
     if !html.contains('%') {
         return (html.to_string(), Vec::new());
@@ -287,6 +302,11 @@ impl Edits {
         self.edits.push((at..at, text.into()));
     }
 
+    #[expect(
+        clippy::string_slice,
+        reason = "the spans are those of `scan` of `src` and offsets past an ASCII byte of it, as every caller makes \
+                  them"
+    )]
     pub fn apply(mut self, src: &str) -> String {
         // Stable sort keeps insertions at one offset in the order they were made.
         self.edits.sort_by_key(|(r, _)| (r.start, r.end));
@@ -306,6 +326,7 @@ impl Edits {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, reason = "tests slice at spans the scanner found")]
 mod tests {
     use super::*;
 

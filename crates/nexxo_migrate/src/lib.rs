@@ -655,6 +655,7 @@ impl<'a> Cx<'a, '_> {
     }
 
     /// Vite (postcss-modules) placeholders → lightningcss's: `[hash:base64:5]` → `[hash]`.
+    #[expect(clippy::string_slice, reason = "indexes are where `find` found an ASCII `[` or `]`, or past them")]
     fn scoped_name(&mut self, pattern: &str, span: Span, out: &mut Obj) {
         let mut translated = String::new();
         let mut rest = pattern;

@@ -86,6 +86,10 @@ impl Expansion {
 }
 
 /// A cheap test on the text: can [`expand`] have anything to do? (It parses the module.)
+#[expect(
+    clippy::string_slice,
+    reason = "indexes are past a found `import`, past an ASCII quote or backtick, or where `find` found one"
+)]
 pub fn may_expand(source: &str) -> bool {
     if source.contains("import.meta.glob") {
         return true;
@@ -277,9 +281,10 @@ fn js_string(s: &str) -> String {
 
 impl Expander<'_, '_> {
     fn located(&self, code: &'static str, message: String, span: Span, hint: &str) -> Diagnostic {
-        let at = (span.start as usize).min(self.source.len());
-        let line = self.source[..at].matches('\n').count() as u32 + 1;
-        let col = (at - self.source[..at].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        // Clamped to a char boundary (and to the end): locating an error must not panic.
+        let (before, _) = self.source.split_at(self.source.floor_char_boundary(span.start as usize));
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
         Diagnostic::new(code, message).with_file(self.filename).at(self.source, line, col).with_hint(hint)
     }
 
@@ -620,6 +625,10 @@ impl Expander<'_, '_> {
 
     /// Replaces `span` with `text`, keeping the line count of what it replaces.
     fn replace(&mut self, span: Span, mut text: String) {
+        #[expect(
+            clippy::string_slice,
+            reason = "`span` is that of a node oxc parsed from `self.source`: oxc spans are char boundaries"
+        )]
         let lines = self.source[span.start as usize..span.end as usize].matches('\n').count();
         text.push_str(&"\n".repeat(lines.saturating_sub(text.matches('\n').count())));
         self.edits.push(Edit { start: span.start, end: span.end, text });
@@ -640,10 +649,12 @@ impl Expander<'_, '_> {
         if !varies {
             return Ok(false);
         }
+        #[expect(clippy::string_slice, reason = "spans of nodes oxc parsed from `self.source`: char boundaries")]
         let between = &self.source[it.span.start as usize..source.span().start as usize];
         if between.contains("@vite-ignore") || between.contains("@nexxo-ignore") {
             return Ok(false);
         }
+        #[expect(clippy::string_slice, reason = "the span of a node oxc parsed from `self.source`: char boundaries")]
         let text = &self.source[source.span().start as usize..source.span().end as usize];
         let glob = to_glob(source).map_err(|m| {
             self.located("DYNAMIC_IMPORT", format!("invalid dynamic import {text}: {m}"), source.span(), DYNAMIC_HINT)
@@ -658,6 +669,7 @@ impl Expander<'_, '_> {
         }
         // The query (`?raw`) after the last `/` goes on each import, not into the glob.
         let last_slash = glob.rfind('/').unwrap_or(0);
+        #[expect(clippy::string_slice, reason = "`last_slash` is where `rfind` found `/` (or 0)")]
         let (path_glob, query) = match glob[last_slash..].find('?') {
             Some(q) => glob.split_at(last_slash + q),
             None => (glob.as_str(), ""),
@@ -666,7 +678,9 @@ impl Expander<'_, '_> {
             self.located("DYNAMIC_IMPORT", format!("invalid dynamic import {text}: {m}"), source.span(), DYNAMIC_HINT)
         };
         let star = path_glob.find('*').unwrap_or(0);
+        #[expect(clippy::string_slice, reason = "`star` is where `find` found `*` (or 0)")]
         let prefix_end = path_glob[..star].rfind('/').map_or(0, |i| i + 1);
+        #[expect(clippy::string_slice, reason = "`prefix_end` is past a `/` that `rfind` found (or 0)")]
         let written_prefix = &path_glob[..prefix_end];
         let is_bare = !(path_glob.starts_with("./") || path_glob.starts_with("../") || path_glob.starts_with('/'));
         if is_bare && self.alias(path_glob).is_none() {
@@ -674,6 +688,7 @@ impl Expander<'_, '_> {
                 "variable bare imports are not supported; the static part must start with ./ or ../".into()
             ));
         }
+        #[expect(clippy::string_slice, reason = "past a `/` that `rfind` found (or 0)")]
         let file_name = &path_glob[path_glob.rfind('/').map_or(0, |i| i + 1)..];
         if !file_name.rfind('.').is_some_and(|i| i > 0 && i + 1 < file_name.len()) {
             return Err(err("a file extension must be included in the static part of the import".into()));
@@ -684,6 +699,7 @@ impl Expander<'_, '_> {
         } else {
             self.absolute(&format!("{written_prefix}x"), &self.dir).map_err(err)?.base
         };
+        #[expect(clippy::string_slice, reason = "`prefix_end` is past a `/` that `rfind` found (or 0)")]
         let glob_rest: String = path_glob[prefix_end..]
             .chars()
             .map(|c| if "?[]{}\\".contains(c) { format!("\\{c}") } else { c.to_string() })
@@ -946,6 +962,9 @@ mod tests {
         assert!(e.message.contains("file extension"), "{e}");
         let e = run("import(`views/${n}.js`)", FILES).unwrap_err();
         assert!(e.message.contains("bare"), "{e}");
+        // After multi-byte text on the line: the column counts characters.
+        let e = run("const \u{540d} = '\u{4e2d}';\u{3000}import(`./views/${n}`)", FILES).unwrap_err();
+        assert_eq!((e.code, e.line, e.column), ("DYNAMIC_IMPORT", Some(1), Some(23)));
     }
 
     #[test]
@@ -956,5 +975,9 @@ mod tests {
         assert!(may_expand("import(name)"));
         assert!(may_expand("import.meta.glob('./x/*.js')"));
         assert!(!may_expand("myimport(x)"));
+        // Multi-byte text around the argument (an ideographic space, `中`, an emoji).
+        assert!(may_expand("import\u{3000}(\u{3000}'./\u{4e2d}/' + x)"));
+        assert!(!may_expand("import('./\u{4e2d}.js')\u{1f600}"));
+        assert!(!may_expand("import(`\u{4e2d}"));
     }
 }

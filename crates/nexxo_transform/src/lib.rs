@@ -133,9 +133,10 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
     let e = &errors[0];
     let mut d = Diagnostic::new("PARSE_ERROR", e.to_string()).with_file(filename);
     if let Some(label) = e.labels.first() {
-        let off = (label.offset() as usize).min(source.len());
-        let line = source[..off].matches('\n').count() as u32 + 1;
-        let col = (off - source[..off].rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
+        // Clamped to a char boundary (and to the end): locating an error must not panic.
+        let (before, _) = source.split_at(source.floor_char_boundary(label.offset() as usize));
+        let line = before.matches('\n').count() as u32 + 1;
+        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
         d = d.at(source, line, col);
     }
     d.with_hint("fix the syntax error; the page updates on the next save")
@@ -223,14 +224,20 @@ pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, D
     }
     for d in &record.dynamic_imports {
         let (s, e) = (d.module_request.start as usize, d.module_request.end as usize);
+        #[expect(
+            clippy::string_slice,
+            reason = "the span of a string or template oxc parsed from `code`: char boundaries"
+        )]
         let text = &code[s..e];
         let quoted = text.len() >= 2
             && matches!(text.as_bytes()[0], b'"' | b'\'' | b'`')
             && text.as_bytes()[0] == text.as_bytes()[text.len() - 1]
             && !text.contains("${");
         if quoted {
+            #[expect(clippy::string_slice, reason = "inside the quotes: the first and last bytes are ASCII quotes")]
+            let specifier = text[1..text.len() - 1].to_string();
             imports.push(Import {
-                specifier: text[1..text.len() - 1].to_string(),
+                specifier,
                 literal: (d.module_request.start, d.module_request.end),
                 statement: None,
                 bindings: Vec::new(),
@@ -398,6 +405,7 @@ pub mod maps {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, reason = "tests slice at spans the code under test returned")]
 mod tests {
     use super::*;
 
@@ -441,6 +449,11 @@ const lazy = () => import("./lazy");
         let e = transform("src/a.ts", "const a = 1;\nconst b: = 2;\n", Options::default()).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.frame.is_some());
+        // After multi-byte text on the line (`中`, an ideographic space, an emoji): a column in characters.
+        let e =
+            transform("src/a.ts", "const a = '\u{e9}';\nconst \u{4e2d} =\u{3000}'\u{1f600}' +;\n", Options::default())
+                .unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(16)), "{e}");
     }
 
     #[test]

@@ -121,6 +121,7 @@ impl<'a> Visit<'a> for Finder {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, reason = "tests slice at spans the code under test returned")]
 mod tests {
     use super::*;
 
