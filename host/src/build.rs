@@ -24,6 +24,7 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
         ..Default::default()
     };
     let config = tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli))?;
+    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
     let out = Style::stdout();
     println!(
         "{} {} {}",

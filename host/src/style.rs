@@ -53,6 +53,12 @@ impl Style {
     }
 }
 
+/// Prints a warning: `warning: message` in bold yellow on stderr.
+pub fn warning(msg: &str) {
+    let s = Style::stderr();
+    eprintln!("{} {msg}", s.yellow(&s.bold("warning:")));
+}
+
 /// Prints an error line: `error: message` in red on stderr.
 pub fn error(msg: &str) {
     let s = Style::stderr();

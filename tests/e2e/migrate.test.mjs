@@ -1,11 +1,12 @@
 // `nexxo migrate`: a Vite config that is data becomes nexxo.config.json, and the app then builds
 // and renders under Nexxo; a config that is code is refused at its line; an existing
-// nexxo.config.json is kept unless --force.
+// nexxo.config.json is kept unless --force. Without nexxo.config.json, build/dev/preview warn once
+// about a Vite config they do not read, unless Nexxo does all it asks anyway.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
 
 // What `npm create vite` (react-ts) gives, plus the alias, port and outDir apps commonly add.
 const VITE_CONFIG = `import { defineConfig } from 'vite'
@@ -133,4 +134,97 @@ test("an existing nexxo.config.json is kept without --force; --dry-run writes no
     base: "/app/",
     build: { sourcemap: true },
   });
+});
+
+// A page that builds whatever the Vite config says: the config, not the app, is what is checked.
+const PAGE = {
+  "index.html": '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>',
+  "src/main.ts": "document.body.append('hi')\n",
+};
+
+test("build, dev and preview warn once about a vite.config.ts they do not read, naming what it sets", async () => {
+  const dir = fixture("unread-vite-config", {
+    ...PAGE,
+    "vite.config.ts": `import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+import legacy from '@vitejs/plugin-legacy'
+import path from 'node:path'
+
+export default defineConfig({
+  plugins: [react(), legacy()],
+  base: '/app/',
+  resolve: { alias: { '@': path.resolve(__dirname, './src') } },
+})
+`,
+  });
+  const built = nexxo(["build", dir]);
+  assert.equal(built.status, 0, built.all);
+  const warning =
+    "warning: vite.config.ts is not read: it sets base, resolve.alias (run `nexxo migrate` to write nexxo.config.json)\n" +
+    "  cannot be translated: plugin `legacy()` (vite.config.ts:7:22)\n";
+  assert.ok(built.stderr.includes(warning), built.all);
+  assert.equal(built.all.match(/warning/g).length, 1, built.all);
+  // Not read indeed: the build is at the root, not at /app/.
+  assert.match(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), /src="\/assets\//);
+
+  for (const start of [dev, preview]) {
+    const server = await start(dir);
+    try {
+      assert.equal(server.output().match(/warning: vite\.config\.ts is not read: it sets base, resolve\.alias/g)?.length, 1, server.output());
+    } finally {
+      await server.close();
+    }
+  }
+
+  // Migrated: nexxo.config.json is read and nothing is said about vite.config.ts.
+  assert.equal(nexxo(["migrate", dir]).status, 0);
+  const migrated = buildOk(dir);
+  assert.doesNotMatch(migrated.all, /warning/i, migrated.all);
+  assert.match(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), /src="\/app\/assets\//);
+});
+
+test("a vite.config Nexxo does anyway (create-vite's plugins: [react()]) or a nexxo.config.json: no warning", () => {
+  const template = `import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+
+// https://vite.dev/config/
+export default defineConfig({
+  plugins: [react()],
+})
+`;
+  const quiet = fixture("unread-template", { ...PAGE, "vite.config.ts": template });
+  const r = buildOk(quiet);
+  assert.doesNotMatch(r.all, /warning|vite\.config/i, r.all);
+
+  const mine = fixture("unread-has-nexxo-config", {
+    ...PAGE,
+    "vite.config.mjs": "export default { base: '/app/', plugins: [legacy()] }\n",
+    "nexxo.config.json": '{ "base": "/mine/" }\n',
+  });
+  const own = buildOk(mine);
+  assert.doesNotMatch(own.all, /warning|vite\.config/i, own.all);
+  // --config names the Nexxo config too.
+  const elsewhere = fixture("unread-config-flag", {
+    ...PAGE,
+    "vite.config.js": "export default { base: '/app/' }\n",
+    "conf/nexxo.json": "{}\n",
+  });
+  const flagged = buildOk(elsewhere, ["--config", path.join(elsewhere, "conf/nexxo.json")]);
+  assert.doesNotMatch(flagged.all, /warning|vite\.config/i, flagged.all);
+});
+
+test("a vite.config that does not parse, or is code, is a warning, not an error", () => {
+  const broken = fixture("unread-broken", { ...PAGE, "vite.config.js": "export default {\n  base: '/app/',,\n}\n" });
+  const r = nexxo(["build", broken]);
+  assert.equal(r.status, 0, r.all);
+  assert.match(r.stderr, /^warning: vite\.config\.js is not read: cannot parse the Vite config: .* \(vite\.config\.js:2:\d+\)$/m);
+  assert.match(r.stderr, /if the app needs what it sets, write nexxo\.config\.json/);
+
+  const code = fixture("unread-code", {
+    ...PAGE,
+    "vite.config.ts": "export default defineConfig(({ mode }) => {\n  const env = loadEnv(mode, '.')\n  return { base: env.BASE }\n})\n",
+  });
+  const c = nexxo(["build", code]);
+  assert.equal(c.status, 0, c.all);
+  assert.match(c.stderr, /warning: vite\.config\.ts is not read: the config is a function with statements .* \(vite\.config\.ts:2:3\)/);
 });

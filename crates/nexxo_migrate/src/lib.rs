@@ -35,7 +35,33 @@ pub struct Note {
     pub line: u32,
     /// 1-based, in characters.
     pub column: u32,
+    /// Starts with what the note is about ([`Note::subject`]).
     pub message: String,
+    pub kind: NoteKind,
+}
+
+/// What a note means for the app: whether Nexxo, without this part of the Vite config, still
+/// builds what Vite builds. It lets nexxo build/dev/preview stay silent about a Vite config whose
+/// every part Nexxo does anyway (the create-vite templates' `plugins: [react()]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoteKind {
+    /// Nothing is lost: Nexxo does it itself (plugin `react()`, `vite-tsconfig-paths`,
+    /// `optimizeDeps`), or it is read by another tool (`test`, Vitest's).
+    BuiltIn,
+    /// Translated, with a caveat (a config function's object, `build.minify: "terser"`).
+    Caveat,
+    /// Not translated: Nexxo behaves differently from Vite here.
+    NotTranslated,
+}
+
+impl Note {
+    /// What the note is about: its message up to the first closing backquote (every message
+    /// names its subject first: "plugin `legacy()`", "`server.open`"), or the whole message.
+    pub fn subject(&self) -> &str {
+        let m = &self.message;
+        let end = m.find('`').and_then(|open| m[open + 1..].find('`').map(|close| open + 1 + close + 1));
+        end.map_or(m.as_str(), |end| &m[..end])
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +71,10 @@ pub struct Migration {
     pub json: String,
     /// How many fields were translated.
     pub fields: usize,
+    /// The Vite options translated, as Vite names them (`base`, `resolve.alias`,
+    /// `build.rollupOptions.input`), once each, in the order the config wrote them: what Nexxo
+    /// does differently while it does not read the Vite config.
+    pub translated: Vec<String>,
     pub notes: Vec<Note>,
 }
 
@@ -65,7 +95,15 @@ pub fn migrate(file: &str, source: &str) -> Result<Migration, Diagnostic> {
             .at(source, line, col)
             .with_hint("fix the syntax error (does `vite build` accept this file?), then run nexxo migrate again"));
     }
-    let mut cx = Cx { file, source, imports: HashMap::new(), consts: HashMap::new(), notes: Vec::new(), fields: 0 };
+    let mut cx = Cx {
+        file,
+        source,
+        imports: HashMap::new(),
+        consts: HashMap::new(),
+        notes: Vec::new(),
+        fields: 0,
+        translated: Vec::new(),
+    };
     let mut exported: Option<&Expression<'_>> = None;
     let mut export_span = Span::default();
     for stmt in &parsed.program.body {
@@ -133,7 +171,54 @@ pub fn migrate(file: &str, source: &str) -> Result<Migration, Diagnostic> {
         )
         .with_file(file));
     }
-    Ok(Migration { json, fields: cx.fields, notes: cx.notes })
+    Ok(Migration { json, fields: cx.fields, translated: cx.translated, notes: cx.notes })
+}
+
+/// How many untranslatable parts [`unread_warning`] names before "and N more".
+const UNREAD_LISTED: usize = 4;
+
+/// What nexxo build/dev/preview say about a Vite config they do not read (the project has no
+/// nexxo.config.json): `None` when Nexxo builds the same app without it (nothing translated, every
+/// note built in), else the warning's text (without `warning:`), naming what the config sets and
+/// what cannot be translated, located. `file` is the config's name as the user should see it;
+/// `translation` is [`migrate`]'s answer for it.
+pub fn unread_warning(file: &str, translation: &Result<Migration, Diagnostic>) -> Option<String> {
+    let m = match translation {
+        Ok(m) => m,
+        // Not an error for the build: Nexxo does not need the Vite config, but what it sets is
+        // not applied, and the user should know.
+        Err(d) => {
+            let at = d.location().map(|l| format!(" ({l})")).unwrap_or_default();
+            return Some(format!(
+                "{file} is not read: {}{at}\n  if the app needs what it sets, write nexxo.config.json (README, \
+                 \"Migrating from Vite\")",
+                d.message
+            ));
+        }
+    };
+    let lost: Vec<&Note> = m.notes.iter().filter(|n| n.kind == NoteKind::NotTranslated).collect();
+    if m.translated.is_empty() && lost.is_empty() {
+        return None;
+    }
+    let mut text = format!("{file} is not read");
+    if !m.translated.is_empty() {
+        text.push_str(": it sets ");
+        text.push_str(&m.translated.join(", "));
+    }
+    text.push_str(" (run `nexxo migrate` to write nexxo.config.json)");
+    if !lost.is_empty() {
+        let mut listed: Vec<String> = lost
+            .iter()
+            .take(UNREAD_LISTED)
+            .map(|n| format!("{} ({file}:{}:{})", n.subject(), n.line, n.column))
+            .collect();
+        if lost.len() > UNREAD_LISTED {
+            listed.push(format!("and {} more", lost.len() - UNREAD_LISTED));
+        }
+        text.push_str("\n  cannot be translated: ");
+        text.push_str(&listed.join(", "));
+    }
+    Some(text)
 }
 
 /// 1-based line and 1-based byte column of byte offset `at`.
@@ -176,13 +261,19 @@ struct Cx<'a, 's> {
     consts: HashMap<String, &'a Expression<'a>>,
     notes: Vec<Note>,
     fields: usize,
+    translated: Vec<String>,
 }
 
 impl<'a> Cx<'a, '_> {
+    /// A note about something not translated (most notes); see [`Cx::note_kind`] for the others.
     fn note(&mut self, span: Span, message: impl Into<String>) {
+        self.note_kind(span, NoteKind::NotTranslated, message);
+    }
+
+    fn note_kind(&mut self, span: Span, kind: NoteKind, message: impl Into<String>) {
         let (line, byte_col) = byte_line_col(self.source, span.start);
         let d = Diagnostic::new("", "").at(self.source, line, byte_col);
-        self.notes.push(Note { line, column: d.column.unwrap_or(byte_col), message: message.into() });
+        self.notes.push(Note { line, column: d.column.unwrap_or(byte_col), message: message.into(), kind });
     }
 
     fn not_data(&self, span: Span, what: &str) -> Diagnostic {
@@ -243,7 +334,7 @@ impl<'a> Cx<'a, '_> {
             }
             Expression::FunctionExpression(f) => {
                 let body = self.function_result(f.r#async || f.generator, None, f.body.as_deref(), f.span)?;
-                self.note(f.span, "the config is a function: translated the object it returns, which is the same for every command and mode");
+                self.note_kind(f.span, NoteKind::Caveat, "the config is a function: translated the object it returns, which is the same for every command and mode");
                 self.config_object(body, depth + 1)
             }
             Expression::CallExpression(call) => {
@@ -258,8 +349,9 @@ impl<'a> Cx<'a, '_> {
     }
 
     fn note_function(&mut self, f: &ArrowFunctionExpression<'_>) {
-        self.note(
+        self.note_kind(
             f.span,
+            NoteKind::Caveat,
             "the config is a function: translated the object it returns, which is the same for every command and mode",
         );
     }
@@ -345,11 +437,11 @@ impl<'a> Cx<'a, '_> {
                 "base" | "mode" => self.string_field(&key, value, out, &key),
                 "envDir" => self.path_field(&key, value, out, &key),
                 "envPrefix" => match self.data(value, 0) {
-                    Ok(Value::String(s)) if !s.is_empty() => self.set(out, &key, Value::String(s)),
+                    Ok(Value::String(s)) if !s.is_empty() => self.set(out, &key, Value::String(s), &key),
                     Ok(Value::Array(list))
                         if !list.is_empty() && list.iter().all(|v| v.as_str().is_some_and(|s| !s.is_empty())) =>
                     {
-                        self.set(out, &key, Value::Array(list))
+                        self.set(out, &key, Value::Array(list), &key)
                     }
                     Ok(Value::Null) => {}
                     Ok(_) => self
@@ -357,8 +449,8 @@ impl<'a> Cx<'a, '_> {
                     Err(skip) => self.skipped(&key, skip),
                 },
                 "publicDir" => match self.data(value, 0) {
-                    Ok(Value::Bool(false)) => self.set(out, &key, Value::Bool(false)),
-                    Ok(Value::String(s)) => self.set(out, &key, Value::String(paths::root_relative(&s))),
+                    Ok(Value::Bool(false)) => self.set(out, &key, Value::Bool(false), &key),
+                    Ok(Value::String(s)) => self.set(out, &key, Value::String(paths::root_relative(&s)), &key),
                     Ok(Value::Null) => {}
                     Ok(_) => self.note(value.span(), "`publicDir` must be a path or false; not translated"),
                     Err(skip) => self.skipped(&key, skip),
@@ -367,7 +459,7 @@ impl<'a> Cx<'a, '_> {
                     let Some(obj) = self.object(value, "define") else { continue };
                     for (name, v, _) in self.props(obj, "define") {
                         match self.data(v, 0) {
-                            Ok(json) => self.set(out.obj("define"), &name, json),
+                            Ok(json) => self.set(out.obj("define"), &name, json, "define"),
                             Err(skip) => self.skipped(&format!("define.{name}"), skip),
                         }
                     }
@@ -382,9 +474,12 @@ impl<'a> Cx<'a, '_> {
                     "`root` is not translated: Nexxo's root is the directory nexxo.config.json is in (or the ROOT \
                      argument of nexxo build/dev); move nexxo.config.json there and give paths relative to it",
                 ),
-                "test" => self.note(span, "`test` configures Vitest, not the build; left for Vitest"),
-                "optimizeDeps" => self.note(
+                "test" => {
+                    self.note_kind(span, NoteKind::BuiltIn, "`test` configures Vitest, not the build; left for Vitest")
+                }
+                "optimizeDeps" => self.note_kind(
                     span,
+                    NoteKind::BuiltIn,
                     "`optimizeDeps` is not translated: nexxo dev finds and pre-bundles dependencies itself",
                 ),
                 "appType" => {
@@ -400,14 +495,18 @@ impl<'a> Cx<'a, '_> {
         }
     }
 
-    fn set(&mut self, out: &mut Obj, key: &str, value: Value) {
+    /// Sets `key` of `out`, which translates the Vite option `vite_path`.
+    fn set(&mut self, out: &mut Obj, key: &str, value: Value, vite_path: &str) {
         self.fields += 1;
+        if !self.translated.iter().any(|p| p == vite_path) {
+            self.translated.push(vite_path.to_string());
+        }
         out.set(key, value);
     }
 
     fn string_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
         match self.data(value, 0) {
-            Ok(Value::String(s)) => self.set(out, key, Value::String(s)),
+            Ok(Value::String(s)) => self.set(out, key, Value::String(s), path),
             Ok(Value::Null) => {}
             Ok(_) => self.note(value.span(), format!("`{path}` must be a string; not translated")),
             Err(skip) => self.skipped(path, skip),
@@ -417,7 +516,7 @@ impl<'a> Cx<'a, '_> {
     /// A directory or file relative to the root, written without a leading `./`.
     fn path_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
         match self.data(value, 0) {
-            Ok(Value::String(s)) => self.set(out, key, Value::String(paths::root_relative(&s))),
+            Ok(Value::String(s)) => self.set(out, key, Value::String(paths::root_relative(&s)), path),
             Ok(Value::Null) => {}
             Ok(_) => self.note(value.span(), format!("`{path}` must be a path; not translated")),
             Err(skip) => self.skipped(path, skip),
@@ -426,7 +525,7 @@ impl<'a> Cx<'a, '_> {
 
     fn bool_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
         match self.data(value, 0) {
-            Ok(Value::Bool(b)) => self.set(out, key, Value::Bool(b)),
+            Ok(Value::Bool(b)) => self.set(out, key, Value::Bool(b), path),
             Ok(Value::Null) => {}
             Ok(_) => self.note(value.span(), format!("`{path}` must be true or false; not translated")),
             Err(skip) => self.skipped(path, skip),
@@ -435,7 +534,7 @@ impl<'a> Cx<'a, '_> {
 
     fn string_list_field(&mut self, key: &str, value: &'a Expression<'a>, out: &mut Obj, path: &str) {
         match self.data(value, 0) {
-            Ok(Value::Array(list)) if list.iter().all(Value::is_string) => self.set(out, key, Value::Array(list)),
+            Ok(Value::Array(list)) if list.iter().all(Value::is_string) => self.set(out, key, Value::Array(list), path),
             Ok(Value::Null) => {}
             Ok(_) => self.note(value.span(), format!("`{path}` must be a list of strings; not translated")),
             Err(skip) => self.skipped(path, skip),
@@ -461,7 +560,7 @@ impl<'a> Cx<'a, '_> {
             Expression::ObjectExpression(obj) => {
                 for (find, v, _) in self.props(obj, "resolve.alias") {
                     match self.data(v, 0) {
-                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s)),
+                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s), "resolve.alias"),
                         Ok(_) => {
                             self.note(v.span(), format!("`resolve.alias[\"{find}\"]` must be a path; not translated"))
                         }
@@ -503,7 +602,7 @@ impl<'a> Cx<'a, '_> {
                         }
                     };
                     match self.data(replacement, 0) {
-                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s)),
+                        Ok(Value::String(s)) => self.set(out.obj("alias"), &find, target(s), "resolve.alias"),
                         Ok(_) => self.note(
                             replacement.span(),
                             format!("`resolve.alias[\"{find}\"]` must be a path; not translated"),
@@ -531,7 +630,7 @@ impl<'a> Cx<'a, '_> {
                 "outDir" | "assetsDir" => self.path_field(&key, v, b, &path),
                 "emptyOutDir" => self.bool_field(&key, v, b, &path),
                 "sourcemap" => match self.data(v, 0) {
-                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on)),
+                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on), &path),
                     Ok(Value::String(kind)) => self.note(
                         v.span(),
                         format!("`build.sourcemap: \"{kind}\"` is not supported (Nexxo writes .map files next to the JS with `\"sourcemap\": true`); not translated"),
@@ -540,18 +639,18 @@ impl<'a> Cx<'a, '_> {
                     Err(skip) => self.skipped(&path, skip),
                 },
                 "minify" => match self.data(v, 0) {
-                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on)),
+                    Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on), &path),
                     Ok(Value::String(tool)) => {
-                        self.set(b, &key, Value::Bool(true));
+                        self.set(b, &key, Value::Bool(true), &path);
                         if tool != "oxc" {
-                            self.note(v.span(), format!("`build.minify: \"{tool}\"`: Nexxo minifies with oxc; written as `true`"));
+                            self.note_kind(v.span(), NoteKind::Caveat, format!("`build.minify: \"{tool}\"`: Nexxo minifies with oxc; written as `true`"));
                         }
                     }
                     Ok(_) => self.note(v.span(), "`build.minify` must be true or false; not translated"),
                     Err(skip) => self.skipped(&path, skip),
                 },
                 "assetsInlineLimit" => match self.data(v, 0) {
-                    Ok(Value::Number(n)) if n.is_u64() => self.set(b, &key, Value::Number(n)),
+                    Ok(Value::Number(n)) if n.is_u64() => self.set(b, &key, Value::Number(n), &path),
                     Ok(_) => self.note(v.span(), "`build.assetsInlineLimit` must be a whole number of bytes; not translated"),
                     Err(skip) => self.skipped(&path, skip),
                 },
@@ -581,7 +680,7 @@ impl<'a> Cx<'a, '_> {
             );
         }
         match oxc::transformer::EnvOptions::from_target(&target) {
-            Ok(_) => self.set(b, "target", Value::String(target)),
+            Ok(_) => self.set(b, "target", Value::String(target), "build.target"),
             Err(e) => self.note(
                 v.span(),
                 format!("`build.target: \"{target}\"` is not a target Nexxo (oxc) understands ({e}); not translated"),
@@ -623,7 +722,7 @@ impl<'a> Cx<'a, '_> {
                 }
             }
             if !input.is_empty() {
-                self.set(b, "input", Value::Array(input));
+                self.set(b, "input", Value::Array(input), &path);
             }
         }
     }
@@ -687,7 +786,7 @@ impl<'a> Cx<'a, '_> {
         if let Err(e) = nexxo_config::check_css_modules_pattern(&translated) {
             return self.note(span, format!("`css.modules.generateScopedName` becomes {e}; not translated"));
         }
-        self.set(out.obj("css").obj("modules"), "pattern", Value::String(translated));
+        self.set(out.obj("css").obj("modules"), "pattern", Value::String(translated), "css.modules.generateScopedName");
     }
 
     fn server(&mut self, section: &str, value: &'a Expression<'a>, out: &mut Obj) {
@@ -698,15 +797,15 @@ impl<'a> Cx<'a, '_> {
             match key.as_str() {
                 "port" => match self.data(v, 0) {
                     Ok(Value::Number(n)) if n.as_u64().is_some_and(|p| p <= 65535) => {
-                        self.set(s, &key, Value::Number(n))
+                        self.set(s, &key, Value::Number(n), &path)
                     }
                     Ok(_) => self.note(v.span(), format!("`{path}` must be a port number (0-65535); not translated")),
                     Err(skip) => self.skipped(&path, skip),
                 },
                 "host" => match self.data(v, 0) {
-                    Ok(Value::String(h)) => self.set(s, &key, Value::String(h)),
+                    Ok(Value::String(h)) => self.set(s, &key, Value::String(h), &path),
                     // Vite: `true` listens on all addresses.
-                    Ok(Value::Bool(true)) => self.set(s, &key, Value::String("0.0.0.0".into())),
+                    Ok(Value::Bool(true)) => self.set(s, &key, Value::String("0.0.0.0".into()), &path),
                     Ok(Value::Bool(false) | Value::Null) => {}
                     Ok(_) => self.note(v.span(), format!("`{path}` must be an address; not translated")),
                     Err(skip) => self.skipped(&path, skip),
@@ -765,19 +864,23 @@ impl<'a> Cx<'a, '_> {
         let module = name.as_ref().and_then(|n| self.imports.get(n)).cloned();
         match module.as_deref() {
             Some("@vitejs/plugin-react" | "@vitejs/plugin-react-swc") => {
-                let options = if call.is_some_and(|c| !c.arguments.is_empty()) {
-                    " (its options, such as Babel plugins, are not used)"
+                // Options (Babel plugins, a JSX import source) change the output, and are lost.
+                let (kind, options) = if call.is_some_and(|c| !c.arguments.is_empty()) {
+                    (NoteKind::NotTranslated, " (its options, such as Babel plugins, are not used)")
                 } else {
-                    ""
+                    (NoteKind::BuiltIn, "")
                 };
-                self.note(
+                self.note_kind(
                     e.span(),
+                    kind,
                     format!("plugin `{text}` is built in: Nexxo does JSX, React Fast Refresh and TS itself{options}"),
                 );
             }
-            Some("vite-tsconfig-paths") => {
-                self.note(e.span(), format!("plugin `{text}` is built in: Nexxo reads tsconfig.json `paths` itself"))
-            }
+            Some("vite-tsconfig-paths") => self.note_kind(
+                e.span(),
+                NoteKind::BuiltIn,
+                format!("plugin `{text}` is built in: Nexxo reads tsconfig.json `paths` itself"),
+            ),
             Some(m) => self.note(
                 e.span(),
                 format!("plugin `{text}` (from \"{m}\") is not supported: Nexxo does not run Vite or Rollup plugins; not translated"),

@@ -330,3 +330,79 @@ fn deep_nesting_is_a_note_not_a_crash() {
     let m = ok("vite.config.js", &deep);
     has_note(&m, "nested too deeply");
 }
+
+/// What nexxo build says about a Vite config it does not read, for `src` as vite.config.ts.
+fn unread(src: &str) -> Option<String> {
+    unread_warning("vite.config.ts", &migrate("vite.config.ts", src))
+}
+
+#[test]
+fn a_vite_config_nexxo_does_anyway_is_not_warned_about() {
+    // The create-vite react-ts template's config, word for word.
+    let template = "import { defineConfig } from 'vite'\nimport react from '@vitejs/plugin-react'\n\n// https://vite.dev/config/\nexport default defineConfig({\n  plugins: [react()],\n})\n";
+    let m = ok("vite.config.ts", template);
+    assert_eq!(m.notes.iter().map(|n| n.kind).collect::<Vec<_>>(), [NoteKind::BuiltIn]);
+    assert_eq!(unread(template), None);
+    // A function config, tsconfig paths, Vitest and pre-bundling: nothing Nexxo would miss.
+    let more = "import react from '@vitejs/plugin-react-swc'\nimport paths from 'vite-tsconfig-paths'\nexport default defineConfig(() => ({\n  plugins: [react(), paths()],\n  test: { environment: 'jsdom' },\n  optimizeDeps: { include: ['react'] },\n  appType: 'spa',\n}))\n";
+    assert_eq!(unread(more), None, "{:#?}", ok("vite.config.ts", more).notes);
+}
+
+#[test]
+fn a_vite_config_that_changes_the_app_is_named_in_one_warning() {
+    let src = "import react from '@vitejs/plugin-react'\nimport path from 'node:path'\nexport default {\n  plugins: [react()],\n  base: '/app/',\n  resolve: { alias: { '@': path.resolve(__dirname, 'src'), '~': './lib' } },\n}\n";
+    assert_eq!(
+        unread(src).as_deref(),
+        Some(
+            "vite.config.ts is not read: it sets base, resolve.alias (run `nexxo migrate` to write nexxo.config.json)"
+        )
+    );
+    // Plugins that are not built in and values that are code are listed, located; a Babel option
+    // of react() is lost, so it is one of them.
+    let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { open: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
+    let m = ok("vite.config.ts", src);
+    assert_eq!(m.translated, ["define", "build.outDir", "build.minify"]);
+    assert_eq!(has_note(&m, "terser").kind, NoteKind::Caveat);
+    assert_eq!(
+        unread(src).as_deref(),
+        Some(
+            "vite.config.ts is not read: it sets define, build.outDir, build.minify (run `nexxo migrate` to write \
+             nexxo.config.json)\n  cannot be translated: plugin `react({ babel: { plugins: ['x'] } })` \
+             (vite.config.ts:4:13), plugin `legacy()` (vite.config.ts:4:51), `define.__MODE__` (vite.config.ts:5:35), \
+             `server.open` (vite.config.ts:6:13)"
+        )
+    );
+    // Only what cannot be translated, and more of it than is listed.
+    let src = "export default { plugins: [a(), b(), c(), d(), e()] }\n";
+    assert_eq!(
+        unread(src).as_deref(),
+        Some(
+            "vite.config.ts is not read (run `nexxo migrate` to write nexxo.config.json)\n  cannot be translated: \
+             plugin `a()` (vite.config.ts:1:28), plugin `b()` (vite.config.ts:1:33), plugin `c()` \
+             (vite.config.ts:1:38), plugin `d()` (vite.config.ts:1:43), and 1 more"
+        )
+    );
+}
+
+#[test]
+fn a_vite_config_that_cannot_be_read_is_a_warning_with_its_place() {
+    let text = unread("export default {\n  base: '/app/',,\n}\n").unwrap();
+    assert!(text.starts_with("vite.config.ts is not read: cannot parse the Vite config"), "{text}");
+    assert!(text.contains("(vite.config.ts:2:"), "{text}");
+    let text = unread("export default defineConfig(({ mode }) => {\n  const env = loadEnv(mode, '.')\n  return { base: env.BASE }\n})\n").unwrap();
+    assert!(text.contains("the config is a function with statements"), "{text}");
+    assert!(text.contains("(vite.config.ts:2:3)"), "{text}");
+    assert!(text.contains("write nexxo.config.json"), "{text}");
+}
+
+#[test]
+fn every_note_names_its_subject_first() {
+    let src = "import { resolve } from 'path'\nexport default {\n  ...extra,\n  [key]: 1,\n  get base() { return '/' },\n  server: { ...extra, port: Number(process.env.PORT), strictPort: true },\n  build: { sourcemap: 'hidden', target: 'modules', rollupOptions: { output: {} } },\n  resolve: { alias: [{ find: /^@/, replacement: 'x' }], dedupe: ['react'] },\n  css: { postcss: {}, modules: { generateScopedName: '[path]' } },\n  root: 'src',\n  plugins: [vue(), ...more],\n}\n";
+    let m = ok("vite.config.js", src);
+    for note in &m.notes {
+        let subject = note.subject();
+        assert!(subject.ends_with('`') && subject.len() < note.message.len(), "{note:?}");
+    }
+    assert_eq!(has_note(&m, "computed key").subject(), "the computed key `[key]`");
+    assert_eq!(has_note(&m, "strictPort").subject(), "`server.strictPort`");
+}

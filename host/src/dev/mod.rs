@@ -158,6 +158,8 @@ pub fn dev_config(common: &crate::CommonArgs) -> Result<ResolvedConfig, ExitCode
 pub fn run(args: DevArgs) -> Result<(), ExitCode> {
     let started = Instant::now();
     let config = dev_config(&args.common)?;
+    // Here, not in dev_config: that also reloads the config on .env edits, which should not repeat it.
+    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
