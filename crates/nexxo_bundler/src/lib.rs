@@ -174,7 +174,50 @@ fn missing_entry(entry: &str, err: &std::io::Error) -> BuildFailure {
     )
 }
 
+/// One of rolldown's own reports: ariadne's rendering for the terminal, and its kind, message
+/// and primary location as data (so no host reads them back from the text).
 pub(crate) fn render_rolldown(root: &Path, diag: &BuildDiagnostic) -> Problem {
-    let d = diag.to_diagnostic_with(&DiagnosticOptions { cwd: root.to_path_buf() });
-    Problem { plain: d.to_string(), colored: d.to_color_string(), diagnostic: None }
+    let opts = DiagnosticOptions { cwd: root.to_path_buf() };
+    let d = diag.to_diagnostic_with(&opts);
+    let mut located = nexxo_diagnostics::Diagnostic::new(rolldown_code(diag.kind()), diag.to_message_with(&opts));
+    if let Some((file, line, column, _)) = d.get_primary_location() {
+        let path = Path::new(&file);
+        let shown = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+        located.file = Some(shown);
+        located.line = u32::try_from(line).ok();
+        // rolldown counts 0-based UTF-16 units (as browsers' DevTools do).
+        located.column = u32::try_from(column + 1).ok();
+    }
+    Problem { plain: d.to_string(), colored: d.to_color_string(), diagnostic: Some(located) }
+}
+
+/// The code of a rolldown report, as rolldown names it. `Diagnostic::code` is a `&'static str`
+/// and rolldown's names exist only as `Display`; the kinds an app's own code can cause are named
+/// here, the rest (rolldown's options, internals) share one code.
+fn rolldown_code(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::ParseError => "PARSE_ERROR",
+        EventKind::UnresolvedImport => "UNRESOLVED_IMPORT",
+        EventKind::UnresolvedEntry => "UNRESOLVED_ENTRY",
+        EventKind::MissingExportError => "MISSING_EXPORT",
+        EventKind::JsonParseError => "JSON_PARSE",
+        EventKind::FileNotFoundError => "FILE_NOT_FOUND",
+        EventKind::ResolveError => "RESOLVE_ERROR",
+        EventKind::TransformError => "TRANSFORM_ERROR",
+        EventKind::PluginError => "PLUGIN_ERROR",
+        EventKind::CircularDependency => "CIRCULAR_DEPENDENCY",
+        EventKind::Eval => "EVAL",
+        EventKind::ImportIsUndefined => "IMPORT_IS_UNDEFINED",
+        EventKind::EmptyImportMeta => "EMPTY_IMPORT_META",
+        EventKind::MixedExports => "MIXED_EXPORTS",
+        EventKind::CommonJsVariableInEsm => "COMMONJS_VARIABLE_IN_ESM",
+        EventKind::AssignToImportError => "ASSIGN_TO_IMPORT",
+        EventKind::IllegalReassignmentError => "ILLEGAL_REASSIGNMENT",
+        EventKind::UnsupportedFeatureError => "UNSUPPORTED_FEATURE",
+        EventKind::RequireTlaError => "REQUIRE_TLA",
+        EventKind::ModuleLevelDirective => "MODULE_LEVEL_DIRECTIVE",
+        EventKind::InvalidAnnotation => "INVALID_ANNOTATION",
+        EventKind::TsConfigError => "TSCONFIG_ERROR",
+        _ => "BUNDLER",
+    }
 }

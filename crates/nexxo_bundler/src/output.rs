@@ -81,9 +81,9 @@ pub fn decode_files(mut bytes: &[u8]) -> Option<Vec<OutputFile>> {
 pub struct Problem {
     pub plain: String,
     pub colored: String,
-    /// The structured report, when Nexxo produced it (its own plugins and passes): hosts pass its
-    /// location on as data instead of reading it back from the text. rolldown's own reports
-    /// (parse errors inside rolldown, unresolved imports) have none yet.
+    /// The structured report (code, message, location): hosts pass its location on as data
+    /// instead of reading it back from the text. Nexxo's own reports and rolldown's have one;
+    /// only a bare text (`Problem::text`) has none.
     pub diagnostic: Option<nexxo_diagnostics::Diagnostic>,
 }
 

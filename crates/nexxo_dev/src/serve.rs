@@ -309,7 +309,9 @@ pub(crate) fn runner_forms<H: DevHost>(
         .par_iter()
         .map(|(_, code)| {
             let key = cache_key("runner", &[code.as_bytes()]);
-            let hit = state.runners.lock().expect("runner forms").get(&key).cloned().or_else(|| {
+            // Two statements: the memo's lock must be released before the cache's hit goes in.
+            let memo = state.runners.lock().expect("runner forms").get(&key).cloned();
+            let hit = memo.or_else(|| {
                 let hit: Arc<str> = state.host.cache_get(&key).and_then(|b| String::from_utf8(b).ok())?.into();
                 state.runners.lock().expect("runner forms").insert(key.clone(), Arc::clone(&hit));
                 Some(hit)

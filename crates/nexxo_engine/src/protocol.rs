@@ -100,39 +100,27 @@ impl Message {
         Self { message, file: None, line: None, column: None }
     }
 
-    /// A rendered diagnostic; its location is read back from the text (`file:line:col`).
-    pub fn from_problem(text: &str) -> Self {
-        let mut m = Self::plain(text.to_string());
-        if let Some((file, line, column)) = locate(text) {
-            m.file = Some(file);
-            m.line = Some(line);
-            m.column = Some(column);
+    /// A build's problem as rendered for the terminal, located by its structured report.
+    pub fn from_build_problem(p: &nexxo_bundler::Problem) -> Self {
+        let d = p.diagnostic.as_ref();
+        Self {
+            message: p.plain.clone(),
+            file: d.and_then(|d| d.file.clone()),
+            line: d.and_then(|d| d.line),
+            column: d.and_then(|d| d.column),
         }
-        m
     }
 
-    /// A build's problem: its structured report when it has one, else located from its text.
-    pub fn from_build_problem(p: &nexxo_bundler::Problem) -> Self {
-        match &p.diagnostic {
-            Some(d) => Self::from_diagnostic(d),
-            None => Self::from_problem(&p.plain),
-        }
+    /// The problem this message carries (its text as rendered, its location as data).
+    pub fn to_problem(&self) -> nexxo_bundler::Problem {
+        let mut d = nexxo_diagnostics::Diagnostic::new("BUILD", self.message.clone());
+        (d.file, d.line, d.column) = (self.file.clone(), self.line, self.column);
+        nexxo_bundler::Problem { plain: self.message.clone(), colored: self.message.clone(), diagnostic: Some(d) }
     }
 
     pub fn from_diagnostic(d: &nexxo_diagnostics::Diagnostic) -> Self {
         Self { message: d.to_string(), file: d.file.clone(), line: d.line, column: d.column }
     }
-}
-
-/// The first `path:line:col` in a rendered diagnostic.
-fn locate(text: &str) -> Option<(String, u32, u32)> {
-    text.split(|c: char| c.is_whitespace() || c == '[' || c == ']' || c == '(' || c == ')').find_map(|word| {
-        let mut parts = word.rsplitn(3, ':');
-        let col = parts.next()?.parse().ok()?;
-        let line = parts.next()?.parse().ok()?;
-        let file = parts.next().filter(|f| !f.is_empty() && f.contains('.'))?;
-        Some((file.to_string(), line, col))
-    })
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
@@ -208,7 +196,7 @@ impl BuildResponse {
                 .ok_or_else(|| vec![Message::plain(format!("engine sent unknown file kind `{}`", f.kind))])?;
             files.push(nexxo_bundler::OutputFile { path: f.path, contents, kind });
         }
-        let warnings = self.warnings.into_iter().map(|w| nexxo_bundler::Problem::text(w.message)).collect();
+        let warnings = self.warnings.into_iter().map(|w| w.to_problem()).collect();
         Ok(BuildOutput { files, warnings, inputs: self.inputs.iter().map(|p| root.join(p)).collect() })
     }
 }
@@ -244,11 +232,27 @@ pub enum Job {
 mod tests {
     use super::*;
 
+    /// rolldown's own reports arrive located as data, not read back from their rendering.
     #[test]
-    fn locations_are_read_back_from_rendered_errors() {
-        let text = "[PARSE_ERROR] Error: Unexpected token\n   ╭─[ src/App.tsx:3:10 ]\n 3 │ let x = ;";
-        assert_eq!(locate(text), Some(("src/App.tsx".into(), 3, 10)));
-        assert_eq!(locate("no location here: 1:2"), None);
+    fn rolldown_reports_are_located_as_data() {
+        let file =
+            |path: &str, text: &str| InputFile { path: path.into(), contents: Contents::Text { text: text.into() } };
+        let request = BuildRequest {
+            root: crate::DEFAULT_ROOT.into(),
+            files: vec![
+                file("index.html", "<script type=\"module\" src=\"./src/main.js\"></script>"),
+                // A wide character before the import: the column counts characters, not bytes.
+                file("src/main.js", "// 中\nconst x = 1; import \"./missing.js\";\nconsole.log(x);\n"),
+            ],
+            resolved: None,
+            env: BTreeMap::new(),
+            overrides: CliOverrides::default(),
+        };
+        let response = crate::build::<nexxo_memfs::MemoryFs>(request, None);
+        assert!(!response.ok);
+        let e = &response.errors[0];
+        assert!(e.message.contains("missing.js"), "{}", e.message);
+        assert_eq!((e.file.as_deref(), e.line, e.column), (Some("src/main.js"), Some(2), Some(21)), "{}", e.message);
     }
 
     #[test]
