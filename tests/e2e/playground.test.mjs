@@ -97,7 +97,7 @@ test("playground: edits hot-update the preview with state kept; errors show and 
 
   // The production build runs in the worker too.
   await page.click("#build");
-  await page.locator("#build-output", { hasText: "production build in" }).waitFor();
+  await page.locator("#build-output", { hasText: "✓ built" }).waitFor();
   assert.match(await page.locator("#build-output").textContent(), /index\.html/);
   assert.deepEqual(problems, []);
   await page.close();

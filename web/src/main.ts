@@ -525,20 +525,167 @@ $<HTMLButtonElement>("#download").onclick = () => {
 
 // ---- build -----------------------------------------------------------------------------------
 
+// The packages a build resolves from node_modules. The preview frame gets React from this page's own
+// bundle (preview.ts imports it); a production build needs the packages' files themselves, so this
+// page's build (`nexxo build web`) emits the same node_modules files as raw-text chunks, fetched
+// from this origin the first time Build runs. Only what a browser app imports: each package.json
+// (the resolver reads `exports`/`main`), the entry files, and the production CommonJS files the
+// entries pick when process.env.NODE_ENV is "production" (as it is in a build).
+// (A typed declaration, not `as`: `import.meta.glob(...) as T` fails to parse after the engine's glob
+// transform, see the README.)
+const packageFiles: Record<string, () => Promise<string>> = import.meta.glob(
+  [
+    "/node_modules/react/package.json",
+    "/node_modules/react/{index,jsx-runtime,jsx-dev-runtime,compiler-runtime}.js",
+    "/node_modules/react/cjs/{react,react-jsx-runtime,react-jsx-dev-runtime,react-compiler-runtime}.production.js",
+    "/node_modules/react-dom/package.json",
+    "/node_modules/react-dom/{index,client}.js",
+    "/node_modules/react-dom/cjs/{react-dom,react-dom-client}.production.js",
+    "/node_modules/scheduler/package.json",
+    "/node_modules/scheduler/index.js",
+    "/node_modules/scheduler/cjs/scheduler.production.js",
+  ],
+  { query: "?raw", import: "default" },
+);
+let packageInputs: Promise<{ path: string; text: string }[]> | undefined;
+function loadPackages() {
+  packageInputs ??= Promise.all(
+    Object.entries(packageFiles).map(async ([key, load]) => ({ path: key.slice(1), text: await load() })),
+  ).catch((e) => {
+    packageInputs = undefined; // a failed fetch is retried on the next Build
+    throw e;
+  });
+  return packageInputs;
+}
+
+type OutFile = { path: string; kind: string; text?: string; base64?: string };
+/** The last successful build's files (what "Preview build" serves and "Download build" zips). */
+let built: { files: OutFile[]; id: string } | null = null;
+const previewBuildButton = $<HTMLButtonElement>("#preview-build");
+const downloadBuildButton = $<HTMLButtonElement>("#download-build");
+const buildFrameHost = $<HTMLDivElement>("#build-preview-host");
+
+const bytesOf = (f: OutFile): Uint8Array =>
+  f.text !== undefined ? new TextEncoder().encode(f.text) : Uint8Array.from(atob(f.base64 ?? ""), (c) => c.charCodeAt(0));
+
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+// The size summary as `nexxo build` prints it (host/src/build.rs print_summary): HTML first, then
+// by path; gzip sizes for HTML, CSS and JS; the manifest not listed.
+const human = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1000).toFixed(2)} kB`);
+async function summary(files: OutFile[], ms: number): Promise<string> {
+  const shown = files.filter((f) => f.kind !== "manifest");
+  const rows = await Promise.all(
+    shown.map(async (f) => {
+      const bytes = bytesOf(f);
+      const gz = ["html", "css", "entry", "chunk"].includes(f.kind) ? await gzipSize(bytes) : null;
+      return { f, size: bytes.length, gz };
+    }),
+  );
+  const order = (r: (typeof rows)[number]) => `${r.f.kind === "html" ? 0 : 1}${r.f.kind === "sourcemap" ? 1 : 0}${r.f.path}`;
+  rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const width = Math.max(0, ...rows.map((r) => r.f.path.length)) + "dist/".length;
+  const lines = rows.map(
+    (r) => `${`dist/${r.f.path}`.padEnd(width)}  ${human(r.size).padStart(9)}${r.gz === null ? "" : ` │ gzip: ${human(r.gz).padStart(9)}`}`,
+  );
+  const total = rows.reduce((n, r) => n + r.size, 0);
+  return `${lines.join("\n")}\n✓ built ${rows.length} files, ${human(total)} in ${ms}ms (engine in this tab's worker)`;
+}
+
 $<HTMLButtonElement>("#build").onclick = async () => {
   buildOut.textContent = "building…";
+  document.body.dataset.build = "running";
   const started = performance.now();
-  const res = await nexxo.build({ files: asInput(files) });
+  let res;
+  try {
+    res = await nexxo.build({ files: [...asInput(files), ...(await loadPackages())] });
+  } catch (e) {
+    res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
+  }
   const ms = Math.round(performance.now() - started);
   if (!res.ok) {
     buildOut.textContent = `build failed in ${ms} ms`;
+    document.body.dataset.build = "failed";
     showErrors(res.errors);
     return;
   }
-  const size = (f: { text?: string; base64?: string }) => (f.text ?? "").length || Math.floor(((f.base64 ?? "").length * 3) / 4);
-  buildOut.textContent =
-    `production build in ${ms} ms (engine in this tab's worker)\n` +
-    res.files.map((f: { path: string; kind: string }) => `${f.path.padEnd(40)} ${String(size(f)).padStart(8)} B  ${f.kind}`).join("\n");
+  built = { files: res.files, id: `${Date.now().toString(36)}` };
+  buildOut.textContent = await summary(res.files, ms);
+  previewBuildButton.disabled = false;
+  downloadBuildButton.disabled = false;
+  // A preview of an older build would be misleading next to the new summary.
+  closeBuildPreview();
+  document.body.dataset.build = "ok";
+};
+
+const MIME: Record<string, string> = {
+  html: "text/html", js: "text/javascript", mjs: "text/javascript", css: "text/css", json: "application/json",
+  map: "application/json", svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
+  gif: "image/gif", webp: "image/webp", ico: "image/x-icon", woff: "font/woff", woff2: "font/woff2", wasm: "application/wasm", txt: "text/plain",
+};
+
+function closeBuildPreview() {
+  buildFrameHost.replaceChildren();
+  buildFrameHost.hidden = true;
+}
+
+/** Serves the last build through public/build-sw.js and opens its index.html in a frame. */
+previewBuildButton.onclick = async () => {
+  if (!built) return;
+  if (!("serviceWorker" in navigator) || !("caches" in self)) {
+    setStatus("previewing a build needs service workers (a secure context: https or localhost)");
+    return;
+  }
+  const { files: out, id } = built;
+  try {
+    const reg = await navigator.serviceWorker.register(`${base}build-sw.js`, { scope: `${base}build-preview/` });
+    const scope = reg.scope;
+    // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
+    // outside the worker's scope.)
+    const worker = reg.active ?? reg.waiting ?? reg.installing;
+    if (worker && worker.state !== "activated") {
+      await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
+    }
+    // One build at a time in the cache: the previous ones go.
+    await caches.delete("nexxo-build-preview");
+    const cache = await caches.open("nexxo-build-preview");
+    await Promise.all(
+      out.map((f) => {
+        const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
+        const headers = { "content-type": MIME[ext] ?? "application/octet-stream" };
+        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(bytesOf(f), { headers }));
+      }),
+    );
+    const frame = document.createElement("iframe");
+    frame.id = "build-preview";
+    frame.title = "build preview";
+    frame.src = `${scope}${id}/index.html`;
+    const close = smallButton("close", "Close the build preview", closeBuildPreview);
+    const open = Object.assign(document.createElement("a"), { href: frame.src, target: "_blank", textContent: "open in a new tab" });
+    const bar = document.createElement("div");
+    bar.className = "build-preview-bar";
+    bar.append(`production build ${id}`, open, close);
+    buildFrameHost.replaceChildren(bar, frame);
+    buildFrameHost.hidden = false;
+  } catch (e) {
+    setStatus(`cannot preview the build: ${(e as Error).message ?? e}`);
+  }
+};
+
+downloadBuildButton.onclick = () => {
+  if (!built) return;
+  // The output as `nexxo build` writes dist/: the same paths, binary files as their bytes.
+  const blob = new Blob([zipFiles(Object.fromEntries(built.files.map((f) => [f.path, bytesOf(f)])))], { type: "application/zip" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `${example ?? "nexxo-project"}-dist.zip`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 };
 
 // ---- start -----------------------------------------------------------------------------------
