@@ -102,3 +102,36 @@ test("playground: edits hot-update the preview with state kept; errors show and 
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("playground: a runtime error shows its original file:line and a code frame", async () => {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  const frame = page.frameLocator("#preview");
+  await frame.locator("#inc").waitFor({ timeout: 20_000 });
+  const editor = page.locator("#editor");
+  const app = await editor.inputValue();
+  // A component that throws on render once clicked: the error comes from the running code
+  // (the runner form in the preview), not from the build.
+  const broken = app
+    .replace("const [count, setCount] = useState(0);", "const [count, setCount] = useState(0);\n  if (count > 0) {\n    throw new Error(`too many: ${count}`);\n  }");
+  const line = broken.split("\n").findIndex((l) => l.includes("throw new Error")) + 1;
+  await editor.fill(broken);
+  await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1);
+  await frame.locator("#inc").click();
+  await page.locator("#errors", { hasText: "runtime error" }).waitFor();
+  const err = await page.locator("#errors").textContent();
+  assert.match(err, /Error: too many: 1/);
+  assert.match(err, new RegExp(`at src/App\\.tsx:${line}:\\d+`), err);
+  assert.match(err, new RegExp(`^> *${line} \\|\\s+throw new Error`, "m"), `a code frame on the throw: ${err}`);
+  assert.doesNotMatch(err, /blob:|\?t=\d/, "no runner URLs");
+  // The preview's overlay (the one of nexxo dev) says the same.
+  const overlay = await frame.locator("nexxo-error-overlay").evaluate((el) => el.shadowRoot.textContent);
+  assert.match(overlay, new RegExp(`src/App\\.tsx:${line}`));
+
+  // The fix clears both, and React Refresh mounts the root that failed again.
+  await editor.fill(app);
+  await page.locator("#errors").waitFor({ state: "hidden" });
+  await frame.locator("#inc", { hasText: "count: 0" }).waitFor();
+  assert.equal(await frame.locator("nexxo-error-overlay").count(), 0);
+  await page.close();
+});

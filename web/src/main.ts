@@ -8,6 +8,7 @@ import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
 import { loadProject, saveProject } from "./store";
 import { zipFiles } from "./zip";
+import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
@@ -279,6 +280,40 @@ async function restart(reason: string) {
   setStatus(`${reason}: ${update.modules.length} modules in ${Math.round(performance.now() - started)} ms`);
 }
 
+/**
+ * A runtime error of the preview, at its original place: the first stack frame in a project
+ * module is mapped through the session's source map for that module (what `nexxo dev` serves at
+ * /@nexxo/map), and shown with a code frame here and in the preview's error overlay (the overlay
+ * of `nexxo dev`, which the next good update clears). Frames in React or the runtime are skipped.
+ */
+async function showRuntimeError(message: string, stack: string) {
+  let where: { file: string; line: number; column: number; frame: string } | null = null;
+  for (const f of stackFrames(stack, location.origin)) {
+    const path = f.url.split("?")[0].slice(1);
+    if (!(path in files)) continue;
+    try {
+      const r = await nexxo.sessionRequest(SESSION, `/@nexxo/map?url=${encodeURIComponent(f.url)}&at=2`);
+      if (r.status !== 200) continue;
+      const pos = originalPosition(JSON.parse(r.text) as RawMap, f.line, f.column);
+      if (!pos) continue;
+      const file = pos.source.replace(/^\//, "");
+      where = { file, line: pos.line, column: pos.column, frame: codeFrame(pos.content ?? files[file] ?? "", pos.line, pos.column) };
+      break;
+    } catch {
+      // No map (the session restarted meanwhile): try the next frame, else show the stack.
+    }
+  }
+  const text = where
+    ? `runtime error in the preview: ${message}\n  at ${where.file}:${where.line}:${where.column}\n${where.frame}`
+    : `runtime error in the preview: ${message}\n${stack}`;
+  showErrors([{ message: text }]);
+  if (where) {
+    const error = { code: "RUNTIME", message, file: where.file, line: where.line, column: where.column, frame: where.frame,
+      hint: "Fix the code: the overlay goes away on the next good update." };
+    frame?.contentWindow?.postMessage({ type: "messages", messages: [{ type: "error", error }] }, location.origin);
+  }
+}
+
 /** Whether a module the runtime fetched since the last update failed to build. */
 let runnerFailed = false;
 
@@ -323,7 +358,7 @@ addEventListener("message", (e: MessageEvent) => {
   } else if (msg.type === "reload-needed") {
     chain = chain.then(() => restart(`reloaded (${msg.reason})`));
   } else if (msg.type === "runtime-error") {
-    showErrors([{ message: `runtime error in the preview:\n${msg.message}` }]);
+    showRuntimeError(String(msg.message), String(msg.stack ?? ""));
   } else if (msg.type === "fetch-module") {
     // The runtime needs a module the session did not send yet (a new import); one that fails
     // here (a new import of a missing file) is reported here. A module of an update that fails
@@ -531,8 +566,8 @@ $<HTMLButtonElement>("#download").onclick = () => {
 // from this origin the first time Build runs. Only what a browser app imports: each package.json
 // (the resolver reads `exports`/`main`), the entry files, and the production CommonJS files the
 // entries pick when process.env.NODE_ENV is "production" (as it is in a build).
-// (A typed declaration, not `as`: `import.meta.glob(...) as T` fails to parse after the engine's glob
-// transform, see the README.)
+// (A typed declaration, not `as`: a multi-line `import.meta.glob(...) as T` fails to parse after the
+// engine's glob transform, see the README.)
 const packageFiles: Record<string, () => Promise<string>> = import.meta.glob(
   [
     "/node_modules/react/package.json",
