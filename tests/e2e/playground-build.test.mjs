@@ -71,7 +71,7 @@ test("playground: Preview build runs the built React app; its counter works", as
   assert.equal(await page.locator("#preview-build").isDisabled(), true, "nothing to preview before a build");
   // An edit first: the preview must show this build, not the example as shipped.
   const editor = page.locator("#editor");
-  await editor.fill((await editor.inputValue()).replace("Hello from Nexxo", "Hello, built"));
+  await editor.fill((await editor.evaluate((el) => el.value)).replace("Hello from Nexxo", "Hello, built"));
   await build(page);
   await page.click("#preview-build");
   const built = page.frameLocator("#build-preview");

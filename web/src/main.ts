@@ -8,12 +8,13 @@ import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
 import { loadProject, saveProject } from "./store";
 import { zipFiles } from "./zip";
+import { Editor, type EditorError } from "./editor";
 import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const tree = $<HTMLUListElement>("#files");
-const editor = $<HTMLTextAreaElement>("#editor");
+const editorHost = $<HTMLDivElement>("#editor-host");
 const errors = $<HTMLPreElement>("#errors");
 const status = $<HTMLSpanElement>("#status");
 const savedOut = $<HTMLSpanElement>("#saved");
@@ -47,7 +48,19 @@ const pending = new Set<string>();
 const asInput = (p: Project) => Object.entries(p).map(([path, text]) => ({ path, text }));
 const bump = (key: string) => (document.body.dataset[key] = String(Number(document.body.dataset[key] ?? 0) + 1));
 
-function showErrors(list: { message: string }[]) {
+// Every edit of the open file: `files` is the truth at once (saving, sharing and downloads read it);
+// the session hears of the edit after a short pause in typing.
+const editor = new Editor(editorHost, (text) => {
+  if (!(current in files)) return;
+  files[current] = text;
+  pending.add(current);
+  projectChanged();
+  clearTimeout(timer);
+  timer = setTimeout(() => sync([], []), 60);
+});
+
+function showErrors(list: EditorError[]) {
+  editor.setErrors(list);
   errors.textContent = list.map((e) => e.message).join("\n\n");
   errors.hidden = list.length === 0;
   document.body.dataset.errors = String(list.length);
@@ -115,8 +128,7 @@ function renderTree() {
 
 function openFile(path: string) {
   current = path;
-  editor.value = files[path] ?? "";
-  editor.disabled = !(path in files);
+  editor.open(path, files[path]);
   renderTree();
 }
 
@@ -131,12 +143,12 @@ let formMode: FormMode = "new";
 /** The folder being renamed (mode "rename-folder"). */
 let formFolder = "";
 /** Where focus goes back when the form closes. */
-let formOpener: HTMLElement = editor;
+let formOpener: HTMLElement = editor.view.contentDOM;
 
 function showForm(mode: FormMode, folder = "") {
   formMode = mode;
   formFolder = folder;
-  formOpener = document.activeElement instanceof HTMLElement ? document.activeElement : editor;
+  formOpener = document.activeElement instanceof HTMLElement ? document.activeElement : editor.view.contentDOM;
   const label = { new: "new file path", rename: `rename ${current} to`, "rename-folder": `rename folder ${folder} to` }[mode];
   $<HTMLLabelElement>("#file-form-label").textContent = label;
   $<HTMLButtonElement>("#file-ok").textContent = mode === "new" ? "Create" : "Rename";
@@ -153,7 +165,7 @@ function showForm(mode: FormMode, folder = "") {
 function hideForm(focus: HTMLElement) {
   fileForm.hidden = true;
   fileError.textContent = "";
-  (focus.isConnected ? focus : editor).focus();
+  focus.isConnected ? focus.focus() : editor.focus();
 }
 
 /** Applies a set of moves ({ from: to }) to the project and the session. */
@@ -203,7 +215,7 @@ fileForm.addEventListener("submit", (e) => {
     }
     moveFiles(moves);
   }
-  hideForm(editor);
+  hideForm(editor.view.contentDOM);
 });
 fileForm.addEventListener("keydown", (e) => {
   if (e.key === "Escape") hideForm(formOpener);
@@ -221,6 +233,7 @@ function deleteFiles(paths: string[], question: string) {
     pending.delete(p);
   }
   sync([], paths);
+  editor.forget((p) => p in files);
   openFile(current in files ? current : defaultFile());
   projectChanged();
 }
@@ -306,7 +319,7 @@ async function showRuntimeError(message: string, stack: string) {
   const text = where
     ? `runtime error in the preview: ${message}\n  at ${where.file}:${where.line}:${where.column}\n${where.frame}`
     : `runtime error in the preview: ${message}\n${stack}`;
-  showErrors([{ message: text }]);
+  showErrors([{ message: text, ...(where && { file: where.file, line: where.line, column: where.column }) }]);
   if (where) {
     const error = { code: "RUNTIME", message, file: where.file, line: where.line, column: where.column, frame: where.frame,
       hint: "Fix the code: the overlay goes away on the next good update." };
@@ -385,29 +398,6 @@ addEventListener("message", (e: MessageEvent) => {
   }
 });
 
-editor.addEventListener("input", () => {
-  if (!(current in files)) return;
-  // `files` is the truth at once (saving, sharing and downloads read it); the session hears of
-  // the edit after a short pause in typing.
-  files[current] = editor.value;
-  pending.add(current);
-  projectChanged();
-  clearTimeout(timer);
-  timer = setTimeout(() => sync([], []), 60);
-});
-editor.addEventListener("keydown", (e) => {
-  // Tab indents; Escape first, then Tab, leaves the editor (keyboard users must be able to).
-  if (e.key === "Escape") {
-    editor.dataset.tabLeaves = "1";
-  } else if (e.key === "Tab" && !editor.dataset.tabLeaves && !e.shiftKey) {
-    e.preventDefault();
-    editor.setRangeText("  ", editor.selectionStart, editor.selectionEnd, "end");
-    editor.dispatchEvent(new Event("input"));
-  } else {
-    delete editor.dataset.tabLeaves;
-  }
-});
-editor.addEventListener("blur", () => delete editor.dataset.tabLeaves);
 
 // ---- persistence -----------------------------------------------------------------------------
 
@@ -452,6 +442,8 @@ function setProject(p: { example: string | null; files: Project; open?: string }
   clearTimeout(timer);
   pending.clear();
   files = { ...p.files };
+  // Another project: the undo history of the previous one's files goes.
+  editor.forget(() => false);
   example = p.example && p.example in examples ? p.example : null;
   syncSelect();
   openFile(p.open && p.open in files ? p.open : defaultFile());
