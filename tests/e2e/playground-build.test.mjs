@@ -88,6 +88,13 @@ test("playground: Preview build runs the built React app; its counter works", as
   }));
   assert.match(info.scripts.join(), /assets\/index-[\w-]+\.js/);
   assert.equal(info.padding, "32px", "App.module.css .card { padding: 2rem }");
+
+  // Another build while the preview is open: it shows the new one (a fresh page, state reset).
+  await editor.fill((await editor.evaluate((el) => el.value)).replace("Hello, built", "Hello, rebuilt"));
+  await page.evaluate(() => delete document.body.dataset.build);
+  await build(page);
+  await built.locator("#title", { hasText: "Hello, rebuilt" }).waitFor();
+  assert.equal(await button.textContent(), "count: 0");
   assert.deepEqual(problems, []);
   await page.close();
 });

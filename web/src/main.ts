@@ -643,8 +643,8 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   buildOut.textContent = await summary(res.files, ms);
   previewBuildButton.disabled = false;
   downloadBuildButton.disabled = false;
-  // A preview of an older build would be misleading next to the new summary.
-  closeBuildPreview();
+  // An open preview shows the new build (one of an older build would mislead next to the summary).
+  if (!buildFrameHost.hidden) await openBuildPreview();
   document.body.dataset.build = "ok";
 };
 
@@ -660,7 +660,7 @@ function closeBuildPreview() {
 }
 
 /** Serves the last build through public/build-sw.js and opens its index.html in a frame. */
-previewBuildButton.onclick = async () => {
+async function openBuildPreview() {
   if (!built) return;
   if (!("serviceWorker" in navigator) || !("caches" in self)) {
     setStatus("previewing a build needs service workers (a secure context: https or localhost)");
@@ -700,7 +700,8 @@ previewBuildButton.onclick = async () => {
   } catch (e) {
     setStatus(`cannot preview the build: ${(e as Error).message ?? e}`);
   }
-};
+}
+previewBuildButton.onclick = openBuildPreview;
 
 downloadBuildButton.onclick = () => {
   if (!built) return;
