@@ -60,7 +60,7 @@ async function projectOf(page) {
   const files = {};
   for (const p of await page.locator("[data-file]").evaluateAll((bs) => bs.map((b) => b.dataset.file))) {
     await page.click(`[data-file="${p}"]`);
-    files[p] = await page.locator("#editor").inputValue();
+    files[p] = await page.locator("#editor").evaluate((el) => el.value);
   }
   return files;
 }
@@ -93,10 +93,10 @@ test("playground: create, rename, delete files; reload keeps the project; share 
 
   // A new file, in a new folder-less path, imported right away.
   await createFile(page, "src/extra.ts");
-  assert.equal(await editor.inputValue(), "");
+  assert.equal(await editor.evaluate((el) => el.value), "");
   await editor.fill('export const extra = "from extra";\n');
   await page.click('[data-file="src/App.tsx"]');
-  const app = await editor.inputValue();
+  const app = await editor.evaluate((el) => el.value);
   const withExtra = app
     .replace('import { label } from "./label";', 'import { label } from "./label";\nimport { extra } from "./extra";')
     .replace("</h1>", '</h1>\n      <p id="extra">{extra}</p>');
@@ -262,11 +262,11 @@ test("playground: a damaged share link is explained; the file tree works from th
   assert.equal(await page.evaluate(() => document.activeElement.id), "editor");
   await page.keyboard.press("Tab");
   await page.keyboard.type("export {};");
-  assert.equal(await page.locator("#editor").inputValue(), "  export {};");
+  assert.equal(await page.locator("#editor").evaluate((el) => el.value), "  export {};");
   await page.keyboard.press("Escape");
   await page.keyboard.press("Tab");
   assert.notEqual(await page.evaluate(() => document.activeElement.id), "editor");
-  assert.equal(await page.locator("#editor").inputValue(), "  export {};");
+  assert.equal(await page.locator("#editor").evaluate((el) => el.value), "  export {};");
   assert.deepEqual(problems, []);
   await context.close();
 });

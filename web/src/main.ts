@@ -8,11 +8,13 @@ import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
 import { loadProject, saveProject } from "./store";
 import { zipFiles } from "./zip";
+import { Editor, type EditorError } from "./editor";
+import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
 import "./style.css";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const tree = $<HTMLUListElement>("#files");
-const editor = $<HTMLTextAreaElement>("#editor");
+const editorHost = $<HTMLDivElement>("#editor-host");
 const errors = $<HTMLPreElement>("#errors");
 const status = $<HTMLSpanElement>("#status");
 const savedOut = $<HTMLSpanElement>("#saved");
@@ -46,7 +48,19 @@ const pending = new Set<string>();
 const asInput = (p: Project) => Object.entries(p).map(([path, text]) => ({ path, text }));
 const bump = (key: string) => (document.body.dataset[key] = String(Number(document.body.dataset[key] ?? 0) + 1));
 
-function showErrors(list: { message: string }[]) {
+// Every edit of the open file: `files` is the truth at once (saving, sharing and downloads read it);
+// the session hears of the edit after a short pause in typing.
+const editor = new Editor(editorHost, (text) => {
+  if (!(current in files)) return;
+  files[current] = text;
+  pending.add(current);
+  projectChanged();
+  clearTimeout(timer);
+  timer = setTimeout(() => sync([], []), 60);
+});
+
+function showErrors(list: EditorError[]) {
+  editor.setErrors(list);
   errors.textContent = list.map((e) => e.message).join("\n\n");
   errors.hidden = list.length === 0;
   document.body.dataset.errors = String(list.length);
@@ -114,8 +128,7 @@ function renderTree() {
 
 function openFile(path: string) {
   current = path;
-  editor.value = files[path] ?? "";
-  editor.disabled = !(path in files);
+  editor.open(path, files[path]);
   renderTree();
 }
 
@@ -130,12 +143,12 @@ let formMode: FormMode = "new";
 /** The folder being renamed (mode "rename-folder"). */
 let formFolder = "";
 /** Where focus goes back when the form closes. */
-let formOpener: HTMLElement = editor;
+let formOpener: HTMLElement = editor.view.contentDOM;
 
 function showForm(mode: FormMode, folder = "") {
   formMode = mode;
   formFolder = folder;
-  formOpener = document.activeElement instanceof HTMLElement ? document.activeElement : editor;
+  formOpener = document.activeElement instanceof HTMLElement ? document.activeElement : editor.view.contentDOM;
   const label = { new: "new file path", rename: `rename ${current} to`, "rename-folder": `rename folder ${folder} to` }[mode];
   $<HTMLLabelElement>("#file-form-label").textContent = label;
   $<HTMLButtonElement>("#file-ok").textContent = mode === "new" ? "Create" : "Rename";
@@ -152,7 +165,7 @@ function showForm(mode: FormMode, folder = "") {
 function hideForm(focus: HTMLElement) {
   fileForm.hidden = true;
   fileError.textContent = "";
-  (focus.isConnected ? focus : editor).focus();
+  focus.isConnected ? focus.focus() : editor.focus();
 }
 
 /** Applies a set of moves ({ from: to }) to the project and the session. */
@@ -202,7 +215,7 @@ fileForm.addEventListener("submit", (e) => {
     }
     moveFiles(moves);
   }
-  hideForm(editor);
+  hideForm(editor.view.contentDOM);
 });
 fileForm.addEventListener("keydown", (e) => {
   if (e.key === "Escape") hideForm(formOpener);
@@ -220,6 +233,7 @@ function deleteFiles(paths: string[], question: string) {
     pending.delete(p);
   }
   sync([], paths);
+  editor.forget((p) => p in files);
   openFile(current in files ? current : defaultFile());
   projectChanged();
 }
@@ -279,6 +293,40 @@ async function restart(reason: string) {
   setStatus(`${reason}: ${update.modules.length} modules in ${Math.round(performance.now() - started)} ms`);
 }
 
+/**
+ * A runtime error of the preview, at its original place: the first stack frame in a project
+ * module is mapped through the session's source map for that module (what `nexxo dev` serves at
+ * /@nexxo/map), and shown with a code frame here and in the preview's error overlay (the overlay
+ * of `nexxo dev`, which the next good update clears). Frames in React or the runtime are skipped.
+ */
+async function showRuntimeError(message: string, stack: string) {
+  let where: { file: string; line: number; column: number; frame: string } | null = null;
+  for (const f of stackFrames(stack, location.origin)) {
+    const path = f.url.split("?")[0].slice(1);
+    if (!(path in files)) continue;
+    try {
+      const r = await nexxo.sessionRequest(SESSION, `/@nexxo/map?url=${encodeURIComponent(f.url)}&at=2`);
+      if (r.status !== 200) continue;
+      const pos = originalPosition(JSON.parse(r.text) as RawMap, f.line, f.column);
+      if (!pos) continue;
+      const file = pos.source.replace(/^\//, "");
+      where = { file, line: pos.line, column: pos.column, frame: codeFrame(pos.content ?? files[file] ?? "", pos.line, pos.column) };
+      break;
+    } catch {
+      // No map (the session restarted meanwhile): try the next frame, else show the stack.
+    }
+  }
+  const text = where
+    ? `runtime error in the preview: ${message}\n  at ${where.file}:${where.line}:${where.column}\n${where.frame}`
+    : `runtime error in the preview: ${message}\n${stack}`;
+  showErrors([{ message: text, ...(where && { file: where.file, line: where.line, column: where.column }) }]);
+  if (where) {
+    const error = { code: "RUNTIME", message, file: where.file, line: where.line, column: where.column, frame: where.frame,
+      hint: "Fix the code: the overlay goes away on the next good update." };
+    frame?.contentWindow?.postMessage({ type: "messages", messages: [{ type: "error", error }] }, location.origin);
+  }
+}
+
 /** Whether a module the runtime fetched since the last update failed to build. */
 let runnerFailed = false;
 
@@ -323,7 +371,7 @@ addEventListener("message", (e: MessageEvent) => {
   } else if (msg.type === "reload-needed") {
     chain = chain.then(() => restart(`reloaded (${msg.reason})`));
   } else if (msg.type === "runtime-error") {
-    showErrors([{ message: `runtime error in the preview:\n${msg.message}` }]);
+    showRuntimeError(String(msg.message), String(msg.stack ?? ""));
   } else if (msg.type === "fetch-module") {
     // The runtime needs a module the session did not send yet (a new import); one that fails
     // here (a new import of a missing file) is reported here. A module of an update that fails
@@ -350,29 +398,6 @@ addEventListener("message", (e: MessageEvent) => {
   }
 });
 
-editor.addEventListener("input", () => {
-  if (!(current in files)) return;
-  // `files` is the truth at once (saving, sharing and downloads read it); the session hears of
-  // the edit after a short pause in typing.
-  files[current] = editor.value;
-  pending.add(current);
-  projectChanged();
-  clearTimeout(timer);
-  timer = setTimeout(() => sync([], []), 60);
-});
-editor.addEventListener("keydown", (e) => {
-  // Tab indents; Escape first, then Tab, leaves the editor (keyboard users must be able to).
-  if (e.key === "Escape") {
-    editor.dataset.tabLeaves = "1";
-  } else if (e.key === "Tab" && !editor.dataset.tabLeaves && !e.shiftKey) {
-    e.preventDefault();
-    editor.setRangeText("  ", editor.selectionStart, editor.selectionEnd, "end");
-    editor.dispatchEvent(new Event("input"));
-  } else {
-    delete editor.dataset.tabLeaves;
-  }
-});
-editor.addEventListener("blur", () => delete editor.dataset.tabLeaves);
 
 // ---- persistence -----------------------------------------------------------------------------
 
@@ -417,6 +442,8 @@ function setProject(p: { example: string | null; files: Project; open?: string }
   clearTimeout(timer);
   pending.clear();
   files = { ...p.files };
+  // Another project: the undo history of the previous one's files goes.
+  editor.forget(() => false);
   example = p.example && p.example in examples ? p.example : null;
   syncSelect();
   openFile(p.open && p.open in files ? p.open : defaultFile());
@@ -525,20 +552,168 @@ $<HTMLButtonElement>("#download").onclick = () => {
 
 // ---- build -----------------------------------------------------------------------------------
 
+// The packages a build resolves from node_modules. The preview frame gets React from this page's own
+// bundle (preview.ts imports it); a production build needs the packages' files themselves, so this
+// page's build (`nexxo build web`) emits the same node_modules files as raw-text chunks, fetched
+// from this origin the first time Build runs. Only what a browser app imports: each package.json
+// (the resolver reads `exports`/`main`), the entry files, and the production CommonJS files the
+// entries pick when process.env.NODE_ENV is "production" (as it is in a build).
+// (A typed declaration, not `as`: a multi-line `import.meta.glob(...) as T` fails to parse after the
+// engine's glob transform, see the README.)
+const packageFiles: Record<string, () => Promise<string>> = import.meta.glob(
+  [
+    "/node_modules/react/package.json",
+    "/node_modules/react/{index,jsx-runtime,jsx-dev-runtime,compiler-runtime}.js",
+    "/node_modules/react/cjs/{react,react-jsx-runtime,react-jsx-dev-runtime,react-compiler-runtime}.production.js",
+    "/node_modules/react-dom/package.json",
+    "/node_modules/react-dom/{index,client}.js",
+    "/node_modules/react-dom/cjs/{react-dom,react-dom-client}.production.js",
+    "/node_modules/scheduler/package.json",
+    "/node_modules/scheduler/index.js",
+    "/node_modules/scheduler/cjs/scheduler.production.js",
+  ],
+  { query: "?raw", import: "default" },
+);
+let packageInputs: Promise<{ path: string; text: string }[]> | undefined;
+function loadPackages() {
+  packageInputs ??= Promise.all(
+    Object.entries(packageFiles).map(async ([key, load]) => ({ path: key.slice(1), text: await load() })),
+  ).catch((e) => {
+    packageInputs = undefined; // a failed fetch is retried on the next Build
+    throw e;
+  });
+  return packageInputs;
+}
+
+type OutFile = { path: string; kind: string; text?: string; base64?: string };
+/** The last successful build's files (what "Preview build" serves and "Download build" zips). */
+let built: { files: OutFile[]; id: string } | null = null;
+const previewBuildButton = $<HTMLButtonElement>("#preview-build");
+const downloadBuildButton = $<HTMLButtonElement>("#download-build");
+const buildFrameHost = $<HTMLDivElement>("#build-preview-host");
+
+const bytesOf = (f: OutFile): Uint8Array =>
+  f.text !== undefined ? new TextEncoder().encode(f.text) : Uint8Array.from(atob(f.base64 ?? ""), (c) => c.charCodeAt(0));
+
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+// The size summary as `nexxo build` prints it (host/src/build.rs print_summary): HTML first, then
+// by path; gzip sizes for HTML, CSS and JS; the manifest not listed.
+const human = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1000).toFixed(2)} kB`);
+async function summary(files: OutFile[], ms: number): Promise<string> {
+  const shown = files.filter((f) => f.kind !== "manifest");
+  const rows = await Promise.all(
+    shown.map(async (f) => {
+      const bytes = bytesOf(f);
+      const gz = ["html", "css", "entry", "chunk"].includes(f.kind) ? await gzipSize(bytes) : null;
+      return { f, size: bytes.length, gz };
+    }),
+  );
+  const order = (r: (typeof rows)[number]) => `${r.f.kind === "html" ? 0 : 1}${r.f.kind === "sourcemap" ? 1 : 0}${r.f.path}`;
+  rows.sort((a, b) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0));
+  const width = Math.max(0, ...rows.map((r) => r.f.path.length)) + "dist/".length;
+  const lines = rows.map(
+    (r) => `${`dist/${r.f.path}`.padEnd(width)}  ${human(r.size).padStart(9)}${r.gz === null ? "" : ` │ gzip: ${human(r.gz).padStart(9)}`}`,
+  );
+  const total = rows.reduce((n, r) => n + r.size, 0);
+  return `${lines.join("\n")}\n✓ built ${rows.length} files, ${human(total)} in ${ms}ms (engine in this tab's worker)`;
+}
+
 $<HTMLButtonElement>("#build").onclick = async () => {
   buildOut.textContent = "building…";
+  document.body.dataset.build = "running";
   const started = performance.now();
-  const res = await nexxo.build({ files: asInput(files) });
+  let res;
+  try {
+    res = await nexxo.build({ files: [...asInput(files), ...(await loadPackages())] });
+  } catch (e) {
+    res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
+  }
   const ms = Math.round(performance.now() - started);
   if (!res.ok) {
     buildOut.textContent = `build failed in ${ms} ms`;
+    document.body.dataset.build = "failed";
     showErrors(res.errors);
     return;
   }
-  const size = (f: { text?: string; base64?: string }) => (f.text ?? "").length || Math.floor(((f.base64 ?? "").length * 3) / 4);
-  buildOut.textContent =
-    `production build in ${ms} ms (engine in this tab's worker)\n` +
-    res.files.map((f: { path: string; kind: string }) => `${f.path.padEnd(40)} ${String(size(f)).padStart(8)} B  ${f.kind}`).join("\n");
+  built = { files: res.files, id: `${Date.now().toString(36)}` };
+  buildOut.textContent = await summary(res.files, ms);
+  previewBuildButton.disabled = false;
+  downloadBuildButton.disabled = false;
+  // An open preview shows the new build (one of an older build would mislead next to the summary).
+  if (!buildFrameHost.hidden) await openBuildPreview();
+  document.body.dataset.build = "ok";
+};
+
+const MIME: Record<string, string> = {
+  html: "text/html", js: "text/javascript", mjs: "text/javascript", css: "text/css", json: "application/json",
+  map: "application/json", svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
+  gif: "image/gif", webp: "image/webp", ico: "image/x-icon", woff: "font/woff", woff2: "font/woff2", wasm: "application/wasm", txt: "text/plain",
+};
+
+function closeBuildPreview() {
+  buildFrameHost.replaceChildren();
+  buildFrameHost.hidden = true;
+}
+
+/** Serves the last build through public/build-sw.js and opens its index.html in a frame. */
+async function openBuildPreview() {
+  if (!built) return;
+  if (!("serviceWorker" in navigator) || !("caches" in self)) {
+    setStatus("previewing a build needs service workers (a secure context: https or localhost)");
+    return;
+  }
+  const { files: out, id } = built;
+  try {
+    const reg = await navigator.serviceWorker.register(`${base}build-sw.js`, { scope: `${base}build-preview/` });
+    const scope = reg.scope;
+    // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
+    // outside the worker's scope.)
+    const worker = reg.active ?? reg.waiting ?? reg.installing;
+    if (worker && worker.state !== "activated") {
+      await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
+    }
+    // One build at a time in the cache: the previous ones go.
+    await caches.delete("nexxo-build-preview");
+    const cache = await caches.open("nexxo-build-preview");
+    await Promise.all(
+      out.map((f) => {
+        const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
+        const headers = { "content-type": MIME[ext] ?? "application/octet-stream" };
+        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(bytesOf(f), { headers }));
+      }),
+    );
+    const frame = document.createElement("iframe");
+    frame.id = "build-preview";
+    frame.title = "build preview";
+    frame.src = `${scope}${id}/index.html`;
+    const close = smallButton("close", "Close the build preview", closeBuildPreview);
+    const open = Object.assign(document.createElement("a"), { href: frame.src, target: "_blank", textContent: "open in a new tab" });
+    const bar = document.createElement("div");
+    bar.className = "build-preview-bar";
+    bar.append(`production build ${id}`, open, close);
+    buildFrameHost.replaceChildren(bar, frame);
+    buildFrameHost.hidden = false;
+  } catch (e) {
+    setStatus(`cannot preview the build: ${(e as Error).message ?? e}`);
+  }
+}
+previewBuildButton.onclick = openBuildPreview;
+
+downloadBuildButton.onclick = () => {
+  if (!built) return;
+  // The output as `nexxo build` writes dist/: the same paths, binary files as their bytes.
+  const blob = new Blob([zipFiles(Object.fromEntries(built.files.map((f) => [f.path, bytesOf(f)])))], { type: "application/zip" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `${example ?? "nexxo-project"}-dist.zip`;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 };
 
 // ---- start -----------------------------------------------------------------------------------

@@ -53,8 +53,9 @@ g.__nexxo_transport = {
   },
 };
 
+// The stack goes as it is: the page maps its frames to the original files (see sourcemap.ts).
 const report = (e: unknown) =>
-  post({ type: "runtime-error", message: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) });
+  post({ type: "runtime-error", message: e instanceof Error ? `${e.name}: ${e.message}` : String(e), stack: e instanceof Error ? (e.stack ?? "") : "" });
 addEventListener("error", (e) => report(e.error ?? e.message));
 addEventListener("unhandledrejection", (e) => report(e.reason));
 
