@@ -623,14 +623,21 @@ impl Expander<'_, '_> {
         format!("/* #__PURE__ */ Object.assign({{{}}})", props.join(", "))
     }
 
-    /// Replaces `span` with `text`, keeping the line count of what it replaces.
+    /// Replaces `span` with `text`, keeping the line count of what it replaces. The missing line
+    /// breaks go inside the expression's last parentheses, not after it: a break after it would
+    /// end the statement before what follows on the call's last line (TypeScript's `) as T`, a
+    /// `.then(...)`, by automatic semicolon insertion).
     fn replace(&mut self, span: Span, mut text: String) {
         #[expect(
             clippy::string_slice,
             reason = "`span` is that of a node oxc parsed from `self.source`: oxc spans are char boundaries"
         )]
         let lines = self.source[span.start as usize..span.end as usize].matches('\n').count();
-        text.push_str(&"\n".repeat(lines.saturating_sub(text.matches('\n').count())));
+        let breaks = "\n".repeat(lines.saturating_sub(text.matches('\n').count()));
+        match text.strip_suffix(')') {
+            Some(call) => text = format!("{call}{breaks})"),
+            None => text.push_str(&breaks),
+        }
         self.edits.push(Edit { start: span.start, end: span.end, text });
     }
 
@@ -914,6 +921,14 @@ mod tests {
         // The importer never imports itself.
         let (out, _) = run("import.meta.glob('./*.ts')", FILES).unwrap();
         assert!(out.contains("Object.assign({})"), "{out}");
+    }
+
+    #[test]
+    fn a_multi_line_glob_followed_by_as_or_a_call_stays_one_expression() {
+        let src = "const m = import.meta.glob(\n  './dir/*.js',\n  { eager: true },\n) as Record<string, unknown>;\nexport const x = 1;\n";
+        let (out, _) = run(src, FILES).unwrap();
+        assert_eq!(out.lines().count(), src.lines().count(), "{out}");
+        assert!(out.contains("\n) as Record<string, unknown>;"), "{out}");
     }
 
     #[test]
