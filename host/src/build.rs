@@ -194,6 +194,7 @@ fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
     }));
     let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
     let roots = crate::wasm_engine::project_roots(&config.root);
+    crate::wasm_engine::warn_unreadable_links(&roots);
     let stdout = engine
         .run(input, &roots, crate::wasm_engine::Limits::default())
         .map_err(|e| fail(format!("{e}; the output directory was left untouched")))?;

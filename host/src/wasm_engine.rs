@@ -567,3 +567,54 @@ pub fn project_roots(root: &Path) -> Vec<PathBuf> {
     }
     roots
 }
+
+/// Packages in the roots' `node_modules` (scoped ones included) that are symlinks leading outside
+/// every root (`npm link`, a shared store elsewhere): the engine cannot read them, and without
+/// this its error would only say "Cannot find module". Returns (link, target).
+pub fn unreadable_links(roots: &[PathBuf]) -> Vec<(PathBuf, PathBuf)> {
+    let inside = |p: &Path| roots.iter().any(|r| p.starts_with(r));
+    let entries = |dir: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for nm in roots.iter().map(|r| if r.ends_with("node_modules") { r.clone() } else { r.join("node_modules") }) {
+        let mut packages = Vec::new();
+        for entry in entries(&nm) {
+            if entry.file_name().is_some_and(|n| n.to_string_lossy().starts_with('@')) && entry.is_dir() {
+                packages.extend(entries(&entry));
+            } else {
+                packages.push(entry);
+            }
+        }
+        for p in packages {
+            let is_link = std::fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+            if let (true, Ok(target)) = (is_link, std::fs::canonicalize(&p))
+                && !inside(&target)
+                && !found.iter().any(|(l, _)| *l == p)
+            {
+                found.push((p, target));
+            }
+        }
+    }
+    found
+}
+
+/// Warns about [`unreadable_links`] once, naming a few.
+pub fn warn_unreadable_links(roots: &[PathBuf]) {
+    let links = unreadable_links(roots);
+    if links.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = links.iter().take(3).map(|(l, t)| format!("{} -> {}", l.display(), t.display())).collect();
+    let more = if links.len() > 3 { format!(" and {} more", links.len() - 3) } else { String::new() };
+    eprintln!(
+        "{} the WASM engine cannot read {} package{} linked from outside the project: {}{more}\n  \
+         hint: it reads only the project and the node_modules directories above it; install the \
+         package{} there instead of linking it",
+        crate::style::Style::stderr().yellow("warning:"),
+        links.len(),
+        if links.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if links.len() == 1 { "" } else { "s" },
+    );
+}

@@ -256,11 +256,12 @@ export const PNG_1PX = Buffer.from(
 
 /**
  * Opens the app in Chromium as `nexxo build` + `nexxo preview` serve it, then as `nexxo dev`
- * serves it, and runs `check(page)` on each; any response with an error status fails the test.
+ * serves it natively and sandboxed (`--engine wasm`, the same DevSession in wasmtime), and runs
+ * `check(page)` on each; any response with an error status fails the test.
  */
 export async function inBuildAndDev(dir, check) {
   buildOk(dir);
-  for (const start of [() => preview(dir), () => dev(dir)]) {
+  for (const start of [() => preview(dir), () => dev(dir), () => dev(dir, ["--engine", "wasm"])]) {
     const server = await start();
     const browser = await launchChromium();
     try {

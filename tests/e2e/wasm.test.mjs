@@ -93,6 +93,19 @@ test("the WASM engine sees only the project: a file outside the root is not read
   const linked = nexxo(["build", dir, "--engine", "wasm", "--out-dir", "dist-wasm"]);
   assert.equal(linked.status, 1, linked.all);
   assert.match(linked.all, /link\.js/);
+
+  // A package linked in from outside (`npm link`): the user is told why it will not resolve.
+  fs.mkdirSync(path.join(outer, "pkg"));
+  fs.writeFileSync(path.join(outer, "pkg/package.json"), '{ "name": "pkg", "main": "index.js" }');
+  fs.writeFileSync(path.join(outer, "pkg/index.js"), "export const secret = 'linked';\n");
+  fs.mkdirSync(path.join(dir, "node_modules"));
+  fs.symlinkSync(path.join(outer, "pkg"), path.join(dir, "node_modules/pkg"));
+  fs.writeFileSync(path.join(dir, "main.js"), "import { secret } from 'pkg';\nconsole.log(secret);\n");
+  assert.equal(nexxo(["build", dir]).status, 0, "native follows the link");
+  const npmLinked = nexxo(["build", dir, "--engine", "wasm", "--out-dir", "dist-wasm"]);
+  assert.equal(npmLinked.status, 1, npmLinked.all);
+  assert.match(npmLinked.all, /warning: the WASM engine cannot read 1 package linked from outside the project: \S*node_modules\/pkg -> /);
+  assert.match(npmLinked.all, /install the package there instead of linking it/);
 });
 
 const tinyProject = (extra = {}) => [

@@ -193,23 +193,16 @@ impl Session<MemoryFs> {
             None => nexxo_config::load(&request.root, None, overrides, &env, |p| fs.read_to_string(p))
                 .map_err(|e| Message::plain(e.to_string()))?,
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map_err(|e| Message::plain(format!("cannot start the async runtime: {e}")))?;
-        let root = config.root.clone();
-        let host = SessionHost { fs, ..Default::default() };
-        let options = DevOptions { bundled: true, fs_roots: vec![root.clone()], externals: open.externals };
-        let dev = Arc::new(DevSession::open(config, host, options));
-        let mut start = SessionStart { client: nexxo_dev::CLIENT_JS.to_string(), ..Default::default() };
-        if let Err(e) = runtime.block_on(dev.prepare()) {
-            start.errors.push(Message::plain(e));
-        }
+        let options = DevOptions { bundled: true, fs_roots: vec![config.root.clone()], externals: open.externals };
+        let (session, errors) = Session::open_on(fs, config, options)?;
+        let dev = &session.dev;
+        let mut start = SessionStart { client: nexxo_dev::CLIENT_JS.to_string(), errors, ..Default::default() };
         let Some(entry) = dev.entries().into_iter().next() else {
             return Err(Message::plain(
                 "no entry: add index.html with a <script type=\"module\" src=...> or a script in build.input".into(),
             ));
         };
-        for (url, code) in runtime.block_on(dev.entry_modules(&entry)) {
+        for (url, code) in session.runtime.block_on(dev.entry_modules(&entry)) {
             match code {
                 Ok(code) => start.modules.push(SessionModule { url, code: code.to_string() }),
                 Err(d) => start.errors.push(Message::from_diagnostic(&d)),
@@ -221,14 +214,14 @@ impl Session<MemoryFs> {
         start.warnings = std::mem::take(&mut *dev.host.warnings.lock().expect("warnings"));
         // Errors are in `errors`; the page starts without a stale overlay message.
         dev.host.outbox.lock().expect("outbox").clear();
-        Ok((Self { root, dev, runtime, clock: 0 }, start))
+        Ok((session, start))
     }
 }
 
 impl<F: SessionFs> Session<F> {
-    /// A session over `fs` for a host that serves the pages itself (`nexxo dev --engine wasm`):
-    /// dependencies are pre-bundled now; pages, modules and updates come through
-    /// [`Session::serve`] and [`Session::changed`].
+    /// A session over `fs`, dependencies pre-bundled. A host that serves the pages itself
+    /// (`nexxo dev --engine wasm`) then calls [`Session::serve`] and [`Session::changed`];
+    /// [`Session::open`] starts a page without a server on it.
     pub fn open_on(fs: F, config: ResolvedConfig, options: DevOptions) -> Result<(Self, Vec<Message>), Message> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

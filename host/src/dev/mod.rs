@@ -207,6 +207,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                 (Backend::Native(session), note)
             }
             crate::EngineKind::Wasm => {
+                crate::wasm_engine::warn_unreadable_links(&fs_roots);
                 // The engine pre-bundles the dependencies when its session opens (a blocking call).
                 let ev = events.clone();
                 let instances = args
