@@ -61,9 +61,68 @@ struct JobState {
     files: HostFiles,
     /// Where the instance's `jobs_run` calls go (a resident dev session's pool), if anywhere.
     jobs: Option<Arc<dyn HostJobs>>,
+    /// The project's persistent cache, for a resident dev session (`cache_*` imports).
+    cache: Option<Arc<crate::cache::Cache>>,
+    /// The last value read, kept for the engine's second call when its buffer was too small.
+    last_value: Option<(Vec<u8>, Vec<u8>)>,
     /// The last jobs' answer (keyed by the jobs' hash), kept for the engine's second call when
     /// its buffer was too small: running them again would double the work.
     last_jobs: Option<(u128, Vec<u8>)>,
+}
+
+/// What a resident instance may use besides files: a pool for its jobs, the persistent cache.
+#[derive(Default, Clone)]
+pub struct Services {
+    pub jobs: Option<Arc<dyn HostJobs>>,
+    pub cache: Option<Arc<crate::cache::Cache>>,
+}
+
+/// The engine's cache entries live under their own prefix: what a sandboxed (possibly hostile)
+/// project writes is never read by a native `nexxo dev` of the same directory.
+fn sandboxed_key(key: &[u8]) -> Vec<u8> {
+    [b"wasm\0".as_slice(), key].concat()
+}
+
+fn link_host_cache(linker: &mut Linker<JobState>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        "nexxo_host",
+        "cache_get",
+        |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, buf: u32, cap: u32| -> i64 {
+            let Some(cache) = caller.data().cache.clone() else { return -1 };
+            let Some(key) = guest_bytes(&mut caller, ptr, len) else { return -1 };
+            let value = match caller.data_mut().last_value.take() {
+                Some((k, v)) if k == key => v,
+                _ => match cache.get(&sandboxed_key(&key)) {
+                    Some(v) => v,
+                    None => return -1,
+                },
+            };
+            let n = give(&mut caller, &value, buf, cap);
+            if n > i64::from(cap) {
+                caller.data_mut().last_value = Some((key, value));
+            }
+            n
+        },
+    )?;
+    linker.func_wrap(
+        "nexxo_host",
+        "cache_put",
+        |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, value: u32, value_len: u32| {
+            let Some(cache) = caller.data().cache.clone() else { return };
+            if let (Some(key), Some(value)) =
+                (guest_bytes(&mut caller, ptr, len), guest_bytes(&mut caller, value, value_len))
+            {
+                cache.put(&sandboxed_key(&key), &value);
+            }
+        },
+    )?;
+    linker.func_wrap("nexxo_host", "cache_forget", |mut caller: Caller<'_, JobState>, ptr: u32, len: u32| {
+        let Some(cache) = caller.data().cache.clone() else { return };
+        if let Some(key) = guest_bytes(&mut caller, ptr, len) {
+            cache.forget(&sandboxed_key(&key));
+        }
+    })?;
+    Ok(())
 }
 
 /// Runs a batch of an instance's jobs elsewhere (JSON in, JSON out): the pool of engine
@@ -368,6 +427,7 @@ impl WasmEngine {
             .map_err(|e| format!("cannot link WASI: {e}"))?;
         link_host_files(&mut linker).map_err(|e| format!("cannot link the host file functions: {e}"))?;
         link_host_jobs(&mut linker).map_err(|e| format!("cannot link the host job function: {e}"))?;
+        link_host_cache(&mut linker).map_err(|e| format!("cannot link the host cache functions: {e}"))?;
         let pre = linker.instantiate_pre(&module).map_err(|e| format!("cannot link the engine: {e}"))?;
         let ticking = Arc::new(AtomicBool::new(true));
         let (tick_engine, alive) = (engine.clone(), Arc::clone(&ticking));
@@ -393,7 +453,7 @@ impl WasmEngine {
     /// canonical) through the host. Blocks while all slots are busy.
     pub fn run(&self, input: Vec<u8>, roots: &[PathBuf], limits: Limits) -> Result<Vec<u8>, JobError> {
         let _slot = self.slots.acquire();
-        let (mut store, stderr) = self.store(roots, limits, None);
+        let (mut store, stderr) = self.store(roots, limits, Services::default());
         match call(&self.pre, &mut store, &input, limits.max_output_bytes) {
             Ok(Some(out)) => Ok(out),
             Ok(None) => Err(JobError::OutputTooLarge(limits.max_output_bytes)),
@@ -407,7 +467,7 @@ impl WasmEngine {
         &self,
         roots: &[PathBuf],
         limits: Limits,
-        jobs: Option<Arc<dyn HostJobs>>,
+        services: Services,
     ) -> (Store<JobState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(64 << 10);
         let mut builder = WasiCtxBuilder::new();
@@ -416,7 +476,9 @@ impl WasmEngine {
             wasi: builder.build_p1(),
             limiter: MemoryCap { cap: limits.memory_bytes, refused: false },
             files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new(), last_read: None },
-            jobs,
+            jobs: services.jobs,
+            cache: services.cache,
+            last_value: None,
             last_jobs: None,
         };
         let mut store = Store::new(&self.engine, state);
@@ -457,15 +519,10 @@ pub struct Resident {
 }
 
 impl WasmEngine {
-    /// A resident instance that may read files under `roots` through the host, and hand its
-    /// parallel jobs to `jobs`.
-    pub fn resident(
-        &self,
-        roots: &[PathBuf],
-        limits: Limits,
-        jobs: Option<Arc<dyn HostJobs>>,
-    ) -> Result<Resident, JobError> {
-        let (mut store, stderr) = self.store(roots, limits, jobs);
+    /// A resident instance that may read files under `roots` through the host and use
+    /// `services` (a pool for its jobs, the persistent cache).
+    pub fn resident(&self, roots: &[PathBuf], limits: Limits, services: Services) -> Result<Resident, JobError> {
+        let (mut store, stderr) = self.store(roots, limits, services);
         let failed = |e: wasmtime::Error| JobError::Failed(format!("{e:#}"));
         let instance = self.pre.instantiate(&mut store).map_err(failed)?;
         if let Ok(init) = instance.get_typed_func::<(), ()>(&mut store, "_initialize") {

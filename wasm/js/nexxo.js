@@ -105,8 +105,17 @@ export class NexxoEngine {
     let memory;
     const wasi = wasiImports(() => memory, this.stderr);
     // Files come inside calls here; the host-file functions (wasmtime serves them) find nothing.
-    // No pool of instances either: `jobs_run` says so and the instance runs its jobs itself.
-    const host = { fs_stat: () => -1, fs_read: () => -1n, fs_path: () => -1n, jobs_run: () => -1n };
+    // No pool of instances (`jobs_run` says so and the instance runs its jobs itself), and no
+    // persistent cache (every lookup misses).
+    const host = {
+      fs_stat: () => -1,
+      fs_read: () => -1n,
+      fs_path: () => -1n,
+      jobs_run: () => -1n,
+      cache_get: () => -1n,
+      cache_put: () => {},
+      cache_forget: () => {},
+    };
     const imports = {};
     // Whatever else the module imports answers "not supported" instead of failing to link.
     for (const imp of WebAssembly.Module.imports(module)) {

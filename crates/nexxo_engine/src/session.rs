@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{BuildRequest, Contents, InputFile, Message};
 
-/// The files a session reads: a memory tree the caller edits through the session, or a host's
-/// own files (wasmtime's `nexxo_host` imports), which the host edits itself.
+/// What a session's host provides: the files a session reads (a memory tree the caller edits
+/// through the session, or a host's own files through wasmtime's `nexxo_host` imports, which the
+/// host edits itself) and, where it has them, spare cores and a persistent cache.
 pub trait SessionFs: FileSystem + Clone + Debug + 'static {
     /// Puts an edit (`None`: a removal) into the tree before the session hears of it.
     fn apply(&self, path: &Path, contents: Option<Vec<u8>>);
@@ -29,6 +30,15 @@ pub trait SessionFs: FileSystem + Clone + Debug + 'static {
     fn run_jobs(&self, _jobs: &[nexxo_dev::jobs::Job]) -> Option<Vec<nexxo_dev::jobs::Done>> {
         None
     }
+
+    /// The host's persistent cache (wasmtime: RocksDB on disk); none by default.
+    fn cache_get(&self, _key: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+
+    fn cache_put(&self, _key: &[u8], _value: &[u8]) {}
+
+    fn cache_forget(&self, _key: &[u8]) {}
 }
 
 impl SessionFs for MemoryFs {
@@ -81,6 +91,18 @@ impl<F: SessionFs> DevHost for SessionHost<F> {
 
     fn run_jobs(&self, jobs: &[nexxo_dev::jobs::Job]) -> Vec<nexxo_dev::jobs::Done> {
         self.fs.run_jobs(jobs).unwrap_or_else(|| nexxo_dev::jobs::run_all(jobs))
+    }
+
+    fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.fs.cache_get(key)
+    }
+
+    fn cache_put(&self, key: &[u8], value: &[u8]) {
+        self.fs.cache_put(key, value);
+    }
+
+    fn cache_forget(&self, key: &[u8]) {
+        self.fs.cache_forget(key);
     }
 }
 

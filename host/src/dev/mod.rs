@@ -198,23 +198,19 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                     style::error(&e);
                 }
                 // After the start-up work, whose lookups are what a warm start saves.
-                let cache = &session.host.cache;
-                let note = if cache.is_enabled() {
-                    format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
-                } else {
-                    "cache: off".to_string()
-                };
+                let note = cache_note(&session.host.cache);
                 (Backend::Native(session), note)
             }
             crate::EngineKind::Wasm => {
                 crate::wasm_engine::warn_unreadable_links(&fs_roots);
+                let cache = crate::cache::Cache::open(&config.root, args.force);
                 // The engine pre-bundles the dependencies when its session opens (a blocking call).
                 let ev = events.clone();
                 let instances = args
                     .instances
                     .map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
                 let opened =
-                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, instances, ev))
+                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, instances, cache, ev))
                         .await;
                 let dev = match opened {
                     Ok(Ok(dev)) => dev,
@@ -227,8 +223,9 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                         return Err(ExitCode::from(70));
                     }
                 };
+                let cache = dev.services.cache.as_deref().map_or_else(|| "cache: off".into(), cache_note);
                 let note = format!(
-                    "WASM engine in wasmtime, {}, {instances} instance{} transforming; no persistent cache",
+                    "WASM engine in wasmtime, {}, {instances} instance{} transforming; {cache}",
                     dev.load_note,
                     if instances == 1 { "" } else { "s" }
                 );
@@ -266,4 +263,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
 /// The path the app is served under: an absolute `base`, else the root.
 fn served_base(base: &str) -> &str {
     if base.starts_with('/') { base } else { "/" }
+}
+
+/// The start-up line's account of the persistent cache.
+fn cache_note(cache: &crate::cache::Cache) -> String {
+    if cache.is_enabled() {
+        format!("cache: {} hits, {} misses", cache.hits(), cache.misses())
+    } else {
+        "cache: off".to_string()
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::wasm_engine::{HostJobs, Limits, Resident, WasmEngine};
+use crate::wasm_engine::{HostJobs, Limits, Resident, Services, WasmEngine};
 
 pub struct Pool {
     engine: Arc<WasmEngine>,
@@ -26,7 +26,7 @@ impl Pool {
     fn run_batch(&self, i: usize, batch: &[Value]) -> Option<Vec<Value>> {
         let mut slot = self.workers[i].lock().ok()?;
         if slot.is_none() {
-            *slot = Some(self.engine.resident(&[], self.limits, None).ok()?);
+            *slot = Some(self.engine.resident(&[], self.limits, Services::default()).ok()?);
         }
         let call = serde_json::to_vec(&json!({ "op": "dev.jobs", "jobs": batch })).ok()?;
         let answer = slot.as_mut()?.call(&call).inspect_err(|_| *slot = None).ok()?;

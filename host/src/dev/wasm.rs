@@ -16,11 +16,12 @@ use tokio::sync::broadcast;
 
 use super::pool::Pool;
 use crate::style::{self, Style};
-use crate::wasm_engine::{HostJobs, Limits, Resident, WasmEngine};
+use crate::wasm_engine::{Limits, Resident, Services, WasmEngine};
 
 pub struct WasmDev {
     engine: Arc<WasmEngine>,
-    pool: Option<Arc<Pool>>,
+    /// The pool and the persistent cache every instance of the session is given.
+    pub services: Services,
     /// The instance and the call that opened its session (to open it again in a fresh instance
     /// after one failed: a trap can leave an instance half-updated).
     instance: Mutex<Option<Resident>>,
@@ -45,11 +46,13 @@ impl WasmDev {
         bundled: bool,
         roots: Vec<PathBuf>,
         instances: usize,
+        cache: crate::cache::Cache,
         events: broadcast::Sender<String>,
     ) -> Result<Self, String> {
         let engine = Arc::new(WasmEngine::load(&crate::wasm_engine::locate_engine()?, 1)?);
         // With one instance the session's own runs its jobs: no pool.
-        let pool = (instances > 1).then(|| Arc::new(Pool::new(Arc::clone(&engine), instances, limits())));
+        let pool = (instances > 1).then(|| Arc::new(Pool::new(Arc::clone(&engine), instances, limits())) as _);
+        let services = Services { jobs: pool, cache: Some(Arc::new(cache)) };
         let open_call = serde_json::to_vec(&json!({
             "op": "dev.open", "config": config, "bundled": bundled, "fs_roots": roots,
         }))
@@ -57,7 +60,7 @@ impl WasmDev {
         let load_note = engine.load_note.clone();
         let dev = Self {
             engine,
-            pool,
+            services,
             instance: Mutex::new(None),
             open_call,
             roots,
@@ -77,8 +80,8 @@ impl WasmDev {
     fn call(&self, call: &Value) -> Result<Value, String> {
         let mut slot = self.instance.lock().expect("wasm dev instance");
         if slot.is_none() {
-            let pool = self.pool.as_ref().map(|p| Arc::clone(p) as Arc<dyn HostJobs>);
-            let mut fresh = self.engine.resident(&self.roots, limits(), pool).map_err(|e| e.to_string())?;
+            let mut fresh =
+                self.engine.resident(&self.roots, limits(), self.services.clone()).map_err(|e| e.to_string())?;
             let opened: Value = serde_json::from_slice(&fresh.call(&self.open_call).map_err(|e| e.to_string())?)
                 .map_err(|e| format!("the WASM engine answered badly: {e}"))?;
             self.print(&opened);

@@ -14,6 +14,7 @@
 //! `session.update`, `session.runner`, `session.request`, `session.close`, the `dev.*` calls of
 //! `nexxo dev --engine wasm` (a DevSession over the host's files), `version`.
 
+mod host_cache;
 mod host_fs;
 mod host_jobs;
 
@@ -77,6 +78,18 @@ impl nexxo_engine::SessionFs for HostFs {
         jobs: &[nexxo_engine::nexxo_dev::jobs::Job],
     ) -> Option<Vec<nexxo_engine::nexxo_dev::jobs::Done>> {
         host_jobs::run(jobs)
+    }
+
+    fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        host_cache::get(key)
+    }
+
+    fn cache_put(&self, key: &[u8], value: &[u8]) {
+        host_cache::put(key, value);
+    }
+
+    fn cache_forget(&self, key: &[u8]) {
+        host_cache::forget(key);
     }
 }
 
