@@ -10,9 +10,10 @@ use nexxo_config::ResolvedConfig;
 use nexxo_diagnostics::Diagnostic;
 use nexxo_html::{Document, Edits, escape_attr};
 use rolldown_common::ModuleType;
+use rolldown_common::side_effects::HookSideEffects;
 use rolldown_plugin::{
     HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn,
-    HookUsage, Plugin, PluginContext, SharedLoadPluginContext,
+    HookUsage, Plugin, PluginContext, PluginContextResolveOptions, SharedLoadPluginContext,
 };
 
 use crate::assets::is_asset_path;
@@ -483,10 +484,32 @@ impl Plugin for HtmlPlugin {
         HookUsage::ResolveId | HookUsage::Load
     }
 
-    async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
+    async fn resolve_id(&self, ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
         let s = args.specifier;
         if (s.ends_with(ENTRY_QUERY) || s.contains(PROXY_QUERY)) && self.page_for(s).is_some() {
             return Ok(Some(HookResolveIdOutput::from_id(s)));
+        }
+        // What a page loads (its scripts and sheets) and a script given as `build.input` are
+        // entries: Vite runs them even when their package.json says `"sideEffects": false`
+        // (an app's own package.json often does, for its library code). rolldown would read that
+        // flag and drop the whole module from the page's entry; asserting side effects here
+        // overrides only the flag, rolldown still tree-shakes inside the module.
+        let from_page = args.importer.is_some_and(|i| i.ends_with(ENTRY_QUERY));
+        if from_page || args.is_entry {
+            let options = PluginContextResolveOptions {
+                import_kind: args.kind,
+                is_entry: args.is_entry,
+                skip_self: true,
+                custom: Arc::clone(&args.custom),
+            };
+            if let Ok(resolved) = ctx.resolve(s, args.importer, Some(options)).await?
+                && !resolved.external.is_external()
+            {
+                let mut out = HookResolveIdOutput::from_resolved_id(resolved);
+                // A plugin's own answer (CSS: no tree-shaking at all) stays.
+                out.side_effects.get_or_insert(HookSideEffects::True);
+                return Ok(Some(out));
+            }
         }
         Ok(None)
     }

@@ -59,8 +59,8 @@ impl Note {
     /// names its subject first: "plugin `legacy()`", "`server.open`"), or the whole message.
     pub fn subject(&self) -> &str {
         let m = &self.message;
-        let end = m.find('`').and_then(|open| m[open + 1..].find('`').map(|close| open + 1 + close + 1));
-        end.map_or(m.as_str(), |end| &m[..end])
+        let end = m.find('`').and_then(|open| m.get(open + 1..)?.find('`').map(|close| open + 1 + close + 1));
+        end.and_then(|end| m.get(..end)).unwrap_or(m)
     }
 }
 
