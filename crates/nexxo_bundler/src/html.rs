@@ -140,7 +140,12 @@ impl Page {
     /// references (images, icons) swapped for hashed assets, inline `<style>`s compiled, and
     /// style sheets linked with `media` emitted as their own compiled files. `read` reads a file
     /// of the project and `is_file` asks whether one exists, both through the build's file system
-    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk).
+    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk); `sass`
+    /// compiles a linked Sass sheet to CSS through it too.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "`read`, `is_file` and `sass` are the build's file access, handed in as closures (see above)"
+    )]
     pub fn render(
         &self,
         state: &BuildState,
@@ -149,6 +154,7 @@ impl Page {
         css: &[String],
         read: impl Fn(&Path) -> Option<Vec<u8>>,
         is_file: impl Fn(&Path) -> bool,
+        sass: impl Fn(&Path) -> Result<String, Diagnostic>,
     ) -> Result<String, Diagnostic> {
         let mut edits = Edits::default();
         let src = &self.source;
@@ -191,12 +197,26 @@ impl Page {
                 let Some(a) = el.attrs.iter().find(|a| a.name == "href") else { continue };
                 let file = target_of(a.value.as_deref().unwrap_or_default());
                 let rel = state.rel(&file);
-                let bytes = read(&file).ok_or_else(|| {
-                    Diagnostic::new("UNRESOLVED_URL", format!("{}: cannot read style sheet {rel}", self.rel))
-                        .with_file(self.rel.clone())
-                        .with_hint("check the href; it is relative to the page")
-                })?;
-                let text = String::from_utf8_lossy(&bytes);
+                if !is_file(&file) {
+                    return Err(Diagnostic::new(
+                        "UNRESOLVED_URL",
+                        format!("{}: cannot read style sheet {rel}", self.rel),
+                    )
+                    .with_file(self.rel.clone())
+                    .with_hint("check the href; it is relative to the page"));
+                }
+                if let Some(d) = nexxo_css::sass::unsupported_preprocessor(&rel) {
+                    return Err(d.with_file(rel));
+                }
+                // A linked Sass sheet compiles to CSS first, as one a script imports does (Vite
+                // compiles every sheet the page links, `media` or not); its `url()`s are rebased
+                // onto the sheet, so the CSS step below resolves them from its directory.
+                let is_sass = nexxo_css::sass::is_sass(&rel);
+                let text = if is_sass {
+                    sass(&file)?
+                } else {
+                    String::from_utf8_lossy(&read(&file).unwrap_or_default()).into_owned()
+                };
                 let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
                 let compiled = compile_style(
                     &rel,
@@ -207,7 +227,11 @@ impl Page {
                     &state.config.base,
                     css_asset,
                 )?;
-                let url = state.asset_url(&file, compiled.into_bytes(), false);
+                let url = if is_sass {
+                    state.compiled_asset_url(&file, "css", compiled.into_bytes())
+                } else {
+                    state.asset_url(&file, compiled.into_bytes(), false)
+                };
                 edits.replace(a.span.clone(), format!("href=\"{}\"", escape_attr(&url)));
                 continue;
             }

@@ -114,8 +114,19 @@ impl BuildState {
 
     /// [`Self::asset_url`], inlined whatever its size when `force_inline` (`?inline`).
     pub fn asset_url_with(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
-        self.read_files.lock().expect("read list").push(abs.to_path_buf());
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        self.emit_asset(abs, &ext, bytes, may_inline, force_inline)
+    }
+
+    /// The URL of `bytes` compiled from `abs` into a file of another type (a linked `.scss`
+    /// sheet emitted as `.css`): named after `abs`, with the extension `ext`, never inlined.
+    pub fn compiled_asset_url(&self, abs: &Path, ext: &str, bytes: Vec<u8>) -> String {
+        self.emit_asset(abs, ext, bytes, false, false)
+    }
+
+    fn emit_asset(&self, abs: &Path, ext: &str, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
+        self.read_files.lock().expect("read list").push(abs.to_path_buf());
+        let ext = ext.to_string();
         if force_inline
             || (may_inline
                 && (bytes.len() as u64) < self.config.assets_inline_limit
