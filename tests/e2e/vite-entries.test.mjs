@@ -47,3 +47,62 @@ test('<link rel="stylesheet" href="./print.scss" media="print"> is compiled and 
   });
 });
 
+// `base: "./"` makes every URL of a page relative to that page, as in Vite: a nested page climbs
+// to the assets (`../assets/x.js`), so the site works from any directory of any server.
+test('base "./" with a nested page: each page loads its JS and CSS from a server at a sub path, and in dev', async () => {
+  const page = (title) =>
+    `<!doctype html><html><head><link rel="stylesheet" href="/src/app.css"></head><body><div id="app"></div>` +
+    `<script type="module" src="/src/${title}.js"></script></body></html>`;
+  const dir = fixture("relative-base-nested", {
+    "nexxo.config.json": JSON.stringify({ base: "./", build: { input: ["index.html", "nested/index.html"] } }),
+    "index.html": page("main"),
+    "nested/index.html": page("nested"),
+    "src/app.css": "#app { color: rgb(1, 2, 3); }\n",
+    "src/main.js": 'document.querySelector("#app").textContent = "main";\n',
+    "src/nested.js": 'document.querySelector("#app").textContent = "nested";\n',
+  });
+  buildOk(dir);
+  const nested = fs.readFileSync(path.join(dir, "dist/nested/index.html"), "utf8");
+  assert.match(nested, /src="\.\.\/assets\/[^"]+\.js"/, nested);
+  assert.match(nested, /href="\.\.\/assets\/[^"]+\.css"/, nested);
+  // dist served under /sub/, as a site in a directory of a larger one.
+  const server = http.createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    if (!p.startsWith("/sub/")) return res.writeHead(404).end();
+    let file = path.join(dir, "dist", p.slice("/sub/".length));
+    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    if (!fs.existsSync(file)) return res.writeHead(404).end();
+    const type = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" }[path.extname(file)] ?? "application/octet-stream";
+    res.writeHead(200, { "content-type": type }).end(fs.readFileSync(file));
+  });
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  const check = async (base) => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const failed = [];
+      page.on("response", (r) => r.status() >= 400 && failed.push(`${r.status()} ${r.url()}`));
+      for (const [url, text] of [[`${base}`, "main"], [`${base}nested/`, "nested"]]) {
+        await page.goto(url);
+        await page.waitForFunction((t) => document.querySelector("#app").textContent === t, text, { timeout: 10_000 });
+        assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#app")).color), "rgb(1, 2, 3)", url);
+      }
+      assert.deepEqual(failed, [], "no request failed");
+    } finally {
+      await browser.close();
+    }
+  };
+  try {
+    await check(`${origin}/sub/`);
+  } finally {
+    server.close();
+  }
+  const d = await dev(dir);
+  try {
+    await check(d.url);
+  } finally {
+    await d.close();
+  }
+});
+

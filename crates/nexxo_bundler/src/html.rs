@@ -178,6 +178,16 @@ impl Page {
         let target_of = |url: &str| page_reference(&state.config, dir, url);
         // What `url()` in the page's CSS becomes: an asset (inlined when small, as from any style sheet).
         let css_asset = |file: &Path| Some(state.asset_url(file, read(file)?, true));
+        // With a relative `base` (`"./"`), a URL in a page is relative to that page, as in Vite:
+        // `./assets/x.js` from `index.html`, `../assets/x.js` from `nested/index.html`. Output
+        // URLs are built from the root (`./assets/...`), so a nested page climbs to it first.
+        let depth = self.rel.matches('/').count();
+        let in_page = |url: String| -> String {
+            match url.strip_prefix("./") {
+                Some(rest) if state.config.base == "./" && depth > 0 => format!("{}{rest}", "../".repeat(depth)),
+                _ => url,
+            }
+        };
         for (idx, el) in self.doc.elements.iter().enumerate() {
             if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
                 let dir = dir.to_path_buf();
@@ -188,7 +198,7 @@ impl Page {
                     text.clone(),
                     state.config.minify,
                     &state.config.base,
-                    css_asset,
+                    |file: &Path| css_asset(file).map(in_page),
                 )?;
                 edits.replace(text, compiled);
                 continue;
@@ -232,6 +242,7 @@ impl Page {
                 } else {
                     state.asset_url(&file, compiled.into_bytes(), false)
                 };
+                let url = in_page(url);
                 edits.replace(a.span.clone(), format!("href=\"{}\"", escape_attr(&url)));
                 continue;
             }
@@ -257,7 +268,8 @@ impl Page {
                     let public = state.config.public_dir.as_ref()?;
                     let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
                     is_file(&public.join(r)).then(|| format!("{}{r}", state.config.base))
-                });
+                })
+                .map(in_page);
             match replacement {
                 Some(new_url) => edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url))),
                 // What Vite does: the URL stays as written (a route or a file the server adds
@@ -285,19 +297,19 @@ impl Page {
             let async_attr = if self.all_async { " async" } else { "" };
             tags.push_str(&format!(
                 "    <script type=\"module\" crossorigin{async_attr} src=\"{}\"></script>\n",
-                escape_attr(&state.public_url(js))
+                escape_attr(&in_page(state.public_url(js)))
             ));
             for p in preloads {
                 tags.push_str(&format!(
                     "    <link rel=\"modulepreload\" crossorigin href=\"{}\">\n",
-                    escape_attr(&state.public_url(p))
+                    escape_attr(&in_page(state.public_url(p)))
                 ));
             }
         }
         for c in css {
             tags.push_str(&format!(
                 "    <link rel=\"stylesheet\" crossorigin href=\"{}\">\n",
-                escape_attr(&state.public_url(c))
+                escape_attr(&in_page(state.public_url(c)))
             ));
         }
         // In the head after the page's own tags; in a page without one, before the body's content
