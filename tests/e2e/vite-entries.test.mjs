@@ -106,3 +106,42 @@ test('base "./" with a nested page: each page loads its JS and CSS from a server
   }
 });
 
+// `build.cssTarget` (and, without it, `build.target`) lowers CSS for old browsers, as Vite does
+// with esbuild: nesting unrolled and `#rrggbbaa` spelled as `rgba()`. Dev serves CSS as written.
+test("build.cssTarget chrome61 lowers CSS nesting and #rrggbbaa; the default follows build.target", async () => {
+  const files = (build) => ({
+    "nexxo.config.json": JSON.stringify({ build }),
+    "index.html": PAGE(),
+    "src/app.css": "#app {\n  color: #01020380;\n  & .inner { color: rgb(4, 5, 6); }\n}\n",
+    "src/main.js": 'import "./app.css";\ndocument.querySelector("#app").innerHTML = \'<span class="inner">ok</span>\';\n',
+  });
+  const cssOf = (dir) => {
+    const assets = path.join(dir, "dist/assets");
+    return fs.readdirSync(assets).filter((f) => f.endsWith(".css")).map((f) => fs.readFileSync(path.join(assets, f), "utf8")).join("");
+  };
+  const lowered = fixture("css-target", files({ cssTarget: "chrome61" }));
+  await inBuildAndDev(lowered, async (page) => {
+    await page.waitForFunction(() => document.querySelector(".inner")?.textContent === "ok", null, { timeout: 10_000 });
+    const colors = await page.evaluate(() => [
+      getComputedStyle(document.querySelector("#app")).color,
+      getComputedStyle(document.querySelector(".inner")).color,
+    ]);
+    assert.deepEqual(colors, ["rgba(1, 2, 3, 0.5)", "rgb(4, 5, 6)"]);
+  });
+  const css = cssOf(lowered);
+  assert.doesNotMatch(css, /&/, css);
+  assert.doesNotMatch(css, /#01020380/i, css);
+  assert.match(css, /#app \.inner/, css);
+  // Without cssTarget, build.target decides: a browser target lowers, es2020 says nothing about CSS.
+  const viaTarget = fixture("css-target-from-target", files({ target: "chrome61" }));
+  buildOk(viaTarget);
+  assert.doesNotMatch(cssOf(viaTarget), /&/);
+  const modern = fixture("css-target-default", files({}));
+  buildOk(modern);
+  assert.match(cssOf(modern), /&/);
+  const bad = fixture("css-target-bad", files({ cssTarget: "netscape4" }));
+  const r = nexxo(["build", bad]);
+  assert.equal(r.status, 1, r.all);
+  assert.match(r.stderr, /cssTarget.*netscape4/);
+});
+

@@ -125,6 +125,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             minify: state.config.minify,
             css_module: nexxo_css::is_css_module(path),
             module_pattern: state.config.css_modules_pattern.as_deref(),
+            targets: state.css_targets,
         };
         let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
 

@@ -197,6 +197,7 @@ impl Page {
                     src,
                     text.clone(),
                     state.config.minify,
+                    state.css_targets,
                     &state.config.base,
                     |file: &Path| css_asset(file).map(in_page),
                 )?;
@@ -234,6 +235,7 @@ impl Page {
                     &text,
                     0..text.len(),
                     state.config.minify,
+                    state.css_targets,
                     &state.config.base,
                     css_asset,
                 )?;
@@ -374,17 +376,22 @@ pub fn replace_env(
 
 /// A style sheet that is not part of the module graph: an inline `<style>` of a page, or a sheet
 /// linked with `media` and kept as its own file. Compiled like any other (minified when
-/// `minify`), each local `url()` resolved relative to `dir` and replaced by `url_for(file)`, a
-/// root-absolute one moved under `base`. The sheet is `source[range]` (`source`: the page, or
+/// `minify`, lowered for the browsers of `targets`), each local `url()` resolved relative to
+/// `dir` and replaced by `url_for(file)`, a root-absolute one moved under `base`. The sheet is `source[range]` (`source`: the page, or
 /// the sheet itself), so errors point at the page's lines, with its code around them. A local
 /// `@import` is refused (nothing would bundle it: link the file, or import it from a script);
 /// remote ones are kept.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a separate input of the one compile step the build and nexxo dev share"
+)]
 pub fn compile_style(
     file_rel: &str,
     dir: &Path,
     source: &str,
     range: std::ops::Range<usize>,
     minify: bool,
+    targets: Option<nexxo_css::Browsers>,
     base: &str,
     mut url_for: impl FnMut(&Path) -> Option<String>,
 ) -> Result<String, Diagnostic> {
@@ -414,7 +421,7 @@ pub fn compile_style(
         }
         _ => d,
     };
-    let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None };
+    let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None, targets };
     let compiled = nexxo_css::compile(file_rel, &padded, &opts).map_err(in_page)?;
     let mut urls = Vec::with_capacity(compiled.urls.len());
     for u in &compiled.urls {

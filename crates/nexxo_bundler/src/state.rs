@@ -17,6 +17,9 @@ pub struct Asset {
 }
 
 pub struct BuildState {
+    /// The browsers of `build.cssTarget` (see `nexxo_css::browser_targets`), which every
+    /// style sheet of the build is lowered for.
+    pub css_targets: Option<nexxo_css::Browsers>,
     pub config: ResolvedConfig,
     pub pages: Vec<Page>,
     /// Compiled CSS by module id (only style sheets that go into chunk CSS files).
@@ -50,9 +53,10 @@ pub fn short_hash(bytes: &[u8]) -> String {
 }
 
 impl BuildState {
-    pub fn new(config: ResolvedConfig, pages: Vec<Page>) -> Self {
+    pub fn new(config: ResolvedConfig, pages: Vec<Page>, css_targets: Option<nexxo_css::Browsers>) -> Self {
         Self {
             config,
+            css_targets,
             pages,
             css: Mutex::default(),
             assets: Mutex::default(),

@@ -40,6 +40,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("input", Node::Leaf),
             ("assetsInlineLimit", Node::Leaf),
             ("target", Node::Leaf),
+            ("cssTarget", Node::Leaf),
             ("emptyOutDir", Node::Leaf),
         ]),
     ),

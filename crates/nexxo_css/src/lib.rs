@@ -5,6 +5,8 @@
 use lightningcss::css_modules::{self, CssModuleReference, Pattern};
 use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+pub use lightningcss::targets::Browsers;
+use lightningcss::targets::Targets;
 use nexxo_diagnostics::Diagnostic;
 
 pub mod sass;
@@ -16,6 +18,53 @@ pub struct CssOptions<'a> {
     pub css_module: bool,
     /// lightningcss pattern for scoped names; default `[name]_[local]_[hash]`.
     pub module_pattern: Option<&'a str>,
+    /// The browsers the CSS must work in (`build.cssTarget`, see [`browser_targets`]): newer
+    /// syntax is lowered for them (nesting, `#rrggbbaa`, ...); `None` prints it as written.
+    pub targets: Option<Browsers>,
+}
+
+/// lightningcss browsers for esbuild-style targets, as Vite's `build.cssTarget` takes them
+/// (`"chrome61"`, `"safari13.1"`, `"es2020"`). Targets that name no browser (`es2020`, `esnext`,
+/// `node18`, ...) say nothing about CSS and are skipped, as esbuild does; `Ok(None)` if no
+/// browser is left. An unknown name or a bad version is an error naming it.
+pub fn browser_targets(list: &[String]) -> Result<Option<Browsers>, String> {
+    let mut browsers = Browsers::default();
+    let mut any = false;
+    for target in list.iter().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()) {
+        let split = target.find(|c: char| c.is_ascii_digit()).unwrap_or(target.len());
+        let (name, version) = target.split_at(split);
+        if matches!(name, "es" | "esnext" | "node" | "deno" | "hermes" | "rhino") {
+            continue;
+        }
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().ok().filter(|n| *n < 256));
+        let (Some(Some(major)), minor, patch) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`{target}`: expected a browser and a version, e.g. \"chrome61\" or \"safari13.1\""));
+        };
+        let (Some(minor), Some(patch)) = (minor.unwrap_or(Some(0)), patch.unwrap_or(Some(0))) else {
+            return Err(format!("`{target}`: bad version"));
+        };
+        // lightningcss's encoding of a version: one byte each for major, minor and patch.
+        let v = Some((major << 16) | (minor << 8) | patch);
+        match name {
+            "chrome" => browsers.chrome = v,
+            "edge" => browsers.edge = v,
+            "firefox" => browsers.firefox = v,
+            "safari" => browsers.safari = v,
+            "ios" => browsers.ios_saf = v,
+            "opera" => browsers.opera = v,
+            "ie" => browsers.ie = v,
+            "samsung" => browsers.samsung = v,
+            "android" => browsers.android = v,
+            _ => {
+                return Err(format!(
+                    "`{target}`: unknown target; use chrome, edge, firefox, safari, ios, opera, ie, samsung, android \
+                     (with a version), or es20XX/esnext"
+                ));
+            }
+        }
+        any = true;
+    }
+    Ok(any.then_some(browsers))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,8 +322,9 @@ fn compile_source(
                 }
                 d.with_hint("fix the CSS syntax at the marked position")
             })?;
+    let targets = Targets::from(opts.targets);
     if opts.minify {
-        sheet.minify(MinifyOptions::default()).map_err(|e| {
+        sheet.minify(MinifyOptions { targets, ..Default::default() }).map_err(|e| {
             let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);
             if let Some(loc) = &e.loc {
                 d = d.at_utf16(source, loc.line + 1, loc.column);
@@ -286,6 +336,7 @@ fn compile_source(
         .to_css(PrinterOptions {
             minify: opts.minify,
             analyze_dependencies: Some(DependencyOptions { remove_imports: true }),
+            targets,
             ..Default::default()
         })
         .map_err(|e| Diagnostic::new("CSS_PRINT", e.kind.to_string()).with_file(filename))?;
@@ -509,6 +560,21 @@ mod tests {
         assert!(g.add("c", vec!["b".into()]).is_ok());
         assert_eq!(g.add("b", vec!["a".into()]).unwrap_err(), vec!["b", "a", "b"]);
         assert_eq!(g.add("s", vec!["s".into()]).unwrap_err(), vec!["s", "s"]);
+    }
+
+    #[test]
+    fn targets_lower_nesting_and_hex_alpha() {
+        let targets = browser_targets(&["es2020".into(), "chrome61".into()]).unwrap();
+        assert!(targets.is_some());
+        let src = ".a { color: #ff000080; .b & { color: red; } }";
+        for minify in [false, true] {
+            let c = compile("a.css", src, &CssOptions { minify, targets, ..Default::default() }).unwrap();
+            assert!(!c.code.contains('&') && !c.code.contains("#ff000080"), "{}", c.code);
+        }
+        let plain = compile("a.css", src, &CssOptions::default()).unwrap();
+        assert!(plain.code.contains('&'), "{}", plain.code);
+        assert_eq!(browser_targets(&["es2020".into()]).unwrap(), None);
+        assert!(browser_targets(&["netscape4".into()]).unwrap_err().contains("netscape4"));
     }
 
     #[test]

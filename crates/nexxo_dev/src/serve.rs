@@ -218,7 +218,7 @@ fn sass_as_css<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<String,
     let (source, _) = style_source(state, file, rel)?;
     let dir = file.parent().unwrap_or(&state.config.root);
     let url_for = |f: &Path| state.is_file(f).then(|| state.url_of(f)).flatten();
-    nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, "/", url_for)
+    nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, None, "/", url_for)
 }
 
 /// The file name of `file` as text (for extension checks).
@@ -713,6 +713,8 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
             minify: false,
             css_module: is_module,
             module_pattern: state.config.css_modules_pattern.as_deref(),
+            // `build.cssTarget` is for the build; Vite serves CSS as written in dev too.
+            targets: None,
         },
     )?;
     let dir = file.parent().unwrap_or(&state.config.root);
