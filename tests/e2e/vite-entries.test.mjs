@@ -145,3 +145,21 @@ test("build.cssTarget chrome61 lowers CSS nesting and #rrggbbaa; the default fol
   assert.match(r.stderr, /cssTarget.*netscape4/);
 });
 
+// `assetsInclude`: more file types imported as assets, as in Vite: the import gives the URL of
+// the file, emitted with a hash in the build and served as it is in dev.
+test("assetsInclude: import url from './scene.gltf' gives its URL (build and dev)", async () => {
+  const dir = fixture("assets-include", {
+    "nexxo.config.json": JSON.stringify({ assetsInclude: ["**/*.gltf"], build: { assetsInlineLimit: 0 } }),
+    "index.html": PAGE(),
+    "src/models/scene.gltf": '{ "asset": { "version": "2.0" } }\n',
+    "src/main.js":
+      'import url from "./models/scene.gltf";\n' +
+      'fetch(url).then((r) => r.json()).then((j) => { document.querySelector("#app").textContent = `${j.asset.version} ${url}`; });\n',
+  });
+  await inBuildAndDev(dir, async (page) => {
+    await page.waitForFunction(() => document.querySelector("#app").textContent.startsWith("2.0 "), null, { timeout: 10_000 });
+    assert.match(await page.textContent("#app"), /scene[^ ]*\.gltf$/);
+  });
+  assert.equal(fs.readdirSync(path.join(dir, "dist/assets")).filter((f) => /^scene-\w+\.gltf$/.test(f)).length, 1);
+});
+

@@ -16,7 +16,7 @@ use rolldown_plugin::{
     HookUsage, Plugin, PluginContext, PluginContextResolveOptions, SharedLoadPluginContext,
 };
 
-use crate::assets::is_asset_path;
+use crate::assets::is_asset;
 use crate::state::BuildState;
 
 const ENTRY_QUERY: &str = "?nexxo-html";
@@ -262,7 +262,7 @@ impl Page {
             let Some(a) = el.attrs.iter().find(|a| a.name == attr) else { continue };
             let Some(url) = a.value.as_deref().filter(|u| !u.is_empty() && !is_external(u)) else { continue };
             let candidate = target_of(url);
-            let replacement = is_asset_path(&candidate.to_string_lossy())
+            let replacement = is_asset(&state.config, &candidate.to_string_lossy())
                 .then(|| Some(state.asset_url(&candidate, read(&candidate)?, false)))
                 .flatten()
                 .or_else(|| {
@@ -276,7 +276,7 @@ impl Page {
                 Some(new_url) => edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url))),
                 // What Vite does: the URL stays as written (a route or a file the server adds
                 // later may answer it), with a warning naming it, so a typo does not ship silently.
-                None if is_asset_path(&candidate.to_string_lossy()) && !is_file(&candidate) => {
+                None if is_asset(&state.config, &candidate.to_string_lossy()) && !is_file(&candidate) => {
                     let (line, column) = line_col(src, a.span.start);
                     state.warnings.lock().expect("warnings").push(
                         Diagnostic::new(

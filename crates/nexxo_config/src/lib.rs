@@ -27,6 +27,8 @@ pub struct UserConfig {
     pub env_prefix: Option<EnvPrefix>,
     pub env_dir: Option<String>,
     pub public_dir: Option<PublicDir>,
+    /// Vite's `assetsInclude`: more files imported as assets (their URL), by glob.
+    pub assets_include: Option<OneOrMany>,
     pub resolve: ResolveConfig,
     pub build: BuildConfig,
     pub css: CssConfig,
@@ -194,6 +196,10 @@ pub struct ResolvedConfig {
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
     pub css_modules_pattern: Option<String>,
+    /// `assetsInclude`: globs of files, relative to the root (`**/*.gltf`), that an import gives
+    /// the URL of, like images; beyond the built-in asset extensions.
+    #[serde(default)]
+    pub assets_include: Vec<String>,
     /// `server.*` (dev) and `preview.*`: defaults for the servers' flags.
     #[serde(default)]
     pub server: ServerConfig,
@@ -292,6 +298,11 @@ impl ResolvedConfig {
             extensions: user.resolve.extensions.clone(),
             main_fields: user.resolve.main_fields.clone(),
             css_modules_pattern: user.css.modules.pattern.clone(),
+            assets_include: match &user.assets_include {
+                Some(OneOrMany::One(g)) => vec![g.clone()],
+                Some(OneOrMany::Many(list)) => list.clone(),
+                None => Vec::new(),
+            },
             server: user.server.clone(),
             preview: user.preview.clone(),
         })

@@ -21,6 +21,7 @@ pub const FIELDS: &[(&str, Node)] = &[
     ("envPrefix", Node::Leaf),
     ("envDir", Node::Leaf),
     ("publicDir", Node::Leaf),
+    ("assetsInclude", Node::Leaf),
     (
         "resolve",
         Node::Object(&[
