@@ -163,3 +163,28 @@ test("assetsInclude: import url from './scene.gltf' gives its URL (build and dev
   assert.equal(fs.readdirSync(path.join(dir, "dist/assets")).filter((f) => /^scene-\w+\.gltf$/.test(f)).length, 1);
 });
 
+// Legal comments survive the build, as with Vite: `/*! ... */` and comments with `@license` or
+// `@preserve`, in JS (in place) and CSS (lightningcss keeps only the `/*!` ones before the first
+// rule; the others go at the end of the sheet), minified or not.
+test("legal comments (/*! */, @license, @preserve) are kept in the built JS and CSS", async () => {
+  for (const minify of [true, false]) {
+    const dir = fixture(`legal-comments-${minify}`, {
+      "nexxo.config.json": JSON.stringify({ build: { minify } }),
+      "index.html": PAGE(),
+      "src/lib.js": '/*! lib v1.0 | MIT License */\n/**\n * @license Apache-2.0 lib2\n */\nexport function hello() { return "hi"; }\n/* plain js comment */\n',
+      "src/main.js": 'import { hello } from "./lib.js";\nimport "./a.css";\ndocument.querySelector("#app").textContent = hello();\n',
+      "src/a.css": "/*! css license a */\n#app { color: red; }\n/*! css license middle */\n.b { color: blue; }\n/* @preserve css keep */\n/* plain css comment */\n",
+    });
+    buildOk(dir);
+    const assets = path.join(dir, "dist/assets");
+    const text = (ext) => fs.readdirSync(assets).filter((f) => f.endsWith(ext)).map((f) => fs.readFileSync(path.join(assets, f), "utf8")).join("");
+    const js = text(".js");
+    assert.match(js, /\/\*! lib v1\.0 \| MIT License \*\//, js);
+    assert.match(js, /@license Apache-2\.0 lib2/, js);
+    const css = text(".css");
+    for (const c of ["/*! css license a */", "/*! css license middle */", "/* @preserve css keep */"]) {
+      assert.ok(css.includes(c), `${c} in ${css}`);
+    }
+    assert.doesNotMatch(css, /plain css comment/);
+  }
+});

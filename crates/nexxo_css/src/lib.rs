@@ -253,7 +253,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         .at(source, line, column)
         .with_hint("simplify the color; the CSS parser takes exponential time on deeply nested relative colors"));
     }
-    match compile_source(filename, source, opts, Vec::new()) {
+    let compiled = match compile_source(filename, source, opts, Vec::new()) {
         // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous when it
         // prints the sheet, stand in as placeholders (see `hide_custom_property_urls`). Only then:
         // errors in the sheet are located in the text as written.
@@ -275,7 +275,56 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
             compile_source(filename, &hidden, opts, custom_urls)
         }
         other => other,
+    };
+    compiled.map(|mut c| {
+        keep_legal_comments(source, &mut c.code);
+        c
+    })
+}
+
+/// Legal comments (`/*! ... */`, or one that holds `@license` or `@preserve`) must survive, as
+/// with Vite (esbuild keeps them): lightningcss keeps only the `/*!` ones before the first rule.
+/// Each one it dropped goes at the end of the sheet (esbuild's `eof` placement), in order.
+fn keep_legal_comments(source: &str, code: &mut String) {
+    for comment in legal_comments(source) {
+        if !code.contains(comment) {
+            if !code.is_empty() && !code.ends_with('\n') {
+                code.push('\n');
+            }
+            code.push_str(comment);
+            code.push('\n');
+        }
     }
+}
+
+/// The legal comments of a sheet, in order; quoted strings are skipped (`content: "/*!"`).
+fn legal_comments(source: &str) -> Vec<&str> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q || b == b'\n' => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'/' && bytes.get(i + 1) == Some(&b'*') => {
+                // ASCII delimiters: every index here is a char boundary, and `get` never panics.
+                let end = source.get(i + 2..).and_then(|r| r.find("*/")).map_or(source.len(), |e| i + 2 + e + 2);
+                if let Some(c) = source.get(i..end)
+                    && (c.starts_with("/*!") || c.contains("@license") || c.contains("@preserve"))
+                {
+                    out.push(c);
+                }
+                i = end;
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 /// 1-based line and byte column of byte `at` in `source`. An offset inside a character counts as
@@ -560,6 +609,17 @@ mod tests {
         assert!(g.add("c", vec!["b".into()]).is_ok());
         assert_eq!(g.add("b", vec!["a".into()]).unwrap_err(), vec!["b", "a", "b"]);
         assert_eq!(g.add("s", vec!["s".into()]).unwrap_err(), vec!["s", "s"]);
+    }
+
+    #[test]
+    fn legal_comments_are_kept() {
+        let src = "/*! top */\n.a { color: red; }\n/*! middle */\n.b { content: \"/*! not */\"; }\n/* @license MIT */\n/* plain */\n";
+        for minify in [false, true] {
+            let c = compile("a.css", src, &CssOptions { minify, ..Default::default() }).unwrap();
+            assert_eq!(c.code.matches("/*! top */").count(), 1, "{}", c.code);
+            assert!(c.code.contains("/*! middle */") && c.code.contains("/* @license MIT */"), "{}", c.code);
+            assert!(!c.code.contains("plain"), "{}", c.code);
+        }
     }
 
     #[test]
