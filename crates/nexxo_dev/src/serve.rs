@@ -309,7 +309,11 @@ pub(crate) fn runner_forms<H: DevHost>(
         .par_iter()
         .map(|(_, code)| {
             let key = cache_key("runner", &[code.as_bytes()]);
-            let hit = state.runners.lock().expect("runner forms").get(&key).cloned().or_else(|| {
+            // Two statements: in one, the guard of this lock would live to its end, and the
+            // `or_else` below, which locks again, would wait for it forever (a persistent-cache
+            // hit, e.g. on the second start of `nexxo dev`).
+            let cached = state.runners.lock().expect("runner forms").get(&key).cloned();
+            let hit = cached.or_else(|| {
                 let hit: Arc<str> = state.host.cache_get(&key).and_then(|b| String::from_utf8(b).ok())?.into();
                 state.runners.lock().expect("runner forms").insert(key.clone(), Arc::clone(&hit));
                 Some(hit)
