@@ -8,6 +8,7 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use nexxo_config::ResolvedConfig;
 use nexxo_diagnostics::Diagnostic;
 use rolldown_common::{ImportKind, ModuleType};
 use rolldown_fs::FileSystem;
@@ -27,6 +28,17 @@ pub const ASSET_EXTENSIONS: &[&str] = &[
 
 pub fn is_asset_path(path: &str) -> bool {
     Path::new(path).extension().is_some_and(|e| ASSET_EXTENSIONS.contains(&e.to_string_lossy().to_lowercase().as_str()))
+}
+
+/// [`is_asset_path`], or a file `assetsInclude` names (`path` absolute, or relative to the root):
+/// the one rule of what an import or a page's `src` gives the URL of.
+pub fn is_asset(config: &ResolvedConfig, path: &str) -> bool {
+    is_asset_path(path)
+        || (!config.assets_include.is_empty() && {
+            let p = Path::new(path);
+            let rel = p.strip_prefix(&config.root).unwrap_or(p).to_string_lossy().replace('\\', "/");
+            config.assets_include.iter().any(|g| nexxo_transform::glob::path_matches(g, &rel))
+        })
 }
 
 /// Module id of a file under `public/` imported by its root-absolute path (`/icon.png`): it is
@@ -152,7 +164,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::wasm_init_module(&url));
         }
-        if query.url || query.inline || query.no_inline || is_asset_path(path) {
+        if query.url || query.inline || query.no_inline || is_asset(&self.state.config, path) {
             let bytes = self.fs.read(p).map_err(read_err)?;
             let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::default_string(&url));

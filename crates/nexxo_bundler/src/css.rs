@@ -125,6 +125,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             minify: state.config.minify,
             css_module: nexxo_css::is_css_module(path),
             module_pattern: state.config.css_modules_pattern.as_deref(),
+            targets: state.css_targets,
         };
         let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
 
@@ -233,9 +234,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             return Ok(None);
         }
         let Some(css) = self.state.css_of(chunk.module_ids.iter().map(|m| m.as_str())) else { return Ok(None) };
-        let href = serde_json::Value::String(self.state.public_url(&self.state.css_path(&chunk.name, &css)));
+        // Resolved against the chunk, not the page: with a relative `base` ("./") the page may be
+        // in a subdirectory (`nested/index.html`), where `./assets/x.css` names nothing. A link
+        // the page already has is recognised by its resolved URL, however its `href` is written.
+        let href = serde_json::Value::String(self.state.url_from_chunk(&self.state.css_path(&chunk.name, &css)));
         Ok(Some(format!(
-            "if(typeof document<\"u\"&&!document.querySelector(`link[href=\"${{{href}}}\"]`)){{const l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href={href};document.head.appendChild(l)}}"
+            "if(typeof document<\"u\"){{const h=new URL({href},import.meta.url).href;if(![...document.querySelectorAll(\"link[rel=stylesheet]\")].some(l=>l.href===h)){{const l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href=h;document.head.appendChild(l)}}}}"
         )))
     }
 }

@@ -10,12 +10,13 @@ use nexxo_config::ResolvedConfig;
 use nexxo_diagnostics::Diagnostic;
 use nexxo_html::{Document, Edits, escape_attr};
 use rolldown_common::ModuleType;
+use rolldown_common::side_effects::HookSideEffects;
 use rolldown_plugin::{
     HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn,
-    HookUsage, Plugin, PluginContext, SharedLoadPluginContext,
+    HookUsage, Plugin, PluginContext, PluginContextResolveOptions, SharedLoadPluginContext,
 };
 
-use crate::assets::is_asset_path;
+use crate::assets::is_asset;
 use crate::state::BuildState;
 
 const ENTRY_QUERY: &str = "?nexxo-html";
@@ -139,7 +140,12 @@ impl Page {
     /// references (images, icons) swapped for hashed assets, inline `<style>`s compiled, and
     /// style sheets linked with `media` emitted as their own compiled files. `read` reads a file
     /// of the project and `is_file` asks whether one exists, both through the build's file system
-    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk).
+    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk); `sass`
+    /// compiles a linked Sass sheet to CSS through it too.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "`read`, `is_file` and `sass` are the build's file access, handed in as closures (see above)"
+    )]
     pub fn render(
         &self,
         state: &BuildState,
@@ -148,6 +154,7 @@ impl Page {
         css: &[String],
         read: impl Fn(&Path) -> Option<Vec<u8>>,
         is_file: impl Fn(&Path) -> bool,
+        sass: impl Fn(&Path) -> Result<String, Diagnostic>,
     ) -> Result<String, Diagnostic> {
         let mut edits = Edits::default();
         let src = &self.source;
@@ -171,6 +178,16 @@ impl Page {
         let target_of = |url: &str| page_reference(&state.config, dir, url);
         // What `url()` in the page's CSS becomes: an asset (inlined when small, as from any style sheet).
         let css_asset = |file: &Path| Some(state.asset_url(file, read(file)?, true));
+        // With a relative `base` (`"./"`), a URL in a page is relative to that page, as in Vite:
+        // `./assets/x.js` from `index.html`, `../assets/x.js` from `nested/index.html`. Output
+        // URLs are built from the root (`./assets/...`), so a nested page climbs to it first.
+        let depth = self.rel.matches('/').count();
+        let in_page = |url: String| -> String {
+            match url.strip_prefix("./") {
+                Some(rest) if state.config.base == "./" && depth > 0 => format!("{}{rest}", "../".repeat(depth)),
+                _ => url,
+            }
+        };
         for (idx, el) in self.doc.elements.iter().enumerate() {
             if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
                 let dir = dir.to_path_buf();
@@ -180,8 +197,9 @@ impl Page {
                     src,
                     text.clone(),
                     state.config.minify,
+                    state.css_targets,
                     &state.config.base,
-                    css_asset,
+                    |file: &Path| css_asset(file).map(in_page),
                 )?;
                 edits.replace(text, compiled);
                 continue;
@@ -190,12 +208,26 @@ impl Page {
                 let Some(a) = el.attrs.iter().find(|a| a.name == "href") else { continue };
                 let file = target_of(a.value.as_deref().unwrap_or_default());
                 let rel = state.rel(&file);
-                let bytes = read(&file).ok_or_else(|| {
-                    Diagnostic::new("UNRESOLVED_URL", format!("{}: cannot read style sheet {rel}", self.rel))
-                        .with_file(self.rel.clone())
-                        .with_hint("check the href; it is relative to the page")
-                })?;
-                let text = String::from_utf8_lossy(&bytes);
+                if !is_file(&file) {
+                    return Err(Diagnostic::new(
+                        "UNRESOLVED_URL",
+                        format!("{}: cannot read style sheet {rel}", self.rel),
+                    )
+                    .with_file(self.rel.clone())
+                    .with_hint("check the href; it is relative to the page"));
+                }
+                if let Some(d) = nexxo_css::sass::unsupported_preprocessor(&rel) {
+                    return Err(d.with_file(rel));
+                }
+                // A linked Sass sheet compiles to CSS first, as one a script imports does (Vite
+                // compiles every sheet the page links, `media` or not); its `url()`s are rebased
+                // onto the sheet, so the CSS step below resolves them from its directory.
+                let is_sass = nexxo_css::sass::is_sass(&rel);
+                let text = if is_sass {
+                    sass(&file)?
+                } else {
+                    String::from_utf8_lossy(&read(&file).unwrap_or_default()).into_owned()
+                };
                 let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
                 let compiled = compile_style(
                     &rel,
@@ -203,10 +235,16 @@ impl Page {
                     &text,
                     0..text.len(),
                     state.config.minify,
+                    state.css_targets,
                     &state.config.base,
                     css_asset,
                 )?;
-                let url = state.asset_url(&file, compiled.into_bytes(), false);
+                let url = if is_sass {
+                    state.compiled_asset_url(&file, "css", compiled.into_bytes())
+                } else {
+                    state.asset_url(&file, compiled.into_bytes(), false)
+                };
+                let url = in_page(url);
                 edits.replace(a.span.clone(), format!("href=\"{}\"", escape_attr(&url)));
                 continue;
             }
@@ -224,7 +262,7 @@ impl Page {
             let Some(a) = el.attrs.iter().find(|a| a.name == attr) else { continue };
             let Some(url) = a.value.as_deref().filter(|u| !u.is_empty() && !is_external(u)) else { continue };
             let candidate = target_of(url);
-            let replacement = is_asset_path(&candidate.to_string_lossy())
+            let replacement = is_asset(&state.config, &candidate.to_string_lossy())
                 .then(|| Some(state.asset_url(&candidate, read(&candidate)?, false)))
                 .flatten()
                 .or_else(|| {
@@ -232,12 +270,13 @@ impl Page {
                     let public = state.config.public_dir.as_ref()?;
                     let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
                     is_file(&public.join(r)).then(|| format!("{}{r}", state.config.base))
-                });
+                })
+                .map(in_page);
             match replacement {
                 Some(new_url) => edits.replace(a.span.clone(), format!("{attr}=\"{}\"", escape_attr(&new_url))),
                 // What Vite does: the URL stays as written (a route or a file the server adds
                 // later may answer it), with a warning naming it, so a typo does not ship silently.
-                None if is_asset_path(&candidate.to_string_lossy()) && !is_file(&candidate) => {
+                None if is_asset(&state.config, &candidate.to_string_lossy()) && !is_file(&candidate) => {
                     let (line, column) = line_col(src, a.span.start);
                     state.warnings.lock().expect("warnings").push(
                         Diagnostic::new(
@@ -260,19 +299,19 @@ impl Page {
             let async_attr = if self.all_async { " async" } else { "" };
             tags.push_str(&format!(
                 "    <script type=\"module\" crossorigin{async_attr} src=\"{}\"></script>\n",
-                escape_attr(&state.public_url(js))
+                escape_attr(&in_page(state.public_url(js)))
             ));
             for p in preloads {
                 tags.push_str(&format!(
                     "    <link rel=\"modulepreload\" crossorigin href=\"{}\">\n",
-                    escape_attr(&state.public_url(p))
+                    escape_attr(&in_page(state.public_url(p)))
                 ));
             }
         }
         for c in css {
             tags.push_str(&format!(
                 "    <link rel=\"stylesheet\" crossorigin href=\"{}\">\n",
-                escape_attr(&state.public_url(c))
+                escape_attr(&in_page(state.public_url(c)))
             ));
         }
         // In the head after the page's own tags; in a page without one, before the body's content
@@ -337,17 +376,22 @@ pub fn replace_env(
 
 /// A style sheet that is not part of the module graph: an inline `<style>` of a page, or a sheet
 /// linked with `media` and kept as its own file. Compiled like any other (minified when
-/// `minify`), each local `url()` resolved relative to `dir` and replaced by `url_for(file)`, a
-/// root-absolute one moved under `base`. The sheet is `source[range]` (`source`: the page, or
+/// `minify`, lowered for the browsers of `targets`), each local `url()` resolved relative to
+/// `dir` and replaced by `url_for(file)`, a root-absolute one moved under `base`. The sheet is `source[range]` (`source`: the page, or
 /// the sheet itself), so errors point at the page's lines, with its code around them. A local
 /// `@import` is refused (nothing would bundle it: link the file, or import it from a script);
 /// remote ones are kept.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each is a separate input of the one compile step the build and nexxo dev share"
+)]
 pub fn compile_style(
     file_rel: &str,
     dir: &Path,
     source: &str,
     range: std::ops::Range<usize>,
     minify: bool,
+    targets: Option<nexxo_css::Browsers>,
     base: &str,
     mut url_for: impl FnMut(&Path) -> Option<String>,
 ) -> Result<String, Diagnostic> {
@@ -377,7 +421,7 @@ pub fn compile_style(
         }
         _ => d,
     };
-    let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None };
+    let opts = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None, targets };
     let compiled = nexxo_css::compile(file_rel, &padded, &opts).map_err(in_page)?;
     let mut urls = Vec::with_capacity(compiled.urls.len());
     for u in &compiled.urls {
@@ -483,10 +527,32 @@ impl Plugin for HtmlPlugin {
         HookUsage::ResolveId | HookUsage::Load
     }
 
-    async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
+    async fn resolve_id(&self, ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
         let s = args.specifier;
         if (s.ends_with(ENTRY_QUERY) || s.contains(PROXY_QUERY)) && self.page_for(s).is_some() {
             return Ok(Some(HookResolveIdOutput::from_id(s)));
+        }
+        // What a page loads (its scripts and sheets) and a script given as `build.input` are
+        // entries: Vite runs them even when their package.json says `"sideEffects": false`
+        // (an app's own package.json often does, for its library code). rolldown would read that
+        // flag and drop the whole module from the page's entry; asserting side effects here
+        // overrides only the flag, rolldown still tree-shakes inside the module.
+        let from_page = args.importer.is_some_and(|i| i.ends_with(ENTRY_QUERY));
+        if from_page || args.is_entry {
+            let options = PluginContextResolveOptions {
+                import_kind: args.kind,
+                is_entry: args.is_entry,
+                skip_self: true,
+                custom: Arc::clone(&args.custom),
+            };
+            if let Ok(resolved) = ctx.resolve(s, args.importer, Some(options)).await?
+                && !resolved.external.is_external()
+            {
+                let mut out = HookResolveIdOutput::from_resolved_id(resolved);
+                // A plugin's own answer (CSS: no tree-shaking at all) stays.
+                out.side_effects.get_or_insert(HookSideEffects::True);
+                return Ok(Some(out));
+            }
         }
         Ok(None)
     }

@@ -73,7 +73,10 @@ where
         &rolldown::TsConfig::Auto(true),
         bundler_options.resolve.clone().unwrap_or_default(),
     ));
-    let state = Arc::new(BuildState::new(config.clone(), pages));
+    // Checked before anything is built: a typo in `build.cssTarget` names itself.
+    let css_targets = nexxo_css::browser_targets(&config.css_target)
+        .map_err(|e| BuildFailure::single("CSS_TARGET", format!("build.cssTarget (or build.target) {e}")))?;
+    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets));
     let plugins = plugins(&fs, &state, &resolver, &[]);
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,

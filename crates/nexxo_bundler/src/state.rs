@@ -17,6 +17,9 @@ pub struct Asset {
 }
 
 pub struct BuildState {
+    /// The browsers of `build.cssTarget` (see `nexxo_css::browser_targets`), which every
+    /// style sheet of the build is lowered for.
+    pub css_targets: Option<nexxo_css::Browsers>,
     pub config: ResolvedConfig,
     pub pages: Vec<Page>,
     /// Compiled CSS by module id (only style sheets that go into chunk CSS files).
@@ -50,9 +53,10 @@ pub fn short_hash(bytes: &[u8]) -> String {
 }
 
 impl BuildState {
-    pub fn new(config: ResolvedConfig, pages: Vec<Page>) -> Self {
+    pub fn new(config: ResolvedConfig, pages: Vec<Page>, css_targets: Option<nexxo_css::Browsers>) -> Self {
         Self {
             config,
+            css_targets,
             pages,
             css: Mutex::default(),
             assets: Mutex::default(),
@@ -114,8 +118,19 @@ impl BuildState {
 
     /// [`Self::asset_url`], inlined whatever its size when `force_inline` (`?inline`).
     pub fn asset_url_with(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
-        self.read_files.lock().expect("read list").push(abs.to_path_buf());
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+        self.emit_asset(abs, &ext, bytes, may_inline, force_inline)
+    }
+
+    /// The URL of `bytes` compiled from `abs` into a file of another type (a linked `.scss`
+    /// sheet emitted as `.css`): named after `abs`, with the extension `ext`, never inlined.
+    pub fn compiled_asset_url(&self, abs: &Path, ext: &str, bytes: Vec<u8>) -> String {
+        self.emit_asset(abs, ext, bytes, false, false)
+    }
+
+    fn emit_asset(&self, abs: &Path, ext: &str, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
+        self.read_files.lock().expect("read list").push(abs.to_path_buf());
+        let ext = ext.to_string();
         if force_inline
             || (may_inline
                 && (bytes.len() as u64) < self.config.assets_inline_limit

@@ -27,6 +27,8 @@ pub struct UserConfig {
     pub env_prefix: Option<EnvPrefix>,
     pub env_dir: Option<String>,
     pub public_dir: Option<PublicDir>,
+    /// Vite's `assetsInclude`: more files imported as assets (their URL), by glob.
+    pub assets_include: Option<OneOrMany>,
     pub resolve: ResolveConfig,
     pub build: BuildConfig,
     pub css: CssConfig,
@@ -45,6 +47,14 @@ pub enum EnvPrefix {
 /// Variables with these prefixes reach `import.meta.env` unless `envPrefix` says otherwise:
 /// Nexxo's own, and Vite's, so a Vite project's `.env` works unchanged.
 pub const DEFAULT_ENV_PREFIXES: [&str; 2] = ["NEXXO_", "VITE_"];
+
+/// A string or a list of them (`build.cssTarget`), as Vite takes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
@@ -72,6 +82,8 @@ pub struct BuildConfig {
     pub input: Option<Vec<String>>,
     pub assets_inline_limit: Option<u64>,
     pub target: Option<String>,
+    /// Vite's `build.cssTarget`: browsers the CSS is lowered for, apart from `target`.
+    pub css_target: Option<OneOrMany>,
     /// Replace a non-empty output directory outside the root (Vite's `build.emptyOutDir`).
     pub empty_out_dir: Option<bool>,
 }
@@ -169,6 +181,10 @@ pub struct ResolvedConfig {
     pub input: Vec<String>,
     pub assets_inline_limit: u64,
     pub target: String,
+    /// esbuild-style targets of the CSS (`["chrome61"]`): `build.cssTarget`, else `build.target`
+    /// split at commas, as in Vite. Only browser targets lower CSS (`es2020` says nothing about it).
+    #[serde(default)]
+    pub css_target: Vec<String>,
     /// Expression replacements, already stringified (`"\"production\""`).
     pub define: BTreeMap<String, String>,
     /// Variables exposed on `import.meta.env` (beyond MODE/DEV/PROD/BASE_URL/SSR).
@@ -180,6 +196,10 @@ pub struct ResolvedConfig {
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
     pub css_modules_pattern: Option<String>,
+    /// `assetsInclude`: globs of files, relative to the root (`**/*.gltf`), that an import gives
+    /// the URL of, like images; beyond the built-in asset extensions.
+    #[serde(default)]
+    pub assets_include: Vec<String>,
     /// `server.*` (dev) and `preview.*`: defaults for the servers' flags.
     #[serde(default)]
     pub server: ServerConfig,
@@ -263,6 +283,13 @@ impl ResolvedConfig {
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
             target: user.build.target.clone().unwrap_or_else(|| "es2020".into()),
+            css_target: match &user.build.css_target {
+                Some(OneOrMany::One(t)) => t.split(',').map(|t| t.trim().to_string()).collect(),
+                Some(OneOrMany::Many(list)) => list.clone(),
+                None => {
+                    user.build.target.as_deref().unwrap_or("es2020").split(',').map(|t| t.trim().to_string()).collect()
+                }
+            },
             define,
             env,
             env_prefix,
@@ -271,6 +298,11 @@ impl ResolvedConfig {
             extensions: user.resolve.extensions.clone(),
             main_fields: user.resolve.main_fields.clone(),
             css_modules_pattern: user.css.modules.pattern.clone(),
+            assets_include: match &user.assets_include {
+                Some(OneOrMany::One(g)) => vec![g.clone()],
+                Some(OneOrMany::Many(list)) => list.clone(),
+                None => Vec::new(),
+            },
             server: user.server.clone(),
             preview: user.preview.clone(),
         })

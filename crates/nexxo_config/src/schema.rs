@@ -21,6 +21,7 @@ pub const FIELDS: &[(&str, Node)] = &[
     ("envPrefix", Node::Leaf),
     ("envDir", Node::Leaf),
     ("publicDir", Node::Leaf),
+    ("assetsInclude", Node::Leaf),
     (
         "resolve",
         Node::Object(&[
@@ -40,6 +41,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("input", Node::Leaf),
             ("assetsInlineLimit", Node::Leaf),
             ("target", Node::Leaf),
+            ("cssTarget", Node::Leaf),
             ("emptyOutDir", Node::Leaf),
         ]),
     ),

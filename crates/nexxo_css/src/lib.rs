@@ -5,6 +5,8 @@
 use lightningcss::css_modules::{self, CssModuleReference, Pattern};
 use lightningcss::dependencies::{Dependency, DependencyOptions};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions, StyleSheet};
+pub use lightningcss::targets::Browsers;
+use lightningcss::targets::Targets;
 use nexxo_diagnostics::Diagnostic;
 
 pub mod sass;
@@ -16,6 +18,53 @@ pub struct CssOptions<'a> {
     pub css_module: bool,
     /// lightningcss pattern for scoped names; default `[name]_[local]_[hash]`.
     pub module_pattern: Option<&'a str>,
+    /// The browsers the CSS must work in (`build.cssTarget`, see [`browser_targets`]): newer
+    /// syntax is lowered for them (nesting, `#rrggbbaa`, ...); `None` prints it as written.
+    pub targets: Option<Browsers>,
+}
+
+/// lightningcss browsers for esbuild-style targets, as Vite's `build.cssTarget` takes them
+/// (`"chrome61"`, `"safari13.1"`, `"es2020"`). Targets that name no browser (`es2020`, `esnext`,
+/// `node18`, ...) say nothing about CSS and are skipped, as esbuild does; `Ok(None)` if no
+/// browser is left. An unknown name or a bad version is an error naming it.
+pub fn browser_targets(list: &[String]) -> Result<Option<Browsers>, String> {
+    let mut browsers = Browsers::default();
+    let mut any = false;
+    for target in list.iter().map(|t| t.trim().to_ascii_lowercase()).filter(|t| !t.is_empty()) {
+        let split = target.find(|c: char| c.is_ascii_digit()).unwrap_or(target.len());
+        let (name, version) = target.split_at(split);
+        if matches!(name, "es" | "esnext" | "node" | "deno" | "hermes" | "rhino") {
+            continue;
+        }
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().ok().filter(|n| *n < 256));
+        let (Some(Some(major)), minor, patch) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`{target}`: expected a browser and a version, e.g. \"chrome61\" or \"safari13.1\""));
+        };
+        let (Some(minor), Some(patch)) = (minor.unwrap_or(Some(0)), patch.unwrap_or(Some(0))) else {
+            return Err(format!("`{target}`: bad version"));
+        };
+        // lightningcss's encoding of a version: one byte each for major, minor and patch.
+        let v = Some((major << 16) | (minor << 8) | patch);
+        match name {
+            "chrome" => browsers.chrome = v,
+            "edge" => browsers.edge = v,
+            "firefox" => browsers.firefox = v,
+            "safari" => browsers.safari = v,
+            "ios" => browsers.ios_saf = v,
+            "opera" => browsers.opera = v,
+            "ie" => browsers.ie = v,
+            "samsung" => browsers.samsung = v,
+            "android" => browsers.android = v,
+            _ => {
+                return Err(format!(
+                    "`{target}`: unknown target; use chrome, edge, firefox, safari, ios, opera, ie, samsung, android \
+                     (with a version), or es20XX/esnext"
+                ));
+            }
+        }
+        any = true;
+    }
+    Ok(any.then_some(browsers))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,7 +253,7 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
         .at(source, line, column)
         .with_hint("simplify the color; the CSS parser takes exponential time on deeply nested relative colors"));
     }
-    match compile_source(filename, source, opts, Vec::new()) {
+    let compiled = match compile_source(filename, source, opts, Vec::new()) {
         // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous when it
         // prints the sheet, stand in as placeholders (see `hide_custom_property_urls`). Only then:
         // errors in the sheet are located in the text as written.
@@ -226,7 +275,56 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
             compile_source(filename, &hidden, opts, custom_urls)
         }
         other => other,
+    };
+    compiled.map(|mut c| {
+        keep_legal_comments(source, &mut c.code);
+        c
+    })
+}
+
+/// Legal comments (`/*! ... */`, or one that holds `@license` or `@preserve`) must survive, as
+/// with Vite (esbuild keeps them): lightningcss keeps only the `/*!` ones before the first rule.
+/// Each one it dropped goes at the end of the sheet (esbuild's `eof` placement), in order.
+fn keep_legal_comments(source: &str, code: &mut String) {
+    for comment in legal_comments(source) {
+        if !code.contains(comment) {
+            if !code.is_empty() && !code.ends_with('\n') {
+                code.push('\n');
+            }
+            code.push_str(comment);
+            code.push('\n');
+        }
     }
+}
+
+/// The legal comments of a sheet, in order; quoted strings are skipped (`content: "/*!"`).
+fn legal_comments(source: &str) -> Vec<&str> {
+    let bytes = source.as_bytes();
+    let mut out = Vec::new();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q || b == b'\n' => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'/' && bytes.get(i + 1) == Some(&b'*') => {
+                // ASCII delimiters: every index here is a char boundary, and `get` never panics.
+                let end = source.get(i + 2..).and_then(|r| r.find("*/")).map_or(source.len(), |e| i + 2 + e + 2);
+                if let Some(c) = source.get(i..end)
+                    && (c.starts_with("/*!") || c.contains("@license") || c.contains("@preserve"))
+                {
+                    out.push(c);
+                }
+                i = end;
+                continue;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 /// 1-based line and byte column of byte `at` in `source`. An offset inside a character counts as
@@ -273,8 +371,9 @@ fn compile_source(
                 }
                 d.with_hint("fix the CSS syntax at the marked position")
             })?;
+    let targets = Targets::from(opts.targets);
     if opts.minify {
-        sheet.minify(MinifyOptions::default()).map_err(|e| {
+        sheet.minify(MinifyOptions { targets, ..Default::default() }).map_err(|e| {
             let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);
             if let Some(loc) = &e.loc {
                 d = d.at_utf16(source, loc.line + 1, loc.column);
@@ -286,6 +385,7 @@ fn compile_source(
         .to_css(PrinterOptions {
             minify: opts.minify,
             analyze_dependencies: Some(DependencyOptions { remove_imports: true }),
+            targets,
             ..Default::default()
         })
         .map_err(|e| Diagnostic::new("CSS_PRINT", e.kind.to_string()).with_file(filename))?;
@@ -509,6 +609,32 @@ mod tests {
         assert!(g.add("c", vec!["b".into()]).is_ok());
         assert_eq!(g.add("b", vec!["a".into()]).unwrap_err(), vec!["b", "a", "b"]);
         assert_eq!(g.add("s", vec!["s".into()]).unwrap_err(), vec!["s", "s"]);
+    }
+
+    #[test]
+    fn legal_comments_are_kept() {
+        let src = "/*! top */\n.a { color: red; }\n/*! middle */\n.b { content: \"/*! not */\"; }\n/* @license MIT */\n/* plain */\n";
+        for minify in [false, true] {
+            let c = compile("a.css", src, &CssOptions { minify, ..Default::default() }).unwrap();
+            assert_eq!(c.code.matches("/*! top */").count(), 1, "{}", c.code);
+            assert!(c.code.contains("/*! middle */") && c.code.contains("/* @license MIT */"), "{}", c.code);
+            assert!(!c.code.contains("plain"), "{}", c.code);
+        }
+    }
+
+    #[test]
+    fn targets_lower_nesting_and_hex_alpha() {
+        let targets = browser_targets(&["es2020".into(), "chrome61".into()]).unwrap();
+        assert!(targets.is_some());
+        let src = ".a { color: #ff000080; .b & { color: red; } }";
+        for minify in [false, true] {
+            let c = compile("a.css", src, &CssOptions { minify, targets, ..Default::default() }).unwrap();
+            assert!(!c.code.contains('&') && !c.code.contains("#ff000080"), "{}", c.code);
+        }
+        let plain = compile("a.css", src, &CssOptions::default()).unwrap();
+        assert!(plain.code.contains('&'), "{}", plain.code);
+        assert_eq!(browser_targets(&["es2020".into()]).unwrap(), None);
+        assert!(browser_targets(&["netscape4".into()]).unwrap_err().contains("netscape4"));
     }
 
     #[test]

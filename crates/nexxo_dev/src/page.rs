@@ -128,7 +128,7 @@ pub(crate) fn page<H: DevHost>(state: &DevSession<H>, file: &Path) -> Response {
         // Inline CSS is compiled as in a build (unminified), its `url()`s pointed at served files.
         if let Some(text) = el.text.clone().filter(|_| el.is_css_style()) {
             let url_for = |f: &Path| state.is_file(f).then(|| state.url_of(f)).flatten();
-            match nexxo_bundler::compile_style(&rel, dir, &source, text.clone(), false, "/", url_for) {
+            match nexxo_bundler::compile_style(&rel, dir, &source, text.clone(), false, None, "/", url_for) {
                 Ok(css) => edits.replace(text, css),
                 // Shown in the terminal and the overlay; the page keeps the style as written.
                 Err(d) => state.report_error(&d),

@@ -218,7 +218,7 @@ fn sass_as_css<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<String,
     let (source, _) = style_source(state, file, rel)?;
     let dir = file.parent().unwrap_or(&state.config.root);
     let url_for = |f: &Path| state.is_file(f).then(|| state.url_of(f)).flatten();
-    nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, "/", url_for)
+    nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, None, "/", url_for)
 }
 
 /// The file name of `file` as text (for extension checks).
@@ -309,9 +309,11 @@ pub(crate) fn runner_forms<H: DevHost>(
         .par_iter()
         .map(|(_, code)| {
             let key = cache_key("runner", &[code.as_bytes()]);
-            // Two statements: the memo's lock must be released before the cache's hit goes in.
-            let memo = state.runners.lock().expect("runner forms").get(&key).cloned();
-            let hit = memo.or_else(|| {
+            // Two statements: in one, the guard of this lock would live to its end, and the
+            // `or_else` below, which locks again, would wait for it forever (a persistent-cache
+            // hit, e.g. on the second start of `nexxo dev`).
+            let cached = state.runners.lock().expect("runner forms").get(&key).cloned();
+            let hit = cached.or_else(|| {
                 let hit: Arc<str> = state.host.cache_get(&key).and_then(|b| String::from_utf8(b).ok())?.into();
                 state.runners.lock().expect("runner forms").insert(key.clone(), Arc::clone(&hit));
                 Some(hit)
@@ -715,6 +717,8 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
             minify: false,
             css_module: is_module,
             module_pattern: state.config.css_modules_pattern.as_deref(),
+            // `build.cssTarget` is for the build; Vite serves CSS as written in dev too.
+            targets: None,
         },
     )?;
     let dir = file.parent().unwrap_or(&state.config.root);

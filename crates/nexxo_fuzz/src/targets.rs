@@ -373,7 +373,7 @@ fn css(ext: &str, input: &[u8]) -> Outcome {
     let minify = b & 1 == 0;
     const PATTERNS: [&str; 4] = ["[name]_[local]_[hash]", "[local]", "x-[hash]-[local]", "[hash]_[local]"];
     let pattern = (b & 2 == 0).then(|| PATTERNS[(b >> 2) as usize % PATTERNS.len()]);
-    let opts = nexxo_css::CssOptions { minify, css_module: module, module_pattern: pattern };
+    let opts = nexxo_css::CssOptions { minify, css_module: module, module_pattern: pattern, targets: None };
     let file = if module { "src/fuzz.module.css" } else { "src/fuzz.css" };
     match nexxo_css::compile(file, &src, &opts) {
         Ok(out) => {
@@ -387,7 +387,7 @@ fn css(ext: &str, input: &[u8]) -> Outcome {
                 out.urls.iter().map(|u| (u.placeholder.clone(), "/assets/x-1.png".to_string())).collect();
             let code = nexxo_css::replace_urls(&out.code, &urls);
             // What Nexxo writes must be CSS that parses again.
-            let again = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None };
+            let again = nexxo_css::CssOptions { minify, css_module: false, module_pattern: None, targets: None };
             nexxo_css::compile("dist/out.css", &code, &again).map_err(|d| {
                 format!("compiled output does not parse again [{}]: {}", d.code, check::first_line(&d.message))
             })?;
@@ -518,7 +518,12 @@ fn config(_ext: &str, input: &[u8]) -> Outcome {
                 // A pattern the config accepted must compile a CSS module (lightningcss panicked
                 // on some before the config checked them).
                 if let Some(p) = &r.css_modules_pattern {
-                    let opts = nexxo_css::CssOptions { minify: true, css_module: true, module_pattern: Some(p) };
+                    let opts = nexxo_css::CssOptions {
+                        minify: true,
+                        css_module: true,
+                        module_pattern: Some(p),
+                        targets: None,
+                    };
                     let out = nexxo_css::compile("src/a.module.css", ".a{color:red}.b{color:blue}", &opts)
                         .map_err(|d| format!("accepted css.modules.pattern fails: {p:?}: {}", d.message))?;
                     let names: Vec<&str> = out.exports.iter().map(|(_, v)| v.as_str()).collect();

@@ -59,8 +59,8 @@ impl Note {
     /// names its subject first: "plugin `legacy()`", "`server.open`"), or the whole message.
     pub fn subject(&self) -> &str {
         let m = &self.message;
-        let end = m.find('`').and_then(|open| m[open + 1..].find('`').map(|close| open + 1 + close + 1));
-        end.map_or(m.as_str(), |end| &m[..end])
+        let end = m.find('`').and_then(|open| m.get(open + 1..)?.find('`').map(|close| open + 1 + close + 1));
+        end.and_then(|end| m.get(..end)).unwrap_or(m)
     }
 }
 
@@ -658,7 +658,16 @@ impl<'a> Cx<'a, '_> {
                 "rollupOptions" | "rolldownOptions" => self.rollup_options(&key, v, b),
                 "manifest" => self.note(span, "`build.manifest` is not translated: Nexxo always writes .nexxo/manifest.json (the same shape as Vite's)"),
                 "lib" => self.note(span, "`build.lib` (library mode) is not supported by Nexxo; not translated"),
-                "cssTarget" | "cssMinify" | "cssCodeSplit" => self.note(span, format!("`{path}` is not translated: Nexxo minifies CSS with `build.minify` and gives each chunk its CSS file")),
+                // Kept as written (a string or a list, like Vite's); the build checks the names.
+                "cssTarget" => match self.data(v, 0) {
+                    Ok(Value::String(s)) => self.set(b, &key, Value::String(s), &path),
+                    Ok(Value::Array(list)) if list.iter().all(Value::is_string) => {
+                        self.set(b, &key, Value::Array(list), &path)
+                    }
+                    Ok(_) => self.note(v.span(), "`build.cssTarget` must be a string or a list of them; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "cssMinify" | "cssCodeSplit" => self.note(span, format!("`{path}` is not translated: Nexxo minifies CSS with `build.minify` and gives each chunk its CSS file")),
                 _ => self.note(span, format!("`{path}` has no Nexxo equivalent; not translated")),
             }
         }

@@ -210,6 +210,7 @@ export default {
     minify: 'terser',
     assetsInlineLimit: 0,
     target: ['es2020', 'edge88', 'firefox78', 'chrome87', 'safari14'],
+    cssTarget: ['chrome61', 'safari13.1'],
     emptyOutDir: true,
     cssCodeSplit: false,
     rollupOptions: {
@@ -229,6 +230,7 @@ export default {
                 "minify": true,
                 "assetsInlineLimit": 0,
                 "target": "es2020,edge88,firefox78,chrome87,safari14",
+                "cssTarget": ["chrome61", "safari13.1"],
                 "emptyOutDir": true,
                 "input": ["index.html", "nested/index.html"],
             }

@@ -832,6 +832,18 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// Whether the root-relative path `rel` matches `pattern` (fast-glob's syntax, as in
+/// `import.meta.glob`): one matcher for every glob of the config (`assetsInclude`). A pattern
+/// with no `/` names a file anywhere (`*.gltf`), as Vite's filters treat it.
+pub fn path_matches(pattern: &str, rel: &str) -> bool {
+    let pattern = pattern.strip_prefix("./").unwrap_or(pattern);
+    if pattern.contains('/') {
+        fast_glob::glob_match(pattern, rel)
+    } else {
+        fast_glob::glob_match(format!("**/{pattern}"), rel)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
