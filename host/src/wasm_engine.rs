@@ -463,12 +463,7 @@ impl WasmEngine {
 
     /// A store for one job or resident instance: the limits, the host's files under `roots`, and
     /// no preopened directories (WASI gives the engine a clock, randomness and stderr only).
-    fn store(
-        &self,
-        roots: &[PathBuf],
-        limits: Limits,
-        services: Services,
-    ) -> (Store<JobState>, MemoryOutputPipe) {
+    fn store(&self, roots: &[PathBuf], limits: Limits, services: Services) -> (Store<JobState>, MemoryOutputPipe) {
         let stderr = MemoryOutputPipe::new(64 << 10);
         let mut builder = WasiCtxBuilder::new();
         builder.stderr(stderr.clone());

@@ -91,6 +91,11 @@ pub fn resolve<H: DevHost>(state: &DevSession<H>, importer: &Path, spec: &str) -
     if state.externals.iter().any(|e| e == bare) {
         return Ok(Resolved::External);
     }
+    // oxc's helpers (the legacy-decorator transform imports them) come with rolldown, as in the
+    // build: the pre-bundle supplies them whether or not the app installed `@oxc-project/runtime`.
+    if bare.starts_with("@oxc-project/runtime/helpers/") {
+        return Ok(Resolved::Dep(bare.to_string()));
+    }
     let root = &state.config.root;
     // `/src/x.ts` names a file under the root, `/icon.png` one of public/ (served at that path),
     // as in the build; an absolute path already inside the root is a file path.

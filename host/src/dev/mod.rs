@@ -209,9 +209,10 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                 let instances = args
                     .instances
                     .map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
-                let opened =
-                    tokio::task::spawn_blocking(move || wasm::WasmDev::open(config, bundled, fs_roots, instances, cache, ev))
-                        .await;
+                let opened = tokio::task::spawn_blocking(move || {
+                    wasm::WasmDev::open(config, bundled, fs_roots, instances, cache, ev)
+                })
+                .await;
                 let dev = match opened {
                     Ok(Ok(dev)) => dev,
                     Ok(Err(e)) => {
