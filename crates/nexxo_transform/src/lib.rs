@@ -133,11 +133,7 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
     let e = &errors[0];
     let mut d = Diagnostic::new("PARSE_ERROR", e.to_string()).with_file(filename);
     if let Some(label) = e.labels.first() {
-        // Clamped to a char boundary (and to the end): locating an error must not panic.
-        let (before, _) = source.split_at(source.floor_char_boundary(label.offset() as usize));
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-        d = d.at(source, line, col);
+        d = d.at_offset(source, label.offset() as usize);
     }
     d.with_hint("fix the syntax error; the page updates on the next save")
 }
