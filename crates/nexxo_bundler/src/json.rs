@@ -45,10 +45,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for JsonPlugin<Fs> {
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
             // serde_json counts lines by `\n` only and columns in bytes of the line: back to an
             // offset, which diagnostics count in lines as editors do (a lone `\r` ends one too).
-            let line_start = (e.line().max(1).checked_sub(2))
-                .and_then(|n| text.match_indices('\n').nth(n))
-                .map_or(0, |(i, _)| i + 1);
-            let offset = line_start + e.column().saturating_sub(1);
+            let offset = nexxo_diagnostics::lf_offset(&text, e.line(), e.column());
             return Err(state.fail(
                 Diagnostic::new("JSON_PARSE", format!("invalid JSON: {e}"))
                     .with_file(rel)

@@ -163,6 +163,26 @@ pub fn line_column(source: &str, offset: usize) -> (u32, u32) {
     (line, (at - start) as u32 + 1)
 }
 
+/// 1-based line (as [`lines`] counts them) and 1-based column in characters (what editors show)
+/// of byte `offset` in `source`, clamped like [`line_column`]. For reports that carry a position
+/// without a code frame (config errors).
+pub fn line_char_column(source: &str, offset: usize) -> (u32, u32) {
+    let (line, byte_column) = line_column(source, offset);
+    let at = char_floor(source, offset);
+    let start = at - (byte_column as usize - 1);
+    let chars = source.get(start..at).map_or(0, |text| text.chars().count());
+    (line, chars as u32 + 1)
+}
+
+/// The byte offset of a position from a producer that counts lines by `\n` only (serde_json):
+/// 1-based `lf_line`, `byte_column` in bytes of that line (0 counts as 1, as serde_json gives
+/// for an empty input). Locate with [`Diagnostic::at_offset`] or [`line_char_column`] then, so
+/// the line is counted as everywhere else (a lone `\r` ends one too). Clamped to the end.
+pub fn lf_offset(source: &str, lf_line: usize, byte_column: usize) -> usize {
+    let start = lf_line.max(1).checked_sub(2).and_then(|n| source.match_indices('\n').nth(n)).map_or(0, |(i, _)| i + 1);
+    (start + byte_column.saturating_sub(1)).min(source.len())
+}
+
 /// The byte offset where 1-based `css_line` starts, line breaks counted as CSS counts them
 /// (`\r\n`, `\r`, `\f`, `\n`); the start of the last line when past the end.
 fn css_line_start(source: &str, css_line: u32) -> usize {
@@ -290,6 +310,16 @@ mod tests {
         assert!(d.frame.unwrap().contains("> 3 | d"));
         let d = Diagnostic::new("X", "m").at("x\ry\rz", 2, 1);
         assert!(d.frame.as_deref().unwrap().contains("> 2 | y"), "{d}");
+    }
+
+    #[test]
+    fn character_columns_and_lf_only_positions() {
+        assert_eq!(line_char_column("日本x", 6), (1, 3));
+        assert_eq!(line_char_column("a\r日本x", 8), (2, 3));
+        assert_eq!(line_char_column("", 0), (1, 1));
+        assert_eq!(lf_offset("ab\r\ncd", 2, 2), 5);
+        assert_eq!(lf_offset("", 1, 0), 0);
+        assert_eq!(lf_offset("ab", 1, 99), 2);
     }
 
     #[test]
