@@ -430,7 +430,7 @@ mod tests {
         let e = parse_config("c", "{\r\"base\": }").unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(9)), "{e}");
         // A key found by the schema check.
-        let e = parse_config("c", "{\"日\": 1,\r \"bsae\": \"/\"}").unwrap_err();
+        let e = parse_config("c", "{\"base\": \"/日/\",\r \"bsae\": \"/\"}").unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(2)), "{e}");
     }
 
