@@ -402,20 +402,21 @@ pub fn compile_style(
         reason = "`range` is a `<style>`'s text span from `nexxo_html::scan` of `source`, or all of it"
     )]
     let before = &source[..range.start];
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
+    // Lines as diagnostics count them (a lone `\r` ends one too), so the padding's line is the page's.
+    let line_start = before.rfind(['\r', '\n']).map_or(0, |p| p + 1);
     #[expect(
         clippy::string_slice,
-        reason = "`line_start` is past a `\\n` in `before`; `range` is a span of `source` (see above)"
+        reason = "`line_start` is past a `\\r` or `\\n` in `before`; `range` is a span of `source` (see above)"
     )]
     let padded = format!(
         "{}{}{}",
-        "\n".repeat(before.matches('\n').count()),
+        "\n".repeat(nexxo_diagnostics::line_column(before, before.len()).0 as usize - 1),
         " ".repeat(before[line_start..].chars().count()),
         &source[range]
     );
     let in_page = |d: Diagnostic| match (d.line, d.column) {
         (Some(line), Some(column)) => {
-            let text = source.lines().nth(line as usize - 1).unwrap_or_default();
+            let text = nexxo_diagnostics::lines(source).nth(line as usize - 1).unwrap_or_default();
             let byte = text.char_indices().nth(column as usize - 1).map_or(text.len(), |(b, _)| b);
             d.at(source, line, byte as u32 + 1)
         }
@@ -446,16 +447,16 @@ pub fn compile_style(
     let mut out = String::new();
     for imp in &compiled.imports {
         if !(imp.specifier.contains("://") || imp.specifier.starts_with("//")) {
+            // lightningcss gives the line only (counted as CSS counts lines): point at the
+            // rule's first character.
+            let line = Diagnostic::new("", "").at_utf16(&padded, imp.line, 1).line.unwrap_or(1);
+            let text = nexxo_diagnostics::lines(source).nth(line as usize - 1).unwrap_or_default();
             return Err(Diagnostic::new(
                 "UNSUPPORTED_IMPORT",
                 format!("@import \"{}\" in a style sheet of the page is not supported", imp.specifier),
             )
             .with_file(file_rel)
-            .at(source, imp.line, {
-                // lightningcss gives the line only: point at the rule's first character.
-                let text = source.lines().nth(imp.line as usize - 1).unwrap_or_default();
-                (text.len() - text.trim_start().len()) as u32 + 1
-            })
+            .at(source, line, (text.len() - text.trim_start().len()) as u32 + 1)
             .with_hint("link the file with <link rel=\"stylesheet\">, or import it from a script"));
         }
         let supports = imp.supports.as_ref().map(|s| format!(" supports({s})")).unwrap_or_default();
@@ -468,12 +469,9 @@ pub fn compile_style(
 
 /// `a/./b/../c` as `a/c`, without touching the file system (it may be in memory). The one
 /// lexical normalization of the build, its workers and `nexxo dev`.
-/// 1-based line and byte column of `offset` in `text`.
+/// 1-based line and byte column of `offset` in `text`, lines as every diagnostic counts them.
 fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = text.get(..offset).unwrap_or(text);
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-    (line, column)
+    nexxo_diagnostics::line_column(text, offset)
 }
 
 /// The file a page's `src`/`href` names (query and fragment dropped): through `resolve.alias`
@@ -572,5 +570,22 @@ impl Plugin for HtmlPlugin {
         // The entry module is plain JS; inline scripts may be TypeScript.
         let module_type = if id.ends_with(ENTRY_QUERY) { ModuleType::Js } else { ModuleType::Ts };
         Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(module_type), ..Default::default() }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compile_style;
+    use std::path::Path;
+
+    #[test]
+    fn inline_style_errors_after_lone_cr_are_on_a_line_of_the_page() {
+        // `<style>\r\rE</style`: lightningcss counts each `\r` as a line break, so must the page.
+        let page = "<p>\r<style>\r\rE</style>";
+        let start = page.find("<style>").unwrap() + "<style>".len();
+        let range = start..page.find("</style").unwrap();
+        let e = compile_style("index.html", Path::new("."), page, range, false, "/", |_| None).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(4), Some(2)), "{e}");
+        assert!(e.frame.as_deref().unwrap().contains("> 4 | E</style>"), "{e}");
     }
 }

@@ -43,12 +43,13 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for JsonPlugin<Fs> {
         })?;
         let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
         if let Err(e) = serde_json::from_str::<serde_json::Value>(&text) {
-            // serde_json counts columns in bytes of the line, 1-based, as Diagnostic::at expects.
-            let line = e.line().max(1) as u32;
+            // serde_json counts lines by `\n` only and columns in bytes of the line: back to an
+            // offset, which diagnostics count in lines as editors do (a lone `\r` ends one too).
+            let offset = nexxo_diagnostics::lf_offset(&text, e.line(), e.column());
             return Err(state.fail(
                 Diagnostic::new("JSON_PARSE", format!("invalid JSON: {e}"))
                     .with_file(rel)
-                    .at(&text, line, e.column().max(1) as u32)
+                    .at_offset(&text, offset)
                     .with_hint("fix the JSON at the marked position (no comments or trailing commas in .json files)"),
             ));
         }

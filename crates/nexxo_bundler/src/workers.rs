@@ -297,13 +297,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
     }
 }
 
-/// 1-based line and byte column of byte `offset` in `source`.
+/// 1-based line and byte column of byte `offset` in `source`, lines as every diagnostic counts
+/// them (clamped: a position for a message must not panic).
 fn line_column(source: &str, offset: u32) -> (u32, u32) {
-    // Clamped to a char boundary (and to the end): a position for a message must not panic.
-    let (before, _) = source.split_at(source.floor_char_boundary(offset as usize));
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-    (line, column)
+    nexxo_diagnostics::line_column(source, offset as usize)
 }
 
 #[cfg(test)]

@@ -131,13 +131,24 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// 1-based line and character column of byte `offset` in `text`, as [`ConfigError`] gives them.
+pub(crate) fn char_position(text: &str, offset: usize) -> (usize, usize) {
+    let (line, column) = nexxo_diagnostics::line_char_column(text, offset);
+    (line as usize, column as usize)
+}
+
 /// Parses and validates the text of a config file. `file` is only used in messages.
 pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ConfigError {
-        file: file.to_string(),
-        message: format!("invalid JSON: {e}"),
-        line: Some(e.line()),
-        column: Some(e.column()),
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        // serde_json counts lines by `\n` only and columns in bytes (0 on an empty input): through
+        // an offset, to lines as every diagnostic counts them and columns in characters.
+        let (line, column) = char_position(text, nexxo_diagnostics::lf_offset(text, e.line(), e.column()));
+        ConfigError {
+            file: file.to_string(),
+            message: format!("invalid JSON: {e}"),
+            line: Some(line),
+            column: Some(column),
+        }
     })?;
     if let Err(message) = schema::check(&value) {
         let (line, column) = schema::locate(text, &message.key);
@@ -438,6 +449,21 @@ mod tests {
         assert!(e.message.contains("`build.minify`") && e.message.contains("boolean"), "{e}");
         let e = parse_config("c", "{\n \"base\": }").unwrap_err();
         assert_eq!(e.line, Some(2));
+    }
+
+    #[test]
+    fn error_columns_are_characters_on_lines_as_editors_count_them() {
+        // serde_json says column 0 for an empty file and counts bytes: "日本" is 6 bytes.
+        let e = parse_config("c", "").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(1), Some(1)), "{e}");
+        let e = parse_config("c", "{\"日本\": x}").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(1), Some(8)), "{e}");
+        // A lone CR ends a line for an editor, not for serde_json.
+        let e = parse_config("c", "{\r\"base\": }").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(9)), "{e}");
+        // A key found by the schema check.
+        let e = parse_config("c", "{\"base\": \"/日/\",\r \"bsae\": \"/\"}").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(2)), "{e}");
     }
 
     #[test]

@@ -98,14 +98,12 @@ fn check_object(
 }
 
 /// Finds the first `"key"` occurrence in the source to point the user at it.
-#[expect(clippy::string_slice, reason = "`off` is where `find` found the needle in `text`")]
 pub fn locate(text: &str, key: &str) -> (Option<usize>, Option<usize>) {
     if key.is_empty() {
         return (None, None);
     }
     let needle = format!("\"{key}\"");
     let Some(off) = text.find(&needle) else { return (None, None) };
-    let line = 1 + text[..off].matches('\n').count();
-    let col = 1 + off - text[..off].rfind('\n').map_or(0, |p| p + 1);
+    let (line, col) = crate::char_position(text, off);
     (Some(line), Some(col))
 }

@@ -330,10 +330,7 @@ fn legal_comments(source: &str) -> Vec<&str> {
 /// 1-based line and byte column of byte `at` in `source`. An offset inside a character counts as
 /// that character's start, one past the end as the end: locating an error must not panic.
 fn line_column(source: &str, at: usize) -> (u32, u32) {
-    let (before, _) = source.split_at(source.floor_char_boundary(at));
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-    (line, column)
+    nexxo_diagnostics::line_column(source, at)
 }
 
 /// lightningcss's CSS-modules settings for `opts`, or a located error for a bad pattern.
@@ -785,6 +782,16 @@ mod custom_property_url_tests {
         assert!(css[at..].starts_with("url(./b.png)"));
         assert!(at > hidden.len());
         assert_eq!(line_column(css, at), (1, at as u32 + 1));
+    }
+
+    #[test]
+    fn errors_after_lone_cr_and_form_feed_are_located_on_the_editor_line() {
+        // lightningcss counts `\r` and `\f` as line breaks; an editor counts the `\r` only.
+        let e = compile("a.css", "\r\r:", &CssOptions::default()).unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.frame.as_deref().unwrap().contains("> 3 | :"), "{e}");
+        let e = compile("a.css", "a{}\x0c\r:", &CssOptions::default()).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(2)), "{e}");
     }
 
     #[test]

@@ -384,9 +384,10 @@ pub fn read_module<H: DevHost>(state: &DevSession<H>, file: &Path) -> std::io::R
         reason = "`text` is a script's text span that `nexxo_html::scan` found in `html` (or the end of its tag)"
     )]
     let before = &html[..text.start];
-    let line_start = before.rfind('\n').map_or(0, |p| p + 1);
-    let lines = before.matches('\n').count();
-    #[expect(clippy::string_slice, reason = "`line_start` is past a `\\n` found by `rfind`")]
+    // Lines as diagnostics count them (a lone `\r` ends one too), so the padding's line is the page's.
+    let line_start = before.rfind(['\r', '\n']).map_or(0, |p| p + 1);
+    let lines = nexxo_diagnostics::line_column(before, before.len()).0 as usize - 1;
+    #[expect(clippy::string_slice, reason = "`line_start` is past a `\\r` or `\\n` found by `rfind`")]
     let columns = before[line_start..].chars().count();
     #[expect(clippy::string_slice, reason = "`text` is a span of `html` (see above)")]
     Ok(format!("{}{}{}", "\n".repeat(lines), " ".repeat(columns), &html[text]))

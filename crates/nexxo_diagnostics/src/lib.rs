@@ -42,20 +42,34 @@ impl Diagnostic {
         self
     }
 
-    /// [`Diagnostic::at`] for producers that count columns in UTF-16 code units (lightningcss
-    /// and the CSS parser under it, like browsers' DevTools).
-    pub fn at_utf16(self, source: &str, line: u32, utf16_column: u32) -> Self {
-        let text = line_text(source, line);
+    /// Sets the position from a byte offset into `source` (oxc's spans, scanners' offsets): the
+    /// line and column are counted by [`line_column`]. An offset inside a character means that
+    /// character, one past the end the end.
+    pub fn at_offset(self, source: &str, offset: usize) -> Self {
+        let (line, byte_column) = line_column(source, offset);
+        self.at(source, line, byte_column)
+    }
+
+    /// [`Diagnostic::at`] for CSS producers (lightningcss and the CSS parser under it, like
+    /// browsers' DevTools): `css_line` (1-based) counts line breaks as CSS does (`\r\n`, `\r`,
+    /// `\f` and `\n` each end a line, CSS Syntax 3 § 3.3), `utf16_column` (1-based) counts UTF-16
+    /// code units. The position is turned into an offset and counted again by [`line_column`]:
+    /// a form feed ends a line for the CSS parser, not in an editor.
+    pub fn at_utf16(self, source: &str, css_line: u32, utf16_column: u32) -> Self {
+        let start = css_line_start(source, css_line);
+        #[expect(clippy::string_slice, reason = "`css_line_start` returns the offset after a line break (ASCII) or 0")]
+        let rest = &source[start..];
+        let end = rest.find(['\r', '\n', '\x0c']).unwrap_or(rest.len());
         let mut units = 0usize;
-        let mut byte = text.len();
-        for (i, c) in text.char_indices() {
-            if units + 1 >= utf16_column.max(1) as usize {
-                byte = i;
+        let mut byte = end;
+        for (i, c) in rest.char_indices() {
+            if i >= end || units + 1 >= utf16_column.max(1) as usize {
+                byte = i.min(end);
                 break;
             }
             units += c.len_utf16();
         }
-        self.at(source, line, byte as u32 + 1)
+        self.at_offset(source, start + byte)
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
@@ -93,16 +107,113 @@ impl fmt::Display for Diagnostic {
 
 impl std::error::Error for Diagnostic {}
 
+/// The lines of `source` as diagnostics count them, each without its line break: `\r\n`, a lone
+/// `\r` and `\n` each end a line, as in editors (VS Code, CodeMirror) and for both parsers
+/// whose positions we report (oxc's line terminators and CSS's newlines include these three). The
+/// rarer breaks of one language only (a form feed in CSS, U+2028/U+2029 in JavaScript) are not:
+/// editors show them inside a line. Like [`str::lines`], a final line break does not start an
+/// empty last line. The one definition of "line N" for every crate that locates a problem.
+pub fn lines(source: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(source);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        if text.is_empty() {
+            rest = None;
+            return None;
+        }
+        let Some(at) = text.find(['\r', '\n']) else {
+            rest = None;
+            return Some(text);
+        };
+        let break_len = if text.as_bytes().get(at..at + 2) == Some(b"\r\n") { 2 } else { 1 };
+        let (line, after) = text.split_at(at);
+        rest = Some(after.get(break_len..).unwrap_or(""));
+        Some(line)
+    })
+}
+
+/// 1-based line (as [`lines`] counts them) and 1-based column in bytes of that line of byte
+/// `offset` in `source`. An offset inside a character counts as that character's start, one
+/// past the end as the end, and between the `\r` and `\n` of a `\r\n` as the line's end:
+/// locating an error must not panic.
+pub fn line_column(source: &str, offset: usize) -> (u32, u32) {
+    let at = char_floor(source, offset);
+    let bytes = source.as_bytes();
+    let mut line = 1u32;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while i < at {
+        match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                if i + 1 == at {
+                    // Inside the break: the end of the line it ends.
+                    return (line, (i - start) as u32 + 1);
+                }
+                i += 2;
+            }
+            b'\r' | b'\n' => i += 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        line += 1;
+        start = i;
+    }
+    (line, (at - start) as u32 + 1)
+}
+
+/// 1-based line (as [`lines`] counts them) and 1-based column in characters (what editors show)
+/// of byte `offset` in `source`, clamped like [`line_column`]. For reports that carry a position
+/// without a code frame (config errors).
+pub fn line_char_column(source: &str, offset: usize) -> (u32, u32) {
+    let (line, byte_column) = line_column(source, offset);
+    let at = char_floor(source, offset);
+    let start = at - (byte_column as usize - 1);
+    let chars = source.get(start..at).map_or(0, |text| text.chars().count());
+    (line, chars as u32 + 1)
+}
+
+/// The byte offset of a position from a producer that counts lines by `\n` only (serde_json):
+/// 1-based `lf_line`, `byte_column` in bytes of that line (0 counts as 1, as serde_json gives
+/// for an empty input). Locate with [`Diagnostic::at_offset`] or [`line_char_column`] then, so
+/// the line is counted as everywhere else (a lone `\r` ends one too). Clamped to the end.
+pub fn lf_offset(source: &str, lf_line: usize, byte_column: usize) -> usize {
+    let start = lf_line.max(1).checked_sub(2).and_then(|n| source.match_indices('\n').nth(n)).map_or(0, |(i, _)| i + 1);
+    (start + byte_column.saturating_sub(1)).min(source.len())
+}
+
+/// The byte offset where 1-based `css_line` starts, line breaks counted as CSS counts them
+/// (`\r\n`, `\r`, `\f`, `\n`); the start of the last line when past the end.
+fn css_line_start(source: &str, css_line: u32) -> usize {
+    let bytes = source.as_bytes();
+    let (mut line, mut start, mut i) = (1u32, 0usize, 0usize);
+    while line < css_line.max(1) && i < bytes.len() {
+        let len = match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => 2,
+            b'\r' | b'\n' | b'\x0c' => 1,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        i += len;
+        line += 1;
+        start = i;
+    }
+    start
+}
+
 /// The text of 1-based `line` (the last line when past the end), without its line break.
 fn line_text(source: &str, line: u32) -> &str {
     let mut last = "";
-    for (i, l) in source.lines().enumerate() {
+    for (i, l) in lines(source).enumerate() {
         last = l;
         if i + 1 == line as usize {
             break;
         }
     }
-    last.strip_suffix('\r').unwrap_or(last)
+    last
 }
 
 /// The largest char boundary of `text` at or before `byte`.
@@ -119,7 +230,7 @@ fn char_floor(text: &str, byte: usize) -> usize {
 /// (CJK, emoji) characters take two cells, combining marks none.
 pub fn code_frame(source: &str, line: u32, byte_column: u32) -> String {
     use unicode_width::UnicodeWidthChar as _;
-    let lines: Vec<&str> = source.lines().collect();
+    let lines: Vec<&str> = lines(source).collect();
     // Parsers report "unexpected end of input" one line past the last; show the last line.
     let line = (line.max(1) as usize).min(lines.len().max(1));
     let first = line.saturating_sub(3);
@@ -129,7 +240,6 @@ pub fn code_frame(source: &str, line: u32, byte_column: u32) -> String {
     for (idx, text) in lines.iter().enumerate().take(last).skip(first) {
         let n = idx + 1;
         let marker = if n == line { '>' } else { ' ' };
-        let text = text.strip_suffix('\r').unwrap_or(text);
         out.push_str(&format!("{marker} {n:>width$} | {text}\n"));
         if n == line {
             let col = char_floor(text, byte_column.max(1) as usize - 1);
@@ -182,5 +292,47 @@ mod tests {
         // Past the end of the line and of the file.
         let _ = Diagnostic::new("X", "m").at(src, 9, 400);
         let _ = Diagnostic::new("X", "m").at("", 1, 3);
+    }
+
+    #[test]
+    fn lone_cr_and_crlf_end_lines() {
+        assert_eq!(lines("a\rb\r\nc\nd\x0ce\u{2028}f\r").collect::<Vec<_>>(), ["a", "b", "c", "d\x0ce\u{2028}f"]);
+        assert_eq!(lines("").count(), 0);
+        assert_eq!(lines("\r\r").collect::<Vec<_>>(), ["", ""]);
+        let src = "a\rbc\r\nd";
+        assert_eq!(line_column(src, 3), (2, 2));
+        assert_eq!(line_column(src, 5), (2, 3), "between \\r and \\n: the end of line 2");
+        assert_eq!(line_column(src, 6), (3, 1));
+        assert_eq!(line_column(src, 99), (3, 2));
+        // A lone CR is a line break for the line lookup and the frame too.
+        let d = Diagnostic::new("X", "m").at_offset(src, 6);
+        assert_eq!((d.line, d.column), (Some(3), Some(1)));
+        assert!(d.frame.unwrap().contains("> 3 | d"));
+        let d = Diagnostic::new("X", "m").at("x\ry\rz", 2, 1);
+        assert!(d.frame.as_deref().unwrap().contains("> 2 | y"), "{d}");
+    }
+
+    #[test]
+    fn character_columns_and_lf_only_positions() {
+        assert_eq!(line_char_column("日本x", 6), (1, 3));
+        assert_eq!(line_char_column("a\r日本x", 8), (2, 3));
+        assert_eq!(line_char_column("", 0), (1, 1));
+        assert_eq!(lf_offset("ab\r\ncd", 2, 2), 5);
+        assert_eq!(lf_offset("", 1, 0), 0);
+        assert_eq!(lf_offset("ab", 1, 99), 2);
+    }
+
+    #[test]
+    fn css_positions_count_form_feeds_as_lightningcss_does() {
+        // lightningcss: `\f` and a lone `\r` each end a line. Line 3 column 2 is the `e`,
+        // on line 2 for an editor.
+        let src = "a\x0cb\rce";
+        let d = Diagnostic::new("X", "m").at_utf16(src, 3, 2);
+        assert_eq!((d.line, d.column), (Some(2), Some(2)), "{d}");
+        // `<style>\r\rE</style`: lightningcss reports line 3 (1-based); there are 3 lines.
+        let d = Diagnostic::new("X", "m").at_utf16("\r\rE", 3, 1);
+        assert_eq!((d.line, d.column), (Some(3), Some(1)));
+        assert!(d.frame.unwrap().contains("> 3 | E"));
+        let _ = Diagnostic::new("X", "m").at_utf16("a\x0c", 9, 9);
     }
 }

@@ -4,13 +4,13 @@
 
 use nexxo_diagnostics::Diagnostic;
 
-/// Lines as [`Diagnostic`] and its code frame count them (`str::lines`: `\n` ends a line, a
-/// trailing `\r` belongs to the break).
+/// Lines as [`Diagnostic`] and its code frame count them ([`nexxo_diagnostics::lines`]: `\r\n`,
+/// a lone `\r` and `\n` each end a line).
 /// A leading byte-order mark is not part of the first line: editors do not show or count it,
 /// and the hosts drop it where they read text.
 fn lines(source: &str) -> Vec<&str> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    source.lines().map(|l| l.strip_suffix('\r').unwrap_or(l)).collect()
+    nexxo_diagnostics::lines(source).collect()
 }
 
 /// `line` (1-based) may be one past the last line (parsers report "unexpected end of input"

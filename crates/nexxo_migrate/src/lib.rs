@@ -223,11 +223,7 @@ pub fn unread_warning(file: &str, translation: &Result<Migration, Diagnostic>) -
 
 /// 1-based line and 1-based byte column of byte offset `at`.
 fn byte_line_col(source: &str, at: u32) -> (u32, u32) {
-    let at = (at as usize).min(source.len());
-    let before = &source.as_bytes()[..at];
-    let line = before.iter().filter(|b| **b == b'\n').count() as u32 + 1;
-    let start = before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-    (line, (at - start) as u32 + 1)
+    nexxo_diagnostics::line_column(source, at as usize)
 }
 
 /// `require('x')` → `x`.

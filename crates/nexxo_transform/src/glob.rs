@@ -281,11 +281,10 @@ fn js_string(s: &str) -> String {
 
 impl Expander<'_, '_> {
     fn located(&self, code: &'static str, message: String, span: Span, hint: &str) -> Diagnostic {
-        // Clamped to a char boundary (and to the end): locating an error must not panic.
-        let (before, _) = self.source.split_at(self.source.floor_char_boundary(span.start as usize));
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-        Diagnostic::new(code, message).with_file(self.filename).at(self.source, line, col).with_hint(hint)
+        Diagnostic::new(code, message)
+            .with_file(self.filename)
+            .at_offset(self.source, span.start as usize)
+            .with_hint(hint)
     }
 
     fn glob_call(&mut self, call: &CallExpression<'_>) -> Result<(), Diagnostic> {

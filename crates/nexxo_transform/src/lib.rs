@@ -133,11 +133,7 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
     let e = &errors[0];
     let mut d = Diagnostic::new("PARSE_ERROR", e.to_string()).with_file(filename);
     if let Some(label) = e.labels.first() {
-        // Clamped to a char boundary (and to the end): locating an error must not panic.
-        let (before, _) = source.split_at(source.floor_char_boundary(label.offset() as usize));
-        let line = before.matches('\n').count() as u32 + 1;
-        let col = (before.len() - before.rfind('\n').map_or(0, |p| p + 1)) as u32 + 1;
-        d = d.at(source, line, col);
+        d = d.at_offset(source, label.offset() as usize);
     }
     d.with_hint("fix the syntax error; the page updates on the next save")
 }
@@ -146,7 +142,57 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
 pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, Diagnostic> {
     let code = transform_code(filename, source, opts, false)?.0;
     let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
-    scan(filename, code, has_refresh)
+    scan(filename, code, has_refresh).map_err(|d| located_in_source(filename, source, opts, d))
+}
+
+/// An error [`scan`] found in the code [`transform_code`] generated, located in the user's
+/// `source` through that code's source map. oxc checks some rules only in JavaScript (a name
+/// exported twice: not in TypeScript, whose type and value exports may share a name), so in a
+/// `.ts` file such an error first shows in the generated code, whose lines are not the user's.
+/// Without a mapping the error keeps the file only: a position in text the user never wrote
+/// would point at the wrong line.
+fn located_in_source(filename: &str, source: &str, opts: Options, d: Diagnostic) -> Diagnostic {
+    let (Some(line), Some(column)) = (d.line, d.column) else { return d };
+    let unlocated = Diagnostic { line: None, column: None, frame: None, ..d };
+    let Ok((code, Some(map))) = transform_code(filename, source, opts, true) else { return unlocated };
+    // The map counts UTF-16 columns; the diagnostic characters (codegen writes `\n` line breaks).
+    let text = nexxo_diagnostics::lines(&code).nth(line as usize - 1).unwrap_or_default();
+    let utf16_column: usize = text.chars().take(column as usize - 1).map(char::len_utf16).sum();
+    let table = map.generate_lookup_table();
+    let Some(token) = map.lookup_token(&table, line - 1, utf16_column as u32) else { return unlocated };
+    match js_offset(source, token.get_src_line(), token.get_src_col()) {
+        Some(offset) => unlocated.at_offset(source, offset),
+        None => unlocated,
+    }
+}
+
+/// The byte offset of a source-map position in `source`: 0-based `line`, counted by JavaScript's
+/// line terminators as oxc's codegen counts them for its maps (`\r\n`, `\r`, `\n`, U+2028,
+/// U+2029), and 0-based `utf16_column`. `None` when past the end.
+fn js_offset(source: &str, line: u32, utf16_column: u32) -> Option<usize> {
+    let mut start = 0usize;
+    let mut chars = source.char_indices().peekable();
+    let mut current = 0u32;
+    while current < line {
+        let (i, c) = chars.next()?;
+        match c {
+            '\r' if chars.peek().is_some_and(|(_, n)| *n == '\n') => {
+                chars.next();
+                start = i + 2;
+            }
+            '\r' | '\n' | '\u{2028}' | '\u{2029}' => start = i + c.len_utf8(),
+            _ => continue,
+        }
+        current += 1;
+    }
+    let mut units = 0u32;
+    for (i, c) in source.get(start..)?.char_indices() {
+        if units >= utf16_column || matches!(c, '\r' | '\n' | '\u{2028}' | '\u{2029}') {
+            return Some(start + i);
+        }
+        units += c.len_utf16() as u32;
+    }
+    Some(source.len())
 }
 
 /// The code [`transform`] generates, and when `with_map`, its source map to `source`.
@@ -408,6 +454,25 @@ pub mod maps {
 #[allow(clippy::string_slice, reason = "tests slice at spans the code under test returned")]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_found_in_generated_code_are_located_in_the_users_file() {
+        // oxc checks duplicate exports only once the TypeScript is JavaScript.
+        for src in
+            ["//\rexport{gen}\rexport{gen}", "//\nexport{gen}\nexport{gen}", "const 日 = 1;\r\nexport{日};export{日}"]
+        {
+            let e = transform("src/a.ts", src, Options::default()).unwrap_err();
+            assert!(e.message.contains("Duplicated export"), "{e}");
+            let line = e.line.expect("located");
+            let text = nexxo_diagnostics::lines(src).nth(line as usize - 1).unwrap();
+            let frame = e.frame.as_deref().unwrap();
+            assert!(frame.contains(&format!("> {line} | {text}")), "{e}");
+            assert!(text.contains("export{"), "{e}");
+        }
+        assert_eq!(js_offset("a\r\u{2028}b\r\nc", 2, 0), Some(5));
+        assert_eq!(js_offset("a\r\u{2028}b\r\nc", 3, 0), Some(8));
+        assert_eq!(js_offset("a", 3, 0), None);
+    }
 
     #[test]
     fn transforms_tsx_and_lists_imports() {
