@@ -584,7 +584,7 @@ mod tests {
         let page = "<p>\r<style>\r\rE</style>";
         let start = page.find("<style>").unwrap() + "<style>".len();
         let range = start..page.find("</style").unwrap();
-        let e = compile_style("index.html", Path::new("."), page, range, false, "/", |_| None).unwrap_err();
+        let e = compile_style("index.html", Path::new("."), page, range, false, None, "/", |_| None).unwrap_err();
         assert_eq!((e.line, e.column), (Some(4), Some(2)), "{e}");
         assert!(e.frame.as_deref().unwrap().contains("> 4 | E</style>"), "{e}");
     }
