@@ -301,6 +301,32 @@ describe("nexxo build + preview", () => {
     assert.match(ok.all, /src\/main\.js:1:13/);
   });
 
+  test("a .wasm imported as a module (ESM integration) is refused with the ways that work, in build and dev", async () => {
+    const dir = fixture("vite-assets-wasm-esm", {
+      "index.html": `<script type="module" src="/src/main.js"></script>`,
+      "src/main.js": `import { add } from "./add.wasm";\nconsole.log(add(1, 2));\n`,
+      "src/add.wasm": addWasm,
+    });
+    const r = nexxo(["build", dir]);
+    assert.equal(r.status, 1, r.all);
+    assert.match(r.all, /WASM_ESM/);
+    assert.match(r.all, /src\/add\.wasm. is imported as a module/);
+    assert.match(r.all, /\?init/);
+    assert.doesNotMatch(r.all, /PARSE_ERROR/, "the binary is not parsed as JavaScript");
+    const server = await dev(dir, ["--no-bundle"]);
+    try {
+      const res = await fetch(`${server.url}src/add.wasm?import`);
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /WASM_ESM[\s\S]*\?init/);
+      // The file itself is still served as it is (what `?init` fetches).
+      const raw = await fetch(`${server.url}src/add.wasm`);
+      assert.equal(raw.status, 200);
+      assert.equal(raw.headers.get("content-type"), "application/wasm");
+    } finally {
+      await server.close();
+    }
+  });
+
   test("a worker that does not exist, or does not compile, is a located error", () => {
     const bad = fixture("vite-assets-missing-worker", {
       "index.html": `<script type="module" src="/src/main.js"></script>`,

@@ -164,6 +164,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::wasm_init_module(&url));
         }
+        if path.ends_with(".wasm") && !(query.url || query.inline || query.no_inline) {
+            return Err(self.state.fail(query::wasm_esm_unsupported(&self.state.rel(p))));
+        }
         if query.url || query.inline || query.no_inline || is_asset(&self.state.config, path) {
             let bytes = self.fs.read(p).map_err(read_err)?;
             let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());

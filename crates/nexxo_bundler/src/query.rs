@@ -141,6 +141,21 @@ pub fn wasm_init_module(url: &str) -> String {
     )
 }
 
+/// A `.wasm` file imported as a module (`import { add } from "./add.wasm"`): WebAssembly's ESM
+/// integration, which Vite does not support either. Refused with the ways that work, instead of
+/// parsing the binary as JavaScript. One message for the build and `nexxo dev`.
+pub fn wasm_esm_unsupported(file_rel: &str) -> nexxo_diagnostics::Diagnostic {
+    nexxo_diagnostics::Diagnostic::new(
+        "WASM_ESM",
+        format!("`{file_rel}` is imported as a module: WebAssembly's ES module integration is not supported (nor is it in Vite)"),
+    )
+    .with_file(file_rel)
+    .with_hint(
+        "import it with `?init` (`import init from \"./x.wasm?init\"; const { exports } = await init(imports)`) \
+         or take its URL with `?url` and instantiate it yourself",
+    )
+}
+
 /// `export default "<text>";`
 pub fn default_string(text: &str) -> String {
     format!("export default {};\n", js_string(text))

@@ -263,6 +263,11 @@ pub(crate) async fn served<H: DevHost>(
         let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
         return Err(d.with_file(rel));
     }
+    // `?init` and `?url` were answered above; this is an import of the module itself.
+    if ext == "wasm" {
+        let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
+        return Err(nexxo_bundler::query::wasm_esm_unsupported(&rel));
+    }
     let read = || {
         state.host.fs().read_to_string(file).map_err(|e| {
             let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
