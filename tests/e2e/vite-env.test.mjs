@@ -71,22 +71,38 @@ test("envPrefix as a list exposes exactly those prefixes", async () => {
   }
 });
 
-test("globalThis.process.env.NODE_ENV and global.process.env.NODE_ENV are replaced in the build", async () => {
+test("process.env.NODE_ENV (all three spellings) and define are replaced in the build and in nexxo dev, not inside strings", async () => {
   const dir = fixture("env-node", {
     ...FILES,
+    "nexxo.config.json": JSON.stringify({ define: { __APP_VERSION__: JSON.stringify("1.2.3") } }),
     "src/main.ts": `
+      declare const __APP_VERSION__: string;
       const a = process.env.NODE_ENV;
       const b = globalThis.process.env.NODE_ENV;
       // @ts-ignore
       const c = global.process.env.NODE_ENV;
-      document.querySelector("#out").textContent = JSON.stringify([a, b, c]);
+      document.querySelector("#out").textContent = JSON.stringify([a, b, c, __APP_VERSION__, "process.env.NODE_ENV"]);
     `,
   });
   buildOk(dir);
   const server = await preview(dir);
   try {
-    assert.deepEqual(await pageResult(server.url), ["production", "production", "production"]);
+    assert.deepEqual(await pageResult(server.url), ["production", "production", "production", "1.2.3", "process.env.NODE_ENV"]);
   } finally {
     await server.close();
+  }
+  // Vite's dev server replaces them too (NODE_ENV as the mode); before, the page threw
+  // "process is not defined" and `define` did nothing in dev.
+  for (const args of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
+    const d = await dev(dir, args);
+    try {
+      assert.deepEqual(
+        await pageResult(d.url),
+        ["development", "development", "development", "1.2.3", "process.env.NODE_ENV"],
+        args.join(" "),
+      );
+    } finally {
+      await d.close();
+    }
   }
 });

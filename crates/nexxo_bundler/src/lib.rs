@@ -161,7 +161,7 @@ pub(crate) fn unresolved_imports(root: &Path, output: &mut rolldown::BundleOutpu
 }
 
 pub use html::{compile_style, page_reference, replace_env};
-pub use options::env_object;
+pub use options::{env_object, global_defines};
 
 /// Resolution options of a project (alias, conditions...) for a resolver outside a build.
 pub fn dev_resolve_options(config: &ResolvedConfig) -> rolldown::ResolveOptions {

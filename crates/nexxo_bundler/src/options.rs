@@ -40,19 +40,26 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
 
 /// `import.meta.env.*`, `process.env.NODE_ENV` and the user's `define`, as expression strings.
 pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
-    let js = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     let env = env_object(config, false);
     let mut out: Vec<(String, String)> =
         env.iter().map(|(k, v)| (format!("import.meta.env.{k}"), v.to_string())).collect();
     out.push(("import.meta.env".into(), serde_json::Value::Object(env).to_string()));
     // A production build always runs libraries in production mode, like Vite (mode only picks env files).
-    // Libraries spell it several ways; Vite replaces each.
-    for spelling in ["process.env.NODE_ENV", "globalThis.process.env.NODE_ENV", "global.process.env.NODE_ENV"] {
-        out.push((spelling.into(), js("production")));
-    }
-    for (k, v) in &config.define {
-        out.push((k.clone(), v.clone()));
-    }
+    out.extend(global_defines(config, "production"));
+    out
+}
+
+/// `process.env.NODE_ENV` as `node_env`, in each spelling libraries use (Vite replaces each, in
+/// builds and in dev), then the user's `define`: what the build gives rolldown and what `nexxo
+/// dev` gives each module's transform.
+pub fn global_defines(config: &ResolvedConfig, node_env: &str) -> Vec<(String, String)> {
+    let value = serde_json::Value::String(node_env.to_string()).to_string();
+    let mut out: Vec<(String, String)> =
+        ["process.env.NODE_ENV", "globalThis.process.env.NODE_ENV", "global.process.env.NODE_ENV"]
+            .into_iter()
+            .map(|spelling| (spelling.to_string(), value.clone()))
+            .collect();
+    out.extend(config.define.iter().map(|(k, v)| (k.clone(), v.clone())));
     out
 }
 

@@ -153,7 +153,7 @@ async fn module_map<H: DevHost>(
     let rel = state.url_of(&module)?;
     let source = crate::glob::expand_source(state, &module, rel.trim_start_matches('/'), source).ok()?;
     let opts = state.transform_options();
-    let map = nexxo_transform::maps::module(rel.trim_start_matches('/'), path, &source, opts)
+    let map = nexxo_transform::maps::module(rel.trim_start_matches('/'), path, &source, &opts)
         .ok()?
         .shifted(served.map_lines?);
     match runner_at {

@@ -29,7 +29,7 @@ pub enum Done {
 impl Job {
     pub fn run(&self) -> Done {
         match self {
-            Job::Transform { rel, source, options } => match nexxo_transform::transform(rel, source, *options) {
+            Job::Transform { rel, source, options } => match nexxo_transform::transform(rel, source, options) {
                 Ok(module) => Done::Module { module },
                 Err(_) => Done::Failed,
             },

@@ -119,6 +119,8 @@ pub struct DevSession<H: DevHost> {
     pub react_refresh: bool,
     /// tsconfig.json's decorator settings at start-up: (experimentalDecorators, emitDecoratorMetadata).
     decorators: (bool, bool),
+    /// `define` and `process.env.NODE_ENV` (as the mode, like Vite's dev server), for transforms.
+    defines: Vec<(String, String)>,
     pub bundled: bool,
     /// Runner forms of served modules by content key (see `serve::runner_form`).
     runners: Mutex<HashMap<Vec<u8>, Arc<str>>>,
@@ -171,6 +173,7 @@ impl<H: DevHost> DevSession<H> {
             .map(|t| nexxo_config::tsconfig_decorators(&t))
             .unwrap_or_default();
         let resolutions = resolve::ResolveCache::new(host.fs(), &config);
+        let defines = nexxo_bundler::global_defines(&config, &config.mode);
         Self {
             env_json: RwLock::new(serve::import_meta_env(&config)),
             resolver,
@@ -180,6 +183,7 @@ impl<H: DevHost> DevSession<H> {
             resolutions,
             react_refresh,
             decorators,
+            defines,
             bundled: options.bundled,
             runners: Mutex::default(),
             bundles: tokio::sync::Mutex::default(),
@@ -228,6 +232,7 @@ impl<H: DevHost> DevSession<H> {
             react_refresh: self.react_refresh,
             legacy_decorators: self.decorators.0,
             decorator_metadata: self.decorators.1,
+            defines: self.defines.clone(),
         }
     }
 

@@ -461,7 +461,7 @@ pub fn transform_many<H: DevHost>(state: &DevSession<H>, files: &[PathBuf]) -> V
         .iter()
         .filter_map(|p| match p {
             Pending::Run { rel, source, .. } => {
-                Some(Job::Transform { rel: rel.clone(), source: source.clone(), options })
+                Some(Job::Transform { rel: rel.clone(), source: source.clone(), options: options.clone() })
             }
             _ => None,
         })
@@ -477,7 +477,7 @@ pub fn transform_many<H: DevHost>(state: &DevSession<H>, files: &[PathBuf]) -> V
                 let m = match done.next() {
                     Some(Done::Module { module }) => module,
                     // A failure's diagnostic comes from running it again here (see `Done`).
-                    _ => nexxo_transform::transform(&rel, &source, options).map_err(|mut d| {
+                    _ => nexxo_transform::transform(&rel, &source, &options).map_err(|mut d| {
                         // An inline script's lines are the page's: name the page, which an editor can open.
                         if let Some((page, _)) = rel.split_once(&format!("?{HTML_PROXY}&")) {
                             d.file = Some(page.to_string());

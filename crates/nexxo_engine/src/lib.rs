@@ -116,7 +116,7 @@ where
 /// Transforms one module for unbundled serving (TS/JSX to JS, React Refresh when asked).
 pub fn transform(request: &TransformRequest) -> TransformResponse {
     let opts = nexxo_transform::Options { react_refresh: request.react_refresh, ..Default::default() };
-    match nexxo_transform::transform(&request.path, &request.source, opts) {
+    match nexxo_transform::transform(&request.path, &request.source, &opts) {
         Ok(m) => TransformResponse {
             ok: true,
             code: m.code,

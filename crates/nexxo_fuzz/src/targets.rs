@@ -327,7 +327,7 @@ fn js(ext: &str, input: &[u8]) -> Outcome {
     let file = format!("src/fuzz.{ext}");
     let b = bits(input);
     let opts = Options { react_refresh: b & 1 == 0, ..Default::default() };
-    let outcome = match nexxo_transform::transform(&file, &src, opts) {
+    let outcome = match nexxo_transform::transform(&file, &src, &opts) {
         Ok(m) => {
             check_module(&m, "transform")?;
             // What the dev server sends must be JavaScript a browser parses: the transformed
@@ -340,7 +340,7 @@ fn js(ext: &str, input: &[u8]) -> Outcome {
                 .map_err(|d| format!("rewritten imports do not parse: {}", check::first_line(&d.message)))?;
             if b & 6 == 0 {
                 // Source maps cost a second transform: every fourth input.
-                nexxo_transform::maps::module(&file, "/src/fuzz", &src, opts)
+                nexxo_transform::maps::module(&file, "/src/fuzz", &src, &opts)
                     .map_err(|d| format!("transform succeeded but its source map failed: {d}"))?;
             }
             format!("ok {} {} {}", m.imports.len().min(4), m.exports.len().min(4), m.self_accepting)

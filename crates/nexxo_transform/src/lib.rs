@@ -14,12 +14,13 @@ use oxc::semantic::SemanticBuilder;
 use oxc::span::SourceType;
 use oxc::syntax::module_record::{ExportExportName, ImportImportName};
 use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transformer};
+use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig};
 use oxc_sourcemap::SourceMap;
 
 pub mod glob;
 pub mod urls;
 
-#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Options {
     /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
@@ -28,12 +29,24 @@ pub struct Options {
     pub legacy_decorators: bool,
     /// `emitDecoratorMetadata` in tsconfig (with legacy decorators).
     pub decorator_metadata: bool,
+    /// Global replacements (`define`, `process.env.NODE_ENV`): expression text as in the build's
+    /// `define`, applied by oxc to the syntax tree (not to strings or comments).
+    #[serde(default)]
+    pub defines: Vec<(String, String)>,
 }
 
 impl Options {
     /// Bytes that tell option sets apart in a cache key.
-    pub fn key(&self) -> [u8; 3] {
-        [u8::from(self.react_refresh), u8::from(self.legacy_decorators), u8::from(self.decorator_metadata)]
+    pub fn key(&self) -> Vec<u8> {
+        let mut key =
+            vec![u8::from(self.react_refresh), u8::from(self.legacy_decorators), u8::from(self.decorator_metadata)];
+        for (name, value) in &self.defines {
+            key.extend_from_slice(name.as_bytes());
+            key.push(0);
+            key.extend_from_slice(value.as_bytes());
+            key.push(0);
+        }
+        key
     }
 }
 
@@ -139,7 +152,7 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
 }
 
 /// Transforms one module. `filename` is shown in errors and decides the syntax (ts, tsx, jsx).
-pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, Diagnostic> {
+pub fn transform(filename: &str, source: &str, opts: &Options) -> Result<Module, Diagnostic> {
     let code = transform_code(filename, source, opts, false)?.0;
     let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
     scan(filename, code, has_refresh).map_err(|d| located_in_source(filename, source, opts, d))
@@ -151,7 +164,7 @@ pub fn transform(filename: &str, source: &str, opts: Options) -> Result<Module, 
 /// `.ts` file such an error first shows in the generated code, whose lines are not the user's.
 /// Without a mapping the error keeps the file only: a position in text the user never wrote
 /// would point at the wrong line.
-fn located_in_source(filename: &str, source: &str, opts: Options, d: Diagnostic) -> Diagnostic {
+fn located_in_source(filename: &str, source: &str, opts: &Options, d: Diagnostic) -> Diagnostic {
     let (Some(line), Some(column)) = (d.line, d.column) else { return d };
     let unlocated = Diagnostic { line: None, column: None, frame: None, ..d };
     let Ok((code, Some(map))) = transform_code(filename, source, opts, true) else { return unlocated };
@@ -199,7 +212,7 @@ fn js_offset(source: &str, line: u32, utf16_column: u32) -> Option<usize> {
 fn transform_code(
     filename: &str,
     source: &str,
-    opts: Options,
+    opts: &Options,
     with_map: bool,
 ) -> Result<(String, Option<SourceMap<'static>>), Diagnostic> {
     let allocator = Allocator::default();
@@ -224,6 +237,15 @@ fn transform_code(
         ret.diagnostics.into_iter().filter(|d| d.severity == oxc::diagnostics::Severity::Error).collect();
     if !errors.is_empty() {
         return Err(parse_error(filename, source, &errors));
+    }
+    if !opts.defines.is_empty() {
+        let config = ReplaceGlobalDefinesConfig::new(&opts.defines).map_err(|e| {
+            let why = e.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            Diagnostic::new("INVALID_DEFINE", format!("`define` in nexxo.config.json: {why}"))
+                .with_hint("each value is an expression: a string needs its own quotes (\"\\\"1.0\\\"\")")
+        })?;
+        // The tree is all codegen needs from here; the updated scoping is not used.
+        let _ = ReplaceGlobalDefines::new(&allocator, config).build(ret.scoping, &mut program);
     }
     let ret = Codegen::new().with_options(codegen_options(filename, with_map)).build(&program);
     Ok((ret.code, ret.map.map(SourceMap::into_owned)))
@@ -430,7 +452,7 @@ pub mod maps {
 
     /// The map of [`super::transform`]'s code for `source` (import rewrites keep its lines), naming
     /// the source `source_url`, where the browser finds it.
-    pub fn module(filename: &str, source_url: &str, source: &str, opts: Options) -> Result<Map, Diagnostic> {
+    pub fn module(filename: &str, source_url: &str, source: &str, opts: &Options) -> Result<Map, Diagnostic> {
         let (_, map) = super::transform_code(filename, source, opts, true)?;
         let mut map = map.expect("codegen map requested");
         map.set_sources([source_url]);
@@ -461,7 +483,7 @@ mod tests {
         for src in
             ["//\rexport{gen}\rexport{gen}", "//\nexport{gen}\nexport{gen}", "const 日 = 1;\r\nexport{日};export{日}"]
         {
-            let e = transform("src/a.ts", src, Options::default()).unwrap_err();
+            let e = transform("src/a.ts", src, &Options::default()).unwrap_err();
             assert!(e.message.contains("Duplicated export"), "{e}");
             let line = e.line.expect("located");
             let text = nexxo_diagnostics::lines(src).nth(line as usize - 1).unwrap();
@@ -483,7 +505,7 @@ import "./style.css";
 export function App(): JSX.Element { const [n] = useS<number>(0); return <p>{n}{utils.x}</p>; }
 const lazy = () => import("./lazy");
 "#;
-        let m = transform("src/App.tsx", src, Options { react_refresh: true, ..Default::default() }).unwrap();
+        let m = transform("src/App.tsx", src, &Options { react_refresh: true, ..Default::default() }).unwrap();
         let specs: Vec<&str> = m.imports.iter().map(|i| i.specifier.as_str()).collect();
         assert!(specs.contains(&"react") && specs.contains(&"./utils") && specs.contains(&"./style.css"), "{specs:?}");
         assert!(specs.contains(&"./lazy") && !specs.contains(&"./types"), "{specs:?}");
@@ -510,13 +532,32 @@ const lazy = () => import("./lazy");
     }
 
     #[test]
+    fn defines_replace_expressions_not_strings() {
+        let opts = Options {
+            defines: vec![
+                ("process.env.NODE_ENV".into(), "\"development\"".into()),
+                ("__V__".into(), "\"1.2.3\"".into()),
+            ],
+            ..Default::default()
+        };
+        let m =
+            transform("src/a.ts", "export const x = [process.env.NODE_ENV, __V__, 'process.env.NODE_ENV'];\n", &opts)
+                .unwrap();
+        assert!(m.code.contains("\"development\""), "{}", m.code);
+        assert!(m.code.contains("\"1.2.3\""), "{}", m.code);
+        assert!(m.code.contains("\"process.env.NODE_ENV\""), "{}", m.code);
+        let bad = Options { defines: vec![("__V__".into(), "1 +".into())], ..Default::default() };
+        assert_eq!(transform("src/a.ts", "export const x = __V__;\n", &bad).unwrap_err().code, "INVALID_DEFINE");
+    }
+
+    #[test]
     fn syntax_errors_are_located() {
-        let e = transform("src/a.ts", "const a = 1;\nconst b: = 2;\n", Options::default()).unwrap_err();
+        let e = transform("src/a.ts", "const a = 1;\nconst b: = 2;\n", &Options::default()).unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.frame.is_some());
         // After multi-byte text on the line (`中`, an ideographic space, an emoji): a column in characters.
         let e =
-            transform("src/a.ts", "const a = '\u{e9}';\nconst \u{4e2d} =\u{3000}'\u{1f600}' +;\n", Options::default())
+            transform("src/a.ts", "const a = '\u{e9}';\nconst \u{4e2d} =\u{3000}'\u{1f600}' +;\n", &Options::default())
                 .unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(16)), "{e}");
     }
