@@ -1,5 +1,6 @@
 // Shared helpers for the end-to-end tests: fixtures on disk, the real `nexxo` binary, Chromium.
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -276,4 +277,24 @@ export async function inBuildAndDev(dir, check) {
       await server.close();
     }
   }
+}
+
+/**
+ * The playground as a user gets it: `web/` built by Nexxo and served by `nexxo preview`, with one
+ * Chromium for the file's tests. Registers the file's before/after hooks; the returned object's
+ * `server` and `browser` are set once `before` has run.
+ */
+export function usePlayground() {
+  const web = path.join(repoRoot, "web");
+  const pg = { server: null, browser: null };
+  before(async () => {
+    buildOk(web, ["--force"]);
+    pg.server = await preview(web);
+    pg.browser = await launchChromium();
+  });
+  after(async () => {
+    await pg.browser?.close();
+    await pg.server?.close();
+  });
+  return pg;
 }

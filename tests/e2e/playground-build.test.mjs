@@ -2,27 +2,13 @@
 // (React resolved from the real package files the playground serves), prints the size summary as
 // `nexxo build` does, previews the built app from its output files (a service worker), and
 // downloads the output as a zip.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
-import { buildOk, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { usePlayground } from "./helpers.mjs";
 
-const web = path.join(repoRoot, "web");
-let server;
-let browser;
-
-before(async () => {
-  buildOk(web, ["--force"]);
-  server = await preview(web);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const pg = usePlayground();
 
 /** Clicks Build and waits for it to finish; returns the build output's text. */
 async function build(page) {
@@ -35,10 +21,10 @@ async function build(page) {
 }
 
 test("playground: Build succeeds on every example and shows the size summary", async () => {
-  const page = await browser.newPage();
+  const page = await pg.browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  await page.goto(pg.server.url);
   const names = await page.locator("#example option").evaluateAll((os) => os.map((o) => o.value));
   assert.ok(names.includes("react-counter") && names.length >= 2, names.join());
   for (const name of names) {
@@ -63,10 +49,10 @@ test("playground: Build succeeds on every example and shows the size summary", a
 });
 
 test("playground: Preview build runs the built React app; its counter works", async () => {
-  const page = await browser.newPage();
+  const page = await pg.browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  await page.goto(pg.server.url);
   await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
   assert.equal(await page.locator("#preview-build").isDisabled(), true, "nothing to preview before a build");
   // An edit first: the preview must show this build, not the example as shipped.
@@ -100,8 +86,8 @@ test("playground: Preview build runs the built React app; its counter works", as
 });
 
 test("playground: Download build is a zip of the output (index.html, assets/)", async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await pg.browser.newPage();
+  await page.goto(pg.server.url);
   await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
   await build(page);
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-build")]);

@@ -2,28 +2,14 @@
 // tree reach the engine's session at once (imports of a new file work, importers of a removed one
 // fail); the project survives a reload (IndexedDB); a share link reopens it in a fresh browser;
 // the .zip download holds the files.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import zlib from "node:zlib";
-import { buildOk, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { usePlayground } from "./helpers.mjs";
 
-const web = path.join(repoRoot, "web");
-let server;
-let browser;
-
-before(async () => {
-  buildOk(web, ["--force"]);
-  server = await preview(web);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const pg = usePlayground();
 
 /** Reads a store-only zip (what the playground writes) by its central directory, checking each
  * entry's local header and CRC32; returns { path: Buffer }. */
@@ -78,7 +64,7 @@ async function saved(page) {
 }
 
 test("playground: create, rename, delete files; reload keeps the project; share link; zip download", async () => {
-  const page = await browser.newPage();
+  const page = await pg.browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
   const dialogs = [];
@@ -86,7 +72,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
     dialogs.push(d.message());
     d.accept();
   });
-  await page.goto(server.url);
+  await page.goto(pg.server.url);
   const frame = page.frameLocator("#preview");
   await frame.locator("#inc").waitFor({ timeout: 20_000 });
   const editor = page.locator("#editor");
@@ -171,7 +157,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   const link = await page.locator("#share-link").inputValue();
   assert.match(link, /#project=[A-Za-z0-9_-]+$/);
   assert.equal(page.url(), link, "the link is in the address bar");
-  const other = await browser.newContext();
+  const other = await pg.browser.newContext();
   const page2 = await other.newPage();
   page2.on("pageerror", (e) => problems.push(e.message));
   await page2.goto(link);
@@ -242,11 +228,11 @@ test("playground: create, rename, delete files; reload keeps the project; share 
 });
 
 test("playground: a damaged share link is explained; the file tree works from the keyboard", async () => {
-  const context = await browser.newContext();
+  const context = await pg.browser.newContext();
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${server.url}#project=AAAAbroken`);
+  await page.goto(`${pg.server.url}#project=AAAAbroken`);
   await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
   await page.locator("#share-out[data-state='error']").waitFor();
   assert.match(await page.locator("#share-msg").textContent(), /could not open the shared project: the share link is damaged/);

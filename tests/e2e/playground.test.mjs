@@ -1,30 +1,17 @@
 // The in-browser engine in headless Chromium: the playground (built by Nexxo itself) edits a
 // project, rebuilds it in a Web Worker on each edit and patches the live preview; and the worker
 // builds to the same bytes as the native engine.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { assertSameOutput, buildOk, launchChromium, preview, projectFiles, repoRoot } from "./helpers.mjs";
+import { assertSameOutput, buildOk, projectFiles, usePlayground } from "./helpers.mjs";
 import { pageProject, publicFilesOf, reactProject } from "./parity-fixtures.mjs";
 
-const web = path.join(repoRoot, "web");
-let server;
-let browser;
-
-before(async () => {
-  buildOk(web, ["--force"]);
-  server = await preview(web);
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const pg = usePlayground();
 
 test("a Chromium Web Worker builds to the same bytes as the native engine", async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await pg.browser.newPage();
+  await page.goto(pg.server.url);
   for (const [dir, sourcemap] of [[pageProject(), true], [reactProject(), false]]) {
     buildOk(dir, ["--force", ...(sourcemap ? ["--sourcemap"] : [])]);
     const request = { root: dir, files: projectFiles(dir), overrides: sourcemap ? { sourcemap: true } : {} };
@@ -44,10 +31,10 @@ test("a Chromium Web Worker builds to the same bytes as the native engine", asyn
 });
 
 test("playground: edits hot-update the preview with state kept; errors show and clear", async () => {
-  const page = await browser.newPage();
+  const page = await pg.browser.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  await page.goto(pg.server.url);
   const frame = page.frameLocator("#preview");
   const button = frame.locator("#inc");
   await button.waitFor({ timeout: 20_000 });
@@ -104,8 +91,8 @@ test("playground: edits hot-update the preview with state kept; errors show and 
 });
 
 test("playground: a runtime error shows its original file:line and a code frame", async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await pg.browser.newPage();
+  await page.goto(pg.server.url);
   const frame = page.frameLocator("#preview");
   await frame.locator("#inc").waitFor({ timeout: 20_000 });
   const editor = page.locator("#editor");
@@ -137,8 +124,8 @@ test("playground: a runtime error shows its original file:line and a code frame"
 });
 
 test("playground: the editor (CodeMirror) highlights, numbers lines, undoes, marks errors inline", async () => {
-  const page = await browser.newPage();
-  await page.goto(server.url);
+  const page = await pg.browser.newPage();
+  await page.goto(pg.server.url);
   const frame = page.frameLocator("#preview");
   await frame.locator("#inc").waitFor({ timeout: 20_000 });
   const editor = page.locator("#editor");
