@@ -63,11 +63,9 @@ struct JobState {
     jobs: Option<Arc<dyn HostJobs>>,
     /// The project's persistent cache, for a resident dev session (`cache_*` imports).
     cache: Option<Arc<crate::cache::Cache>>,
-    /// The last value read, kept for the engine's second call when its buffer was too small.
-    last_value: Option<(Vec<u8>, Vec<u8>)>,
-    /// The last jobs' answer (keyed by the jobs' hash), kept for the engine's second call when
-    /// its buffer was too small: running them again would double the work.
-    last_jobs: Option<(u128, Vec<u8>)>,
+    /// The last answer that did not fit the engine's buffer, keyed by the call (see
+    /// [`give_retained`]).
+    retained: Option<(u128, Vec<u8>)>,
 }
 
 /// What a resident instance may use besides files: a pool for its jobs, the persistent cache.
@@ -90,18 +88,7 @@ fn link_host_cache(linker: &mut Linker<JobState>) -> wasmtime::Result<()> {
         |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, buf: u32, cap: u32| -> i64 {
             let Some(cache) = caller.data().cache.clone() else { return -1 };
             let Some(key) = guest_bytes(&mut caller, ptr, len) else { return -1 };
-            let value = match caller.data_mut().last_value.take() {
-                Some((k, v)) if k == key => v,
-                _ => match cache.get(&sandboxed_key(&key)) {
-                    Some(v) => v,
-                    None => return -1,
-                },
-            };
-            let n = give(&mut caller, &value, buf, cap);
-            if n > i64::from(cap) {
-                caller.data_mut().last_value = Some((key, value));
-            }
-            n
+            give_retained(&mut caller, b"cache_get", &key, buf, cap, |_| cache.get(&sandboxed_key(&key)))
         },
     )?;
     linker.func_wrap(
@@ -138,8 +125,6 @@ struct HostFiles {
     roots: Vec<PathBuf>,
     /// Directory -> whether it lies inside a root once resolved (checked once per directory).
     dirs: HashMap<PathBuf, bool>,
-    /// The last file read, kept for the engine's second call when its buffer was too small.
-    last_read: Option<(PathBuf, Vec<u8>)>,
 }
 
 impl HostFiles {
@@ -204,6 +189,33 @@ fn give(caller: &mut Caller<'_, JobState>, data: &[u8], buf: u32, cap: u32) -> i
     data.len() as i64
 }
 
+/// [`give`] for an answer that is costly to make again (a file read, a batch of jobs, a cache
+/// lookup): when it does not fit, it is kept for the engine's second call with a bigger buffer,
+/// keyed by the function and its input, instead of being made twice. `make` answers `None` for
+/// "missing" (-1 to the engine).
+fn give_retained(
+    caller: &mut Caller<'_, JobState>,
+    function: &[u8],
+    input: &[u8],
+    buf: u32,
+    cap: u32,
+    make: impl FnOnce(&mut JobState) -> Option<Vec<u8>>,
+) -> i64 {
+    let key = xxhash_rust::xxh3::xxh3_128(&[function, b"\0", input].concat());
+    let answer = match caller.data_mut().retained.take() {
+        Some((k, answer)) if k == key => answer,
+        _ => match make(caller.data_mut()) {
+            Some(answer) => answer,
+            None => return -1,
+        },
+    };
+    let n = give(caller, &answer, buf, cap);
+    if n > i64::from(cap) {
+        caller.data_mut().retained = Some((key, answer));
+    }
+    n
+}
+
 fn guest_bytes(caller: &mut Caller<'_, JobState>, ptr: u32, len: u32) -> Option<Vec<u8>> {
     let mem = guest_memory(caller)?;
     mem.data(&*caller).get(ptr as usize..(ptr as usize).checked_add(len as usize)?).map(<[u8]>::to_vec)
@@ -216,19 +228,7 @@ fn link_host_jobs(linker: &mut Linker<JobState>) -> wasmtime::Result<()> {
         |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, buf: u32, cap: u32| -> i64 {
             let Some(pool) = caller.data().jobs.clone() else { return -1 };
             let Some(input) = guest_bytes(&mut caller, ptr, len) else { return -1 };
-            let key = xxhash_rust::xxh3::xxh3_128(&input);
-            let answer = match caller.data_mut().last_jobs.take() {
-                Some((k, answer)) if k == key => answer,
-                _ => match pool.run(&input) {
-                    Some(answer) => answer,
-                    None => return -1,
-                },
-            };
-            let n = give(&mut caller, &answer, buf, cap);
-            if n > i64::from(cap) {
-                caller.data_mut().last_jobs = Some((key, answer));
-            }
-            n
+            give_retained(&mut caller, b"jobs_run", &input, buf, cap, |_| pool.run(&input))
         },
     )?;
     Ok(())
@@ -258,20 +258,10 @@ fn link_host_files(linker: &mut Linker<JobState>) -> wasmtime::Result<()> {
         "fs_read",
         |mut caller: Caller<'_, JobState>, ptr: u32, len: u32, buf: u32, cap: u32| -> i64 {
             let Some(path) = guest_path(&mut caller, ptr, len) else { return -1 };
-            let files = &mut caller.data_mut().files;
-            let data = match files.last_read.take() {
-                Some((p, data)) if p == path => data,
-                _ => {
-                    let Some(confined) = files.confine(&path) else { return -1 };
-                    let Ok(data) = std::fs::read(&confined) else { return -1 };
-                    data
-                }
-            };
-            let n = give(&mut caller, &data, buf, cap);
-            if n > i64::from(cap) {
-                caller.data_mut().files.last_read = Some((path, data));
-            }
-            n
+            let call = path.as_os_str().as_encoded_bytes().to_vec();
+            give_retained(&mut caller, b"fs_read", &call, buf, cap, |state| {
+                std::fs::read(state.files.confine(&path)?).ok()
+            })
         },
     )?;
     linker.func_wrap(
@@ -470,11 +460,10 @@ impl WasmEngine {
         let state = JobState {
             wasi: builder.build_p1(),
             limiter: MemoryCap { cap: limits.memory_bytes, refused: false },
-            files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new(), last_read: None },
+            files: HostFiles { roots: roots.to_vec(), dirs: HashMap::new() },
             jobs: services.jobs,
             cache: services.cache,
-            last_value: None,
-            last_jobs: None,
+            retained: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
