@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { buildOk, fixture, importBuilt, nexxo, readTree, startWorker } from "./helpers.mjs";
+import { buildOk, dev, fixture, importBuilt, nexxo, readTree, startWorker } from "./helpers.mjs";
 import { pageProject, reactProject, vanillaProject } from "./parity-fixtures.mjs";
 
 function buildBoth(dir, extra = []) {
@@ -106,6 +106,27 @@ test("the WASM engine sees only the project: a file outside the root is not read
   assert.equal(npmLinked.status, 1, npmLinked.all);
   assert.match(npmLinked.all, /warning: the WASM engine cannot read 1 package linked from outside the project: \S*node_modules\/pkg -> /);
   assert.match(npmLinked.all, /install the package there instead of linking it/);
+});
+
+test("nexxo dev --engine wasm keeps its transforms in the project's RocksDB cache: a second start hits it", async () => {
+  const dir = fixture("wasm-dev-cache", {
+    "index.html": '<div id="app"></div><script type="module" src="/src/main.ts"></script>',
+    "src/main.ts": 'import { n } from "./n";\ndocument.querySelector("#app")!.textContent = String(n);\n',
+    "src/n.ts": "export const n: number = 1;\n",
+  });
+  const hits = async () => {
+    const server = await dev(dir, ["--engine", "wasm"]);
+    try {
+      await fetch(server.url);
+      const m = server.output().match(/cache: (\d+) hits, (\d+) misses/);
+      assert.ok(m, server.output());
+      return Number(m[1]);
+    } finally {
+      await server.close();
+    }
+  };
+  assert.equal(await hits(), 0, "a cold start finds nothing");
+  assert.ok((await hits()) > 0, "a warm start finds the transforms of the first");
 });
 
 const tinyProject = (extra = {}) => [
