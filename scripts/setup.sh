@@ -9,9 +9,9 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # Debian packages: Chromium for browser tests, clang/libclang for crates that run bindgen,
-# binaryen for wasm-opt.
+# binaryen for wasm-opt, valgrind for the performance gate (benches/gate.mjs).
 need_apt=()
-for pkg in chromium clang libclang-dev binaryen; do
+for pkg in chromium clang libclang-dev binaryen valgrind; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
 cargo build --release --locked -p nexxo
+# The performance gate: instructions of `nexxo build --force` on a fixed app (callgrind), against
+# benches/gate-baseline.json; more than 5% over fails, naming the component that grew.
+node benches/gate.mjs
 bash scripts/build-wasm.sh
 cargo test --release --locked --workspace
 # Dependency advisories, offline against the pinned RustSec database (audit/).
