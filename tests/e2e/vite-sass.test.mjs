@@ -4,12 +4,12 @@
 // `@import` of relative partials and of a package in node_modules, `url()` in a partial of another
 // directory (rebased onto the file that uses it), HMR when a partial is edited (the colour changes,
 // the page keeps its state), located Sass errors (build and the dev overlay), the refusal of Less,
-// and the PostCSS / Tailwind warnings.
+// and the PostCSS / Tailwind warnings; and the same Sass in the engine's in-browser session (JS host).
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot, runSession, updateOf } from "./helpers.mjs";
 
 // A 1x1 PNG.
 const PNG = Buffer.from(
@@ -222,4 +222,45 @@ describe("Sass errors, Less, PostCSS", () => {
     assert.match(r.all, /postcss\.config\.js found: PostCSS plugins are not run; Tailwind classes will be missing/);
     assert.match(r.all, /a\.css[\s\S]*uses Tailwind CSS/);
   });
+});
+
+test("the engine's in-browser session (WASM, JS host) compiles Sass: @use of a partial, *.module.scss classes, a partial's edit updates the sheet that uses it, a located error", async () => {
+  const { NexxoEngine } = await import(path.join(repoRoot, "wasm/js/nexxo.js"));
+  const wasm = await WebAssembly.compile(fs.readFileSync(path.join(repoRoot, "wasm/pkg/nexxo-engine.wasm")));
+  const engine = new NexxoEngine(wasm);
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/main.js"></script>' },
+    { path: "main.js", text: 'import "./a.scss";\nimport s from "./b.module.scss";\nexport const cls = s.box;\n' },
+    { path: "a.scss", text: '@use "./vars" as v;\nbody { color: v.$c; .x { margin: 1px } }\n' },
+    { path: "_vars.scss", text: "$c: red;\n" },
+    { path: "b.module.scss", text: "$p: 3px;\n.box { padding: $p; }\n" },
+  ];
+  const first = engine.openSession("sass", { files });
+  assert.deepEqual(first.errors, []);
+  const sheet = (code) => JSON.parse(/updateStyle\)\("[^"]+", ("(?:[^"\\]|\\.)*")\)/.exec(code)[1]);
+  const a = first.modules.find((m) => m.url.startsWith("/a.scss"));
+  assert.match(sheet(a.code), /body \{\s*color: red;?\s*\}\s*body \.x \{\s*margin: 1px;?\s*\}/);
+  const b = first.modules.find((m) => m.url.startsWith("/b.module.scss"));
+  const styles = [];
+  const out = await runSession(first, { styles });
+  // The module's class is its hashed name, and the sheet with that name is the one applied.
+  assert.match(out.cls, /box/);
+  assert.ok(sheet(b.code).includes(`.${out.cls}`), sheet(b.code));
+  assert.ok(/padding: 3px/.test(sheet(b.code)));
+  assert.deepEqual(styles.sort(), ["/a.scss", "/b.module.scss"]);
+
+  // An edited partial: the sheet that @uses it is sent again, recompiled; no reload.
+  const edited = engine.updateSession("sass", [{ path: "_vars.scss", text: "$c: blue;\n" }], []);
+  assert.deepEqual(edited.errors, []);
+  assert.equal(edited.fullReload, false);
+  const update = updateOf(edited);
+  assert.deepEqual(update.updates.map((u) => u.path), ["/a.scss"]);
+  assert.match(sheet(Object.values(update.modules)[0]), /color: (blue|#00f)/);
+
+  // A Sass syntax error is reported with the file, line and column.
+  const broken = engine.updateSession("sass", [{ path: "b.module.scss", text: "$p: 3px;\n.box { padding: $p\n" }], []);
+  assert.equal(broken.errors.length, 1, JSON.stringify(broken));
+  assert.match(JSON.stringify(broken.errors[0]), /b\.module\.scss/);
+  assert.deepEqual([broken.errors[0].line, broken.errors[0].column], [2, 19], JSON.stringify(broken.errors[0]));
+  engine.closeSession("sass");
 });
