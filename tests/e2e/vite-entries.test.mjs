@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo } from "./helpers.mjs";
+import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo, PNG_1PX } from "./helpers.mjs";
 
 const PAGE = (head = "") =>
   `<!doctype html><html><head>${head}</head><body><div id="app"></div><script type="module" src="/src/main.js"></script></body></html>`;
@@ -51,15 +51,26 @@ test('<link rel="stylesheet" href="./print.scss" media="print"> is compiled and 
 // to the assets (`../assets/x.js`), so the site works from any directory of any server.
 test('base "./" with a nested page: each page loads its JS and CSS from a server at a sub path, and in dev', async () => {
   const page = (title) =>
-    `<!doctype html><html><head><link rel="stylesheet" href="/src/app.css"></head><body><div id="app"></div>` +
+    `<!doctype html><html><head><link rel="stylesheet" href="/src/app.css">` +
+    `<link rel="stylesheet" media="print" href="/src/print.css"></head><body><div id="app"></div>` +
     `<script type="module" src="/src/${title}.js"></script></body></html>`;
+  // Over the inline limit, so they stay files and their URLs must be right from the sheets.
+  const big = Buffer.concat([PNG_1PX, Buffer.alloc(6000)]);
   const dir = fixture("relative-base-nested", {
     "nexxo.config.json": JSON.stringify({ base: "./", build: { input: ["index.html", "nested/index.html"] } }),
     "index.html": page("main"),
     "nested/index.html": page("nested"),
-    "src/app.css": "#app { color: rgb(1, 2, 3); }\n",
-    "src/main.js": 'document.querySelector("#app").textContent = "main";\n',
-    "src/nested.js": 'document.querySelector("#app").textContent = "nested";\n',
+    "src/app.css": "#app { color: rgb(1, 2, 3); background-image: url(./bg.png); }\n",
+    // A sheet linked with `media` is a file of its own, and one a script imports goes into the
+    // chunk's sheet: both in the assets directory, so their url()s are relative to it there.
+    "src/print.css": "#app { background-image: url(./print.png); }\n",
+    "src/imported.css": "body { background-image: url(./body.png); } #app { border-image-source: url(/pub.png); }\n",
+    "src/bg.png": big,
+    "src/print.png": Buffer.concat([big, Buffer.from("p")]),
+    "src/body.png": Buffer.concat([big, Buffer.from("b")]),
+    "public/pub.png": big,
+    "src/main.js": 'import "./imported.css";\ndocument.querySelector("#app").textContent = "main";\n',
+    "src/nested.js": 'import "./imported.css";\ndocument.querySelector("#app").textContent = "nested";\n',
   });
   buildOk(dir);
   const nested = fs.readFileSync(path.join(dir, "dist/nested/index.html"), "utf8");
@@ -87,6 +98,22 @@ test('base "./" with a nested page: each page loads its JS and CSS from a server
         await page.goto(url);
         await page.waitForFunction((t) => document.querySelector("#app").textContent === t, text, { timeout: 10_000 });
         assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector("#app")).color), "rgb(1, 2, 3)", url);
+        // Every url() of every sheet, resolved as the browser resolves it (against the sheet's
+        // own URL), loads: the print sheet's too, which the screen never fetches by itself.
+        const loads = await page.evaluate(async () => {
+          const out = [];
+          for (const sheet of document.styleSheets) {
+            for (const rule of sheet.cssRules) {
+              for (const m of rule.cssText.matchAll(/url\("?([^")]+)"?\)/g)) {
+                const abs = new URL(m[1], sheet.href ?? document.baseURI).href;
+                out.push(`${(await fetch(abs)).status} ${m[1]}`);
+              }
+            }
+          }
+          return out.sort();
+        });
+        assert.equal(loads.length, 4, loads.join("\n"));
+        for (const l of loads) assert.match(l, /^200 /, `${url}: ${loads.join(", ")}`);
       }
       assert.deepEqual(failed, [], "no request failed");
     } finally {

@@ -129,6 +129,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         };
         let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
 
+        // A sheet that becomes a file writes its URLs for where it lands (the assets directory); an
+        // `?inline` sheet's text goes wherever the app puts it (a `<style>` in the page), so its URLs
+        // stay as the page sees them.
+        let in_sheet = |url: String| if query.inline { url } else { state.url_in_sheet(url) };
         let mut urls = Vec::with_capacity(compiled.urls.len());
         for u in &compiled.urls {
             let final_url = if is_local_url(&u.url) {
@@ -146,9 +150,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 let bytes = self.fs.read(&target).map_err(|e| {
                     state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
                 })?;
-                format!("{}{suffix}", state.asset_url(&target, bytes, true))
+                format!("{}{suffix}", in_sheet(state.asset_url(&target, bytes, true)))
             } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
-                format!("{}{}", state.config.base, u.url.strip_prefix('/').unwrap_or(&u.url))
+                in_sheet(state.public_url(u.url.strip_prefix('/').unwrap_or(&u.url)))
             } else {
                 u.url.clone()
             };

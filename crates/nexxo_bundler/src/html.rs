@@ -237,7 +237,9 @@ impl Page {
                     state.config.minify,
                     state.css_targets,
                     &state.config.base,
-                    css_asset,
+                    // The sheet becomes its own file in the assets directory: its URLs are relative
+                    // to it there.
+                    |file: &Path| css_asset(file).map(|url| state.url_in_sheet(url)),
                 )?;
                 let url = if is_sass {
                     state.compiled_asset_url(&file, "css", compiled.into_bytes())

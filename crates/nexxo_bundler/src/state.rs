@@ -110,6 +110,21 @@ impl BuildState {
         }
     }
 
+    /// An output URL (as [`Self::public_url`] gives it) as written inside a style sheet the build
+    /// emits: sheets live in the assets directory beside the chunks, so with a relative `base` a
+    /// URL is relative to that directory (a browser resolves a sheet's `url()` against the sheet,
+    /// not the page). Data URLs and absolute bases are unchanged.
+    pub fn url_in_sheet(&self, url: String) -> String {
+        let base = &self.config.base;
+        if base.starts_with('/') || base.contains("://") {
+            return url;
+        }
+        match url.strip_prefix(base.as_str()) {
+            Some(out_path) if !url.starts_with("data:") => self.url_from_chunk(out_path),
+            _ => url,
+        }
+    }
+
     /// The URL at which `abs` is served after the build: inlined as a data URL when small enough
     /// and `may_inline`, otherwise emitted as a content-hashed file.
     pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
