@@ -6,7 +6,11 @@ import { createNexxoWorker } from "../../worker/client.js";
 import { examples, type Project } from "./examples";
 import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
-import { loadProject, saveProject } from "./store";
+import { cachePackage, loadCachedPackage, loadProject, saveProject } from "./store";
+import {
+  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, missingDependencies, parseAddition, tarballUrl, withDependency,
+  type LoadedPackage,
+} from "./packages";
 import { zipFiles } from "./zip";
 import { Editor, type EditorError } from "./editor";
 import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
@@ -27,6 +31,11 @@ const fileError = $<HTMLParagraphElement>("#file-error");
 const shareOut = $<HTMLDivElement>("#share-out");
 const shareLink = $<HTMLInputElement>("#share-link");
 const shareMsg = $<HTMLSpanElement>("#share-msg");
+const pkgForm = $<HTMLFormElement>("#pkg-form");
+const pkgInput = $<HTMLInputElement>("#pkg-add");
+const pkgRegistry = $<HTMLInputElement>("#pkg-registry");
+const pkgList = $<HTMLUListElement>("#pkg-list");
+const pkgError = $<HTMLParagraphElement>("#pkg-error");
 
 const base = import.meta.env.BASE_URL;
 const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
@@ -60,6 +69,8 @@ const editor = new Editor(editorHost, (text) => {
 });
 
 function showErrors(list: EditorError[]) {
+  // Packages that could not be loaded explain the resolve errors that follow from them: first.
+  list = [...packageProblems.map((message) => ({ message })), ...list];
   editor.setErrors(list);
   errors.textContent = list.map((e) => e.message).join("\n\n");
   errors.hidden = list.length === 0;
@@ -259,7 +270,7 @@ async function restart(reason: string) {
   pending.clear();
   let update;
   try {
-    update = await nexxo.openSession(SESSION, { files: asInput(files), externals: EXTERNALS });
+    update = await nexxo.openSession(SESSION, { files: [...asInput(files), ...packageInputs()], externals: EXTERNALS });
   } catch (e) {
     showErrors([{ message: String((e as Error).message) }]);
     return;
@@ -333,6 +344,11 @@ let runnerFailed = false;
 async function applyUpdate(changed: { path: string; text: string }[], removed: string[]) {
   editStarted = performance.now();
   runnerFailed = false;
+  // Another package list: the session starts over on the new node_modules (as `nexxo dev`
+  // re-bundles its dependencies and reloads the page after an install).
+  if ([...changed.map((c) => c.path), ...removed].includes("package.json") && (await refreshPackages())) {
+    return restart("packages changed");
+  }
   const update = await nexxo.updateSession(SESSION, changed, removed);
   // No preview yet (the project did not start): a good state now starts it.
   if (update.fullReload || (!frame && update.errors.length === 0)) return restart("reloaded");
@@ -393,6 +409,16 @@ addEventListener("message", (e: MessageEvent) => {
         frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin);
       },
     );
+  } else if (msg.type === "fetch-dep") {
+    // A chunk of the session's pre-bundled packages (what `nexxo dev` serves at /@deps/).
+    nexxo.sessionRequest(SESSION, msg.url).then(
+      (r: { status: number; text: string }) =>
+        frame?.contentWindow?.postMessage(
+          r.status === 200 ? { type: "module", id: msg.id, code: r.text } : { type: "module", id: msg.id, error: `${msg.url}: ${r.text}` },
+          location.origin,
+        ),
+      (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
+    );
   } else if (msg.type === "started") {
     bump("starts");
   }
@@ -447,7 +473,7 @@ function setProject(p: { example: string | null; files: Project; open?: string }
   example = p.example && p.example in examples ? p.example : null;
   syncSelect();
   openFile(p.open && p.open in files ? p.open : defaultFile());
-  chain = chain.then(() => restart(reason));
+  chain = chain.then(refreshPackages).then(() => restart(reason));
 }
 
 function syncSelect() {
@@ -550,6 +576,154 @@ $<HTMLButtonElement>("#download").onclick = () => {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 };
 
+// ---- packages ------------------------------------------------------------------------------------
+// The project's package.json `dependencies` list its npm packages (see packages.ts); each is
+// loaded from its tarball URL once, kept in IndexedDB by URL, and given to the session and to
+// Build as node_modules/<name>/... files.
+
+const REGISTRY_KEY = "nexxo-playground-registry";
+let registry = localStorage.getItem(REGISTRY_KEY) || DEFAULT_REGISTRY;
+pkgRegistry.value = registry;
+/** The loaded packages by dependency name (the folder under node_modules/). */
+let loaded = new Map<string, LoadedPackage>();
+/** Packages that could not be loaded, and loaded ones missing a dependency: shown with the errors. */
+let packageProblems: string[] = [];
+/** Fetches under way, by URL: an add and the refresh it causes share one request. */
+const fetching = new Map<string, Promise<LoadedPackage>>();
+
+/** A package by URL: from the browser's cache, else fetched (then cached). */
+function obtain(label: string, url: string): Promise<LoadedPackage> {
+  const have = [...loaded.values()].find((p) => p.url === url);
+  if (have) return Promise.resolve(have);
+  let p = fetching.get(url);
+  if (!p) {
+    p = (async () => {
+      const cached = await loadCachedPackage(url).catch(() => undefined);
+      if (cached) return cached;
+      const fresh = await fetchPackage(label, url);
+      await cachePackage(fresh).catch(() => {}); // no cache (private mode): fetched again next time
+      return fresh;
+    })();
+    fetching.set(url, p);
+    p.finally(() => fetching.delete(url)).catch(() => {});
+  }
+  return p;
+}
+
+/** Files of the loaded packages as the engine takes them: node_modules/<name>/<path>. */
+function packageInputs() {
+  return [...loaded].flatMap(([name, p]) => p.files.map((f) => ({ ...f, path: `node_modules/${name}/${f.path}` })));
+}
+
+/** Loads what package.json lists (cache first); true when the set of loaded packages changed. */
+async function refreshPackages(): Promise<boolean> {
+  const deps = dependenciesOf(files["package.json"]);
+  const problems: string[] = [];
+  const next = new Map<string, LoadedPackage>();
+  await Promise.all(
+    Object.entries(deps).map(async ([name, spec]) => {
+      if (SUPPLIED.has(name)) return;
+      const t = tarballUrl(name, spec, registry);
+      if ("error" in t) return void problems.push(t.error);
+      try {
+        next.set(name, await obtain(name, t.url));
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }),
+  );
+  const key = (m: Map<string, LoadedPackage>) => JSON.stringify([...m].map(([n, p]) => [n, p.url]).sort());
+  const changed = key(next) !== key(loaded);
+  loaded = new Map([...next].sort(([a], [b]) => (a < b ? -1 : 1)));
+  packageProblems = [...problems.sort(), ...missingDependencies([...loaded.values()])];
+  renderPackages(deps);
+  return changed;
+}
+
+function renderPackages(deps = dependenciesOf(files["package.json"])) {
+  pkgList.replaceChildren(
+    ...Object.entries(deps).map(([name, spec]) => {
+      const li = document.createElement("li");
+      li.dataset.package = name;
+      const p = loaded.get(name);
+      const state = SUPPLIED.has(name) ? "supplied by the playground" : p ? `${p.version}, ${p.files.length} files` : "not loaded";
+      const label = document.createElement("span");
+      label.textContent = `${name} `;
+      label.title = spec;
+      const info = document.createElement("small");
+      info.textContent = state;
+      li.append(label, info, smallButton("remove", `Remove package ${name}`, () => removePackage(name)));
+      return li;
+    }),
+  );
+  pkgError.textContent = packageProblems.join("\n");
+  document.body.dataset.packages = String(loaded.size);
+}
+
+/** Writes package.json (open in the editor or not) and lets the session and the list follow. */
+function setPackageJson(text: string) {
+  const existed = "package.json" in files;
+  files["package.json"] = text;
+  pending.delete("package.json");
+  sync([{ path: "package.json", text }], []);
+  if (current === "package.json") openFile(current);
+  else if (!existed) renderTree();
+  projectChanged();
+}
+
+pkgForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const wanted = parseAddition(pkgInput.value);
+  if ("error" in wanted) return void (pkgError.textContent = wanted.error);
+  pkgError.textContent = "loading…";
+  let name: string;
+  let spec: string;
+  try {
+    if ("url" in wanted) {
+      // The name comes from the archive's package.json; until then the file name stands for it.
+      const label = decodeURIComponent(wanted.url.split(/[?#]/)[0].split("/").pop() ?? wanted.url).replace(/\.t(ar\.)?gz$/, "");
+      name = (await obtain(label, wanted.url)).name;
+      spec = wanted.url;
+    } else {
+      const t = tarballUrl(wanted.name, wanted.version, registry);
+      if ("error" in t) throw new Error(t.error);
+      await obtain(`${wanted.name}@${wanted.version}`, t.url);
+      ({ name, version: spec } = wanted);
+    }
+    setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, spec));
+  } catch (err) {
+    // Not added: package.json lists only what loads (as `npm install` leaves it on a failure).
+    pkgError.textContent = (err as Error).message;
+    return;
+  }
+  pkgInput.value = "";
+  pkgError.textContent = "";
+});
+
+function removePackage(name: string) {
+  try {
+    setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, null));
+  } catch (e) {
+    pkgError.textContent = (e as Error).message;
+  }
+}
+
+pkgRegistry.addEventListener("change", () => {
+  registry = pkgRegistry.value.trim() || DEFAULT_REGISTRY;
+  pkgRegistry.value = registry;
+  localStorage.setItem(REGISTRY_KEY, registry);
+  chain = chain.then(refreshPackages).then((changed) => changed && restart("registry changed"));
+});
+
+/** A build error inside a package that imports one not loaded gets the package's name and the fix. */
+function explainPackageError(e: EditorError): EditorError {
+  const inPackage = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e.file ?? "");
+  const what = /Could not resolve '([^']+)'/.exec(e.message);
+  if (!inPackage || !what) return e;
+  const needed = what[1].startsWith("@") ? what[1].split("/").slice(0, 2).join("/") : what[1].split("/")[0];
+  return { ...e, message: `${inPackage[1]} needs ${needed}: add it too (Packages)\n${e.message}` };
+}
+
 // ---- build -----------------------------------------------------------------------------------
 
 // The packages a build resolves from node_modules. The preview frame gets React from this page's own
@@ -574,15 +748,15 @@ const packageFiles: Record<string, () => Promise<string>> = import.meta.glob(
   ],
   { query: "?raw", import: "default" },
 );
-let packageInputs: Promise<{ path: string; text: string }[]> | undefined;
+let reactInputs: Promise<{ path: string; text: string }[]> | undefined;
 function loadPackages() {
-  packageInputs ??= Promise.all(
+  reactInputs ??= Promise.all(
     Object.entries(packageFiles).map(async ([key, load]) => ({ path: key.slice(1), text: await load() })),
   ).catch((e) => {
-    packageInputs = undefined; // a failed fetch is retried on the next Build
+    reactInputs = undefined; // a failed fetch is retried on the next Build
     throw e;
   });
-  return packageInputs;
+  return reactInputs;
 }
 
 type OutFile = { path: string; kind: string; text?: string; base64?: string };
@@ -628,7 +802,12 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   const started = performance.now();
   let res;
   try {
-    res = await nexxo.build({ files: [...asInput(files), ...(await loadPackages())] });
+    // The user's packages as node_modules/, after React's (a package of the same name wins).
+    await chain;
+    const added = packageInputs();
+    const own = new Set(added.map((f) => f.path.split("/").slice(0, f.path.startsWith("node_modules/@") ? 3 : 2).join("/")));
+    const react = (await loadPackages()).filter((f) => !own.has(f.path.split("/").slice(0, 2).join("/")));
+    res = await nexxo.build({ files: [...asInput(files), ...react, ...added] });
   } catch (e) {
     res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
   }
@@ -636,7 +815,7 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   if (!res.ok) {
     buildOut.textContent = `build failed in ${ms} ms`;
     document.body.dataset.build = "failed";
-    showErrors(res.errors);
+    showErrors(res.errors.map(explainPackageError));
     return;
   }
   built = { files: res.files, id: `${Date.now().toString(36)}` };
@@ -737,7 +916,7 @@ async function init() {
   }
   const payload = payloadOf(location.hash);
   if (payload && (await openShared(payload))) return;
-  if (stored && Object.keys(stored.files).length) chain = chain.then(() => restart("restored"));
+  if (stored && Object.keys(stored.files).length) chain = chain.then(refreshPackages).then(() => restart("restored"));
   else loadExample(DEFAULT_EXAMPLE);
 }
 init();

@@ -1,0 +1,151 @@
+// npm packages in the playground, in headless Chromium: a package added by its tarball URL (served
+// by a local HTTP server, another origin) is unpacked in the page, imported by the example's code
+// and runs in the live preview (the engine's dev session pre-bundles it) and in "Preview build";
+// a reload keeps it from IndexedDB without fetching it again; a tarball that is not there, and a
+// package whose dependency is not loaded, give messages naming the package.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import zlib from "node:zlib";
+import { usePlayground } from "./helpers.mjs";
+
+const pg = usePlayground();
+
+/** A tar archive (ustar) of `files` under `package/`, as `npm pack` writes it; a path longer than
+ * the 100-byte name field gets a pax `path` record, as npm's tar does. */
+function tar(files) {
+  const blocks = [];
+  const header = (name, size, type) => {
+    const h = Buffer.alloc(512);
+    h.write(name.slice(0, 100), 0, "utf8");
+    h.write("0000644\0", 100);
+    h.write("0000000\0", 108);
+    h.write("0000000\0", 116);
+    h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
+    h.write("00000000000\0", 136);
+    h.write("        ", 148);
+    h.write(type, 156);
+    h.write("ustar\0", 257);
+    h.write("00", 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+    return h;
+  };
+  const body = (data) => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  for (const [p, text] of Object.entries(files)) {
+    const name = `package/${p}`;
+    const data = Buffer.from(text);
+    if (name.length > 100) {
+      let rec = ` path=${name}\n`;
+      let len = rec.length + 2;
+      len = `${len}${rec}`.length;
+      rec = `${len}${rec}`;
+      blocks.push(header("PaxHeader/long", rec.length, "x"), body(Buffer.from(rec)));
+    }
+    blocks.push(header(name, data.length, "0"), body(data));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return zlib.gzipSync(Buffer.concat(blocks));
+}
+
+const LONG = `lib/${"deeply-nested-folder/".repeat(5)}message.js`;
+const tarballs = {
+  "/tiny-shout-1.0.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "tiny-shout", version: "1.0.0", type: "module", exports: { ".": "./index.js" } }),
+    "index.js": `import { suffix } from "./${LONG}";\nexport const shout = (s) => s.toUpperCase() + suffix;\n`,
+    [LONG]: 'export const suffix = " from tiny-shout";\n',
+    "README.md": "# tiny-shout\n",
+  }),
+  // Served as a registry would: {registry}/{name}/-/{name}-{version}.tgz.
+  "/registry/needy/-/needy-1.0.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js", dependencies: { "absent-dep": "^2.0.0" } }),
+    "index.js": 'import { x } from "absent-dep";\nexport const y = x;\n',
+  }),
+};
+const hits = {};
+const server = http.createServer((req, res) => {
+  hits[req.url] = (hits[req.url] ?? 0) + 1;
+  // Another origin than the playground: the tarballs are fetched with CORS, as from a registry.
+  const headers = { "access-control-allow-origin": "*" };
+  const body = tarballs[req.url];
+  if (!body) {
+    res.writeHead(404, { ...headers, "content-type": "text/plain" }).end("not found");
+    return;
+  }
+  res.writeHead(200, { ...headers, "content-type": "application/octet-stream" }).end(body);
+});
+const tarballServer = new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
+after(() => server.close());
+
+test("playground: a package from a tarball URL runs in the preview and the build, survives a reload; bad ones are named", async () => {
+  const origin = await tarballServer;
+  const page = await pg.browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(pg.server.url);
+  const frame = page.frameLocator("#preview");
+  await frame.locator("#inc").waitFor({ timeout: 20_000 });
+
+  // Added by URL: its name comes from the archive's package.json, and package.json lists it.
+  const url = `${origin}/tiny-shout-1.0.0.tgz`;
+  await page.fill("#pkg-add", url);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="tiny-shout"]', { hasText: "1.0.0, 4 files" }).waitFor({ timeout: 20_000 });
+  await page.click('[data-file="package.json"]');
+  const pkgJson = JSON.parse(await page.locator("#editor").evaluate((el) => el.value));
+  assert.deepEqual(pkgJson.dependencies, { "tiny-shout": url });
+
+  // The example imports it: the preview (the engine's dev session) shows its output.
+  await page.click('[data-file="src/App.tsx"]');
+  const editor = page.locator("#editor");
+  const app = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { shout } from "tiny-shout";\n${app.replace("Hello from Nexxo", '{shout("hi")}')}`);
+  await frame.locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
+  await frame.locator("#inc").click();
+  assert.equal(await frame.locator("#inc").textContent(), "count: 1", "the app still runs");
+
+  // Build resolves it from node_modules/ too; the built app shows it.
+  await page.click("#build");
+  await page.waitForFunction(() => ["ok", "failed"].includes(document.body.dataset.build), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
+  await page.click("#preview-build");
+  await page.frameLocator("#build-preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+
+  // A reload keeps the package: from IndexedDB, not fetched again.
+  await page.locator("#saved", { hasText: "saved in this browser" }).waitFor();
+  await page.reload();
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  await page.locator('[data-package="tiny-shout"]', { hasText: "1.0.0" }).waitFor();
+  assert.equal(hits["/tiny-shout-1.0.0.tgz"], 1, "the tarball was fetched once");
+
+  // A tarball URL that is not there: the message names the package (by its file name) and the status.
+  await page.fill("#pkg-add", `${origin}/left-pad-9.9.9.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator("#pkg-error", { hasText: "HTTP 404" }).waitFor();
+  assert.match(await page.locator("#pkg-error").textContent(), /cannot load package left-pad-9\.9\.9: .*left-pad-9\.9\.9\.tgz answered HTTP 404/);
+  assert.equal(await page.locator('[data-package^="left-pad"]').count(), 0, "not added");
+
+  // name@version from the configured registry: one that is missing is named as typed...
+  await page.fill("#pkg-registry", `${origin}/registry`);
+  await page.press("#pkg-registry", "Enter");
+  await page.fill("#pkg-add", "ghost@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator("#pkg-error", { hasText: "ghost@1.0.0" }).waitFor();
+  assert.match(await page.locator("#pkg-error").textContent(), /cannot load package ghost@1\.0\.0: .*\/registry\/ghost\/-\/ghost-1\.0\.0\.tgz answered HTTP 404/);
+
+  // ...and one whose own dependency is not loaded says which one to add.
+  await page.fill("#pkg-add", "needy@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="needy"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
+  await page.locator("#pkg-error", { hasText: "needy needs absent-dep: add it too" }).waitFor();
+  await page.locator("#errors", { hasText: "needy needs absent-dep: add it too" }).waitFor();
+  // Removing it clears the message; the other package stays.
+  await page.click('[aria-label="Remove package needy"]');
+  await page.locator('[data-package="needy"]').waitFor({ state: "detached" });
+  await page.locator("#pkg-error").waitFor({ state: "hidden" });
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
