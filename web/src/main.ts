@@ -761,7 +761,17 @@ function loadPackages() {
 
 type OutFile = { path: string; kind: string; text?: string; base64?: string };
 /** The last successful build's files (what "Preview build" serves and "Download build" zips). */
-let built: { files: OutFile[]; id: string } | null = null;
+type InputFile = { path: string; text: string } | { path: string; base64: string };
+interface Built {
+  files: OutFile[];
+  id: string;
+  /** What was built (for the source maps of a build without them, see buildMaps). */
+  inputs: InputFile[];
+  /** Where "Preview build" serves it: `<scope><id>/`. */
+  served?: string;
+  maps?: Promise<Map<string, RawMap & { dir: string }>>;
+}
+let built: Built | null = null;
 const previewBuildButton = $<HTMLButtonElement>("#preview-build");
 const downloadBuildButton = $<HTMLButtonElement>("#download-build");
 const buildFrameHost = $<HTMLDivElement>("#build-preview-host");
@@ -801,13 +811,15 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   document.body.dataset.build = "running";
   const started = performance.now();
   let res;
+  let inputs: InputFile[] = [];
   try {
     // The user's packages as node_modules/, after React's (a package of the same name wins).
     await chain;
     const added = packageInputs();
     const own = new Set(added.map((f) => f.path.split("/").slice(0, f.path.startsWith("node_modules/@") ? 3 : 2).join("/")));
     const react = (await loadPackages()).filter((f) => !own.has(f.path.split("/").slice(0, 2).join("/")));
-    res = await nexxo.build({ files: [...asInput(files), ...react, ...added] });
+    inputs = [...asInput(files), ...react, ...added];
+    res = await nexxo.build({ files: inputs });
   } catch (e) {
     res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
   }
@@ -818,7 +830,7 @@ $<HTMLButtonElement>("#build").onclick = async () => {
     showErrors(res.errors.map(explainPackageError));
     return;
   }
-  built = { files: res.files, id: `${Date.now().toString(36)}` };
+  built = { files: res.files, id: `${Date.now().toString(36)}`, inputs };
   buildOut.textContent = await summary(res.files, ms);
   previewBuildButton.disabled = false;
   downloadBuildButton.disabled = false;
@@ -832,6 +844,98 @@ const MIME: Record<string, string> = {
   map: "application/json", svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
   gif: "image/gif", webp: "image/webp", ico: "image/x-icon", woff: "font/woff", woff2: "font/woff2", wasm: "application/wasm", txt: "text/plain",
 };
+
+// ---- runtime errors of the built app ------------------------------------------------------------
+// A built page previewed here reports its uncaught errors to this page (a script put before its
+// own), which shows them like the live preview's: at the original file:line with a code frame.
+
+const REPORTER = `<script>(() => {
+  if (parent === window) return;
+  const send = (e) => parent.postMessage({ type: "build-runtime-error",
+    message: e instanceof Error ? e.name + ": " + e.message : String(e), stack: e instanceof Error ? e.stack || "" : "" }, location.origin);
+  addEventListener("error", (e) => send(e.error ?? e.message));
+  addEventListener("unhandledrejection", (e) => send(e.reason));
+})();</script>`;
+
+function withErrorReporter(html: string): string {
+  const head = /<head[^>]*>/i.exec(html);
+  return head ? html.slice(0, head.index + head[0].length) + REPORTER + html.slice(head.index + head[0].length) : REPORTER + html;
+}
+
+const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=(\S+)\s*$/;
+const dirOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf("/")));
+/** `rel` resolved against the folder `dir` (both relative to the project root). */
+function joinPath(dir: string, rel: string): string {
+  const parts = dir ? dir.split("/") : [];
+  for (const seg of rel.split("/")) {
+    if (seg === "..") parts.pop();
+    else if (seg && seg !== ".") parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+/**
+ * The build's source maps, by output path. A build without maps (the default, as in `nexxo
+ * build`) is built once more with `sourcemap: true`, which gives the same code plus the map
+ * comment; a map is used only for a file whose code is the same, so a location is never mapped
+ * through another file's map. Download build keeps the output as configured.
+ */
+function buildMaps(b: Built): Promise<Map<string, RawMap & { dir: string }>> {
+  b.maps ??= (async () => {
+    const own = b.files.some((f) => f.kind === "sourcemap");
+    const res = own ? { ok: true, files: b.files } : await nexxo.build({ files: b.inputs, overrides: { sourcemap: true } });
+    const withMaps: OutFile[] = res.ok ? res.files : [];
+    const maps = new Map<string, RawMap & { dir: string }>();
+    for (const f of b.files) {
+      const twin = withMaps.find((g) => g.path === f.path)?.text;
+      const ref = twin === undefined ? null : SOURCE_MAP_COMMENT.exec(twin);
+      if (!ref || f.text === undefined || twin!.slice(0, ref.index) !== f.text.replace(SOURCE_MAP_COMMENT, "")) continue;
+      const mapPath = joinPath(dirOf(f.path), ref[1]);
+      const text = withMaps.find((g) => g.path === mapPath)?.text;
+      // Map sources are relative to the map in dist/: "../../src/App.tsx" from dist/assets/.
+      if (text) maps.set(f.path, { ...(JSON.parse(text) as RawMap), dir: dirOf(`dist/${mapPath}`) });
+    }
+    return maps;
+  })();
+  return b.maps;
+}
+
+async function showBuildRuntimeError(message: string, stack: string) {
+  const b = built;
+  if (!b?.served) return;
+  let where: { file: string; line: number; column: number; frame: string; original: boolean } | null = null;
+  for (const f of stackFrames(stack, location.origin)) {
+    const full = location.origin + f.url.split("?")[0];
+    // Files under the preview's scope, or at the root for a build with base "/" (build-sw.js).
+    const path = full.startsWith(b.served) ? full.slice(b.served.length) : f.url.split("?")[0].slice(1);
+    const out = b.files.find((o) => o.path === path);
+    if (!out || out.text === undefined) continue;
+    const map = (await buildMaps(b)).get(path);
+    const pos = map && originalPosition(map, f.line, f.column);
+    if (pos) {
+      const file = joinPath(map.dir, pos.source);
+      where = { file, line: pos.line, column: pos.column, frame: codeFrame(pos.content ?? files[file] ?? "", pos.line, pos.column), original: true };
+    } else {
+      // No map for it: the built file's place, with the part of the (minified) line around it.
+      const text = out.text.split("\n")[f.line - 1] ?? "";
+      const from = Math.max(0, f.column - 60);
+      const frame = `> ${text.slice(from, f.column + 60)}\n  ${" ".repeat(f.column - 1 - from)}^`;
+      where = { file: `dist/${path}`, line: f.line, column: f.column, frame, original: false };
+    }
+    break;
+  }
+  const text = where
+    ? `runtime error in the production build: ${message}\n  at ${where.file}:${where.line}:${where.column}\n${where.frame}`
+    : `runtime error in the production build: ${message}\n${stack}`;
+  showErrors([{ message: text, ...(where?.original && { file: where.file, line: where.line, column: where.column }) }]);
+  setStatus("the production build threw an error");
+}
+
+addEventListener("message", (e: MessageEvent) => {
+  const f = document.querySelector<HTMLIFrameElement>("#build-preview");
+  if (!f || e.source !== f.contentWindow || e.data?.type !== "build-runtime-error") return;
+  showBuildRuntimeError(String(e.data.message), String(e.data.stack ?? ""));
+});
 
 function closeBuildPreview() {
   buildFrameHost.replaceChildren();
@@ -862,9 +966,12 @@ async function openBuildPreview() {
       out.map((f) => {
         const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
         const headers = { "content-type": MIME[ext] ?? "application/octet-stream" };
-        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(bytesOf(f), { headers }));
+        // Pages get the error reporter first (the only difference from the output files).
+        const body = f.kind === "html" && f.text !== undefined ? withErrorReporter(f.text) : bytesOf(f);
+        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(body, { headers }));
       }),
     );
+    built.served = `${scope}${id}/`;
     const frame = document.createElement("iframe");
     frame.id = "build-preview";
     frame.title = "build preview";
