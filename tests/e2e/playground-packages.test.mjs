@@ -57,6 +57,11 @@ const tarballs = {
     [LONG]: 'export const suffix = " from tiny-shout";\n',
     "README.md": "# tiny-shout\n",
   }),
+  // A React component: it must render with the app's React (one React, or its hooks fail).
+  "/tiny-badge-0.2.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "tiny-badge", version: "0.2.0", type: "module", module: "dist/index.js", peerDependencies: { react: ">=18" } }),
+    "dist/index.js": 'import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nexport function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
+  }),
   // Served as a registry would: {registry}/{name}/-/{name}-{version}.tgz.
   "/registry/needy/-/needy-1.0.0.tgz": tar({
     "package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js", dependencies: { "absent-dep": "^2.0.0" } }),
@@ -96,12 +101,19 @@ test("playground: a package from a tarball URL runs in the preview and the build
   const pkgJson = JSON.parse(await page.locator("#editor").evaluate((el) => el.value));
   assert.deepEqual(pkgJson.dependencies, { "tiny-shout": url });
 
-  // The example imports it: the preview (the engine's dev session) shows its output.
+  await page.fill("#pkg-add", `${origin}/tiny-badge-0.2.0.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="tiny-badge"]', { hasText: "0.2.0, 2 files" }).waitFor({ timeout: 20_000 });
+
+  // The example imports them: the preview (the engine's dev session) shows their output.
   await page.click('[data-file="src/App.tsx"]');
   const editor = page.locator("#editor");
   const app = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { shout } from "tiny-shout";\n${app.replace("Hello from Nexxo", '{shout("hi")}')}`);
+  await editor.fill(
+    `import { shout } from "tiny-shout";\nimport { Badge } from "tiny-badge";\n${app.replace("Hello from Nexxo", '{shout("hi")}').replace("</h1>", '</h1>\n      <Badge text="badge" />')}`,
+  );
   await frame.locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.equal(await frame.locator("#badge").textContent(), "badge x3", "the package's component, with a hook, renders");
   assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
   await frame.locator("#inc").click();
   assert.equal(await frame.locator("#inc").textContent(), "count: 1", "the app still runs");
@@ -112,13 +124,16 @@ test("playground: a package from a tarball URL runs in the preview and the build
   assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
   await page.click("#preview-build");
   await page.frameLocator("#build-preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.frameLocator("#build-preview").locator("#badge").textContent(), "badge x3");
 
   // A reload keeps the package: from IndexedDB, not fetched again.
   await page.locator("#saved", { hasText: "saved in this browser" }).waitFor();
   await page.reload();
   await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
   await page.locator('[data-package="tiny-shout"]', { hasText: "1.0.0" }).waitFor();
+  assert.equal(await page.frameLocator("#preview").locator("#badge").textContent(), "badge x3");
   assert.equal(hits["/tiny-shout-1.0.0.tgz"], 1, "the tarball was fetched once");
+  assert.equal(hits["/tiny-badge-0.2.0.tgz"], 1, "the tarball was fetched once");
 
   // A tarball URL that is not there: the message names the package (by its file name) and the status.
   await page.fill("#pkg-add", `${origin}/left-pad-9.9.9.tgz`);
@@ -141,6 +156,13 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.locator('[data-package="needy"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
   await page.locator("#pkg-error", { hasText: "needy needs absent-dep: add it too" }).waitFor();
   await page.locator("#errors", { hasText: "needy needs absent-dep: add it too" }).waitFor();
+  // Imported anyway: the preview fails at the package's import, naming what to add.
+  const good = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { y } from "needy";\nconsole.log(y);\n${good}`);
+  await page.locator("#errors", { hasText: 'imports "absent-dep"' }).waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#errors").textContent(), /add absent-dep in Packages/);
+  await editor.fill(good);
+  await page.frameLocator("#preview").locator("#badge").waitFor({ timeout: 20_000 });
   // Removing it clears the message; the other package stays.
   await page.click('[aria-label="Remove package needy"]');
   await page.locator('[data-package="needy"]').waitFor({ state: "detached" });

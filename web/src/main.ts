@@ -284,6 +284,7 @@ async function restart(reason: string) {
     return;
   }
   showErrors([]);
+  startFailed = false;
   frame?.remove();
   frame = document.createElement("iframe");
   frame.id = "preview";
@@ -340,6 +341,8 @@ async function showRuntimeError(message: string, stack: string) {
 
 /** Whether a module the runtime fetched since the last update failed to build. */
 let runnerFailed = false;
+/** Whether the preview's app failed while starting (nothing ran that an update could patch). */
+let startFailed = false;
 
 async function applyUpdate(changed: { path: string; text: string }[], removed: string[]) {
   editStarted = performance.now();
@@ -351,7 +354,7 @@ async function applyUpdate(changed: { path: string; text: string }[], removed: s
   }
   const update = await nexxo.updateSession(SESSION, changed, removed);
   // No preview yet (the project did not start): a good state now starts it.
-  if (update.fullReload || (!frame && update.errors.length === 0)) return restart("reloaded");
+  if (update.fullReload || ((!frame || startFailed) && update.errors.length === 0)) return restart("reloaded");
   // The runtime shows errors in its overlay and clears it on the next good update, as in `nexxo dev`.
   frame?.contentWindow?.postMessage({ type: "messages", messages: update.messages }, location.origin);
   if (update.errors.length) {
@@ -419,6 +422,8 @@ addEventListener("message", (e: MessageEvent) => {
         ),
       (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
     );
+  } else if (msg.type === "start-failed") {
+    startFailed = true;
   } else if (msg.type === "started") {
     bump("starts");
   }

@@ -6,7 +6,7 @@
 //   { type: "module", id, code?, error? }  the answer to a module the runtime asked for, or to a
 //                                          pre-bundled chunk (/@deps/) this frame asked for
 // and hears back { type: "preview-ready" | "started" | "updated" | "reload-needed" |
-// "runtime-error" | "fetch-module" | "fetch-dep", ... }.
+// "runtime-error" | "fetch-module" | "fetch-dep" | "start-failed", ... }.
 import { RefreshRuntime } from "./refresh-setup";
 import * as React from "react";
 import * as ReactDOM from "react-dom";
@@ -88,7 +88,12 @@ function depModule(url: string, chain: string[] = []): Promise<string> {
         // A package's own style sheet or asset: a module of the session, served like the app's.
         targets.set(spec, shimOf((await client!.load(spec)) as Exports));
       } else {
-        targets.set(spec, failing(`a package imports "${spec}" (in ${url}), which is not loaded: add ${spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]} in Packages`));
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
+        const why = `a package imports "${spec}" (in ${url}), which is not loaded: add ${name} in Packages`;
+        // A static import fails the chunk now (its named imports could not link against a stand-in);
+        // a dynamic one fails when it runs.
+        if (!m[1].includes("(")) throw new Error(why);
+        targets.set(spec, failing(why));
       }
     }
     const rewritten = code.replace(SPEC, (all, head: string, q: string, spec: string) => `${head}${q}${targets.get(spec) ?? spec}${q}`);
@@ -167,6 +172,8 @@ addEventListener("message", (e: MessageEvent) => {
       }
     } catch (err) {
       report(err);
+      // The app never ran (an import of its entry chain threw): an update cannot patch it.
+      if (msg.type === "start") post({ type: "start-failed" });
     }
   });
 });
