@@ -60,7 +60,8 @@ const tarballs = {
   // A React component: it must render with the app's React (one React, or its hooks fail).
   "/tiny-badge-0.2.0.tgz": tar({
     "package.json": JSON.stringify({ name: "tiny-badge", version: "0.2.0", type: "module", module: "dist/index.js", peerDependencies: { react: ">=18" } }),
-    "dist/index.js": 'import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nexport function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
+    "dist/badge.css": "#badge { color: rgb(1, 2, 3); }\n",
+    "dist/index.js": 'import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./badge.css";\nexport function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
   }),
   // Served as a registry would: {registry}/{name}/-/{name}-{version}.tgz.
   "/registry/needy/-/needy-1.0.0.tgz": tar({
@@ -103,7 +104,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
 
   await page.fill("#pkg-add", `${origin}/tiny-badge-0.2.0.tgz`);
   await page.click("#pkg-add-ok");
-  await page.locator('[data-package="tiny-badge"]', { hasText: "0.2.0, 2 files" }).waitFor({ timeout: 20_000 });
+  await page.locator('[data-package="tiny-badge"]', { hasText: "0.2.0, 3 files" }).waitFor({ timeout: 20_000 });
 
   // The example imports them: the preview (the engine's dev session) shows their output.
   await page.click('[data-file="src/App.tsx"]');
@@ -114,6 +115,8 @@ test("playground: a package from a tarball URL runs in the preview and the build
   );
   await frame.locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
   assert.equal(await frame.locator("#badge").textContent(), "badge x3", "the package's component, with a hook, renders");
+  const color = (f) => f.locator("#badge").evaluate((el) => getComputedStyle(el).color);
+  assert.equal(await color(frame), "rgb(1, 2, 3)", "the package's own style sheet applies");
   assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
   await frame.locator("#inc").click();
   assert.equal(await frame.locator("#inc").textContent(), "count: 1", "the app still runs");
@@ -125,6 +128,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.click("#preview-build");
   await page.frameLocator("#build-preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
   assert.equal(await page.frameLocator("#build-preview").locator("#badge").textContent(), "badge x3");
+  assert.equal(await color(page.frameLocator("#build-preview")), "rgb(1, 2, 3)");
 
   // A reload keeps the package: from IndexedDB, not fetched again.
   await page.locator("#saved", { hasText: "saved in this browser" }).waitFor();
@@ -161,6 +165,11 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await editor.fill(`import { y } from "needy";\nconsole.log(y);\n${good}`);
   await page.locator("#errors", { hasText: 'imports "absent-dep"' }).waitFor({ timeout: 20_000 });
   assert.match(await page.locator("#errors").textContent(), /add absent-dep in Packages/);
+  // Build fails on it too, and says the same first.
+  await page.evaluate(() => delete document.body.dataset.build);
+  await page.click("#build");
+  await page.waitForFunction(() => document.body.dataset.build === "failed", null, { timeout: 60_000 });
+  assert.match(await page.locator("#errors").textContent(), /^needy needs absent-dep: add it too \(Packages\)\n\[UNRESOLVED_IMPORT\] Could not resolve 'absent-dep'/m);
   await editor.fill(good);
   await page.frameLocator("#preview").locator("#badge").waitFor({ timeout: 20_000 });
   // Removing it clears the message; the other package stays.

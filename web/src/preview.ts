@@ -80,13 +80,16 @@ function depModule(url: string, chain: string[] = []): Promise<string> {
     for (const m of code.matchAll(SPEC)) {
       const spec = m[3];
       if (targets.has(spec)) continue;
-      if (spec.startsWith("./") || spec.startsWith("../")) {
-        targets.set(spec, await depModule(new URL(spec, `http://x${url}`).pathname, [...chain, url]));
+      // Relative specifiers resolve as URLs, as in `nexxo dev` (rolldown writes a package's own
+      // style sheet, kept out of the pre-bundle, as "../../node_modules/pkg/x.css?import").
+      const resolved = spec.startsWith(".") || spec.startsWith("/") ? new URL(spec, `http://x${url}`) : null;
+      if (resolved?.pathname.startsWith("/@deps/")) {
+        targets.set(spec, await depModule(resolved.pathname, [...chain, url]));
+      } else if (resolved) {
+        // A package's own style sheet or asset: a module of the session, served like the app's.
+        targets.set(spec, shimOf((await client!.load(resolved.pathname + resolved.search)) as Exports));
       } else if (natives[spec]) {
         targets.set(spec, shimOf(natives[spec]));
-      } else if (spec.startsWith("/")) {
-        // A package's own style sheet or asset: a module of the session, served like the app's.
-        targets.set(spec, shimOf((await client!.load(spec)) as Exports));
       } else {
         const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0];
         const why = `a package imports "${spec}" (in ${url}), which is not loaded: add ${name} in Packages`;
