@@ -1,5 +1,6 @@
-// npm packages in the playground, in headless Chromium: a package added by its tarball URL (served
-// by a local HTTP server, another origin) is unpacked in the page, imported by the example's code
+// npm packages in the playground, in headless Chromium: a package added by its tarball URL (one
+// made by `npm pack`, others by a tar writer here; served by a local HTTP server, another origin)
+// is unpacked in the page, imported by the example's code
 // and runs in the live preview (the engine's dev session pre-bundles it) and in "Preview build";
 // a reload keeps it from IndexedDB without fetching it again; a tarball that is not there, and a
 // package whose dependency is not loaded, give messages naming the package.
@@ -7,7 +8,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import zlib from "node:zlib";
-import { usePlayground } from "./helpers.mjs";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fixture, usePlayground } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -49,9 +53,20 @@ function tar(files) {
   return zlib.gzipSync(Buffer.concat(blocks));
 }
 
+/** The .tgz `npm pack` makes of a package folder with `files` (npm's own tar writer). */
+function npmPack(files) {
+  const dir = fixture("pkg-pack", files);
+  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return fs.readFileSync(path.join(dir, r.stdout.trim().split("\n").pop()));
+}
+
+// A path over the 100 bytes of a tar header's name field: npm splits it into the ustar prefix,
+// the test's writer uses a pax record; the page must read both.
 const LONG = `lib/${"deeply-nested-folder/".repeat(5)}message.js`;
+const LONG_CSS = `dist/${"styles/".repeat(15)}badge.css`;
 const tarballs = {
-  "/tiny-shout-1.0.0.tgz": tar({
+  "/tiny-shout-1.0.0.tgz": npmPack({
     "package.json": JSON.stringify({ name: "tiny-shout", version: "1.0.0", type: "module", exports: { ".": "./index.js" } }),
     "index.js": `import { suffix } from "./${LONG}";\nexport const shout = (s) => s.toUpperCase() + suffix;\n`,
     [LONG]: 'export const suffix = " from tiny-shout";\n',
@@ -60,8 +75,9 @@ const tarballs = {
   // A React component: it must render with the app's React (one React, or its hooks fail).
   "/tiny-badge-0.2.0.tgz": tar({
     "package.json": JSON.stringify({ name: "tiny-badge", version: "0.2.0", type: "module", module: "dist/index.js", peerDependencies: { react: ">=18" } }),
-    "dist/badge.css": "#badge { color: rgb(1, 2, 3); }\n",
-    "dist/index.js": 'import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./badge.css";\nexport function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
+    [LONG_CSS]: "#badge { color: rgb(1, 2, 3); }\n",
+    "dist/index.js": `import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./${LONG_CSS.slice(5)}";\n` +
+      'export function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
   }),
   // Served as a registry would: {registry}/{name}/-/{name}-{version}.tgz.
   "/registry/needy/-/needy-1.0.0.tgz": tar({
@@ -138,6 +154,22 @@ test("playground: a package from a tarball URL runs in the preview and the build
   assert.equal(await page.frameLocator("#preview").locator("#badge").textContent(), "badge x3");
   assert.equal(hits["/tiny-shout-1.0.0.tgz"], 1, "the tarball was fetched once");
   assert.equal(hits["/tiny-badge-0.2.0.tgz"], 1, "the tarball was fetched once");
+
+  // The project's zip lists them in package.json (what `npm install` reads).
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zipped = spawnSync("unzip", ["-p", await download.path(), "package.json"], { encoding: "utf8" }).stdout;
+  assert.deepEqual(JSON.parse(zipped).dependencies, { "tiny-badge": `${origin}/tiny-badge-0.2.0.tgz`, "tiny-shout": url });
+
+  // A share link carries package.json, not the packages: another browser fetches them itself.
+  await page.click("#share");
+  await page.locator("#share-out[data-state='ok']").waitFor();
+  const other = await pg.browser.newContext();
+  const page2 = await other.newPage();
+  page2.on("pageerror", (e) => problems.push(e.message));
+  await page2.goto(await page.locator("#share-link").inputValue());
+  await page2.frameLocator("#preview").locator("#badge", { hasText: "badge x3" }).waitFor({ timeout: 20_000 });
+  assert.equal(hits["/tiny-shout-1.0.0.tgz"], 2, "fetched by the second browser (its own cache is empty)");
+  await other.close();
 
   // A tarball URL that is not there: the message names the package (by its file name) and the status.
   await page.fill("#pkg-add", `${origin}/left-pad-9.9.9.tgz`);
