@@ -79,7 +79,11 @@ const tarballs = {
     "dist/index.js": `import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./${LONG_CSS.slice(5)}";\n` +
       'export function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
   }),
-  // Served as a registry would: {registry}/{name}/-/{name}-{version}.tgz.
+  // Served as a registry would: {registry}/{name}/-/{unscoped name}-{version}.tgz.
+  "/registry/@demo/util/-/util-1.0.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "@demo/util", version: "1.0.0", main: "index.js" }),
+    "index.js": 'exports.twice = (s) => s + s;\n',
+  }),
   "/registry/needy/-/needy-1.0.0.tgz": tar({
     "package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js", dependencies: { "absent-dep": "^2.0.0" } }),
     "index.js": 'import { x } from "absent-dep";\nexport const y = x;\n',
@@ -185,6 +189,15 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.click("#pkg-add-ok");
   await page.locator("#pkg-error", { hasText: "ghost@1.0.0" }).waitFor();
   assert.match(await page.locator("#pkg-error").textContent(), /cannot load package ghost@1\.0\.0: .*\/registry\/ghost\/-\/ghost-1\.0\.0\.tgz answered HTTP 404/);
+
+  // ...a scoped CommonJS one loads and runs...
+  await page.fill("#pkg-add", "@demo/util@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="@demo/util"]', { hasText: "1.0.0, 2 files" }).waitFor({ timeout: 20_000 });
+  const withShout = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { twice } from "@demo/util";\n${withShout.replace('{shout("hi")}', '{twice(shout("hi"))}')}`);
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shoutHI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  await editor.fill(withShout);
 
   // ...and one whose own dependency is not loaded says which one to add.
   await page.fill("#pkg-add", "needy@1.0.0");
