@@ -818,12 +818,10 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   let res;
   let inputs: InputFile[] = [];
   try {
-    // The user's packages as node_modules/, after React's (a package of the same name wins).
+    // The user's packages as node_modules/ (after a package change still being loaded), and React's
+    // (never among them: see SUPPLIED).
     await chain;
-    const added = packageInputs();
-    const own = new Set(added.map((f) => f.path.split("/").slice(0, f.path.startsWith("node_modules/@") ? 3 : 2).join("/")));
-    const react = (await loadPackages()).filter((f) => !own.has(f.path.split("/").slice(0, 2).join("/")));
-    inputs = [...asInput(files), ...react, ...added];
+    inputs = [...asInput(files), ...(await loadPackages()), ...packageInputs()];
     res = await nexxo.build({ files: inputs });
   } catch (e) {
     res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };

@@ -27,7 +27,15 @@ function open(): Promise<IDBDatabase> {
     req.onupgradeneeded = () => {
       for (const name of [STORE, PACKAGES]) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
     };
-    req.onsuccess = () => resolve(req.result);
+    req.onsuccess = () => {
+      // A newer playground in another tab upgrading the database: let it (this tab's next
+      // operation opens it again).
+      req.result.onversionchange = () => {
+        req.result.close();
+        db = null;
+      };
+      resolve(req.result);
+    };
     req.onerror = () => reject(req.error);
     req.onblocked = () => reject(new Error("the playground's database is blocked by another tab"));
   });
