@@ -717,7 +717,7 @@ pkgRegistry.addEventListener("change", () => {
   registry = pkgRegistry.value.trim() || DEFAULT_REGISTRY;
   pkgRegistry.value = registry;
   localStorage.setItem(REGISTRY_KEY, registry);
-  chain = chain.then(refreshPackages).then((changed) => changed && restart("registry changed"));
+  chain = chain.then(refreshPackages).then((changed) => (changed ? restart("registry changed") : undefined));
 });
 
 /** A build error inside a package that imports one not loaded gets the package's name and the fix. */
