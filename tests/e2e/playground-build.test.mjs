@@ -106,3 +106,33 @@ test("playground: Download build is a zip of the output (index.html, assets/)", 
   fs.rmSync(zipPath, { force: true });
   await page.close();
 });
+
+test("playground: an error thrown in the built app shows its original file:line and a code frame", async () => {
+  const page = await pg.browser.newPage();
+  await page.goto(pg.server.url);
+  await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
+  const editor = page.locator("#editor");
+  // The click handler throws in the production build only (the live preview runs the same file,
+  // so the error comes from the built app's own code, minified, without source maps by default).
+  const app = (await editor.evaluate((el) => el.value)).replace(
+    "onClick={() => setCount((c) => c + 1)}",
+    'onClick={() => {\n        if (import.meta.env.PROD) throw new Error("built boom");\n        setCount((c) => c + 1);\n      }}',
+  );
+  assert.match(app, /built boom/);
+  await editor.fill(app);
+  const line = app.split("\n").findIndex((l) => l.includes("built boom")) + 1;
+  await build(page);
+  assert.doesNotMatch(await page.locator("#build-output").textContent(), /\.map/, "the build has no source maps");
+  await page.click("#preview-build");
+  const built = page.frameLocator("#build-preview");
+  await built.locator("#inc").click({ timeout: 20_000 });
+  const errors = page.locator("#errors", { hasText: "runtime error in the production build" });
+  await errors.waitFor({ timeout: 20_000 });
+  const text = await errors.textContent();
+  assert.match(text, /Error: built boom/);
+  assert.match(text, new RegExp(`at src/App\\.tsx:${line}:\\d+`), text);
+  assert.match(text, new RegExp(`^> +${line} \\| .*throw new Error\\("built boom"\\)`, "m"), "a code frame of the source");
+  // Marked in the editor at that line too.
+  await page.locator(".cm-lintRange-error").first().waitFor();
+  await page.close();
+});

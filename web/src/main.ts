@@ -6,7 +6,11 @@ import { createNexxoWorker } from "../../worker/client.js";
 import { examples, type Project } from "./examples";
 import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
-import { loadProject, saveProject } from "./store";
+import { cachePackage, loadCachedPackage, loadProject, saveProject } from "./store";
+import {
+  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, missingDependencies, parseAddition, tarballUrl, withDependency,
+  type LoadedPackage,
+} from "./packages";
 import { zipFiles } from "./zip";
 import { Editor, type EditorError } from "./editor";
 import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
@@ -27,6 +31,11 @@ const fileError = $<HTMLParagraphElement>("#file-error");
 const shareOut = $<HTMLDivElement>("#share-out");
 const shareLink = $<HTMLInputElement>("#share-link");
 const shareMsg = $<HTMLSpanElement>("#share-msg");
+const pkgForm = $<HTMLFormElement>("#pkg-form");
+const pkgInput = $<HTMLInputElement>("#pkg-add");
+const pkgRegistry = $<HTMLInputElement>("#pkg-registry");
+const pkgList = $<HTMLUListElement>("#pkg-list");
+const pkgError = $<HTMLParagraphElement>("#pkg-error");
 
 const base = import.meta.env.BASE_URL;
 const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
@@ -60,6 +69,8 @@ const editor = new Editor(editorHost, (text) => {
 });
 
 function showErrors(list: EditorError[]) {
+  // Packages that could not be loaded explain the resolve errors that follow from them: first.
+  list = [...packageProblems.map((message) => ({ message })), ...list];
   editor.setErrors(list);
   errors.textContent = list.map((e) => e.message).join("\n\n");
   errors.hidden = list.length === 0;
@@ -259,7 +270,7 @@ async function restart(reason: string) {
   pending.clear();
   let update;
   try {
-    update = await nexxo.openSession(SESSION, { files: asInput(files), externals: EXTERNALS });
+    update = await nexxo.openSession(SESSION, { files: [...asInput(files), ...packageInputs()], externals: EXTERNALS });
   } catch (e) {
     showErrors([{ message: String((e as Error).message) }]);
     return;
@@ -273,6 +284,7 @@ async function restart(reason: string) {
     return;
   }
   showErrors([]);
+  startFailed = false;
   frame?.remove();
   frame = document.createElement("iframe");
   frame.id = "preview";
@@ -329,13 +341,20 @@ async function showRuntimeError(message: string, stack: string) {
 
 /** Whether a module the runtime fetched since the last update failed to build. */
 let runnerFailed = false;
+/** Whether the preview's app failed while starting (nothing ran that an update could patch). */
+let startFailed = false;
 
 async function applyUpdate(changed: { path: string; text: string }[], removed: string[]) {
   editStarted = performance.now();
   runnerFailed = false;
+  // Another package list: the session starts over on the new node_modules (as `nexxo dev`
+  // re-bundles its dependencies and reloads the page after an install).
+  if ([...changed.map((c) => c.path), ...removed].includes("package.json") && (await refreshPackages())) {
+    return restart("packages changed");
+  }
   const update = await nexxo.updateSession(SESSION, changed, removed);
   // No preview yet (the project did not start): a good state now starts it.
-  if (update.fullReload || (!frame && update.errors.length === 0)) return restart("reloaded");
+  if (update.fullReload || ((!frame || startFailed) && update.errors.length === 0)) return restart("reloaded");
   // The runtime shows errors in its overlay and clears it on the next good update, as in `nexxo dev`.
   frame?.contentWindow?.postMessage({ type: "messages", messages: update.messages }, location.origin);
   if (update.errors.length) {
@@ -393,6 +412,18 @@ addEventListener("message", (e: MessageEvent) => {
         frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin);
       },
     );
+  } else if (msg.type === "fetch-dep") {
+    // A chunk of the session's pre-bundled packages (what `nexxo dev` serves at /@deps/).
+    nexxo.sessionRequest(SESSION, msg.url).then(
+      (r: { status: number; text: string }) =>
+        frame?.contentWindow?.postMessage(
+          r.status === 200 ? { type: "module", id: msg.id, code: r.text } : { type: "module", id: msg.id, error: `${msg.url}: ${r.text}` },
+          location.origin,
+        ),
+      (e: Error) => frame?.contentWindow?.postMessage({ type: "module", id: msg.id, error: e.message }, location.origin),
+    );
+  } else if (msg.type === "start-failed") {
+    startFailed = true;
   } else if (msg.type === "started") {
     bump("starts");
   }
@@ -447,7 +478,7 @@ function setProject(p: { example: string | null; files: Project; open?: string }
   example = p.example && p.example in examples ? p.example : null;
   syncSelect();
   openFile(p.open && p.open in files ? p.open : defaultFile());
-  chain = chain.then(() => restart(reason));
+  chain = chain.then(refreshPackages).then(() => restart(reason));
 }
 
 function syncSelect() {
@@ -550,6 +581,154 @@ $<HTMLButtonElement>("#download").onclick = () => {
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 };
 
+// ---- packages ------------------------------------------------------------------------------------
+// The project's package.json `dependencies` list its npm packages (see packages.ts); each is
+// loaded from its tarball URL once, kept in IndexedDB by URL, and given to the session and to
+// Build as node_modules/<name>/... files.
+
+const REGISTRY_KEY = "nexxo-playground-registry";
+let registry = localStorage.getItem(REGISTRY_KEY) || DEFAULT_REGISTRY;
+pkgRegistry.value = registry;
+/** The loaded packages by dependency name (the folder under node_modules/). */
+let loaded = new Map<string, LoadedPackage>();
+/** Packages that could not be loaded, and loaded ones missing a dependency: shown with the errors. */
+let packageProblems: string[] = [];
+/** Fetches under way, by URL: an add and the refresh it causes share one request. */
+const fetching = new Map<string, Promise<LoadedPackage>>();
+
+/** A package by URL: from the browser's cache, else fetched (then cached). */
+function obtain(label: string, url: string): Promise<LoadedPackage> {
+  const have = [...loaded.values()].find((p) => p.url === url);
+  if (have) return Promise.resolve(have);
+  let p = fetching.get(url);
+  if (!p) {
+    p = (async () => {
+      const cached = await loadCachedPackage(url).catch(() => undefined);
+      if (cached) return cached;
+      const fresh = await fetchPackage(label, url);
+      await cachePackage(fresh).catch(() => {}); // no cache (private mode): fetched again next time
+      return fresh;
+    })();
+    fetching.set(url, p);
+    p.finally(() => fetching.delete(url)).catch(() => {});
+  }
+  return p;
+}
+
+/** Files of the loaded packages as the engine takes them: node_modules/<name>/<path>. */
+function packageInputs() {
+  return [...loaded].flatMap(([name, p]) => p.files.map((f) => ({ ...f, path: `node_modules/${name}/${f.path}` })));
+}
+
+/** Loads what package.json lists (cache first); true when the set of loaded packages changed. */
+async function refreshPackages(): Promise<boolean> {
+  const deps = dependenciesOf(files["package.json"]);
+  const problems: string[] = [];
+  const next = new Map<string, LoadedPackage>();
+  await Promise.all(
+    Object.entries(deps).map(async ([name, spec]) => {
+      if (SUPPLIED.has(name)) return;
+      const t = tarballUrl(name, spec, registry);
+      if ("error" in t) return void problems.push(t.error);
+      try {
+        next.set(name, await obtain(name, t.url));
+      } catch (e) {
+        problems.push((e as Error).message);
+      }
+    }),
+  );
+  const key = (m: Map<string, LoadedPackage>) => JSON.stringify([...m].map(([n, p]) => [n, p.url]).sort());
+  const changed = key(next) !== key(loaded);
+  loaded = new Map([...next].sort(([a], [b]) => (a < b ? -1 : 1)));
+  packageProblems = [...problems.sort(), ...missingDependencies([...loaded.values()])];
+  renderPackages(deps);
+  return changed;
+}
+
+function renderPackages(deps = dependenciesOf(files["package.json"])) {
+  pkgList.replaceChildren(
+    ...Object.entries(deps).map(([name, spec]) => {
+      const li = document.createElement("li");
+      li.dataset.package = name;
+      const p = loaded.get(name);
+      const state = SUPPLIED.has(name) ? "supplied by the playground" : p ? `${p.version}, ${p.files.length} files` : "not loaded";
+      const label = document.createElement("span");
+      label.textContent = `${name} `;
+      label.title = spec;
+      const info = document.createElement("small");
+      info.textContent = state;
+      li.append(label, info, smallButton("remove", `Remove package ${name}`, () => removePackage(name)));
+      return li;
+    }),
+  );
+  pkgError.textContent = packageProblems.join("\n");
+  document.body.dataset.packages = String(loaded.size);
+}
+
+/** Writes package.json (open in the editor or not) and lets the session and the list follow. */
+function setPackageJson(text: string) {
+  const existed = "package.json" in files;
+  files["package.json"] = text;
+  pending.delete("package.json");
+  sync([{ path: "package.json", text }], []);
+  if (current === "package.json") openFile(current);
+  else if (!existed) renderTree();
+  projectChanged();
+}
+
+pkgForm.addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const wanted = parseAddition(pkgInput.value);
+  if ("error" in wanted) return void (pkgError.textContent = wanted.error);
+  pkgError.textContent = "loading…";
+  let name: string;
+  let spec: string;
+  try {
+    if ("url" in wanted) {
+      // The name comes from the archive's package.json; until then the file name stands for it.
+      const label = decodeURIComponent(wanted.url.split(/[?#]/)[0].split("/").pop() ?? wanted.url).replace(/\.t(ar\.)?gz$/, "");
+      name = (await obtain(label, wanted.url)).name;
+      spec = wanted.url;
+    } else {
+      const t = tarballUrl(wanted.name, wanted.version, registry);
+      if ("error" in t) throw new Error(t.error);
+      await obtain(`${wanted.name}@${wanted.version}`, t.url);
+      ({ name, version: spec } = wanted);
+    }
+    setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, spec));
+  } catch (err) {
+    // Not added: package.json lists only what loads (as `npm install` leaves it on a failure).
+    pkgError.textContent = (err as Error).message;
+    return;
+  }
+  pkgInput.value = "";
+  pkgError.textContent = "";
+});
+
+function removePackage(name: string) {
+  try {
+    setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, null));
+  } catch (e) {
+    pkgError.textContent = (e as Error).message;
+  }
+}
+
+pkgRegistry.addEventListener("change", () => {
+  registry = pkgRegistry.value.trim() || DEFAULT_REGISTRY;
+  pkgRegistry.value = registry;
+  localStorage.setItem(REGISTRY_KEY, registry);
+  chain = chain.then(refreshPackages).then((changed) => (changed ? restart("registry changed") : undefined));
+});
+
+/** A build error inside a package that imports one not loaded gets the package's name and the fix. */
+function explainPackageError(e: EditorError): EditorError {
+  const inPackage = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e.file ?? "");
+  const what = /Could not resolve '([^']+)'/.exec(e.message);
+  if (!inPackage || !what) return e;
+  const needed = what[1].startsWith("@") ? what[1].split("/").slice(0, 2).join("/") : what[1].split("/")[0];
+  return { ...e, message: `${inPackage[1]} needs ${needed}: add it too (Packages)\n${e.message}` };
+}
+
 // ---- build -----------------------------------------------------------------------------------
 
 // The packages a build resolves from node_modules. The preview frame gets React from this page's own
@@ -574,20 +753,30 @@ const packageFiles: Record<string, () => Promise<string>> = import.meta.glob(
   ],
   { query: "?raw", import: "default" },
 );
-let packageInputs: Promise<{ path: string; text: string }[]> | undefined;
+let reactInputs: Promise<{ path: string; text: string }[]> | undefined;
 function loadPackages() {
-  packageInputs ??= Promise.all(
+  reactInputs ??= Promise.all(
     Object.entries(packageFiles).map(async ([key, load]) => ({ path: key.slice(1), text: await load() })),
   ).catch((e) => {
-    packageInputs = undefined; // a failed fetch is retried on the next Build
+    reactInputs = undefined; // a failed fetch is retried on the next Build
     throw e;
   });
-  return packageInputs;
+  return reactInputs;
 }
 
 type OutFile = { path: string; kind: string; text?: string; base64?: string };
 /** The last successful build's files (what "Preview build" serves and "Download build" zips). */
-let built: { files: OutFile[]; id: string } | null = null;
+type InputFile = { path: string; text: string } | { path: string; base64: string };
+interface Built {
+  files: OutFile[];
+  id: string;
+  /** What was built (for the source maps of a build without them, see buildMaps). */
+  inputs: InputFile[];
+  /** Where "Preview build" serves it: `<scope><id>/`. */
+  served?: string;
+  maps?: Promise<Map<string, RawMap & { dir: string }>>;
+}
+let built: Built | null = null;
 const previewBuildButton = $<HTMLButtonElement>("#preview-build");
 const downloadBuildButton = $<HTMLButtonElement>("#download-build");
 const buildFrameHost = $<HTMLDivElement>("#build-preview-host");
@@ -627,8 +816,13 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   document.body.dataset.build = "running";
   const started = performance.now();
   let res;
+  let inputs: InputFile[] = [];
   try {
-    res = await nexxo.build({ files: [...asInput(files), ...(await loadPackages())] });
+    // The user's packages as node_modules/ (after a package change still being loaded), and React's
+    // (never among them: see SUPPLIED).
+    await chain;
+    inputs = [...asInput(files), ...(await loadPackages()), ...packageInputs()];
+    res = await nexxo.build({ files: inputs });
   } catch (e) {
     res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
   }
@@ -636,10 +830,10 @@ $<HTMLButtonElement>("#build").onclick = async () => {
   if (!res.ok) {
     buildOut.textContent = `build failed in ${ms} ms`;
     document.body.dataset.build = "failed";
-    showErrors(res.errors);
+    showErrors(res.errors.map(explainPackageError));
     return;
   }
-  built = { files: res.files, id: `${Date.now().toString(36)}` };
+  built = { files: res.files, id: `${Date.now().toString(36)}`, inputs };
   buildOut.textContent = await summary(res.files, ms);
   previewBuildButton.disabled = false;
   downloadBuildButton.disabled = false;
@@ -653,6 +847,98 @@ const MIME: Record<string, string> = {
   map: "application/json", svg: "image/svg+xml", png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg",
   gif: "image/gif", webp: "image/webp", ico: "image/x-icon", woff: "font/woff", woff2: "font/woff2", wasm: "application/wasm", txt: "text/plain",
 };
+
+// ---- runtime errors of the built app ------------------------------------------------------------
+// A built page previewed here reports its uncaught errors to this page (a script put before its
+// own), which shows them like the live preview's: at the original file:line with a code frame.
+
+const REPORTER = `<script>(() => {
+  if (parent === window) return;
+  const send = (e) => parent.postMessage({ type: "build-runtime-error",
+    message: e instanceof Error ? e.name + ": " + e.message : String(e), stack: e instanceof Error ? e.stack || "" : "" }, location.origin);
+  addEventListener("error", (e) => send(e.error ?? e.message));
+  addEventListener("unhandledrejection", (e) => send(e.reason));
+})();</script>`;
+
+function withErrorReporter(html: string): string {
+  const head = /<head[^>]*>/i.exec(html);
+  return head ? html.slice(0, head.index + head[0].length) + REPORTER + html.slice(head.index + head[0].length) : REPORTER + html;
+}
+
+const SOURCE_MAP_COMMENT = /\n?\/\/# sourceMappingURL=(\S+)\s*$/;
+const dirOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf("/")));
+/** `rel` resolved against the folder `dir` (both relative to the project root). */
+function joinPath(dir: string, rel: string): string {
+  const parts = dir ? dir.split("/") : [];
+  for (const seg of rel.split("/")) {
+    if (seg === "..") parts.pop();
+    else if (seg && seg !== ".") parts.push(seg);
+  }
+  return parts.join("/");
+}
+
+/**
+ * The build's source maps, by output path. A build without maps (the default, as in `nexxo
+ * build`) is built once more with `sourcemap: true`, which gives the same code plus the map
+ * comment; a map is used only for a file whose code is the same, so a location is never mapped
+ * through another file's map. Download build keeps the output as configured.
+ */
+function buildMaps(b: Built): Promise<Map<string, RawMap & { dir: string }>> {
+  b.maps ??= (async () => {
+    const own = b.files.some((f) => f.kind === "sourcemap");
+    const res = own ? { ok: true, files: b.files } : await nexxo.build({ files: b.inputs, overrides: { sourcemap: true } });
+    const withMaps: OutFile[] = res.ok ? res.files : [];
+    const maps = new Map<string, RawMap & { dir: string }>();
+    for (const f of b.files) {
+      const twin = withMaps.find((g) => g.path === f.path)?.text;
+      const ref = twin === undefined ? null : SOURCE_MAP_COMMENT.exec(twin);
+      if (!ref || f.text === undefined || twin!.slice(0, ref.index) !== f.text.replace(SOURCE_MAP_COMMENT, "")) continue;
+      const mapPath = joinPath(dirOf(f.path), ref[1]);
+      const text = withMaps.find((g) => g.path === mapPath)?.text;
+      // Map sources are relative to the map in dist/: "../../src/App.tsx" from dist/assets/.
+      if (text) maps.set(f.path, { ...(JSON.parse(text) as RawMap), dir: dirOf(`dist/${mapPath}`) });
+    }
+    return maps;
+  })();
+  return b.maps;
+}
+
+async function showBuildRuntimeError(message: string, stack: string) {
+  const b = built;
+  if (!b?.served) return;
+  let where: { file: string; line: number; column: number; frame: string; original: boolean } | null = null;
+  for (const f of stackFrames(stack, location.origin)) {
+    const full = location.origin + f.url.split("?")[0];
+    // Files under the preview's scope, or at the root for a build with base "/" (build-sw.js).
+    const path = full.startsWith(b.served) ? full.slice(b.served.length) : f.url.split("?")[0].slice(1);
+    const out = b.files.find((o) => o.path === path);
+    if (!out || out.text === undefined) continue;
+    const map = (await buildMaps(b)).get(path);
+    const pos = map && originalPosition(map, f.line, f.column);
+    if (pos) {
+      const file = joinPath(map.dir, pos.source);
+      where = { file, line: pos.line, column: pos.column, frame: codeFrame(pos.content ?? files[file] ?? "", pos.line, pos.column), original: true };
+    } else {
+      // No map for it: the built file's place, with the part of the (minified) line around it.
+      const text = out.text.split("\n")[f.line - 1] ?? "";
+      const from = Math.max(0, f.column - 60);
+      const frame = `> ${text.slice(from, f.column + 60)}\n  ${" ".repeat(f.column - 1 - from)}^`;
+      where = { file: `dist/${path}`, line: f.line, column: f.column, frame, original: false };
+    }
+    break;
+  }
+  const text = where
+    ? `runtime error in the production build: ${message}\n  at ${where.file}:${where.line}:${where.column}\n${where.frame}`
+    : `runtime error in the production build: ${message}\n${stack}`;
+  showErrors([{ message: text, ...(where?.original && { file: where.file, line: where.line, column: where.column }) }]);
+  setStatus("the production build threw an error");
+}
+
+addEventListener("message", (e: MessageEvent) => {
+  const f = document.querySelector<HTMLIFrameElement>("#build-preview");
+  if (!f || e.source !== f.contentWindow || e.data?.type !== "build-runtime-error") return;
+  showBuildRuntimeError(String(e.data.message), String(e.data.stack ?? ""));
+});
 
 function closeBuildPreview() {
   buildFrameHost.replaceChildren();
@@ -683,9 +969,12 @@ async function openBuildPreview() {
       out.map((f) => {
         const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
         const headers = { "content-type": MIME[ext] ?? "application/octet-stream" };
-        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(bytesOf(f), { headers }));
+        // Pages get the error reporter first (the only difference from the output files).
+        const body = f.kind === "html" && f.text !== undefined ? withErrorReporter(f.text) : bytesOf(f);
+        return cache.put(new Request(`${scope}${id}/${f.path}`), new Response(body, { headers }));
       }),
     );
+    built.served = `${scope}${id}/`;
     const frame = document.createElement("iframe");
     frame.id = "build-preview";
     frame.title = "build preview";
@@ -737,7 +1026,7 @@ async function init() {
   }
   const payload = payloadOf(location.hash);
   if (payload && (await openShared(payload))) return;
-  if (stored && Object.keys(stored.files).length) chain = chain.then(() => restart("restored"));
+  if (stored && Object.keys(stored.files).length) chain = chain.then(refreshPackages).then(() => restart("restored"));
   else loadExample(DEFAULT_EXAMPLE);
 }
 init();

@@ -1,0 +1,227 @@
+// npm packages in the playground, in headless Chromium: a package added by its tarball URL (one
+// made by `npm pack`, others by a tar writer here; served by a local HTTP server, another origin)
+// is unpacked in the page, imported by the example's code
+// and runs in the live preview (the engine's dev session pre-bundles it) and in "Preview build";
+// a reload keeps it from IndexedDB without fetching it again; a tarball that is not there, and a
+// package whose dependency is not loaded, give messages naming the package.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import zlib from "node:zlib";
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fixture, usePlayground } from "./helpers.mjs";
+
+const pg = usePlayground();
+
+/** A tar archive (ustar) of `files` under `package/`, as `npm pack` writes it; a path longer than
+ * the 100-byte name field gets a pax `path` record, as npm's tar does. */
+function tar(files) {
+  const blocks = [];
+  const header = (name, size, type) => {
+    const h = Buffer.alloc(512);
+    h.write(name.slice(0, 100), 0, "utf8");
+    h.write("0000644\0", 100);
+    h.write("0000000\0", 108);
+    h.write("0000000\0", 116);
+    h.write(`${size.toString(8).padStart(11, "0")}\0`, 124);
+    h.write("00000000000\0", 136);
+    h.write("        ", 148);
+    h.write(type, 156);
+    h.write("ustar\0", 257);
+    h.write("00", 263);
+    let sum = 0;
+    for (const b of h) sum += b;
+    h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+    return h;
+  };
+  const body = (data) => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+  for (const [p, text] of Object.entries(files)) {
+    const name = `package/${p}`;
+    const data = Buffer.from(text);
+    if (name.length > 100) {
+      let rec = ` path=${name}\n`;
+      let len = rec.length + 2;
+      len = `${len}${rec}`.length;
+      rec = `${len}${rec}`;
+      blocks.push(header("PaxHeader/long", rec.length, "x"), body(Buffer.from(rec)));
+    }
+    blocks.push(header(name, data.length, "0"), body(data));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return zlib.gzipSync(Buffer.concat(blocks));
+}
+
+/** The .tgz `npm pack` makes of a package folder with `files` (npm's own tar writer). */
+function npmPack(files) {
+  const dir = fixture("pkg-pack", files);
+  const r = spawnSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: dir, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return fs.readFileSync(path.join(dir, r.stdout.trim().split("\n").pop()));
+}
+
+// A path over the 100 bytes of a tar header's name field: npm splits it into the ustar prefix,
+// the test's writer uses a pax record; the page must read both.
+const LONG = `lib/${"deeply-nested-folder/".repeat(5)}message.js`;
+const LONG_CSS = `dist/${"styles/".repeat(15)}badge.css`;
+const tarballs = {
+  "/tiny-shout-1.0.0.tgz": npmPack({
+    "package.json": JSON.stringify({ name: "tiny-shout", version: "1.0.0", type: "module", exports: { ".": "./index.js" } }),
+    "index.js": `import { suffix } from "./${LONG}";\nexport const shout = (s) => s.toUpperCase() + suffix;\n`,
+    [LONG]: 'export const suffix = " from tiny-shout";\n',
+    "README.md": "# tiny-shout\n",
+  }),
+  // A React component: it must render with the app's React (one React, or its hooks fail).
+  "/tiny-badge-0.2.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "tiny-badge", version: "0.2.0", type: "module", module: "dist/index.js", peerDependencies: { react: ">=18" } }),
+    [LONG_CSS]: "#badge { color: rgb(1, 2, 3); }\n",
+    "dist/index.js": `import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./${LONG_CSS.slice(5)}";\n` +
+      'export function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
+  }),
+  // Served as a registry would: {registry}/{name}/-/{unscoped name}-{version}.tgz.
+  "/registry/@demo/util/-/util-1.0.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "@demo/util", version: "1.0.0", main: "index.js" }),
+    "index.js": 'exports.twice = (s) => s + s;\n',
+  }),
+  "/registry/needy/-/needy-1.0.0.tgz": tar({
+    "package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js", dependencies: { "absent-dep": "^2.0.0" } }),
+    "index.js": 'import { x } from "absent-dep";\nexport const y = x;\n',
+  }),
+};
+const hits = {};
+const server = http.createServer((req, res) => {
+  hits[req.url] = (hits[req.url] ?? 0) + 1;
+  // Another origin than the playground: the tarballs are fetched with CORS, as from a registry.
+  const headers = { "access-control-allow-origin": "*" };
+  const body = tarballs[req.url];
+  if (!body) {
+    res.writeHead(404, { ...headers, "content-type": "text/plain" }).end("not found");
+    return;
+  }
+  res.writeHead(200, { ...headers, "content-type": "application/octet-stream" }).end(body);
+});
+const tarballServer = new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
+after(() => server.close());
+
+test("playground: a package from a tarball URL runs in the preview and the build, survives a reload; bad ones are named", async () => {
+  const origin = await tarballServer;
+  const page = await pg.browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(pg.server.url);
+  const frame = page.frameLocator("#preview");
+  await frame.locator("#inc").waitFor({ timeout: 20_000 });
+
+  // Added by URL: its name comes from the archive's package.json, and package.json lists it.
+  const url = `${origin}/tiny-shout-1.0.0.tgz`;
+  await page.fill("#pkg-add", url);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="tiny-shout"]', { hasText: "1.0.0, 4 files" }).waitFor({ timeout: 20_000 });
+  await page.click('[data-file="package.json"]');
+  const pkgJson = JSON.parse(await page.locator("#editor").evaluate((el) => el.value));
+  assert.deepEqual(pkgJson.dependencies, { "tiny-shout": url });
+
+  await page.fill("#pkg-add", `${origin}/tiny-badge-0.2.0.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="tiny-badge"]', { hasText: "0.2.0, 3 files" }).waitFor({ timeout: 20_000 });
+
+  // The example imports them: the preview (the engine's dev session) shows their output.
+  await page.click('[data-file="src/App.tsx"]');
+  const editor = page.locator("#editor");
+  const app = await editor.evaluate((el) => el.value);
+  await editor.fill(
+    `import { shout } from "tiny-shout";\nimport { Badge } from "tiny-badge";\n${app.replace("Hello from Nexxo", '{shout("hi")}').replace("</h1>", '</h1>\n      <Badge text="badge" />')}`,
+  );
+  await frame.locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.equal(await frame.locator("#badge").textContent(), "badge x3", "the package's component, with a hook, renders");
+  const color = (f) => f.locator("#badge").evaluate((el) => getComputedStyle(el).color);
+  assert.equal(await color(frame), "rgb(1, 2, 3)", "the package's own style sheet applies");
+  assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
+  await frame.locator("#inc").click();
+  assert.equal(await frame.locator("#inc").textContent(), "count: 1", "the app still runs");
+
+  // Build resolves it from node_modules/ too; the built app shows it.
+  await page.click("#build");
+  await page.waitForFunction(() => ["ok", "failed"].includes(document.body.dataset.build), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
+  await page.click("#preview-build");
+  await page.frameLocator("#build-preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.frameLocator("#build-preview").locator("#badge").textContent(), "badge x3");
+  assert.equal(await color(page.frameLocator("#build-preview")), "rgb(1, 2, 3)");
+
+  // A reload keeps the package: from IndexedDB, not fetched again.
+  await page.locator("#saved", { hasText: "saved in this browser" }).waitFor();
+  await page.reload();
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  await page.locator('[data-package="tiny-shout"]', { hasText: "1.0.0" }).waitFor();
+  assert.equal(await page.frameLocator("#preview").locator("#badge").textContent(), "badge x3");
+  assert.equal(hits["/tiny-shout-1.0.0.tgz"], 1, "the tarball was fetched once");
+  assert.equal(hits["/tiny-badge-0.2.0.tgz"], 1, "the tarball was fetched once");
+
+  // The project's zip lists them in package.json (what `npm install` reads).
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download")]);
+  const zipped = spawnSync("unzip", ["-p", await download.path(), "package.json"], { encoding: "utf8" }).stdout;
+  assert.deepEqual(JSON.parse(zipped).dependencies, { "tiny-badge": `${origin}/tiny-badge-0.2.0.tgz`, "tiny-shout": url });
+
+  // A share link carries package.json, not the packages: another browser fetches them itself.
+  await page.click("#share");
+  await page.locator("#share-out[data-state='ok']").waitFor();
+  const other = await pg.browser.newContext();
+  const page2 = await other.newPage();
+  page2.on("pageerror", (e) => problems.push(e.message));
+  await page2.goto(await page.locator("#share-link").inputValue());
+  await page2.frameLocator("#preview").locator("#badge", { hasText: "badge x3" }).waitFor({ timeout: 20_000 });
+  assert.equal(hits["/tiny-shout-1.0.0.tgz"], 2, "fetched by the second browser (its own cache is empty)");
+  await other.close();
+
+  // A tarball URL that is not there: the message names the package (by its file name) and the status.
+  await page.fill("#pkg-add", `${origin}/left-pad-9.9.9.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator("#pkg-error", { hasText: "HTTP 404" }).waitFor();
+  assert.match(await page.locator("#pkg-error").textContent(), /cannot load package left-pad-9\.9\.9: .*left-pad-9\.9\.9\.tgz answered HTTP 404/);
+  assert.equal(await page.locator('[data-package^="left-pad"]').count(), 0, "not added");
+
+  // name@version from the configured registry: one that is missing is named as typed...
+  await page.fill("#pkg-registry", `${origin}/registry`);
+  await page.press("#pkg-registry", "Enter");
+  await page.fill("#pkg-add", "ghost@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator("#pkg-error", { hasText: "ghost@1.0.0" }).waitFor();
+  assert.match(await page.locator("#pkg-error").textContent(), /cannot load package ghost@1\.0\.0: .*\/registry\/ghost\/-\/ghost-1\.0\.0\.tgz answered HTTP 404/);
+
+  // ...a scoped CommonJS one loads and runs...
+  await page.fill("#pkg-add", "@demo/util@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="@demo/util"]', { hasText: "1.0.0, 2 files" }).waitFor({ timeout: 20_000 });
+  const withShout = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { twice } from "@demo/util";\n${withShout.replace('{shout("hi")}', '{twice(shout("hi"))}')}`);
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shoutHI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  await editor.fill(withShout);
+
+  // ...and one whose own dependency is not loaded says which one to add.
+  await page.fill("#pkg-add", "needy@1.0.0");
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="needy"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
+  await page.locator("#pkg-error", { hasText: "needy needs absent-dep: add it too" }).waitFor();
+  await page.locator("#errors", { hasText: "needy needs absent-dep: add it too" }).waitFor();
+  // Imported anyway: the preview fails at the package's import, naming what to add.
+  const good = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { y } from "needy";\nconsole.log(y);\n${good}`);
+  await page.locator("#errors", { hasText: 'imports "absent-dep"' }).waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#errors").textContent(), /add absent-dep in Packages/);
+  // Build fails on it too, and says the same first.
+  await page.evaluate(() => delete document.body.dataset.build);
+  await page.click("#build");
+  await page.waitForFunction(() => document.body.dataset.build === "failed", null, { timeout: 60_000 });
+  assert.match(await page.locator("#errors").textContent(), /^needy needs absent-dep: add it too \(Packages\)\n\[UNRESOLVED_IMPORT\] Could not resolve 'absent-dep'/m);
+  await editor.fill(good);
+  await page.frameLocator("#preview").locator("#badge").waitFor({ timeout: 20_000 });
+  // Removing it clears the message; the other package stays.
+  await page.click('[aria-label="Remove package needy"]');
+  await page.locator('[data-package="needy"]').waitFor({ state: "detached" });
+  await page.locator("#pkg-error").waitFor({ state: "hidden" });
+  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(problems, []);
+  await page.close();
+});
