@@ -104,3 +104,37 @@ test("build: a package's CSS and images are bundled and load in the built page",
     await server.close();
   }
 });
+
+// A package that imports something not installed: rolldown alone would leave the import external
+// and the page would fail later with a bare-specifier error; the dev server's pre-bundle refuses
+// it as the build does, naming the import and the package file, and recovers once it is installed.
+for (const mode of ["bundled", "esm"]) {
+  test(`dev (${mode}): a package importing an uninstalled module shows an overlay naming both; installing it and reloading works`, async () => {
+    const dir = fixture(`dev-missing-dep-${mode}`, {
+      "index.html": '<!doctype html><html><body><p id="out">-</p><script type="module" src="/src/main.js"></script></body></html>',
+      "src/main.js": 'import { greet } from "needy";\ndocument.getElementById("out").textContent = greet();\n',
+      "node_modules/needy/package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js" }),
+      "node_modules/needy/index.js": 'import pad from "absent-dep";\nexport const greet = () => pad("hi");\n',
+    });
+    const server = await dev(dir, mode === "esm" ? ["--no-bundle"] : []);
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url);
+      const overlay = page.locator("nexxo-error-overlay");
+      await overlay.waitFor({ timeout: 15_000 });
+      const text = await overlay.evaluate((e) => e.shadowRoot.textContent);
+      assert.match(text, /absent-dep/, text);
+      assert.match(text, /node_modules\/needy\/index\.js/, text);
+      assert.equal(await page.locator("#out").textContent(), "-");
+      // Installed: the next load pre-bundles again and the page runs.
+      fs.mkdirSync(path.join(dir, "node_modules/absent-dep"), { recursive: true });
+      fs.writeFileSync(path.join(dir, "node_modules/absent-dep/package.json"), JSON.stringify({ name: "absent-dep", type: "module", main: "i.js" }));
+      fs.writeFileSync(path.join(dir, "node_modules/absent-dep/i.js"), 'export default (s) => `[${s}]`;\n');
+      await page.goto(server.url);
+      await page.locator("#out", { hasText: "[hi]" }).waitFor({ timeout: 15_000 });
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  });
+}

@@ -130,11 +130,16 @@ where
         disable_tracing_setup: true,
     })
     .map_err(|e| BuildFailure::from_rolldown(&config.root, e.into_vec()))?;
-    let out = factory
+    let mut out = factory
         .create_bundle_with_fs(fs, resolver)
         .generate()
         .await
         .map_err(|e| BuildFailure::from_rolldown(&config.root, e.into_vec()))?;
+    // A package importing something not installed: refused here as the build refuses it, naming
+    // the import and the package file, instead of a chunk that fails in the browser later.
+    if let Some(failure) = crate::unresolved_imports(&config.root, &mut out) {
+        return Err(failure);
+    }
     let mut chunks = Vec::new();
     for o in out.assets {
         if let Output::Chunk(c) = o {
