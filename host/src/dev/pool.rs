@@ -72,3 +72,41 @@ impl HostJobs for Pool {
         serde_json::to_vec(&all).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::time::Duration;
+
+    /// The engine module `scripts/test.sh` builds before `cargo test`.
+    fn engine() -> Arc<WasmEngine> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/nexxo-engine.wasm");
+        Arc::new(WasmEngine::load(&path, 1).expect("the engine module (bash scripts/build-wasm.sh)"))
+    }
+
+    fn runner_jobs(n: usize) -> Vec<u8> {
+        let jobs: Vec<Value> = (0..n)
+            .map(|i| json!({ "job": "runner", "url": format!("/m{i}.js"), "code": format!("export const v{i} = {i};\n") }))
+            .collect();
+        serde_json::to_vec(&jobs).expect("jobs")
+    }
+
+    #[test]
+    fn a_failing_instance_declines_the_batch_and_is_retired() {
+        let engine = engine();
+        // Instances that cannot finish anything in time fail their calls: the pool answers
+        // nothing (so the session's own instance runs the batch) and keeps no broken instance.
+        let failing = Pool::new(Arc::clone(&engine), 2, Limits { timeout: Duration::ZERO, ..Limits::default() });
+        assert!(failing.run(&runner_jobs(8)).is_none());
+        assert!(failing.workers.iter().all(|w| w.lock().expect("slot").is_none()), "failed instances are retired");
+        // A working pool answers every job, in the jobs' order, whichever instance ran it.
+        let pool = Pool::new(engine, 2, Limits::default());
+        let done: Vec<Value> = serde_json::from_slice(&pool.run(&runner_jobs(8)).expect("answers")).expect("json");
+        assert_eq!(done.len(), 8);
+        for (i, d) in done.iter().enumerate() {
+            assert_eq!(d["done"], "runner");
+            assert!(d["code"].as_str().is_some_and(|c| c.contains(&format!("v{i}"))), "{d}");
+        }
+    }
+}
