@@ -205,11 +205,13 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.locator('[data-package="needy"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
   await page.locator("#pkg-error", { hasText: "needy needs absent-dep: add it too" }).waitFor();
   await page.locator("#errors", { hasText: "needy needs absent-dep: add it too" }).waitFor();
-  // Imported anyway: the preview fails at the package's import, naming what to add.
+  // Imported anyway: the session's dependency pre-bundle refuses the package's import (as
+  // `nexxo dev` does), naming the import and the package file, under the line saying what to add.
   const good = await editor.evaluate((el) => el.value);
   await editor.fill(`import { y } from "needy";\nconsole.log(y);\n${good}`);
-  await page.locator("#errors", { hasText: 'imports "absent-dep"' }).waitFor({ timeout: 20_000 });
-  assert.match(await page.locator("#errors").textContent(), /add absent-dep in Packages/);
+  await page.locator("#errors", { hasText: "Could not resolve 'absent-dep'" }).waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#errors").textContent(), /node_modules\/needy\/index\.js/);
+  assert.match(await page.locator("#errors").textContent(), /needy needs absent-dep: add it too/);
   // Build fails on it too, and says the same first.
   await page.evaluate(() => delete document.body.dataset.build);
   await page.click("#build");

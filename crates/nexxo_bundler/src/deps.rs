@@ -86,6 +86,7 @@ pub async fn prebundle<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
     specifiers: &[String],
+    externals: &[String],
     url_of: AssetUrl,
 ) -> Result<Vec<DepChunk>, BuildFailure>
 where
@@ -114,6 +115,9 @@ where
         minify: Some(RawMinifyOptions::Bool(false)),
         define: Some(defines.into_iter().collect()),
         resolve: Some(crate::options::resolve_options(config)),
+        // What the host page provides itself (the playground's React): kept as imports, which
+        // the page resolves, rather than refused below as not installed.
+        external: (!externals.is_empty()).then(|| externals.to_vec().into()),
         ..Default::default()
     };
     let resolver = Arc::new(Resolver::new(

@@ -559,9 +559,10 @@ pub async fn bundle_dependencies<H: DevHost>(
     // Weak: the plugin lives inside rolldown's bundle, which must not keep the server state alive.
     let urls = Arc::downgrade(state);
     let url_of: nexxo_bundler::deps::AssetUrl = Arc::new(move |p| urls.upgrade()?.url_of(p));
-    let chunks = nexxo_bundler::deps::prebundle(state.host.fs().clone(), &state.config, &list, url_of)
-        .await
-        .map_err(|f| format!("pre-bundling dependencies failed:\n{f}"))?;
+    let chunks =
+        nexxo_bundler::deps::prebundle(state.host.fs().clone(), &state.config, &list, &state.externals, url_of)
+            .await
+            .map_err(|f| format!("pre-bundling dependencies failed:\n{f}"))?;
     let mut deps = crate::Deps::default();
     for c in chunks {
         if let Some(spec) = &c.specifier {
