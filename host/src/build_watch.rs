@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use nexxo_bundler::{BuildOutput, OutputKind};
 use nexxo_config::ResolvedConfig;
 use rolldown_fs::OxcResolverFileSystem as _;
+use tracing::Instrument as _;
 
 use crate::build::{self, check_out_dir};
 use crate::build_cache::RecordingFs;
@@ -74,6 +75,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         build::print_summary(&config, &output.files, &gzip, public, started, false);
         written = Some(w);
     }
+    crate::profile::report_from(started, "cpu (process so far)");
     let s = Style::stdout();
     println!("{}", s.dim("watching for changes (Ctrl-C to stop)"));
     loop {
@@ -144,6 +146,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     ))
                 );
                 written = Some(w);
+                crate::profile::report_from(started, "cpu (process so far)");
             }
             // Reported by the writer; what was there stays.
             Err(_) => println!("{}", s.dim("watching for changes")),
@@ -187,14 +190,19 @@ async fn build_once(config: &ResolvedConfig, engine: EngineKind) -> (Option<Buil
     let job_config = config.clone();
     let fs = RecordingFs::new(false);
     let recorded = fs.clone();
-    let job = tokio::spawn(async move {
-        match engine {
-            EngineKind::Native => nexxo_bundler::build(fs, &job_config).await.map_err(|f| build::report_failure(&f)),
-            // The sandboxed engine reads through its own host: nothing is recorded, so every
-            // change that exists rebuilds.
-            EngineKind::Wasm => tokio::task::block_in_place(|| build::run_wasm_engine(&job_config)).map_err(|_| ()),
+    let job = tokio::spawn(
+        async move {
+            match engine {
+                EngineKind::Native => {
+                    nexxo_bundler::build(fs, &job_config).await.map_err(|f| build::report_failure(&f))
+                }
+                // The sandboxed engine reads through its own host: nothing is recorded, so every
+                // change that exists rebuilds.
+                EngineKind::Wasm => tokio::task::block_in_place(|| build::run_wasm_engine(&job_config)).map_err(|_| ()),
+            }
         }
-    });
+        .instrument(tracing::info_span!("nexxo.bundle")),
+    );
     let result = job.await;
     let reads = recorded.take_reads().into_iter().map(|(p, (_, h))| (p, h)).collect();
     let output = match result {
@@ -220,7 +228,9 @@ fn hashes(output: &BuildOutput) -> Written {
 /// hashes written and how many files public/ gave.
 fn write_all(config: &ResolvedConfig, output: &BuildOutput, engine: EngineKind) -> Result<(Written, usize), ExitCode> {
     let confine = (engine == EngineKind::Wasm).then_some(config.root.as_path());
-    let public = tokio::task::block_in_place(|| build::write(config, output, confine))?;
+    let public = tokio::task::block_in_place(|| {
+        tracing::info_span!("nexxo.write").in_scope(|| build::write(config, output, confine))
+    })?;
     Ok((hashes(output), public))
 }
 
@@ -246,7 +256,10 @@ fn write_changed(
         .map(String::as_str)
         .collect();
     let files: Vec<(&str, &[u8])> = changed.iter().map(|f| (f.path.as_str(), f.contents.as_slice())).collect();
-    tokio::task::block_in_place(|| fs_out::replace_files(&out_dir, &files, &removed)).map_err(|e| {
+    tokio::task::block_in_place(|| {
+        tracing::info_span!("nexxo.write_changed").in_scope(|| fs_out::replace_files(&out_dir, &files, &removed))
+    })
+    .map_err(|e| {
         style::error(&format!("cannot update {}: {e}", out_dir.display()));
         ExitCode::FAILURE
     })?;
