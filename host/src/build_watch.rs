@@ -36,8 +36,8 @@ use crate::{BuildArgs, EngineKind, fs_out, load_config};
 /// several files, or a save followed by a format-on-save, arrives within tens of milliseconds.
 const DEBOUNCE: Duration = Duration::from_millis(30);
 
-/// The build output last written: each file's path and content hash.
-type Written = HashMap<String, u128>;
+/// The build output last written: each file's path, size and content hash.
+type Written = HashMap<String, (u64, u128)>;
 
 /// The files the last build read (native engine), with the hash of what it read.
 type Reads = HashMap<PathBuf, u128>;
@@ -126,7 +126,9 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
             continue;
         };
-        let result = match written.as_ref().filter(|_| !public_changed) {
+        // dist/ as last written (no file deleted or changed by hand), else a full write.
+        let intact = written.as_ref().filter(|w| !public_changed && still_there(&config.out_dir, w));
+        let result = match intact {
             Some(previous) => write_changed(&config, &output, previous),
             None => write_all(&config, &output, args.engine).map(|(w, _)| {
                 let n = w.len();
@@ -221,7 +223,11 @@ async fn build_once(config: &ResolvedConfig, engine: EngineKind) -> (Option<Buil
 }
 
 fn hashes(output: &BuildOutput) -> Written {
-    output.files.iter().map(|f| (f.path.clone(), xxhash_rust::xxh3::xxh3_128(&f.contents))).collect()
+    output
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), (f.contents.len() as u64, xxhash_rust::xxh3::xxh3_128(&f.contents))))
+        .collect()
 }
 
 /// Replaces the whole output directory, public/ included, as `nexxo build` does. Returns the
@@ -232,6 +238,14 @@ fn write_all(config: &ResolvedConfig, output: &BuildOutput, engine: EngineKind) 
         tracing::info_span!("nexxo.write").in_scope(|| build::write(config, output, confine))
     })?;
     Ok((hashes(output), public))
+}
+
+/// Whether every file of the last write is still in `out_dir` with its content: a rebuild that
+/// writes only changed files relies on the others being there (someone may have deleted dist/).
+/// Sizes only, no reads: the stat of a few hundred files is under a millisecond; a file edited by
+/// hand to the same size is not noticed.
+fn still_there(out_dir: &Path, written: &HashMap<String, (u64, u128)>) -> bool {
+    written.iter().all(|(p, (size, _))| std::fs::metadata(out_dir.join(p)).is_ok_and(|m| m.len() == *size))
 }
 
 /// Writes the files of `output` whose content differs from `previous` and removes those it no

@@ -160,6 +160,14 @@ test("renaming a file (and its import) rebuilds, and stale output files are remo
   assert.equal(await pageText(), "Renamed v3");
 });
 
+test("a dist/ deleted while watching is written whole again by the next rebuild", async () => {
+  fs.rmSync(path.join(dir, "dist"), { recursive: true });
+  await step(() => fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Again v3")), "src/Title.tsx");
+  assertSameAsForce();
+  assert.ok(fs.existsSync(path.join(dir, "dist/robots.txt")), "public/ is copied again");
+  assert.equal(await pageText(), "Again v3");
+});
+
 test("a syntax error prints file:line:col, leaves dist/ as it was, and the fix rebuilds", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   const from = watch.out.length;
