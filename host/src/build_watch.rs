@@ -2,14 +2,13 @@
 //! project root, until Ctrl-C or SIGTERM.
 //!
 //! What stays in memory between builds: the loaded config (reloaded when nexxo.config.json or a
-//! .env file changes), the async runtime and thread pools, and the content hash of every output
-//! file last written. rolldown 1.2.16's own incremental state is not used: `BundleFactory`
-//! keeps it only for bundles on its own `OsFileSystem` and resolver (`create_bundle_with_fs`,
-//! which Nexxo's plugins and read recording need, always starts from an empty cache), its
-//! `ScanStageCache` is private to the crate and driven only by `Bundler::incremental_generate`
-//! behind the `experimental` feature, and its merge keeps modules a rebuild no longer imports
-//! and appends new ones after the old, so the module order (and with it the output) can differ
-//! from a cold build's. Each rebuild is therefore a full rolldown build.
+//! .env file changes), the async runtime and thread pools, the content hash of every output file
+//! last written, and rolldown's scan of the last build ([`nexxo_bundler::Incremental`], rolldown's
+//! incremental `Bundler`). A rebuild for edits of script modules that build loaded loads, parses
+//! and transforms only those again, then links and generates in full; anything else (a new,
+//! deleted or renamed file, a style sheet, a page, the config, a build that made assets or
+//! workers, the rebuild after a failure) starts a full build. Both give `nexxo build --force`'s
+//! output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
 //! directory, one rename). A rebuild writes only the files whose content changed, each to a
@@ -24,11 +23,9 @@ use std::time::{Duration, Instant};
 
 use nexxo_bundler::{BuildOutput, OutputKind};
 use nexxo_config::ResolvedConfig;
-use rolldown_fs::OxcResolverFileSystem as _;
 use tracing::Instrument as _;
 
 use crate::build::{self, check_out_dir};
-use crate::build_cache::RecordingFs;
 use crate::style::{self, Style};
 use crate::{BuildArgs, EngineKind, fs_out, load_config};
 
@@ -39,8 +36,8 @@ const DEBOUNCE: Duration = Duration::from_millis(30);
 /// The build output last written: each file's path, size and content hash.
 type Written = HashMap<String, (u64, u128)>;
 
-/// The files the last build read (native engine), with the hash of what it read.
-type Reads = HashMap<PathBuf, u128>;
+/// The files the last build read (its modules, style sheets, assets, partials).
+type Reads = std::collections::HashSet<PathBuf>;
 
 pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), ExitCode> {
     let runtime = build::build_runtime().map_err(|e| {
@@ -67,7 +64,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         crate::watch::batches(&config.root, &config.out_dir).map_err(|e| watch_fail(&config.root, e))?;
     let mut written: Option<Written> = None;
     let started = Instant::now();
-    let (built, mut reads) = build_once(&config, args.engine).await;
+    let mut live = None;
+    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
     {
@@ -111,6 +109,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                         written = None;
                     }
                     config = c;
+                    live = None;
                 }
                 Err(_) => {
                     // load_config printed the located problem; the next save retries.
@@ -120,8 +119,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             }
         }
         let public_changed = config.public_dir.as_deref().is_some_and(|dir| changed.iter().any(|p| p.starts_with(dir)));
-        let built;
-        (built, reads) = build_once(&config, args.engine).await;
+        let (built, how);
+        (built, reads, how) = build_once(&config, args.engine, &mut live, Some(&changed)).await;
         let Some(output) = built else {
             println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
             continue;
@@ -143,7 +142,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     s.green("✓ rebuilt in"),
                     s.bold(&format!("{}ms", started.elapsed().as_millis())),
                     s.dim(&format!(
-                        "({shown}): {rewritten} file{} written, {removed} removed, {unchanged} unchanged",
+                        "({shown}; {how}): {rewritten} file{} written, {removed} removed, {unchanged} unchanged",
                         if rewritten == 1 { "" } else { "s" }
                     ))
                 );
@@ -158,15 +157,12 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     Ok(())
 }
 
-/// Whether a change to `path` can change the output: a file the last build read whose content is
-/// not what it read (edited, deleted), or any file it did not read that exists (a new module, one
-/// an import failed to find, the config, public/: the build decides whether it matters). Not: a
-/// save that left the content as it was, or an editor's temporary file already gone again.
+/// Whether a change to `path` can change the output: a file the last build read (edited or
+/// deleted), or any file it did not read that exists (a new module, one an import failed to find,
+/// the config, public/: the build decides whether it matters). Not: an editor's temporary file,
+/// already gone again.
 fn matters(reads: &Reads, path: &Path) -> bool {
-    match reads.get(path) {
-        Some(hash) => crate::build_cache::hash_file(&path.to_string_lossy()) != Some(*hash),
-        None => path.exists(),
-    }
+    reads.contains(path) || path.exists()
 }
 
 /// The changed paths as the summary shows them: relative to the root, at most three.
@@ -186,40 +182,87 @@ fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
     path == config_file || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
 }
 
-/// One build, its errors printed, and the files it read (failed or not). A panic inside the
-/// engine is a bug: it is reported as one and the watch goes on.
-async fn build_once(config: &ResolvedConfig, engine: EngineKind) -> (Option<BuildOutput>, Reads) {
-    let job_config = config.clone();
-    let fs = RecordingFs::new(false);
-    let recorded = fs.clone();
-    let job = tokio::spawn(
-        async move {
-            match engine {
-                EngineKind::Native => {
-                    nexxo_bundler::build(fs, &job_config).await.map_err(|f| build::report_failure(&f))
-                }
-                // The sandboxed engine reads through its own host: nothing is recorded, so every
-                // change that exists rebuilds.
-                EngineKind::Wasm => tokio::task::block_in_place(|| build::run_wasm_engine(&job_config)).map_err(|_| ()),
+/// One build, its errors printed; the files it read; and how it was built. With the native
+/// engine, `live` keeps rolldown's scan of the last build ([`nexxo_bundler::Incremental`]): when
+/// every one of `changed` is a script module it can load again alone, only those are loaded,
+/// parsed and transformed again; otherwise (and after a failure) the build starts over. A panic
+/// inside the engine is a bug: it is reported as one and the watch goes on.
+async fn build_once(
+    config: &ResolvedConfig,
+    engine: EngineKind,
+    live: &mut Option<nexxo_bundler::Incremental>,
+    changed: Option<&BTreeSet<PathBuf>>,
+) -> (Option<BuildOutput>, Reads, &'static str) {
+    let result = match engine {
+        EngineKind::Native => {
+            let ids: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
+            let partial = changed.is_some()
+                && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
+                && changed.into_iter().flatten().all(|p| p.is_file());
+            let how = if partial { "incremental" } else { "full build" };
+            if !partial {
+                *live = None;
             }
+            let (kept, job_config) = (live.take(), config.clone());
+            // On a task of its own, so a panic in the engine ends that task, not the watch.
+            let job = tokio::spawn(
+                async move {
+                    let mut inc = match kept {
+                        Some(inc) => inc,
+                        None => nexxo_bundler::incremental(&job_config)?,
+                    };
+                    let output = inc.build(partial.then_some(ids)).await?;
+                    Ok((inc, output))
+                }
+                .instrument(tracing::info_span!("nexxo.bundle")),
+            );
+            // Kept only after a success: rolldown's scan after a failed build is not something
+            // to build on.
+            let output = match job.await {
+                Ok(Ok((inc, output))) => {
+                    *live = Some(inc);
+                    Ok(Ok(output))
+                }
+                Ok(Err(failure)) => Ok(Err(failure)),
+                Err(e) => Err(e),
+            };
+            (output, how)
         }
-        .instrument(tracing::info_span!("nexxo.bundle")),
-    );
-    let result = job.await;
-    let reads = recorded.take_reads().into_iter().map(|(p, (_, h))| (p, h)).collect();
-    let output = match result {
+        EngineKind::Wasm => {
+            let job_config = config.clone();
+            let job = tokio::task::spawn_blocking(move || {
+                tracing::info_span!("nexxo.bundle").in_scope(|| build::run_wasm_engine(&job_config))
+            });
+            // run_wasm_engine reported its errors; the failure here only says that it failed.
+            let output = match job.await {
+                Ok(Ok(output)) => Ok(Ok(output)),
+                Ok(Err(_)) => Ok(Err(nexxo_bundler::BuildFailure::single("WASM", String::new()))),
+                Err(e) => Err(e),
+            };
+            (output, "full build")
+        }
+    };
+    let (output, how) = result;
+    let output = match output {
         Ok(Ok(output)) => output,
-        Ok(Err(())) => return (None, reads),
+        Ok(Err(failure)) => {
+            if engine == EngineKind::Native {
+                build::report_failure(&failure);
+            }
+            return (None, Reads::new(), how);
+        }
         Err(_) => {
+            *live = None;
             style::error("internal error during the build (a bug in Nexxo); the output directory was left untouched");
-            return (None, reads);
+            return (None, Reads::new(), how);
         }
     };
     let s = Style::stderr();
     for w in &output.warnings {
         eprintln!("{} {}", s.yellow("warning:"), if s.enabled() { &w.colored } else { &w.plain });
     }
-    (Some(output), reads)
+    let reads = output.inputs.iter().cloned().collect();
+    (Some(output), reads, how)
 }
 
 fn hashes(output: &BuildOutput) -> Written {

@@ -127,6 +127,25 @@ test("the first build equals a --force build and renders", async () => {
 test("editing a file rebuilds it, rewriting only what changed", async () => {
   const out = await step(() => fs.writeFileSync(path.join(dir, "src/Label.tsx"), label("Hello v2")), "src/Label.tsx");
   assert.match(out, /\d+ files? written, \d+ removed, \d+ unchanged/);
+  // An edit of a script module the last build loaded: only it is loaded again (rolldown's scan
+  // of the rest is kept), and the output is still a --force build's.
+  assert.match(out, /src\/Label\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Hello v2");
+});
+
+test("an asset imported by an edit is emitted, and kept by the next rebuild", async () => {
+  // Over the 4 KiB inline limit, so it is a file of its own, which the build makes once, from
+  // the load of its module: the rebuild after it must not drop it.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><!-- ${"x".repeat(5000)} --><rect width="8" height="8"/></svg>`;
+  await step(() => {
+    writeFiles(dir, { "src/logo.svg": svg });
+    fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Label";\nimport logo from "./logo.svg";\n', "<Label /><img src={logo} />"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.ok(listFiles(path.join(dir, "dist")).some((p) => /^assets\/logo-\w+\.svg$/.test(p)), "the SVG is a file");
+  const out = await step(() => fs.writeFileSync(path.join(dir, "src/Label.tsx"), label("Hello v2")), "src/Label.tsx");
+  assert.match(out, /src\/Label\.tsx; full build\)/, "a build that made an asset is not built on");
   assertSameAsForce();
   assert.equal(await pageText(), "Hello v2");
 });
