@@ -2,7 +2,11 @@
 // Reports median wall time, peak memory (RSS) and each tool's time as a ratio of Nexxo's.
 //
 //   node run.mjs [--sizes tiny,2.4k,19k] [--runs N] [--tools nexxo,esbuild,...]
-import { spawnSync } from "node:child_process";
+//
+// Incremental rows (a leaf component edited before every run): `nexxo-edit` is `nexxo build`
+// after the edit (the persistent cache misses), `nexxo-watch` the time from the edit being written
+// to `nexxo build --watch` printing its rebuild line (its peak RSS is the watch process's).
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -28,6 +32,8 @@ const TOOLS = {
   // last build, so the output comes from the cache after checking every input file.
   "nexxo-cold": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo", "--force"]],
   nexxo: (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo"]],
+  "nexxo-edit": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo"]],
+  "nexxo-watch": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-watch", "--watch"]],
   // The engine's WebAssembly module: in wasmtime (compiled code cached in ~/.cache/nexxo), and in
   // Node through the JS host that browsers and edge workers use (compiles the module every run).
   "nexxo-wasmtime": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-wasm", "--force", "--engine", "wasm"]],
@@ -47,7 +53,48 @@ const TOOLS = {
 };
 const tools = (args.tools ?? Object.keys(TOOLS).join(",")).split(",");
 
-function runOnce(tool, app) {
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Edits the app's last component (a leaf of the tree): the initial state it renders changes. */
+let edits = 0;
+function editLeaf(app, components) {
+  const file = path.join(app, "src", `c${components - 1}.tsx`);
+  const text = fs.readFileSync(file, "utf8").replace(/useState<number>\((\d+)\)/, `useState<number>(${100000 + edits++})`);
+  fs.writeFileSync(file, text);
+}
+
+/** `nexxo build --watch` on `app`: per run, the time from an edit to its rebuild line. */
+async function watchRuns(app, components, runs) {
+  const [cmd, argv] = TOOLS["nexxo-watch"](app);
+  const child = spawn(cmd, argv, { cwd: app, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const waitFor = async (re, from) => {
+    const deadline = Date.now() + 120_000;
+    while (!re.test(out.slice(from))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`nexxo --watch: no ${re}:\n${out.slice(-600)}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  };
+  await waitFor(/watching for changes/, 0);
+  const samples = [];
+  for (let i = 0; i <= runs; i++) {
+    const from = out.length;
+    const start = process.hrtime.bigint();
+    editLeaf(app, components);
+    await waitFor(/rebuilt in \d+ms/, from);
+    if (i > 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6); // the first is the warm-up
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const hwm = fs.readFileSync(`/proc/${child.pid}/status`, "utf8").match(/VmHWM:\s+(\d+)/);
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  return { ms: median(samples), rssMb: Number(hwm?.[1] ?? 0) / 1024 };
+}
+
+function runOnce(tool, app, components) {
+  if (tool === "nexxo-edit") editLeaf(app, components);
   const [cmd, argv] = TOOLS[tool](app);
   const timeFile = path.join(os.tmpdir(), `nexxo-bench-time-${process.pid}`);
   const start = process.hrtime.bigint();
@@ -60,7 +107,6 @@ function runOnce(tool, app) {
   return { ms, rssMb: rssKb / 1024 };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const size of sizes) {
   const app = path.join(here, ".apps", size);
@@ -74,15 +120,23 @@ for (const size of sizes) {
   const runs = Number(args.runs ?? (size === "19k" ? 3 : 7));
   console.log(`\n## ${size}: ${modules} app modules + react/react-dom, ${runs} runs after 1 warm-up`);
   const results = {};
+  const leaf = path.join(app, "src", `c${SIZES[size] - 1}.tsx`);
+  const original = fs.readFileSync(leaf);
   for (const tool of tools) {
-    const warm = runOnce(tool, app);
+    if (tool === "nexxo-watch") {
+      results[tool] = await watchRuns(app, SIZES[size], runs);
+      fs.writeFileSync(leaf, original);
+      continue;
+    }
+    const warm = runOnce(tool, app, SIZES[size]);
     if (warm.error) {
       results[tool] = { error: warm.error };
       console.log(`  ${tool.padEnd(9)} failed: ${warm.error.split("\n").slice(-3).join(" ")}`);
       continue;
     }
-    const samples = Array.from({ length: runs }, () => runOnce(tool, app)).filter((s) => !s.error);
+    const samples = Array.from({ length: runs }, () => runOnce(tool, app, SIZES[size])).filter((s) => !s.error);
     results[tool] = { ms: median(samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+    fs.writeFileSync(leaf, original);
   }
   const base = results["nexxo-cold"]?.ms ?? results.nexxo?.ms;
   console.log(`\n| tool | median wall | peak RSS | time vs nexxo cold |\n| --- | ---: | ---: | ---: |`);

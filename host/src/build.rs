@@ -15,23 +15,15 @@ use crate::build_cache::{self, RecordingFs};
 use crate::style::{self, Style};
 use crate::{BuildArgs, EngineKind, fs_out, load_config};
 
-pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
+pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), ExitCode> {
+    if args.watch {
+        return crate::build_watch::run(args, shutdown);
+    }
     let started = Instant::now();
-    let cli = CliOverrides {
-        sourcemap: args.sourcemap.then_some(true),
-        minify: args.no_minify.then_some(false),
-        base: args.base.clone(),
-        ..Default::default()
-    };
-    let config = tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli))?;
+    let config =
+        tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli_overrides(&args)))?;
     crate::migrate::warn_unread_vite_config(&args.common, &config.root);
-    let out = Style::stdout();
-    println!(
-        "{} {} {}",
-        out.cyan(&out.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
-        out.green(&format!("building for {}...", config.mode)),
-        out.dim(&format!("({})", config.root.display()))
-    );
+    print_banner(&config);
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;
@@ -128,6 +120,26 @@ pub fn run(args: BuildArgs) -> Result<(), ExitCode> {
     Ok(())
 }
 
+/// What the command line changes in the config.
+pub(crate) fn cli_overrides(args: &BuildArgs) -> CliOverrides {
+    CliOverrides {
+        sourcemap: args.sourcemap.then_some(true),
+        minify: args.no_minify.then_some(false),
+        base: args.base.clone(),
+        ..Default::default()
+    }
+}
+
+pub(crate) fn print_banner(config: &ResolvedConfig) {
+    let out = Style::stdout();
+    println!(
+        "{} {} {}",
+        out.cyan(&out.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
+        out.green(&format!("building for {}...", config.mode)),
+        out.dim(&format!("({})", config.root.display()))
+    );
+}
+
 /// A joined thread's value; its panic, if it panicked, goes on in this thread.
 fn joined<T>(r: std::thread::Result<T>) -> T {
     r.unwrap_or_else(|e| std::panic::resume_unwind(e))
@@ -146,7 +158,7 @@ fn config_fingerprint(config: &ResolvedConfig) -> Vec<u8> {
 /// The build's runtime: [`crate::net::runtime`] with its blocking pool capped at one thread per
 /// core. rolldown reads every module through `spawn_blocking`; uncapped, a 2-core machine started
 /// dozens of threads (each with a parser-sized stack reserved) for reads that take microseconds.
-fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+pub(crate) fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -161,22 +173,27 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, E
         ExitCode::FAILURE
     })?;
     runtime.block_on(nexxo_bundler::build(fs, config)).map_err(|failure| {
-        let s = Style::stderr();
-        for e in &failure.errors {
-            eprintln!("{}", if s.enabled() { &e.colored } else { &e.plain });
-        }
-        let n = failure.errors.len();
-        style::error(&format!(
-            "build failed with {n} error{}; the output directory was left untouched",
-            if n == 1 { "" } else { "s" }
-        ));
+        report_failure(&failure);
         ExitCode::FAILURE
     })
 }
 
+/// Prints a failed build's located errors and how many there were.
+pub(crate) fn report_failure(failure: &nexxo_bundler::BuildFailure) {
+    let s = Style::stderr();
+    for e in &failure.errors {
+        eprintln!("{}", if s.enabled() { &e.colored } else { &e.plain });
+    }
+    let n = failure.errors.len();
+    style::error(&format!(
+        "build failed with {n} error{}; the output directory was left untouched",
+        if n == 1 { "" } else { "s" }
+    ));
+}
+
 /// Builds in the WASM engine under wasmtime: it reads the project (and nothing else) through the
 /// host, the resolved config goes in as JSON, the output comes back as JSON and is written here.
-fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
+pub(crate) fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
     let fail = |message: String| {
         style::error(&message);
         ExitCode::FAILURE
@@ -214,7 +231,10 @@ fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, ExitCode> {
 }
 
 /// [`fs_out::check_out_dir`] for `config`, reported.
-fn check_out_dir(config: &ResolvedConfig, inputs: &[std::path::PathBuf]) -> Result<std::path::PathBuf, ExitCode> {
+pub(crate) fn check_out_dir(
+    config: &ResolvedConfig,
+    inputs: &[std::path::PathBuf],
+) -> Result<std::path::PathBuf, ExitCode> {
     fs_out::check_out_dir(&config.root, &config.out_dir, config.public_dir.as_deref(), inputs, config.empty_out_dir)
         .map_err(|message| {
             style::error(&format!("{message}\nNothing was written or deleted."));
@@ -223,7 +243,11 @@ fn check_out_dir(config: &ResolvedConfig, inputs: &[std::path::PathBuf]) -> Resu
 }
 
 /// Writes public/ and the build output through a staging directory; returns public files copied.
-fn write(config: &ResolvedConfig, output: &BuildOutput, confine: Option<&std::path::Path>) -> Result<usize, ExitCode> {
+pub(crate) fn write(
+    config: &ResolvedConfig,
+    output: &BuildOutput,
+    confine: Option<&std::path::Path>,
+) -> Result<usize, ExitCode> {
     let fail = |what: &str, e: std::io::Error| {
         style::error(&format!("{what}: {e}; the output directory was left untouched"));
         ExitCode::FAILURE
@@ -254,7 +278,7 @@ fn write(config: &ResolvedConfig, output: &BuildOutput, confine: Option<&std::pa
 }
 
 /// The gzip size of each file the summary shows one for (HTML, CSS, JS), in parallel.
-fn gzip_sizes(files: &[OutputFile]) -> Vec<Option<usize>> {
+pub(crate) fn gzip_sizes(files: &[OutputFile]) -> Vec<Option<usize>> {
     files
         .par_iter()
         .map(|f| {
@@ -270,12 +294,12 @@ fn gzip_len(bytes: &[u8]) -> usize {
     enc.finish().map(|v| v.len()).unwrap_or(0)
 }
 
-fn human(n: usize) -> String {
+pub(crate) fn human(n: usize) -> String {
     if n < 1024 { format!("{n} B") } else { format!("{:.2} kB", n as f64 / 1000.0) }
 }
 
 /// `gzip`: per file of `files`, its gzip size if it has one to show.
-fn print_summary(
+pub(crate) fn print_summary(
     config: &ResolvedConfig,
     files: &[OutputFile],
     gzip: &[Option<usize>],

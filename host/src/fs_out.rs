@@ -221,6 +221,34 @@ impl Staged {
     }
 }
 
+/// Updates `out_dir` in place, file by file: each of `files` (path relative to `out_dir`,
+/// contents) is written under a temporary name in its own directory and renamed over the old
+/// file, in the order given, so a reader sees each file either whole and old or whole and new;
+/// then each of `remove` is deleted. Used by `build --watch` for a rebuild where few files change.
+pub fn replace_files(out_dir: &Path, files: &[(&str, &[u8])], remove: &[&str]) -> io::Result<()> {
+    for (rel, contents) in files {
+        let target = out_dir.join(rel);
+        let dir = target.parent().unwrap_or(out_dir);
+        std::fs::create_dir_all(dir)?;
+        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // A dotfile of this process: the watcher ignores it, and a run killed mid-write leaves
+        // only a file the next full write (a new staging directory) drops.
+        let temp = dir.join(format!(".{name}.nexxo-{}", std::process::id()));
+        std::fs::write(&temp, contents)?;
+        if let Err(e) = std::fs::rename(&temp, &target) {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
+    }
+    for rel in remove {
+        match std::fs::remove_file(out_dir.join(rel)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
     use std::ffi::CString;

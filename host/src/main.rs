@@ -3,6 +3,7 @@
 
 mod build;
 mod build_cache;
+mod build_watch;
 mod cache;
 mod dev;
 mod fs_out;
@@ -12,8 +13,10 @@ mod migrate;
 mod net;
 mod preview;
 mod profile;
+mod shutdown;
 mod style;
 mod wasm_engine;
+mod watch;
 mod worker;
 
 use std::path::PathBuf;
@@ -121,6 +124,16 @@ pub struct BuildArgs {
     /// Print where the build's time goes, stage by stage, to stderr (also NEXXO_PROFILE=1)
     #[arg(long)]
     pub profile: bool,
+    /// Build, then rebuild on every change to the project's files (sources, index.html pages,
+    /// public/, nexxo.config.json, .env files) until Ctrl-C or SIGTERM, like `vite build --watch`.
+    /// Changes within a short burst (an editor's save) make one rebuild; after an edit of script
+    /// modules only those are parsed and transformed again (the rest of the scan is kept in
+    /// memory); only output files whose content changed are rewritten, each by an atomic rename, and files the build no longer
+    /// makes are removed; a failed rebuild prints its errors (file:line:col), leaves the output
+    /// as it was and keeps watching. Exits 0 on Ctrl-C or SIGTERM, after any write in progress.
+    /// The persistent cache is neither read nor written while watching.
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Args)]
@@ -203,7 +216,10 @@ fn main() -> ExitCode {
     if let Command::Build(args) = &cli.command {
         profile::init(args.profile);
     }
-    let exits = matches!(cli.command, Command::Build(_) | Command::Migrate(_));
+    // Before any thread starts: `build --watch` finishes the output it is writing before it exits.
+    let watching = matches!(&cli.command, Command::Build(a) if a.watch);
+    let signals = if watching { shutdown::Signals::block() } else { shutdown::Signals::default_actions() };
+    let exits = matches!(cli.command, Command::Build(_) | Command::Migrate(_)) && !watching;
     net::init_rayon();
     if !exits {
         net::raise_fd_limit();
@@ -234,7 +250,7 @@ fn main() -> ExitCode {
     let command =
         std::thread::Builder::new().name("nexxo".into()).stack_size(net::PARSER_STACK).spawn(move || {
             match cli.command {
-                Command::Build(args) => build::run(args),
+                Command::Build(args) => build::run(args, signals),
                 Command::Dev(args) => dev::run(args),
                 Command::Preview(args) => preview::run(args),
                 Command::Worker(args) => worker::run(args),

@@ -66,6 +66,7 @@ const STAGES: &[Stage] = &[
     stage("finalize_assets", "rolldown::utils", "hash names, source map JSON", 3),
     stage("nexxo.finish", "nexxo_bundler", "finish (chunk CSS, HTML, manifest)", 1),
     stage("nexxo.write", "nexxo", "write output (staging dir, rename)", 0),
+    stage("nexxo.write_changed", "nexxo", "write changed files (--watch: each renamed into place)", 0),
     beside("nexxo.gzip", "gzip sizes for the summary (beside the write)"),
     beside("nexxo.cache_write", "cache write (output stored; beside)"),
     stage("nexxo.summary", "nexxo", "print the summary", 0),
@@ -137,10 +138,18 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for StageLayer {
 /// Prints the table to stderr: each stage's time, its share of the wall time since `init`, and
 /// how often it ran.
 pub fn report() {
+    if let Some(start) = START.get() {
+        report_from(*start, "cpu");
+    }
+}
+
+/// [`report`] for what ran since `start` (one rebuild of `build --watch`); the CPU time and peak
+/// RSS, labelled `cpu_label`, are still the process's.
+pub fn report_from(start: Instant, cpu_label: &str) {
     if !enabled() {
         return;
     }
-    let wall = START.get().map_or(Duration::ZERO, Instant::elapsed);
+    let wall = start.elapsed();
     let records = std::mem::take(&mut *RECORDS.lock().expect("profile records"));
     let mut sums = vec![(Duration::ZERO, 0usize); STAGES.len()];
     for (i, d) in records {
@@ -171,7 +180,12 @@ pub fn report() {
     ));
     lines.push(format!("{:<56} {:>10.1} {:>7}", "wall", ms(wall), "100.0"));
     if let Some((user, sys, rss_kb)) = rusage() {
-        lines.push(format!("cpu: user {:.0} ms, sys {:.0} ms; peak RSS {} MB", ms(user), ms(sys), rss_kb / 1024));
+        lines.push(format!(
+            "{cpu_label}: user {:.0} ms, sys {:.0} ms; peak RSS {} MB",
+            ms(user),
+            ms(sys),
+            rss_kb / 1024
+        ));
     }
     eprintln!("\n{}", lines.join("\n"));
 }

@@ -44,6 +44,36 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let setup = tracing::info_span!("nexxo.setup").entered();
+    let Setup { bundler_options, resolver, state } = set_up(&fs, config)?;
+    let plugins = plugins(&fs, &state, &resolver, &[]);
+    let mut factory = BundleFactory::new(BundleFactoryOptions {
+        bundler_options,
+        plugins,
+        session: None,
+        disable_tracing_setup: true,
+    })
+    .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
+    let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
+    drop(setup);
+    let mut output = bundle.generate().await.map_err(|errs| failed(&state, errs.into_vec()))?;
+    if let Some(failure) = unresolved_imports(&config.root, &mut output) {
+        return Err(failure);
+    }
+    tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&fs, &state, output))
+}
+
+/// What a build needs before rolldown runs: the bundler options (HTML pages and script entries
+/// as inputs), the resolver the plugins share, and the plugins' state.
+struct Setup<Fs: FileSystem + Clone + Debug + 'static> {
+    bundler_options: rolldown::BundlerOptions,
+    resolver: Arc<Resolver<Fs>>,
+    state: Arc<BuildState>,
+}
+
+fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig) -> Result<Setup<Fs>, BuildFailure>
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
     let mut pages = Vec::new();
     let mut inputs = Vec::new();
     for entry in &config.input {
@@ -64,7 +94,6 @@ where
     if inputs.is_empty() {
         return Err(BuildFailure::single("NO_ENTRY", "no entries to build: build.input is empty".into()));
     }
-
     let bundler_options = options::bundler_options(config, inputs);
     let resolver = Arc::new(Resolver::new(
         fs.clone(),
@@ -77,31 +106,17 @@ where
     let css_targets = nexxo_css::browser_targets(&config.css_target)
         .map_err(|e| BuildFailure::single("CSS_TARGET", format!("build.cssTarget (or build.target) {e}")))?;
     let state = Arc::new(BuildState::new(config.clone(), pages, css_targets));
-    let plugins = plugins(&fs, &state, &resolver, &[]);
-    let mut factory = BundleFactory::new(BundleFactoryOptions {
-        bundler_options,
-        plugins,
-        session: None,
-        disable_tracing_setup: true,
-    })
-    .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
-    drop(setup);
-    let mut output = match bundle.generate().await {
-        Ok(o) => o,
-        Err(errs) => {
-            let mut failure = BuildFailure::from_rolldown(&config.root, errs.into_vec());
-            let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
-            let mut located: Vec<Problem> = details.iter().map(Problem::from_diagnostic).collect();
-            located.append(&mut failure.errors);
-            failure.errors = located;
-            return Err(failure);
-        }
-    };
-    if let Some(failure) = unresolved_imports(&config.root, &mut output) {
-        return Err(failure);
-    }
-    tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&fs, &state, output))
+    Ok(Setup { bundler_options, resolver, state })
+}
+
+/// A failed rolldown build's errors, the plugins' located details first.
+fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
+    let mut failure = BuildFailure::from_rolldown(&state.config.root, errs);
+    let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
+    let mut located: Vec<Problem> = details.iter().map(Problem::from_diagnostic).collect();
+    located.append(&mut failure.errors);
+    failure.errors = located;
+    failure
 }
 
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
@@ -222,5 +237,77 @@ fn rolldown_code(kind: EventKind) -> &'static str {
         EventKind::InvalidAnnotation => "INVALID_ANNOTATION",
         EventKind::TsConfigError => "TSCONFIG_ERROR",
         _ => "BUNDLER",
+    }
+}
+
+/// A rebuild that keeps rolldown's scan between builds (its incremental `Bundler`, behind its
+/// `experimental` feature): a rebuild loads, parses and transforms only the modules it is told
+/// changed, then links and generates in full. rolldown keeps that state only on its own
+/// `OsFileSystem` and resolver, so this runs on them (no read recording). Nexxo's plugin state
+/// is per build in places (assets and workers are taken by `finish`; a `?raw`/`?url` module is
+/// another module of the same file), so [`Incremental::partial_ok`] says when a partial rebuild
+/// gives what a full build would; the caller does a full one otherwise.
+#[cfg(feature = "incremental")]
+pub struct Incremental {
+    bundler: rolldown::Bundler,
+    state: Arc<BuildState>,
+    fs: rolldown_fs::OsFileSystem,
+    root: std::path::PathBuf,
+    /// Whether the state after the last build holds everything a partial rebuild needs.
+    reusable: bool,
+}
+
+/// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
+#[cfg(feature = "incremental")]
+pub fn incremental(config: &ResolvedConfig) -> Result<Incremental, BuildFailure> {
+    use rolldown_fs::OxcResolverFileSystem as _;
+    let fs = rolldown_fs::OsFileSystem::new(false);
+    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config)?;
+    bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
+    let plugins = plugins(&fs, &state, &resolver, &[]);
+    let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
+        .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
+    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false })
+}
+
+#[cfg(feature = "incremental")]
+impl Incremental {
+    /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
+    /// loaded again gives a full build's output: the last build succeeded and left no asset or
+    /// worker (those are made once per build, by the load of the module that references them),
+    /// and every changed file is a script module of that build, not also loaded with a query.
+    pub fn partial_ok(&self, changed: &[String]) -> bool {
+        if !self.reusable {
+            return false;
+        }
+        let infos = self.bundler.module_infos();
+        changed.iter().all(|p| {
+            let script = [".js", ".jsx", ".ts", ".tsx", ".mjs", ".mts", ".cjs", ".cts"].iter().any(|e| p.ends_with(e));
+            script
+                && infos.contains_key(p.as_str())
+                && !infos.iter().any(|m| m.key().strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?')))
+        })
+    }
+
+    /// A full build (`changed` None) or one that loads only `changed` again (see [`Self::partial_ok`]).
+    pub async fn build(&mut self, changed: Option<Vec<String>>) -> Result<BuildOutput, BuildFailure> {
+        let mode = match changed {
+            None => rolldown_common::ScanMode::Full,
+            Some(ids) => rolldown_common::ScanMode::Partial(ids.into_iter().map(arcstr::ArcStr::from).collect()),
+        };
+        self.reusable = false;
+        self.state.plugin_errors.lock().expect("error list").clear();
+        self.state.warnings.lock().expect("warnings").clear();
+        let mut output =
+            self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
+        if let Some(failure) = unresolved_imports(&self.root, &mut output) {
+            return Err(failure);
+        }
+        let none_made_once = self.state.assets.lock().expect("asset table").is_empty()
+            && self.state.workers.lock().expect("workers").is_empty()
+            && self.state.extra_files.lock().expect("extra files").is_empty();
+        let result = tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&self.fs, &self.state, output));
+        self.reusable = result.is_ok() && none_made_once;
+        result
     }
 }

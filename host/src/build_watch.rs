@@ -1,0 +1,324 @@
+//! `nexxo build --watch`: one build, then a rebuild for every settled batch of changes under the
+//! project root, until Ctrl-C or SIGTERM.
+//!
+//! What stays in memory between builds: the loaded config (reloaded when nexxo.config.json or a
+//! .env file changes), the async runtime and thread pools, the content hash of every output file
+//! last written, and rolldown's scan of the last build ([`nexxo_bundler::Incremental`], rolldown's
+//! incremental `Bundler`). A rebuild for edits of script modules that build loaded loads, parses
+//! and transforms only those again, then links and generates in full; anything else (a new,
+//! deleted or renamed file, a style sheet, a page, the config, a build that made assets or
+//! workers, the rebuild after a failure) starts a full build. Both give `nexxo build --force`'s
+//! output (tested in `build-watch`).
+//!
+//! Writing: the first build replaces the output directory as `nexxo build` does (staging
+//! directory, one rename). A rebuild writes only the files whose content changed, each to a
+//! temporary name beside it and renamed into place (chunks and assets first, then pages and the
+//! manifest, so a page never names a file not yet there), then removes the files the build no
+//! longer makes. A change under the public directory replaces the whole directory again.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use nexxo_bundler::{BuildOutput, OutputKind};
+use nexxo_config::ResolvedConfig;
+use tracing::Instrument as _;
+
+use crate::build::{self, check_out_dir};
+use crate::style::{self, Style};
+use crate::{BuildArgs, EngineKind, fs_out, load_config};
+
+/// How long after a change more changes are waited for before rebuilding: an editor's save of
+/// several files, or a save followed by a format-on-save, arrives within tens of milliseconds.
+const DEBOUNCE: Duration = Duration::from_millis(30);
+
+/// The build output last written: each file's path, size and content hash.
+type Written = HashMap<String, (u64, u128)>;
+
+/// The files the last build read (its modules, style sheets, assets, partials).
+type Reads = std::collections::HashSet<PathBuf>;
+
+pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), ExitCode> {
+    let runtime = build::build_runtime().map_err(|e| {
+        style::error(&format!("cannot start the async runtime: {e}"));
+        ExitCode::FAILURE
+    })?;
+    let (stop_tx, stop) = tokio::sync::mpsc::unbounded_channel();
+    shutdown.on_signal(move || {
+        let _ = stop_tx.send(());
+    });
+    runtime.block_on(watch(args, stop))
+}
+
+async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<()>) -> Result<(), ExitCode> {
+    let mut config = load_config::load(&args.common, build::cli_overrides(&args))?;
+    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
+    build::print_banner(&config);
+    check_out_dir(&config, &[])?;
+    let watch_fail = |root: &Path, e: notify::Error| {
+        style::error(&format!("cannot watch {}: {e}", root.display()));
+        ExitCode::FAILURE
+    };
+    let (mut _watcher, mut batches) =
+        crate::watch::batches(&config.root, &config.out_dir).map_err(|e| watch_fail(&config.root, e))?;
+    let mut written: Option<Written> = None;
+    let started = Instant::now();
+    let mut live = None;
+    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None).await;
+    if let Some(output) = built
+        && let Ok((w, public)) = write_all(&config, &output, args.engine)
+    {
+        let gzip = build::gzip_sizes(&output.files);
+        build::print_summary(&config, &output.files, &gzip, public, started, false);
+        written = Some(w);
+    }
+    crate::profile::report_from(started, "cpu (process so far)");
+    let s = Style::stdout();
+    println!("{}", s.dim("watching for changes (Ctrl-C to stop)"));
+    loop {
+        let batch = tokio::select! {
+            biased;
+            _ = stop.recv() => break,
+            b = batches.recv() => b,
+        };
+        let Some(mut changed) = batch else { break };
+        tokio::time::sleep(DEBOUNCE).await;
+        while let Ok(more) = batches.try_recv() {
+            changed.extend(more);
+        }
+        let started = Instant::now();
+        // Deleted config, .env and public/ files were never read, yet change the output.
+        let public = config.public_dir.clone();
+        changed.retain(|p| {
+            matters(&reads, p)
+                || is_config_input(&args, &config.root, p)
+                || public.as_deref().is_some_and(|d| p.starts_with(d))
+        });
+        if changed.is_empty() {
+            continue;
+        }
+        let shown = shown_paths(&config.root, &changed);
+        if changed.iter().any(|p| is_config_input(&args, &config.root, p)) {
+            match load_config::load(&args.common, build::cli_overrides(&args)) {
+                Ok(c) => {
+                    if c.out_dir != config.out_dir {
+                        // The old watcher ignores the old output directory, not the new one.
+                        (_watcher, batches) =
+                            crate::watch::batches(&c.root, &c.out_dir).map_err(|e| watch_fail(&c.root, e))?;
+                        written = None;
+                    }
+                    config = c;
+                    live = None;
+                }
+                Err(_) => {
+                    // load_config printed the located problem; the next save retries.
+                    println!("{} {}", s.red("✗ config error"), s.dim(&format!("({shown}); watching for changes")));
+                    continue;
+                }
+            }
+        }
+        let public_changed = config.public_dir.as_deref().is_some_and(|dir| changed.iter().any(|p| p.starts_with(dir)));
+        let (built, how);
+        (built, reads, how) = build_once(&config, args.engine, &mut live, Some(&changed)).await;
+        let Some(output) = built else {
+            println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
+            continue;
+        };
+        // dist/ as last written (no file deleted or changed by hand), else a full write.
+        let intact = written.as_ref().filter(|w| !public_changed && still_there(&config.out_dir, w));
+        let result = match intact {
+            Some(previous) => write_changed(&config, &output, previous),
+            None => write_all(&config, &output, args.engine).map(|(w, _)| {
+                let n = w.len();
+                (w, n, 0)
+            }),
+        };
+        match result {
+            Ok((w, rewritten, removed)) => {
+                let unchanged = output.files.len() - rewritten.min(output.files.len());
+                println!(
+                    "{} {} {}",
+                    s.green("✓ rebuilt in"),
+                    s.bold(&format!("{}ms", started.elapsed().as_millis())),
+                    s.dim(&format!(
+                        "({shown}; {how}): {rewritten} file{} written, {removed} removed, {unchanged} unchanged",
+                        if rewritten == 1 { "" } else { "s" }
+                    ))
+                );
+                written = Some(w);
+                crate::profile::report_from(started, "cpu (process so far)");
+            }
+            // Reported by the writer; what was there stays.
+            Err(_) => println!("{}", s.dim("watching for changes")),
+        }
+    }
+    println!("{}", s.dim("stopped watching"));
+    Ok(())
+}
+
+/// Whether a change to `path` can change the output: a file the last build read (edited or
+/// deleted), or any file it did not read that exists (a new module, one an import failed to find,
+/// the config, public/: the build decides whether it matters). Not: an editor's temporary file,
+/// already gone again.
+fn matters(reads: &Reads, path: &Path) -> bool {
+    reads.contains(path) || path.exists()
+}
+
+/// The changed paths as the summary shows them: relative to the root, at most three.
+fn shown_paths(root: &Path, changed: &BTreeSet<PathBuf>) -> String {
+    let rel: Vec<String> =
+        changed.iter().map(|p| p.strip_prefix(root).unwrap_or(p).to_string_lossy().replace('\\', "/")).collect();
+    let mut shown = rel.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if rel.len() > 3 {
+        shown.push_str(&format!(" and {} more", rel.len() - 3));
+    }
+    shown
+}
+
+/// Whether `path` is one the config is loaded from: the config file or a .env file.
+fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
+    let config_file = args.common.config.as_ref().map_or_else(|| root.join("nexxo.config.json"), |c| root.join(c));
+    path == config_file || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
+}
+
+/// One build, its errors printed; the files it read; and how it was built. With the native
+/// engine, `live` keeps rolldown's scan of the last build ([`nexxo_bundler::Incremental`]): when
+/// every one of `changed` is a script module it can load again alone, only those are loaded,
+/// parsed and transformed again; otherwise (and after a failure) the build starts over. A panic
+/// inside the engine is a bug: it is reported as one and the watch goes on.
+async fn build_once(
+    config: &ResolvedConfig,
+    engine: EngineKind,
+    live: &mut Option<nexxo_bundler::Incremental>,
+    changed: Option<&BTreeSet<PathBuf>>,
+) -> (Option<BuildOutput>, Reads, &'static str) {
+    let result = match engine {
+        EngineKind::Native => {
+            let ids: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
+            let partial = changed.is_some()
+                && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
+                && changed.into_iter().flatten().all(|p| p.is_file());
+            let how = if partial { "incremental" } else { "full build" };
+            if !partial {
+                *live = None;
+            }
+            let (kept, job_config) = (live.take(), config.clone());
+            // On a task of its own, so a panic in the engine ends that task, not the watch.
+            let job = tokio::spawn(
+                async move {
+                    let mut inc = match kept {
+                        Some(inc) => inc,
+                        None => nexxo_bundler::incremental(&job_config)?,
+                    };
+                    let output = inc.build(partial.then_some(ids)).await?;
+                    Ok((inc, output))
+                }
+                .instrument(tracing::info_span!("nexxo.bundle")),
+            );
+            // Kept only after a success: rolldown's scan after a failed build is not something
+            // to build on.
+            let output = match job.await {
+                Ok(Ok((inc, output))) => {
+                    *live = Some(inc);
+                    Ok(Ok(output))
+                }
+                Ok(Err(failure)) => Ok(Err(failure)),
+                Err(e) => Err(e),
+            };
+            (output, how)
+        }
+        EngineKind::Wasm => {
+            let job_config = config.clone();
+            let job = tokio::task::spawn_blocking(move || {
+                tracing::info_span!("nexxo.bundle").in_scope(|| build::run_wasm_engine(&job_config))
+            });
+            // run_wasm_engine reported its errors; the failure here only says that it failed.
+            let output = match job.await {
+                Ok(Ok(output)) => Ok(Ok(output)),
+                Ok(Err(_)) => Ok(Err(nexxo_bundler::BuildFailure::single("WASM", String::new()))),
+                Err(e) => Err(e),
+            };
+            (output, "full build")
+        }
+    };
+    let (output, how) = result;
+    let output = match output {
+        Ok(Ok(output)) => output,
+        Ok(Err(failure)) => {
+            if engine == EngineKind::Native {
+                build::report_failure(&failure);
+            }
+            return (None, Reads::new(), how);
+        }
+        Err(_) => {
+            *live = None;
+            style::error("internal error during the build (a bug in Nexxo); the output directory was left untouched");
+            return (None, Reads::new(), how);
+        }
+    };
+    let s = Style::stderr();
+    for w in &output.warnings {
+        eprintln!("{} {}", s.yellow("warning:"), if s.enabled() { &w.colored } else { &w.plain });
+    }
+    let reads = output.inputs.iter().cloned().collect();
+    (Some(output), reads, how)
+}
+
+fn hashes(output: &BuildOutput) -> Written {
+    output
+        .files
+        .iter()
+        .map(|f| (f.path.clone(), (f.contents.len() as u64, xxhash_rust::xxh3::xxh3_128(&f.contents))))
+        .collect()
+}
+
+/// Replaces the whole output directory, public/ included, as `nexxo build` does. Returns the
+/// hashes written and how many files public/ gave.
+fn write_all(config: &ResolvedConfig, output: &BuildOutput, engine: EngineKind) -> Result<(Written, usize), ExitCode> {
+    let confine = (engine == EngineKind::Wasm).then_some(config.root.as_path());
+    let public = tokio::task::block_in_place(|| {
+        tracing::info_span!("nexxo.write").in_scope(|| build::write(config, output, confine))
+    })?;
+    Ok((hashes(output), public))
+}
+
+/// Whether every file of the last write is still in `out_dir` with its content: a rebuild that
+/// writes only changed files relies on the others being there (someone may have deleted dist/).
+/// Sizes only, no reads: the stat of a few hundred files is under a millisecond; a file edited by
+/// hand to the same size is not noticed.
+fn still_there(out_dir: &Path, written: &HashMap<String, (u64, u128)>) -> bool {
+    written.iter().all(|(p, (size, _))| std::fs::metadata(out_dir.join(p)).is_ok_and(|m| m.len() == *size))
+}
+
+/// Writes the files of `output` whose content differs from `previous` and removes those it no
+/// longer has. Returns the new hashes, and how many files were written and removed.
+fn write_changed(
+    config: &ResolvedConfig,
+    output: &BuildOutput,
+    previous: &Written,
+) -> Result<(Written, usize, usize), ExitCode> {
+    // The same refusals as a full write: the inputs are only known now.
+    let out_dir = check_out_dir(config, &output.inputs)?;
+    let now = hashes(output);
+    let mut changed: Vec<&nexxo_bundler::OutputFile> =
+        output.files.iter().filter(|f| previous.get(&f.path) != now.get(&f.path)).collect();
+    // Pages and the manifest last: until they land, they name only files already in place.
+    changed.sort_by_key(|f| matches!(f.kind, OutputKind::Html | OutputKind::Manifest));
+    let public = config.public_dir.as_deref();
+    // A file public/ also holds was copied from there: it stays.
+    let removed: Vec<&str> = previous
+        .keys()
+        .filter(|p| !now.contains_key(*p) && !public.is_some_and(|d| d.join(p).is_file()))
+        .map(String::as_str)
+        .collect();
+    let files: Vec<(&str, &[u8])> = changed.iter().map(|f| (f.path.as_str(), f.contents.as_slice())).collect();
+    tokio::task::block_in_place(|| {
+        tracing::info_span!("nexxo.write_changed").in_scope(|| fs_out::replace_files(&out_dir, &files, &removed))
+    })
+    .map_err(|e| {
+        style::error(&format!("cannot update {}: {e}", out_dir.display()));
+        ExitCode::FAILURE
+    })?;
+    Ok((now, files.len(), removed.len()))
+}

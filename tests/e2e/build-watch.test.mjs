@@ -1,0 +1,234 @@
+// `nexxo build --watch`: after each edit (change, add + import, delete an import and its file,
+// rename, a syntax error and its fix) the watched dist/ must equal, byte for byte, a `--force`
+// build of the same sources, and the page served from it must show the edit in Chromium. SIGTERM
+// ends the watch with exit code 0 and leaves dist/ complete.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { NEXXO, fixture, launchChromium, listFiles, nexxo, preview, readTree, writeFiles } from "./helpers.mjs";
+
+const label = (text) => `export function Label(): JSX.Element {\n  return <h1 id="label">${text}</h1>;\n}\n`;
+const app = (imports, body) =>
+  `${imports}import styles from "./app.module.css";\n\nexport function App(): JSX.Element {\n` +
+  `  return <main className={styles.box}>${body}</main>;\n}\n`;
+
+const files = {
+  "index.html": '<!doctype html>\n<html>\n  <body>\n    <div id="root"></div>\n    <script type="module" src="/src/main.tsx"></script>\n  </body>\n</html>\n',
+  "src/main.tsx":
+    'import { createRoot } from "react-dom/client";\nimport { App } from "./App";\n\n' +
+    'createRoot(document.getElementById("root")!).render(<App />);\n',
+  "src/App.tsx": app('import { Label } from "./Label";\n', "<Label />"),
+  "src/Label.tsx": label("Hello v1"),
+  "src/app.module.css": ".box {\n  color: rgb(10, 20, 30);\n}\n",
+  "src/env.d.ts": 'declare module "*.module.css" { const c: Record<string, string>; export default c; }\n',
+  "public/robots.txt": "User-agent: *\n",
+  "tsconfig.json": JSON.stringify({ compilerOptions: { jsx: "react-jsx" } }),
+};
+
+let dir;
+let watch;
+let browser;
+let server;
+
+/** `nexxo build DIR --watch --sourcemap`, with its output collected as it comes. */
+function startWatch(root) {
+  const child = spawn(NEXXO, ["build", root, "--watch", "--sourcemap"], {
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const w = { child, out: "", exited: new Promise((r) => child.once("exit", (code, signal) => r({ code, signal }))) };
+  child.stdout.on("data", (d) => (w.out += d));
+  child.stderr.on("data", (d) => (w.out += d));
+  return w;
+}
+
+/** Waits until the watch's output after `from` matches `re`, then until it has been quiet for a
+ * while (a second batch of the same edit may still be on its way); returns the new output. */
+async function waitFor(from, re) {
+  const deadline = Date.now() + 60_000;
+  while (!re.test(watch.out.slice(from))) {
+    if (Date.now() > deadline) throw new Error(`no ${re} in the watch output:\n${watch.out.slice(from)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  let seen = -1;
+  while (seen !== watch.out.length) {
+    seen = watch.out.length;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  return watch.out.slice(from);
+}
+
+/** Does `edit()` to the project and waits for the rebuild that names `file`. */
+async function step(edit, file) {
+  const from = watch.out.length;
+  edit();
+  const escaped = file.replace(/[.]/g, "\\.");
+  return waitFor(from, new RegExp(`rebuilt in \\d+ms \\([^)]*${escaped}`));
+}
+
+/** A fresh copy of the project's sources at the same depth (so source maps' relative paths
+ * match), built with `--force`; returns its dist/. */
+let twins = 0;
+function forceBuild() {
+  const twin = `${dir}-force${twins++}`;
+  fs.rmSync(twin, { recursive: true, force: true });
+  fs.cpSync(dir, twin, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) });
+  const r = nexxo(["build", twin, "--force", "--sourcemap"]);
+  assert.equal(r.status, 0, r.all);
+  return path.join(twin, "dist");
+}
+
+function assertSameAsForce() {
+  const twinDist = forceBuild();
+  const expected = readTree(twinDist);
+  fs.rmSync(path.dirname(twinDist), { recursive: true, force: true });
+  const actual = readTree(path.join(dir, "dist"));
+  assert.deepEqual(Object.keys(actual), Object.keys(expected), "the same files as a --force build");
+  for (const p of Object.keys(expected)) assert.ok(actual[p].equals(expected[p]), `${p} differs from a --force build`);
+}
+
+async function pageText() {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(server.url);
+  await page.locator("main").waitFor();
+  const text = await page.locator("main").textContent();
+  const color = await page.locator("main").evaluate((e) => getComputedStyle(e).color);
+  await page.close();
+  assert.deepEqual(errors, []);
+  assert.equal(color, "rgb(10, 20, 30)", "the CSS module applies");
+  return text;
+}
+
+before(async () => {
+  dir = fixture("build-watch", files);
+  watch = startWatch(dir);
+  await waitFor(0, /watching for changes/);
+  server = await preview(dir);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (watch && watch.child.exitCode === null) watch.child.kill("SIGKILL");
+});
+
+test("the first build equals a --force build and renders", async () => {
+  assert.match(watch.out, /✓ built \d+ files/);
+  assertSameAsForce();
+  assert.ok(fs.existsSync(path.join(dir, "dist/robots.txt")), "public/ is copied");
+  assert.equal(await pageText(), "Hello v1");
+});
+
+test("editing a file rebuilds it, rewriting only what changed", async () => {
+  const out = await step(() => fs.writeFileSync(path.join(dir, "src/Label.tsx"), label("Hello v2")), "src/Label.tsx");
+  assert.match(out, /\d+ files? written, \d+ removed, \d+ unchanged/);
+  // An edit of a script module the last build loaded: only it is loaded again (rolldown's scan
+  // of the rest is kept), and the output is still a --force build's.
+  assert.match(out, /src\/Label\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Hello v2");
+});
+
+test("an asset imported by an edit is emitted, and kept by the next rebuild", async () => {
+  // Over the 4 KiB inline limit, so it is a file of its own, which the build makes once, from
+  // the load of its module: the rebuild after it must not drop it.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><!-- ${"x".repeat(5000)} --><rect width="8" height="8"/></svg>`;
+  await step(() => {
+    writeFiles(dir, { "src/logo.svg": svg });
+    fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Label";\nimport logo from "./logo.svg";\n', "<Label /><img src={logo} />"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.ok(listFiles(path.join(dir, "dist")).some((p) => /^assets\/logo-\w+\.svg$/.test(p)), "the SVG is a file");
+  const out = await step(() => fs.writeFileSync(path.join(dir, "src/Label.tsx"), label("Hello v2")), "src/Label.tsx");
+  assert.match(out, /src\/Label\.tsx; full build\)/, "a build that made an asset is not built on");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Hello v2");
+});
+
+test("a new file, imported by an edit, is built in", async () => {
+  await step(() => {
+    writeFiles(dir, { "src/Extra.tsx": 'export const Extra = () => <p id="extra">and more</p>;\n' });
+    fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Label";\nimport { Extra } from "./Extra";\n', "<Label /><Extra />"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Hello v2and more");
+});
+
+test("deleting an import and its file rebuilds without it", async () => {
+  await step(() => {
+    fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Label";\n', "<Label />"));
+    fs.rmSync(path.join(dir, "src/Extra.tsx"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Hello v2");
+});
+
+test("renaming a file (and its import) rebuilds, and stale output files are removed", async () => {
+  const before = listFiles(path.join(dir, "dist"));
+  await step(() => {
+    fs.renameSync(path.join(dir, "src/Label.tsx"), path.join(dir, "src/Title.tsx"));
+    fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Renamed v3"));
+    fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Title";\n', "<Label />"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  const after = listFiles(path.join(dir, "dist"));
+  assert.notDeepEqual(after, before, "the JS chunk's hashed name changed");
+  assert.equal(await pageText(), "Renamed v3");
+});
+
+test("a dist/ deleted while watching is written whole again by the next rebuild", async () => {
+  fs.rmSync(path.join(dir, "dist"), { recursive: true });
+  await step(() => fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Again v3")), "src/Title.tsx");
+  assertSameAsForce();
+  assert.ok(fs.existsSync(path.join(dir, "dist/robots.txt")), "public/ is copied again");
+  assert.equal(await pageText(), "Again v3");
+});
+
+test("a syntax error prints file:line:col, leaves dist/ as it was, and the fix rebuilds", async () => {
+  const distBefore = readTree(path.join(dir, "dist"));
+  const from = watch.out.length;
+  fs.writeFileSync(path.join(dir, "src/Title.tsx"), "export function Label(): JSX.Element {\n  const a: number = ;\n  return <h1>{a}</h1>;\n}\n");
+  const out = await waitFor(from, /build failed \(src\/Title\.tsx\)/);
+  assert.match(out, /src\/Title\.tsx:2:21/);
+  assert.ok(!/panicked|stack backtrace/.test(out), out);
+  assert.equal(watch.child.exitCode, null, "still watching");
+  const distAfter = readTree(path.join(dir, "dist"));
+  assert.deepEqual(Object.keys(distAfter), Object.keys(distBefore));
+  for (const p of Object.keys(distBefore)) assert.ok(distAfter[p].equals(distBefore[p]), `${p} was touched`);
+  await step(() => fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Fixed v4")), "src/Title.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Fixed v4");
+});
+
+test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
+  const distBefore = readTree(path.join(dir, "dist"));
+  // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.
+  fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Last v5"));
+  await new Promise((r) => setTimeout(r, 50));
+  watch.child.kill("SIGTERM");
+  const { code, signal } = await watch.exited;
+  assert.equal(signal, null, watch.out);
+  assert.equal(code, 0, watch.out);
+  assert.match(watch.out, /stopped watching/);
+  const leftovers = listFiles(path.join(dir, "dist")).filter((p) => /\.nexxo-\d+$/.test(p));
+  assert.deepEqual(leftovers, [], "no temporary files left");
+  // dist/ is one whole build: of the last edit if its rebuild ran, else of the state before.
+  if ((await pageText()) === "Last v5") {
+    assertSameAsForce();
+  } else {
+    const now = readTree(path.join(dir, "dist"));
+    assert.deepEqual(Object.keys(now), Object.keys(distBefore));
+    for (const p of Object.keys(now)) assert.ok(now[p].equals(distBefore[p]), `${p} is not the previous build's`);
+  }
+});
+
+test("--help explains --watch", () => {
+  const r = nexxo(["build", "--help"]);
+  assert.match(r.stdout, /--watch/);
+  assert.match(r.stdout, /rebuild on every change/);
+});
