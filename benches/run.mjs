@@ -3,6 +3,10 @@
 //
 //   node run.mjs [--sizes tiny,2.4k,19k] [--runs N] [--tools nexxo,esbuild,...]
 //
+// A tool's time counts only if its output renders every component in headless Chromium
+// (render-check.mjs). The run ends by writing RESULTS.md and an SVG chart per size and metric
+// (chart.mjs).
+//
 // Incremental rows (a leaf component edited before every run): `nexxo-edit` is `nexxo build`
 // after the edit (the persistent cache misses), `nexxo-watch` the time from the edit being written
 // to `nexxo build --watch` printing its rebuild line (its peak RSS is the watch process's).
@@ -12,6 +16,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateApp } from "./generate.mjs";
+import { closeRenderCheck, renderCheck } from "./render-check.mjs";
+import { writeResults } from "./chart.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -124,14 +130,19 @@ for (const size of sizes) {
   const original = fs.readFileSync(leaf);
   for (const tool of tools) {
     if (tool === "nexxo-watch") {
-      results[tool] = await watchRuns(app, SIZES[size], runs);
+      const watched = await watchRuns(app, SIZES[size], runs);
+      const wrong = await renderCheck(tool, app, SIZES[size]);
+      results[tool] = wrong ? { error: `its output does not render: ${wrong}` } : watched;
       fs.writeFileSync(leaf, original);
+      if (wrong) console.log(`  ${tool.padEnd(9)} ${results[tool].error}`);
       continue;
     }
     const warm = runOnce(tool, app, SIZES[size]);
-    if (warm.error) {
-      results[tool] = { error: warm.error };
-      console.log(`  ${tool.padEnd(9)} failed: ${warm.error.split("\n").slice(-3).join(" ")}`);
+    const wrong = warm.error ? null : await renderCheck(tool, app, SIZES[size]);
+    if (warm.error || wrong) {
+      results[tool] = { error: warm.error ?? `its output does not render: ${wrong}` };
+      console.log(`  ${tool.padEnd(9)} failed: ${results[tool].error.split("\n").slice(-3).join(" ")}`);
+      fs.writeFileSync(leaf, original);
       continue;
     }
     const samples = Array.from({ length: runs }, () => runOnce(tool, app, SIZES[size])).filter((s) => !s.error);
@@ -151,4 +162,9 @@ for (const size of sizes) {
     rows.push({ size, tool, ...r });
   }
 }
-fs.writeFileSync(path.join(here, ".apps", "results.json"), JSON.stringify(rows, null, 2));
+await closeRenderCheck();
+const command = `node benches/run.mjs ${process.argv.slice(2).join(" ")}`.trim();
+const date = new Date().toISOString().slice(0, 10);
+fs.writeFileSync(path.join(here, ".apps", "results.json"), JSON.stringify({ date, command, rows }, null, 2));
+writeResults(rows, { command, date });
+console.log(`\nwrote benches/RESULTS.md and benches/charts/`);
