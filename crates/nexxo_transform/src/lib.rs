@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use nexxo_diagnostics::Diagnostic;
 use oxc::allocator::Allocator;
-use oxc::ast::ast::{Argument, ArrayExpressionElement, CallExpression, Expression, Program, StringLiteral};
+use oxc::ast::ast::{
+    Argument, ArrayExpressionElement, CallExpression, Declaration, Expression, Program, Statement, StringLiteral,
+};
 use oxc::ast_visit::{Visit, walk};
 use oxc::codegen::{Codegen, CodegenOptions};
 use oxc::parser::Parser;
@@ -142,6 +144,25 @@ fn source_type(path: &str) -> SourceType {
         .with_module(true)
 }
 
+/// `export class {}` / `export function () {}`: not JavaScript, yet oxc 0.156's TypeScript parser
+/// accepts a malformed decorated export (`export@m n{}`, found by the fuzzer) as one, without a
+/// diagnostic, and its module runner transform then panics on the missing name. Refused as a
+/// syntax error at the declaration.
+fn unnamed_export(program: &Program<'_>) -> Option<oxc::diagnostics::OxcDiagnostic> {
+    program.body.iter().find_map(|stmt| {
+        let Statement::ExportDeclaration(e) = stmt else { return None };
+        let span = match &e.declaration {
+            Declaration::ClassDeclaration(c) if c.id.is_none() => c.span,
+            Declaration::FunctionDeclaration(f) if f.id.is_none() => f.span,
+            _ => return None,
+        };
+        Some(
+            oxc::diagnostics::OxcDiagnostic::error("an exported class or function declaration needs a name")
+                .with_label(span),
+        )
+    })
+}
+
 fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiagnostic]) -> Diagnostic {
     let e = &errors[0];
     let mut d = Diagnostic::new("PARSE_ERROR", e.to_string()).with_file(filename);
@@ -221,6 +242,9 @@ fn transform_code(
     if !parsed.diagnostics.is_empty() {
         let errors: Vec<_> = parsed.diagnostics.into_iter().collect();
         return Err(parse_error(filename, source, &errors));
+    }
+    if let Some(e) = unnamed_export(&parsed.program) {
+        return Err(parse_error(filename, source, &[e]));
     }
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
@@ -418,6 +442,9 @@ fn runner_code(filename: &str, code: &str, with_map: bool) -> Result<(String, Op
         let errors: Vec<_> = parsed.diagnostics.into_iter().collect();
         return Err(parse_error(filename, code, &errors));
     }
+    if let Some(e) = unnamed_export(&parsed.program) {
+        return Err(parse_error(filename, code, &[e]));
+    }
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     oxc::transformer_plugins::ModuleRunnerTransform::new().transform(&allocator, &mut program, scoping);
@@ -560,6 +587,16 @@ const lazy = () => import("./lazy");
             transform("src/a.ts", "const a = '\u{e9}';\nconst \u{4e2d} =\u{3000}'\u{1f600}' +;\n", &Options::default())
                 .unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(16)), "{e}");
+    }
+
+    #[test]
+    fn an_unnamed_exported_class_is_a_located_error_not_a_panic() {
+        // A fuzz find: oxc's TypeScript parser reads this as `export @m class { 名前 }`.
+        let e = transform("a.ts", "export@m n{名前}", &Options::default()).unwrap_err();
+        assert!(e.message.contains("needs a name"), "{e}");
+        assert_eq!(e.line, Some(1), "{e}");
+        let e = to_runner("/a.js", "export @m class {\n\t名前;\n}\n").unwrap_err();
+        assert!(e.message.contains("needs a name"), "{e}");
     }
 
     #[test]
