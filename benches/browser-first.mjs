@@ -6,7 +6,9 @@
 // once enough of it has been optimized, so later loads should compile and build faster. Each
 // load's V8 trace is searched for the code cache's events to say whether it was used.
 //
-//   node benches/browser-first.mjs [--components 150] [--loads 3] [--builds 3] [--wait 5000]
+//   node benches/browser-first.mjs [--components 150] [--loads 3] [--builds 3] [--wait 5000] [--hashed 1]
+// `--hashed 1` serves the module as `assets/nexxo-engine-<hash>.wasm`, which `nexxo preview` marks
+// `immutable` (no revalidation), instead of `engine/nexxo-engine.wasm` (`no-cache`, an ETag).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -29,7 +31,9 @@ for (const pkg of ["react", "react-dom", "scheduler"])
 const dist = path.join(site, "dist");
 fs.mkdirSync(path.join(dist, "engine"), { recursive: true });
 fs.copyFileSync(path.join(repo, "wasm/js/nexxo.js"), path.join(dist, "engine/nexxo.js"));
-fs.copyFileSync(args.wasm ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm"), path.join(dist, "engine/nexxo-engine.wasm"));
+const wasmUrl = args.hashed ? "./assets/nexxo-engine-0a1b2c3d.wasm" : "./engine/nexxo-engine.wasm";
+fs.mkdirSync(path.join(dist, "assets"), { recursive: true });
+fs.copyFileSync(args.wasm ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm"), path.join(dist, wasmUrl));
 const files = projectFiles(app);
 fs.writeFileSync(path.join(dist, "project.json"), JSON.stringify({ files }));
 fs.writeFileSync(path.join(dist, "bench-worker.js"), `
@@ -37,7 +41,7 @@ import { NexxoEngine } from "./engine/nexxo.js";
 self.onmessage = async ({ data }) => {
   const project = await (await fetch("./project.json")).json();
   let t = performance.now();
-  const module = await WebAssembly.compileStreaming(fetch("./engine/nexxo-engine.wasm"));
+  const module = await WebAssembly.compileStreaming(fetch("${wasmUrl}"));
   const compile = performance.now() - t;
   t = performance.now();
   const engine = new NexxoEngine(module);
@@ -68,7 +72,7 @@ const ctx = await chromium.launchPersistentContext(profile, {
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
     "--no-first-run", "--disable-component-update", "--disable-sync"],
 });
-console.log(`${modules} modules + react; ${(fs.statSync(path.join(dist, "engine/nexxo-engine.wasm")).size / 1e6).toFixed(1)} MB module; Chromium ${ctx.browser()?.version() ?? ""}`);
+console.log(`${modules} modules + react; ${(fs.statSync(path.join(dist, wasmUrl)).size / 1e6).toFixed(1)} MB module at ${wasmUrl}; Chromium ${ctx.browser()?.version() ?? ""}`);
 console.log("| load | compileStreaming | instantiate | first build | later builds | code cache (trace) |");
 console.log("| ---: | ---: | ---: | ---: | ---: | --- |");
 for (let load = 1; load <= Number(args.loads ?? 3); load++) {
