@@ -6,6 +6,8 @@
 //! garbage collector it set off, of a 6 s build. So when an allocation has grown the memory, this
 //! grows it by an eighth more at once (dlmalloc keeps the freed block as its top chunk, since wasm
 //! memory cannot shrink): a few dozen growths instead of thousands, at most an eighth unused.
+//! Near a host's memory cap the extra step is refused and the allocation itself still succeeds
+//! (wasmtime's limiter then remembers a refusal, so a trap later in that job reads as out-of-memory).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 #[cfg(target_arch = "wasm32")]
