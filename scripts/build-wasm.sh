@@ -3,30 +3,48 @@
 #  - wasm/pkg/nexxo-engine.wasm: wasm32-wasip1 reactor, optimized with wasm-opt when installed;
 #  - target/release/nexxo-engine.wasm: next to the `nexxo` binary (`--engine wasm`, `nexxo worker`);
 #  - web/public/engine/: the Web Worker, the JS host and the module, for the playground.
-# Prints the module's raw and gzip size.
+# Cargo's `wasm` profile (Cargo.toml) builds it; NEXXO_WASM_OPT overrides wasm-opt's level (for
+# measuring, see benches/README.md). Prints the module's raw, gzip -9 and brotli -q 11 sizes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '\033[36m[wasm]\033[0m %s\n' "$*"; }
+brotli_size() {
+  if command -v brotli >/dev/null; then
+    brotli -q 11 -c "$1" | wc -c
+  elif command -v node >/dev/null; then
+    node -e 'const z = require("zlib"); const b = require("fs").readFileSync(process.argv[1]);
+      console.log(z.brotliCompressSync(b, { params: { [z.constants.BROTLI_PARAM_QUALITY]: 11,
+        [z.constants.BROTLI_PARAM_SIZE_HINT]: b.length } }).length)' "$1"
+  else
+    echo 0
+  fi
+}
+# Brotli at quality 11 takes a minute or more on a module this size: only the shipped one gets it.
 size() {
-  local raw gz
+  local raw gz br=""
   raw=$(stat -c %s "$1")
   gz=$(gzip -9c "$1" | wc -c)
-  awk -v f="$1" -v r="$raw" -v g="$gz" 'BEGIN { printf "  %-40s %7.2f MB raw, %6.2f MB gzip\n", f, r / 1e6, g / 1e6 }'
+  [ "${2:-}" = brotli ] && br=$(brotli_size "$1")
+  awk -v f="$1" -v r="$raw" -v g="$gz" -v b="$br" 'BEGIN {
+    printf "  %-48s %6.2f MB raw, %5.2f MB gzip", f, r / 1e6, g / 1e6
+    if (b != "") printf ", %5.2f MB brotli", b / 1e6
+    printf "\n" }'
 }
 
-say "engine for WASM hosts (wasm32-wasip1)"
-cargo build --release --locked -p nexxo_engine_wasm --target wasm32-wasip1
-built=target/wasm32-wasip1/release/nexxo_engine_wasm.wasm
+say "engine for WASM hosts (wasm32-wasip1, profile wasm)"
+cargo build --profile wasm --locked -p nexxo_engine_wasm --target wasm32-wasip1
+built=target/wasm32-wasip1/wasm/nexxo_engine_wasm.wasm
+opt=${NEXXO_WASM_OPT:--O2}
 mkdir -p wasm/pkg
-if [ wasm/pkg/nexxo-engine.wasm -nt "$built" ]; then
+if [ wasm/pkg/nexxo-engine.wasm -nt "$built" ] && [ -z "${NEXXO_WASM_OPT:-}" ]; then
   say "wasm/pkg/nexxo-engine.wasm is up to date"
 elif command -v wasm-opt >/dev/null; then
   started=$(date +%s)
-  # -O2, not -Oz: the engine is compute-bound; -O2 shrinks it nearly as much and keeps it fast.
-  wasm-opt -O2 --strip-debug --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" -o wasm/pkg/nexxo-engine.wasm.tmp
+  wasm-opt "$opt" --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" \
+    -o wasm/pkg/nexxo-engine.wasm.tmp
   mv wasm/pkg/nexxo-engine.wasm.tmp wasm/pkg/nexxo-engine.wasm
-  say "wasm-opt -O2 in $(($(date +%s) - started)) s"
+  say "wasm-opt $opt in $(($(date +%s) - started)) s"
 else
   say "wasm-opt not found: using the unoptimized module"
   cp "$built" wasm/pkg/nexxo-engine.wasm
@@ -36,4 +54,4 @@ mkdir -p web/public/engine
 cp worker/nexxo-worker.js wasm/js/nexxo.js wasm/pkg/nexxo-engine.wasm web/public/engine/
 say "sizes:"
 size "$built"
-size wasm/pkg/nexxo-engine.wasm
+size wasm/pkg/nexxo-engine.wasm brotli

@@ -354,14 +354,15 @@ impl Drop for WasmEngine {
 }
 
 /// Where the engine's `.wasm` is: `NEXXO_ENGINE_WASM`, next to the `nexxo` binary, or in the
-/// cargo target directory layout (`target/release/nexxo` next to `target/wasm32-wasip1/release`).
+/// cargo target directory layout (`target/release/nexxo` next to `target/wasm32-wasip1/wasm`, the
+/// output of the `wasm` profile).
 pub fn locate_engine() -> Result<PathBuf, String> {
     if let Some(p) = std::env::var_os("NEXXO_ENGINE_WASM") {
         return Ok(PathBuf::from(p));
     }
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the nexxo binary: {e}"))?;
     let dir = exe.parent().unwrap_or(Path::new("."));
-    let candidates = [dir.join(ENGINE_FILE), dir.join("../wasm32-wasip1/release").join(CARGO_FILE)];
+    let candidates = [dir.join(ENGINE_FILE), dir.join("../wasm32-wasip1/wasm").join(CARGO_FILE)];
     candidates.iter().find(|p| p.is_file()).cloned().ok_or_else(|| {
         format!(
             "the WASM engine is not built (looked for {} and {}).\nhint: run `bash scripts/build-wasm.sh` \

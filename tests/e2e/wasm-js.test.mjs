@@ -158,6 +158,32 @@ test("an HMR session routes a dep's update to the module that accepts it with ac
   nexxo.closeSession("deps");
 });
 
+test("the engine's memory grows in steps of an eighth, and nexxo_reserve really reserves", () => {
+  // A step per allocation (what wasi-libc's allocator does alone) made V8 spend half of a first build
+  // growing memory; see wasm/engine/src/heap.rs.
+  const e = new NexxoEngine(wasmModule).exports;
+  const blocks = [];
+  const sizes = [e.memory.buffer.byteLength];
+  for (let i = 0; i < 64; i++) {
+    blocks.push(e.nexxo_alloc(1 << 20));
+    const now = e.memory.buffer.byteLength;
+    if (now !== sizes.at(-1)) sizes.push(now);
+  }
+  assert.ok(sizes.at(-1) >= sizes[0] + (64 << 20), `64 MiB allocated: ${sizes.join(", ")}`);
+  for (let i = 1; i < sizes.length; i++) {
+    assert.ok(sizes[i] - sizes[i - 1] >= sizes[i - 1] / 8, `growth by less than an eighth: ${sizes.join(", ")}`);
+  }
+  for (const p of blocks) e.nexxo_free(p, 1 << 20);
+  // Released blocks stay with the allocator: the same allocations again do not grow the memory.
+  const before = e.memory.buffer.byteLength;
+  for (let i = 0; i < 32; i++) e.nexxo_free(e.nexxo_alloc(1 << 20), 1 << 20);
+  assert.equal(e.memory.buffer.byteLength, before);
+  // LLVM removes an allocation that is freed unused; the reservation must survive that. More than
+  // the whole memory cannot fit in its free space, so the memory grows by at least the excess.
+  assert.equal(e.nexxo_reserve(before + (32 << 20)), 1);
+  assert.ok(e.memory.buffer.byteLength >= before + (32 << 20), `${before} -> ${e.memory.buffer.byteLength}`);
+});
+
 test("a crashed instance is retired with the panic message; a new one works", () => {
   const engine = new NexxoEngine(wasmModule);
   // Hostile input: nesting deep enough to exhaust the engine's stack in the parser.

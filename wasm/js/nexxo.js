@@ -138,9 +138,9 @@ export class NexxoEngine {
     const e = this.exports;
     this.stderr.length = 0;
     try {
-      // One big growth up front instead of many small ones (each replaces the memory's buffer).
-      const want = Math.min(input.length * 24, 1 << 30);
-      if (e.nexxo_reserve && want > e.memory.buffer.byteLength) e.nexxo_reserve(want);
+      // No reservation up front: the engine grows its memory in steps of an eighth by itself
+      // (wasm/engine/src/heap.rs), so it neither pays for thousands of small growths nor takes
+      // more than a call needs (an edge isolate has 128 MB).
       const ptr = e.nexxo_alloc(input.length);
       new Uint8Array(e.memory.buffer, ptr, input.length).set(input);
       const packed = BigInt.asUintN(64, e.nexxo_call(ptr, input.length));

@@ -35,15 +35,17 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match os_fs.filter(|_| request.files.is_empty()) {
-        Some(fs) => build_from(fs, &request),
+        Some(fs) => build_on(fs, &request),
         None => match memory_fs(&request.root, &request.files) {
-            Ok(fs) => build_from(fs, &request),
+            Ok(fs) => build_on(fs, &request),
             Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
         },
     }
 }
 
-fn build_from<Fs>(fs: Fs, request: &BuildRequest) -> BuildResponse
+/// Builds a request's project from `fs`, whatever `request.files` holds (a host that made its own
+/// file system of them, such as the WASM engine's one type for memory and host files).
+pub fn build_on<Fs>(fs: Fs, request: &BuildRequest) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {

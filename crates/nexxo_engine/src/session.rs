@@ -205,6 +205,14 @@ pub struct Session<F: SessionFs = MemoryFs> {
 impl Session<MemoryFs> {
     /// Opens a session on the request's files (mode `development` unless the request says).
     pub fn open(open: OpenRequest) -> Result<(Self, SessionStart), Message> {
+        Self::open_with(open, |fs| fs)
+    }
+}
+
+impl<F: SessionFs> Session<F> {
+    /// [`Session::open`] for a host whose file system type wraps the request's [`MemoryFs`] (the
+    /// WASM engine has one type for its in-memory and host files, so the bundler is compiled once).
+    pub fn open_with(open: OpenRequest, wrap: impl FnOnce(MemoryFs) -> F) -> Result<(Self, SessionStart), Message> {
         let request = open.request;
         let fs = crate::memory_fs(&request.root, &request.files).map_err(Message::plain)?;
         let env: Vec<(String, String)> = request.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -216,7 +224,7 @@ impl Session<MemoryFs> {
                 .map_err(|e| Message::plain(e.to_string()))?,
         };
         let options = DevOptions { bundled: true, fs_roots: vec![config.root.clone()], externals: open.externals };
-        let (session, errors) = Session::open_on(fs, config, options)?;
+        let (session, errors) = Session::open_on(wrap(fs), config, options)?;
         let dev = &session.dev;
         let mut start = SessionStart { client: nexxo_dev::CLIENT_JS.to_string(), errors, ..Default::default() };
         let Some(entry) = dev.entries().into_iter().next() else {
@@ -238,9 +246,7 @@ impl Session<MemoryFs> {
         dev.host.outbox.lock().expect("outbox").clear();
         Ok((session, start))
     }
-}
 
-impl<F: SessionFs> Session<F> {
     /// A session over `fs`, dependencies pre-bundled. A host that serves the pages itself
     /// (`nexxo dev --engine wasm`) then calls [`Session::serve`] and [`Session::changed`];
     /// [`Session::open`] starts a page without a server on it.

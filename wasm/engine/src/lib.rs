@@ -14,6 +14,8 @@
 //! `session.update`, `session.runner`, `session.request`, `session.close`, the `dev.*` calls of
 //! `nexxo dev --engine wasm` (a DevSession over the host's files), `version`.
 
+mod engine_fs;
+mod heap;
 mod host_cache;
 mod host_fs;
 mod host_jobs;
@@ -21,13 +23,17 @@ mod host_jobs;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use engine_fs::EngineFs;
 use host_fs::HostFs;
 use std::path::PathBuf;
 
-use nexxo_engine::nexxo_memfs::MemoryFs;
-use nexxo_engine::{BuildRequest, DevOptions, InputFile, Job, OpenRequest, Session, TransformRequest};
+use nexxo_engine::{BuildRequest, DevOptions, InputFile, Message, OpenRequest, Session, TransformRequest};
 use serde::Deserialize;
 use serde_json::json;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static HEAP: heap::Heap = heap::Heap;
 
 #[derive(Deserialize)]
 #[serde(tag = "op")]
@@ -69,44 +75,25 @@ enum Call {
     Version,
 }
 
-impl nexxo_engine::SessionFs for HostFs {
-    // The host wrote the change to disk before it told the session.
-    fn apply(&self, _path: &std::path::Path, _contents: Option<Vec<u8>>) {}
-
-    fn run_jobs(
-        &self,
-        jobs: &[nexxo_engine::nexxo_dev::jobs::Job],
-    ) -> Option<Vec<nexxo_engine::nexxo_dev::jobs::Done>> {
-        host_jobs::run(jobs)
-    }
-
-    fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
-        host_cache::get(key)
-    }
-
-    fn cache_put(&self, key: &[u8], value: &[u8]) {
-        host_cache::put(key, value);
-    }
-
-    fn cache_forget(&self, key: &[u8]) {
-        host_cache::forget(key);
-    }
-}
-
 thread_local! {
     // Sessions live as long as the instance: the instance is the unit of isolation a host
     // creates and throws away, so this is per-instance state, not process-wide state.
-    static SESSIONS: RefCell<BTreeMap<String, Session<MemoryFs>>> = const { RefCell::new(BTreeMap::new()) };
+    static SESSIONS: RefCell<BTreeMap<String, Session<EngineFs>>> = const { RefCell::new(BTreeMap::new()) };
     // `nexxo dev --engine wasm`: the one DevSession this instance serves, over the host's files.
-    static DEV: RefCell<Option<Session<HostFs>>> = const { RefCell::new(None) };
+    static DEV: RefCell<Option<Session<EngineFs>>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` on the instance's dev session.
-fn with_dev(f: impl FnOnce(&mut Session<HostFs>) -> serde_json::Result<serde_json::Value>) -> serde_json::Value {
+fn with_dev(f: impl FnOnce(&mut Session<EngineFs>) -> serde_json::Result<serde_json::Value>) -> serde_json::Value {
     DEV.with(|d| match d.borrow_mut().as_mut() {
         Some(s) => f(s).unwrap_or_else(|e| failure(e.to_string())),
         None => failure("no dev session: call dev.open first".into()),
     })
+}
+
+/// A response as JSON, or the failure to encode it (as `nexxo_engine::run_job` answers).
+fn encode(value: serde_json::Result<serde_json::Value>) -> serde_json::Value {
+    value.unwrap_or_else(|e| failure(format!("cannot encode the response: {e}")))
 }
 
 fn failure(message: String) -> serde_json::Value {
@@ -117,12 +104,21 @@ fn failure(message: String) -> serde_json::Value {
 pub fn call(input: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Call>(input) {
         Err(e) => failure(format!("invalid call: {e}")),
-        Ok(Call::Build(request)) => {
+        Ok(Call::Build(mut request)) => {
             // Without files the build reads the project through the host (wasmtime).
-            nexxo_engine::run_job(Job::Build(Box::new(request)), Some(HostFs))
+            let fs = if request.files.is_empty() {
+                Ok(EngineFs::Host(HostFs))
+            } else {
+                nexxo_engine::memory_fs(&request.root, &std::mem::take(&mut request.files)).map(EngineFs::Memory)
+            };
+            let response = match fs {
+                Ok(fs) => nexxo_engine::build_on(fs, &request),
+                Err(message) => nexxo_engine::BuildResponse::failed(vec![Message::plain(message)]),
+            };
+            encode(serde_json::to_value(response))
         }
-        Ok(Call::Transform(request)) => nexxo_engine::run_job::<HostFs>(Job::Transform(request), None),
-        Ok(Call::SessionOpen { session, request }) => match Session::open(request) {
+        Ok(Call::Transform(request)) => encode(serde_json::to_value(nexxo_engine::transform(&request))),
+        Ok(Call::SessionOpen { session, request }) => match Session::open_with(request, EngineFs::Memory) {
             Ok((s, start)) => {
                 SESSIONS.with(|m| m.borrow_mut().insert(session, s));
                 serde_json::to_value(start).unwrap_or_else(|e| failure(e.to_string()))
@@ -152,7 +148,7 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         }
         Ok(Call::DevOpen { config, bundled, fs_roots }) => {
             let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
-            match Session::open_on(HostFs, *config, options) {
+            match Session::open_on(EngineFs::Host(HostFs), *config, options) {
                 Ok((s, errors)) => {
                     DEV.with(|d| *d.borrow_mut() = Some(s));
                     json!({ "ok": true, "errors": errors })
@@ -174,21 +170,12 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|e| format!("{{\"ok\":false,\"errors\":[{{\"message\":\"{e}\"}}]}}").into_bytes())
 }
 
-/// Grows the heap once by about `bytes` and keeps the space for later allocations: a host whose
-/// `memory.grow` is costly (V8 detaches and replaces the memory's ArrayBuffer each time) calls it
-/// before a big call instead of paying for thousands of small growths. Returns whether it could.
+/// Grows the heap once by about `bytes` and keeps the space for later allocations, for a host
+/// that knows a call's needs. Hosts need not: the heap grows in large steps by itself (`heap`).
+/// Returns whether it could.
 #[unsafe(no_mangle)]
 pub extern "C" fn nexxo_reserve(bytes: usize) -> bool {
-    let Ok(layout) = std::alloc::Layout::from_size_align(bytes.max(1), 16) else { return false };
-    // SAFETY: the layout has a non-zero size; the block is released right away, unused.
-    unsafe {
-        let p = std::alloc::alloc(layout);
-        if p.is_null() {
-            return false;
-        }
-        std::alloc::dealloc(p, layout);
-    }
-    true
+    heap::reserve(bytes)
 }
 
 /// A buffer of `len` bytes for the host to write a call into; `nexxo_call` takes it back.
