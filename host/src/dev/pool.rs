@@ -77,7 +77,6 @@ impl HostJobs for Pool {
 mod tests {
     use super::*;
     use std::path::Path;
-    use std::time::Duration;
 
     /// The engine module `scripts/test.sh` builds before `cargo test`.
     fn engine() -> Arc<WasmEngine> {
@@ -95,9 +94,10 @@ mod tests {
     #[test]
     fn a_failing_instance_declines_the_batch_and_is_retired() {
         let engine = engine();
-        // Instances that cannot finish anything in time fail their calls: the pool answers
-        // nothing (so the session's own instance runs the batch) and keeps no broken instance.
-        let failing = Pool::new(Arc::clone(&engine), 2, Limits { timeout: Duration::ZERO, ..Limits::default() });
+        // Instances that cannot get the memory they need fail (deterministically, unlike a time
+        // limit, which a fast enough job beats): the pool answers nothing, so the session's own
+        // instance runs the batch, and keeps no broken instance.
+        let failing = Pool::new(Arc::clone(&engine), 2, Limits { memory_bytes: 64 << 10, ..Limits::default() });
         assert!(failing.run(&runner_jobs(8)).is_none());
         assert!(failing.workers.iter().all(|w| w.lock().expect("slot").is_none()), "failed instances are retired");
         // A working pool answers every job, in the jobs' order, whichever instance ran it.
