@@ -294,7 +294,7 @@ fn gzip_len(bytes: &[u8]) -> usize {
     enc.finish().map(|v| v.len()).unwrap_or(0)
 }
 
-pub(crate) fn human(n: usize) -> String {
+fn human(n: usize) -> String {
     if n < 1024 { format!("{n} B") } else { format!("{:.2} kB", n as f64 / 1000.0) }
 }
 

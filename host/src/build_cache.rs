@@ -184,7 +184,7 @@ fn decode_inputs(mut b: &[u8]) -> Option<(u128, Vec<Input>)> {
     Some((trust_before, inputs))
 }
 
-pub(crate) fn hash_file(path: &str) -> Option<u128> {
+fn hash_file(path: &str) -> Option<u128> {
     std::fs::read(path).ok().map(|b| xxhash_rust::xxh3::xxh3_128(&b))
 }
 
