@@ -199,6 +199,22 @@ for (const [name, make] of Object.entries(DEEP)) {
   });
 }
 
+test("inputs the parsers take quadratic time on, or print wrongly, are located errors (found by the fuzzers)", () => {
+  // oxc's parser is quadratic in nested groups: 4,000 levels took ~3 s per parse, a 1 MB file hours.
+  const deep = `let a;\nexport const x = ${"(a = ".repeat(5000)}1${")".repeat(5000)};\n`;
+  let dir = app({ "src/main.ts": 'import { x } from "./deep.js";\nconsole.log(x);\n', "src/deep.js": deep });
+  let r = nexxo(["build", dir]);
+  assert.equal(r.status, 1, r.all);
+  assert.match(r.all, /src\/deep\.js:2:5018/);
+  assert.match(r.all, /nest more than 1000 levels/);
+  // lightningcss prints `@\%` as `@%`, which does not parse again: the sheet would ship broken.
+  dir = app({ "src/main.ts": 'import "./a.css";\n', "src/a.css": ".a { color: red }\n@\\% ;\n" });
+  r = nexxo(["build", dir]);
+  assert.equal(r.status, 1, r.all);
+  assert.match(r.all, /src\/a\.css:2:1/);
+  assert.match(r.all, /at-rule's name is written with an escape/);
+});
+
 test("nexxo build survives 10,000 nested CSS rules and 5,000 unclosed @media blocks", () => {
   for (const css of ["a{" + "&{".repeat(10000) + "color:red" + "}".repeat(10001), "@media screen {".repeat(5000)]) {
     const dir = app({ "src/main.ts": 'import "./deep.css";\n', "src/deep.css": css });

@@ -12,6 +12,7 @@ mod finish;
 mod glob;
 mod html;
 mod json;
+mod nesting;
 mod options;
 mod output;
 pub mod query;
@@ -143,6 +144,8 @@ where
         }),
         Plugin::new_shared(css::CssPlugin { fs: fs.clone(), state: Arc::clone(state), resolver: Arc::clone(resolver) }),
         Plugin::new_shared(json::JsonPlugin { fs: fs.clone(), state: Arc::clone(state) }),
+        // Before every plugin that parses a script (glob, workers) and before rolldown does.
+        Plugin::new_shared(nesting::NestingPlugin { state: Arc::clone(state) }),
         Plugin::new_shared(glob::GlobPlugin { fs: fs.clone(), state: Arc::clone(state), alias: glob_aliases(config) }),
         Plugin::new_shared(workers::WorkerPlugin {
             fs: fs.clone(),

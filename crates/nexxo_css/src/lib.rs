@@ -188,14 +188,24 @@ pub fn composes_binding(index: usize) -> String {
 /// 400-byte sheet could stop a build or a dev server; real sheets nest two or three.
 const MAX_COLOR_NESTING: usize = 8;
 
-/// The byte offset where color functions nest deeper than [`MAX_COLOR_NESTING`], if they do.
+/// What the light pre-scan of a sheet refuses before lightningcss sees it.
+#[derive(Debug, PartialEq, Eq)]
+enum Refused {
+    /// Color functions nested deeper than [`MAX_COLOR_NESTING`].
+    DeepColors,
+    /// An at-rule whose name is written with an escape (`@\%`). lightningcss prints the name
+    /// unescaped (`@%`), which does not parse again, so the written sheet would be broken.
+    EscapedAtRuleName,
+}
+
+/// The byte offset and kind of the first construct [`compile`] refuses, if any.
 /// A light scan: comments and strings are skipped; any other `(` counts as a plain group.
 #[expect(
     clippy::string_slice,
     reason = "the slices start just past `/*` and run from ASCII name bytes to `(`: ASCII bytes are whole \
               characters, so every index is a char boundary"
 )]
-fn too_deep_colors(source: &str) -> Option<usize> {
+fn refused_construct(source: &str) -> Option<(usize, Refused)> {
     const COLOR_FNS: &[&str] =
         &["rgb", "rgba", "hsl", "hsla", "hwb", "lab", "lch", "oklab", "oklch", "color", "color-mix", "light-dark"];
     let b = source.as_bytes();
@@ -214,6 +224,19 @@ fn too_deep_colors(source: &str) -> Option<usize> {
                     i += if b[i] == b'\\' { 2 } else { 1 };
                 }
             }
+            // `\@` is an escaped `@`, not an at-rule: skip the escaped byte.
+            b'\\' => i += 1,
+            b'@' => {
+                // The name starts after an optional `-` (`@-webkit-...`); an escape anywhere in
+                // it is refused, since the name is printed unescaped.
+                let mut j = i + 1;
+                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-' || b[j] == b'_' || b[j] >= 0x80) {
+                    j += 1;
+                }
+                if b.get(j) == Some(&b'\\') {
+                    return Some((i, Refused::EscapedAtRuleName));
+                }
+            }
             b'(' => {
                 // Back over ASCII name bytes only, so the start is always a char boundary.
                 let mut name_start = i;
@@ -225,7 +248,7 @@ fn too_deep_colors(source: &str) -> Option<usize> {
                 if is_color {
                     colors += 1;
                     if colors > MAX_COLOR_NESTING {
-                        return Some(name_start);
+                        return Some((name_start, Refused::DeepColors));
                     }
                 }
             }
@@ -243,15 +266,21 @@ pub fn compile(filename: &str, source: &str, opts: &CssOptions) -> Result<Compil
     // A CSS file saved with a byte-order mark: lightningcss would keep it, and in a bundle where
     // this file is not first it lands mid-file and the first rule stops matching.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    if let Some(at) = too_deep_colors(source) {
+    if let Some((at, refused)) = refused_construct(source) {
         let (line, column) = line_column(source, at);
-        return Err(Diagnostic::new(
-            "CSS_TOO_DEEP",
-            format!("color functions nest more than {MAX_COLOR_NESTING} levels deep here"),
-        )
-        .with_file(filename)
-        .at(source, line, column)
-        .with_hint("simplify the color; the CSS parser takes exponential time on deeply nested relative colors"));
+        let (code, message, hint) = match refused {
+            Refused::DeepColors => (
+                "CSS_TOO_DEEP",
+                format!("color functions nest more than {MAX_COLOR_NESTING} levels deep here"),
+                "simplify the color; the CSS parser takes exponential time on deeply nested relative colors",
+            ),
+            Refused::EscapedAtRuleName => (
+                "CSS_ESCAPED_AT_RULE",
+                "this at-rule's name is written with an escape".to_string(),
+                "write the name without `\\`: the CSS printer (lightningcss) writes it unescaped, and the output would not parse",
+            ),
+        };
+        return Err(Diagnostic::new(code, message).with_file(filename).at(source, line, column).with_hint(hint));
     }
     let compiled = match compile_source(filename, source, opts, Vec::new()) {
         // Relative `url()`s in custom properties, which lightningcss refuses as ambiguous when it
@@ -585,6 +614,20 @@ pub fn is_local_url(url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_escaped_at_rule_name_is_a_located_error() {
+        // lightningcss would print `@%`, which does not parse again (found by the css fuzzer).
+        let e = compile("a.css", ".a { color: red }\n  @\\% ;", &CssOptions::default()).unwrap_err();
+        assert_eq!(e.code, "CSS_ESCAPED_AT_RULE");
+        assert_eq!((e.line, e.column), (Some(2), Some(3)));
+        let e = compile("a.css", "@me\\dia print {}", &CssOptions::default()).unwrap_err();
+        assert_eq!(e.code, "CSS_ESCAPED_AT_RULE");
+        // An escaped `@`, one in a string or a comment, and plain at-rules are fine.
+        let ok = ".a\\@b { content: \"@\\%\" } /* @\\% */ @media print { .c { color: red } }";
+        let c = compile("b.css", ok, &CssOptions::default()).unwrap();
+        assert!(c.code.contains("@media print"), "{}", c.code);
+    }
 
     #[test]
     fn deeply_nested_colors_are_refused_quickly() {

@@ -20,6 +20,7 @@ use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig}
 use oxc_sourcemap::SourceMap;
 
 pub mod glob;
+pub mod nesting;
 pub mod urls;
 
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -236,6 +237,7 @@ fn transform_code(
     opts: &Options,
     with_map: bool,
 ) -> Result<(String, Option<SourceMap<'static>>), Diagnostic> {
+    nesting::check(filename, source)?;
     let allocator = Allocator::default();
     let st = source_type(filename);
     let parsed = Parser::new(&allocator, source, st).parse();
@@ -281,6 +283,7 @@ fn codegen_options(filename: &str, with_map: bool) -> CodegenOptions {
 
 /// Lists the imports of plain JavaScript (already transformed, or served as is).
 pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, Diagnostic> {
+    nesting::check(filename, &code)?;
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &code, SourceType::mjs()).parse();
     if !parsed.diagnostics.is_empty() {
@@ -365,7 +368,8 @@ pub type AcceptedDeps = Vec<((usize, usize), String)>;
 /// with their byte spans (quotes included). Read off the AST, so strings, comments and any
 /// Unicode around a call cannot be mistaken for one.
 pub fn hot_accepts(code: &str) -> Vec<Option<AcceptedDeps>> {
-    if !code.contains("accept") {
+    // Too deep to parse in reasonable time: `scan` refuses the module anyway.
+    if !code.contains("accept") || nesting::check("", code).is_err() {
         return Vec::new();
     }
     let allocator = Allocator::default();
@@ -436,6 +440,7 @@ pub fn to_runner(filename: &str, code: &str) -> Result<String, Diagnostic> {
 
 /// The code [`to_runner`] generates, and when `with_map`, its source map to `code`.
 fn runner_code(filename: &str, code: &str, with_map: bool) -> Result<(String, Option<SourceMap<'static>>), Diagnostic> {
+    nesting::check(filename, code)?;
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, code, SourceType::mjs()).parse();
     if !parsed.diagnostics.is_empty() {
