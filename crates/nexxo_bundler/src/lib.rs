@@ -120,6 +120,10 @@ fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
     failure
 }
 
+/// The extensions of script modules (JavaScript and TypeScript, with or without JSX): one list
+/// for the build's incremental rebuilds and the dev server.
+pub const SCRIPT_EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
+
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
 /// bundle of a worker (`within`: that worker's entry, after the workers that start it).
 pub(crate) fn plugins<Fs>(
@@ -285,8 +289,7 @@ impl Incremental {
         }
         let infos = self.bundler.module_infos();
         changed.iter().all(|p| {
-            let script = [".js", ".jsx", ".ts", ".tsx", ".mjs", ".mts", ".cjs", ".cts"].iter().any(|e| p.ends_with(e));
-            script
+            Path::new(p).extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e))
                 && infos.contains_key(p.as_str())
                 && !infos.iter().any(|m| m.key().strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?')))
         })

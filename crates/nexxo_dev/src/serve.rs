@@ -21,7 +21,7 @@ use nexxo_bundler::normalize_path as normalize;
 
 /// Vite's query for a page's inline module script: `/index.html?html-proxy&index=0.ts` is the first.
 pub(crate) const HTML_PROXY: &str = "html-proxy";
-pub(crate) const SCRIPT_EXTS: &[&str] = &["ts", "tsx", "jsx", "js", "mjs", "mts", "cjs"];
+pub(crate) use nexxo_bundler::SCRIPT_EXTS;
 
 /// An answer to a request, for the host to send as HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,16 +28,19 @@ pub use session::{
 /// `current_dir` (which `wasm32-unknown-unknown` lacks).
 pub const DEFAULT_ROOT: &str = "/project";
 
-/// Builds a request. With `files`, they are the whole project (an in-memory file system); without,
-/// `os_fs` supplies the runtime's own file system (a WASI preopen, or the disk natively).
-pub fn build<Fs>(request: BuildRequest, os_fs: Option<Fs>) -> BuildResponse
+/// Builds a request's project: from `host` (the host's own files) when the request carries no
+/// files, else from the request's files in memory, which `wrap` turns into the host's file-system
+/// type (the WASM engine has one type for both, so the bundler is compiled once; a host without
+/// one passes `None` and the identity).
+pub fn build<Fs>(mut request: BuildRequest, host: Option<Fs>, wrap: impl FnOnce(MemoryFs) -> Fs) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
-    match os_fs.filter(|_| request.files.is_empty()) {
+    match host.filter(|_| request.files.is_empty()) {
         Some(fs) => build_on(fs, &request),
-        None => match memory_fs(&request.root, &request.files) {
-            Ok(fs) => build_on(fs, &request),
+        // The files are in the file system now: the request's copy goes before the build starts.
+        None => match memory_fs(&request.root, &std::mem::take(&mut request.files)) {
+            Ok(fs) => build_on(wrap(fs), &request),
             Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
         },
     }
@@ -101,13 +104,14 @@ fn request_config<Fs: FileSystem>(request: &BuildRequest, fs: &Fs) -> Result<Res
         .map_err(|e| Message::plain(e.to_string()))
 }
 
-/// Runs a job and returns its response as JSON (the wire form every runtime shares).
-pub fn run_job<Fs>(job: Job, os_fs: Option<Fs>) -> serde_json::Value
+/// Runs a job and returns its response as JSON (the wire form every runtime shares); `host` and
+/// `wrap` as for [`build`].
+pub fn run_job<Fs>(job: Job, host: Option<Fs>, wrap: impl FnOnce(MemoryFs) -> Fs) -> serde_json::Value
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let value = match job {
-        Job::Build(request) => serde_json::to_value(build(*request, os_fs)),
+        Job::Build(request) => serde_json::to_value(build(*request, host, wrap)),
         Job::Transform(request) => serde_json::to_value(transform(&request)),
     };
     value.unwrap_or_else(

@@ -400,10 +400,6 @@ fn css(ext: &str, input: &[u8]) -> Outcome {
     }
 }
 
-fn memory_fs_type() -> Option<MemoryFs> {
-    None
-}
-
 /// Every error of a build response that points into one of the request's files points inside it.
 fn check_messages(messages: &[Message], files: &[(String, String)]) -> Result<(), String> {
     for m in messages {
@@ -486,7 +482,7 @@ fn html(_ext: &str, input: &[u8]) -> Outcome {
         "env": { "NEXXO_X": "x&<y>" },
     }))
     .map_err(|e| format!("the harness built a bad request: {e}"))?;
-    let response = nexxo_engine::build(request, memory_fs_type());
+    let response = nexxo_engine::build(request, None, |fs: MemoryFs| fs);
     check_messages(&response.errors, &files)?;
     check_messages(&response.warnings, &files)?;
     Ok(format!(
@@ -639,7 +635,7 @@ fn worker(_ext: &str, input: &[u8]) -> Outcome {
         Job::Transform(t) => Some((t.path.clone(), t.source.clone())),
         Job::Build(_) => None,
     };
-    let response = nexxo_engine::run_job(job, memory_fs_type());
+    let response = nexxo_engine::run_job(job, None, |fs: MemoryFs| fs);
     if let Some(file) = source {
         files.push(file);
     }

@@ -104,18 +104,9 @@ fn failure(message: String) -> serde_json::Value {
 pub fn call(input: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Call>(input) {
         Err(e) => failure(format!("invalid call: {e}")),
-        Ok(Call::Build(mut request)) => {
+        Ok(Call::Build(request)) => {
             // Without files the build reads the project through the host (wasmtime).
-            let fs = if request.files.is_empty() {
-                Ok(EngineFs::Host(HostFs))
-            } else {
-                nexxo_engine::memory_fs(&request.root, &std::mem::take(&mut request.files)).map(EngineFs::Memory)
-            };
-            let response = match fs {
-                Ok(fs) => nexxo_engine::build_on(fs, &request),
-                Err(message) => nexxo_engine::BuildResponse::failed(vec![Message::plain(message)]),
-            };
-            encode(serde_json::to_value(response))
+            encode(serde_json::to_value(nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory)))
         }
         Ok(Call::Transform(request)) => encode(serde_json::to_value(nexxo_engine::transform(&request))),
         Ok(Call::SessionOpen { session, request }) => match Session::open_with(request, EngineFs::Memory) {
