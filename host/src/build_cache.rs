@@ -271,7 +271,9 @@ pub fn store(
     // Every file the build read, not only the modules its chunks kept: a module tree-shaken away
     // entirely is not in `output.inputs`, yet editing it can change the output.
     let mut paths: Vec<&PathBuf> = output.inputs.iter().chain(read.keys()).collect();
-    paths.sort();
+    // By bytes: any fixed order makes the key, and `Path`'s own order compares component by
+    // component, which made this sort 1.3% of a build's instructions.
+    paths.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     paths.dedup();
     let inputs: Option<Vec<Input>> = paths
         .par_iter()

@@ -130,7 +130,8 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
         .chain(state.pages.iter().map(|p| p.abs.clone()))
         .chain(state.read_files.lock().expect("read list").iter().cloned())
         .collect();
-    inputs.sort();
+    // By bytes: `Path`'s own order compares component by component, several times slower.
+    inputs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     inputs.dedup();
     Ok(BuildOutput { files, warnings, inputs })
 }
