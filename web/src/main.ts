@@ -6,11 +6,12 @@ import { createNexxoWorker } from "../../worker/client.js";
 import { examples, type Project } from "./examples";
 import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
-import { cachePackage, loadCachedPackage, loadProject, saveProject } from "./store";
+import { cachePackage, cachePackument, loadCachedPackage, loadCachedPackument, loadProject, saveProject } from "./store";
 import {
-  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, missingDependencies, parseAddition, tarballUrl, withDependency,
-  type LoadedPackage,
+  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, fetchPackument, isTag, packumentUrl, parseAddition, projectName,
+  withDependency, type LoadedPackage,
 } from "./packages";
+import { install, type InstallIO, type Packument } from "./install";
 import { zipFiles } from "./zip";
 import { Editor, type EditorError } from "./editor";
 import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
@@ -36,6 +37,9 @@ const pkgInput = $<HTMLInputElement>("#pkg-add");
 const pkgRegistry = $<HTMLInputElement>("#pkg-registry");
 const pkgList = $<HTMLUListElement>("#pkg-list");
 const pkgError = $<HTMLParagraphElement>("#pkg-error");
+const pkgTreeBox = $<HTMLDetailsElement>("#pkg-tree-box");
+const pkgTreeSummary = $<HTMLElement>("#pkg-tree-summary");
+const pkgTree = $<HTMLUListElement>("#pkg-tree");
 
 const base = import.meta.env.BASE_URL;
 const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
@@ -582,22 +586,24 @@ $<HTMLButtonElement>("#download").onclick = () => {
 };
 
 // ---- packages ------------------------------------------------------------------------------------
-// The project's package.json `dependencies` list its npm packages (see packages.ts); each is
-// loaded from its tarball URL once, kept in IndexedDB by URL, and given to the session and to
-// Build as node_modules/<name>/... files.
+// The project's package.json `dependencies` list its npm packages; install.ts resolves them and
+// their own dependencies against the registry into a node_modules tree (see packages.ts for the
+// I/O). Packuments and unpacked tarballs are kept in IndexedDB by URL, and each package's files go
+// to the session and to Build as <its folder>/<path>, e.g. node_modules/a/node_modules/b/index.js.
 
 const REGISTRY_KEY = "nexxo-playground-registry";
 let registry = localStorage.getItem(REGISTRY_KEY) || DEFAULT_REGISTRY;
 pkgRegistry.value = registry;
-/** The loaded packages by dependency name (the folder under node_modules/). */
+/** The installed packages by folder (`node_modules/a`, `node_modules/a/node_modules/b`). */
 let loaded = new Map<string, LoadedPackage>();
-/** Packages that could not be loaded, and loaded ones missing a dependency: shown with the errors. */
+/** Packages that could not be installed, with the chain that needed them: shown with the errors. */
 let packageProblems: string[] = [];
-/** Fetches under way, by URL: an add and the refresh it causes share one request. */
+/** Fetches under way or done in this page, by URL: an add and the refresh it causes share one request. */
 const fetching = new Map<string, Promise<LoadedPackage>>();
+const packuments = new Map<string, Promise<{ packument: Packument; cached: boolean }>>();
 
 /** A package by URL: from the browser's cache, else fetched (then cached). */
-function obtain(label: string, url: string): Promise<LoadedPackage> {
+function obtain(label: string, url: string, integrity?: string): Promise<LoadedPackage> {
   const have = [...loaded.values()].find((p) => p.url === url);
   if (have) return Promise.resolve(have);
   let p = fetching.get(url);
@@ -605,7 +611,7 @@ function obtain(label: string, url: string): Promise<LoadedPackage> {
     p = (async () => {
       const cached = await loadCachedPackage(url).catch(() => undefined);
       if (cached) return cached;
-      const fresh = await fetchPackage(label, url);
+      const fresh = await fetchPackage(label, url, integrity);
       await cachePackage(fresh).catch(() => {}); // no cache (private mode): fetched again next time
       return fresh;
     })();
@@ -615,32 +621,43 @@ function obtain(label: string, url: string): Promise<LoadedPackage> {
   return p;
 }
 
-/** Files of the loaded packages as the engine takes them: node_modules/<name>/<path>. */
+/** Where install.ts gets packuments and tarballs: this page's memory, IndexedDB, the network. */
+const io: InstallIO = {
+  packument(name, fresh) {
+    const url = packumentUrl(registry, name);
+    let p = fresh ? undefined : packuments.get(url);
+    if (!p) {
+      p = (async () => {
+        const cached = fresh ? undefined : await loadCachedPackument(url).catch(() => undefined);
+        if (cached) return { packument: cached, cached: true };
+        const packument = await fetchPackument(url);
+        await cachePackument(url, packument).catch(() => {});
+        return { packument, cached: false };
+      })();
+      packuments.set(url, p);
+      p.catch(() => packuments.delete(url));
+    }
+    return p;
+  },
+  tarball: obtain,
+};
+
+/** Files of the installed packages as the engine takes them: <folder>/<path>. */
 function packageInputs() {
-  return [...loaded].flatMap(([name, p]) => p.files.map((f) => ({ ...f, path: `node_modules/${name}/${f.path}` })));
+  return [...loaded].flatMap(([folder, p]) => p.files.map((f) => ({ ...f, path: `${folder}/${f.path}` })));
 }
 
-/** Loads what package.json lists (cache first); true when the set of loaded packages changed. */
+const projectLabel = () => projectName(files["package.json"], example ?? "project");
+
+/** Installs what package.json lists (caches first); true when the installed tree changed. */
 async function refreshPackages(): Promise<boolean> {
   const deps = dependenciesOf(files["package.json"]);
-  const problems: string[] = [];
-  const next = new Map<string, LoadedPackage>();
-  await Promise.all(
-    Object.entries(deps).map(async ([name, spec]) => {
-      if (SUPPLIED.has(name)) return;
-      const t = tarballUrl(name, spec, registry);
-      if ("error" in t) return void problems.push(t.error);
-      try {
-        next.set(name, await obtain(name, t.url));
-      } catch (e) {
-        problems.push((e as Error).message);
-      }
-    }),
-  );
+  const { installed, problems } = await install(projectLabel(), deps, io, SUPPLIED);
+  const next = new Map(installed.map((i) => [i.location, i.pkg]));
   const key = (m: Map<string, LoadedPackage>) => JSON.stringify([...m].map(([n, p]) => [n, p.url]).sort());
   const changed = key(next) !== key(loaded);
-  loaded = new Map([...next].sort(([a], [b]) => (a < b ? -1 : 1)));
-  packageProblems = [...problems.sort(), ...missingDependencies([...loaded.values()])];
+  loaded = next;
+  packageProblems = problems;
   renderPackages(deps);
   return changed;
 }
@@ -650,7 +667,7 @@ function renderPackages(deps = dependenciesOf(files["package.json"])) {
     ...Object.entries(deps).map(([name, spec]) => {
       const li = document.createElement("li");
       li.dataset.package = name;
-      const p = loaded.get(name);
+      const p = loaded.get(`node_modules/${name}`);
       const state = SUPPLIED.has(name) ? "supplied by the playground" : p ? `${p.version}, ${p.files.length} files` : "not loaded";
       const label = document.createElement("span");
       label.textContent = `${name} `;
@@ -658,6 +675,17 @@ function renderPackages(deps = dependenciesOf(files["package.json"])) {
       const info = document.createElement("small");
       info.textContent = state;
       li.append(label, info, smallButton("remove", `Remove package ${name}`, () => removePackage(name)));
+      return li;
+    }),
+  );
+  // The whole tree, dependencies of dependencies included, one row per folder.
+  pkgTreeBox.hidden = loaded.size === 0;
+  pkgTreeSummary.textContent = `${loaded.size} package${loaded.size === 1 ? "" : "s"} installed`;
+  pkgTree.replaceChildren(
+    ...[...loaded].map(([folder, p]) => {
+      const li = document.createElement("li");
+      li.dataset.installed = folder;
+      li.textContent = `${folder.replace(/^node_modules\//, "").replace(/\/node_modules\//g, " > ")}@${p.version}`;
       return li;
     }),
   );
@@ -690,14 +718,17 @@ pkgForm.addEventListener("submit", async (e) => {
       name = (await obtain(label, wanted.url)).name;
       spec = wanted.url;
     } else {
-      const t = tarballUrl(wanted.name, wanted.version, registry);
-      if ("error" in t) throw new Error(t.error);
-      await obtain(`${wanted.name}@${wanted.version}`, t.url);
-      ({ name, version: spec } = wanted);
+      ({ name, spec } = wanted);
     }
+    // Installed on its own first: package.json gets only what installs, with every dependency (as
+    // `npm install` leaves it on a failure). The project's install that follows reuses the loads.
+    const trial = await install(projectLabel(), { [name]: spec }, io, SUPPLIED);
+    if (trial.problems.length) throw new Error(trial.problems.join("\n"));
+    // A tag is saved as npm saves it: a caret range of the version it named.
+    const top = trial.installed.find((i) => i.location === `node_modules/${name}`);
+    if (isTag(spec) && top) spec = `^${top.version}`;
     setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, spec));
   } catch (err) {
-    // Not added: package.json lists only what loads (as `npm install` leaves it on a failure).
     pkgError.textContent = (err as Error).message;
     return;
   }
@@ -720,13 +751,17 @@ pkgRegistry.addEventListener("change", () => {
   chain = chain.then(refreshPackages).then((changed) => (changed ? restart("registry changed") : undefined));
 });
 
-/** A build error inside a package that imports one not loaded gets the package's name and the fix. */
+/**
+ * A build error inside a package that imports one not installed (its package.json does not list
+ * it, so resolution did not install it) gets the package's name and the fix.
+ */
 function explainPackageError(e: EditorError): EditorError {
-  const inPackage = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e.file ?? "");
+  // The innermost package: node_modules/a/node_modules/b/x.js is b's.
+  const inPackage = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(e.file ?? "");
   const what = /Could not resolve '([^']+)'/.exec(e.message);
   if (!inPackage || !what) return e;
   const needed = what[1].startsWith("@") ? what[1].split("/").slice(0, 2).join("/") : what[1].split("/")[0];
-  return { ...e, message: `${inPackage[1]} needs ${needed}: add it too (Packages)\n${e.message}` };
+  return { ...e, message: `${inPackage[1]} imports ${needed}, which is not installed (not in its dependencies): add it in Packages\n${e.message}` };
 }
 
 // ---- build -----------------------------------------------------------------------------------
