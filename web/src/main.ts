@@ -42,7 +42,12 @@ const pkgTreeSummary = $<HTMLElement>("#pkg-tree-summary");
 const pkgTree = $<HTMLUListElement>("#pkg-tree");
 
 const base = import.meta.env.BASE_URL;
-const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
+// The engine under content-hashed names: `nexxo build web` bundles the worker (with the JS host)
+// as assets/nexxo-worker-<hash>.js, and the module it fetches as assets/nexxo-engine-<hash>.wasm.
+// `nexxo preview` (as any host following the build's naming) serves them as immutable, so a
+// returning page neither downloads nor revalidates the 12 MB module, and Chromium keeps the
+// module's compiled code, which it could lose under a revalidated URL (see benches/README.md).
+const nexxo = createNexxoWorker(new Worker(new URL("../../worker/nexxo-worker.js", import.meta.url), { type: "module" }));
 const SESSION = "playground";
 // Packages the preview frame supplies itself (see preview.ts); everything else is the project's.
 const EXTERNALS = ["react", "react-dom", "react-dom/client", "react/jsx-runtime", "react/jsx-dev-runtime"];
