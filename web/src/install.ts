@@ -8,9 +8,10 @@
 //   it satisfies (dedupe);
 // - when a copy of the name that does not satisfy the range is already visible from the
 //   dependent (placed earlier: the project's own dependencies first, then breadth-first, as npm
-//   orders them), nested just below it, under the dependent's path
+//   orders them), nested in the dependent's own folder
 //   (`node_modules/<parent>/node_modules/<name>`), where node's resolution, which the engine's
-//   resolver follows, finds the nearer copy first.
+//   resolver follows, finds the nearer copy first. (npm may place it higher, between the two;
+//   nesting under the dependent is always correct, sometimes one level deeper.)
 //
 // Required peer dependencies are installed like dependencies, but from the dependent's parent
 // (they must be the copy the dependent's user sees). A failure names the chain that led to it:
@@ -162,34 +163,12 @@ export async function install(
       fail("the dependency chain is too deep (a cycle of conflicting versions?)");
       continue;
     }
-    const matches = (p: Placed) =>
-      w.kind === "url" ? p.url === w.url : w.kind === "range" ? p.name === w.realName && satisfies(p.version, w.range) : false;
-
-    // Dedupe against the copy the dependent already sees; else place it below the nearest copy
-    // that does not fit (or at the top when there is none).
-    const folders = visible(item.peer ? (parentOf.get(item.from) ?? "") : item.from);
-    let target = "";
-    let deduped = false;
-    for (let i = 0; i < folders.length; i++) {
-      const there = placed.get(at(folders[i], name));
-      if (!there) continue;
-      if (matches(there)) deduped = true;
-      else if (i === 0) {
-        fail(`conflicts with ${name}@${there.version} (needed by ${there.chain})`);
-        deduped = true;
-      } else target = folders[i - 1];
-      break;
-    }
-    if (deduped) continue;
-
-    // The version: from the registry's list, or the tarball itself for a URL.
+    // The registry's view first (a tag names one version, which a placed copy may already be).
     let version: string;
     let url: string;
     let integrity: string | undefined;
     let manifest: PackumentVersion | undefined;
-    if (w.kind === "url") {
-      url = w.url;
-    } else {
+    if (w.kind !== "url") {
       const pick = (p: Packument): string | null => {
         if (w.kind === "tag") return p["dist-tags"]?.[w.tag] ?? null;
         const latest = p["dist-tags"]?.latest;
@@ -220,16 +199,44 @@ export async function install(
         continue;
       }
       version = chosen;
+    }
+    const realName = w.kind === "url" ? name : w.realName;
+    const matches = (p: Placed) =>
+      w.kind === "url" ? p.url === w.url : p.name === realName && (w.kind === "tag" ? p.version === version : satisfies(p.version, w.range));
+
+    // Dedupe against the copy the dependent sees (its own node_modules, then its parents', up to
+    // the top); with none, the package goes to the top. When the visible copy does not fit, this one
+    // is nested in the dependent's own node_modules: only the dependent and what it contains see
+    // it, and none of those has resolved anything yet (breadth-first), so no earlier resolution
+    // changes. A peer goes beside its dependent instead (in the same folder's node_modules).
+    const folders = visible(item.peer ? (parentOf.get(item.from) ?? "") : item.from);
+    let deduped = false;
+    let target = "";
+    for (let i = 0; i < folders.length; i++) {
+      const there = placed.get(at(folders[i], name));
+      if (!there) continue;
+      if (matches(there)) deduped = true;
+      else if (i === 0) {
+        fail(`conflicts with ${name}@${there.version} (needed by ${there.chain})`);
+        deduped = true;
+      } else target = folders[0];
+      break;
+    }
+    if (deduped) continue;
+
+    if (manifest) {
       url = manifest.dist?.tarball;
       integrity = manifest.dist?.integrity;
       if (!url) {
-        fail(`the registry lists no tarball for ${w.realName}@${version}`);
+        fail(`the registry lists no tarball for ${realName}@${version!}`);
         continue;
       }
+    } else {
+      url = (w as { url: string }).url;
     }
 
     const location = at(target, name);
-    const pkg = io.tarball(w.kind === "url" ? name : `${w.realName}@${version!}`, url, integrity);
+    const pkg = io.tarball(w.kind === "url" ? name : `${realName}@${version!}`, url, integrity);
     pkg.catch(() => {});
     let deps: Record<string, string>;
     let peers: Record<string, string>;
@@ -255,7 +262,7 @@ export async function install(
       peers = p.peerDependencies ?? {};
       peerMeta = {};
     }
-    placed.set(location, { name: w.kind === "url" ? name : w.realName, version, url, parent: target, pkg, chain: label });
+    placed.set(location, { name: realName, version: version!, url, parent: target, pkg, chain: label });
     parentOf.set(location, target);
     const chain = [...item.chain, `${name}@${spec}`];
     enqueue(deps, location, chain, false, optional);
