@@ -126,6 +126,40 @@ publish(...esm("needy", "1.0.0", { "absent-dep": "^2.0.0" }, 'import { x } from 
 publish(...esm("sneaky", "1.0.0", null, 'import { x } from "undeclared";\nexport const y = x;\n'));
 publish(...esm("tampered", "1.0.0", null, "export const t = 1;\n"), { integrity: `sha512-${crypto.createHash("sha512").update("other bytes").digest("base64")}` });
 
+/** A real PNG of `width` x `height` grey pixels, padded with a text chunk to about `pad` bytes. */
+function png(width, height, pad = 0) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])));
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const rows = Buffer.concat(Array.from({ length: height }, () => Buffer.from([0, ...Array(width).fill(128)])));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    ...(pad ? [chunk("tEXt", Buffer.from(`Comment\0${"x".repeat(pad)}`))] : []),
+    chunk("IDAT", zlib.deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+// Images a package ships: imported by the app, by the package's own code (through the session's
+// pre-bundle), and named by its style sheet's url(); big.png is over the build's 4 KB inline limit.
+tarballs["/pic-kit-1.0.0.tgz"] = npmPack({
+  "package.json": JSON.stringify({ name: "pic-kit", version: "1.0.0", type: "module", main: "index.js" }),
+  "index.js": 'import big from "./img/big.png";\nexport const bigUrl = big;\n',
+  "img/big.png": png(5, 4, 6000),
+  "logo.png": png(3, 2),
+  "icon.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="7" height="7"><rect width="7" height="7"/></svg>\n',
+  "style.css": ".pic { background-image: url(./logo.png); width: 3px; height: 2px; }\n",
+});
+
 const hits = {};
 const server = http.createServer((req, res) => {
   hits[req.url] = (hits[req.url] ?? 0) + 1;
@@ -255,15 +289,21 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.close();
 });
 
-test("playground: packages from a registry: dependencies resolved as npm does, a conflict nested, failures name the chain", async () => {
-  const origin = await tarballServer;
-  const context = await pg.browser.newContext(); // an empty IndexedDB: nothing cached
+/** The playground in a new browser context (an empty IndexedDB: nothing cached), its preview running. */
+async function freshPlayground() {
+  const context = await pg.browser.newContext();
   const page = await context.newPage();
   const problems = [];
   page.on("pageerror", (e) => problems.push(e.message));
   await page.goto(pg.server.url);
   const frame = page.frameLocator("#preview");
   await frame.locator("#inc").waitFor({ timeout: 20_000 });
+  return { context, page, frame, problems };
+}
+
+test("playground: packages from a registry: dependencies resolved as npm does, a conflict nested, failures name the chain", async () => {
+  const origin = await tarballServer;
+  const { context, page, frame, problems } = await freshPlayground();
   await page.fill("#pkg-registry", `${origin}/registry`);
   await page.press("#pkg-registry", "Enter");
   const add = async (what) => {
@@ -351,6 +391,76 @@ test("playground: packages from a registry: dependencies resolved as npm does, a
   await page.frameLocator("#preview").locator("#title", { hasText: "a<b1.1.0+b1.1.0> b2.0.0" }).waitFor({ timeout: 20_000 });
   assert.equal(await page.locator("[data-installed]").count(), 4);
   assert.equal(JSON.stringify(hits), before, "nothing fetched again");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("playground: a package's images (imported by the app, by the package, named by its CSS) and the project's SVG load in the preview and the build", async () => {
+  const origin = await tarballServer;
+  const { context, page, frame, problems } = await freshPlayground();
+  await page.fill("#pkg-add", `${origin}/pic-kit-1.0.0.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="pic-kit"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
+
+  // The project's own SVG, a new file.
+  await page.click("#new-file");
+  await page.fill("#file-path", "src/star.svg");
+  await page.press("#file-path", "Enter");
+  await page.locator('[data-file="src/star.svg"][aria-current="true"]').waitFor();
+  await page.locator("#editor").fill('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><circle r="4" cx="4" cy="4"/></svg>\n');
+
+  await page.click('[data-file="src/App.tsx"]');
+  const editor = page.locator("#editor");
+  const app = await editor.evaluate((el) => el.value);
+  await editor.fill(
+    'import logo from "pic-kit/logo.png";\nimport icon from "pic-kit/icon.svg";\nimport { bigUrl } from "pic-kit";\nimport "pic-kit/style.css";\nimport star from "./star.svg";\n' +
+      app.replace(
+        "</h1>",
+        '</h1>\n      <img id="logo" src={logo} />\n      <img id="icon" src={icon} />\n      <img id="big" src={bigUrl} />\n      <img id="star" src={star} />\n      <div id="pic" className="pic" />',
+      ),
+  );
+  /** Each image's natural size once loaded (0x0 when it failed), and what the CSS url() answers. */
+  const sizes = (f) =>
+    f.locator("body").evaluate(async () => {
+      const out = {};
+      for (const id of ["logo", "icon", "big", "star"]) {
+        const img = document.getElementById(id);
+        await img.decode().catch(() => {});
+        out[id] = `${img.naturalWidth}x${img.naturalHeight}`;
+      }
+      const bg = /url\("?([^")]+)"?\)/.exec(getComputedStyle(document.getElementById("pic")).backgroundImage)?.[1];
+      const r = bg ? await fetch(bg) : null;
+      out.css = r ? `${r.status} ${r.headers.get("content-type")} ${(await r.arrayBuffer()).byteLength > 0}` : "no url";
+      return out;
+    });
+  await frame.locator("#pic").waitFor({ timeout: 20_000 });
+  assert.deepEqual(await sizes(frame), { logo: "3x2", icon: "7x7", big: "5x4", star: "9x9", css: "200 image/png true" });
+
+  // An edit of the SVG reaches the preview (the file server follows the project).
+  await page.click('[data-file="src/star.svg"]');
+  await editor.fill('<svg xmlns="http://www.w3.org/2000/svg" width="11" height="11"><circle r="4" cx="4" cy="4"/></svg>\n');
+  await page.waitForFunction(
+    async () => {
+      const f = document.querySelector("#preview")?.contentDocument;
+      const img = f?.getElementById("star");
+      if (!img) return false;
+      const r = await f.defaultView.fetch(img.src, { cache: "no-store" });
+      return (await r.text()).includes('width="11"');
+    },
+    null,
+    { timeout: 20_000 },
+  );
+
+  // Build emits them (big.png as a file, the small ones inlined) and the built app shows them.
+  await page.click("#build");
+  await page.waitForFunction(() => ["ok", "failed"].includes(document.body.dataset.build), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
+  assert.match(await page.locator("#build-output").textContent(), /dist\/assets\/big-[\w-]{8}\.png/);
+  await page.click("#preview-build");
+  const built = page.frameLocator("#build-preview");
+  await built.locator("#pic").waitFor({ timeout: 20_000 });
+  const b = await sizes(built);
+  assert.deepEqual({ ...b, css: b.css.split(" ")[0] }, { logo: "3x2", icon: "7x7", big: "5x4", star: "11x11", css: "200" });
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -294,6 +294,8 @@ async function restart(reason: string) {
   }
   showErrors([]);
   startFailed = false;
+  // The files the frame will ask for by URL (package images, fonts; the project's SVGs).
+  await servePreviewFiles();
   frame?.remove();
   frame = document.createElement("iframe");
   frame.id = "preview";
@@ -361,6 +363,7 @@ async function applyUpdate(changed: { path: string; text: string }[], removed: s
   if ([...changed.map((c) => c.path), ...removed].includes("package.json") && (await refreshPackages())) {
     return restart("packages changed");
   }
+  if ([...changed.map((c) => c.path), ...removed].some(servedByUrl)) await servePreviewFiles();
   const update = await nexxo.updateSession(SESSION, changed, removed);
   // No preview yet (the project did not start): a good state now starts it.
   if (update.fullReload || ((!frame || startFailed) && update.errors.length === 0)) return restart("reloaded");
@@ -769,6 +772,72 @@ function explainPackageError(e: EditorError): EditorError {
   return { ...e, message: `${inPackage[1]} imports ${needed}, which is not installed (not in its dependencies): add it in Packages\n${e.message}` };
 }
 
+// ---- the live preview's files --------------------------------------------------------------------
+// What the session names by URL rather than as a module (an image's URL is the default export of
+// its module; a style sheet's url() keeps one): `nexxo dev` serves those from disk. The preview
+// frame has no server, so public/preview-sw.js, a service worker controlling it, answers for them
+// from Cache Storage, where this page keeps the current files: every package file of those types
+// (node_modules/..., nested folders included) and the project's own.
+
+const PREVIEW_FILES = "nexxo-preview-files";
+/** Types fetched by URL: images, fonts, media (not code or style sheets, which are modules). */
+const BY_URL = new Set(["svg", "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "bmp", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "ogg", "wav", "txt"]);
+const servedByUrl = (path: string) => BY_URL.has(path.slice(path.lastIndexOf(".") + 1).toLowerCase());
+const ASSET_MIME: Record<string, string> = {
+  avif: "image/avif", bmp: "image/bmp", ttf: "font/ttf", otf: "font/otf", eot: "application/vnd.ms-fontobject",
+  mp4: "video/mp4", webm: "video/webm", mp3: "audio/mpeg", ogg: "audio/ogg", wav: "audio/wav",
+};
+
+/** Registers public/<script> for `scope` (under this page's base) and resolves its scope URL once active. */
+async function startServiceWorker(script: string, scope: string): Promise<string> {
+  const reg = await navigator.serviceWorker.register(`${base}${script}`, { scope: `${base}${scope}` });
+  // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
+  // outside the worker's scope.)
+  const worker = reg.active ?? reg.waiting ?? reg.installing;
+  if (worker && worker.state !== "activated") {
+    await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
+  }
+  return reg.scope;
+}
+
+/** URL -> content of what the cache holds (null until the first sync, which starts it empty). */
+let served: Map<string, string> | null = null;
+let previewFilesUnavailable = false;
+
+/** Brings the preview's file cache to the current project and packages (only what changed). */
+async function servePreviewFiles() {
+  if (previewFilesUnavailable) return;
+  const want = new Map<string, { path: string; text?: string; base64?: string }>();
+  const add = (path: string, f: { text?: string; base64?: string }) => want.set(new URL(`/${path}`, location.origin).href, { path, ...f });
+  for (const [path, text] of Object.entries(files)) if (servedByUrl(path)) add(path, { text });
+  for (const [folder, p] of loaded) for (const f of p.files) if (servedByUrl(f.path)) add(`${folder}/${f.path}`, f);
+  try {
+    if (!served) {
+      if (!("serviceWorker" in navigator) || !("caches" in self)) throw new Error("no service workers here");
+      await startServiceWorker("preview-sw.js", "preview.html");
+      await caches.delete(PREVIEW_FILES);
+      served = new Map();
+    }
+    const cache = await caches.open(PREVIEW_FILES);
+    const content = (f: { text?: string; base64?: string }) => f.text ?? `base64:${f.base64}`;
+    await Promise.all([
+      ...[...served.keys()].filter((url) => !want.has(url)).map((url) => (served!.delete(url), cache.delete(url))),
+      ...[...want]
+        .filter(([url, f]) => served!.get(url) !== content(f))
+        .map(([url, f]) => {
+          served!.set(url, content(f));
+          const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
+          const body = f.text !== undefined ? f.text : Uint8Array.from(atob(f.base64 ?? ""), (c) => c.charCodeAt(0));
+          return cache.put(url, new Response(body, { headers: { "content-type": MIME[ext] ?? ASSET_MIME[ext] ?? "application/octet-stream" } }));
+        }),
+    ]);
+  } catch (e) {
+    // Not a secure context (or storage refused): the preview runs, without these files.
+    previewFilesUnavailable = true;
+    console.warn(`the preview cannot serve package images and fonts: ${(e as Error).message}`);
+  }
+}
+
 // ---- build -----------------------------------------------------------------------------------
 
 // The packages a build resolves from node_modules. The preview frame gets React from this page's own
@@ -994,14 +1063,7 @@ async function openBuildPreview() {
   }
   const { files: out, id } = built;
   try {
-    const reg = await navigator.serviceWorker.register(`${base}build-sw.js`, { scope: `${base}build-preview/` });
-    const scope = reg.scope;
-    // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
-    // outside the worker's scope.)
-    const worker = reg.active ?? reg.waiting ?? reg.installing;
-    if (worker && worker.state !== "activated") {
-      await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
-    }
+    const scope = await startServiceWorker("build-sw.js", "build-preview/");
     // One build at a time in the cache: the previous ones go.
     await caches.delete("nexxo-build-preview");
     const cache = await caches.open("nexxo-build-preview");
