@@ -606,8 +606,9 @@ pkgRegistry.value = registry;
 let loaded = new Map<string, LoadedPackage>();
 /** Packages that could not be installed, with the chain that needed them: shown with the errors. */
 let packageProblems: string[] = [];
-/** Fetches under way or done in this page, by URL: an add and the refresh it causes share one request. */
+/** Fetches under way, by URL: an add and the refresh it causes share one request. */
 const fetching = new Map<string, Promise<LoadedPackage>>();
+/** Packuments this page has asked for, by URL: one request per package however often it is needed. */
 const packuments = new Map<string, Promise<{ packument: Packument; cached: boolean }>>();
 
 /** A package by URL: from the browser's cache, else fetched (then cached). */
@@ -727,6 +728,9 @@ pkgForm.addEventListener("submit", async (e) => {
       spec = wanted.url;
     } else {
       ({ name, spec } = wanted);
+      // What the registry has now, as `npm install <name>` asks: a cached packument may predate
+      // the version `latest` names today (the dependencies' cached ones are used as they are).
+      await io.packument(name, true).catch(() => {});
     }
     // Installed on its own first: package.json gets only what installs, with every dependency (as
     // `npm install` leaves it on a failure). The project's install that follows reuses the loads.
