@@ -3,7 +3,7 @@
 // module as assets/nexxo-worker-<hash>.js and assets/nexxo-engine-<hash>.wasm, `nexxo preview`
 // serves them `immutable`, and a reload or a later visit runs the engine without requesting either
 // again (not even a revalidation, which is what could lose Chromium's compiled-code cache), and
-// the page still builds. A counting proxy in front of `nexxo preview` sees every request Chromium
+// the page still builds. The first download is gzipped. A counting proxy in front of `nexxo preview` sees every request Chromium
 // sends.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
@@ -24,7 +24,7 @@ function countingProxy(target) {
   const seen = [];
   const server = http.createServer((req, res) => {
     const up = http.request(new URL(req.url, target), { method: req.method, headers: req.headers }, (r) => {
-      seen.push({ path: req.url, status: r.statusCode, cacheControl: r.headers["cache-control"], conditional: !!req.headers["if-none-match"] });
+      seen.push({ path: req.url, status: r.statusCode, cacheControl: r.headers["cache-control"], encoding: r.headers["content-encoding"] });
       res.writeHead(r.statusCode, r.headers);
       r.pipe(res);
     });
@@ -77,12 +77,12 @@ test("playground: the engine is served under hashed, immutable names; a reload a
   await visit(page, "goto");
   const first = engineRequests();
   assert.deepEqual(
-    first.map((r) => [r.path, r.status, r.cacheControl]).sort(),
+    first.map((r) => [r.path, r.status, r.cacheControl, r.encoding]).sort(),
     [
-      [`/assets/${wasm[0]}`, 200, "public, max-age=31536000, immutable"],
-      [`/assets/${worker[0]}`, 200, "public, max-age=31536000, immutable"],
+      [`/assets/${wasm[0]}`, 200, "public, max-age=31536000, immutable", "gzip"],
+      [`/assets/${worker[0]}`, 200, "public, max-age=31536000, immutable", "gzip"],
     ],
-    "the first visit downloads both, marked immutable",
+    "the first visit downloads both, gzipped, marked immutable",
   );
   // The page itself is revalidated on a reload (it names the current hashes)...
   const pageRequests = proxy.seen.filter((r) => r.path === "/").length;
