@@ -45,7 +45,11 @@ test("playground: the engine is served under hashed, immutable names; a reload a
   const worker = assets.filter((f) => /^nexxo-worker-[\w-]{8}\.js$/.test(f));
   assert.equal(wasm.length, 1, `one hashed engine module in dist/assets: ${assets.join(", ")}`);
   assert.equal(worker.length, 1, "one hashed worker");
-  assert.equal(fs.existsSync(path.join(web, "dist/engine")), false, "no unhashed copy of the engine is shipped");
+  assert.equal(
+    fs.existsSync(path.join(web, "dist/engine")),
+    false,
+    "no unhashed copy of the engine is shipped (a web/public/engine/ left by an older scripts/build-wasm.sh: delete it)",
+  );
   const server = await preview(web);
   cleanup.push(() => server.close());
   const proxy = await countingProxy(server.url);
