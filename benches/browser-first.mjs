@@ -20,7 +20,7 @@ const repo = path.resolve(here, "..");
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
 const { preview, projectFiles } = await import(path.join(repo, "tests/e2e/helpers.mjs"));
-const { chromium } = await import(path.join(repo, "tests/node_modules/playwright-core/index.mjs"));
+const { launchProfile, tracedPage } = await import("./chromium-cache.mjs");
 
 const components = Number(args.components ?? 150);
 const site = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-browser-first-"));
@@ -66,37 +66,23 @@ window.result = new Promise((resolve) => {
 </script>`);
 
 const server = await preview(site);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-chromium-profile-"));
-const ctx = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-    "--no-first-run", "--disable-component-update", "--disable-sync"],
-});
+const { ctx, close } = await launchProfile();
 console.log(`${modules} modules + react; ${(fs.statSync(path.join(dist, wasmUrl)).size / 1e6).toFixed(1)} MB module at ${wasmUrl}; Chromium ${ctx.browser()?.version() ?? ""}`);
 console.log("| load | compileStreaming | instantiate | first build | later builds | code cache (trace) |");
 console.log("| ---: | ---: | ---: | ---: | ---: | --- |");
 for (let load = 1; load <= Number(args.loads ?? 3); load++) {
-  const page = await ctx.newPage();
-  const cdp = await ctx.newCDPSession(page);
-  const events = [];
-  cdp.on("Tracing.dataCollected", ({ value }) => events.push(...value));
-  const done = new Promise((r) => cdp.once("Tracing.tracingComplete", r));
-  await cdp.send("Tracing.start", { traceConfig: { includedCategories: ["v8.wasm", "disabled-by-default-v8.wasm.detailed", "v8"] } });
+  const { page, stop } = await tracedPage(ctx);
   await page.goto(server.url);
   const r = await page.evaluate(() => window.result);
   // Give V8 time to finish tier-up and Chromium to write the code cache before the next load.
   await page.waitForTimeout(Number(args.wait ?? 5000));
-  await cdp.send("Tracing.end");
-  await done;
+  const cache = await stop();
   if (r.error) throw new Error(r.error);
-  const names = new Set(events.map((e) => e.name));
-  const cache = [...names].filter((n) => /cache|serializ|deserializ/i.test(n)).join(", ") || "none seen";
   const ms = (x) => `${Math.round(x)} ms`;
   const later = r.builds.slice(1).sort((a, b) => a - b)[Math.floor((r.builds.length - 1) / 2)];
   console.log(`| ${load} | ${ms(r.compile)} | ${ms(r.instantiate)} | ${ms(r.builds[0])} | ${later === undefined ? "" : ms(later)} | ${cache} |`);
   await page.close();
 }
-await ctx.close();
+await close();
 await server.close();
-fs.rmSync(profile, { recursive: true, force: true });
 fs.rmSync(site, { recursive: true, force: true });

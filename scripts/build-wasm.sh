@@ -2,7 +2,8 @@
 # Builds the engine's one WebAssembly module and puts it where its hosts look for it:
 #  - wasm/pkg/nexxo-engine.wasm: wasm32-wasip1 reactor, optimized with wasm-opt when installed;
 #  - target/release/nexxo-engine.wasm: next to the `nexxo` binary (`--engine wasm`, `nexxo worker`);
-#  - web/public/engine/: the Web Worker, the JS host and the module, for the playground.
+# (The playground bundles worker/nexxo-worker.js, which fetches wasm/pkg/nexxo-engine.wasm, so
+# `nexxo build web` gives both content-hashed names: nothing is copied into web/.)
 # Cargo's `wasm` profile (Cargo.toml) builds it; NEXXO_WASM_OPT overrides wasm-opt's level (for
 # measuring, see benches/README.md). Prints the module's raw, gzip -9 and brotli -q 11 sizes.
 set -euo pipefail
@@ -50,8 +51,6 @@ else
   cp "$built" wasm/pkg/nexxo-engine.wasm
 fi
 cp wasm/pkg/nexxo-engine.wasm target/release/nexxo-engine.wasm
-mkdir -p web/public/engine
-cp worker/nexxo-worker.js wasm/js/nexxo.js wasm/pkg/nexxo-engine.wasm web/public/engine/
 say "sizes:"
 size "$built"
 size wasm/pkg/nexxo-engine.wasm brotli

@@ -65,4 +65,4 @@ fi
 say "building nexxo (release)"
 cargo build --release --locked -p nexxo
 bash scripts/build-wasm.sh
-say "done: target/release/nexxo, the WASM engine (wasm/pkg/nexxo-engine.wasm) and web/public/engine/"
+say "done: target/release/nexxo and the WASM engine (wasm/pkg/nexxo-engine.wasm, which \`nexxo build web\` bundles)"

@@ -1,7 +1,9 @@
-// Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`.
+// Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`, or
+// `createNexxoWorker(new Worker(new URL(".../nexxo-worker.js", import.meta.url), { type: "module" }))`
+// for a page whose build bundles the worker (the engine module then gets a content-hashed name).
 
-export function createNexxoWorker(url) {
-  const worker = new Worker(url, { type: "module" });
+export function createNexxoWorker(urlOrWorker) {
+  const worker = urlOrWorker instanceof Worker ? urlOrWorker : new Worker(urlOrWorker, { type: "module" });
   const pending = new Map();
   let next = 0;
   worker.onmessage = ({ data }) => {

@@ -1,5 +1,6 @@
-// The Nexxo engine in a Web Worker (a module worker). It runs nexxo-engine.wasm, which sits next
-// to it with nexxo.js (web/public/engine/ in the playground), and answers messages:
+// The Nexxo engine in a Web Worker (a module worker). It runs the engine module
+// (wasm/pkg/nexxo-engine.wasm, built by scripts/build-wasm.sh) with its JS host (wasm/js/nexxo.js),
+// and answers messages:
 //   { id, type: "build", payload: BuildRequest }                  -> BuildResponse
 //   { id, type: "transform", payload: TransformRequest }          -> TransformResponse
 //   { id, type: "session.open", payload: { session, request } }   -> SessionStart (every module)
@@ -12,9 +13,14 @@
 //
 // A panic ends the WASM instance; the worker starts a fresh one from the compiled module (open
 // sessions are gone, and the reply says so) instead of failing every later message.
-import { NexxoEngine } from "./nexxo.js";
+import { NexxoEngine } from "../wasm/js/nexxo.js";
 
-const module = WebAssembly.compileStreaming(fetch(new URL("./nexxo-engine.wasm", import.meta.url)));
+// Written as a bundler sees an asset (a literal `new URL(path, import.meta.url)`): a page that
+// bundles this worker (`new Worker(new URL(".../nexxo-worker.js", import.meta.url))`, or
+// `?worker&url`, as the playground does) gets the module under a content-hashed name, which hosts
+// serve as immutable: a returning page neither downloads nor revalidates it, and Chromium keeps
+// its compiled code. Served unbundled, the repository's layout (worker/ beside wasm/) works too.
+const module = WebAssembly.compileStreaming(fetch(new URL("../wasm/pkg/nexxo-engine.wasm", import.meta.url)));
 let engine = module.then((m) => new NexxoEngine(m));
 
 function handle(nexxo, type, payload) {

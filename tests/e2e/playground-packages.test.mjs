@@ -3,11 +3,15 @@
 // is unpacked in the page, imported by the example's code
 // and runs in the live preview (the engine's dev session pre-bundles it) and in "Preview build";
 // a reload keeps it from IndexedDB without fetching it again; a tarball that is not there, and a
-// package whose dependency is not loaded, give messages naming the package.
+// package importing one it does not depend on, give messages naming the package. Then, against a
+// registry served here (packuments in npm's format, `npm pack` tarballs): dependencies resolved
+// as npm does (ranges, dist-tags, transitive, deduped, a conflicting version nested), and the
+// failures naming the chain that needed them.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import zlib from "node:zlib";
+import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -79,21 +83,94 @@ const tarballs = {
     "dist/index.js": `import { useState } from "react";\nimport { jsx } from "react/jsx-runtime";\nimport "./${LONG_CSS.slice(5)}";\n` +
       'export function Badge({ text }) {\n  const [n] = useState(3);\n  return jsx("span", { id: "badge", children: `${text} x${n}` });\n}\n',
   }),
-  // Served as a registry would: {registry}/{name}/-/{unscoped name}-{version}.tgz.
-  "/registry/@demo/util/-/util-1.0.0.tgz": tar({
-    "package.json": JSON.stringify({ name: "@demo/util", version: "1.0.0", main: "index.js" }),
-    "index.js": 'exports.twice = (s) => s + s;\n',
-  }),
-  "/registry/needy/-/needy-1.0.0.tgz": tar({
-    "package.json": JSON.stringify({ name: "needy", version: "1.0.0", type: "module", main: "index.js", dependencies: { "absent-dep": "^2.0.0" } }),
-    "index.js": 'import { x } from "absent-dep";\nexport const y = x;\n',
-  }),
 };
+
+// A registry, as registry.npmjs.org lays it out: the packument at {registry}/{name} (a scoped name
+// as `@scope%2fname`, npm's encoding) lists every version with its dependencies and its
+// tarball's URL and integrity; tarballs at {registry}/{name}/-/{unscoped}-{version}.tgz.
+const packuments = {};
+/** Publishes a package: `npm pack` of a folder with `pkg` as package.json and `files`. */
+function publish(pkg, files, { tag = "latest", integrity } = {}) {
+  const unscoped = pkg.name.split("/").pop();
+  const tarPath = `/registry/${pkg.name}/-/${unscoped}-${pkg.version}.tgz`;
+  const tgz = npmPack({ "package.json": JSON.stringify(pkg), ...files });
+  tarballs[tarPath] = tgz;
+  const doc = (packuments[`/registry/${pkg.name.replace("/", "%2f")}`] ??= { name: pkg.name, "dist-tags": {}, versions: {} });
+  doc.versions[pkg.version] = {
+    ...pkg,
+    dist: {
+      tarball: `REGISTRY${tarPath}`,
+      shasum: crypto.createHash("sha1").update(tgz).digest("hex"),
+      integrity: integrity ?? `sha512-${crypto.createHash("sha512").update(tgz).digest("base64")}`,
+    },
+  };
+  if (tag) doc["dist-tags"][tag] = pkg.version;
+}
+const esm = (name, version, deps, code) => [{ name, version, type: "module", main: "index.js", ...(deps && { dependencies: deps }) }, { "index.js": code }];
+// chain-a -> chain-b@^1 -> @demo/util@~1.0.0: a transitive chain, with a scoped CommonJS package.
+publish(...esm("chain-a", "1.0.0", { "chain-b": "^1.0.0" }, 'import { b } from "chain-b";\nexport const a = () => `a<${b()}>`;\n'));
+for (const v of ["1.0.0", "1.1.0"]) {
+  publish(...esm("chain-b", v, { "@demo/util": "~1.0.0" }, `import { twice } from "@demo/util";\nexport const b = () => twice("b${v}");\n`));
+}
+// Not tagged: `latest` stays 1.1.0, so `^2` is picked from the version list.
+publish(...esm("chain-b", "2.0.0", null, 'export const b = () => "b2.0.0";\n'), { tag: null });
+// A prerelease: `^2` must not pick it; it is the `next` tag.
+publish(...esm("chain-b", "2.1.0-beta.1", null, 'export const b = () => "b2.1.0-beta.1";\n'), { tag: "next" });
+publish({ name: "@demo/util", version: "1.0.0", main: "index.js" }, { "index.js": "exports.twice = (s) => s + s;\n" });
+publish({ name: "@demo/util", version: "1.0.1", main: "index.js" }, { "index.js": 'exports.twice = (s) => s + "+" + s;\n' });
+publish({ name: "@demo/util", version: "1.1.0", main: "index.js" }, { "index.js": 'exports.twice = (s) => "1.1:" + s;\n' });
+// One whose dependency no version satisfies, one whose dependency the registry does not have,
+// one that imports a package it does not list, one whose tarball is not what the registry says.
+publish(...esm("broken", "1.0.0", { "chain-b": "^3" }, "export const x = 1;\n"));
+publish(...esm("needy", "1.0.0", { "absent-dep": "^2.0.0" }, 'import { x } from "absent-dep";\nexport const y = x;\n'));
+publish(...esm("sneaky", "1.0.0", null, 'import { x } from "undeclared";\nexport const y = x;\n'));
+publish(...esm("tampered", "1.0.0", null, "export const t = 1;\n"), { integrity: `sha512-${crypto.createHash("sha512").update("other bytes").digest("base64")}` });
+
+/** A real PNG of `width` x `height` grey pixels, padded with a text chunk to about `pad` bytes. */
+function png(width, height, pad = 0) {
+  const chunk = (type, data) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length);
+    head.write(type, 4, "latin1");
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([head.subarray(4), data])));
+    return Buffer.concat([head, data, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
+  const rows = Buffer.concat(Array.from({ length: height }, () => Buffer.from([0, ...Array(width).fill(128)])));
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    ...(pad ? [chunk("tEXt", Buffer.from(`Comment\0${"x".repeat(pad)}`))] : []),
+    chunk("IDAT", zlib.deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+// Images a package ships: imported by the app, by the package's own code (through the session's
+// pre-bundle), and named by its style sheet's url(); big.png is over the build's 4 KB inline limit.
+tarballs["/pic-kit-1.0.0.tgz"] = npmPack({
+  "package.json": JSON.stringify({ name: "pic-kit", version: "1.0.0", type: "module", main: "index.js" }),
+  "index.js": 'import big from "./img/big.png";\nexport const bigUrl = big;\n',
+  "img/big.png": png(5, 4, 6000),
+  "logo.png": png(3, 2),
+  "icon.svg": '<svg xmlns="http://www.w3.org/2000/svg" width="7" height="7"><rect width="7" height="7"/></svg>\n',
+  "style.css": ".pic { background-image: url(./logo.png); width: 3px; height: 2px; }\n",
+});
+
 const hits = {};
 const server = http.createServer((req, res) => {
   hits[req.url] = (hits[req.url] ?? 0) + 1;
   // Another origin than the playground: the tarballs are fetched with CORS, as from a registry.
   const headers = { "access-control-allow-origin": "*" };
+  const doc = packuments[req.url];
+  if (doc) {
+    const origin = `http://${req.headers.host}`;
+    res.writeHead(200, { ...headers, "content-type": "application/json" }).end(JSON.stringify(doc).replaceAll("REGISTRY", origin));
+    return;
+  }
   const body = tarballs[req.url];
   if (!body) {
     res.writeHead(404, { ...headers, "content-type": "text/plain" }).end("not found");
@@ -182,48 +259,213 @@ test("playground: a package from a tarball URL runs in the preview and the build
   assert.match(await page.locator("#pkg-error").textContent(), /cannot load package left-pad-9\.9\.9: .*left-pad-9\.9\.9\.tgz answered HTTP 404/);
   assert.equal(await page.locator('[data-package^="left-pad"]').count(), 0, "not added");
 
-  // name@version from the configured registry: one that is missing is named as typed...
+  // A package that imports one it does not list as a dependency (so nothing installed it): the
+  // session's dependency pre-bundle refuses the import (as `nexxo dev` does), naming the import and
+  // the package file, under a line saying which package imports what.
   await page.fill("#pkg-registry", `${origin}/registry`);
   await page.press("#pkg-registry", "Enter");
-  await page.fill("#pkg-add", "ghost@1.0.0");
+  await page.fill("#pkg-add", "sneaky@1.0.0");
   await page.click("#pkg-add-ok");
-  await page.locator("#pkg-error", { hasText: "ghost@1.0.0" }).waitFor();
-  assert.match(await page.locator("#pkg-error").textContent(), /cannot load package ghost@1\.0\.0: .*\/registry\/ghost\/-\/ghost-1\.0\.0\.tgz answered HTTP 404/);
-
-  // ...a scoped CommonJS one loads and runs...
-  await page.fill("#pkg-add", "@demo/util@1.0.0");
-  await page.click("#pkg-add-ok");
-  await page.locator('[data-package="@demo/util"]', { hasText: "1.0.0, 2 files" }).waitFor({ timeout: 20_000 });
-  const withShout = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { twice } from "@demo/util";\n${withShout.replace('{shout("hi")}', '{twice(shout("hi"))}')}`);
-  await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shoutHI from tiny-shout" }).waitFor({ timeout: 20_000 });
-  await editor.fill(withShout);
-
-  // ...and one whose own dependency is not loaded says which one to add.
-  await page.fill("#pkg-add", "needy@1.0.0");
-  await page.click("#pkg-add-ok");
-  await page.locator('[data-package="needy"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
-  await page.locator("#pkg-error", { hasText: "needy needs absent-dep: add it too" }).waitFor();
-  await page.locator("#errors", { hasText: "needy needs absent-dep: add it too" }).waitFor();
-  // Imported anyway: the session's dependency pre-bundle refuses the package's import (as
-  // `nexxo dev` does), naming the import and the package file, under the line saying what to add.
+  await page.locator('[data-package="sneaky"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
   const good = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { y } from "needy";\nconsole.log(y);\n${good}`);
-  await page.locator("#errors", { hasText: "Could not resolve 'absent-dep'" }).waitFor({ timeout: 20_000 });
-  assert.match(await page.locator("#errors").textContent(), /node_modules\/needy\/index\.js/);
-  assert.match(await page.locator("#errors").textContent(), /needy needs absent-dep: add it too/);
-  // Build fails on it too, and says the same first.
+  await editor.fill(`import { y } from "sneaky";\nconsole.log(y);\n${good}`);
+  await page.locator("#errors", { hasText: "Could not resolve 'undeclared'" }).waitFor({ timeout: 20_000 });
+  assert.match(await page.locator("#errors").textContent(), /node_modules\/sneaky\/index\.js/);
+  // Build fails on it too, and says which package imports what first.
   await page.evaluate(() => delete document.body.dataset.build);
   await page.click("#build");
   await page.waitForFunction(() => document.body.dataset.build === "failed", null, { timeout: 60_000 });
-  assert.match(await page.locator("#errors").textContent(), /^needy needs absent-dep: add it too \(Packages\)\n\[UNRESOLVED_IMPORT\] Could not resolve 'absent-dep'/m);
+  assert.match(
+    await page.locator("#errors").textContent(),
+    /^sneaky imports undeclared, which is not installed \(not in its dependencies\): add it in Packages\n\[UNRESOLVED_IMPORT\] Could not resolve 'undeclared'/m,
+  );
   await editor.fill(good);
   await page.frameLocator("#preview").locator("#badge").waitFor({ timeout: 20_000 });
-  // Removing it clears the message; the other package stays.
-  await page.click('[aria-label="Remove package needy"]');
-  await page.locator('[data-package="needy"]').waitFor({ state: "detached" });
-  await page.locator("#pkg-error").waitFor({ state: "hidden" });
+  // Removing it; the other packages stay.
+  await page.click('[aria-label="Remove package sneaky"]');
+  await page.locator('[data-package="sneaky"]').waitFor({ state: "detached" });
   await page.frameLocator("#preview").locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+/** The playground in a new browser context (an empty IndexedDB: nothing cached), its preview running. */
+async function freshPlayground() {
+  const context = await pg.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(pg.server.url);
+  const frame = page.frameLocator("#preview");
+  await frame.locator("#inc").waitFor({ timeout: 20_000 });
+  return { context, page, frame, problems };
+}
+
+test("playground: packages from a registry: dependencies resolved as npm does, a conflict nested, failures name the chain", async () => {
+  const origin = await tarballServer;
+  const { context, page, frame, problems } = await freshPlayground();
+  await page.fill("#pkg-registry", `${origin}/registry`);
+  await page.press("#pkg-registry", "Enter");
+  const add = async (what) => {
+    await page.fill("#pkg-add", what);
+    await page.click("#pkg-add-ok");
+  };
+  const tree = () => page.$$eval("[data-installed]", (els) => els.map((e) => `${e.dataset.installed} ${e.textContent}`));
+  const dependencies = async () => {
+    await page.click('[data-file="package.json"]');
+    return JSON.parse(await page.locator("#editor").evaluate((el) => el.value)).dependencies;
+  };
+
+  // A bare name: its `latest`, then its dependencies' highest matching versions, transitively:
+  // chain-a -> chain-b@^1.0.0 (1.1.0, not 2.x) -> @demo/util@~1.0.0 (1.0.1, not 1.1.0).
+  await add("chain-a");
+  await page.locator('[data-package="chain-a"]', { hasText: "1.0.0, 2 files" }).waitFor({ timeout: 20_000 });
+  await page.locator("[data-installed]").nth(2).waitFor({ state: "attached" });
+  assert.deepEqual(await tree(), [
+    "node_modules/@demo/util @demo/util@1.0.1",
+    "node_modules/chain-a chain-a@1.0.0",
+    "node_modules/chain-b chain-b@1.1.0",
+  ]);
+  assert.equal(await page.locator("#pkg-tree-summary").textContent(), "3 packages installed");
+  // Saved as npm saves a tag: a caret range of the version it named.
+  assert.deepEqual(await dependencies(), { "chain-a": "^1.0.0" });
+  assert.equal(hits["/registry/@demo%2futil"], 1, "the scoped packument, at npm's encoded URL");
+
+  await page.click('[data-file="src/App.tsx"]');
+  const editor = page.locator("#editor");
+  const app = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { a } from "chain-a";\n${app.replace("Hello from Nexxo", "{a()}")}`);
+  await frame.locator("#title", { hasText: "a<b1.1.0+b1.1.0>" }).waitFor({ timeout: 20_000 });
+
+  // The app asks for chain-b@^2 itself: the project's copy goes to the top (2.0.0: the highest
+  // release; the 2.1.0 prerelease is only for a range that names one), and chain-a's ^1 no longer
+  // fits there, so its copy is nested under chain-a, where node's resolution finds it first.
+  await add("chain-b@^2");
+  await page.locator('[data-package="chain-b"]', { hasText: "2.0.0" }).waitFor({ timeout: 20_000 });
+  await page.locator("[data-installed]").nth(3).waitFor({ state: "attached" });
+  assert.deepEqual(await tree(), [
+    "node_modules/@demo/util @demo/util@1.0.1",
+    "node_modules/chain-a chain-a@1.0.0",
+    "node_modules/chain-a/node_modules/chain-b chain-a > chain-b@1.1.0",
+    "node_modules/chain-b chain-b@2.0.0",
+  ]);
+  await page.click('[data-file="src/App.tsx"]');
+  const withA = await editor.evaluate((el) => el.value);
+  await editor.fill(`import { b } from "chain-b";\n${withA.replace("{a()}", "{a()} {b()}")}`);
+  // Both copies run: the engine's session resolves chain-a's import to the nested one.
+  await frame.locator("#title", { hasText: "a<b1.1.0+b1.1.0> b2.0.0" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
+  // And so does the production build.
+  await page.click("#build");
+  await page.waitForFunction(() => ["ok", "failed"].includes(document.body.dataset.build), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
+  await page.click("#preview-build");
+  await page.frameLocator("#build-preview").locator("#title", { hasText: "a<b1.1.0+b1.1.0> b2.0.0" }).waitFor({ timeout: 20_000 });
+
+  // A scoped name with a range: the copy already at the top satisfies it (deduped, one copy).
+  await add("@demo/util@~1.0.0");
+  await page.locator('[data-package="@demo/util"]', { hasText: "1.0.1" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("[data-installed]").count(), 4);
+  assert.deepEqual(await dependencies(), { "@demo/util": "~1.0.0", "chain-a": "^1.0.0", "chain-b": "^2" });
+  // Each packument once per page, except that adding a package asks for its own again (what the
+  // registry has now, as npm does): chain-b and @demo/util were dependencies first.
+  assert.deepEqual(
+    ["chain-a", "chain-b", "@demo%2futil"].map((name) => hits[`/registry/${name}`]),
+    [1, 2, 2],
+  );
+
+  // Failures are not added, and name the chain that needed the package.
+  const failing = [
+    ["broken", "react-counter -> broken@latest -> chain-b@^3: no version of chain-b matches ^3 (have 1.0.0, 1.1.0, 2.0.0, 2.1.0-beta.1)"],
+    ["chain-a@^5", "react-counter -> chain-a@^5: no version of chain-a matches ^5 (have 1.0.0)"],
+    ["needy@^1", `react-counter -> needy@^1 -> absent-dep@^2.0.0: ${origin}/registry/absent-dep answered HTTP 404 Not Found`],
+    ["ghost@1.0.0", `react-counter -> ghost@1.0.0: ${origin}/registry/ghost answered HTTP 404 Not Found`],
+    ["chain-a@nope", "react-counter -> chain-a@nope: chain-a has no dist-tag \"nope\""],
+    ["tampered", `react-counter -> tampered@latest: cannot load package tampered@1.0.0: ${origin}/registry/tampered/-/tampered-1.0.0.tgz does not match the registry's integrity hash`],
+  ];
+  for (const [what, message] of failing) {
+    await add(what);
+    await page.locator("#pkg-error", { hasText: message }).waitFor({ timeout: 20_000 });
+  }
+  assert.equal(await page.locator("[data-package]").count(), 3, "none of them was added");
+
+  // A reload installs the same tree from IndexedDB: no request reaches the registry.
+  const before = JSON.stringify(hits);
+  await page.locator("#saved", { hasText: "saved in this browser" }).waitFor();
+  await page.reload();
+  await page.frameLocator("#preview").locator("#title", { hasText: "a<b1.1.0+b1.1.0> b2.0.0" }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator("[data-installed]").count(), 4);
+  assert.equal(JSON.stringify(hits), before, "nothing fetched again");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("playground: a package's images (imported by the app, by the package, named by its CSS) and the project's SVG load in the preview and the build", async () => {
+  const origin = await tarballServer;
+  const { context, page, frame, problems } = await freshPlayground();
+  await page.fill("#pkg-add", `${origin}/pic-kit-1.0.0.tgz`);
+  await page.click("#pkg-add-ok");
+  await page.locator('[data-package="pic-kit"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
+
+  // The project's own SVG, a new file.
+  await page.click("#new-file");
+  await page.fill("#file-path", "src/star.svg");
+  await page.press("#file-path", "Enter");
+  await page.locator('[data-file="src/star.svg"][aria-current="true"]').waitFor();
+  await page.locator("#editor").fill('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><circle r="4" cx="4" cy="4"/></svg>\n');
+
+  await page.click('[data-file="src/App.tsx"]');
+  const editor = page.locator("#editor");
+  const app = await editor.evaluate((el) => el.value);
+  await editor.fill(
+    'import logo from "pic-kit/logo.png";\nimport icon from "pic-kit/icon.svg";\nimport { bigUrl } from "pic-kit";\nimport "pic-kit/style.css";\nimport star from "./star.svg";\n' +
+      app.replace(
+        "</h1>",
+        '</h1>\n      <img id="logo" src={logo} />\n      <img id="icon" src={icon} />\n      <img id="big" src={bigUrl} />\n      <img id="star" src={star} />\n      <div id="pic" className="pic" />',
+      ),
+  );
+  /** Each image's natural size once loaded (0x0 when it failed), and what the CSS url() answers. */
+  const sizes = (f) =>
+    f.locator("body").evaluate(async () => {
+      const out = {};
+      for (const id of ["logo", "icon", "big", "star"]) {
+        const img = document.getElementById(id);
+        await img.decode().catch(() => {});
+        out[id] = `${img.naturalWidth}x${img.naturalHeight}`;
+      }
+      const bg = /url\("?([^")]+)"?\)/.exec(getComputedStyle(document.getElementById("pic")).backgroundImage)?.[1];
+      const r = bg ? await fetch(bg) : null;
+      out.css = r ? `${r.status} ${r.headers.get("content-type")} ${(await r.arrayBuffer()).byteLength > 0}` : "no url";
+      return out;
+    });
+  await frame.locator("#pic").waitFor({ timeout: 20_000 });
+  assert.deepEqual(await sizes(frame), { logo: "3x2", icon: "7x7", big: "5x4", star: "9x9", css: "200 image/png true" });
+
+  // An edit of the SVG reaches the preview (the file server follows the project).
+  await page.click('[data-file="src/star.svg"]');
+  await editor.fill('<svg xmlns="http://www.w3.org/2000/svg" width="11" height="11"><circle r="4" cx="4" cy="4"/></svg>\n');
+  await page.waitForFunction(
+    async () => {
+      const f = document.querySelector("#preview")?.contentDocument;
+      const img = f?.getElementById("star");
+      if (!img) return false;
+      const r = await f.defaultView.fetch(img.src, { cache: "no-store" });
+      return (await r.text()).includes('width="11"');
+    },
+    null,
+    { timeout: 20_000 },
+  );
+
+  // Build emits them (big.png as a file, the small ones inlined) and the built app shows them.
+  await page.click("#build");
+  await page.waitForFunction(() => ["ok", "failed"].includes(document.body.dataset.build), null, { timeout: 60_000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.build), "ok", await page.locator("#errors").textContent());
+  assert.match(await page.locator("#build-output").textContent(), /dist\/assets\/big-[\w-]{8}\.png/);
+  await page.click("#preview-build");
+  const built = page.frameLocator("#build-preview");
+  await built.locator("#pic").waitFor({ timeout: 20_000 });
+  const b = await sizes(built);
+  assert.deepEqual({ ...b, css: b.css.split(" ")[0] }, { logo: "3x2", icon: "7x7", big: "5x4", star: "11x11", css: "200" });
+  assert.deepEqual(problems, []);
+  await context.close();
 });

@@ -3,8 +3,9 @@
 // builds to the same bytes as the native engine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
-import { assertSameOutput, buildOk, projectFiles, usePlayground } from "./helpers.mjs";
+import { assertSameOutput, buildOk, projectFiles, repoRoot, usePlayground } from "./helpers.mjs";
 import { pageProject, publicFilesOf, reactProject } from "./parity-fixtures.mjs";
 
 const pg = usePlayground();
@@ -12,18 +13,20 @@ const pg = usePlayground();
 test("a Chromium Web Worker builds to the same bytes as the native engine", async () => {
   const page = await pg.browser.newPage();
   await page.goto(pg.server.url);
+  // The playground's worker, bundled by its build under a hashed name (it fetches the hashed module).
+  const workerFile = fs.readdirSync(path.join(repoRoot, "web/dist/assets")).find((f) => /^nexxo-worker-.*\.js$/.test(f));
   for (const [dir, sourcemap] of [[pageProject(), true], [reactProject(), false]]) {
     buildOk(dir, ["--force", ...(sourcemap ? ["--sourcemap"] : [])]);
     const request = { root: dir, files: projectFiles(dir), overrides: sourcemap ? { sourcemap: true } : {} };
     const response = await page.evaluate(
-      (req) =>
+      ([req, file]) =>
         new Promise((resolve, reject) => {
-          const w = new Worker(new URL("engine/nexxo-worker.js", location.href), { type: "module" });
+          const w = new Worker(new URL(`assets/${file}`, location.href), { type: "module" });
           w.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(data.error)));
           w.onerror = (e) => reject(new Error(e.message));
           w.postMessage({ id: 1, type: "build", payload: req });
         }),
-      request,
+      [request, workerFile],
     );
     assertSameOutput(assert, response, path.join(dir, "dist"), publicFilesOf(dir));
   }

@@ -6,11 +6,12 @@ import { createNexxoWorker } from "../../worker/client.js";
 import { examples, type Project } from "./examples";
 import { checkPath, conflict, treeRows } from "./paths";
 import { MAX_ENCODED, HASH_KEY, decodeProject, encodeProject, payloadOf, type SharedProject } from "./share";
-import { cachePackage, loadCachedPackage, loadProject, saveProject } from "./store";
+import { cachePackage, cachePackument, loadCachedPackage, loadCachedPackument, loadProject, saveProject } from "./store";
 import {
-  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, missingDependencies, parseAddition, tarballUrl, withDependency,
-  type LoadedPackage,
+  DEFAULT_REGISTRY, SUPPLIED, dependenciesOf, fetchPackage, fetchPackument, isTag, packumentUrl, parseAddition, projectName,
+  withDependency, type LoadedPackage,
 } from "./packages";
+import { install, type InstallIO, type Packument } from "./install";
 import { zipFiles } from "./zip";
 import { Editor, type EditorError } from "./editor";
 import { codeFrame, originalPosition, stackFrames, type RawMap } from "./sourcemap";
@@ -36,9 +37,17 @@ const pkgInput = $<HTMLInputElement>("#pkg-add");
 const pkgRegistry = $<HTMLInputElement>("#pkg-registry");
 const pkgList = $<HTMLUListElement>("#pkg-list");
 const pkgError = $<HTMLParagraphElement>("#pkg-error");
+const pkgTreeBox = $<HTMLDetailsElement>("#pkg-tree-box");
+const pkgTreeSummary = $<HTMLElement>("#pkg-tree-summary");
+const pkgTree = $<HTMLUListElement>("#pkg-tree");
 
 const base = import.meta.env.BASE_URL;
-const nexxo = createNexxoWorker(new URL(`${base}engine/nexxo-worker.js`, location.href));
+// The engine under content-hashed names: `nexxo build web` bundles the worker (with the JS host)
+// as assets/nexxo-worker-<hash>.js, and the module it fetches as assets/nexxo-engine-<hash>.wasm.
+// `nexxo preview` (as any host following the build's naming) serves them as immutable, so a
+// returning page neither downloads nor revalidates the 12 MB module, and Chromium keeps the
+// module's compiled code, which it could lose under a revalidated URL (see benches/README.md).
+const nexxo = createNexxoWorker(new Worker(new URL("../../worker/nexxo-worker.js", import.meta.url), { type: "module" }));
 const SESSION = "playground";
 // Packages the preview frame supplies itself (see preview.ts); everything else is the project's.
 const EXTERNALS = ["react", "react-dom", "react-dom/client", "react/jsx-runtime", "react/jsx-dev-runtime"];
@@ -285,6 +294,8 @@ async function restart(reason: string) {
   }
   showErrors([]);
   startFailed = false;
+  // The files the frame will ask for by URL (package images, fonts; the project's SVGs).
+  await servePreviewFiles();
   frame?.remove();
   frame = document.createElement("iframe");
   frame.id = "preview";
@@ -352,6 +363,7 @@ async function applyUpdate(changed: { path: string; text: string }[], removed: s
   if ([...changed.map((c) => c.path), ...removed].includes("package.json") && (await refreshPackages())) {
     return restart("packages changed");
   }
+  if ([...changed.map((c) => c.path), ...removed].some(servedByUrl)) await servePreviewFiles();
   const update = await nexxo.updateSession(SESSION, changed, removed);
   // No preview yet (the project did not start): a good state now starts it.
   if (update.fullReload || ((!frame || startFailed) && update.errors.length === 0)) return restart("reloaded");
@@ -582,22 +594,25 @@ $<HTMLButtonElement>("#download").onclick = () => {
 };
 
 // ---- packages ------------------------------------------------------------------------------------
-// The project's package.json `dependencies` list its npm packages (see packages.ts); each is
-// loaded from its tarball URL once, kept in IndexedDB by URL, and given to the session and to
-// Build as node_modules/<name>/... files.
+// The project's package.json `dependencies` list its npm packages; install.ts resolves them and
+// their own dependencies against the registry into a node_modules tree (see packages.ts for the
+// I/O). Packuments and unpacked tarballs are kept in IndexedDB by URL, and each package's files go
+// to the session and to Build as <its folder>/<path>, e.g. node_modules/a/node_modules/b/index.js.
 
 const REGISTRY_KEY = "nexxo-playground-registry";
 let registry = localStorage.getItem(REGISTRY_KEY) || DEFAULT_REGISTRY;
 pkgRegistry.value = registry;
-/** The loaded packages by dependency name (the folder under node_modules/). */
+/** The installed packages by folder (`node_modules/a`, `node_modules/a/node_modules/b`). */
 let loaded = new Map<string, LoadedPackage>();
-/** Packages that could not be loaded, and loaded ones missing a dependency: shown with the errors. */
+/** Packages that could not be installed, with the chain that needed them: shown with the errors. */
 let packageProblems: string[] = [];
 /** Fetches under way, by URL: an add and the refresh it causes share one request. */
 const fetching = new Map<string, Promise<LoadedPackage>>();
+/** Packuments this page has asked for, by URL: one request per package however often it is needed. */
+const packuments = new Map<string, Promise<{ packument: Packument; cached: boolean }>>();
 
 /** A package by URL: from the browser's cache, else fetched (then cached). */
-function obtain(label: string, url: string): Promise<LoadedPackage> {
+function obtain(label: string, url: string, integrity?: string): Promise<LoadedPackage> {
   const have = [...loaded.values()].find((p) => p.url === url);
   if (have) return Promise.resolve(have);
   let p = fetching.get(url);
@@ -605,7 +620,7 @@ function obtain(label: string, url: string): Promise<LoadedPackage> {
     p = (async () => {
       const cached = await loadCachedPackage(url).catch(() => undefined);
       if (cached) return cached;
-      const fresh = await fetchPackage(label, url);
+      const fresh = await fetchPackage(label, url, integrity);
       await cachePackage(fresh).catch(() => {}); // no cache (private mode): fetched again next time
       return fresh;
     })();
@@ -615,32 +630,43 @@ function obtain(label: string, url: string): Promise<LoadedPackage> {
   return p;
 }
 
-/** Files of the loaded packages as the engine takes them: node_modules/<name>/<path>. */
+/** Where install.ts gets packuments and tarballs: this page's memory, IndexedDB, the network. */
+const io: InstallIO = {
+  packument(name, fresh) {
+    const url = packumentUrl(registry, name);
+    let p = fresh ? undefined : packuments.get(url);
+    if (!p) {
+      p = (async () => {
+        const cached = fresh ? undefined : await loadCachedPackument(url).catch(() => undefined);
+        if (cached) return { packument: cached, cached: true };
+        const packument = await fetchPackument(url);
+        await cachePackument(url, packument).catch(() => {});
+        return { packument, cached: false };
+      })();
+      packuments.set(url, p);
+      p.catch(() => packuments.delete(url));
+    }
+    return p;
+  },
+  tarball: obtain,
+};
+
+/** Files of the installed packages as the engine takes them: <folder>/<path>. */
 function packageInputs() {
-  return [...loaded].flatMap(([name, p]) => p.files.map((f) => ({ ...f, path: `node_modules/${name}/${f.path}` })));
+  return [...loaded].flatMap(([folder, p]) => p.files.map((f) => ({ ...f, path: `${folder}/${f.path}` })));
 }
 
-/** Loads what package.json lists (cache first); true when the set of loaded packages changed. */
+const projectLabel = () => projectName(files["package.json"], example ?? "project");
+
+/** Installs what package.json lists (caches first); true when the installed tree changed. */
 async function refreshPackages(): Promise<boolean> {
   const deps = dependenciesOf(files["package.json"]);
-  const problems: string[] = [];
-  const next = new Map<string, LoadedPackage>();
-  await Promise.all(
-    Object.entries(deps).map(async ([name, spec]) => {
-      if (SUPPLIED.has(name)) return;
-      const t = tarballUrl(name, spec, registry);
-      if ("error" in t) return void problems.push(t.error);
-      try {
-        next.set(name, await obtain(name, t.url));
-      } catch (e) {
-        problems.push((e as Error).message);
-      }
-    }),
-  );
+  const { installed, problems } = await install(projectLabel(), deps, io, SUPPLIED);
+  const next = new Map(installed.map((i) => [i.location, i.pkg]));
   const key = (m: Map<string, LoadedPackage>) => JSON.stringify([...m].map(([n, p]) => [n, p.url]).sort());
   const changed = key(next) !== key(loaded);
-  loaded = new Map([...next].sort(([a], [b]) => (a < b ? -1 : 1)));
-  packageProblems = [...problems.sort(), ...missingDependencies([...loaded.values()])];
+  loaded = next;
+  packageProblems = problems;
   renderPackages(deps);
   return changed;
 }
@@ -650,7 +676,7 @@ function renderPackages(deps = dependenciesOf(files["package.json"])) {
     ...Object.entries(deps).map(([name, spec]) => {
       const li = document.createElement("li");
       li.dataset.package = name;
-      const p = loaded.get(name);
+      const p = loaded.get(`node_modules/${name}`);
       const state = SUPPLIED.has(name) ? "supplied by the playground" : p ? `${p.version}, ${p.files.length} files` : "not loaded";
       const label = document.createElement("span");
       label.textContent = `${name} `;
@@ -658,6 +684,17 @@ function renderPackages(deps = dependenciesOf(files["package.json"])) {
       const info = document.createElement("small");
       info.textContent = state;
       li.append(label, info, smallButton("remove", `Remove package ${name}`, () => removePackage(name)));
+      return li;
+    }),
+  );
+  // The whole tree, dependencies of dependencies included, one row per folder.
+  pkgTreeBox.hidden = loaded.size === 0;
+  pkgTreeSummary.textContent = `${loaded.size} package${loaded.size === 1 ? "" : "s"} installed`;
+  pkgTree.replaceChildren(
+    ...[...loaded].map(([folder, p]) => {
+      const li = document.createElement("li");
+      li.dataset.installed = folder;
+      li.textContent = `${folder.replace(/^node_modules\//, "").replace(/\/node_modules\//g, " > ")}@${p.version}`;
       return li;
     }),
   );
@@ -690,14 +727,20 @@ pkgForm.addEventListener("submit", async (e) => {
       name = (await obtain(label, wanted.url)).name;
       spec = wanted.url;
     } else {
-      const t = tarballUrl(wanted.name, wanted.version, registry);
-      if ("error" in t) throw new Error(t.error);
-      await obtain(`${wanted.name}@${wanted.version}`, t.url);
-      ({ name, version: spec } = wanted);
+      ({ name, spec } = wanted);
+      // What the registry has now, as `npm install <name>` asks: a cached packument may predate
+      // the version `latest` names today (the dependencies' cached ones are used as they are).
+      await io.packument(name, true).catch(() => {});
     }
+    // Installed on its own first: package.json gets only what installs, with every dependency (as
+    // `npm install` leaves it on a failure). The project's install that follows reuses the loads.
+    const trial = await install(projectLabel(), { [name]: spec }, io, SUPPLIED);
+    if (trial.problems.length) throw new Error(trial.problems.join("\n"));
+    // A tag is saved as npm saves it: a caret range of the version it named.
+    const top = trial.installed.find((i) => i.location === `node_modules/${name}`);
+    if (isTag(spec) && top) spec = `^${top.version}`;
     setPackageJson(withDependency(files["package.json"], example ?? "playground-project", name, spec));
   } catch (err) {
-    // Not added: package.json lists only what loads (as `npm install` leaves it on a failure).
     pkgError.textContent = (err as Error).message;
     return;
   }
@@ -720,13 +763,83 @@ pkgRegistry.addEventListener("change", () => {
   chain = chain.then(refreshPackages).then((changed) => (changed ? restart("registry changed") : undefined));
 });
 
-/** A build error inside a package that imports one not loaded gets the package's name and the fix. */
+/**
+ * A build error inside a package that imports one not installed (its package.json does not list
+ * it, so resolution did not install it) gets the package's name and the fix.
+ */
 function explainPackageError(e: EditorError): EditorError {
-  const inPackage = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(e.file ?? "");
+  // The innermost package: node_modules/a/node_modules/b/x.js is b's.
+  const inPackage = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*\/node_modules\/)/.exec(e.file ?? "");
   const what = /Could not resolve '([^']+)'/.exec(e.message);
   if (!inPackage || !what) return e;
   const needed = what[1].startsWith("@") ? what[1].split("/").slice(0, 2).join("/") : what[1].split("/")[0];
-  return { ...e, message: `${inPackage[1]} needs ${needed}: add it too (Packages)\n${e.message}` };
+  return { ...e, message: `${inPackage[1]} imports ${needed}, which is not installed (not in its dependencies): add it in Packages\n${e.message}` };
+}
+
+// ---- the live preview's files --------------------------------------------------------------------
+// What the session names by URL rather than as a module (an image's URL is the default export of
+// its module; a style sheet's url() keeps one): `nexxo dev` serves those from disk. The preview
+// frame has no server, so public/preview-sw.js, a service worker controlling it, answers for them
+// from Cache Storage, where this page keeps the current files: every package file of those types
+// (node_modules/..., nested folders included) and the project's own.
+
+const PREVIEW_FILES = "nexxo-preview-files";
+/** Types fetched by URL: images, fonts, media (not code or style sheets, which are modules). */
+const BY_URL = new Set(["svg", "png", "jpg", "jpeg", "gif", "webp", "avif", "ico", "bmp", "woff", "woff2", "ttf", "otf", "eot", "mp4", "webm", "mp3", "ogg", "wav", "txt"]);
+const servedByUrl = (path: string) => BY_URL.has(path.slice(path.lastIndexOf(".") + 1).toLowerCase());
+const ASSET_MIME: Record<string, string> = {
+  avif: "image/avif", bmp: "image/bmp", ttf: "font/ttf", otf: "font/otf", eot: "application/vnd.ms-fontobject",
+  mp4: "video/mp4", webm: "video/webm", mp3: "audio/mpeg", ogg: "audio/ogg", wav: "audio/wav",
+};
+
+/** Registers public/<script> for `scope` (under this page's base) and resolves its scope URL once active. */
+async function startServiceWorker(script: string, scope: string): Promise<string> {
+  const reg = await navigator.serviceWorker.register(`${base}${script}`, { scope: `${base}${scope}` });
+  // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
+  // outside the worker's scope.)
+  const worker = reg.active ?? reg.waiting ?? reg.installing;
+  if (worker && worker.state !== "activated") {
+    await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
+  }
+  return reg.scope;
+}
+
+/** URL -> content of what the cache holds (null until the first sync, which starts it empty). */
+let served: Map<string, string> | null = null;
+let previewFilesUnavailable = false;
+
+/** Brings the preview's file cache to the current project and packages (only what changed). */
+async function servePreviewFiles() {
+  if (previewFilesUnavailable) return;
+  const want = new Map<string, { path: string; text?: string; base64?: string }>();
+  const add = (path: string, f: { text?: string; base64?: string }) => want.set(new URL(`/${path}`, location.origin).href, { path, ...f });
+  for (const [path, text] of Object.entries(files)) if (servedByUrl(path)) add(path, { text });
+  for (const [folder, p] of loaded) for (const f of p.files) if (servedByUrl(f.path)) add(`${folder}/${f.path}`, f);
+  try {
+    if (!served) {
+      if (!("serviceWorker" in navigator) || !("caches" in self)) throw new Error("no service workers here");
+      await startServiceWorker("preview-sw.js", "preview.html");
+      await caches.delete(PREVIEW_FILES);
+      served = new Map();
+    }
+    const cache = await caches.open(PREVIEW_FILES);
+    const content = (f: { text?: string; base64?: string }) => f.text ?? `base64:${f.base64}`;
+    await Promise.all([
+      ...[...served.keys()].filter((url) => !want.has(url)).map((url) => (served!.delete(url), cache.delete(url))),
+      ...[...want]
+        .filter(([url, f]) => served!.get(url) !== content(f))
+        .map(([url, f]) => {
+          served!.set(url, content(f));
+          const ext = f.path.slice(f.path.lastIndexOf(".") + 1).toLowerCase();
+          const body = f.text !== undefined ? f.text : Uint8Array.from(atob(f.base64 ?? ""), (c) => c.charCodeAt(0));
+          return cache.put(url, new Response(body, { headers: { "content-type": MIME[ext] ?? ASSET_MIME[ext] ?? "application/octet-stream" } }));
+        }),
+    ]);
+  } catch (e) {
+    // Not a secure context (or storage refused): the preview runs, without these files.
+    previewFilesUnavailable = true;
+    console.warn(`the preview cannot serve package images and fonts: ${(e as Error).message}`);
+  }
 }
 
 // ---- build -----------------------------------------------------------------------------------
@@ -954,14 +1067,7 @@ async function openBuildPreview() {
   }
   const { files: out, id } = built;
   try {
-    const reg = await navigator.serviceWorker.register(`${base}build-sw.js`, { scope: `${base}build-preview/` });
-    const scope = reg.scope;
-    // (Not navigator.serviceWorker.ready: that waits for a worker controlling this page, which is
-    // outside the worker's scope.)
-    const worker = reg.active ?? reg.waiting ?? reg.installing;
-    if (worker && worker.state !== "activated") {
-      await new Promise<void>((resolve) => worker.addEventListener("statechange", () => worker.state === "activated" && resolve()));
-    }
+    const scope = await startServiceWorker("build-sw.js", "build-preview/");
     // One build at a time in the cache: the previous ones go.
     await caches.delete("nexxo-build-preview");
     const cache = await caches.open("nexxo-build-preview");

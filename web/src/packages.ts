@@ -1,9 +1,13 @@
 // npm packages for playground projects. The project's package.json `dependencies` is the list (so
-// it lives with the project: IndexedDB, the zip, share links); each entry is loaded from a
-// tarball URL, either the entry's value (`"dep": "https://host/dep-1.0.0.tgz"`, a spec npm also
-// accepts) or the configured registry's tarball for an exact version. The page fetches the .tgz,
-// un-gzips it (DecompressionStream), reads the tar and hands the files to the engine as
-// `node_modules/<name>/...`, exactly what a project on disk with node_modules gives it.
+// it lives with the project: IndexedDB, the zip, share links); install.ts resolves each entry
+// and, transitively, the packages' own dependencies against the configured registry (or takes a
+// tarball URL as it is). This file does the I/O: the registry's packument, the tarball (fetched,
+// checked against the registry's integrity hash, un-gzipped with DecompressionStream, the tar
+// read here), handed to the engine as `node_modules/<name>/...`, exactly what a project on disk
+// with node_modules gives it.
+
+import { parseRange } from "./semver";
+import type { Packument, PackumentVersion } from "./install";
 
 /** A package's files, as the engine's input takes them (text, or base64 for binary files). */
 export type PackageFile = { path: string; text: string } | { path: string; base64: string };
@@ -15,6 +19,10 @@ export interface LoadedPackage {
   files: PackageFile[];
   /** Its package.json's `dependencies` and required `peerDependencies` (names). */
   needs: string[];
+  /** Its package.json's `dependencies` (absent in packages cached by an older playground). */
+  dependencies?: Record<string, string>;
+  /** Its required `peerDependencies`. */
+  peerDependencies?: Record<string, string>;
 }
 
 export const DEFAULT_REGISTRY = "https://registry.npmjs.org";
@@ -27,29 +35,55 @@ export const SUPPLIED = new Set(["react", "react-dom", "scheduler"]);
 
 const isUrl = (s: string) => /^https?:\/\//i.test(s);
 const NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
-const EXACT = /^\d+\.\d+\.\d+(?:-[\w.-]+)?(?:\+[\w.-]+)?$/;
+const TAG = /^[a-z][\w.-]*$/i;
 
-/** What the user typed in the add field: a tarball URL, or `name@version` (`@scope/name@1.2.3`). */
-export function parseAddition(input: string): { url: string } | { name: string; version: string } | { error: string } {
+/**
+ * What the user typed in the add field: a tarball URL, or `name`, `name@range` or `name@tag`
+ * (`@scope/name@^1.2`); a bare name means its `latest` tag, as `npm install name` does.
+ */
+export function parseAddition(input: string): { url: string } | { name: string; spec: string } | { error: string } {
   const s = input.trim();
   if (isUrl(s)) return { url: s };
   const at = s.lastIndexOf("@");
-  if (at <= 0) return { error: `write name@version (e.g. nanoid@5.0.9) or a tarball URL, not "${s}"` };
-  const name = s.slice(0, at);
-  const version = s.slice(at + 1);
-  if (!NAME.test(name)) return { error: `"${name}" is not an npm package name` };
-  if (!EXACT.test(version)) return { error: `${name}: "${version}" is not an exact version (ranges need a registry's metadata; write e.g. 1.2.3)` };
-  return { name, version };
+  const name = at > 0 ? s.slice(0, at) : s;
+  const spec = at > 0 ? s.slice(at + 1).trim() || "latest" : "latest";
+  if (!NAME.test(name)) return { error: `"${name}" is not an npm package name (write name, name@range or a tarball URL)` };
+  if (!parseRange(spec) && !TAG.test(spec)) return { error: `${name}: "${spec}" is not a version range or a dist-tag` };
+  return { name, spec };
 }
 
-/** The tarball URL of a dependency entry, or why it has none. */
-export function tarballUrl(name: string, spec: string, registry: string): { url: string } | { error: string } {
-  if (isUrl(spec)) return { url: spec };
-  if (!EXACT.test(spec)) {
-    return { error: `${name}: "${spec}" is not an exact version or a tarball URL (the playground does not resolve ranges)` };
+/** Whether a spec is a dist-tag (`latest`, `next`) rather than a range or URL. */
+export const isTag = (spec: string) => !isUrl(spec) && !parseRange(spec) && TAG.test(spec);
+
+/** The registry URL of a package's metadata: `@scope/name` is written `@scope%2fname`, as npm does. */
+export function packumentUrl(registry: string, name: string): string {
+  return `${registry.replace(/\/+$/, "")}/${name.replace("/", "%2f")}`;
+}
+
+/** Fetches a packument, kept to what resolution needs (a full one can be megabytes). */
+export async function fetchPackument(url: string): Promise<Packument> {
+  let res: Response;
+  try {
+    // npm's abbreviated metadata, when the registry has it (a safelisted header: no preflight).
+    res = await fetch(url, { headers: { accept: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8" } });
+  } catch (e) {
+    throw new Error(`${url}: ${(e as Error).message} (offline, or the registry does not allow cross-origin requests)`);
   }
-  const unscoped = name.includes("/") ? name.slice(name.indexOf("/") + 1) : name;
-  return { url: `${registry.replace(/\/+$/, "")}/${name}/-/${unscoped}-${spec}.tgz` };
+  if (!res.ok) throw new Error(`${url} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
+  let p: Packument;
+  try {
+    p = await res.json();
+  } catch {
+    throw new Error(`${url} is not a registry's package metadata (not JSON)`);
+  }
+  if (!p || typeof p.versions !== "object") throw new Error(`${url} is not a registry's package metadata (no versions)`);
+  const versions: Record<string, PackumentVersion> = {};
+  for (const [v, m] of Object.entries(p.versions)) {
+    if (!m || typeof m !== "object") continue;
+    const { name, version, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, dist } = m;
+    versions[v] = { name, version, dependencies, optionalDependencies, peerDependencies, peerDependenciesMeta, dist: { tarball: dist?.tarball, integrity: dist?.integrity } };
+  }
+  return { name: p.name, "dist-tags": p["dist-tags"], versions };
 }
 
 /** The `dependencies` of a project's package.json text (empty when it has none or is malformed). */
@@ -64,6 +98,16 @@ export function dependenciesOf(packageJson: string | undefined): Record<string, 
     // A package.json being typed is often invalid for a moment: no packages until it parses.
   }
   return {};
+}
+
+/** The project's name for messages (package.json `name`, else the given fallback). */
+export function projectName(packageJson: string | undefined, fallback: string): string {
+  try {
+    const name = packageJson ? JSON.parse(packageJson)?.name : undefined;
+    return typeof name === "string" && name ? name : fallback;
+  } catch {
+    return fallback;
+  }
 }
 
 /** The package.json text with `dependencies[name]` set (or removed, `spec` null), created if absent. */
@@ -150,8 +194,23 @@ function base64(bytes: Uint8Array): string {
   return btoa(bin);
 }
 
-/** Fetches and unpacks a package tarball; errors name the package (`label`) and the URL. */
-export async function fetchPackage(label: string, url: string): Promise<LoadedPackage> {
+/** Whether `bytes` match an SRI `integrity` string (`sha512-<base64>`, any of several; unknown algorithms pass). */
+async function checkIntegrity(bytes: Uint8Array, integrity: string): Promise<boolean> {
+  const algos: Record<string, string> = { sha512: "SHA-512", sha384: "SHA-384", sha256: "SHA-256", sha1: "SHA-1" };
+  const known = integrity.split(/\s+/).map((e) => /^(sha\d+)-(.+)$/.exec(e)).filter((m): m is RegExpExecArray => !!m && m[1] in algos);
+  // crypto.subtle exists only in secure contexts (https, localhost): elsewhere nothing is checked.
+  if (!known.length || !crypto.subtle) return true;
+  for (const [, algo, expected] of known) {
+    if (base64(new Uint8Array(await crypto.subtle.digest(algos[algo], bytes))) === expected) return true;
+  }
+  return false;
+}
+
+/**
+ * Fetches and unpacks a package tarball, checked against the registry's `integrity` when given;
+ * errors name the package (`label`) and the URL.
+ */
+export async function fetchPackage(label: string, url: string, integrity?: string): Promise<LoadedPackage> {
   let res: Response;
   try {
     res = await fetch(url);
@@ -160,15 +219,25 @@ export async function fetchPackage(label: string, url: string): Promise<LoadedPa
     throw new Error(`cannot load package ${label} from ${url}: ${(e as Error).message} (offline, or the server does not allow cross-origin requests)`);
   }
   if (!res.ok) throw new Error(`cannot load package ${label}: ${url} answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`);
+  const archive = new Uint8Array(await res.arrayBuffer());
+  if (integrity && !(await checkIntegrity(archive, integrity))) {
+    throw new Error(`cannot load package ${label}: ${url} does not match the registry's integrity hash (${integrity.slice(0, 20)}…)`);
+  }
   let entries: Map<string, Uint8Array>;
   try {
-    entries = untar(await gunzip(new Uint8Array(await res.arrayBuffer())));
+    entries = untar(await gunzip(archive));
   } catch (e) {
     throw new Error(`cannot load package ${label}: ${url} is not a gzipped tar archive (${(e as Error).message})`);
   }
   const manifest = entries.get("package.json");
   if (!manifest) throw new Error(`cannot load package ${label}: the archive at ${url} has no package.json`);
-  let pkg: { name?: string; version?: string; dependencies?: object; peerDependencies?: object; peerDependenciesMeta?: Record<string, { optional?: boolean }> };
+  let pkg: {
+    name?: string;
+    version?: string;
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+    peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+  };
   try {
     pkg = JSON.parse(new TextDecoder().decode(manifest));
   } catch {
@@ -188,16 +257,14 @@ export async function fetchPackage(label: string, url: string): Promise<LoadedPa
     ...Object.keys(pkg.dependencies ?? {}),
     ...Object.keys(pkg.peerDependencies ?? {}).filter((n) => !optional[n]?.optional),
   ];
-  return { name: pkg.name ?? label, version: pkg.version ?? "", url, files, needs: [...new Set(needs)] };
-}
-
-/** Why loaded packages may fail: dependencies of theirs that are neither loaded nor supplied. */
-export function missingDependencies(loaded: LoadedPackage[]): string[] {
-  const have = new Set(loaded.map((p) => p.name));
-  const out: string[] = [];
-  for (const p of loaded) {
-    const missing = p.needs.filter((n) => !have.has(n) && !SUPPLIED.has(n));
-    if (missing.length) out.push(`${p.name} needs ${missing.join(", ")}: add ${missing.length > 1 ? "them" : "it"} too (Packages)`);
-  }
-  return out;
+  const peers = Object.fromEntries(Object.entries(pkg.peerDependencies ?? {}).filter(([n]) => !optional[n]?.optional));
+  return {
+    name: pkg.name ?? label,
+    version: pkg.version ?? "",
+    url,
+    files,
+    needs: [...new Set(needs)],
+    dependencies: { ...pkg.dependencies },
+    peerDependencies: peers,
+  };
 }

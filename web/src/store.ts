@@ -3,6 +3,7 @@
 // switching examples replaces it after asking (see main.ts). IndexedDB rather than localStorage:
 // it is asynchronous (no jank on every keystroke) and not limited to ~5 MB of UTF-16.
 
+import type { Packument } from "./install";
 import type { LoadedPackage } from "./packages";
 
 export interface SavedProject {
@@ -18,14 +19,16 @@ const STORE = "projects";
 const KEY = "current";
 /** Unpacked package tarballs by URL (see packages.ts): a reload does not fetch them again. */
 const PACKAGES = "packages";
+/** Registry metadata by URL (see install.ts): resolution on a reload asks the registry nothing. */
+const PACKUMENTS = "packuments";
 
 let db: Promise<IDBDatabase> | null = null;
 function open(): Promise<IDBDatabase> {
   db ??= new Promise((resolve, reject) => {
-    // Version 2 added the package cache; an upgrade from 1 keeps the saved project.
-    const req = indexedDB.open(DB, 2);
+    // Version 2 added the package cache, 3 the packuments; an upgrade keeps what was there.
+    const req = indexedDB.open(DB, 3);
     req.onupgradeneeded = () => {
-      for (const name of [STORE, PACKAGES]) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
+      for (const name of [STORE, PACKAGES, PACKUMENTS]) if (!req.result.objectStoreNames.contains(name)) req.result.createObjectStore(name);
     };
     req.onsuccess = () => {
       // A newer playground in another tab upgrading the database: let it (this tab's next
@@ -59,3 +62,5 @@ export const loadProject = () => run<SavedProject | undefined>("readonly", (s) =
 export const saveProject = (p: SavedProject) => run<void>("readwrite", (s) => s.put(p, KEY));
 export const loadCachedPackage = (url: string) => run<LoadedPackage | undefined>("readonly", (s) => s.get(url), PACKAGES);
 export const cachePackage = (p: LoadedPackage) => run<void>("readwrite", (s) => s.put(p, p.url), PACKAGES);
+export const loadCachedPackument = (url: string) => run<Packument | undefined>("readonly", (s) => s.get(url), PACKUMENTS);
+export const cachePackument = (url: string, p: Packument) => run<void>("readwrite", (s) => s.put(p, url), PACKUMENTS);
