@@ -159,7 +159,10 @@ fn serve(root: &Path, base: &str, req: &Request<Incoming>, gzipped: &GzipCache) 
     // A validator for revalidation: size and modification time (a rebuild changes both or one).
     let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
     let etag = format!("W/\"{:x}-{:x}\"", meta.len(), modified.map_or(0, |d| d.as_nanos()));
-    let cache_control = if is_hashed(&file.to_string_lossy()) && !file.ends_with("index.html") {
+    // Judged on the path inside the served directory: a site that lives under some `.../assets/`
+    // directory must not make every `name-xxxxxxxx.ext` of it immutable.
+    let inside = file.strip_prefix(root).map(|p| format!("/{}", p.to_string_lossy())).unwrap_or_default();
+    let cache_control = if is_hashed(&inside) && !file.ends_with("index.html") {
         "public, max-age=31536000, immutable"
     } else {
         // Unhashed files (pages, the playground's engine) are revalidated: a 304 costs no body.

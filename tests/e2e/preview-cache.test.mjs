@@ -70,3 +70,30 @@ test("nexxo preview: gzip when accepted, immutable hashed assets, ETag revalidat
     await server.close();
   }
 });
+
+test("nexxo preview judges a hashed name inside the served directory, not by where the site lives", async () => {
+  // A site under some `.../assets/` directory: a public file with a hash-like name keeps its own
+  // name across builds, so it must be revalidated, not cached for good.
+  const dir = path.join(fixture("preview-under", {}), "assets", "site");
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [rel, text] of Object.entries({
+    "index.html": '<!doctype html><html><body><script type="module" src="/src/main.ts"></script></body></html>',
+    "src/main.ts": 'document.title = "x";\n',
+    "public/logo-abcdefgh.png": "not really a png",
+  })) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  buildOk(dir);
+  const server = await preview(dir);
+  try {
+    const logo = await get(server.url + "logo-abcdefgh.png");
+    assert.equal(logo.status, 200);
+    assert.equal(logo.headers["cache-control"], "no-cache");
+    const html = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+    const js = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+    assert.equal((await get(server.url + js.slice(1))).headers["cache-control"], "public, max-age=31536000, immutable");
+  } finally {
+    await server.close();
+  }
+});
