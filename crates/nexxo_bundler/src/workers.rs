@@ -262,6 +262,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
         if args.id.starts_with('\0') {
             return Ok(None);
         }
+        // A worker module this plugin's `load` made already points at the emitted worker (with a
+        // relative `base`, `new URL("./w-HASH.js", import.meta.url)`, which names no source file).
+        let query = Query::parse(query::split(args.id).1);
+        if query.worker || query.shared_worker {
+            return Ok(None);
+        }
         let refs = new_url_refs(syntax, args.code);
         if refs.is_empty() {
             return Ok(None);

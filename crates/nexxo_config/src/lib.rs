@@ -109,6 +109,17 @@ pub struct ServerConfig {
     /// Dev only: serve the app's modules in one script per entry (default) instead of one
     /// request per module.
     pub bundle: Option<bool>,
+    /// `server.fs`: what the dev server may serve from outside the project root.
+    pub fs: ServerFsConfig,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ServerFsConfig {
+    /// `server.fs.allow`, as in Vite: directories (relative to the root, or absolute) whose files
+    /// the page may import from outside the root (a monorepo's shared sources). The root and the
+    /// `node_modules` directories above it are always allowed.
+    pub allow: Vec<String>,
 }
 
 /// A configuration problem, worded for the user.

@@ -11,7 +11,12 @@ pub enum Node {
 }
 
 const SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf)];
-const DEV_SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf), ("bundle", Node::Leaf)];
+const DEV_SERVER: &[(&str, Node)] = &[
+    ("port", Node::Leaf),
+    ("host", Node::Leaf),
+    ("bundle", Node::Leaf),
+    ("fs", Node::Object(&[("allow", Node::Leaf)])),
+];
 
 pub const FIELDS: &[(&str, Node)] = &[
     ("$schema", Node::Leaf),

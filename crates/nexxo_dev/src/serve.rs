@@ -629,7 +629,12 @@ async fn module_response<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path) ->
         },
         Ok(Resolved::File(p)) => {
             let Some(dep_url) = state.url_of(&p) else {
-                failure.get_or_insert_with(|| format!("`{}` resolves outside the project root", imp.specifier));
+                failure.get_or_insert_with(|| {
+                    format!(
+                        "`{}` resolves outside the project root; to serve it, add its directory to `server.fs.allow` in nexxo.config.json",
+                        imp.specifier
+                    )
+                });
                 return Target::Keep;
             };
             imported.push(dep_url.clone());

@@ -179,7 +179,18 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         }
         let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
         let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-        let fs_roots = crate::wasm_engine::project_roots(&real_root);
+        let mut fs_roots = crate::wasm_engine::project_roots(&real_root);
+        // `server.fs.allow`: more directories the page may import from (a monorepo's shared
+        // code); the engine may read them too, whichever model runs it.
+        for dir in &config.server.fs.allow {
+            match std::fs::canonicalize(config.root.join(dir)) {
+                Ok(real) if real.is_dir() => fs_roots.push(real),
+                _ => eprintln!(
+                    "{} server.fs.allow: `{dir}` is not a directory (relative paths start at the root); ignored",
+                    Style::stderr().yellow("warning:")
+                ),
+            }
+        }
         let events = broadcast::channel(256).0;
         let (session, cache_note) = match args.engine {
             crate::EngineKind::Native => {
