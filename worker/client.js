@@ -1,7 +1,12 @@
-// Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`.
+// Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`, or
+// `createNexxoWorker(url, { pool: 2 })` for a worker that spreads a session's module transforms
+// over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`).
+// Types: client.d.ts.
 
-export function createNexxoWorker(url) {
-  const worker = new Worker(url, { type: "module" });
+export function createNexxoWorker(url, { pool = 0 } = {}) {
+  const script = new URL(url, globalThis.location?.href);
+  if (pool > 0) script.searchParams.set("pool", String(pool));
+  const worker = new Worker(script, { type: "module" });
   const pending = new Map();
   let next = 0;
   worker.onmessage = ({ data }) => {
@@ -30,6 +35,7 @@ export function createNexxoWorker(url) {
     sessionRequest: (session, url) => call("session.request", { session, url }),
     closeSession: (session) => call("session.close", { session }),
     version: () => call("version"),
+    poolInfo: () => call("pool"),
     terminate: () => worker.terminate(),
   };
 }
