@@ -143,3 +143,52 @@ test("without JSPI (Node 20) an engine given a pool stays synchronous and runs i
   assert.equal(start.modules.length, 2 * COMPONENTS + 1 + 1 + COMPONENTS / 5);
   assert.equal(asked, 0);
 });
+
+test("a helper that crashes mid-batch is replaced; its batch runs in the session's instance, with the same result", async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(server.url);
+  const request = { files: project(), externals: ["react", "react-dom/client", "react/jsx-dev-runtime"] };
+  const plain = await page.evaluate(async (request) => {
+    const { createNexxoWorker } = await import("/engine/client.js");
+    const nexxo = createNexxoWorker("/engine/nexxo-worker.js");
+    const start = await nexxo.openSession("s", request);
+    nexxo.terminate();
+    return start;
+  }, request);
+  await page.evaluate(async () => {
+    const { createNexxoWorker } = await import("/engine/client.js");
+    window.pooled = createNexxoWorker("/engine/nexxo-worker.js", { pool: 2 });
+    await window.pooled.version();
+  });
+  const helpers = () => page.workers().filter((w) => w.url().endsWith("?helper"));
+  for (let i = 0; helpers().length < 2 && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(helpers().length, 2);
+  // The helper's next message throws out of its handler: an uncaught error in that worker, as a
+  // bug or a lost worker would be.
+  await helpers()[0].evaluate(() => {
+    self.onmessage = () => {
+      throw new Error("helper crashed");
+    };
+  });
+  const crashed = await page.evaluate(async (request) => {
+    const start = await window.pooled.openSession("s", request);
+    return { start, info: await window.pooled.poolInfo() };
+  }, request);
+  assert.deepEqual(crashed.start, plain, "the same SessionStart, the lost batch run by the session's instance");
+  assert.equal(crashed.info.restarts, 1);
+  assert.equal(crashed.info.size, 2);
+  // The replacement works: the next open's jobs run on two helpers again.
+  const before = crashed.info.jobs;
+  const again = await page.evaluate(async (request) => {
+    const start = await window.pooled.openSession("t", request);
+    return { start, info: await window.pooled.poolInfo() };
+  }, request);
+  assert.deepEqual(again.start, plain);
+  assert.equal(again.info.restarts, 1);
+  assert.ok(again.info.jobs.every((n, i) => n > before[i]), `both helpers ran jobs: ${before} -> ${again.info.jobs}`);
+  assert.equal(helpers().length, 2, "the crashed helper's worker is gone, a new one took its place");
+  assert.deepEqual(problems, []);
+  await page.close();
+});
