@@ -13,8 +13,9 @@ import type {
 } from "./nexxo.js";
 
 export interface NexxoWorkerOptions {
-  /** Helper workers for a session's module transforms and runner forms (default 0: none). Needs
-   * JSPI (Chromium 137+); elsewhere the worker runs them itself and `poolInfo().size` is 0. */
+  /** Helper workers for a session's module transforms and runner forms (default 0: none; at most
+   * 16). Needs JSPI (Chromium 137+); elsewhere the worker runs them itself and `poolInfo().size`
+   * is 0. */
   pool?: number;
 }
 
@@ -30,6 +31,12 @@ export interface PoolInfo {
   jobs: number[];
   /** Helper workers or their engine instances replaced after a crash. */
   restarts: number;
+  /** Batches of jobs the engine handed to the pool (each split over the helpers). */
+  calls: number;
+  /** Time the engine spent waiting for the pool, in ms. */
+  waitedMs: number;
+  /** Time each helper spent running jobs (its engine call and JSON), in ms. */
+  busyMs: number[];
 }
 
 /** A rejected call's error; `crashed` when the engine instance died (its sessions are gone). */

@@ -21,13 +21,16 @@
 // instance waits suspended (JSPI, see nexxo.js); without JSPI there is no pool and the instance
 // runs its jobs itself. A helper that crashes is replaced; the batch it had is run by the
 // session's instance (the same bytes either way). `pool` answers { requested, size, jspi,
-// jobs: jobs each helper ran, restarts: helper workers or instances replaced }.
+// jobs: jobs each helper ran, restarts: helper workers or instances replaced, calls: batches the
+// engine handed over, waitedMs: time it waited for them, busyMs: each helper's working time }.
 import { NexxoEngine, hasJspi } from "./nexxo.js";
 
 const params = new URLSearchParams(self.location.search);
+// More helpers than any machine has cores only costs memory (an instance each).
+const MAX_POOL = 16;
 
 if (params.has("helper")) helper();
-else main(Math.max(0, Math.floor(Number(params.get("pool") ?? 0)) || 0));
+else main(Math.min(MAX_POOL, Math.max(0, Math.floor(Number(params.get("pool") ?? 0)) || 0)));
 
 /** A pool helper: gets the module, then answers `{ id, jobs }` (a JSON array of jobs) with
  * `{ id, done }` (a JSON array of results, one per job, in order) or `{ id, done: null }`. */
@@ -43,10 +46,11 @@ function helper() {
     }
     const { id, jobs, count } = data;
     try {
+      const t = performance.now();
       engine ??= new NexxoEngine(module);
       const answer = JSON.parse(engine.callJson(`{"op":"dev.jobs","jobs":${jobs}}`));
       const ok = answer.ok && Array.isArray(answer.done) && answer.done.length === count;
-      self.postMessage({ id, done: ok ? JSON.stringify(answer.done) : null });
+      self.postMessage({ id, done: ok ? JSON.stringify(answer.done) : null, ms: performance.now() - t });
     } catch {
       // A crashed instance is not reused; the next batch gets a fresh one.
       const crashed = !!engine?.broken;
@@ -60,7 +64,9 @@ function helper() {
 class Pool {
   constructor(module, size) {
     this.module = module;
-    this.helpers = Array.from({ length: size }, () => this.start({ jobs: 0 }));
+    this.helpers = Array.from({ length: size }, () => this.start({ jobs: 0, busy: 0 }));
+    this.waited = 0;
+    this.calls = 0;
     this.restarts = 0;
     this.next = 0;
   }
@@ -74,6 +80,7 @@ class Pool {
     h.pending = new Map();
     worker.onmessage = ({ data }) => {
       if (data.crashed) this.restarts++;
+      h.busy += data.ms ?? 0;
       h.pending.get(data.id)?.(data.done);
       h.pending.delete(data.id);
     };
@@ -105,6 +112,16 @@ class Pool {
   /** `runJobs` for the engine: the jobs' results as one JSON array in the jobs' order, or null
    * (the session's instance then runs them all itself). */
   async run(jobsJson) {
+    const t = performance.now();
+    try {
+      return await this.spread(jobsJson);
+    } finally {
+      this.waited += performance.now() - t;
+      this.calls++;
+    }
+  }
+
+  async spread(jobsJson) {
     const jobs = JSON.parse(jobsJson);
     // One job is not worth a round trip through another worker.
     if (jobs.length < 2) return null;
@@ -132,7 +149,17 @@ class Pool {
   }
 
   info(requested) {
-    return { requested, size: this.helpers.length, jspi: hasJspi, jobs: this.helpers.map((h) => h.jobs), restarts: this.restarts };
+    const helpers = this.helpers;
+    return {
+      requested,
+      size: helpers.length,
+      jspi: hasJspi,
+      jobs: helpers.map((h) => h.jobs),
+      restarts: this.restarts,
+      calls: this.calls,
+      waitedMs: this.waited,
+      busyMs: helpers.map((h) => h.busy),
+    };
   }
 }
 
@@ -164,7 +191,7 @@ function main(requested) {
       case "version":
         return nexxo.version();
       case "pool":
-        return p ? p.info(requested) : { requested, size: 0, jspi: hasJspi, jobs: [], restarts: 0 };
+        return p ? p.info(requested) : { requested, size: 0, jspi: hasJspi, jobs: [], restarts: 0, calls: 0, waitedMs: 0, busyMs: [] };
       default:
         throw new Error(`unknown message type "${type}"`);
     }

@@ -114,7 +114,7 @@ test("a session in a worker with a pool of 2 gives the same modules and updates,
   assert.deepEqual(plain.update.errors, []);
   assert.equal(pooled.closed, true);
 
-  assert.deepEqual(plain.afterUpdate, { requested: 0, size: 0, jspi: true, jobs: [], restarts: 0 });
+  assert.deepEqual(plain.afterUpdate, { requested: 0, size: 0, jspi: true, jobs: [], restarts: 0, calls: 0, waitedMs: 0, busyMs: [] });
   assert.equal(pooled.afterOpen.size, 2);
   assert.equal(pooled.afterOpen.jspi, true);
   assert.equal(pooled.afterOpen.restarts, 0);
@@ -123,6 +123,7 @@ test("a session in a worker with a pool of 2 gives the same modules and updates,
   const opened = pooled.afterOpen.jobs.reduce((a, b) => a + b, 0);
   assert.ok(opened >= plain.start.modules.length, `helpers ran ${opened} jobs for ${plain.start.modules.length} modules`);
   assert.ok(pooled.afterOpen.jobs.every((n) => n > 0), `both helpers ran jobs: ${pooled.afterOpen.jobs}`);
+  assert.ok(pooled.afterOpen.calls > 0 && pooled.afterOpen.busyMs.every((ms) => ms > 0));
   // An update handles its files one by one (`Session::update`), one job each, and one job is not
   // worth a round trip to a helper: the session's instance ran them.
   assert.deepEqual(pooled.afterUpdate.jobs, pooled.afterOpen.jobs);
