@@ -3,7 +3,7 @@
 // transformed and put in runner form) five times in a worker with 0, 1, 2 and 4 helper workers,
 // then an edit of 3 modules (`session.update`). Each run starts a fresh worker per pool size, in turn (paired:
 // the sizes share the machine's state), and waits for the engine to load before timing. Medians of
-// `--runs` runs. The last two columns cover the five opens and the update: how long the session's
+// `--runs` runs; ratios are medians of each run's paired ratio. The last two columns cover the five opens and the update: how long the session's
 // instance was suspended waiting for its helpers, and how long the helpers worked (their JSON
 // included).
 //
@@ -124,8 +124,9 @@ for (let run = 1; run <= runs; run++) {
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const base = median(results[pools[0]].map((r) => r.open));
-const warmBase = median(results[pools[0]].map((r) => r.again));
+// Ratios are paired: each run's time over the first pool size's time in the same run, then the
+// median of those (the machine's state changes more between runs than within one).
+const ratio = (pool, k) => median(results[pool].map((r, i) => r[k] / results[pools[0]][i][k]));
 console.log(`${results[pools[0]][0].modules} modules (${modules} files generated), ${runs} runs, Chromium ${browser.version()}, ${os.cpus().length} cores`);
 console.log("| helpers | session.open (first in the worker) | vs. first row | session.open (warm: median of opens 3-5) | vs. first row | update (3 modules) | jobs on helpers | session waited for helpers | helpers busy (sum) |");
 console.log("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -134,7 +135,7 @@ for (const pool of pools) {
   const m = (k) => median(rs.map((r) => r[k]));
   const size = rs[0].size === pool ? `${pool}` : `${pool} (ran ${rs[0].size})`;
   const ms = (x) => `${x.toFixed(0)} ms`;
-  console.log(`| ${size} | ${ms(m("open"))} | ${(m("open") / base).toFixed(2)}x | ${ms(m("again"))} | ${(m("again") / warmBase).toFixed(2)}x | ${m("update").toFixed(1)} ms | ${m("helperJobs")} | ${ms(m("waited"))} | ${ms(m("busy"))} |`);
+  console.log(`| ${size} | ${ms(m("open"))} | ${ratio(pool, "open").toFixed(2)}x | ${ms(m("again"))} | ${ratio(pool, "again").toFixed(2)}x | ${m("update").toFixed(1)} ms | ${m("helperJobs")} | ${ms(m("waited"))} | ${ms(m("busy"))} |`);
 }
 const share = await page.evaluate(() => window.jobShare());
 console.log(`\nWarm, in one worker (median of opens 3-5): session.open ${share.syncOpen.toFixed(0)} ms (plain instance), ` +
