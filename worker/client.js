@@ -1,9 +1,17 @@
 // Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`, or
 // `createNexxoWorker(new Worker(new URL(".../nexxo-worker.js", import.meta.url), { type: "module" }))`
-// for a page whose build bundles the worker (the engine module then gets a content-hashed name).
+// for a page whose build bundles the worker (the engine module then gets a content-hashed name),
+// and `createNexxoWorker(url, { pool: 2 })` for a worker that spreads a session's module transforms
+// over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`). A
+// bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`). Types: client.d.ts.
 
-export function createNexxoWorker(urlOrWorker) {
-  const worker = urlOrWorker instanceof Worker ? urlOrWorker : new Worker(urlOrWorker, { type: "module" });
+export function createNexxoWorker(urlOrWorker, { pool = 0 } = {}) {
+  let worker = urlOrWorker;
+  if (!(urlOrWorker instanceof Worker)) {
+    const script = new URL(urlOrWorker, globalThis.location?.href);
+    if (pool > 0) script.searchParams.set("pool", String(pool));
+    worker = new Worker(script, { type: "module" });
+  }
   const pending = new Map();
   let next = 0;
   worker.onmessage = ({ data }) => {
@@ -32,6 +40,7 @@ export function createNexxoWorker(urlOrWorker) {
     sessionRequest: (session, url) => call("session.request", { session, url }),
     closeSession: (session) => call("session.close", { session }),
     version: () => call("version"),
+    poolInfo: () => call("pool"),
     terminate: () => worker.terminate(),
   };
 }

@@ -87,17 +87,47 @@ export interface SessionUpdate {
   warnings: string[];
 }
 
-export declare class NexxoEngine {
-  static load(source: WebAssembly.Module | BufferSource | Response | URL | string | Promise<Response>): Promise<NexxoEngine>;
-  constructor(module: WebAssembly.Module);
-  callJson(json: string): string;
-  build(request: BuildRequest): BuildResponse;
-  buildJson(requestJson: string): string;
-  transform(request: TransformRequest): TransformResponse;
-  openSession(session: string, request: OpenSessionRequest): SessionStart;
-  updateSession(session: string, changed: InputFile[], removed?: string[]): SessionUpdate;
-  sessionRunner(session: string, url: string): { ok: boolean; code?: string; errors?: Message[] };
-  sessionRequest(session: string, url: string): { status: number; contentType: string; text: string };
-  closeSession(session: string): boolean;
-  version(): string;
+export interface EngineOptions {
+  /** A pool for the session's parallel jobs (module transforms, runner forms): gets their JSON
+   * array, answers their results' JSON array in the same order, or null to let the instance run
+   * them itself. Used only where JSPI exists (`hasJspi`); then every call returns a Promise. */
+  runJobs?: (jobsJson: string) => Promise<string | null>;
 }
+
+/** Whether this JavaScript engine has JSPI (`WebAssembly.Suspending`, `WebAssembly.promising`). */
+export declare const hasJspi: boolean;
+
+/** A call's result: a plain value, or a Promise of it when the engine has a pool (`async`);
+ * either, for an engine given `runJobs` (it depends on JSPI: `await` works for both). */
+type Answer<T, Async extends boolean> = Async extends true ? Promise<T> : T;
+
+export interface NexxoEngine<Async extends boolean = false> {
+  readonly module: WebAssembly.Module;
+  /** Whether calls return Promises (a pool was given and JSPI exists). */
+  readonly async: Async;
+  /** Why the instance is unusable, after a crash. */
+  readonly broken: string | null;
+  callJson(json: string): Answer<string, Async>;
+  build(request: BuildRequest): Answer<BuildResponse, Async>;
+  buildJson(requestJson: string): Answer<string, Async>;
+  transform(request: TransformRequest): Answer<TransformResponse, Async>;
+  openSession(session: string, request: OpenSessionRequest): Answer<SessionStart, Async>;
+  updateSession(session: string, changed: InputFile[], removed?: string[]): Answer<SessionUpdate, Async>;
+  sessionRunner(session: string, url: string): Answer<{ ok: boolean; code?: string; errors?: Message[] }, Async>;
+  sessionRequest(session: string, url: string): Answer<{ status: number; contentType: string; text: string }, Async>;
+  closeSession(session: string): Answer<boolean, Async>;
+  version(): Answer<string, Async>;
+}
+
+type Source = WebAssembly.Module | BufferSource | Response | URL | string | Promise<Response>;
+
+export interface NexxoEngineConstructor {
+  /** Starts an instance of a compiled module (synchronous). */
+  new (module: WebAssembly.Module): NexxoEngine<false>;
+  new (module: WebAssembly.Module, options: EngineOptions): NexxoEngine<boolean>;
+  /** Compiles (or takes) the module and starts an instance. */
+  load(source: Source): Promise<NexxoEngine<false>>;
+  load(source: Source, options: EngineOptions): Promise<NexxoEngine<boolean>>;
+}
+
+export declare const NexxoEngine: NexxoEngineConstructor;

@@ -7,6 +7,14 @@
 // The engine is a WASI reactor; this file supplies the handful of WASI calls it makes (clock,
 // randomness, stderr, an empty environment, no preopened directories; everything else answers
 // ENOSYS), then speaks its call protocol: JSON written into its memory, JSON read back.
+//
+// A pool: `new NexxoEngine(module, { runJobs })` with `runJobs(jobsJson) -> Promise<resultsJson |
+// null>` hands the session's parallel jobs (module transforms, runner forms: the `nexxo_host.
+// jobs_run` import) to other workers, as wasmtime hands them to its instances. An import cannot
+// wait for another worker synchronously, so this needs JSPI (`WebAssembly.Suspending` and
+// `WebAssembly.promising`, Chromium 137+): the instance is suspended while the jobs run, and
+// every call method returns a Promise (`engine.async`). Without JSPI, or without `runJobs`, the
+// calls stay synchronous and the instance runs its jobs itself.
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
@@ -92,26 +100,60 @@ async function toModule(source) {
   return WebAssembly.compile(source);
 }
 
+/** Whether this JavaScript engine has JSPI, which a pool needs (see the top of this file). */
+export const hasJspi = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
+
+/** The `jobs_run` import over an async `runJobs`: the jobs (JSON) go out, their results (JSON) are
+ * written into the engine's buffer. An answer bigger than the buffer is kept for the engine's
+ * second call with a bigger one (wasm/engine/src/host_jobs.rs), not asked for twice. */
+function jobsImport(getMemory, runJobs) {
+  let retained = null; // { input, answer } of an answer that did not fit
+  const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+  return async (ptr, len, buf, cap) => {
+    const input = new Uint8Array(getMemory().buffer, ptr, len).slice();
+    let answer;
+    if (retained && same(retained.input, input)) {
+      answer = retained.answer;
+    } else {
+      let text = null;
+      try {
+        text = await runJobs(new TextDecoder().decode(input));
+      } catch {
+        // A failed pool is not the session's failure: the instance runs the jobs itself.
+      }
+      if (typeof text !== "string") return -1n;
+      answer = new TextEncoder().encode(text);
+    }
+    retained = null;
+    if (answer.length <= cap) new Uint8Array(getMemory().buffer, buf, answer.length).set(answer);
+    else retained = { input, answer };
+    return BigInt(answer.length);
+  };
+}
+
 export class NexxoEngine {
   /** Compiles (or takes) the module and starts an instance. */
-  static async load(source) {
-    return new NexxoEngine(await toModule(source));
+  static async load(source, options) {
+    return new NexxoEngine(await toModule(source), options);
   }
 
-  /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). */
-  constructor(module) {
+  /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). `options.runJobs`
+   * gives it a pool (see the top of this file). */
+  constructor(module, options = {}) {
     this.module = module;
     this.stderr = [];
     let memory;
     const wasi = wasiImports(() => memory, this.stderr);
+    /** Whether calls return Promises: a pool was given and JSPI can wait for it. */
+    this.async = !!options.runJobs && hasJspi;
     // Files come inside calls here; the host-file functions (wasmtime serves them) find nothing.
-    // No pool of instances (`jobs_run` says so and the instance runs its jobs itself), and no
-    // persistent cache (every lookup misses).
+    // No pool of instances unless one was given (else `jobs_run` says so and the instance runs
+    // its jobs itself), and no persistent cache (every lookup misses).
     const host = {
       fs_stat: () => -1,
       fs_read: () => -1n,
       fs_path: () => -1n,
-      jobs_run: () => -1n,
+      jobs_run: this.async ? new WebAssembly.Suspending(jobsImport(() => memory, options.runJobs)) : () => -1n,
       cache_get: () => -1n,
       cache_put: () => {},
       cache_forget: () => {},
@@ -129,36 +171,79 @@ export class NexxoEngine {
     this.exports = this.instance.exports;
     this.broken = null;
     this.exports._initialize?.();
+    if (this.async) {
+      this.enter = WebAssembly.promising(this.exports.nexxo_call);
+      // Calls wait for the one before: a call arriving while the instance is suspended would
+      // enter it in the middle of another (its sessions are borrowed, its stack is elsewhere).
+      this.queue = Promise.resolve();
+    }
   }
 
-  /** One call of the engine's protocol, as a JSON string in and out. */
+  /** One call of the engine's protocol, as a JSON string in and out (a Promise of it when
+   * `async`). */
   callJson(json) {
+    if (!this.async) {
+      const [ptr, len] = this.#begin(json);
+      try {
+        return this.#end(this.exports.nexxo_call(ptr, len));
+      } catch (err) {
+        this.#crashed(err);
+      }
+    }
+    const run = this.queue.then(async () => {
+      const [ptr, len] = this.#begin(json);
+      try {
+        return this.#end(await this.enter(ptr, len));
+      } catch (err) {
+        this.#crashed(err);
+      }
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  /** Writes a call into the instance's memory. */
+  #begin(json) {
     if (this.broken) throw new Error(`the engine instance is unusable after: ${this.broken}; load a new one`);
     const input = new TextEncoder().encode(json);
-    const e = this.exports;
     this.stderr.length = 0;
     try {
       // No reservation up front: the engine grows its memory in steps of an eighth by itself
       // (wasm/engine/src/heap.rs), so it neither pays for thousands of small growths nor takes
       // more than a call needs (an edge isolate has 128 MB).
-      const ptr = e.nexxo_alloc(input.length);
-      new Uint8Array(e.memory.buffer, ptr, input.length).set(input);
-      const packed = BigInt.asUintN(64, e.nexxo_call(ptr, input.length));
-      const outPtr = Number(packed >> 32n);
-      const outLen = Number(packed & 0xffffffffn);
-      const text = new TextDecoder().decode(new Uint8Array(e.memory.buffer, outPtr, outLen));
-      e.nexxo_free(outPtr, outLen);
-      return text;
+      const ptr = this.exports.nexxo_alloc(input.length);
+      new Uint8Array(this.exports.memory.buffer, ptr, input.length).set(input);
+      return [ptr, input.length];
     } catch (err) {
-      // A panic or a trap leaves the instance in an unknown state: report its message, retire it.
-      const log = new TextDecoder().decode(concat(this.stderr)).trim();
-      this.broken = log || String(err);
-      throw new Error(`the engine crashed: ${this.broken}`);
+      this.#crashed(err);
     }
   }
 
+  /** Reads and releases the answer `nexxo_call` returned. */
+  #end(answer) {
+    const e = this.exports;
+    const packed = BigInt.asUintN(64, answer);
+    const outPtr = Number(packed >> 32n);
+    const outLen = Number(packed & 0xffffffffn);
+    const text = new TextDecoder().decode(new Uint8Array(e.memory.buffer, outPtr, outLen));
+    e.nexxo_free(outPtr, outLen);
+    return text;
+  }
+
+  /** A panic or a trap leaves the instance in an unknown state: report its message, retire it. */
+  #crashed(err) {
+    const log = new TextDecoder().decode(concat(this.stderr)).trim();
+    this.broken = log || String(err);
+    throw new Error(`the engine crashed: ${this.broken}`);
+  }
+
+  /** `f` of a result, or of a Promise's result when the engine is `async`. */
+  #then(result, f) {
+    return this.async ? result.then(f) : f(result);
+  }
+
   call(request) {
-    return JSON.parse(this.callJson(JSON.stringify(request)));
+    return this.#then(this.callJson(JSON.stringify(request)), JSON.parse);
   }
 
   /** Builds a project from in-memory files: `{ files, root?, env?, overrides? }` -> BuildResponse. */
@@ -201,11 +286,11 @@ export class NexxoEngine {
   }
 
   closeSession(session) {
-    return this.call({ op: "session.close", session }).ok;
+    return this.#then(this.call({ op: "session.close", session }), (r) => r.ok);
   }
 
   version() {
-    return this.call({ op: "version" }).version;
+    return this.#then(this.call({ op: "version" }), (r) => r.version);
   }
 }
 

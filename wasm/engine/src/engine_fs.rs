@@ -125,11 +125,11 @@ impl nexxo_engine::SessionFs for EngineFs {
         }
     }
 
+    /// Both kinds ask the host: jobs carry everything they need, so a pool (wasmtime's instances,
+    /// a browser worker's helper workers) runs them whichever file system the session reads. A
+    /// host without one answers -1 and the session runs them itself.
     fn run_jobs(&self, jobs: &[Job]) -> Option<Vec<Done>> {
-        match self {
-            Self::Memory(_) => None,
-            Self::Host(_) => host_jobs::run(jobs),
-        }
+        host_jobs::run(jobs)
     }
 
     fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {

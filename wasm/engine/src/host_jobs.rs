@@ -1,5 +1,7 @@
 //! The session's parallel jobs, handed to the host: wasmtime runs them on its pool of engine
-//! instances (one per core) while this instance waits, since an instance has one thread.
+//! instances (one per core) while this instance waits, since an instance has one thread; a
+//! browser worker (worker/nexxo-worker.js) on its helper workers, the instance suspended by JSPI
+//! while they work.
 
 use nexxo_engine::nexxo_dev::jobs::{Done, Job};
 

@@ -1,0 +1,60 @@
+// Types of client.js (the promise-based client of nexxo-worker.js). The shapes are the engine's
+// (nexxo.d.ts, which travels beside nexxo.js and this file).
+import type {
+  BuildRequest,
+  BuildResponse,
+  InputFile,
+  Message,
+  OpenSessionRequest,
+  SessionStart,
+  SessionUpdate,
+  TransformRequest,
+  TransformResponse,
+} from "./nexxo.js";
+
+export interface NexxoWorkerOptions {
+  /** Helper workers for a session's module transforms and runner forms (default 0: none; at most
+   * 16). Needs JSPI (Chromium 137+); elsewhere the worker runs them itself and `poolInfo().size`
+   * is 0. */
+  pool?: number;
+}
+
+/** What the worker's pool is and has done. */
+export interface PoolInfo {
+  /** The `pool` asked for. */
+  requested: number;
+  /** Helper workers running (0 without JSPI). */
+  size: number;
+  /** Whether this browser has JSPI (`WebAssembly.Suspending` and `WebAssembly.promising`). */
+  jspi: boolean;
+  /** Jobs each helper has run. */
+  jobs: number[];
+  /** Helper workers or their engine instances replaced after a crash. */
+  restarts: number;
+  /** Batches of jobs the engine handed to the pool (each split over the helpers). */
+  calls: number;
+  /** Time the engine spent waiting for the pool, in ms. */
+  waitedMs: number;
+  /** Time each helper spent running jobs (its engine call and JSON), in ms. */
+  busyMs: number[];
+}
+
+/** A rejected call's error; `crashed` when the engine instance died (its sessions are gone). */
+export interface NexxoWorkerError extends Error {
+  crashed: boolean;
+}
+
+export interface NexxoWorker {
+  build(request: BuildRequest): Promise<BuildResponse>;
+  transform(request: TransformRequest): Promise<TransformResponse>;
+  openSession(session: string, request: OpenSessionRequest): Promise<SessionStart>;
+  updateSession(session: string, changed: InputFile[], removed?: string[]): Promise<SessionUpdate>;
+  sessionRunner(session: string, url: string): Promise<{ ok: boolean; code?: string; errors?: Message[] }>;
+  sessionRequest(session: string, url: string): Promise<{ status: number; contentType: string; text: string }>;
+  closeSession(session: string): Promise<boolean>;
+  version(): Promise<string>;
+  poolInfo(): Promise<PoolInfo>;
+  terminate(): void;
+}
+
+export declare function createNexxoWorker(url: string | URL, options?: NexxoWorkerOptions): NexxoWorker;
