@@ -27,7 +27,7 @@ use engine_fs::EngineFs;
 use host_fs::HostFs;
 use std::path::PathBuf;
 
-use nexxo_engine::{BuildRequest, DevOptions, InputFile, Message, OpenRequest, Session, TransformRequest};
+use nexxo_engine::{BuildRequest, DevOptions, InputFile, OpenRequest, Session, TransformRequest};
 use serde::Deserialize;
 use serde_json::json;
 
