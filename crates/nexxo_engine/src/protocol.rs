@@ -248,7 +248,7 @@ mod tests {
             env: BTreeMap::new(),
             overrides: CliOverrides::default(),
         };
-        let response = crate::build::<nexxo_memfs::MemoryFs>(request, None);
+        let response = crate::build(request, None, |fs: nexxo_memfs::MemoryFs| fs);
         assert!(!response.ok);
         let e = &response.errors[0];
         assert!(e.message.contains("missing.js"), "{}", e.message);
