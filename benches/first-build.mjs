@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { generateApp } from "./generate.mjs";
+import { generateApp, readAppFiles } from "./generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -36,16 +36,7 @@ async function child(tool, app, builds) {
   if (tool === "nexxo") {
     const { NexxoEngine } = await import(path.join(repo, "wasm/js/nexxo.js"));
     let t = now();
-    const files = [];
-    const walk = (dir, rel) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (!rel && /^(dist.*|\.nexxo)$/.test(e.name)) continue;
-        const r = rel ? `${rel}/${e.name}` : e.name;
-        if (e.isDirectory()) walk(path.join(dir, e.name), r);
-        else if (e.isFile()) files.push({ path: r, text: fs.readFileSync(path.join(dir, e.name), "utf8") });
-      }
-    };
-    walk(app, "");
+    const files = readAppFiles(app);
     out.readFiles = now() - t;
     const bytes = fs.readFileSync(args.wasm ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm"));
     out.moduleBytes = bytes.length;

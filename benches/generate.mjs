@@ -59,3 +59,19 @@ export function generateApp(dir, components) {
 `);
   return modules;
 }
+
+// A generated app's files as the engine's in-memory API takes them (`{ path, text }`, paths relative
+// to `dir`), leaving out earlier outputs (`dist*`) and the cache (`.nexxo`).
+export function readAppFiles(dir) {
+  const files = [];
+  const walk = (abs, rel) => {
+    for (const e of fs.readdirSync(abs, { withFileTypes: true })) {
+      if (!rel && /^(dist.*|\.nexxo)$/.test(e.name)) continue;
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(path.join(abs, e.name), r);
+      else if (e.isFile()) files.push({ path: r, text: fs.readFileSync(path.join(abs, e.name), "utf8") });
+    }
+  };
+  walk(dir, "");
+  return files;
+}

@@ -35,7 +35,8 @@ size() {
 say "engine for WASM hosts (wasm32-wasip1, profile wasm)"
 cargo build --profile wasm --locked -p nexxo_engine_wasm --target wasm32-wasip1
 built=target/wasm32-wasip1/wasm/nexxo_engine_wasm.wasm
-opt=${NEXXO_WASM_OPT:--O2}
+# -Os: 0.12 MB raw / 0.03 MB gzip under -O2 with later builds unchanged (-Oz cost 9%; benches/README.md).
+opt=${NEXXO_WASM_OPT:--Os}
 mkdir -p wasm/pkg
 if [ wasm/pkg/nexxo-engine.wasm -nt "$built" ] && [ -z "${NEXXO_WASM_OPT:-}" ]; then
   say "wasm/pkg/nexxo-engine.wasm is up to date"
