@@ -7,16 +7,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const { chromium } = await import(path.join(repo, "tests/node_modules/playwright-core/index.mjs"));
+const { launchChromiumProfile } = await import(path.join(repo, "tests/e2e/chromium.mjs"));
 
 /** A persistent-profile Chromium; `close()` also deletes the profile. */
 export async function launchProfile() {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-chromium-profile-"));
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-      "--no-first-run", "--disable-component-update", "--disable-sync"],
-  });
+  const ctx = await launchChromiumProfile(profile);
   return {
     ctx,
     close: async () => {

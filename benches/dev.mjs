@@ -52,11 +52,8 @@ function start(tool, app) {
 
 let running; // the server being measured, stopped if its measurement fails
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const { chromium } = (await import(path.join(repo, "tests/node_modules/playwright-core/index.js"))).default;
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-});
+const { launchChromium } = await import(path.join(repo, "tests/e2e/chromium.mjs"));
+const browser = await launchChromium();
 for (const size of sizes) {
   const app = path.join(here, ".apps", `dev-${size}`);
   generateApp(app, size);

@@ -4,12 +4,11 @@
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-// playwright-core comes with the test harness (tests/package.json), not with the peers.
-const require = createRequire(path.join(here, "../tests/package.json"));
+// Chromium (playwright-core) comes with the test harness (tests/package.json), not with the peers.
+const { launchChromium } = await import(path.join(here, "../tests/e2e/chromium.mjs"));
 
 /** Where each tool writes, and whether it writes a page (or only the entry script). */
 export const OUTPUTS = {
@@ -32,11 +31,7 @@ const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/cs
 let browser;
 async function chromium() {
   if (!browser) {
-    const { chromium } = require("playwright-core");
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }
   return browser;
 }

@@ -124,15 +124,7 @@ function spawnServer(args, ready, fields) {
   });
 }
 
-/** Launches headless Debian Chromium through playwright-core. */
-export async function launchChromium() {
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-      "--no-first-run", "--disable-component-update", "--disable-sync"],
-  });
-}
+export { launchChromium } from "./chromium.mjs";
 
 /** Raw HTTP GET on loopback without URL normalization (for traversal probes). */
 export function rawGet(port, rawPath, headers = { Host: "localhost" }) {

@@ -12,6 +12,7 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { buildOk, preview, repoRoot } from "./helpers.mjs";
+import { launchChromiumProfile } from "./chromium.mjs";
 
 const web = path.join(repoRoot, "web");
 const cleanup = [];
@@ -55,14 +56,9 @@ test("playground: the engine is served under hashed, immutable names; a reload a
   const proxy = await countingProxy(server.url);
   cleanup.push(() => proxy.close());
 
-  const { chromium } = await import("playwright-core");
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-pg-profile-"));
   cleanup.push(() => fs.rmSync(profile, { recursive: true, force: true }));
-  const launch = () =>
-    chromium.launchPersistentContext(profile, {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run"],
-    });
+  const launch = () => launchChromiumProfile(profile);
   const problems = [];
   /** Loads the playground (or reloads it): the preview runs on the engine, and Build works. */
   const visit = async (page, how) => {
