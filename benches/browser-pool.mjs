@@ -19,7 +19,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, "")] = process.argv[i + 1];
-const { preview, projectFiles, launchChromium } = await import(path.join(repo, "tests/e2e/helpers.mjs"));
+const { preview, projectFiles, launchChromium, copyWorkerLayout } = await import(path.join(repo, "tests/e2e/helpers.mjs"));
 
 const components = Number(args.components ?? 476);
 const runs = Number(args.runs ?? 3);
@@ -28,14 +28,7 @@ const site = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-browser-pool-"));
 const app = path.join(site, "app");
 const modules = generateApp(app, components);
 const dist = path.join(site, "dist");
-for (const d of ["worker", "wasm/js", "wasm/pkg"]) fs.mkdirSync(path.join(dist, d), { recursive: true });
-for (const [from, to] of [
-  ["worker/nexxo-worker.js", "worker/nexxo-worker.js"],
-  ["worker/client.js", "worker/client.js"],
-  ["wasm/js/nexxo.js", "wasm/js/nexxo.js"],
-  ["wasm/pkg/nexxo-engine.wasm", "wasm/pkg/nexxo-engine.wasm"],
-])
-  fs.copyFileSync(path.join(repo, from), path.join(dist, to));
+copyWorkerLayout(dist);
 // The page supplies React (as the playground's preview does), so the session is the app's modules.
 fs.writeFileSync(path.join(dist, "project.json"), JSON.stringify({
   files: projectFiles(app).filter((f) => !/\.config\.mjs$/.test(f.path)),

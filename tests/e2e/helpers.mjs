@@ -126,6 +126,16 @@ function spawnServer(args, ready, fields) {
 
 export { launchChromium } from "./chromium.mjs";
 
+/** Copies the browser worker and the engine into `dist` in the repository's layout (the worker
+ * imports ../wasm/js/nexxo.js and fetches ../wasm/pkg/nexxo-engine.wasm), for a page that serves
+ * them unbundled. */
+export function copyWorkerLayout(dist) {
+  for (const file of ["worker/nexxo-worker.js", "worker/client.js", "wasm/js/nexxo.js", "wasm/pkg/nexxo-engine.wasm"]) {
+    fs.mkdirSync(path.dirname(path.join(dist, file)), { recursive: true });
+    fs.copyFileSync(path.join(repoRoot, file), path.join(dist, file));
+  }
+}
+
 /** Raw HTTP GET on loopback without URL normalization (for traversal probes). */
 export function rawGet(port, rawPath, headers = { Host: "localhost" }) {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { fixture, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { copyWorkerLayout, fixture, launchChromium, preview, repoRoot } from "./helpers.mjs";
 import { NexxoEngine, hasJspi } from "../../wasm/js/nexxo.js";
 
 const COMPONENTS = 40;
@@ -48,14 +48,7 @@ let browser;
 before(async () => {
   const site = fixture("worker-pool", {});
   const dist = path.join(site, "dist");
-  for (const d of ["worker", "wasm/js", "wasm/pkg"]) fs.mkdirSync(path.join(dist, d), { recursive: true });
-  for (const [from, to] of [
-    ["worker/nexxo-worker.js", "worker/nexxo-worker.js"],
-    ["worker/client.js", "worker/client.js"],
-    ["wasm/js/nexxo.js", "wasm/js/nexxo.js"],
-    ["wasm/pkg/nexxo-engine.wasm", "wasm/pkg/nexxo-engine.wasm"],
-  ])
-    fs.copyFileSync(path.join(repoRoot, from), path.join(dist, to));
+  copyWorkerLayout(dist);
   fs.writeFileSync(path.join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><title>pool</title>\n');
   // Counts the jobs an open hands to its host in batches a pool takes: an engine whose pool takes
   // note and declines.
