@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the per-file module (wasm/bindgen: TS/JSX with Fast Refresh, CSS and CSS modules) for
+# wasm32-unknown-unknown and generates its JS and TypeScript with wasm-bindgen into
+# wasm/bindgen/pkg (an ESM `--target web` package: nexxo_bindgen.js, .d.ts, _bg.wasm). Needs the
+# wasm-bindgen CLI at the version in Cargo.lock:
+#   cargo install wasm-bindgen-cli --version "$(version)" --locked
+# Measured against the WASI engine in benches/README.md ("wasm-bindgen per-file module").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '\033[36m[bindgen]\033[0m %s\n' "$*"; }
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')
+if [ "$have" != "$want" ]; then
+  echo "wasm-bindgen CLI $want is needed (found: ${have:-none}): cargo install wasm-bindgen-cli --version $want --locked" >&2
+  exit 1
+fi
+say "per-file module (wasm32-unknown-unknown, profile wasm)"
+cargo build --profile wasm --locked -p nexxo_bindgen --target wasm32-unknown-unknown
+wasm-bindgen --target web --out-dir wasm/bindgen/pkg target/wasm32-unknown-unknown/wasm/nexxo_bindgen.wasm
+out=wasm/bindgen/pkg/nexxo_bindgen_bg.wasm
+if command -v wasm-opt >/dev/null; then
+  # The same flags as the engine's (scripts/build-wasm.sh): what rustc's wasm32 targets emit.
+  wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types "$out" -o "$out.tmp"
+  mv "$out.tmp" "$out"
+fi
+say "$(stat -c %s "$out") bytes raw, $(gzip -9c "$out" | wc -c) gzip: $out"

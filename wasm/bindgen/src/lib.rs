@@ -1,0 +1,204 @@
+//! Nexxo's per-file work as a typed JavaScript API: one TS/JSX module to browser JavaScript (with
+//! React Fast Refresh registrations when asked) and one style sheet (CSS modules included) to its
+//! printed code and class map. The same crates (`nexxo_transform`, `nexxo_css`) as `nexxo dev` and
+//! the WASI engine; what differs is the boundary: wasm-bindgen passes JS objects in and out
+//! (serde-wasm-bindgen) and the TypeScript types are derived from the Rust types below (tsify),
+//! where the WASI engine takes and returns JSON text through its own JS host.
+//!
+//! No resolver runs here: rolldown's needs `Path::is_absolute`, which is false on
+//! wasm32-unknown-unknown, so resolution and bundling stay with the WASI engine.
+
+use serde::{Deserialize, Serialize};
+use tsify_next::Tsify;
+use wasm_bindgen::prelude::*;
+
+/// Options of [`transform`].
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+#[tsify(from_wasm_abi)]
+pub struct TransformOptions {
+    /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
+    pub react_refresh: bool,
+    /// TypeScript's legacy decorators (`experimentalDecorators`).
+    pub legacy_decorators: bool,
+    /// `emitDecoratorMetadata` (with legacy decorators).
+    pub decorator_metadata: bool,
+    /// Global replacements, `[name, expression]` as in the build's `define`.
+    pub defines: Vec<(String, String)>,
+}
+
+/// One import of a transformed module.
+#[derive(Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleImport {
+    pub specifier: String,
+    /// Byte span `[start, end)` of the specifier's string literal in `code`, quotes included.
+    pub literal: (u32, u32),
+    /// `import()` rather than a static import.
+    pub dynamic: bool,
+}
+
+/// What [`transform`] returns.
+#[derive(Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(into_wasm_abi)]
+pub struct TransformOutput {
+    pub code: String,
+    pub imports: Vec<ModuleImport>,
+    /// Exported names (`default` for the default export).
+    pub exports: Vec<String>,
+    /// React Fast Refresh registered at least one component.
+    pub has_refresh: bool,
+    /// The module calls `import.meta.hot.accept()`.
+    pub self_accepting: bool,
+    /// Specifiers it accepts updates of (`import.meta.hot.accept("./dep", cb)`).
+    pub accepted_deps: Vec<String>,
+}
+
+/// Options of [`compile_css`].
+#[derive(Debug, Default, Deserialize, Tsify)]
+#[serde(rename_all = "camelCase", default)]
+#[tsify(from_wasm_abi)]
+pub struct CssOptions {
+    pub minify: bool,
+    /// Scope class names; `undefined` decides by the file name (`*.module.css`), as the build does.
+    pub css_module: Option<bool>,
+    /// lightningcss pattern for scoped names; default `[name]_[local]_[hash]`.
+    pub module_pattern: Option<String>,
+    /// esbuild-style targets (`"chrome61"`, `"safari13.1"`): newer syntax is lowered for them.
+    pub targets: Vec<String>,
+}
+
+/// An `@import` of a style sheet, left for the host to resolve.
+#[derive(Debug, Serialize, Tsify)]
+pub struct CssImport {
+    pub specifier: String,
+    pub media: Option<String>,
+    pub supports: Option<String>,
+    pub line: u32,
+}
+
+/// A `url()` of a style sheet: `placeholder` stands in for it in `code` until the host resolves it.
+#[derive(Debug, Serialize, Tsify)]
+pub struct CssUrl {
+    pub url: String,
+    pub placeholder: String,
+    pub line: u32,
+    pub column: u32,
+}
+
+/// What [`compile_css`] returns.
+#[derive(Debug, Serialize, Tsify)]
+#[serde(rename_all = "camelCase")]
+#[tsify(into_wasm_abi)]
+pub struct CssOutput {
+    pub code: String,
+    pub imports: Vec<CssImport>,
+    pub urls: Vec<CssUrl>,
+    /// CSS-module class map: name to the space-separated scoped classes (local `composes`
+    /// included), in order of appearance.
+    pub exports: Vec<(String, String)>,
+    /// `composes: name from "file"`: `[export, composed name, file]`; the host adds the other
+    /// file's classes.
+    pub composed_from: Vec<(String, String, String)>,
+}
+
+/// What the functions throw on bad input: the same located diagnostic the CLI prints.
+#[derive(Debug, Serialize, Tsify)]
+pub struct Problem {
+    /// Machine-readable kind, e.g. `PARSE_ERROR`, `CSS_SYNTAX`.
+    pub code: String,
+    pub message: String,
+    pub file: Option<String>,
+    /// 1-based.
+    pub line: Option<u32>,
+    /// 1-based, in characters.
+    pub column: Option<u32>,
+    pub frame: Option<String>,
+    pub hint: Option<String>,
+}
+
+impl From<nexxo_diagnostics::Diagnostic> for Problem {
+    fn from(d: nexxo_diagnostics::Diagnostic) -> Self {
+        Problem {
+            code: d.code.to_string(),
+            message: d.message,
+            file: d.file,
+            line: d.line,
+            column: d.column,
+            frame: d.frame,
+            hint: d.hint,
+        }
+    }
+}
+
+/// A [`Problem`] as the JS value thrown (a plain object, so `code`/`line`/`hint` are readable).
+fn thrown(problem: Problem) -> JsValue {
+    serde_wasm_bindgen::to_value(&problem).unwrap_or_else(|e| JsValue::from_str(&e.to_string()))
+}
+
+/// One TS/JSX/JS module to browser JavaScript; `path` decides the syntax and names the file in
+/// errors. Throws a `Problem` on a syntax error.
+#[wasm_bindgen]
+pub fn transform(path: &str, source: &str, options: Option<TransformOptions>) -> Result<TransformOutput, JsValue> {
+    let options = options.unwrap_or_default();
+    let opts = nexxo_transform::Options {
+        react_refresh: options.react_refresh,
+        legacy_decorators: options.legacy_decorators,
+        decorator_metadata: options.decorator_metadata,
+        defines: options.defines,
+    };
+    let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
+    Ok(TransformOutput {
+        imports: module
+            .imports
+            .into_iter()
+            .map(|i| ModuleImport { specifier: i.specifier, literal: i.literal, dynamic: i.dynamic })
+            .collect(),
+        code: module.code,
+        exports: module.exports,
+        has_refresh: module.has_refresh,
+        self_accepting: module.self_accepting,
+        accepted_deps: module.accepted_deps,
+    })
+}
+
+/// One style sheet: printed code, its `@import`s and `url()`s, and for CSS modules the class map.
+/// Throws a `Problem` on a syntax error or an unknown target.
+#[wasm_bindgen(js_name = compileCss)]
+pub fn compile_css(filename: &str, source: &str, options: Option<CssOptions>) -> Result<CssOutput, JsValue> {
+    let options = options.unwrap_or_default();
+    let targets = nexxo_css::browser_targets(&options.targets).map_err(|message| {
+        thrown(Problem {
+            code: "CSS_TARGET".into(),
+            message,
+            file: None,
+            line: None,
+            column: None,
+            frame: None,
+            hint: Some("targets look like \"chrome61\" or \"safari13.1\"".into()),
+        })
+    })?;
+    let opts = nexxo_css::CssOptions {
+        minify: options.minify,
+        css_module: options.css_module.unwrap_or_else(|| nexxo_css::is_css_module(filename)),
+        module_pattern: options.module_pattern.as_deref(),
+        targets,
+    };
+    let css = nexxo_css::compile(filename, source, &opts).map_err(|d| thrown(d.into()))?;
+    Ok(CssOutput {
+        code: css.code,
+        imports: css
+            .imports
+            .into_iter()
+            .map(|i| CssImport { specifier: i.specifier, media: i.media, supports: i.supports, line: i.line })
+            .collect(),
+        urls: css
+            .urls
+            .into_iter()
+            .map(|u| CssUrl { url: u.url, placeholder: u.placeholder, line: u.line, column: u.column })
+            .collect(),
+        exports: css.exports,
+        composed_from: css.composed_from,
+    })
+}
