@@ -4,19 +4,28 @@
 // size (raw, gzip, brotli), compile + instantiate, the first call, and throughput over an app's
 // .tsx files; then the bindgen module's CSS throughput (the WASI engine has no per-file CSS call).
 //
-//   node benches/bindgen.mjs [APP_DIR]     (default benches/.apps/2.4k; build the module first:
-//                                            bash scripts/build-bindgen.sh)
+//   node benches/bindgen.mjs [APP_DIR] [--runs N]   (default benches/.apps/2.4k, 5 runs; build the
+//                                                    module first: bash scripts/build-bindgen.sh)
 //
-// V8 keeps compiled modules per process, so each module is compiled once here; run the script a
-// few times for a spread.
+// Each measurement is a fresh Node process (V8 keeps compiled modules per process, and one module's
+// background tier-up would slow the other's), the two modules in turn, the order swapped every run;
+// the table has medians.
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
+import { execFileSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
-const app = path.resolve(process.argv[2] ?? path.join(here, ".apps/2.4k"));
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i < 0 ? fallback : args.splice(i, 2)[1];
+};
+const runs = Number(flag("--runs", 5));
+const only = flag("--only", null);
+const app = path.resolve(args[0] ?? path.join(here, ".apps/2.4k"));
 const wasiPath = process.env.NEXXO_ENGINE_WASM ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm");
 const bindgenDir = path.join(repo, "wasm/bindgen/pkg");
 
@@ -54,10 +63,10 @@ const throughput = (list, f, rounds = 3) => {
   return { first: times[0], best: Math.min(...times) };
 };
 
-const rows = [];
+/** One module's measurement in this process. */
+const measure = {};
 
-// WASI engine.
-{
+measure.wasi = async () => {
   const bytes = fs.readFileSync(wasiPath);
   const { NexxoEngine } = await import(pathToFileURL(path.join(repo, "wasm/js/nexxo.js")).href);
   let t = performance.now();
@@ -74,11 +83,11 @@ const rows = [];
   t = performance.now();
   run(tsx[0]);
   const first = performance.now() - t;
-  rows.push({ name: "WASI engine (nexxo.js)", size: sizes(bytes), compile, instantiate, first, tsx: throughput(tsx, run) });
-}
+  return { name: "WASI engine (nexxo.js)", file: wasiPath, compile, instantiate, first, tsx: throughput(tsx, run) };
+};
 
-// wasm-bindgen module (its `--target web` ESM, which Node loads too).
-{
+// The wasm-bindgen module: its `--target web` ESM, which Node loads too.
+measure.bindgen = async () => {
   const bytes = fs.readFileSync(path.join(bindgenDir, "nexxo_bindgen_bg.wasm"));
   const api = await import(pathToFileURL(path.join(bindgenDir, "nexxo_bindgen.js")).href);
   let t = performance.now();
@@ -96,19 +105,50 @@ const rows = [];
   t = performance.now();
   runCss(css[0]);
   const firstCss = performance.now() - t;
-  rows.push({
+  return {
     name: "wasm-bindgen module",
-    size: sizes(bytes),
+    file: path.join(bindgenDir, "nexxo_bindgen_bg.wasm"),
     compile,
     instantiate,
     first,
     tsx: throughput(tsx, run),
     firstCss,
     css: throughput(css, runCss),
-  });
-}
+  };
+};
 
-console.log(`app: ${path.relative(repo, app)} (${tsx.length} .tsx, ${css.length} .css); node ${process.version}`);
+if (only) {
+  console.log(JSON.stringify(await measure[only]()));
+  process.exit(0);
+}
+const samples = { wasi: [], bindgen: [] };
+for (let r = 0; r < runs; r++) {
+  for (const which of r % 2 ? ["bindgen", "wasi"] : ["wasi", "bindgen"]) {
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), app, "--only", which], { encoding: "utf8" });
+    samples[which].push(JSON.parse(out));
+  }
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const rows = Object.values(samples).map((list) => {
+  const m = (get) => (get(list[0]) === undefined ? undefined : median(list.map(get)));
+  return {
+    name: list[0].name,
+    size: sizes(fs.readFileSync(list[0].file)),
+    compile: m((x) => x.compile),
+    instantiate: m((x) => x.instantiate),
+    first: m((x) => x.first),
+    tsx: { first: m((x) => x.tsx.first), best: m((x) => x.tsx.best) },
+    firstCss: m((x) => x.firstCss),
+    css: list[0].css && { best: m((x) => x.css.best) },
+  };
+});
+
+console.log(
+  `app: ${path.relative(repo, app)} (${tsx.length} .tsx, ${css.length} .css); node ${process.version}; medians of ${runs} runs`,
+);
 console.log("| module | raw | gzip | brotli | compile | instantiate | first transform | .tsx first pass | .tsx best of 3 | first CSS | .css best of 3 |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {

@@ -16,12 +16,17 @@ if [ "$have" != "$want" ]; then
 fi
 say "per-file module (wasm32-unknown-unknown, profile wasm)"
 cargo build --profile wasm --locked -p nexxo_bindgen --target wasm32-unknown-unknown
-wasm-bindgen --target web --out-dir wasm/bindgen/pkg target/wasm32-unknown-unknown/wasm/nexxo_bindgen.wasm
-out=wasm/bindgen/pkg/nexxo_bindgen_bg.wasm
+built=target/wasm32-unknown-unknown/wasm/nexxo_bindgen.wasm
 if command -v wasm-opt >/dev/null; then
-  # The same flags as the engine's (scripts/build-wasm.sh): what rustc's wasm32 targets emit.
+  # Before wasm-bindgen, not after: wasm-opt 108 (Ubuntu's binaryen) rewrites the externref table
+  # wasm-bindgen adds, and initSync then fails ("function-typed object must be null ... or a Wasm
+  # function object"). The same flags as the engine's (scripts/build-wasm.sh).
   wasm-opt -Os --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types "$out" -o "$out.tmp"
-  mv "$out.tmp" "$out"
+    --enable-sign-ext --enable-mutable-globals --enable-multivalue --enable-reference-types "$built" \
+    -o target/wasm32-unknown-unknown/wasm/nexxo_bindgen.opt.wasm
+  built=target/wasm32-unknown-unknown/wasm/nexxo_bindgen.opt.wasm
 fi
+rm -rf wasm/bindgen/pkg
+wasm-bindgen --target web --out-name nexxo_bindgen --out-dir wasm/bindgen/pkg "$built"
+out=wasm/bindgen/pkg/nexxo_bindgen_bg.wasm
 say "$(stat -c %s "$out") bytes raw, $(gzip -9c "$out" | wc -c) gzip: $out"
