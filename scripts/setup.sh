@@ -62,7 +62,19 @@ if ! cargo install --list | grep -q "^cargo-audit v$CARGO_AUDIT_VERSION:"; then
   cargo install --locked --quiet --no-default-features cargo-audit --version "$CARGO_AUDIT_VERSION"
 fi
 
+# The wasm-bindgen CLI for the per-file module (scripts/build-bindgen.sh): the version of the
+# wasm-bindgen crate in Cargo.lock, which its generated JS must match. Built once (~4 min here).
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print }' Cargo.lock)
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # --locked first; a registry mirror that lacks one of its locked dependencies (seen: webpki-roots
+  # 1.0.11) gets the newest compatible versions instead.
+  cargo install --locked --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" ||
+    cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
 say "building nexxo (release)"
 cargo build --release --locked -p nexxo
 bash scripts/build-wasm.sh
-say "done: target/release/nexxo and the WASM engine (wasm/pkg/nexxo-engine.wasm, which \`nexxo build web\` bundles)"
+bash scripts/build-bindgen.sh
+say "done: target/release/nexxo, the WASM engine (wasm/pkg/nexxo-engine.wasm, which \`nexxo build web\` bundles) and the per-file module (wasm/bindgen/pkg)"

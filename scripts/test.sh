@@ -10,6 +10,7 @@ cargo build --release --locked -p nexxo
 # benches/gate-baseline.json; more than 5% over fails, naming the component that grew.
 node benches/gate.mjs
 bash scripts/build-wasm.sh
+bash scripts/build-bindgen.sh
 cargo test --release --locked --workspace
 # Dependency advisories, offline against the pinned RustSec database (audit/).
 bash scripts/audit.sh

@@ -1,8 +1,8 @@
 // The per-file module built with wasm-bindgen (wasm/bindgen/pkg, `bash scripts/build-bindgen.sh`) in
 // a Chromium page, on the main thread: instantiated synchronously (it is under Chromium's 8 MB limit
 // for that, which the WASI engine is not), a TSX component transformed with React Fast Refresh and
-// run, a CSS module compiled and its class map applied to the page, and a syntax error thrown as a
-// located problem.
+// run, a CSS module compiled and its class map applied to the page, a syntax error and bad options
+// thrown as problems (the first located), after which the instance still works.
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -94,7 +94,17 @@ test("in a page's main thread: a TSX component with Fast Refresh runs, a CSS mod
     } catch (e) {
       problem = e;
     }
+    let badOptions;
+    try {
+      api.compileCss("src/a.css", "a { color: red }", { targets: "chrome61" });
+    } catch (e) {
+      badOptions = e;
+    }
+    // The instance still works after both throws.
+    const after = api.compileCss("src/b.css", "b { color: red }").code;
     return {
+      badOptions,
+      after,
       imports: out.imports.map((i) => i.specifier).sort(),
       hasRefresh: out.hasRefresh,
       exports: out.exports,
@@ -120,5 +130,8 @@ test("in a page's main thread: a TSX component with Fast Refresh runs, a CSS mod
   assert.equal(result.problem.file, "src/Broken.tsx");
   assert.equal(result.problem.line, 2);
   assert.ok(result.problem.column > 0, JSON.stringify(result.problem));
+  assert.equal(result.badOptions.code, "BAD_OPTIONS");
+  assert.match(result.badOptions.message, /^compileCss: the options are not valid/);
+  assert.match(result.after, /^b\s*\{\s*color: red;?\s*\}/);
   await page.close();
 });

@@ -9,13 +9,12 @@
 //! wasm32-unknown-unknown, so resolution and bundling stay with the WASI engine.
 
 use serde::{Deserialize, Serialize};
-use tsify_next::Tsify;
+use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
 /// Options of [`transform`].
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
-#[tsify(from_wasm_abi)]
 pub struct TransformOptions {
     /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
     pub react_refresh: bool,
@@ -41,7 +40,6 @@ pub struct ModuleImport {
 /// What [`transform`] returns.
 #[derive(Debug, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-#[tsify(into_wasm_abi)]
 pub struct TransformOutput {
     pub code: String,
     pub imports: Vec<ModuleImport>,
@@ -58,7 +56,6 @@ pub struct TransformOutput {
 /// Options of [`compile_css`].
 #[derive(Debug, Default, Deserialize, Tsify)]
 #[serde(rename_all = "camelCase", default)]
-#[tsify(from_wasm_abi)]
 pub struct CssOptions {
     pub minify: bool,
     /// Scope class names; `undefined` decides by the file name (`*.module.css`), as the build does.
@@ -90,7 +87,6 @@ pub struct CssUrl {
 /// What [`compile_css`] returns.
 #[derive(Debug, Serialize, Tsify)]
 #[serde(rename_all = "camelCase")]
-#[tsify(into_wasm_abi)]
 pub struct CssOutput {
     pub code: String,
     pub imports: Vec<CssImport>,
@@ -132,6 +128,32 @@ impl From<nexxo_diagnostics::Diagnostic> for Problem {
     }
 }
 
+/// Options as given, or a `Problem` naming what is wrong with them. (Deserialized here rather than
+/// at the boundary: tsify's own conversion leaks the wasm heap when it fails, tsify issue 65.)
+fn options<T>(given: Option<Ts<T>>, function: &str) -> Result<T, JsValue>
+where
+    T: Tsify + Default + serde::de::DeserializeOwned,
+    T::JsType: Clone,
+{
+    let Some(given) = given else { return Ok(T::default()) };
+    given.to_rust().map_err(|e| {
+        thrown(Problem {
+            code: "BAD_OPTIONS".into(),
+            message: format!("{function}: the options are not valid: {e}"),
+            file: None,
+            line: None,
+            column: None,
+            frame: None,
+            hint: Some("see the options' type in nexxo_bindgen.d.ts".into()),
+        })
+    })
+}
+
+/// A value as the JS object returned.
+fn returned<T: Tsify + Serialize>(value: &T) -> Result<Ts<T>, JsValue> {
+    value.into_ts().map_err(|e| JsValue::from_str(&e.to_string()))
+}
+
 /// A [`Problem`] as the JS value thrown (a plain object, so `code`/`line`/`hint` are readable).
 fn thrown(problem: Problem) -> JsValue {
     serde_wasm_bindgen::to_value(&problem).unwrap_or_else(|e| JsValue::from_str(&e.to_string()))
@@ -140,8 +162,12 @@ fn thrown(problem: Problem) -> JsValue {
 /// One TS/JSX/JS module to browser JavaScript; `path` decides the syntax and names the file in
 /// errors. Throws a `Problem` on a syntax error.
 #[wasm_bindgen]
-pub fn transform(path: &str, source: &str, options: Option<TransformOptions>) -> Result<TransformOutput, JsValue> {
-    let options = options.unwrap_or_default();
+pub fn transform(
+    path: &str,
+    source: &str,
+    options: Option<Ts<TransformOptions>>,
+) -> Result<Ts<TransformOutput>, JsValue> {
+    let options: TransformOptions = self::options(options, "transform")?;
     let opts = nexxo_transform::Options {
         react_refresh: options.react_refresh,
         legacy_decorators: options.legacy_decorators,
@@ -149,7 +175,7 @@ pub fn transform(path: &str, source: &str, options: Option<TransformOptions>) ->
         defines: options.defines,
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
-    Ok(TransformOutput {
+    returned(&TransformOutput {
         imports: module
             .imports
             .into_iter()
@@ -166,8 +192,8 @@ pub fn transform(path: &str, source: &str, options: Option<TransformOptions>) ->
 /// One style sheet: printed code, its `@import`s and `url()`s, and for CSS modules the class map.
 /// Throws a `Problem` on a syntax error or an unknown target.
 #[wasm_bindgen(js_name = compileCss)]
-pub fn compile_css(filename: &str, source: &str, options: Option<CssOptions>) -> Result<CssOutput, JsValue> {
-    let options = options.unwrap_or_default();
+pub fn compile_css(filename: &str, source: &str, options: Option<Ts<CssOptions>>) -> Result<Ts<CssOutput>, JsValue> {
+    let options: CssOptions = self::options(options, "compileCss")?;
     let targets = nexxo_css::browser_targets(&options.targets).map_err(|message| {
         thrown(Problem {
             code: "CSS_TARGET".into(),
@@ -186,7 +212,7 @@ pub fn compile_css(filename: &str, source: &str, options: Option<CssOptions>) ->
         targets,
     };
     let css = nexxo_css::compile(filename, source, &opts).map_err(|d| thrown(d.into()))?;
-    Ok(CssOutput {
+    returned(&CssOutput {
         code: css.code,
         imports: css
             .imports
