@@ -29,4 +29,21 @@ fi
 rm -rf wasm/bindgen/pkg
 wasm-bindgen --target web --out-name nexxo_bindgen --out-dir wasm/bindgen/pkg "$built"
 out=wasm/bindgen/pkg/nexxo_bindgen_bg.wasm
+# The npm package layout (the CLI writes none; wasm-pack would): an ESM entry, its types and the module
+# beside it, so `npm pack wasm/bindgen/pkg` gives a publishable package.
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
+cat >wasm/bindgen/pkg/package.json <<JSON
+{
+  "name": "@nexxo/bindgen",
+  "version": "$version",
+  "description": "Nexxo's per-file transforms (TS/JSX with React Fast Refresh, CSS and CSS modules) as a typed WebAssembly module",
+  "license": "MIT",
+  "type": "module",
+  "main": "./nexxo_bindgen.js",
+  "types": "./nexxo_bindgen.d.ts",
+  "exports": { ".": { "types": "./nexxo_bindgen.d.ts", "default": "./nexxo_bindgen.js" }, "./nexxo_bindgen_bg.wasm": "./nexxo_bindgen_bg.wasm" },
+  "files": ["nexxo_bindgen.js", "nexxo_bindgen.d.ts", "nexxo_bindgen_bg.wasm", "nexxo_bindgen_bg.wasm.d.ts"],
+  "sideEffects": false
+}
+JSON
 say "$(stat -c %s "$out") bytes raw, $(gzip -9c "$out" | wc -c) gzip: $out"

@@ -30,6 +30,14 @@ after(async () => {
   await server?.close();
 });
 
+test("the package layout: package.json names an ESM entry, its types and the module, all present", () => {
+  const json = JSON.parse(fs.readFileSync(path.join(pkg, "package.json"), "utf8"));
+  assert.equal(json.type, "module");
+  assert.equal(json.exports["."].types, "./nexxo_bindgen.d.ts");
+  for (const f of json.files) assert.ok(fs.existsSync(path.join(pkg, f)), f);
+  assert.ok(json.files.includes(json.main.slice(2)) && json.files.includes(json.types.slice(2)));
+});
+
 test("the generated TypeScript types come from the Rust types", () => {
   const dts = fs.readFileSync(path.join(pkg, "nexxo_bindgen.d.ts"), "utf8");
   assert.match(dts, /export interface TransformOptions \{[^}]*reactRefresh\?: boolean;/);
