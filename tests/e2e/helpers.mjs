@@ -124,7 +124,9 @@ function spawnServer(args, ready, fields) {
   });
 }
 
-export { launchChromium } from "./chromium.mjs";
+import { launchChromium } from "./chromium.mjs";
+
+export { launchChromium };
 
 /** Copies the browser worker and the engine into `dist` in the repository's layout (the worker
  * imports ../wasm/js/nexxo.js and fetches ../wasm/pkg/nexxo-engine.wasm), for a page that serves
