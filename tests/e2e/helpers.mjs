@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { launchChromium } from "./chromium.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
@@ -123,8 +124,6 @@ function spawnServer(args, ready, fields) {
     child.once("exit", (code) => { clearTimeout(timer); reject(new Error(`nexxo ${args[0]} exited ${code}:\n${out}`)); });
   });
 }
-
-import { launchChromium } from "./chromium.mjs";
 
 export { launchChromium };
 
