@@ -11,7 +11,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { buildOk, dev, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { buildOk, dev, launchChromium, preview, repoRoot, waitForStyle } from "./helpers.mjs";
 
 const testModules = path.join(repoRoot, "tests/node_modules");
 
@@ -179,8 +179,7 @@ for (const mode of ["bundled", "esm"]) {
       const edited = pristine["src/App.css"].replace("color: var(--accent);", "color: rgb(0, 128, 0);");
       assert.notEqual(edited, pristine["src/App.css"]);
       fs.writeFileSync(css, edited);
-      await page.waitForFunction(() => getComputedStyle(document.querySelector("button.counter")).color === "rgb(0, 128, 0)",
-        null, { timeout: 10_000 });
+      await waitForStyle(page, "button.counter", "color", "rgb(0, 128, 0)");
       assert.equal(await button.textContent(), "Count is 3");
       assert.equal(await page.evaluate(() => window.__marker), "same page", "no reload");
       // Fast Refresh ran without the app having react-refresh: Nexxo's built-in runtime served it.

@@ -6,7 +6,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus } from "./helpers.mjs";
+import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus, waitForStyle } from "./helpers.mjs";
 
 /** A source map's `mappings`, decoded: per generated line, segments { src, line } (0-based). */
 function decodeMappings(mappings) {
@@ -112,7 +112,7 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
     edit("src/global.css", (s) => s.replace("rgb(250, 250, 245)", "rgb(10, 20, 30)"));
     await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === "rgb(10, 20, 30)", null, { timeout: 10_000 });
     edit("src/App.module.css", (s) => s.replace("color: rgb(40, 80, 200);", "color: rgb(200, 0, 0);"));
-    await page.waitForFunction(() => getComputedStyle(document.querySelector("h1")).color === "rgb(200, 0, 0)", null, { timeout: 10_000 });
+    await waitForStyle(page, "h1", "color", "rgb(200, 0, 0)");
     assert.equal(await page.evaluate(() => window.__nexxoMarker), "same page");
     await page.close();
   });

@@ -127,6 +127,20 @@ function spawnServer(args, ready, fields) {
 
 export { launchChromium };
 
+/** Waits until the element `selector` has computed `prop` === `value`. The element may be missing
+ * for a moment: an edit the page cannot hot-update reloads it, as in Vite, and the predicate runs
+ * during that reload too. */
+export function waitForStyle(page, selector, prop, value, timeout = 10_000) {
+  return page.waitForFunction(
+    ([sel, p, v]) => {
+      const el = document.querySelector(sel);
+      return el !== null && getComputedStyle(el)[p] === v;
+    },
+    [selector, prop, value],
+    { timeout },
+  );
+}
+
 /** Copies the browser worker and the engine into `dist` in the repository's layout (the worker
  * imports ../wasm/js/nexxo.js and fetches ../wasm/pkg/nexxo-engine.wasm), for a page that serves
  * them unbundled. */

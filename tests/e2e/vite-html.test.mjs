@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, rawGet, repoRoot, writeFiles } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, rawGet, repoRoot, writeFiles, waitForStyle } from "./helpers.mjs";
 
 // A 1x1 PNG.
 const PNG = Buffer.from(
@@ -201,7 +201,7 @@ describe("pages without <head>: tags go where the implied head is", () => {
           // Standards mode: nothing was put before the doctype.
           assert.equal(await page.evaluate(() => document.compatMode), "CSS1Compat", file);
           const app = page.locator("#app");
-          await page.waitForFunction(() => getComputedStyle(document.getElementById("app")).backgroundColor === "rgb(0, 128, 0)", null, { timeout: 10_000 });
+          await waitForStyle(page, "#app", "backgroundColor", "rgb(0, 128, 0)");
           assert.equal(await app.evaluate((e) => getComputedStyle(e).color), color, file);
           assert.deepEqual(errors, []);
           await page.close();

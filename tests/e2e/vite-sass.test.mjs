@@ -9,7 +9,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot, runSession, updateOf } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot, runSession, updateOf, waitForStyle } from "./helpers.mjs";
 
 // A 1x1 PNG.
 const PNG = Buffer.from(
@@ -124,8 +124,8 @@ describe("Sass: imports, links, modules, partials, packages, url()", () => {
           await page.fill("#state", "kept");
           await page.evaluate(() => { window.__marker = 1; });
           fs.writeFileSync(path.join(dir, "styles/_vars.scss"), "$title: rgb(0, 0, 250);\n");
-          await page.waitForFunction(() => getComputedStyle(document.querySelector("#title")).color === "rgb(0, 0, 250)", null, { timeout: 10_000 });
-          await page.waitForFunction(() => getComputedStyle(document.querySelector("#from-js")).borderTopColor === "rgb(0, 0, 250)", null, { timeout: 10_000 });
+          await waitForStyle(page, "#title", "color", "rgb(0, 0, 250)");
+          await waitForStyle(page, "#from-js", "borderTopColor", "rgb(0, 0, 250)");
           assert.equal(await page.evaluate(() => window.__marker), 1, "no reload");
           assert.equal(await page.inputValue("#state"), "kept");
           // A broken partial: the overlay names it, at its line and column.
@@ -137,7 +137,7 @@ describe("Sass: imports, links, modules, partials, packages, url()", () => {
           assert.match(text, /Undefined variable/);
           // Fixed: the style updates again.
           fs.writeFileSync(path.join(dir, "styles/_vars.scss"), "$title: rgb(0, 90, 0);\n");
-          await page.waitForFunction(() => getComputedStyle(document.querySelector("#title")).color === "rgb(0, 90, 0)", null, { timeout: 10_000 });
+          await waitForStyle(page, "#title", "color", "rgb(0, 90, 0)");
           assert.equal(await page.inputValue("#state"), "kept");
         }
         assert.deepEqual(errors, []);
