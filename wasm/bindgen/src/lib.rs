@@ -1,16 +1,21 @@
 //! Nexxo's per-file work as a typed JavaScript API: one TS/JSX module to browser JavaScript (with
 //! React Fast Refresh registrations when asked) and one style sheet (CSS modules included) to its
-//! printed code and class map. The same crates (`nexxo_transform`, `nexxo_css`) as `nexxo dev` and
-//! the WASI engine; what differs is the boundary: wasm-bindgen passes JS objects in and out
-//! (serde-wasm-bindgen) and the TypeScript types are derived from the Rust types below (tsify),
-//! where the WASI engine takes and returns JSON text through its own JS host.
+//! printed code and class map; and the HMR update of an edit. The same crates (`nexxo_transform`,
+//! `nexxo_css`, `nexxo_hmr`) as `nexxo dev` and the WASI engine; what differs is the boundary:
+//! wasm-bindgen passes JS objects in and out (serde-wasm-bindgen) and the TypeScript types are
+//! derived from the Rust types below (tsify), where the WASI engine takes and returns JSON text
+//! through its own JS host.
 //!
 //! No resolver runs here: rolldown's needs `Path::is_absolute`, which is false on
-//! wasm32-unknown-unknown, so resolution and bundling stay with the WASI engine.
+//! wasm32-unknown-unknown, so resolution and bundling stay with the WASI engine. The HMR graph
+//! ([`HmrGraph`]) needs none either: the caller gives it imports already resolved.
 
 use serde::{Deserialize, Serialize};
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
+
+mod hmr;
+pub use hmr::{HmrBoundary, HmrGraph, HmrUpdate};
 
 /// Options of [`transform`].
 #[derive(Debug, Default, Deserialize, Tsify)]
@@ -51,6 +56,10 @@ pub struct TransformOutput {
     pub self_accepting: bool,
     /// Specifiers it accepts updates of (`import.meta.hot.accept("./dep", cb)`).
     pub accepted_deps: Vec<String>,
+    /// The module is its own HMR boundary, as `nexxo dev` decides: it self-accepts, or it is a
+    /// Fast Refresh module exporting only components (swapped in place). `selfAccepting` of
+    /// [`HmrGraph::record`].
+    pub hmr_boundary: bool,
 }
 
 /// Options of [`compile_css`].
@@ -114,6 +123,21 @@ pub struct Problem {
     pub hint: Option<String>,
 }
 
+impl Problem {
+    /// A problem with the arguments rather than with a file: no location.
+    fn plain(code: &str, message: String, hint: &str) -> Self {
+        Problem {
+            code: code.into(),
+            message,
+            file: None,
+            line: None,
+            column: None,
+            frame: None,
+            hint: Some(hint.into()),
+        }
+    }
+}
+
 impl From<nexxo_diagnostics::Diagnostic> for Problem {
     fn from(d: nexxo_diagnostics::Diagnostic) -> Self {
         Problem {
@@ -137,15 +161,11 @@ where
 {
     let Some(given) = given else { return Ok(T::default()) };
     given.to_rust().map_err(|e| {
-        thrown(Problem {
-            code: "BAD_OPTIONS".into(),
-            message: format!("{function}: the options are not valid: {e}"),
-            file: None,
-            line: None,
-            column: None,
-            frame: None,
-            hint: Some("see the options' type in nexxo_bindgen.d.ts".into()),
-        })
+        thrown(Problem::plain(
+            "BAD_OPTIONS",
+            format!("{function}: the options are not valid: {e}"),
+            "see the options' type in nexxo_bindgen.d.ts",
+        ))
     })
 }
 
@@ -175,7 +195,10 @@ pub fn transform(
         defines: options.defines,
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
+    // The same rule as `nexxo dev`'s module_response (crates/nexxo_dev/src/serve.rs).
+    let hmr_boundary = module.self_accepting || (module.has_refresh && module.is_component_module());
     returned(&TransformOutput {
+        hmr_boundary,
         imports: module
             .imports
             .into_iter()
@@ -195,15 +218,7 @@ pub fn transform(
 pub fn compile_css(filename: &str, source: &str, options: Option<Ts<CssOptions>>) -> Result<Ts<CssOutput>, JsValue> {
     let options: CssOptions = self::options(options, "compileCss")?;
     let targets = nexxo_css::browser_targets(&options.targets).map_err(|message| {
-        thrown(Problem {
-            code: "CSS_TARGET".into(),
-            message,
-            file: None,
-            line: None,
-            column: None,
-            frame: None,
-            hint: Some("targets look like \"chrome61\" or \"safari13.1\"".into()),
-        })
+        thrown(Problem::plain("CSS_TARGET", message, "targets look like \"chrome61\" or \"safari13.1\""))
     })?;
     let opts = nexxo_css::CssOptions {
         minify: options.minify,
