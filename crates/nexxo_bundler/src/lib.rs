@@ -16,6 +16,7 @@ mod nesting;
 mod options;
 mod output;
 pub mod query;
+mod read;
 pub mod sass;
 mod state;
 mod workers;
@@ -157,6 +158,8 @@ where
             resolver: Arc::clone(resolver),
             within: within.to_vec(),
         }),
+        // Last: the other plugins' loads come first.
+        Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
     plugins
 }

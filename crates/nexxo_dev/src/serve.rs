@@ -616,7 +616,7 @@ async fn module_response<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path) ->
         bundle_dependencies(state, missing).await.map_err(|e| Diagnostic::new("DEPS", e))?;
         state.reload_pages();
     }
-    let boundary = m.self_accepting || (m.has_refresh && m.is_component_module());
+    let boundary = m.is_hmr_boundary();
     let mut imported = Vec::new();
     let mut written = Vec::new();
     let mut failure = None;

@@ -177,7 +177,8 @@ fn parse_error(filename: &str, source: &str, errors: &[oxc::diagnostics::OxcDiag
 pub fn transform(filename: &str, source: &str, opts: &Options) -> Result<Module, Diagnostic> {
     let code = transform_code(filename, source, opts, false)?.0;
     let has_refresh = opts.react_refresh && code.contains("$RefreshReg$(");
-    scan(filename, code, has_refresh).map_err(|d| located_in_source(filename, source, opts, d))
+    // The nesting guard already passed on `source`, and codegen prints no deeper than it parsed.
+    scan_parsed(filename, code, has_refresh).map_err(|d| located_in_source(filename, source, opts, d))
 }
 
 /// An error [`scan`] found in the code [`transform_code`] generated, located in the user's
@@ -284,6 +285,11 @@ fn codegen_options(filename: &str, with_map: bool) -> CodegenOptions {
 /// Lists the imports of plain JavaScript (already transformed, or served as is).
 pub fn scan(filename: &str, code: String, has_refresh: bool) -> Result<Module, Diagnostic> {
     nesting::check(filename, &code)?;
+    scan_parsed(filename, code, has_refresh)
+}
+
+/// [`scan`] without the nesting guard, for code whose source already passed it.
+fn scan_parsed(filename: &str, code: String, has_refresh: bool) -> Result<Module, Diagnostic> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, &code, SourceType::mjs()).parse();
     if !parsed.diagnostics.is_empty() {
@@ -426,6 +432,12 @@ impl Module {
     pub fn is_component_module(&self) -> bool {
         !self.exports.is_empty()
             && self.exports.iter().all(|e| e == "default" || e.chars().next().is_some_and(|c| c.is_ascii_uppercase()))
+    }
+
+    /// An update of this module stops here: it accepts itself, or Fast Refresh swaps its
+    /// components in place. The rule every HMR host (dev server, wasm-bindgen module) uses.
+    pub fn is_hmr_boundary(&self) -> bool {
+        self.self_accepting || (self.has_refresh && self.is_component_module())
     }
 }
 

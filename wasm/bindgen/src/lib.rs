@@ -195,8 +195,7 @@ pub fn transform(
         defines: options.defines,
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
-    // The same rule as `nexxo dev`'s module_response (crates/nexxo_dev/src/serve.rs).
-    let hmr_boundary = module.self_accepting || (module.has_refresh && module.is_component_module());
+    let hmr_boundary = module.is_hmr_boundary();
     returned(&TransformOutput {
         hmr_boundary,
         imports: module
