@@ -242,8 +242,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         // in a subdirectory (`nested/index.html`), where `./assets/x.css` names nothing. A link
         // the page already has is recognised by its resolved URL, however its `href` is written.
         let href = serde_json::Value::String(self.state.url_from_chunk(&self.state.css_path(&chunk.name, &css)));
-        Ok(Some(format!(
-            "if(typeof document<\"u\"){{const h=new URL({href},import.meta.url).href;if(![...document.querySelectorAll(\"link[rel=stylesheet]\")].some(l=>l.href===h)){{const l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href=h;document.head.appendChild(l)}}}}"
-        )))
+        // Its `import()` waits for the sheet to load (crate::lazy_css).
+        Ok(Some(crate::lazy_css::footer_code(&href.to_string())))
     }
 }

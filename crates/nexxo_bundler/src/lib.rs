@@ -12,6 +12,7 @@ mod finish;
 mod glob;
 mod html;
 mod json;
+mod lazy_css;
 mod nesting;
 mod options;
 mod output;
@@ -158,6 +159,8 @@ where
             resolver: Arc::clone(resolver),
             within: within.to_vec(),
         }),
+        // After glob: the `import()`s its expansion writes are wrapped too.
+        Plugin::new_shared(lazy_css::LazyCssPlugin { state: Arc::clone(state) }),
         // Last: the other plugins' loads come first.
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);

@@ -19,6 +19,7 @@ use oxc::transformer::{JsxRuntime, ReactRefreshOptions, TransformOptions, Transf
 use oxc::transformer_plugins::{ReplaceGlobalDefines, ReplaceGlobalDefinesConfig};
 use oxc_sourcemap::SourceMap;
 
+pub mod dynamic_imports;
 pub mod glob;
 pub mod nesting;
 pub mod urls;
