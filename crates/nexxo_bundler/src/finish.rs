@@ -116,6 +116,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
+    state.inserted.unshift(&mut warnings);
     for w in state.pages.iter().flat_map(|p| &p.warnings) {
         warnings.push(Problem::text(w.clone()));
     }

@@ -3,10 +3,13 @@
 //! router's lazy route) has its styles from the first frame.
 //!
 //! Two halves. A chunk with CSS links its sheet when it runs (the CSS plugin's footer) and, while
-//! the sheet loads, keeps the load in a set on `globalThis`. Every `import(...)` in the app is
-//! wrapped here in `__nexxo_css_ready(...)`, which waits, once the module has arrived, for the
-//! loads in that set (a sheet that fails to load counts as loaded: the page goes on, unstyled, as
-//! with a failed `<link>`). No top-level await: it works for every `build.target`.
+//! the sheet loads, keeps the load in a set on `globalThis`. Every `import(...)` in the app gets
+//! `.then(...)` appended here, which waits, once the module has arrived, for the loads in that set
+//! (a sheet that fails to load counts as loaded: the page goes on, unstyled, as with a failed
+//! `<link>`). No top-level await, so any `build.target`; no import added, so a CommonJS module
+//! stays one. The text goes after each `import(...)`, and rolldown locates errors in the module
+//! as transformed, so the insertions are recorded ([`crate::state::Insertions`]) and reported
+//! columns are put back where the user wrote them.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -14,19 +17,17 @@ use std::sync::Arc;
 
 use rolldown_common::ModuleType;
 use rolldown_plugin::{
-    HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput, HookResolveIdReturn,
     HookTransformArgs, HookTransformOutput, HookTransformOutputMap, HookTransformReturn, HookUsage, Plugin,
-    PluginContext, SharedLoadPluginContext, SharedTransformPluginContext,
+    SharedTransformPluginContext,
 };
 
 use crate::state::BuildState;
 
-const HELPER: &str = "nexxo:css-ready";
-const HELPER_ID: &str = "\0nexxo:css-ready";
-const WRAPPER: &str = "__nexxo_css_ready";
-
 /// The set the CSS footer fills (see [`footer_code`]) and the wrapper waits for.
 const PENDING: &str = "globalThis.__nexxo_css";
+
+/// Appended to every `import(...)`: the module, once the style sheets loading now have loaded.
+const WAIT: &str = ".then(m=>{let s=globalThis.__nexxo_css;return s&&s.size?Promise.all(s).then(()=>m):m})";
 
 /// What a chunk with CSS runs at its end: link the sheet unless the page has it, and while it
 /// loads keep the load in the pending set. `href` is a JSON string relative to the chunk.
@@ -52,22 +53,7 @@ impl Plugin for LazyCssPlugin {
     }
 
     fn register_hook_usage(&self) -> HookUsage {
-        HookUsage::ResolveId | HookUsage::Load | HookUsage::Transform
-    }
-
-    async fn resolve_id(&self, _ctx: &PluginContext, args: &HookResolveIdArgs<'_>) -> HookResolveIdReturn {
-        Ok((args.specifier == HELPER).then(|| HookResolveIdOutput::from_id(HELPER_ID)))
-    }
-
-    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
-        if args.id != HELPER_ID {
-            return Ok(None);
-        }
-        let code = format!(
-            "export function {WRAPPER}(p){{return p.then(function(m){{var s={PENDING};\
-             return s&&s.size?Promise.all(s).then(function(){{return m}}):m}})}}\n"
-        );
-        Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(ModuleType::Js), ..Default::default() }))
+        HookUsage::Transform
     }
 
     async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
@@ -81,18 +67,22 @@ impl Plugin for LazyCssPlugin {
         if spans.is_empty() {
             return Ok(None);
         }
-        // The import goes on the first line (after a `#!` line), so no other line moves.
         let code: &str = args.code;
-        let at = if code.starts_with("#!") { code.find('\n').map_or(code.len(), |i| i + 1) } else { 0 };
-        let import = format!("import {{ {WRAPPER} }} from \"{HELPER}\";");
         let mut s = string_wizard::MagicString::new(code);
-        // The import last: prepending puts it before a wrapper that starts at the same byte.
-        let edited = spans.iter().all(|&(start, end)| {
-            s.prepend_right(start, format!("{WRAPPER}(")).is_ok() && s.append_left(end, ")").is_ok()
-        }) && s.prepend_right(u32::try_from(at).unwrap_or(0), import).is_ok();
-        if !edited {
-            return Ok(None);
+        let mut inserted = Vec::with_capacity(spans.len());
+        let wait_len = u32::try_from(WAIT.len()).unwrap_or(u32::MAX);
+        for &(_, end) in &spans {
+            if s.append_left(end, WAIT).is_err() {
+                return Ok(None);
+            }
+            let (line, byte_column) = nexxo_diagnostics::line_column(code, end as usize);
+            let line_start = end as usize - (byte_column as usize - 1);
+            let column = code.get(line_start..end as usize).map_or(0, |t| t.encode_utf16().count());
+            inserted.push((line, u32::try_from(column).unwrap_or(u32::MAX), wait_len));
         }
+        // Source order of the insertion points (a nested `import()` ends before its parent).
+        inserted.sort_unstable();
+        self.state.inserted.record(self.state.rel(path), inserted);
         let map = HookTransformOutputMap::from_if_enabled(self.state.config.sourcemap, || {
             s.source_map(string_wizard::SourceMapOptions {
                 hires: string_wizard::Hires::Boundary,

@@ -59,7 +59,8 @@ where
     let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
     drop(setup);
     let mut output = bundle.generate().await.map_err(|errs| failed(&state, errs.into_vec()))?;
-    if let Some(failure) = unresolved_imports(&config.root, &mut output) {
+    if let Some(mut failure) = unresolved_imports(&config.root, &mut output) {
+        state.inserted.unshift(&mut failure.errors);
         return Err(failure);
     }
     tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&fs, &state, output))
@@ -117,6 +118,7 @@ fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
     let mut failure = BuildFailure::from_rolldown(&state.config.root, errs);
     let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
     let mut located: Vec<Problem> = details.iter().map(Problem::from_diagnostic).collect();
+    state.inserted.unshift(&mut failure.errors);
     located.append(&mut failure.errors);
     failure.errors = located;
     failure
@@ -312,7 +314,8 @@ impl Incremental {
         self.state.warnings.lock().expect("warnings").clear();
         let mut output =
             self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
-        if let Some(failure) = unresolved_imports(&self.root, &mut output) {
+        if let Some(mut failure) = unresolved_imports(&self.root, &mut output) {
+            self.state.inserted.unshift(&mut failure.errors);
             return Err(failure);
         }
         let none_made_once = self.state.assets.lock().expect("asset table").is_empty()

@@ -39,6 +39,50 @@ pub struct BuildState {
     pub extra_files: Mutex<Vec<crate::output::OutputFile>>,
     /// Workers bundled so far, by module id and format: (output path, code).
     pub workers: Mutex<HashMap<String, (String, String)>>,
+    /// Text inserted into modules before rolldown parses them (see [`Insertions`]).
+    pub inserted: Insertions,
+}
+
+/// Text a plugin inserted into modules, by root-relative path: (1-based line, 0-based UTF-16
+/// column in the module as written, length in UTF-16 units), in source order. rolldown locates
+/// its errors in the module as transformed; these put the columns back where the user wrote them.
+#[derive(Debug, Default)]
+pub struct Insertions(Mutex<HashMap<String, Vec<Insertion>>>);
+
+/// (1-based line, 0-based UTF-16 column as written, length in UTF-16 units).
+pub type Insertion = (u32, u32, u32);
+
+impl Insertions {
+    pub fn record(&self, file: String, at: Vec<Insertion>) {
+        self.0.lock().expect("insertions").insert(file, at);
+    }
+
+    /// Moves every located problem of a file with insertions back to its column as written; a
+    /// position inside inserted text goes to where the text was inserted.
+    pub fn unshift(&self, problems: &mut [crate::Problem]) {
+        let table = self.0.lock().expect("insertions");
+        if table.is_empty() {
+            return;
+        }
+        for d in problems.iter_mut().filter_map(|p| p.diagnostic.as_mut()) {
+            let (Some(file), Some(line), Some(column)) = (&d.file, d.line, d.column) else { continue };
+            let Some(at) = table.get(file) else { continue };
+            let mut shift = 0;
+            let mut written = column.saturating_sub(1);
+            for &(_, col, len) in at.iter().filter(|(l, ..)| *l == line) {
+                let start = col + shift;
+                if written < start {
+                    break;
+                }
+                if written < start + len {
+                    written = start;
+                    break;
+                }
+                shift += len;
+            }
+            d.column = Some(written - shift.min(written) + 1);
+        }
+    }
 }
 
 impl std::fmt::Debug for BuildState {
@@ -66,6 +110,7 @@ impl BuildState {
             warnings: Mutex::default(),
             extra_files: Mutex::default(),
             workers: Mutex::default(),
+            inserted: Insertions::default(),
         }
     }
 
@@ -218,4 +263,31 @@ pub fn mime_for(ext: &str) -> &'static str {
 
 pub(crate) fn data_url(ext: &str, bytes: &[u8]) -> String {
     format!("data:{};base64,{}", mime_for(ext), base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unshift_puts_columns_back_where_they_were_written() {
+        // Line 1 as written: `import("./a"); import("./b"); x` with 10 units inserted after each
+        // import (at columns 13 and 28, 0-based).
+        let ins = Insertions::default();
+        ins.record("src/m.ts".into(), vec![(1, 13, 10), (1, 28, 10), (2, 0, 10)]);
+        let at = |line, column| {
+            let d = Diagnostic {
+                line: Some(line),
+                column: Some(column),
+                ..Diagnostic::new("X", "m").with_file("src/m.ts")
+            };
+            crate::Problem::from_diagnostic(&d)
+        };
+        let mut problems = vec![at(1, 8), at(1, 34), at(1, 18), at(1, 51), at(3, 5)];
+        ins.unshift(&mut problems);
+        let columns: Vec<_> = problems.iter().map(|p| p.diagnostic.as_ref().and_then(|d| d.column)).collect();
+        // Before the first insertion: as is; after it: 10 less; inside it: where it was inserted;
+        // after both: 20 less; another line without insertions: as is.
+        assert_eq!(columns, [Some(8), Some(24), Some(14), Some(31), Some(5)]);
+    }
 }
