@@ -73,17 +73,37 @@ fn too_deep_groups(source: &str) -> Option<usize> {
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |e| i + 2 + e + 1);
             }
+            b'/' if regex_may_start(&b[..i]) => {
+                // A regular expression: its quotes and parentheses are not code. Unterminated on
+                // its line, it was a division after all.
+                if let Some(end) = regex_end(b, i + 1) {
+                    i = end;
+                }
+            }
             q @ (b'"' | b'\'' | b'`') => {
-                // To the closing quote, over escaped bytes.
+                // To the closing quote, over escaped bytes. A quote that no quote closes (on its
+                // line, for '' and ""; anywhere, for ``) opened nothing: it was inside something
+                // this scan does not see (a regular expression it took for a division), and
+                // skipping to the end would let what follows past the check.
+                let start = i;
                 i += 1;
                 loop {
-                    match memchr::memchr2(q, b'\\', b.get(i..).unwrap_or_default()) {
+                    let rest = b.get(i..).unwrap_or_default();
+                    let found = if q == b'`' {
+                        memchr::memchr2(q, b'\\', rest)
+                    } else {
+                        memchr::memchr3(q, b'\\', b'\n', rest)
+                    };
+                    match found {
                         Some(k) if b[i + k] == q => {
                             i += k;
                             break;
                         }
-                        Some(k) => i += k + 2,
-                        None => return None,
+                        Some(k) if b[i + k] == b'\\' => i += k + 2,
+                        _ => {
+                            i = start;
+                            break;
+                        }
                     }
                 }
             }
@@ -105,6 +125,32 @@ fn too_deep_groups(source: &str) -> Option<usize> {
         }
         i += 1;
     }
+}
+
+/// Whether a `/` after `before` starts a regular expression rather than a division: after an
+/// operator, an opening bracket or a separator, or at the start (keywords such as `return /x/`
+/// are taken for a division, which only means the expression's bytes are scanned as code).
+fn regex_may_start(before: &[u8]) -> bool {
+    before.iter().rev().find(|c| !c.is_ascii_whitespace()).is_none_or(|c| b"(,=:[!&|?{};+-*%~^".contains(c))
+}
+
+/// The offset of the `/` that closes a regular expression whose body starts at `from` (over
+/// escapes and `[...]` classes), or `None` if a line ends first.
+fn regex_end(b: &[u8], from: usize) -> Option<usize> {
+    let mut in_class = false;
+    let mut i = from;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\\' => i += 1,
+            b'\n' | b'\r' => return None,
+            b'[' => in_class = true,
+            b']' => in_class = false,
+            b'/' if !in_class => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -131,6 +177,20 @@ mod tests {
         let path = std::env::var("NEXXO_NESTING_FILE").expect("NEXXO_NESTING_FILE");
         let source = std::fs::read_to_string(path).expect("readable");
         assert!(check("f.js", &source).is_ok());
+    }
+
+    #[test]
+    fn quotes_inside_a_regular_expression_hide_nothing() {
+        // Found by the js fuzzer: the quotes are inside a regular expression, so a scan that took
+        // `"tic = ((/...` for an unterminated string skipped the 1,500 groups after it.
+        let src = format!("/9\"\"9\"tic = {}1;\n", "((/((((x = ((/".repeat(300));
+        assert_eq!(check("a.ts", &src).map_err(|d| d.code), Err("TOO_DEEP"));
+        // An unterminated quote hides nothing either.
+        let src = format!("x = \"abc\n{}1{}", "(".repeat(1100), ")".repeat(1100));
+        assert!(check("a.js", &src).is_err());
+        // A division is not a regular expression; a real one keeps its parentheses to itself.
+        let ok = format!("a = b / c / d; r = /[(/]{}/; {}", "(".repeat(1100), "f(x);".repeat(1100));
+        assert!(check("a.js", &ok).is_ok());
     }
 
     #[test]
