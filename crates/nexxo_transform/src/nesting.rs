@@ -14,16 +14,57 @@ pub const MAX_GROUP_NESTING: usize = 1000;
 /// `Err` with a located diagnostic when parenthesized expressions in `source` nest deeper than
 /// [`MAX_GROUP_NESTING`].
 pub fn check(filename: &str, source: &str) -> Result<(), Diagnostic> {
-    match too_deep_groups(source) {
-        None => Ok(()),
-        Some(at) => Err(Diagnostic::new(
+    if let Some(at) = too_deep_groups(source) {
+        return Err(Diagnostic::new(
             "TOO_DEEP",
             format!("parenthesized expressions nest more than {MAX_GROUP_NESTING} levels deep here"),
         )
         .with_file(filename)
         .at_offset(source, at)
-        .with_hint("split the expression; the JavaScript parser takes quadratic time on nesting this deep")),
+        .with_hint("split the expression; the JavaScript parser takes quadratic time on nesting this deep"));
     }
+    if let Some(at) = chained_type_literals(source) {
+        return Err(Diagnostic::new(
+            "TOO_DEEP",
+            format!("`< {{[` (type arguments that start an object type) nest more than {MAX_CHAINED_TYPE_LITERALS} deep here"),
+        )
+        .with_file(filename)
+        .at_offset(source, at)
+        .with_hint("close each `{[ ... }` before the next `< {[`; the TypeScript parser takes exponential time on this"));
+    }
+    Ok(())
+}
+
+/// How many `< {[` may follow each other with no `}` between. At each one oxc 0.156's parser
+/// tries type arguments with an object type, and inside it the next one, then rewinds: the time
+/// doubles with each (22 of them took 2.8 s; found by the js fuzzer). Real code closes its
+/// `{[key: string]: T}` types long before eight.
+pub const MAX_CHAINED_TYPE_LITERALS: usize = 8;
+
+/// The byte offset of the `<` that chains one `< {[` too many, if any.
+fn chained_type_literals(source: &str) -> Option<usize> {
+    let b = source.as_bytes();
+    let skip_space = |mut j: usize| {
+        while b.get(j).is_some_and(u8::is_ascii_whitespace) {
+            j += 1;
+        }
+        j
+    };
+    let mut run = 0usize;
+    let mut last = 0usize;
+    for at in memchr::memchr_iter(b'<', b) {
+        let brace = skip_space(at + 1);
+        if b.get(brace) != Some(&b'{') || b.get(skip_space(brace + 1)) != Some(&b'[') {
+            continue;
+        }
+        let closed_between = run > 0 && b.get(last..at).is_some_and(|between| memchr::memchr(b'}', between).is_some());
+        run = if run == 0 || closed_between { 1 } else { run + 1 };
+        last = brace;
+        if run > MAX_CHAINED_TYPE_LITERALS {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// The byte offset of the `(` that nests one level too deep, if any. A light scan, not a
@@ -191,6 +232,18 @@ mod tests {
         // A division is not a regular expression; a real one keeps its parentheses to itself.
         let ok = format!("a = b / c / d; r = /[(/]{}/; {}", "(".repeat(1100), "f(x);".repeat(1100));
         assert!(check("a.js", &ok).is_ok());
+    }
+
+    #[test]
+    fn chained_object_type_arguments_are_refused() {
+        // Found by the js fuzzer: a 400-byte .tsx of these took 6 s to parse.
+        let src = "impoatg < {[[[[oatg < {[[[[".repeat(6);
+        assert_eq!(check("a.tsx", &src).map_err(|d| d.code), Err("TOO_DEEP"));
+        // Closed ones, however many, pass.
+        let ok = "let a: Map<{[k: string]: number}, 1>;\n".repeat(50);
+        assert!(check("a.ts", &ok).is_ok());
+        let nested = "f< {[k: string]: g<{[j: string]: 1}> }>();";
+        assert!(check("a.ts", nested).is_ok());
     }
 
     #[test]
