@@ -4,7 +4,7 @@
 // chunk's CSS is a separate file; in `nexxo dev` the sheet is inserted by its module.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fixture, inBuildAndDev } from "./helpers.mjs";
+import { buildOk, dev, fixture, inBuildAndDev, launchChromium, preview } from "./helpers.mjs";
 
 const files = {
   "index.html": `<!doctype html><html><body><div id="app"></div><button id="go">go</button><script type="module" src="/src/main.ts"></script></body></html>`,
@@ -41,16 +41,36 @@ export function render() {
   "src/card.module.css": ".card { border: 5px solid black }\n",
 };
 
+async function check(page) {
+  await page.waitForFunction(() => document.querySelector("#app").textContent === "ready", null, { timeout: 10_000 });
+  await page.click("#go");
+  await page.waitForFunction(() => window.__card !== undefined, null, { timeout: 10_000 });
+  assert.deepEqual(await page.evaluate(() => [window.__first, window.__again, window.__card]), [
+    "rgb(1, 2, 3) 7px",
+    "rgb(1, 2, 3)",
+    "5px",
+  ]);
+}
+
 test("a lazily imported module's CSS applies by the time its import() resolves (build and dev)", async () => {
-  const dir = fixture("lazy-css", files);
-  await inBuildAndDev(dir, async (page) => {
-    await page.waitForFunction(() => document.querySelector("#app").textContent === "ready", null, { timeout: 10_000 });
-    await page.click("#go");
-    await page.waitForFunction(() => window.__card !== undefined, null, { timeout: 10_000 });
-    assert.deepEqual(await page.evaluate(() => [window.__first, window.__again, window.__card]), [
-      "rgb(1, 2, 3) 7px",
-      "rgb(1, 2, 3)",
-      "5px",
-    ]);
-  });
+  await inBuildAndDev(fixture("lazy-css", files), check);
+});
+
+// The same in the WASM engine's build (the browser and edge hosts bundle with it) and in `nexxo
+// dev`'s unbundled model.
+test("the same with `nexxo build --engine wasm` and `nexxo dev --no-bundle`", async () => {
+  const dir = fixture("lazy-css-hosts", files);
+  buildOk(dir, ["--engine", "wasm"]);
+  for (const start of [() => preview(dir), () => dev(dir, ["--no-bundle"])]) {
+    const server = await start();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await check(page);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }
 });

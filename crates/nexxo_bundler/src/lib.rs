@@ -59,8 +59,7 @@ where
     let bundle = factory.create_bundle_with_fs(fs.clone(), resolver);
     drop(setup);
     let mut output = bundle.generate().await.map_err(|errs| failed(&state, errs.into_vec()))?;
-    if let Some(mut failure) = unresolved_imports(&config.root, &mut output) {
-        state.inserted.unshift(&mut failure.errors);
+    if let Some(failure) = unresolved_in_app(&state, &config.root, &mut output) {
         return Err(failure);
     }
     tracing::info_span!("nexxo.finish").in_scope(|| finish::finish(&fs, &state, output))
@@ -172,6 +171,14 @@ where
 /// A bare import that nothing resolves would fail in the browser at run time; rolldown only
 /// warns and leaves it external, Nexxo refuses it like Vite does. Takes those warnings out of
 /// `output` and returns them as the failure.
+/// [`unresolved_imports`] of the app's build, located where the user wrote them (the app's
+/// modules carry Nexxo's insertions, see [`state::Insertions`]).
+fn unresolved_in_app(state: &BuildState, root: &Path, output: &mut rolldown::BundleOutput) -> Option<BuildFailure> {
+    let mut failure = unresolved_imports(root, output)?;
+    state.inserted.unshift(&mut failure.errors);
+    Some(failure)
+}
+
 pub(crate) fn unresolved_imports(root: &Path, output: &mut rolldown::BundleOutput) -> Option<BuildFailure> {
     let (unresolved, warnings): (Vec<_>, Vec<_>) =
         output.warnings.drain(..).partition(|w| matches!(w.kind(), EventKind::UnresolvedImport));
@@ -314,8 +321,7 @@ impl Incremental {
         self.state.warnings.lock().expect("warnings").clear();
         let mut output =
             self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
-        if let Some(mut failure) = unresolved_imports(&self.root, &mut output) {
-            self.state.inserted.unshift(&mut failure.errors);
+        if let Some(failure) = unresolved_in_app(&self.state, &self.root, &mut output) {
             return Err(failure);
         }
         let none_made_once = self.state.assets.lock().expect("asset table").is_empty()

@@ -53,8 +53,15 @@ pub struct Insertions(Mutex<HashMap<String, Vec<Insertion>>>);
 pub type Insertion = (u32, u32, u32);
 
 impl Insertions {
+    /// What was inserted into `file` by its latest transform; none forgets an earlier one (a
+    /// `--watch` rebuild of a file whose last `import()` was deleted).
     pub fn record(&self, file: String, at: Vec<Insertion>) {
-        self.0.lock().expect("insertions").insert(file, at);
+        let mut table = self.0.lock().expect("insertions");
+        if at.is_empty() {
+            table.remove(&file);
+        } else {
+            table.insert(file, at);
+        }
     }
 
     /// Moves every located problem of a file with insertions back to its column as written; a
@@ -289,5 +296,11 @@ mod tests {
         // Before the first insertion: as is; after it: 10 less; inside it: where it was inserted;
         // after both: 20 less; another line without insertions: as is.
         assert_eq!(columns, [Some(8), Some(24), Some(14), Some(31), Some(5)]);
+        // A later transform of the file with nothing inserted (`--watch`: its `import()` deleted)
+        // forgets the insertions: columns stay as rolldown gives them.
+        ins.record("src/m.ts".into(), Vec::new());
+        let mut again = vec![at(1, 34)];
+        ins.unshift(&mut again);
+        assert_eq!(again[0].diagnostic.as_ref().and_then(|d| d.column), Some(34));
     }
 }

@@ -14,23 +14,24 @@ pub const MAX_GROUP_NESTING: usize = 1000;
 /// `Err` with a located diagnostic when parenthesized expressions in `source` nest deeper than
 /// [`MAX_GROUP_NESTING`].
 pub fn check(filename: &str, source: &str) -> Result<(), Diagnostic> {
+    let refused = |at: usize, message: String, hint: &str| {
+        Err(Diagnostic::new("TOO_DEEP", message).with_file(filename).at_offset(source, at).with_hint(hint))
+    };
     if let Some(at) = too_deep_groups(source) {
-        return Err(Diagnostic::new(
-            "TOO_DEEP",
+        return refused(
+            at,
             format!("parenthesized expressions nest more than {MAX_GROUP_NESTING} levels deep here"),
-        )
-        .with_file(filename)
-        .at_offset(source, at)
-        .with_hint("split the expression; the JavaScript parser takes quadratic time on nesting this deep"));
+            "split the expression; the JavaScript parser takes quadratic time on nesting this deep",
+        );
     }
     if let Some(at) = chained_type_literals(source) {
-        return Err(Diagnostic::new(
-            "TOO_DEEP",
-            format!("`< {{[` (type arguments that start an object type) nest more than {MAX_CHAINED_TYPE_LITERALS} deep here"),
-        )
-        .with_file(filename)
-        .at_offset(source, at)
-        .with_hint("close each `{[ ... }` before the next `< {[`; the TypeScript parser takes exponential time on this"));
+        return refused(
+            at,
+            format!(
+                "`< {{[` (type arguments that start an object type) nest more than {MAX_CHAINED_TYPE_LITERALS} deep here"
+            ),
+            "close each `{[ ... }` before the next `< {[`; the TypeScript parser takes exponential time on this",
+        );
     }
     Ok(())
 }
