@@ -65,7 +65,7 @@ impl Plugin for LazyCssPlugin {
         let path = Path::new(args.id.split('?').next().unwrap_or(args.id));
         let spans = nexxo_transform::dynamic_imports::dynamic_imports(&path.to_string_lossy(), args.code);
         if spans.is_empty() {
-            self.state.inserted.record(self.state.rel(path), Vec::new());
+            self.state.inserted.forget(|| self.state.rel(path));
             return Ok(None);
         }
         let code: &str = args.code;

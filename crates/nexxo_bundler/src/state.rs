@@ -53,14 +53,18 @@ pub struct Insertions(Mutex<HashMap<String, Vec<Insertion>>>);
 pub type Insertion = (u32, u32, u32);
 
 impl Insertions {
-    /// What was inserted into `file` by its latest transform; none forgets an earlier one (a
-    /// `--watch` rebuild of a file whose last `import()` was deleted).
+    /// What was inserted into `file` by its latest transform.
     pub fn record(&self, file: String, at: Vec<Insertion>) {
+        self.0.lock().expect("insertions").insert(file, at);
+    }
+
+    /// Nothing was inserted into a file by its latest transform: an earlier entry goes (a
+    /// `--watch` rebuild of a file whose last `import()` was deleted). Runs for every script
+    /// module, so the name is made only when the table has entries.
+    pub fn forget(&self, file: impl FnOnce() -> String) {
         let mut table = self.0.lock().expect("insertions");
-        if at.is_empty() {
-            table.remove(&file);
-        } else {
-            table.insert(file, at);
+        if !table.is_empty() {
+            table.remove(&file());
         }
     }
 
@@ -298,7 +302,7 @@ mod tests {
         assert_eq!(columns, [Some(8), Some(24), Some(14), Some(31), Some(5)]);
         // A later transform of the file with nothing inserted (`--watch`: its `import()` deleted)
         // forgets the insertions: columns stay as rolldown gives them.
-        ins.record("src/m.ts".into(), Vec::new());
+        ins.forget(|| "src/m.ts".into());
         let mut again = vec![at(1, 34)];
         ins.unshift(&mut again);
         assert_eq!(again[0].diagnostic.as_ref().and_then(|d| d.column), Some(34));
