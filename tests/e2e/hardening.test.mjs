@@ -6,7 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { NEXXO, buildOk, dev, fixture, launchChromium, listFiles, nexxo, rawGet, startWorker } from "./helpers.mjs";
+import { NEXXO, buildOk, dev, fixture, launchChromium, listFiles, nexxo, rawGet, settlePage, startWorker } from "./helpers.mjs";
 
 const PAGE = '<!doctype html><html><head></head><body><div id="app"></div><script type="module" src="/src/main.ts"></script></body></html>';
 
@@ -262,10 +262,9 @@ for (const model of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
       fs.writeFileSync(path.join(dir, "src/a.css"), ".a { color: blue }\n");
       fs.writeFileSync(path.join(dir, "src/s.js"), 'export const s = "good";\n');
       fs.writeFileSync(path.join(dir, "src/deep.js"), "export const x = 3;\n");
-      // The good saves may reload the page themselves (HMR); a reload of ours racing that one can
-      // fail with "not attached to an active page" (seen once in a full run): then navigate anew.
-      await page.reload().catch(() => page.goto(server.url));
-      await page.waitForFunction(() => document.querySelector("#app").textContent === "good3", null, { timeout: 15000 });
+      // The good saves may reload the page themselves (HMR), racing any navigation of ours (CI saw
+      // both "not attached to an active page" and "interrupted by another navigation").
+      await settlePage(page, server.url, () => document.querySelector("#app")?.textContent === "good3");
     } finally {
       await browser.close();
       await server.close();

@@ -141,6 +141,25 @@ export function waitForStyle(page, selector, prop, value, timeout = 10_000) {
   );
 }
 
+/** Waits until `predicate` holds on the page at `url`, where the server may reload the page
+ * itself at any moment (edits it cannot hot-update, a broken module mended). A reload of ours can
+ * race the server's ("interrupted by another navigation", "not attached to an active page"), and a
+ * predicate can throw while the old document is torn down: each of those is retried until
+ * `timeout`, navigating anew only when the page has not got there by itself. */
+export async function settlePage(page, url, predicate, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const left = deadline - Date.now();
+    try {
+      await page.waitForFunction(predicate, null, { timeout: Math.max(1, Math.min(4000, left)) });
+      return;
+    } catch (e) {
+      if (Date.now() >= deadline) throw e;
+      await page.goto(url).catch(() => {});
+    }
+  }
+}
+
 /** Copies the browser worker and the engine into `dist` in the repository's layout (the worker
  * imports ../wasm/js/nexxo.js and fetches ../wasm/pkg/nexxo-engine.wasm), for a page that serves
  * them unbundled. */
