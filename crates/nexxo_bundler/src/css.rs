@@ -65,6 +65,121 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
         }
     }
 
+    /// A style sheet compiled, its `url()`s written for where its text lands: the file's path
+    /// relative to the root, its CSS source (Sass compiled), the compiled sheet and that text.
+    /// `inline` (`?inline`): the text goes wherever the app puts it (a `<style>` in the page), so
+    /// its URLs stay as the page sees them; otherwise it becomes a file in the assets directory.
+    fn compile_sheet(
+        &self,
+        path: &Path,
+        inline: bool,
+    ) -> Result<(String, String, nexxo_css::CompiledCss, String), anyhow::Error> {
+        let state = &self.state;
+        let rel = state.rel(path);
+        // Sass compiles to CSS first (partials inlined, their `url()`s rebased onto this file),
+        // then goes through the same CSS step as a `.css` file.
+        let source = if nexxo_css::sass::is_sass(&rel) {
+            let out = crate::sass::compile_sass(&self.fs, path, &state.config.root).map_err(|d| state.fail(d))?;
+            state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
+            let mut warnings = state.warnings.lock().expect("warnings");
+            warnings
+                .extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel.clone())));
+            out.css
+        } else {
+            self.fs.read_to_string(path).map_err(|e| {
+                state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
+            })?
+        };
+        self.warn_postcss(&rel, &source);
+        let opts = CssOptions {
+            minify: state.config.minify,
+            css_module: nexxo_css::is_css_module(&rel),
+            module_pattern: state.config.css_modules_pattern.as_deref(),
+            targets: state.css_targets,
+        };
+        let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
+        let in_sheet = |url: String| if inline { url } else { state.url_in_sheet(url) };
+        let importer = path.to_string_lossy();
+        let mut urls = Vec::with_capacity(compiled.urls.len());
+        for u in &compiled.urls {
+            let final_url = if is_local_url(&u.url) {
+                let (spec, suffix) = u.url.find(['?', '#']).map_or((u.url.as_str(), ""), |i| u.url.split_at(i));
+                let target = self.resolve_from_css(&importer, spec, ImportKind::UrlImport).map_err(|e| {
+                    self.located(
+                        Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): {e}", u.url))
+                            .with_file(rel.clone())
+                            .with_hint("check the path; it is relative to this CSS file"),
+                        &source,
+                        u.line,
+                        u.column,
+                    )
+                })?;
+                let bytes = self.fs.read(&target).map_err(|e| {
+                    state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
+                })?;
+                format!("{}{suffix}", in_sheet(state.asset_url(&target, bytes, true)))
+            } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
+                in_sheet(state.public_url(u.url.strip_prefix('/').unwrap_or(&u.url)))
+            } else {
+                u.url.clone()
+            };
+            urls.push((u.placeholder.clone(), final_url));
+        }
+        let css = replace_urls(&compiled.code, &urls);
+        Ok((rel, source, compiled, css))
+    }
+
+    /// The file an `@import` of the sheet `importer` names, or a located error.
+    fn resolve_import(
+        &self,
+        importer: &str,
+        rel: &str,
+        source: &str,
+        imp: &nexxo_css::CssImport,
+    ) -> Result<std::path::PathBuf, anyhow::Error> {
+        self.resolve_from_css(importer, &imp.specifier, ImportKind::AtImport).map_err(|e| {
+            self.located(
+                Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve @import \"{}\": {e}", imp.specifier))
+                    .with_file(rel)
+                    .with_hint("check the path, or install the package that provides it"),
+                source,
+                imp.line,
+                1,
+            )
+        })
+    }
+
+    /// The whole text of a sheet that is not a module of its own (see
+    /// [`nexxo_css::first_inlined`]): its imports inlined inside their conditions, then its rules.
+    /// It is an input of the build all the same (the cache and `--watch` see it). A sheet that
+    /// imports itself again through `stack` is left out there, as a browser leaves out a cycle.
+    /// `@import`s of remote URLs go to `external`, with their conditions: they must open the file.
+    fn inlined_sheet(
+        &self,
+        path: &Path,
+        inline: bool,
+        stack: &mut Vec<std::path::PathBuf>,
+        external: &mut String,
+    ) -> Result<String, anyhow::Error> {
+        if stack.iter().any(|p| p == path) {
+            return Ok(String::new());
+        }
+        self.state.read_files.lock().expect("read files").push(path.to_path_buf());
+        let (rel, source, compiled, css) = self.compile_sheet(path, inline)?;
+        stack.push(path.to_path_buf());
+        let mut out = String::new();
+        for imp in &compiled.imports {
+            if imp.is_remote() {
+                external.push_str(&imp.external_rule());
+                continue;
+            }
+            let target = self.resolve_import(&path.to_string_lossy(), &rel, &source, imp)?;
+            out.push_str(&imp.wrap(&self.inlined_sheet(&target, inline, stack, external)?));
+        }
+        stack.pop();
+        Ok(out + &css)
+    }
+
     /// Resolves a reference from a style sheet (see [`css_specifiers`]).
     fn resolve_from_css(&self, importer: &str, spec: &str, kind: ImportKind) -> Result<std::path::PathBuf, String> {
         let mut last = String::new();
@@ -97,87 +212,32 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         if let Some(d) = nexxo_css::sass::unsupported_preprocessor(path) {
             return Err(self.state.fail(d.with_file(self.state.rel(Path::new(path)))));
         }
-        let sass = nexxo_css::sass::is_sass(path);
-        if !path.ends_with(".css") && !sass {
+        if !path.ends_with(".css") && !nexxo_css::sass::is_sass(path) {
             return Ok(None);
         }
         // No await below: the guard times this thread's work on the sheet (`--profile`).
         let _profile = tracing::info_span!("nexxo.css").entered();
         let state = &self.state;
-        let rel = state.rel(Path::new(path));
-        // Sass compiles to CSS first (partials inlined, their `url()`s rebased onto this file),
-        // then goes through the same CSS step as a `.css` file.
-        let source = if sass {
-            let out =
-                crate::sass::compile_sass(&self.fs, Path::new(path), &state.config.root).map_err(|d| state.fail(d))?;
-            state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
-            let mut warnings = state.warnings.lock().expect("warnings");
-            warnings
-                .extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel.clone())));
-            out.css
-        } else {
-            self.fs.read_to_string(Path::new(path)).map_err(|e| {
-                state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
-            })?
-        };
-        self.warn_postcss(&rel, &source);
-        let opts = CssOptions {
-            minify: state.config.minify,
-            css_module: nexxo_css::is_css_module(path),
-            module_pattern: state.config.css_modules_pattern.as_deref(),
-            targets: state.css_targets,
-        };
-        let compiled = compile(&rel, &source, &opts).map_err(|d| state.fail(d))?;
-
-        // A sheet that becomes a file writes its URLs for where it lands (the assets directory); an
-        // `?inline` sheet's text goes wherever the app puts it (a `<style>` in the page), so its URLs
-        // stay as the page sees them.
-        let in_sheet = |url: String| if query.inline { url } else { state.url_in_sheet(url) };
-        let mut urls = Vec::with_capacity(compiled.urls.len());
-        for u in &compiled.urls {
-            let final_url = if is_local_url(&u.url) {
-                let (spec, suffix) = u.url.find(['?', '#']).map_or((u.url.as_str(), ""), |i| u.url.split_at(i));
-                let target = self.resolve_from_css(path, spec, ImportKind::UrlImport).map_err(|e| {
-                    self.located(
-                        Diagnostic::new("UNRESOLVED_URL", format!("cannot resolve url({}): {e}", u.url))
-                            .with_file(rel.clone())
-                            .with_hint("check the path; it is relative to this CSS file"),
-                        &source,
-                        u.line,
-                        u.column,
-                    )
-                })?;
-                let bytes = self.fs.read(&target).map_err(|e| {
-                    state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
-                })?;
-                format!("{}{suffix}", in_sheet(state.asset_url(&target, bytes, true)))
-            } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
-                in_sheet(state.public_url(u.url.strip_prefix('/').unwrap_or(&u.url)))
-            } else {
-                u.url.clone()
-            };
-            urls.push((u.placeholder.clone(), final_url));
-        }
-        let css = replace_urls(&compiled.code, &urls);
+        let (rel, source, compiled, css) = self.compile_sheet(Path::new(path), query.inline)?;
 
         let mut js = String::new();
         let mut external_imports = String::new();
         let mut inlined = Vec::new();
-        for imp in &compiled.imports {
-            if imp.specifier.contains("://") || imp.specifier.starts_with("//") {
-                external_imports.push_str(&format!("@import url({});", imp.specifier));
+        let mut inlined_css = String::new();
+        let inline_from = nexxo_css::first_inlined(&compiled.imports);
+        for (i, imp) in compiled.imports.iter().enumerate() {
+            if imp.is_remote() {
+                external_imports.push_str(&imp.external_rule());
                 continue;
             }
-            let target = self.resolve_from_css(path, &imp.specifier, ImportKind::AtImport).map_err(|e| {
-                self.located(
-                    Diagnostic::new("UNRESOLVED_IMPORT", format!("cannot resolve @import \"{}\": {e}", imp.specifier))
-                        .with_file(rel.clone())
-                        .with_hint("check the path, or install the package that provides it"),
-                    &source,
-                    imp.line,
-                    1,
-                )
-            })?;
+            let target = self.resolve_import(path, &rel, &source, imp)?;
+            if i >= inline_from {
+                // Its rules go inside its conditions, in this sheet's text (see `first_inlined`).
+                let stack = &mut vec![Path::new(path).to_path_buf()];
+                let text = self.inlined_sheet(&target, query.inline, stack, &mut external_imports)?;
+                inlined_css.push_str(&imp.wrap(&text));
+                continue;
+            }
             if query.inline {
                 // An inlined sheet's text includes what it imports, which is never applied either.
                 let binding = format!("__nexxo_inline{}", inlined.len());
@@ -188,12 +248,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             }
             js.push_str(&format!("import {};\n", serde_json::Value::String(target.to_string_lossy().into_owned())));
         }
-        let css = external_imports + &css;
+        let css = inlined_css + &css;
         if query.inline {
-            inlined.push(serde_json::Value::String(css).to_string());
+            inlined.push(serde_json::Value::String(external_imports + &css).to_string());
             js.push_str(&format!("export default {};\n", inlined.join(" + ")));
         } else {
-            state.css.lock().expect("css table").insert(args.id.to_string(), css);
+            state.css.lock().expect("css table").insert(args.id.to_string(), (external_imports, css));
         }
         if !compiled.exports.is_empty() && !query.inline {
             // `composes: x from "./other.module.css"`: that file's class map, imported before this

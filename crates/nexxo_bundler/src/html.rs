@@ -448,7 +448,7 @@ pub fn compile_style(
     }
     let mut out = String::new();
     for imp in &compiled.imports {
-        if !(imp.specifier.contains("://") || imp.specifier.starts_with("//")) {
+        if !imp.is_remote() {
             // lightningcss gives the line only (counted as CSS counts lines): point at the
             // rule's first character.
             let line = Diagnostic::new("", "").at_utf16(&padded, imp.line, 1).line.unwrap_or(1);
@@ -461,9 +461,7 @@ pub fn compile_style(
             .at(source, line, (text.len() - text.trim_start().len()) as u32 + 1)
             .with_hint("link the file with <link rel=\"stylesheet\">, or import it from a script"));
         }
-        let supports = imp.supports.as_ref().map(|s| format!(" supports({s})")).unwrap_or_default();
-        let media = imp.media.as_ref().map(|m| format!(" {m}")).unwrap_or_default();
-        out.push_str(&format!("@import url({}){supports}{media};", serde_json::Value::String(imp.specifier.clone())));
+        out.push_str(&imp.external_rule());
     }
     out.push_str(&nexxo_css::replace_urls(&compiled.code, &urls));
     Ok(out)

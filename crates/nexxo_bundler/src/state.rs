@@ -22,8 +22,9 @@ pub struct BuildState {
     pub css_targets: Option<nexxo_css::Browsers>,
     pub config: ResolvedConfig,
     pub pages: Vec<Page>,
-    /// Compiled CSS by module id (only style sheets that go into chunk CSS files).
-    pub css: Mutex<HashMap<String, String>>,
+    /// Compiled CSS by module id (only style sheets that go into chunk CSS files): the `@import`
+    /// rules left to the browser (remote URLs), which must open the chunk's file, and the rules.
+    pub css: Mutex<HashMap<String, (String, String)>>,
     /// Emitted assets by output path.
     pub assets: Mutex<BTreeMap<String, Asset>>,
     /// Full reports of plugin failures. rolldown keeps only a short reason for a failed load, so
@@ -221,12 +222,15 @@ impl BuildState {
     /// CSS of the given modules in execution order, or `None` if none of them is a style sheet.
     pub fn css_of<'a>(&self, module_ids: impl Iterator<Item = &'a str>) -> Option<String> {
         let table = self.css.lock().expect("css table");
-        let parts: Vec<&str> = module_ids.filter_map(|id| table.get(id).map(String::as_str)).collect();
+        let parts: Vec<&(String, String)> = module_ids.filter_map(|id| table.get(id)).collect();
         if parts.is_empty() {
             return None;
         }
+        // A browser ignores an `@import` after any other rule: every one goes first.
         let sep = if self.config.minify { "" } else { "\n" };
-        Some(parts.join(sep))
+        let imports = parts.iter().map(|(imports, _)| imports.as_str()).filter(|i| !i.is_empty());
+        let rules = parts.iter().map(|(_, rules)| rules.as_str());
+        Some(imports.chain(rules).collect::<Vec<_>>().join(sep))
     }
 
     /// Output path of a chunk's CSS file; the name follows the chunk, the hash the content.

@@ -72,7 +72,64 @@ pub struct CssImport {
     pub specifier: String,
     pub media: Option<String>,
     pub supports: Option<String>,
+    /// `layer(name)` as `Some("name")`, an anonymous `layer` as `Some("")`.
+    pub layer: Option<String>,
     pub line: u32,
+}
+
+impl CssImport {
+    /// A remote URL, which the browser fetches itself (`https://...`, `//host/...`).
+    pub fn is_remote(&self) -> bool {
+        self.specifier.contains("://") || self.specifier.starts_with("//")
+    }
+
+    /// A media query, `supports()` or `layer` limits where the imported rules apply.
+    pub fn is_conditional(&self) -> bool {
+        self.media.is_some() || self.supports.is_some() || self.layer.is_some()
+    }
+
+    /// `css` as this `@import` applies it: inside its `@media`, `@supports` and `@layer`, outermost
+    /// first (the nesting CSS Cascade 5 defines for `@import`, and postcss-import and esbuild
+    /// write), so a sheet imported `print` styles only print.
+    pub fn wrap(&self, css: &str) -> String {
+        let mut open = String::new();
+        let mut close = String::new();
+        if let Some(m) = &self.media {
+            open.push_str(&format!("@media {m}{{"));
+            close.push('}');
+        }
+        if let Some(s) = &self.supports {
+            open.push_str(&format!("@supports {s}{{"));
+            close.push('}');
+        }
+        if let Some(l) = &self.layer {
+            open.push_str(&if l.is_empty() { "@layer{".to_string() } else { format!("@layer {l}{{") });
+            close.push('}');
+        }
+        format!("{open}{css}{close}")
+    }
+
+    /// The `@import` rule for a URL the build leaves to the browser, conditions kept.
+    pub fn external_rule(&self) -> String {
+        let layer =
+            self.layer.as_ref().map(|l| if l.is_empty() { " layer".to_string() } else { format!(" layer({l})") });
+        let supports = self.supports.as_ref().map(|s| format!(" supports({s})"));
+        let media = self.media.as_ref().map(|m| format!(" {m}"));
+        format!(
+            "@import url({}){}{}{};",
+            serde_json::Value::String(self.specifier.clone()),
+            layer.unwrap_or_default(),
+            supports.unwrap_or_default(),
+            media.unwrap_or_default()
+        )
+    }
+}
+
+/// Where a sheet's imports start to be inlined into its text rather than loaded as modules of
+/// their own: at the first conditional one (whose rules must sit inside its conditions), and
+/// every one after it too, so the sheets still come in the order they are written.
+pub fn first_inlined(imports: &[CssImport]) -> usize {
+    imports.iter().position(CssImport::is_conditional).unwrap_or(imports.len())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -397,7 +454,31 @@ fn compile_source(
                 }
                 d.with_hint("fix the CSS syntax at the marked position")
             })?;
+    // The dependency list lightningcss prints has no `layer(...)`, and its media query is printed
+    // for no browser in particular (`(width >= 10px)`, which older browsers do not parse): read
+    // both off the rules, in order, the media printed for the targets.
     let targets = Targets::from(opts.targets);
+    let for_targets = || PrinterOptions { targets, ..Default::default() };
+    let mut conditions = sheet
+        .rules
+        .0
+        .iter()
+        .filter_map(|r| match r {
+            lightningcss::rules::CssRule::Import(i) => {
+                let layer = i.layer.as_ref().map(|name| {
+                    name.as_ref()
+                        .and_then(|n| lightningcss::traits::ToCss::to_css_string(n, for_targets()).ok())
+                        .unwrap_or_default()
+                });
+                let media = (!i.media.media_queries.is_empty())
+                    .then(|| lightningcss::traits::ToCss::to_css_string(&i.media, for_targets()).ok())
+                    .flatten();
+                Some((layer, media))
+            }
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     if opts.minify {
         sheet.minify(MinifyOptions { targets, ..Default::default() }).map_err(|e| {
             let mut d = Diagnostic::new("CSS_MINIFY", e.kind.to_string()).with_file(filename);
@@ -432,12 +513,16 @@ fn compile_source(
     }
     for dep in deps {
         match dep {
-            Dependency::Import(i) => out.imports.push(CssImport {
-                specifier: i.url,
-                media: i.media,
-                supports: i.supports,
-                line: i.loc.start.line,
-            }),
+            Dependency::Import(i) => {
+                let (layer, media) = conditions.next().unwrap_or((None, i.media));
+                out.imports.push(CssImport {
+                    specifier: i.url,
+                    media,
+                    supports: i.supports,
+                    layer,
+                    line: i.loc.start.line,
+                })
+            }
             Dependency::Url(u) => out.urls.push(CssUrl {
                 url: original(&u.url).unwrap_or(u.url),
                 placeholder: u.placeholder,
@@ -640,6 +725,37 @@ mod tests {
         // Ordinary nesting, comments and strings with parentheses are fine.
         let ok = ".a { color: rgb(from rgb(from red r g b) r g b); background: url(\"a(((.png\") /* ((( */; width: calc(calc(1px + (2px * (3))) ) }";
         assert!(compile("b.css", ok, &CssOptions::default()).is_ok());
+    }
+
+    #[test]
+    fn conditional_imports_keep_their_conditions() {
+        let src = "@import 'a.css';\n@import 'p.css' print;\n@import url(s.css) supports(display: grid) screen and (min-width: 10px);\n@import 'n.css' supports(not (display: grid));\n@import 'l.css' layer(base.x);\n@import 'anon.css' layer;\n.z{color:red}";
+        for minify in [false, true] {
+            let c = compile("m.css", src, &CssOptions { minify, ..Default::default() }).unwrap();
+            let got: Vec<String> = c.imports.iter().map(|i| format!("{} => {}", i.specifier, i.wrap("X"))).collect();
+            assert_eq!(
+                got,
+                [
+                    "a.css => X",
+                    "p.css => @media print{X}",
+                    "s.css => @media screen and (width >= 10px){@supports (display: grid){X}}",
+                    "n.css => @supports not (display: grid){X}",
+                    "l.css => @layer base.x{X}",
+                    "anon.css => @layer{X}",
+                ],
+                "minify {minify}"
+            );
+            assert_eq!(first_inlined(&c.imports), 1);
+            assert_eq!(
+                c.imports[2].external_rule(),
+                "@import url(\"s.css\") supports((display: grid)) screen and (width >= 10px);"
+            );
+            assert_eq!(c.imports[5].external_rule(), "@import url(\"anon.css\") layer;");
+        }
+        // The media query is printed for the targets, as the sheet's own rules are.
+        let targets = browser_targets(&["chrome87".into()]).unwrap();
+        let c = compile("m.css", src, &CssOptions { targets, ..Default::default() }).unwrap();
+        assert_eq!(c.imports[2].media.as_deref(), Some("screen and (min-width: 10px)"));
     }
 
     #[test]

@@ -719,39 +719,8 @@ pub fn import_meta_env(config: &nexxo_config::ResolvedConfig) -> String {
 /// the sheets it `@import`s in front, applied nowhere.
 pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline: bool) -> Result<Served, Diagnostic> {
     let url = state.url_of(file).unwrap_or_default();
-    let rel = url.trim_start_matches('/').to_string();
-    let (source, partials) = style_source(state, file, &rel)?;
+    let (rel, compiled, css, mut partials) = compile_sheet(state, file)?;
     let is_module = nexxo_css::is_css_module(&rel);
-    let compiled = nexxo_css::compile(
-        &rel,
-        &source,
-        &nexxo_css::CssOptions {
-            minify: false,
-            css_module: is_module,
-            module_pattern: state.config.css_modules_pattern.as_deref(),
-            // `build.cssTarget` is for the build; Vite serves CSS as written in dev too.
-            targets: None,
-        },
-    )?;
-    let dir = file.parent().unwrap_or(&state.config.root);
-    let mut urls = Vec::new();
-    for u in &compiled.urls {
-        let target = if nexxo_css::is_local_url(&u.url) {
-            let clean = u.url.split(['?', '#']).next().unwrap_or(&u.url);
-            // Resolved as the build does (aliases, packages); a root-absolute URL is already one
-            // the server answers (a file under the root, or public/), and a file that does not
-            // exist stays pointed where it is written, so the browser reports the 404.
-            let found = (!clean.starts_with('/'))
-                .then(|| resolve_css(state, file, clean))
-                .flatten()
-                .unwrap_or_else(|| normalize(&dir.join(clean)));
-            state.url_of(&found).unwrap_or_else(|| u.url.clone())
-        } else {
-            u.url.clone()
-        };
-        urls.push((u.placeholder.clone(), target));
-    }
-    let css = nexxo_css::replace_urls(&compiled.code, &urls);
     let mut imported = Vec::new();
     let mut written = Vec::new();
     let mut inlined = Vec::new();
@@ -760,7 +729,23 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     } else {
         "import { createHotContext as __nexxo_hot, updateStyle as __nexxo_style } from \"/@nexxo/client\";\n"
     });
-    for imp in &compiled.imports {
+    // From the first conditional `@import` on, the imported sheets' rules go inside their
+    // conditions in this sheet's text, as in the build (`nexxo_css::first_inlined`); the files
+    // count as this sheet's partials, so an edit of one updates it.
+    let inline_from = nexxo_css::first_inlined(&compiled.imports);
+    let mut inlined_css = String::new();
+    // `@import`s of remote URLs stay for the browser, first in the sheet (it ignores them later).
+    let mut external = String::new();
+    for (i, imp) in compiled.imports.iter().enumerate() {
+        if imp.is_remote() {
+            external.push_str(&imp.external_rule());
+            continue;
+        }
+        if i >= inline_from {
+            let stack = &mut vec![file.to_path_buf()];
+            inlined_css.push_str(&inlined_import(state, file, imp, stack, &mut partials, &mut external)?);
+            continue;
+        }
         if let Some(p) = resolve_css(state, file, &imp.specifier)
             && let Some(u) = state.url_of(&p)
         {
@@ -776,6 +761,7 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
             out.push_str(&format!("import {:?};\n", format!("{u}?import")));
         }
     }
+    let css = external + &inlined_css + &css;
     if inline {
         inlined.push(serde_json::Value::String(css).to_string());
         out.push_str(&format!("export default {};\n", inlined.join(" + ")));
@@ -810,6 +796,81 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
     imported.extend(partials);
     crate::hmr::record(state, &url, file, &imported, !is_module, &[]);
     Ok(Served { code: out, imports: written, map_lines: None })
+}
+
+/// A style sheet compiled as `nexxo dev` serves it: its path relative to the root, the compiled
+/// sheet, its text with the `url()`s the server answers, and the URLs of the Sass partials read.
+fn compile_sheet<H: DevHost>(
+    state: &DevSession<H>,
+    file: &Path,
+) -> Result<(String, nexxo_css::CompiledCss, String, Vec<String>), Diagnostic> {
+    let url = state.url_of(file).unwrap_or_default();
+    let rel = url.trim_start_matches('/').to_string();
+    let (source, partials) = style_source(state, file, &rel)?;
+    let compiled = nexxo_css::compile(
+        &rel,
+        &source,
+        &nexxo_css::CssOptions {
+            minify: false,
+            css_module: nexxo_css::is_css_module(&rel),
+            module_pattern: state.config.css_modules_pattern.as_deref(),
+            // `build.cssTarget` is for the build; Vite serves CSS as written in dev too.
+            targets: None,
+        },
+    )?;
+    let dir = file.parent().unwrap_or(&state.config.root);
+    let mut urls = Vec::new();
+    for u in &compiled.urls {
+        let target = if nexxo_css::is_local_url(&u.url) {
+            let clean = u.url.split(['?', '#']).next().unwrap_or(&u.url);
+            // Resolved as the build does (aliases, packages); a root-absolute URL is already one
+            // the server answers (a file under the root, or public/), and a file that does not
+            // exist stays pointed where it is written, so the browser reports the 404.
+            let found = (!clean.starts_with('/'))
+                .then(|| resolve_css(state, file, clean))
+                .flatten()
+                .unwrap_or_else(|| normalize(&dir.join(clean)));
+            state.url_of(&found).unwrap_or_else(|| u.url.clone())
+        } else {
+            u.url.clone()
+        };
+        urls.push((u.placeholder.clone(), target));
+    }
+    let css = nexxo_css::replace_urls(&compiled.code, &urls);
+    Ok((rel, compiled, css, partials))
+}
+
+/// The text an `@import` of `importer` puts in its sheet when it is inlined: the imported
+/// sheet's own imports (inlined likewise) and rules, inside the import's conditions. A remote
+/// URL's `@import` goes to `external` (it must open the sheet); a file that does not resolve is
+/// left out (as a browser skips it), and a sheet importing itself again through `stack` is left
+/// out there. The URLs of the files read are added to `partials`.
+fn inlined_import<H: DevHost>(
+    state: &DevSession<H>,
+    importer: &Path,
+    imp: &nexxo_css::CssImport,
+    stack: &mut Vec<PathBuf>,
+    partials: &mut Vec<String>,
+    external: &mut String,
+) -> Result<String, Diagnostic> {
+    if imp.is_remote() {
+        external.push_str(&imp.external_rule());
+        return Ok(String::new());
+    }
+    let Some(file) = resolve_css(state, importer, &imp.specifier) else { return Ok(String::new()) };
+    if stack.contains(&file) {
+        return Ok(String::new());
+    }
+    let (_, compiled, css, read) = compile_sheet(state, &file)?;
+    partials.extend(state.url_of(&file));
+    partials.extend(read);
+    stack.push(file.clone());
+    let mut text = String::new();
+    for inner in &compiled.imports {
+        text.push_str(&inlined_import(state, &file, inner, stack, partials, external)?);
+    }
+    stack.pop();
+    Ok(imp.wrap(&(text + &css)))
 }
 
 /// The file a reference from style sheet `file` names, by the build's rule
