@@ -65,6 +65,24 @@ test("TypeScript, JSON, tsconfig paths, alias, define and env reach the bundle",
   assert.ok(!code.includes("hunter2"), "secret leaked into the bundle");
 });
 
+test("build.target: Vite 8's baseline by default (private fields and ??= shipped as written); es2020 lowers them, and both run", async () => {
+  const lib = `export class Counter { #n = 1; static made = 0; static { Counter.made = 1; } bump() { this.#n ??= 0; this.#n += 1; return this.#n; } }
+export const result = [new Counter().bump(), Counter.made, 0];
+`;
+  const outputs = {};
+  for (const [name, config] of [["default", {}], ["baseline", { build: { input: ["src/lib.ts"], target: "baseline-widely-available" } }], ["es2020", { build: { input: ["src/lib.ts"], target: ["es2020"] } }]]) {
+    const dir = libProject({ "src/lib.ts": lib }, config);
+    buildOk(dir);
+    const m = await importBuilt(entryFile(dir));
+    assert.deepEqual(m.result, [2, 1, 0], name);
+    outputs[name] = fs.readFileSync(entryFile(dir), "utf8");
+  }
+  assert.match(outputs.default, /#\w+/, outputs.default);
+  assert.match(outputs.default, /\?\?=/, outputs.default);
+  assert.equal(outputs.baseline, outputs.default);
+  assert.doesNotMatch(outputs.es2020, /#\w+|\?\?=|static\s*\{/, outputs.es2020);
+});
+
 test("--mode picks .env.[mode] and .env.[mode].local; process env wins", async () => {
   const dir = libProject({
     ".env": "NEXXO_A=base\nNEXXO_B=base\nNEXXO_C=base\n",

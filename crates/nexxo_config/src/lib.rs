@@ -48,7 +48,35 @@ pub enum EnvPrefix {
 /// Nexxo's own, and Vite's, so a Vite project's `.env` works unchanged.
 pub const DEFAULT_ENV_PREFIXES: [&str; 2] = ["NEXXO_", "VITE_"];
 
-/// A string or a list of them (`build.cssTarget`), as Vite takes it.
+/// Vite 8's default `build.target`, `"baseline-widely-available"`: the browsers in which every
+/// feature of Baseline's "widely available" set works (Vite's list, as of Vite 7 and 8). Nexxo's
+/// default too, so a switched app ships the syntax Vite would ship: no class fields or `??=`
+/// rewritten into older code, CSS nesting lowered only where Chrome 111 needs it.
+pub const BASELINE_WIDELY_AVAILABLE: [&str; 4] = ["chrome111", "edge111", "firefox114", "safari16.4"];
+
+/// Vite's `"modules"` target (its default before Vite 7): browsers with native ES modules,
+/// dynamic import and `import.meta`.
+pub const MODULES_TARGET: [&str; 5] = ["es2020", "edge88", "firefox78", "chrome87", "safari14"];
+
+/// The targets `build.target` (or `build.cssTarget`) names: a list, or one string split at
+/// commas, with Vite's named sets (`"baseline-widely-available"`, `"modules"`) spelled out.
+fn target_list(t: &OneOrMany) -> Vec<String> {
+    let items: Vec<&str> = match t {
+        OneOrMany::One(s) => s.split(',').collect(),
+        OneOrMany::Many(list) => list.iter().map(String::as_str).collect(),
+    };
+    let mut out = Vec::new();
+    for item in items.into_iter().map(str::trim).filter(|i| !i.is_empty()) {
+        match item {
+            "baseline-widely-available" => out.extend(BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string())),
+            "modules" => out.extend(MODULES_TARGET.iter().map(|t| t.to_string())),
+            other => out.push(other.to_string()),
+        }
+    }
+    out
+}
+
+/// A string or a list of them (`build.target`, `build.cssTarget`), as Vite takes it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum OneOrMany {
@@ -81,7 +109,7 @@ pub struct BuildConfig {
     pub minify: Option<bool>,
     pub input: Option<Vec<String>>,
     pub assets_inline_limit: Option<u64>,
-    pub target: Option<String>,
+    pub target: Option<OneOrMany>,
     /// Vite's `build.cssTarget`: browsers the CSS is lowered for, apart from `target`.
     pub css_target: Option<OneOrMany>,
     /// Replace a non-empty output directory outside the root (Vite's `build.emptyOutDir`).
@@ -203,8 +231,8 @@ pub struct ResolvedConfig {
     pub input: Vec<String>,
     pub assets_inline_limit: u64,
     pub target: String,
-    /// esbuild-style targets of the CSS (`["chrome61"]`): `build.cssTarget`, else `build.target`
-    /// split at commas, as in Vite. Only browser targets lower CSS (`es2020` says nothing about it).
+    /// esbuild-style targets of the CSS (`["chrome61"]`): `build.cssTarget`, else `build.target`,
+    /// as in Vite. Only browser targets lower CSS (`es2020` says nothing about it).
     #[serde(default)]
     pub css_target: Vec<String>,
     /// Expression replacements, already stringified (`"\"production\""`).
@@ -304,13 +332,17 @@ impl ResolvedConfig {
             minify: cli.minify.or(user.build.minify).unwrap_or(true),
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
-            target: user.build.target.clone().unwrap_or_else(|| "es2020".into()),
-            css_target: match &user.build.css_target {
-                Some(OneOrMany::One(t)) => t.split(',').map(|t| t.trim().to_string()).collect(),
-                Some(OneOrMany::Many(list)) => list.clone(),
-                None => {
-                    user.build.target.as_deref().unwrap_or("es2020").split(',').map(|t| t.trim().to_string()).collect()
-                }
+            target: user
+                .build
+                .target
+                .as_ref()
+                .map(target_list)
+                .unwrap_or_else(|| BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string()).collect())
+                .join(","),
+            css_target: match (&user.build.css_target, &user.build.target) {
+                (Some(css), _) => target_list(css),
+                (None, Some(js)) => target_list(js),
+                (None, None) => BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string()).collect(),
             },
             define,
             env,
@@ -475,6 +507,18 @@ mod tests {
         // A key found by the schema check.
         let e = parse_config("c", "{\"base\": \"/日/\",\r \"bsae\": \"/\"}").unwrap_err();
         assert_eq!((e.line, e.column), (Some(2), Some(2)), "{e}");
+    }
+
+    #[test]
+    fn targets_spell_out_vites_named_sets() {
+        let one = |s: &str| target_list(&OneOrMany::One(s.into()));
+        assert_eq!(one("baseline-widely-available"), BASELINE_WIDELY_AVAILABLE);
+        assert_eq!(one(" modules , chrome120"), [&MODULES_TARGET[..], &["chrome120"]].concat());
+        assert_eq!(target_list(&OneOrMany::Many(vec!["es2022".into(), "safari15".into()])), ["es2022", "safari15"]);
+        // A list is accepted where Vite accepts one; a number is a wrong type naming the field.
+        assert!(parse_config("c", r#"{"build": {"target": ["es2022", "chrome100"]}}"#).is_ok());
+        let e = parse_config("c", r#"{"build": {"target": 5}}"#).unwrap_err();
+        assert!(e.message.contains("build.target"), "{e}");
     }
 
     #[test]

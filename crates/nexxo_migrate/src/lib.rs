@@ -678,13 +678,13 @@ impl<'a> Cx<'a, '_> {
             Ok(_) => return self.note(v.span(), "`build.target` must be a string or a list of them; not translated"),
             Err(skip) => return self.skipped("build.target", skip),
         };
-        if matches!(target.as_str(), "modules" | "baseline-widely-available") {
-            return self.note(
-                v.span(),
-                format!("`build.target: \"{target}\"` is Vite's default browser set; not translated (Nexxo's default is es2020)"),
-            );
+        // Vite's named browser sets: Nexxo reads the same names (`nexxo_config::target_list`).
+        let named = ["baseline-widely-available", "modules"];
+        let spelled = target.split(',').map(str::trim).filter(|t| !named.contains(t)).collect::<Vec<_>>().join(",");
+        if spelled.is_empty() {
+            return self.set(b, "target", Value::String(target), "build.target");
         }
-        match oxc::transformer::EnvOptions::from_target(&target) {
+        match oxc::transformer::EnvOptions::from_target(&spelled) {
             Ok(_) => self.set(b, "target", Value::String(target), "build.target"),
             Err(e) => self.note(
                 v.span(),

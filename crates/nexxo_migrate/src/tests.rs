@@ -241,7 +241,12 @@ export default {
     has_note(&m, "build.cssCodeSplit");
     has_note(&m, "build.rollupOptions.output");
 
-    for (target, expect) in [("'esnext'", Some("esnext")), ("'modules'", None), ("'netscape4'", None)] {
+    for (target, expect) in [
+        ("'esnext'", Some("esnext")),
+        ("'modules'", Some("modules")),
+        ("['baseline-widely-available', 'chrome100']", Some("baseline-widely-available,chrome100")),
+        ("'netscape4'", None),
+    ] {
         let m = ok(
             "vite.config.js",
             &format!(
