@@ -26,12 +26,16 @@ enum Step {
 /// went ahead would see an empty or half-written module.
 const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
-/// Whether a change to `path` is none of the app's: outside `root`, in the output directory, in
-/// node_modules (the cache's own write-ahead log lives there and stays open for writing, which
-/// would hold every batch back), or a dotfile other than a `.env` file (`.git`, editors' swap
-/// files).
-fn ignored(root: &Path, out_dir: &Path, path: &Path) -> bool {
-    let Ok(rel) = path.strip_prefix(root) else { return true };
+/// Whether a change to `path` is none of the app's: outside `root` and the `extra` directories,
+/// in the output directory, in node_modules (the cache's own write-ahead log lives there and
+/// stays open for writing, which would hold every batch back), or a dotfile other than a `.env`
+/// file (`.git`, editors' swap files).
+fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool {
+    let Some(rel) =
+        std::iter::once(root).chain(extra.iter().map(PathBuf::as_path)).find_map(|r| path.strip_prefix(r).ok())
+    else {
+        return true;
+    };
     let last = rel.components().count().saturating_sub(1);
     path.starts_with(out_dir)
         || rel.components().enumerate().any(|(i, c)| {
@@ -40,14 +44,23 @@ fn ignored(root: &Path, out_dir: &Path, path: &Path) -> bool {
         })
 }
 
-/// Watches `root` recursively and sends each settled batch of changed paths. Runs on the current
-/// tokio runtime; the returned watcher stops the events when dropped.
+/// The most directories watched one by one under the `extra` directories of [`batches`].
+const MAX_EXTRA_DIRS: usize = 20_000;
+
+/// Watches `root` recursively, and the directories under each of `extra` (a monorepo's shared
+/// packages, which `nexxo dev` serves from outside the root) one by one, skipping `node_modules`
+/// and dot directories, whose trees can be far larger than the sources and would use up the
+/// system's inotify watches; sends each settled batch of changed paths. Runs on the current tokio
+/// runtime; the returned watcher stops the events when dropped. Returns how many directories under
+/// `extra` were left unwatched (over [`MAX_EXTRA_DIRS`]).
 pub fn batches(
     root: &Path,
     out_dir: &Path,
-) -> notify::Result<(notify::RecommendedWatcher, mpsc::UnboundedReceiver<BTreeSet<PathBuf>>)> {
+    extra: &[PathBuf],
+) -> notify::Result<(notify::RecommendedWatcher, mpsc::UnboundedReceiver<BTreeSet<PathBuf>>, usize)> {
     let (tx, mut rx) = mpsc::unbounded_channel::<(PathBuf, Step)>();
     let (root_owned, out_dir) = (root.to_path_buf(), out_dir.to_path_buf());
+    let extra_owned = extra.to_vec();
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let Ok(event) = res else { return };
         let step = match event.kind {
@@ -56,11 +69,38 @@ pub fn batches(
             EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writing,
             _ => Step::Other,
         };
-        for p in event.paths.into_iter().filter(|p| !ignored(&root_owned, &out_dir, p)) {
+        for p in event.paths.into_iter().filter(|p| !ignored(&root_owned, &extra_owned, &out_dir, p)) {
             let _ = tx.send((p, step));
         }
     })?;
     watcher.watch(root, RecursiveMode::Recursive)?;
+    let mut left_out = 0;
+    let mut watched = 0;
+    let mut stack: Vec<PathBuf> = extra.to_vec();
+    let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    while let Some(dir) = stack.pop() {
+        // The root is watched already, whole.
+        if dir.starts_with(root) || dir.starts_with(&real_root) {
+            continue;
+        }
+        if watched >= MAX_EXTRA_DIRS {
+            left_out += 1;
+            continue;
+        }
+        // A directory that went away, or that cannot be read, is only not watched.
+        if watcher.watch(&dir, RecursiveMode::NonRecursive).is_err() {
+            continue;
+        }
+        watched += 1;
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let skip = name == "node_modules" || name.as_encoded_bytes().starts_with(b".");
+            if !skip && e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+        }
+    }
     let (out, batches) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -101,5 +141,5 @@ pub fn batches(
             }
         }
     });
-    Ok((watcher, batches))
+    Ok((watcher, batches, left_out))
 }

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dev, fixture, launchChromium } from "./helpers.mjs";
+import { dev, fixture, inBuildAndDev, launchChromium, settlePage, waitForStyle } from "./helpers.mjs";
 
 function workspace(allow) {
   const top = fixture("fs-allow", {
@@ -12,6 +12,8 @@ function workspace(allow) {
     "shared/secret.txt": "not for the page\n",
     "app/index.html": '<!doctype html><html><body><div id="app"></div><script type="module" src="/src/main.ts"></script></body></html>',
     "app/src/main.ts": 'import { greet } from "../../shared/greet.js";\ndocument.querySelector("#app")!.textContent = greet("fs");\n',
+    // The app is a package of its own, not a workspace's (that would be allowed by default).
+    "app/package.json": "{}\n",
     "app/nexxo.config.json": JSON.stringify(allow ? { server: { fs: { allow: [".."] } } } : {}),
   });
   return { top, app: path.join(top, "app") };
@@ -49,3 +51,51 @@ test("nexxo dev without server.fs.allow refuses the import with a hint that name
     await server.close();
   }
 });
+
+/** An npm-workspaces monorepo: `apps/web` imports `@mono/ui`, which its node_modules links to
+ * `packages/ui` (as npm, yarn and pnpm link workspace packages), sources and CSS. */
+function monorepo() {
+  const top = fixture("monorepo", {
+    "package.json": JSON.stringify({ name: "mono", private: true, workspaces: ["packages/*", "apps/*"] }),
+    "packages/ui/package.json": JSON.stringify({ name: "@mono/ui", version: "1.0.0", type: "module", exports: { ".": "./src/index.ts" } }),
+    "packages/ui/src/index.ts": 'import "./ui.css";\nexport const label = (s: string): string => `ui:${s}`;\n',
+    "packages/ui/src/ui.css": ".ui { color: rgb(3, 4, 5) }\n",
+    "apps/web/package.json": JSON.stringify({ name: "web", private: true, dependencies: { "@mono/ui": "1.0.0" } }),
+    "apps/web/index.html": '<!doctype html><html><body><div id="app" class="ui"></div><script type="module" src="/src/main.ts"></script></body></html>',
+    "apps/web/src/main.ts": 'import { label } from "@mono/ui";\ndocument.querySelector("#app")!.textContent = label("web");\n',
+  });
+  fs.mkdirSync(path.join(top, "apps/web/node_modules/@mono"), { recursive: true });
+  fs.symlinkSync("../../../../packages/ui", path.join(top, "apps/web/node_modules/@mono/ui"));
+  return { top, app: path.join(top, "apps/web") };
+}
+
+test("a workspace package linked into node_modules works with no config (Vite's default fs.allow: the workspace root), in the build and in dev", async () => {
+  const { app } = monorepo();
+  await inBuildAndDev(app, async (page) => {
+    await page.waitForFunction(() => document.querySelector("#app")?.textContent === "ui:web", null, { timeout: 15_000 });
+    await waitForStyle(page, "#app", "color", "rgb(3, 4, 5)");
+  });
+});
+
+for (const model of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
+  test(`nexxo dev ${model.join(" ")}: an edit in a workspace package outside the root reaches the page`, async () => {
+    const { top, app } = monorepo();
+    const server = await dev(app, model);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.waitForFunction(() => document.querySelector("#app")?.textContent === "ui:web", null, { timeout: 15_000 });
+      fs.writeFileSync(path.join(top, "packages/ui/src/index.ts"), 'import "./ui.css";\nexport const label = (s: string): string => `edited:${s}`;\n');
+      await settlePage(page, server.url, () => document.querySelector("#app")?.textContent === "edited:web");
+      // A style sheet of the package updates in place.
+      await page.evaluate(() => (window.__kept = true));
+      fs.writeFileSync(path.join(top, "packages/ui/src/ui.css"), ".ui { color: rgb(6, 7, 8) }\n");
+      await waitForStyle(page, "#app", "color", "rgb(6, 7, 8)");
+      assert.equal(await page.evaluate(() => window.__kept), true, "the CSS edit did not reload the page");
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}

@@ -11,6 +11,7 @@ mod http;
 mod pool;
 mod wasm;
 mod watch;
+mod workspace;
 mod ws;
 
 use std::path::Path;
@@ -182,6 +183,19 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let mut fs_roots = crate::wasm_engine::project_roots(&real_root);
         // `server.fs.allow`: more directories the page may import from (a monorepo's shared
         // code); the engine may read them too, whichever model runs it.
+        // Without it, Vite's default: the workspace root above the app (see `workspace`). Only
+        // a real workspace is watched: the fallback, the nearest `package.json` above a root
+        // that has none, could be a home directory.
+        let mut not_watched = None;
+        if config.server.fs.allow.is_empty() {
+            let top = workspace::default_allow(&real_root);
+            if !fs_roots.iter().any(|r| top.starts_with(r)) {
+                if !workspace::is_workspace_root(&top) {
+                    not_watched = Some(top.clone());
+                }
+                fs_roots.push(top);
+            }
+        }
         for dir in &config.server.fs.allow {
             match std::fs::canonicalize(config.root.join(dir)) {
                 Ok(real) if real.is_dir() => fs_roots.push(real),
@@ -191,6 +205,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                 ),
             }
         }
+        // Watched outside the root: only what the config (or the workspace default) allows, not
+        // the `node_modules` directories above the root, which hold installed packages.
+        let watch_extra: Vec<std::path::PathBuf> = fs_roots
+            .iter()
+            .filter(|r| !r.starts_with(&real_root) && !r.ends_with("node_modules") && Some(*r) != not_watched.as_ref())
+            .cloned()
+            .collect();
         let events = broadcast::channel(256).0;
         let (session, cache_note) = match args.engine {
             crate::EngineKind::Native => {
@@ -247,7 +268,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let state =
             Arc::new(Server { session, port: addr.port(), allowed_hosts, config_args: args.common.clone(), events });
         let config = state.session.config();
-        let _watcher = watch::start(Arc::clone(&state)).map_err(|e| {
+        let _watcher = watch::start(Arc::clone(&state), &watch_extra).map_err(|e| {
             style::error(&format!("cannot watch {}: {e}", config.root.display()));
             ExitCode::FAILURE
         })?;

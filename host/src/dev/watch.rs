@@ -1,7 +1,7 @@
 //! `nexxo dev`'s side of file watching: each settled batch of changes (see [`crate::watch`])
 //! goes to the session, one path at a time, and what it did is logged.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nexxo_dev::Change;
@@ -9,11 +9,19 @@ use nexxo_dev::Change;
 use super::Server;
 use crate::style::Style;
 
-pub fn start(state: Arc<Server>) -> notify::Result<notify::RecommendedWatcher> {
-    let (watcher, mut batches) = {
+/// `extra`: the directories outside the root the page may import sources from (`server.fs.allow`,
+/// by default the workspace root), so an edit of a monorepo's shared package updates the page.
+pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<notify::RecommendedWatcher> {
+    let (watcher, mut batches, left_out) = {
         let config = state.session.config();
-        crate::watch::batches(&config.root, &config.out_dir)?
+        crate::watch::batches(&config.root, &config.out_dir, extra)?
     };
+    if left_out > 0 {
+        eprintln!(
+            "{} {left_out} directories outside the root (server.fs.allow) are not watched: edits there need a reload",
+            Style::stderr().yellow("warning:")
+        );
+    }
     tokio::spawn(async move {
         while let Some(batch) = batches.recv().await {
             for path in batch {
