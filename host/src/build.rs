@@ -210,7 +210,10 @@ pub(crate) fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, Ex
         overrides: Default::default(),
     }));
     let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
-    let roots = crate::wasm_engine::project_roots(&config.root);
+    let mut roots = crate::wasm_engine::project_roots(&config.root);
+    // A monorepo's workspace packages, linked into node_modules from beside the app, are read
+    // from the workspace root, as the native build reads them through the links.
+    roots.extend(crate::workspace::workspace_above(&config.root));
     crate::wasm_engine::warn_unreadable_links(&roots);
     let stdout = engine
         .run(input, &roots, crate::wasm_engine::Limits::default())

@@ -60,8 +60,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         style::error(&format!("cannot watch {}: {e}", root.display()));
         ExitCode::FAILURE
     };
-    let (mut _watcher, mut batches, _) =
-        crate::watch::batches(&config.root, &config.out_dir, &[]).map_err(|e| watch_fail(&config.root, e))?;
+    // A monorepo's shared packages change the output too (see `crate::workspace`).
+    let extra = |root: &Path| Vec::from_iter(crate::workspace::workspace_above(root));
+    let (mut _watcher, mut batches, _) = crate::watch::batches(&config.root, &config.out_dir, &extra(&config.root))
+        .map_err(|e| watch_fail(&config.root, e))?;
     let mut written: Option<Written> = None;
     let started = Instant::now();
     let mut live = None;
@@ -104,8 +106,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                 Ok(c) => {
                     if c.out_dir != config.out_dir {
                         // The old watcher ignores the old output directory, not the new one.
-                        (_watcher, batches, _) =
-                            crate::watch::batches(&c.root, &c.out_dir, &[]).map_err(|e| watch_fail(&c.root, e))?;
+                        (_watcher, batches, _) = crate::watch::batches(&c.root, &c.out_dir, &extra(&c.root))
+                            .map_err(|e| watch_fail(&c.root, e))?;
                         written = None;
                     }
                     config = c;

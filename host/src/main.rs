@@ -18,6 +18,7 @@ mod style;
 mod wasm_engine;
 mod watch;
 mod worker;
+mod workspace;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dev, fixture, inBuildAndDev, launchChromium, settlePage, waitForStyle } from "./helpers.mjs";
+import { spawn } from "node:child_process";
+import { NEXXO, dev, fixture, inBuildAndDev, launchChromium, nexxo, settlePage, waitForStyle } from "./helpers.mjs";
 
 function workspace(allow) {
   const top = fixture("fs-allow", {
@@ -99,3 +100,35 @@ for (const model of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
     }
   });
 }
+
+test("a monorepo builds in the WASM engine too, and nexxo build --watch rebuilds on an edit in a workspace package", async () => {
+  const { top, app } = monorepo();
+  const jsOf = () => {
+    const assets = path.join(app, "dist/assets");
+    return fs.readdirSync(assets).filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(assets, f), "utf8")).join("");
+  };
+  // The engine in wasmtime reads the workspace root besides the app's root.
+  const r = nexxo(["build", app, "--engine", "wasm", "--force"]);
+  assert.equal(r.status, 0, r.all);
+  assert.match(jsOf(), /ui:/);
+  const child = spawn(NEXXO, ["build", app, "--watch"], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const until = async (re) => {
+    const deadline = Date.now() + 30_000;
+    while (!re.test(out)) {
+      if (Date.now() > deadline) throw new Error(`no ${re} in:\n${out}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  try {
+    await until(/watching for changes/);
+    fs.writeFileSync(path.join(top, "packages/ui/src/index.ts"), 'import "./ui.css";\nexport const label = (s: string): string => `watched:${s}`;\n');
+    await until(/rebuilt in \d+ms \([^)]*packages\/ui\/src\/index\.ts/);
+    assert.match(jsOf(), /watched:/);
+  } finally {
+    child.kill("SIGINT");
+    await new Promise((r) => child.once("exit", r));
+  }
+});

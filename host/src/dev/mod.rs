@@ -11,7 +11,6 @@ mod http;
 mod pool;
 mod wasm;
 mod watch;
-mod workspace;
 mod ws;
 
 use std::path::Path;
@@ -188,9 +187,9 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         // that has none, could be a home directory.
         let mut not_watched = None;
         if config.server.fs.allow.is_empty() {
-            let top = workspace::default_allow(&real_root);
+            let top = crate::workspace::default_allow(&real_root);
             if !fs_roots.iter().any(|r| top.starts_with(r)) {
-                if !workspace::is_workspace_root(&top) {
+                if !crate::workspace::is_workspace_root(&top) {
                     not_watched = Some(top.clone());
                 }
                 fs_roots.push(top);

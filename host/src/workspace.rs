@@ -1,7 +1,8 @@
-//! The default of `server.fs.allow`, as Vite finds it: the workspace root above the project (a
-//! monorepo's top, where `npm`/`yarn`/`pnpm` workspaces link the app's sibling packages from),
-//! else the nearest directory with a `package.json`. Without it, a workspace package that
-//! `node_modules` links to `../packages/ui` resolves outside the root and the page cannot load it.
+//! The workspace root above a project (a monorepo's top, where npm, yarn and pnpm workspaces
+//! link the app's sibling packages from), else the nearest directory with a `package.json`: the
+//! default of `server.fs.allow`, as Vite finds it, and what the WASM engine may read beside the
+//! project root. Without it, a workspace package that `node_modules` links to `../packages/ui`
+//! resolves outside the root, and neither the page nor the engine may read it.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,14 @@ const ROOT_FILES: [&str; 2] = ["pnpm-workspace.yaml", "lerna.json"];
 pub fn default_allow(root: &Path) -> PathBuf {
     let package_root = root.ancestors().find(|d| d.join("package.json").is_file()).unwrap_or(root);
     root.ancestors().find(|d| is_workspace_root(d)).unwrap_or(package_root).to_path_buf()
+}
+
+/// The workspace root strictly above `root`, if `root` is inside a monorepo: what `nexxo build
+/// --watch` watches and the WASM engine may read besides the root.
+pub fn workspace_above(root: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let top = default_allow(&real);
+    (top != real && is_workspace_root(&top)).then_some(top)
 }
 
 /// A monorepo's top: a workspace file there, or a `package.json` with `workspaces`.
