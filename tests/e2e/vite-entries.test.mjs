@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo, PNG_1PX } from "./helpers.mjs";
+import { buildOk, dev, fixture, inBuildAndDev, launchChromium, nexxo, PNG_1PX, preview, vendorPackages } from "./helpers.mjs";
 
 const PAGE = (head = "") =>
   `<!doctype html><html><head>${head}</head><body><div id="app"></div><script type="module" src="/src/main.js"></script></body></html>`;
@@ -221,5 +221,51 @@ test("legal comments (/*! */, @license, @preserve) are kept in the built JS and 
       assert.ok(css.includes(c), `${c} in ${css}`);
     }
     assert.doesNotMatch(css, /plain css comment/);
+  }
+});
+
+// Rollup's `output.manualChunks` object form (`nexxo migrate` carries it over from
+// `build.rollupOptions.output`): React in a `vendor` chunk of its own, which the page preloads,
+// and a listed app file in another; the page renders from the split output.
+test("build.manualChunks: named chunks for listed packages (with their dependencies) and files; the page works", async () => {
+  const dir = fixture("manual-chunks", {
+    "nexxo.config.json": JSON.stringify({ build: { manualChunks: { vendor: ["react", "react-dom"], helpers: ["./src/format"] } } }),
+    "index.html": '<!doctype html><html><body><div id="app"></div><script type="module" src="/src/main.tsx"></script></body></html>',
+    "src/format.ts": "export const format = (n: number): string => `count ${n}`;\n",
+    "src/main.tsx": [
+      'import { useState } from "react";',
+      'import { createRoot } from "react-dom/client";',
+      'import { format } from "./format";',
+      "function App() {",
+      "  const [n, setN] = useState(0);",
+      "  return <button id=\"b\" onClick={() => setN(n + 1)}>{format(n)}</button>;",
+      "}",
+      'createRoot(document.getElementById("app")!).render(<App />);',
+      "",
+    ].join("\n"),
+  });
+  vendorPackages(dir, ["react", "react-dom", "scheduler"]);
+  buildOk(dir);
+  const assets = fs.readdirSync(path.join(dir, "dist/assets"));
+  const named = (prefix) => assets.filter((f) => f.startsWith(`${prefix}-`) && f.endsWith(".js"));
+  assert.equal(named("vendor").length, 1, assets.join(" "));
+  assert.equal(named("helpers").length, 1, assets.join(" "));
+  const read = (f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8");
+  // scheduler comes along with react-dom; the entry keeps none of React.
+  assert.match(read(named("vendor")[0]), /unstable_scheduleCallback/);
+  assert.doesNotMatch(read(named("index")[0]), /unstable_scheduleCallback|react\.element/);
+  assert.match(read(named("helpers")[0]), /count /);
+  const html = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+  assert.match(html, new RegExp(`rel="modulepreload"[^>]*${named("vendor")[0]}`));
+  const server = await preview(dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.click("#b");
+    await page.waitForFunction(() => document.querySelector("#b")?.textContent === "count 1", null, { timeout: 10_000 });
+  } finally {
+    await browser.close();
+    await server.close();
   }
 });

@@ -25,6 +25,7 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         define: Some(defines(config).into_iter().collect()),
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
+        code_splitting: manual_chunks(config),
         transform: Some(BundlerTransformOptions {
             jsx: Some(Either::Right(JsxOptions {
                 runtime: Some("automatic".into()),
@@ -36,6 +37,61 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         }),
         ..Default::default()
     }
+}
+
+/// `build.manualChunks` as rolldown's chunk groups: one group per name (by name order, should two claim a module), whose
+/// modules are the listed packages (any file under `node_modules/<name>/`, pnpm's store too) or
+/// files (a path starting with `.` or `/`, from the root, with or without its extension), each
+/// with what it imports, as Rollup's object form puts them. `None` keeps rolldown's default.
+fn manual_chunks(config: &ResolvedConfig) -> Option<rolldown_common::CodeSplittingMode> {
+    use rolldown_common::{ManualCodeSplittingOptions, MatchGroup, MatchGroupName, MatchGroupTest};
+    if config.manual_chunks.is_empty() {
+        return None;
+    }
+    let count = config.manual_chunks.len() as u32;
+    let groups = config
+        .manual_chunks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (name, members))| {
+            let pattern = members.iter().map(|m| member_pattern(config, m)).collect::<Vec<_>>().join("|");
+            let test = rolldown_utils::js_regex::HybridRegex::new(&format!("(?:{pattern})")).ok()?;
+            Some(MatchGroup {
+                name: MatchGroupName::Static(name.clone()),
+                test: Some(MatchGroupTest::Regex(test)),
+                priority: Some(count - i as u32),
+                ..Default::default()
+            })
+        })
+        .collect();
+    Some(rolldown_common::CodeSplittingMode::Advanced(ManualCodeSplittingOptions {
+        groups: Some(groups),
+        ..Default::default()
+    }))
+}
+
+/// The regular expression a module id matches when it belongs to `member` of a manual chunk.
+fn member_pattern(config: &ResolvedConfig, member: &str) -> String {
+    let sep = r"[\\/]";
+    if member.starts_with('.') || member.starts_with('/') {
+        let file = crate::html::normalize(&config.root.join(member.trim_start_matches('/')));
+        // `./src/big` names `src/big.ts` too, as an import would.
+        return format!("^{}(?:\\.[^\\\\/.]+)?$", escape_regex(&file.to_string_lossy()));
+    }
+    let name = member.split('/').map(escape_regex).collect::<Vec<_>>().join(sep);
+    format!("{sep}node_modules{sep}{name}{sep}")
+}
+
+/// `text` with every character a regular expression gives a meaning escaped.
+fn escape_regex(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// rolldown's full minification (`minify: true`) with one compress pass instead of repeating until

@@ -114,6 +114,9 @@ pub struct BuildConfig {
     pub css_target: Option<OneOrMany>,
     /// Replace a non-empty output directory outside the root (Vite's `build.emptyOutDir`).
     pub empty_out_dir: Option<bool>,
+    /// Rollup's `output.manualChunks` object form, as Vite apps write it: chunk name to the
+    /// packages (`"react"`) or files (`"./src/big.ts"`) it holds, with their dependencies.
+    pub manual_chunks: Option<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -230,6 +233,9 @@ pub struct ResolvedConfig {
     /// Entry files relative to root: `.html` pages or script modules.
     pub input: Vec<String>,
     pub assets_inline_limit: u64,
+    /// `build.manualChunks`: chunk name to the packages or root-relative files it holds.
+    #[serde(default)]
+    pub manual_chunks: BTreeMap<String, Vec<String>>,
     pub target: String,
     /// esbuild-style targets of the CSS (`["chrome61"]`): `build.cssTarget`, else `build.target`,
     /// as in Vite. Only browser targets lower CSS (`es2020` says nothing about it).
@@ -332,6 +338,7 @@ impl ResolvedConfig {
             minify: cli.minify.or(user.build.minify).unwrap_or(true),
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
+            manual_chunks: user.build.manual_chunks.clone().unwrap_or_default(),
             target: user
                 .build
                 .target

@@ -48,6 +48,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("target", Node::Leaf),
             ("cssTarget", Node::Leaf),
             ("emptyOutDir", Node::Leaf),
+            ("manualChunks", Node::Leaf),
         ]),
     ),
     ("css", Node::Object(&[("modules", Node::Object(&[("pattern", Node::Leaf)]))])),

@@ -697,6 +697,10 @@ impl<'a> Cx<'a, '_> {
         let Some(obj) = self.object(v, &format!("build.{key}")) else { return };
         for (k, v, span) in self.props(obj, &format!("build.{key}")) {
             let path = format!("build.{key}.{k}");
+            if k == "output" {
+                self.rollup_output(&path, v, b);
+                continue;
+            }
             if k != "input" {
                 self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
                 continue;
@@ -728,6 +732,32 @@ impl<'a> Cx<'a, '_> {
             }
             if !input.is_empty() {
                 self.set(b, "input", Value::Array(input), &path);
+            }
+        }
+    }
+
+    /// `build.rollupOptions.output`: `manualChunks` in its object form (chunk name to a list of
+    /// packages or files) becomes `build.manualChunks`; the function form and every other output
+    /// option are noted.
+    fn rollup_output(&mut self, path: &str, v: &'a Expression<'a>, b: &mut Obj) {
+        let Some(obj) = self.object(v, path) else { return };
+        for (k, v, span) in self.props(obj, path) {
+            let path = format!("{path}.{k}");
+            if k != "manualChunks" {
+                self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
+                continue;
+            }
+            match self.data(v, 0) {
+                Ok(Value::Object(map))
+                    if map.values().all(|m| m.as_array().is_some_and(|list| list.iter().all(Value::is_string))) =>
+                {
+                    self.set(b, "manualChunks", Value::Object(map), &path)
+                }
+                Ok(_) => self.note(
+                    v.span(),
+                    format!("`{path}`: only the object form (chunk name to a list of modules) is translated"),
+                ),
+                Err(skip) => self.skipped(&path, skip),
             }
         }
     }

@@ -215,7 +215,7 @@ export default {
     cssCodeSplit: false,
     rollupOptions: {
       input: { main: resolve(__dirname, 'index.html'), nested: './nested/index.html' },
-      output: { manualChunks: {} },
+      output: { manualChunks: { vendor: ['react', 'react-dom'] }, entryFileNames: '[name].js' },
     },
   },
 }
@@ -233,13 +233,14 @@ export default {
                 "cssTarget": ["chrome61", "safari13.1"],
                 "emptyOutDir": true,
                 "input": ["index.html", "nested/index.html"],
+                "manualChunks": { "vendor": ["react", "react-dom"] },
             }
         })
     );
     has_note(&m, "`build.sourcemap: \"hidden\"` is not supported");
     has_note(&m, "Nexxo minifies with oxc; written as `true`");
     has_note(&m, "build.cssCodeSplit");
-    has_note(&m, "build.rollupOptions.output");
+    has_note(&m, "build.rollupOptions.output.entryFileNames");
 
     for (target, expect) in [
         ("'esnext'", Some("esnext")),
