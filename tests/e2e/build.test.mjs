@@ -182,11 +182,18 @@ test("minify is on by default, --no-minify keeps readable names, --sourcemap wri
         const intermediateValue = input * 6;
         return intermediateValue + 0;
       }
+      /*! keep: licence */
+      class Made { constructor(public n: number) {} }
+      export const made = /* @__PURE__ */ new Made(1);
+      export const list = /*#__PURE__*/ [made].map((m) => m.n);
     `,
   };
   const dir = libProject(src);
   buildOk(dir);
   const min = fs.readFileSync(entryFile(dir), "utf8");
+  // Annotations are for a bundler reading the code again; a minified app keeps only its legal comments.
+  assert.doesNotMatch(min, /__PURE__/, min);
+  assert.match(min, /\/\*! keep: licence \*\//, min);
   assert.ok(!min.includes("function computeTheAnswer"), "local names should be mangled");
   assert.ok(!min.includes("\n  "), "minified output should have no indentation");
   assert.ok(!min.includes("sourceMappingURL"));
@@ -196,6 +203,7 @@ test("minify is on by default, --no-minify keeps readable names, --sourcemap wri
   const file = entryFile(dir);
   const readable = fs.readFileSync(file, "utf8");
   assert.ok(readable.includes("function computeTheAnswer(input)"), readable);
+  assert.match(readable, /@__PURE__/, "an unminified build keeps the annotations");
   const mapRef = readable.match(/\/\/# sourceMappingURL=(\S+)/);
   assert.ok(mapRef, "missing sourceMappingURL comment");
   const map = JSON.parse(fs.readFileSync(path.join(path.dirname(file), mapRef[1]), "utf8"));

@@ -26,6 +26,14 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
         code_splitting: manual_chunks(config),
+        // A minified app keeps its legal comments (licences) only: `/* @__PURE__ */` and the like
+        // serve a bundler or minifier reading the code again, which nothing does after this
+        // build, and in a React app they were 8.5% of the minified JS (2,239 of them in 446 kB).
+        comments: config.minify.then_some(rolldown_common::CommentsOptions {
+            legal: true,
+            annotation: false,
+            jsdoc: false,
+        }),
         transform: Some(BundlerTransformOptions {
             jsx: Some(Either::Right(JsxOptions {
                 runtime: Some("automatic".into()),
