@@ -4,6 +4,8 @@
 // chunk's CSS is a separate file; in `nexxo dev` the sheet is inserted by its module.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
 import { buildOk, dev, fixture, inBuildAndDev, launchChromium, preview } from "./helpers.mjs";
 
 const files = {
@@ -72,5 +74,52 @@ test("the same with `nexxo build --engine wasm` and `nexxo dev --no-bundle`", as
       await browser.close();
       await server.close();
     }
+  }
+});
+
+// Vite's preload gives a lazy chunk's style sheet and the chunks it imports a head start: they
+// are requested when `import()` is called, beside the chunk itself, not after it has arrived
+// and run. Here the lazy chunk's response is held back 800 ms: its sheet and its shared chunk
+// must be requested while it is still on its way, and the page is still styled from the first
+// frame.
+test("build: import() requests the chunk's CSS and imported chunks in parallel with the chunk", async () => {
+  const dir = fixture("lazy-css-parallel", {
+    ...files,
+    "src/shared.ts": "export const shared = (s: string) => `shared ${s}`;\n",
+    "src/lazy.ts": files["src/lazy.ts"].replace('import "./lazy.css";', 'import "./lazy.css";\nimport { shared } from "./shared";\nexport const label = shared("lazy");'),
+    "src/card.ts": files["src/card.ts"].replace('import styles', 'import { shared } from "./shared";\nexport const label = shared("card");\nimport styles'),
+  });
+  buildOk(dir);
+  const html = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+  assert.match(html, /<script type="application\/json" id="nexxo-lazy">/);
+  const server = await preview(dir);
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage();
+    const t0 = Date.now();
+    const seen = {};
+    page.on("request", (r) => {
+      const name = new URL(r.url()).pathname.split("/").pop();
+      seen[name] ??= Date.now() - t0;
+    });
+    let held;
+    await page.route(/\/assets\/lazy-[^/]+\.js$/, async (route) => {
+      held = Date.now() - t0;
+      await new Promise((r) => setTimeout(r, 800));
+      await route.continue();
+    });
+    await page.goto(server.url);
+    await check(page);
+    const at = (re) => Object.entries(seen).find(([n]) => re.test(n))?.[1];
+    const js = at(/^lazy-.*\.js$/);
+    const css = at(/^lazy-.*\.css$/);
+    const shared = at(/^shared-.*\.js$/);
+    assert.ok(js !== undefined && css !== undefined && shared !== undefined, JSON.stringify(seen));
+    // Requested while the chunk was held back (it was released 800 ms after `held`).
+    assert.ok(css < held + 600, `css at ${css} ms, chunk held at ${held} ms: ${JSON.stringify(seen)}`);
+    assert.ok(shared < held + 600, `shared chunk at ${shared} ms, chunk held at ${held} ms: ${JSON.stringify(seen)}`);
+  } finally {
+    await browser.close();
+    await server.close();
   }
 });

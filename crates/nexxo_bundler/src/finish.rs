@@ -68,6 +68,19 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
         order
     };
 
+    // What each lazily imported module needs (see `crate::lazy_css`): the style sheets of its
+    // chunk and of the chunks that chunk imports, and those chunks, for the pages' data block.
+    let lazy: Vec<(String, Vec<String>, Vec<String>)> = chunks
+        .iter()
+        .filter(|c| c.is_dynamic_entry)
+        .filter_map(|c| {
+            let all = closure(&c.filename);
+            let css: Vec<String> = all.iter().filter_map(|f| css_by_chunk.get(f.as_str()).cloned()).collect();
+            let js: Vec<String> = all.iter().filter(|f| f.as_str() != c.filename.as_str()).cloned().collect();
+            let key = crate::lazy_css::key_of(c.facade_module_id.as_ref()?.as_str());
+            (!css.is_empty() || !js.is_empty()).then_some((key, css, js))
+        })
+        .collect();
     for page in &state.pages {
         let entry_id = page.entry_id();
         let entry = chunks.iter().find(|c| c.facade_module_id.as_ref().is_some_and(|f| f.as_str() == entry_id));
@@ -86,6 +99,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
                 js.as_deref(),
                 &preloads,
                 &css,
+                &lazy,
                 |file: &Path| fs.read(file).ok(),
                 |file: &Path| fs.metadata(file).is_ok_and(|m| m.is_file()),
                 |file: &Path| {

@@ -152,6 +152,7 @@ impl Page {
         entry_js: Option<&str>,
         preloads: &[String],
         css: &[String],
+        lazy: &[(String, Vec<String>, Vec<String>)],
         read: impl Fn(&Path) -> Option<Vec<u8>>,
         is_file: impl Fn(&Path) -> bool,
         sass: impl Fn(&Path) -> Result<String, Diagnostic>,
@@ -307,6 +308,18 @@ impl Page {
                 tags.push_str(&format!(
                     "    <link rel=\"modulepreload\" crossorigin href=\"{}\">\n",
                     escape_attr(&in_page(state.public_url(p)))
+                ));
+            }
+            if !lazy.is_empty() {
+                // Data, not a script: nothing runs, so a Content-Security-Policy has no say.
+                let urls = |list: &Vec<String>| list.iter().map(|u| in_page(state.public_url(u))).collect::<Vec<_>>();
+                let map: serde_json::Map<String, serde_json::Value> =
+                    lazy.iter().map(|(key, css, js)| (key.clone(), serde_json::json!([urls(css), urls(js)]))).collect();
+                // `<` escaped, so no URL can close the element.
+                let json = serde_json::Value::Object(map).to_string().replace('<', "\\u003c");
+                tags.push_str(&format!(
+                    "    <script type=\"application/json\" id=\"{}\">{json}</script>\n",
+                    crate::lazy_css::REGISTRY_ID
                 ));
             }
         }

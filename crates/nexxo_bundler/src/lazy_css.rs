@@ -10,6 +10,14 @@
 //! stays one. The text goes after each `import(...)`, and rolldown locates errors in the module
 //! as transformed, so the insertions are recorded ([`crate::state::Insertions`]) and reported
 //! columns are put back where the user wrote them.
+//!
+//! And a head start, as Vite's preload gives one: an `import()` whose argument is a string gets
+//! the key of the module it names in its `.then(...)` (evaluated when the `import()` is called,
+//! before the chunk has arrived), and the page's data block ([`REGISTRY_ID`], written with the
+//! HTML by `crate::finish`) lists per key the chunk's style sheets and the chunks it imports. The runtime
+//! ([`PRELOAD`], at the top of each entry chunk of an app with `import()`s) starts those requests
+//! at once, beside the chunk's own, instead of after it has run. A page without the block, or a
+//! key missing from it, only loses the head start.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -17,34 +25,79 @@ use std::sync::Arc;
 
 use rolldown_common::ModuleType;
 use rolldown_plugin::{
-    HookTransformArgs, HookTransformOutput, HookTransformOutputMap, HookTransformReturn, HookUsage, Plugin,
-    SharedTransformPluginContext,
+    HookAddonArgs, HookInjectionOutputReturn, HookTransformArgs, HookTransformOutput, HookTransformOutputMap,
+    HookTransformReturn, HookUsage, Plugin, PluginContext, SharedTransformPluginContext,
 };
 
 use crate::state::BuildState;
 
-/// The set the CSS footer fills (see [`footer_code`]) and the wrapper waits for.
-const PENDING: &str = "globalThis.__nexxo_css";
+/// The callback appended to every `import(...)`: the module, once the style sheets loading now
+/// (the set `globalThis.__nexxo_css`, which [`LINK_SHEET`] fills) have loaded.
+const WAIT: &str = "m=>{let s=globalThis.__nexxo_css;return s&&s.size?Promise.all(s).then(()=>m):m}";
 
-/// Appended to every `import(...)`: the module, once the style sheets loading now have loaded.
-const WAIT: &str = ".then(m=>{let s=globalThis.__nexxo_css;return s&&s.size?Promise.all(s).then(()=>m):m})";
+/// Links the style sheet at the absolute URL `h` unless the page has it, and while it loads keeps
+/// the load in the pending set. Plain ES2020 (no `??=`): it is added after the target's lowering.
+const LINK_SHEET: &str = "let l=[...document.querySelectorAll(\"link[rel=stylesheet]\")].find(l=>l.href===h);\
+if(!l){l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href=h;document.head.appendChild(l)}\
+if(!l.sheet){const s=globalThis.__nexxo_css||(globalThis.__nexxo_css=new Set),p=new Promise(r=>{l.addEventListener(\"load\",r);l.addEventListener(\"error\",r)});\
+s.add(p);p.then(()=>s.delete(p))}";
 
-/// What a chunk with CSS runs at its end: link the sheet unless the page has it, and while it
-/// loads keep the load in the pending set. `href` is a JSON string relative to the chunk.
+/// What a chunk with CSS runs at its end: [`LINK_SHEET`] for its sheet. `href` is a JSON string
+/// relative to the chunk.
 pub fn footer_code(href: &str) -> String {
-    // Plain ES2020 (no `??=`): the footer is added after the target's lowering.
-    format!(
-        "if(typeof document<\"u\"){{const h=new URL({href},import.meta.url).href;\
-         let l=[...document.querySelectorAll(\"link[rel=stylesheet]\")].find(l=>l.href===h);\
-         if(!l){{l=document.createElement(\"link\");l.rel=\"stylesheet\";l.href=h;document.head.appendChild(l)}}\
-         if(!l.sheet){{const s={PENDING}||({PENDING}=new Set),p=new Promise(r=>{{l.addEventListener(\"load\",r);l.addEventListener(\"error\",r)}});\
-         s.add(p);p.then(()=>s.delete(p))}}}}"
-    )
+    format!("if(typeof document<\"u\"){{const h=new URL({href},import.meta.url).href;{LINK_SHEET}}}")
+}
+
+/// The id of the page's data block: key to `[style sheets, chunks]`, URLs as the page names them.
+pub const REGISTRY_ID: &str = "nexxo-lazy";
+
+/// `globalThis.__nexxo_pl(key)`: starts loading what the lazily imported module `key` needs
+/// (see the module docs). Defined once, by whichever entry chunk runs first.
+pub const PRELOAD: &str = "globalThis.__nexxo_pl||(globalThis.__nexxo_pl=k=>{if(typeof document>\"u\")return;\
+let t=globalThis.__nexxo_pl.d;if(t===void 0){const e=document.getElementById(\"nexxo-lazy\");\
+try{t=e?JSON.parse(e.textContent):null}catch(x){t=null}globalThis.__nexxo_pl.d=t}\
+const d=t&&t[k];if(!d)return;\
+for(const u of d[1]){const h=new URL(u,document.baseURI).href;\
+if(![...document.querySelectorAll(\"link[rel=modulepreload]\")].some(l=>l.href===h)){\
+const l=document.createElement(\"link\");l.rel=\"modulepreload\";l.crossOrigin=\"\";l.href=h;document.head.appendChild(l)}}\
+for(const u of d[0]){const h=new URL(u,document.baseURI).href;";
+
+/// [`PRELOAD`] whole: its CSS loop's body is [`LINK_SHEET`].
+pub fn preload_code() -> String {
+    format!("{PRELOAD}{LINK_SHEET}}}}});\n")
+}
+
+/// The key of a lazily imported module (its rolldown id), as the insertions and the page's data
+/// block both name it.
+pub fn key_of(module_id: &str) -> String {
+    crate::state::short_hash(module_id.as_bytes())
+}
+
+/// The text appended to an `import(...)`: with the key of the module it names, a head start
+/// for what that module needs, then the wait.
+fn appended(key: Option<&str>) -> String {
+    match key {
+        Some(k) => format!(".then((globalThis.__nexxo_pl&&globalThis.__nexxo_pl(\"{k}\"),{WAIT}))"),
+        None => format!(".then({WAIT})"),
+    }
+}
+
+/// The string an `import(...)` expression names, if its argument is one plain string literal
+/// (`import("./Page")`, `import('./a', { with: {} })`, a template literal without `${`).
+fn literal_specifier(expr: &str) -> Option<&str> {
+    let rest = expr.strip_prefix("import")?.trim_start().strip_prefix('(')?.trim_start();
+    let quote = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))?;
+    let (spec, after) = rest.get(1..)?.split_once(quote)?;
+    let after = after.trim_start();
+    let plain = !spec.contains('\\') && !(quote == '`' && spec.contains("${"));
+    (plain && (after.starts_with(')') || after.starts_with(','))).then_some(spec)
 }
 
 #[derive(Debug)]
 pub struct LazyCssPlugin {
     pub state: Arc<BuildState>,
+    /// The build of the app's pages, not of a worker (which has no document to preload into).
+    pub pages: bool,
 }
 
 impl Plugin for LazyCssPlugin {
@@ -53,10 +106,18 @@ impl Plugin for LazyCssPlugin {
     }
 
     fn register_hook_usage(&self) -> HookUsage {
-        HookUsage::Transform
+        HookUsage::Transform | HookUsage::Banner
     }
 
-    async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
+    async fn banner(&self, _ctx: &PluginContext, args: &HookAddonArgs) -> HookInjectionOutputReturn {
+        // Only an app with an `import()` can use it (see the module docs).
+        if !self.pages || !args.chunk.is_entry || !self.state.inserted.any() {
+            return Ok(None);
+        }
+        Ok(Some(preload_code()))
+    }
+
+    async fn transform(&self, ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
         if !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
             || args.id.starts_with('\0')
         {
@@ -71,9 +132,19 @@ impl Plugin for LazyCssPlugin {
         let code: &str = args.code;
         let mut s = string_wizard::MagicString::new(code);
         let mut inserted = Vec::with_capacity(spans.len());
-        let wait_len = u32::try_from(WAIT.len()).unwrap_or(u32::MAX);
-        for &(_, end) in &spans {
-            if s.append_left(end, WAIT).is_err() {
+        for &(start, end) in &spans {
+            let spec = code.get(start as usize..end as usize).and_then(literal_specifier);
+            let key = match spec {
+                Some(spec) => match ctx.resolve(spec, Some(args.id), None).await {
+                    Ok(Ok(resolved)) => Some(key_of(resolved.id.as_str())),
+                    // rolldown reports what does not resolve when it gets there.
+                    _ => None,
+                },
+                None => None,
+            };
+            let text = appended(key.as_deref());
+            let wait_len = u32::try_from(text.len()).unwrap_or(u32::MAX);
+            if s.append_left(end, text).is_err() {
                 return Ok(None);
             }
             let (line, byte_column) = nexxo_diagnostics::line_column(code, end as usize);
@@ -92,5 +163,23 @@ impl Plugin for LazyCssPlugin {
             })
         });
         Ok(Some(HookTransformOutput { code: Some(s.to_string()), map, ..Default::default() }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_plain_string_argument_gets_a_head_start() {
+        assert_eq!(literal_specifier("import(\"./a\")"), Some("./a"));
+        assert_eq!(literal_specifier("import( './b' , { with: { type: 'json' } })"), Some("./b"));
+        assert_eq!(literal_specifier("import(`./c`)"), Some("./c"));
+        assert_eq!(literal_specifier("import(`./${x}`)"), None);
+        assert_eq!(literal_specifier("import('./' + x)"), None);
+        assert_eq!(literal_specifier("import(x)"), None);
+        assert_eq!(literal_specifier("import('./\\x61')"), None);
+        // A comment before the argument: no head start (the wait still comes).
+        assert_eq!(literal_specifier("import(/* c */ './d')"), None);
     }
 }

@@ -69,6 +69,11 @@ impl Insertions {
         }
     }
 
+    /// Whether any module has an insertion: the app has an `import()`.
+    pub fn any(&self) -> bool {
+        !self.0.lock().expect("insertions").is_empty()
+    }
+
     /// Moves every located problem of a file with insertions back to its column as written; a
     /// position inside inserted text goes to where the text was inserted.
     pub fn unshift(&self, problems: &mut [crate::Problem]) {
