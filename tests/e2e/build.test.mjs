@@ -173,6 +173,9 @@ test("dynamic import() becomes its own chunk, shared code is split out, unused c
   }
   const lazy = fs.readFileSync(path.join(dir, "dist", man["src/lazy.ts"].file), "utf8");
   assert.ok(lazy.includes("LAZY_MARKER"));
+  // Script entries have no page to preload into: no preload runtime (see lazy-css).
+  const entryA = fs.readFileSync(path.join(dir, "dist", man["src/a.ts"].file), "utf8");
+  assert.doesNotMatch(entryA, /__nexxo_pl=/);
 });
 
 test("minify is on by default, --no-minify keeps readable names, --sourcemap writes maps", async () => {

@@ -110,8 +110,14 @@ impl Plugin for LazyCssPlugin {
     }
 
     async fn banner(&self, _ctx: &PluginContext, args: &HookAddonArgs) -> HookInjectionOutputReturn {
-        // Only an app with an `import()` can use it (see the module docs).
-        if !self.pages || !args.chunk.is_entry || !self.state.inserted.any() {
+        // Only a page's entry of an app with an `import()` can use it (see the module docs); a
+        // script entry of `build.input` has no page, and so no data block.
+        let page_entry = args
+            .chunk
+            .facade_module_id
+            .as_ref()
+            .is_some_and(|id| self.state.pages.iter().any(|p| p.entry_id() == id.as_str()));
+        if !self.pages || !page_entry || !self.state.inserted.any() {
             return Ok(None);
         }
         Ok(Some(preload_code()))
