@@ -77,7 +77,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
             let all = closure(&c.filename);
             let css: Vec<String> = all.iter().filter_map(|f| css_by_chunk.get(f.as_str()).cloned()).collect();
             let js: Vec<String> = all.iter().filter(|f| f.as_str() != c.filename.as_str()).cloned().collect();
-            let key = crate::lazy_css::key_of(c.facade_module_id.as_ref()?.as_str());
+            let key = crate::lazy_css::key_of(state, c.facade_module_id.as_ref()?.as_str());
             (!css.is_empty() || !js.is_empty()).then_some((key, css, js))
         })
         .collect();

@@ -23,12 +23,17 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use rolldown_common::ModuleType;
+use std::fmt::Debug;
+
+use rolldown_common::{ImportKind, ModuleType};
+use rolldown_fs::FileSystem;
 use rolldown_plugin::{
     HookAddonArgs, HookInjectionOutputReturn, HookTransformArgs, HookTransformOutput, HookTransformOutputMap,
     HookTransformReturn, HookUsage, Plugin, PluginContext, SharedTransformPluginContext,
 };
+use rolldown_resolver::Resolver;
 
+use crate::assets::resolve_path;
 use crate::state::BuildState;
 
 /// The callback appended to every `import(...)`: the module, once the style sheets loading now
@@ -68,9 +73,10 @@ pub fn preload_code() -> String {
 }
 
 /// The key of a lazily imported module (its rolldown id), as the insertions and the page's data
-/// block both name it.
-pub fn key_of(module_id: &str) -> String {
-    crate::state::short_hash(module_id.as_bytes())
+/// block both name it: from its path relative to the root, so every host (whose roots differ:
+/// wasmtime, an in-memory project) writes the same bytes.
+pub fn key_of(state: &BuildState, module_id: &str) -> String {
+    crate::state::short_hash(state.rel(Path::new(module_id)).as_bytes())
 }
 
 /// The text appended to an `import(...)`: with the key of the module it names, a head start
@@ -94,13 +100,16 @@ fn literal_specifier(expr: &str) -> Option<&str> {
 }
 
 #[derive(Debug)]
-pub struct LazyCssPlugin {
+pub struct LazyCssPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub state: Arc<BuildState>,
+    /// The build's resolver, as the CSS plugin uses it: the plugin context's `resolve` gives
+    /// nothing in the WASM engine, and every host must write the same bytes.
+    pub resolver: Arc<Resolver<Fs>>,
     /// The build of the app's pages, not of a worker (which has no document to preload into).
     pub pages: bool,
 }
 
-impl Plugin for LazyCssPlugin {
+impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
     fn name(&self) -> Cow<'static, str> {
         Cow::Borrowed("nexxo:lazy-css")
     }
@@ -123,7 +132,7 @@ impl Plugin for LazyCssPlugin {
         Ok(Some(preload_code()))
     }
 
-    async fn transform(&self, ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
+    async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
         if !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
             || args.id.starts_with('\0')
         {
@@ -141,11 +150,12 @@ impl Plugin for LazyCssPlugin {
         for &(start, end) in &spans {
             let spec = code.get(start as usize..end as usize).and_then(literal_specifier);
             let key = match spec {
-                Some(spec) => match ctx.resolve(spec, Some(args.id), None).await {
-                    Ok(Ok(resolved)) => Some(key_of(resolved.id.as_str())),
-                    // rolldown reports what does not resolve when it gets there.
-                    _ => None,
-                },
+                // rolldown reports what does not resolve when it gets there.
+                Some(spec) => {
+                    resolve_path(&self.resolver, Some(&path.to_string_lossy()), spec, ImportKind::DynamicImport)
+                        .ok()
+                        .map(|target| key_of(&self.state, &target.to_string_lossy()))
+                }
                 None => None,
             };
             let text = appended(key.as_deref());

@@ -161,7 +161,11 @@ where
             within: within.to_vec(),
         }),
         // After glob: the `import()`s its expansion writes are wrapped too.
-        Plugin::new_shared(lazy_css::LazyCssPlugin { state: Arc::clone(state), pages: within.is_empty() }),
+        Plugin::new_shared(lazy_css::LazyCssPlugin {
+            state: Arc::clone(state),
+            resolver: Arc::clone(resolver),
+            pages: within.is_empty(),
+        }),
         // Last: the other plugins' loads come first.
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
