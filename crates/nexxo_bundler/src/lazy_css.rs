@@ -147,17 +147,14 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
         let code: &str = args.code;
         let mut s = string_wizard::MagicString::new(code);
         let mut inserted = Vec::with_capacity(spans.len());
+        let importer = path.to_string_lossy();
         for &(start, end) in &spans {
-            let spec = code.get(start as usize..end as usize).and_then(literal_specifier);
-            let key = match spec {
-                // rolldown reports what does not resolve when it gets there.
-                Some(spec) => {
-                    resolve_path(&self.resolver, Some(&path.to_string_lossy()), spec, ImportKind::DynamicImport)
-                        .ok()
-                        .map(|target| key_of(&self.state, &target.to_string_lossy()))
-                }
-                None => None,
-            };
+            // rolldown reports what does not resolve when it gets there.
+            let key = code
+                .get(start as usize..end as usize)
+                .and_then(literal_specifier)
+                .and_then(|spec| resolve_path(&self.resolver, Some(&importer), spec, ImportKind::DynamicImport).ok())
+                .map(|target| key_of(&self.state, &target.to_string_lossy()));
             let text = appended(key.as_deref());
             let wait_len = u32::try_from(text.len()).unwrap_or(u32::MAX);
             if s.append_left(end, text).is_err() {

@@ -326,6 +326,11 @@ impl ResolvedConfig {
             check_css_modules_pattern(pattern).map_err(|m| err(format!("css.modules.pattern: {m}")))?;
         }
         let assets_dir = user.build.assets_dir.clone().unwrap_or_else(|| "assets".into());
+        let target = user
+            .build
+            .target
+            .as_ref()
+            .map_or_else(|| BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string()).collect(), target_list);
         Ok(Self {
             root: root.to_path_buf(),
             mode,
@@ -339,18 +344,9 @@ impl ResolvedConfig {
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
             manual_chunks: user.build.manual_chunks.clone().unwrap_or_default(),
-            target: user
-                .build
-                .target
-                .as_ref()
-                .map(target_list)
-                .unwrap_or_else(|| BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string()).collect())
-                .join(","),
-            css_target: match (&user.build.css_target, &user.build.target) {
-                (Some(css), _) => target_list(css),
-                (None, Some(js)) => target_list(js),
-                (None, None) => BASELINE_WIDELY_AVAILABLE.iter().map(|t| t.to_string()).collect(),
-            },
+            // `build.cssTarget` defaults to the JS target, as in Vite.
+            css_target: user.build.css_target.as_ref().map_or_else(|| target.clone(), target_list),
+            target: target.join(","),
             define,
             env,
             env_prefix,
