@@ -172,7 +172,8 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, E
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
-    runtime.block_on(nexxo_bundler::build(fs, config)).map_err(|failure| {
+    let postcss = crate::postcss::for_config(config, "production");
+    runtime.block_on(nexxo_bundler::build(fs, config, postcss)).map_err(|failure| {
         report_failure(&failure);
         ExitCode::FAILURE
     })

@@ -11,6 +11,7 @@ mod http_util;
 mod load_config;
 mod migrate;
 mod net;
+mod postcss;
 mod preview;
 mod profile;
 mod shutdown;

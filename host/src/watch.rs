@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use notify::event::{AccessKind, AccessMode, ModifyKind};
@@ -47,6 +48,60 @@ fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool 
 /// The most directories watched one by one under the `extra` directories of [`batches`].
 const MAX_EXTRA_DIRS: usize = 20_000;
 
+/// The file watcher of [`batches`]: events stop when it is dropped. Shared with the batching
+/// task, which adds directories created under the `extra` directories.
+pub type Watching = Arc<Mutex<notify::RecommendedWatcher>>;
+
+/// The directories watched one by one (those under the `extra` directories of [`batches`]).
+struct Tree {
+    root: PathBuf,
+    real_root: PathBuf,
+    watched: usize,
+    left_out: usize,
+}
+
+impl Tree {
+    /// Whether `path` is outside the root's recursive watch.
+    fn is_outside(&self, path: &Path) -> bool {
+        !path.starts_with(&self.root) && !path.starts_with(&self.real_root)
+    }
+
+    /// Watches `dirs` and the directories under them, one by one, skipping `node_modules` and dot
+    /// directories; the files found go to `files`, when given.
+    fn watch_under(
+        &mut self,
+        watcher: &mut notify::RecommendedWatcher,
+        mut stack: Vec<PathBuf>,
+        mut files: Option<&mut Vec<PathBuf>>,
+    ) {
+        while let Some(dir) = stack.pop() {
+            // The root is watched already, whole.
+            if !self.is_outside(&dir) {
+                continue;
+            }
+            if self.watched >= MAX_EXTRA_DIRS {
+                self.left_out += 1;
+                continue;
+            }
+            // A directory that went away, or that cannot be read, is only not watched.
+            if watcher.watch(&dir, RecursiveMode::NonRecursive).is_err() {
+                continue;
+            }
+            self.watched += 1;
+            let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+            for e in entries.flatten() {
+                let name = e.file_name();
+                let skip = name == "node_modules" || name.as_encoded_bytes().starts_with(b".");
+                match e.file_type() {
+                    Ok(t) if t.is_dir() && !skip => stack.push(e.path()),
+                    Ok(t) if t.is_file() && !skip => files.iter_mut().for_each(|f| f.push(e.path())),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// Watches `root` recursively, and the directories under each of `extra` (a monorepo's shared
 /// packages, which `nexxo dev` serves from outside the root) one by one, skipping `node_modules`
 /// and dot directories, whose trees can be far larger than the sources and would use up the
@@ -57,7 +112,7 @@ pub fn batches(
     root: &Path,
     out_dir: &Path,
     extra: &[PathBuf],
-) -> notify::Result<(notify::RecommendedWatcher, mpsc::UnboundedReceiver<BTreeSet<PathBuf>>, usize)> {
+) -> notify::Result<(Watching, mpsc::UnboundedReceiver<BTreeSet<PathBuf>>, usize)> {
     let (tx, mut rx) = mpsc::unbounded_channel::<(PathBuf, Step)>();
     let (root_owned, out_dir) = (root.to_path_buf(), out_dir.to_path_buf());
     let extra_owned = extra.to_vec();
@@ -74,33 +129,12 @@ pub fn batches(
         }
     })?;
     watcher.watch(root, RecursiveMode::Recursive)?;
-    let mut left_out = 0;
-    let mut watched = 0;
-    let mut stack: Vec<PathBuf> = extra.to_vec();
     let real_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    while let Some(dir) = stack.pop() {
-        // The root is watched already, whole.
-        if dir.starts_with(root) || dir.starts_with(&real_root) {
-            continue;
-        }
-        if watched >= MAX_EXTRA_DIRS {
-            left_out += 1;
-            continue;
-        }
-        // A directory that went away, or that cannot be read, is only not watched.
-        if watcher.watch(&dir, RecursiveMode::NonRecursive).is_err() {
-            continue;
-        }
-        watched += 1;
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let skip = name == "node_modules" || name.as_encoded_bytes().starts_with(b".");
-            if !skip && e.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(e.path());
-            }
-        }
-    }
+    let mut tree = Tree { root: root.to_path_buf(), real_root, watched: 0, left_out: 0 };
+    tree.watch_under(&mut watcher, extra.to_vec(), None);
+    let left_out = tree.left_out;
+    let watching: Watching = Arc::new(Mutex::new(watcher));
+    let held = Arc::downgrade(&watching);
     let (out, batches) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
@@ -136,10 +170,25 @@ pub fn batches(
                 let Some(change) = next else { break };
                 (settled, done) = note(change);
             }
+            // A directory created under the `extra` directories is not watched by the root's
+            // recursive watch: watch it now, and count the files already in it as changed (they
+            // may have been written before the watch began).
+            if let Some(w) = held.upgrade() {
+                let created: Vec<PathBuf> =
+                    batch.iter().filter(|p| tree.is_outside(p) && p.is_dir()).cloned().collect();
+                if !created.is_empty() {
+                    let mut w = w.lock().expect("watcher");
+                    let mut found = Vec::new();
+                    tree.watch_under(&mut w, created, Some(&mut found));
+                    batch.extend(found);
+                }
+            } else {
+                break;
+            }
             if out.send(batch).is_err() {
                 break;
             }
         }
     });
-    Ok((watcher, batches, left_out))
+    Ok((watching, batches, left_out))
 }

@@ -94,6 +94,19 @@ for (const model of [[], ["--no-bundle"], ["--engine", "wasm"]]) {
       fs.writeFileSync(path.join(top, "packages/ui/src/ui.css"), ".ui { color: rgb(6, 7, 8) }\n");
       await waitForStyle(page, "#app", "color", "rgb(6, 7, 8)");
       assert.equal(await page.evaluate(() => window.__kept), true, "the CSS edit did not reload the page");
+      // A directory created in the package while the server runs is watched as well.
+      const deep = path.join(top, "packages/ui/src/parts/deep");
+      fs.mkdirSync(deep, { recursive: true });
+      fs.writeFileSync(path.join(deep, "x.ts"), 'export const part = "one";\n');
+      await new Promise((r) => setTimeout(r, 300));
+      fs.writeFileSync(
+        path.join(top, "packages/ui/src/index.ts"),
+        'import "./ui.css";\nimport { part } from "./parts/deep/x";\nexport const label = (s: string): string => `${part}:${s}`;\n',
+      );
+      await settlePage(page, server.url, () => document.querySelector("#app")?.textContent === "one:web");
+      fs.writeFileSync(path.join(deep, "x.ts"), 'export const part = "two";\n');
+      // No navigation of ours: only the server's update (or reload) can bring the edit.
+      await page.waitForFunction(() => document.querySelector("#app")?.textContent === "two:web", null, { timeout: 10_000 });
     } finally {
       await browser.close();
       await server.close();

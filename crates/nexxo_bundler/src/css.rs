@@ -45,26 +45,6 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
         self.state.fail(d.at_utf16(source, line, column.max(1)))
     }
 
-    /// Warns (once per build) that PostCSS / Tailwind CSS is expected but not run: a config file
-    /// in the root, or Tailwind directives in this sheet.
-    fn warn_postcss(&self, rel: &str, source: &str) {
-        let root = &self.state.config.root;
-        let mut found: Vec<Diagnostic> = nexxo_css::sass::POSTCSS_CONFIGS
-            .iter()
-            .filter(|c| self.fs.exists(&root.join(c)))
-            .map(|c| Diagnostic::new("POSTCSS_NOT_RUN", nexxo_css::sass::postcss_config_warning(c)).with_file(*c))
-            .collect();
-        if let Some(w) = nexxo_css::sass::needs_postcss(source) {
-            found.push(Diagnostic::new("POSTCSS_NOT_RUN", w).with_file(rel));
-        }
-        let mut warnings = self.state.warnings.lock().expect("warnings");
-        for d in found {
-            if !warnings.contains(&d) {
-                warnings.push(d);
-            }
-        }
-    }
-
     /// A style sheet compiled, its `url()`s written for where its text lands: the file's path
     /// relative to the root, its CSS source (Sass compiled), the compiled sheet and that text.
     /// `inline` (`?inline`): the text goes wherever the app puts it (a `<style>` in the page), so
@@ -76,21 +56,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
     ) -> Result<(String, String, nexxo_css::CompiledCss, String), anyhow::Error> {
         let state = &self.state;
         let rel = state.rel(path);
-        // Sass compiles to CSS first (partials inlined, their `url()`s rebased onto this file),
-        // then goes through the same CSS step as a `.css` file.
-        let source = if nexxo_css::sass::is_sass(&rel) {
-            let out = crate::sass::compile_sass(&self.fs, path, &state.config.root).map_err(|d| state.fail(d))?;
-            state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
-            let mut warnings = state.warnings.lock().expect("warnings");
-            warnings
-                .extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel.clone())));
-            out.css
-        } else {
-            self.fs.read_to_string(path).map_err(|e| {
-                state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel.clone()))
-            })?
-        };
-        self.warn_postcss(&rel, &source);
+        let source = style_source(&self.fs, state, path, &rel).map_err(|d| state.fail(d))?;
         let opts = CssOptions {
             minify: state.config.minify,
             css_module: nexxo_css::is_css_module(&rel),
@@ -304,5 +270,58 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         let href = serde_json::Value::String(self.state.url_from_chunk(&self.state.css_path(&chunk.name, &css)));
         // Its `import()` waits for the sheet to load (crate::lazy_css).
         Ok(Some(crate::lazy_css::footer_code(&href.to_string())))
+    }
+}
+
+/// The CSS of style sheet `path` (`rel` from the root) before Nexxo's CSS step: Sass compiled
+/// (partials inlined, their `url()`s rebased onto this file), then the project's CSS plugins
+/// (PostCSS, Tailwind CSS) when the host runs them. Every file read is an input of the build
+/// (the cache and `--watch` see it). Sheets a script imports and sheets a page links with
+/// `media` both come through here.
+pub(crate) fn style_source<Fs: FileSystem>(
+    fs: &Fs,
+    state: &BuildState,
+    path: &Path,
+    rel: &str,
+) -> Result<String, Diagnostic> {
+    let source = if nexxo_css::sass::is_sass(rel) {
+        let out = crate::sass::compile_sass(fs, path, &state.config.root)?;
+        state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
+        let mut warnings = state.warnings.lock().expect("warnings");
+        warnings.extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel)));
+        out.css
+    } else {
+        fs.read_to_string(path)
+            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))?
+    };
+    let Some(postcss) = &state.postcss else {
+        warn_postcss(fs, state, rel, &source);
+        return Ok(source);
+    };
+    let mut out = postcss.process(path, rel, &source)?;
+    state.warnings.lock().expect("warnings").append(&mut out.warnings);
+    state.read_files.lock().expect("read files").extend(out.dependencies.iter().cloned());
+    let css = std::mem::take(&mut out.css);
+    state.postcss_inputs.lock().expect("postcss inputs").insert(path.to_path_buf(), out);
+    Ok(css)
+}
+
+/// Warns (once per build) that PostCSS / Tailwind CSS is expected but not run (the host cannot
+/// run them): a config file in the root, or Tailwind directives in this sheet.
+fn warn_postcss<Fs: FileSystem>(fs: &Fs, state: &BuildState, rel: &str, source: &str) {
+    let root = &state.config.root;
+    let mut found: Vec<Diagnostic> = nexxo_css::sass::POSTCSS_CONFIGS
+        .iter()
+        .filter(|c| fs.exists(&root.join(c)))
+        .map(|c| Diagnostic::new("POSTCSS_NOT_RUN", nexxo_css::sass::postcss_config_warning(c)).with_file(*c))
+        .collect();
+    if let Some(w) = nexxo_css::sass::needs_postcss(source) {
+        found.push(Diagnostic::new("POSTCSS_NOT_RUN", w).with_file(rel));
+    }
+    let mut warnings = state.warnings.lock().expect("warnings");
+    for d in found {
+        if !warnings.contains(&d) {
+            warnings.push(d);
+        }
     }
 }

@@ -9,8 +9,6 @@ use rolldown_common::{Output, OutputChunk};
 use rolldown_fs::FileSystem;
 use serde_json::{Map, Value, json};
 
-use nexxo_diagnostics::Diagnostic;
-
 use crate::output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
 use crate::state::BuildState;
 
@@ -102,15 +100,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
                 &lazy,
                 |file: &Path| fs.read(file).ok(),
                 |file: &Path| fs.metadata(file).is_ok_and(|m| m.is_file()),
-                |file: &Path| {
-                    let out = crate::sass::compile_sass(fs, file, &state.config.root)?;
-                    state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
-                    let rel = state.rel(file);
-                    state.warnings.lock().expect("warnings").extend(
-                        out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel.clone())),
-                    );
-                    Ok(out.css)
-                },
+                |file: &Path| crate::css::style_source(fs, state, file, &state.rel(file)),
             )
             .map_err(|d| BuildFailure { errors: vec![Problem::from_diagnostic(&d)] })?;
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });

@@ -140,11 +140,12 @@ impl Page {
     /// references (images, icons) swapped for hashed assets, inline `<style>`s compiled, and
     /// style sheets linked with `media` emitted as their own compiled files. `read` reads a file
     /// of the project and `is_file` asks whether one exists, both through the build's file system
-    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk); `sass`
-    /// compiles a linked Sass sheet to CSS through it too.
+    /// (the engine makes no OS calls: in a browser or a WASM host there is no disk);
+    /// `sheet_source` gives a linked sheet's CSS through it (Sass compiled, the project's CSS
+    /// plugins run: `css::style_source`).
     #[expect(
         clippy::too_many_arguments,
-        reason = "`read`, `is_file` and `sass` are the build's file access, handed in as closures (see above)"
+        reason = "`read`, `is_file` and `sheet_source` are the build's file access, handed in as closures (see above)"
     )]
     pub fn render(
         &self,
@@ -155,7 +156,7 @@ impl Page {
         lazy: &[(String, Vec<String>, Vec<String>)],
         read: impl Fn(&Path) -> Option<Vec<u8>>,
         is_file: impl Fn(&Path) -> bool,
-        sass: impl Fn(&Path) -> Result<String, Diagnostic>,
+        sheet_source: impl Fn(&Path) -> Result<String, Diagnostic>,
     ) -> Result<String, Diagnostic> {
         let mut edits = Edits::default();
         let src = &self.source;
@@ -224,11 +225,7 @@ impl Page {
                 // compiles every sheet the page links, `media` or not); its `url()`s are rebased
                 // onto the sheet, so the CSS step below resolves them from its directory.
                 let is_sass = nexxo_css::sass::is_sass(&rel);
-                let text = if is_sass {
-                    sass(&file)?
-                } else {
-                    String::from_utf8_lossy(&read(&file).unwrap_or_default()).into_owned()
-                };
+                let text = sheet_source(&file)?;
                 let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
                 let compiled = compile_style(
                     &rel,

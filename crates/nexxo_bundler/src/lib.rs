@@ -37,17 +37,23 @@ use rolldown_resolver::Resolver;
 pub use css::css_specifiers;
 pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
+pub use nexxo_css::postcss::{PostCss, Processed};
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;
 
-/// Builds the project described by `config`, reading files through `fs`.
-pub async fn build<Fs>(fs: Fs, config: &ResolvedConfig) -> Result<BuildOutput, BuildFailure>
+/// Builds the project described by `config`, reading files through `fs`; `postcss` runs the
+/// project's CSS plugins, when the host can (see [`nexxo_css::postcss`]).
+pub async fn build<Fs>(
+    fs: Fs,
+    config: &ResolvedConfig,
+    postcss: Option<Arc<dyn PostCss>>,
+) -> Result<BuildOutput, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let setup = tracing::info_span!("nexxo.setup").entered();
-    let Setup { bundler_options, resolver, state } = set_up(&fs, config)?;
+    let Setup { bundler_options, resolver, state } = set_up(&fs, config, postcss)?;
     let plugins = plugins(&fs, &state, &resolver, &[]);
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,
@@ -73,7 +79,7 @@ struct Setup<Fs: FileSystem + Clone + Debug + 'static> {
     state: Arc<BuildState>,
 }
 
-fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig) -> Result<Setup<Fs>, BuildFailure>
+fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig, postcss: Option<Arc<dyn PostCss>>) -> Result<Setup<Fs>, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
@@ -108,7 +114,7 @@ where
     // Checked before anything is built: a typo in `build.cssTarget` names itself.
     let css_targets = nexxo_css::browser_targets(&config.css_target)
         .map_err(|e| BuildFailure::single("CSS_TARGET", format!("build.cssTarget (or build.target) {e}")))?;
-    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets));
+    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets, postcss));
     Ok(Setup { bundler_options, resolver, state })
 }
 
@@ -285,10 +291,10 @@ pub struct Incremental {
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
 #[cfg(feature = "incremental")]
-pub fn incremental(config: &ResolvedConfig) -> Result<Incremental, BuildFailure> {
+pub fn incremental(config: &ResolvedConfig, postcss: Option<Arc<dyn PostCss>>) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
-    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config)?;
+    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, postcss)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
     let plugins = plugins(&fs, &state, &resolver, &[]);
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
@@ -306,6 +312,13 @@ impl Incremental {
         if !self.reusable {
             return false;
         }
+        // A sheet made from an edited file by the project's CSS plugins (Tailwind's content)
+        // must be made again; a partial rebuild would load only the edited module.
+        let postcss_inputs = self.state.postcss_inputs.lock().expect("postcss inputs");
+        if changed.iter().any(|p| postcss_inputs.values().any(|r| r.depends_on(Path::new(p)))) {
+            return false;
+        }
+        drop(postcss_inputs);
         let infos = self.bundler.module_infos();
         changed.iter().all(|p| {
             Path::new(p).extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e))
@@ -323,6 +336,9 @@ impl Incremental {
         self.reusable = false;
         self.state.plugin_errors.lock().expect("error list").clear();
         self.state.warnings.lock().expect("warnings").clear();
+        if matches!(mode, rolldown_common::ScanMode::Full) {
+            self.state.postcss_inputs.lock().expect("postcss inputs").clear();
+        }
         let mut output =
             self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
         if let Some(failure) = unresolved_in_app(&self.state, &self.root, &mut output) {

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use nexxo_config::ResolvedConfig;
@@ -42,6 +42,11 @@ pub struct BuildState {
     pub workers: Mutex<HashMap<String, (String, String)>>,
     /// Text inserted into modules before rolldown parses them (see [`Insertions`]).
     pub inserted: Insertions,
+    /// The project's CSS plugins, when the host runs them (see [`nexxo_css::postcss`]).
+    pub postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
+    /// What the plugins' results were made from, by sheet: a `--watch` rebuild after an edit of
+    /// one of those files must load the sheet again.
+    pub postcss_inputs: Mutex<HashMap<std::path::PathBuf, nexxo_css::postcss::Processed>>,
 }
 
 /// Text a plugin inserted into modules, by root-relative path: (1-based line, 0-based UTF-16
@@ -114,7 +119,12 @@ pub fn short_hash(bytes: &[u8]) -> String {
 }
 
 impl BuildState {
-    pub fn new(config: ResolvedConfig, pages: Vec<Page>, css_targets: Option<nexxo_css::Browsers>) -> Self {
+    pub fn new(
+        config: ResolvedConfig,
+        pages: Vec<Page>,
+        css_targets: Option<nexxo_css::Browsers>,
+        postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
+    ) -> Self {
         Self {
             config,
             css_targets,
@@ -128,6 +138,8 @@ impl BuildState {
             extra_files: Mutex::default(),
             workers: Mutex::default(),
             inserted: Insertions::default(),
+            postcss,
+            postcss_inputs: Mutex::default(),
         }
     }
 

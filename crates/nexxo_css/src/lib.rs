@@ -9,6 +9,7 @@ pub use lightningcss::targets::Browsers;
 use lightningcss::targets::Targets;
 use nexxo_diagnostics::Diagnostic;
 
+pub mod postcss;
 pub mod sass;
 
 #[derive(Debug, Clone, Default)]

@@ -31,8 +31,13 @@ export function receive(msg) {
 
 async function handle(msg) {
   switch (msg.type) {
-    case "connected":
+    case "connected": {
+      // A reload the server sent while this page was still loading (before it connected) was
+      // never heard: the page is older than the server's last reload, so it reloads now.
+      const served = Number(globalThis.document?.querySelector("script[data-nexxo-reloads]")?.dataset.nexxoReloads ?? NaN);
+      if (typeof msg.reloads === "number" && msg.reloads > served) location.reload();
       break;
+    }
     case "update":
       clearOverlay();
       // A bundled page gets the modules the update runs again in the message itself.

@@ -109,8 +109,26 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env")) {
         return Change::EnvFile;
     }
+    if let Some(p) = state.host.postcss().filter(|p| p.is_config(file)) {
+        // The PostCSS config: its plugins load again and the pages reload, as Vite restarts.
+        p.reload();
+        state.postcss_inputs.lock().expect("postcss inputs").clear();
+        state.invalidate_bundles();
+        state.reload_pages();
+        return Change::Reloaded(file.to_string_lossy().into_owned());
+    }
     let Some(url) = state.url_of(file) else { return Change::Nothing };
     state.invalidate_bundles();
+    // Sheets the CSS plugins made from this file (Tailwind's content, its config): they are
+    // made again, as if edited themselves.
+    let plugin_sheets: Vec<String> = state
+        .postcss_inputs
+        .lock()
+        .expect("postcss inputs")
+        .iter()
+        .filter(|(sheet, made)| **sheet != url && made.depends_on(file))
+        .map(|(sheet, _)| sheet.clone())
+        .collect();
     // The resolver caches what exists: a created or deleted file, or an edited package.json or
     // tsconfig.json, must be looked up anew.
     let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -134,7 +152,8 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
         state.reload_pages();
         return Change::Reloaded(url);
     }
-    if !state.graph.lock().expect("graph").contains(&url) {
+    let in_graph = state.graph.lock().expect("graph").contains(&url);
+    if !in_graph && plugin_sheets.is_empty() {
         // A file nobody loaded yet: if the page is stuck on an error (say, an import of this very
         // file before it existed), reloading retries everything.
         if is_file && state.last_error.lock().expect("error slot").is_some() {
@@ -145,8 +164,13 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     }
     // A Sass file: update the sheets that compiled it in (and itself, if served as a sheet);
     // the partial is never a module of its own.
-    let starts =
-        if nexxo_css::sass::is_sass(&url) { sass_sheets(state, &url) } else { vec![(url.clone(), file.into())] };
+    let mut starts = if nexxo_css::sass::is_sass(&url) {
+        sass_sheets(state, &url)
+    } else if in_graph {
+        vec![(url.clone(), file.into())]
+    } else {
+        Vec::new()
+    };
     if nexxo_css::sass::is_sass(&url) {
         for (sheet_url, sheet) in &starts {
             let rel = sheet_url.trim_start_matches('/');
@@ -156,13 +180,23 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
             }
         }
     }
+    for sheet in plugin_sheets {
+        if let Some(f) = state.file_of(&sheet) {
+            starts.push((sheet, f));
+        }
+    }
     let starts: Vec<String> = starts.into_iter().map(|(u, _)| u).collect();
     // Check the new source now, so a broken save shows the overlay instead of a failed import.
-    if is_file && !nexxo_css::sass::is_sass(&url) {
+    if is_file && in_graph && !nexxo_css::sass::is_sass(&url) {
         let check = if ext == "css" {
+            let rel = url.trim_start_matches('/');
             state.host.fs().read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
-                nexxo_css::compile(url.trim_start_matches('/'), &src, &nexxo_css::CssOptions::default())
-                    .map(|_| ())
+                // Through the project's CSS plugins first, as it will be served.
+                let src = match state.host.postcss() {
+                    Some(_) => crate::serve::style_source(state, file, rel).map(|(css, _)| css),
+                    None => Ok(src),
+                };
+                src.and_then(|src| nexxo_css::compile(rel, &src, &nexxo_css::CssOptions::default()).map(|_| ()))
                     .map_err(|d| {
                         state.report_error(&d);
                         String::new()

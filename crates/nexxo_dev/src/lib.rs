@@ -71,6 +71,12 @@ pub trait DevHost: Send + Sync + 'static {
     /// An error in the app: printed in the terminal (it is shown in the pages too).
     fn error(&self, diagnostic: &Diagnostic);
 
+    /// The project's CSS plugins (PostCSS, Tailwind CSS), if this host can run them (see
+    /// [`nexxo_css::postcss`]); without them, sheets that need them get a warning.
+    fn postcss(&self) -> Option<&dyn nexxo_css::postcss::PostCss> {
+        None
+    }
+
     /// Runs independent jobs (pure functions of their input) and answers in their order. The
     /// default uses this process's cores; a host with more to offer (wasmtime's pool of engine
     /// instances, for a session inside one instance) runs them there. Same input, same output.
@@ -145,6 +151,11 @@ pub struct DevSession<H: DevHost> {
     last_error: Mutex<Option<String>>,
     /// The PostCSS-config warning is printed once per session.
     postcss_warned: AtomicBool,
+    /// What the CSS plugins made each sheet from, by the sheet's URL (see `hmr::on_change`):
+    /// a class added to a component changes the Tailwind sheet.
+    postcss_inputs: Mutex<HashMap<String, nexxo_css::postcss::Processed>>,
+    /// See [`DevSession::reloads`].
+    reloads: AtomicU64,
 }
 
 impl<H: DevHost> DevSession<H> {
@@ -196,6 +207,8 @@ impl<H: DevHost> DevSession<H> {
             deps_lock: tokio::sync::Mutex::new(()),
             last_error: Mutex::default(),
             postcss_warned: AtomicBool::new(false),
+            postcss_inputs: Mutex::default(),
+            reloads: AtomicU64::new(0),
             host,
             config,
         }
@@ -294,7 +307,15 @@ impl<H: DevHost> DevSession<H> {
     /// and whatever is still broken is reported again then; a fixed one must not come back.
     pub fn reload_pages(&self) {
         *self.last_error.lock().expect("error slot") = None;
-        self.broadcast(serde_json::json!({ "type": "full-reload" }));
+        let reloads = self.reloads.fetch_add(1, Ordering::SeqCst) + 1;
+        self.broadcast(serde_json::json!({ "type": "full-reload", "reloads": reloads }));
+    }
+
+    /// How many times the pages were told to reload. A page carries the count it was served at,
+    /// and hosts tell a page that connects the count now: a page that was still loading when a
+    /// reload went out (so it never heard it) reloads then, instead of keeping what it got.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(Ordering::SeqCst)
     }
 
     pub(crate) fn broadcast(&self, msg: serde_json::Value) {

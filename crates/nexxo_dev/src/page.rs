@@ -135,7 +135,11 @@ pub(crate) fn page<H: DevHost>(state: &DevSession<H>, file: &Path) -> Response {
             }
         }
     }
-    let mut preamble = String::from("<script type=\"module\" src=\"/@nexxo/client\"></script>\n");
+    // The reload count the page was served at (see `DevSession::reloads`).
+    let mut preamble = format!(
+        "<script type=\"module\" src=\"/@nexxo/client\" data-nexxo-reloads=\"{}\"></script>\n",
+        state.reloads()
+    );
     let deps = state.deps.read().expect("deps");
     // The app's modules import these only when they run; fetch them alongside instead of after.
     let mut files: Vec<&String> = deps.files.keys().collect();

@@ -193,9 +193,10 @@ async fn request<H: DevHost>(state: &Arc<DevSession<H>>, path: &str, query: &str
             Err(d) => error_response(state, &d),
         };
     }
-    if ext == "scss" || ext == "sass" {
-        // A sheet linked with `media` stays a `<link>`: the browser asks for CSS.
-        return match sass_as_css(state, &file) {
+    if ext == "scss" || ext == "sass" || (ext == "css" && state.host.postcss().is_some()) {
+        // A sheet linked with `media` stays a `<link>`: the browser asks for CSS, compiled (and
+        // through the project's CSS plugins) as a sheet a script imports.
+        return match sheet_as_css(state, &file) {
             Ok(css) => Response::file("text/css; charset=utf-8", css.into_bytes()),
             Err(d) => error_response(state, &d),
         };
@@ -211,8 +212,9 @@ pub(crate) fn error_response<H: DevHost>(state: &DevSession<H>, d: &Diagnostic) 
     Response::text(500, &d.to_string())
 }
 
-/// A Sass sheet requested as CSS: compiled, its `url()`s pointed at served files.
-fn sass_as_css<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<String, Diagnostic> {
+/// A Sass sheet (or any sheet, with CSS plugins) requested as CSS: compiled, its `url()`s
+/// pointed at served files.
+fn sheet_as_css<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<String, Diagnostic> {
     let url = state.url_of(file).unwrap_or_default();
     let rel = url.trim_start_matches('/');
     let (source, _) = style_source(state, file, rel)?;
@@ -908,15 +910,28 @@ pub(crate) fn style_source<H: DevHost>(
             .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))?;
         (source, Vec::new())
     };
-    if let Some(w) = nexxo_css::sass::needs_postcss(&source) {
-        state.host.warn(&format!("{rel}: {w}"));
+    let Some(postcss) = state.host.postcss() else {
+        if let Some(w) = nexxo_css::sass::needs_postcss(&source) {
+            state.host.warn(&format!("{rel}: {w}"));
+        }
+        return Ok((source, partials));
+    };
+    // The project's CSS plugins, as in the build; what they made the sheet from is kept, so an
+    // edit of one of those files (a component using a new Tailwind class) updates the sheet.
+    let mut out = postcss.process(file, rel, &source)?;
+    for w in out.warnings.drain(..) {
+        state.host.warn(&w.to_string());
     }
-    Ok((source, partials))
+    let css = std::mem::take(&mut out.css);
+    if let Some(url) = state.url_of(file) {
+        state.postcss_inputs.lock().expect("postcss inputs").insert(url, out);
+    }
+    Ok((css, partials))
 }
 
 /// Says once per session that a PostCSS / Tailwind config in the root is not used.
 fn warn_postcss_config<H: DevHost>(state: &DevSession<H>) {
-    if state.postcss_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+    if state.host.postcss().is_some() || state.postcss_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
         return;
     }
     for c in nexxo_css::sass::POSTCSS_CONFIGS.iter().filter(|c| state.is_file(&state.config.root.join(c))) {

@@ -780,7 +780,7 @@ impl<'a> Cx<'a, '_> {
                         }
                     }
                 }
-                "postcss" => self.note(span, "`css.postcss` is not translated: Nexxo does not run PostCSS plugins (lightningcss handles nesting and vendor prefixes)"),
+                "postcss" => self.note(span, "`css.postcss` is not translated: Nexxo runs the PostCSS config file (postcss.config.*, .postcssrc, package.json `postcss`), not inline plugins; move them there"),
                 "preprocessorOptions" => self.note(span, "`css.preprocessorOptions` is not translated"),
                 "transformer" | "lightningcss" => self.note(span, format!("`css.{key}` is not translated: Nexxo always compiles CSS with lightningcss, with its own options")),
                 _ => self.note(span, format!("`css.{key}` has no Nexxo equivalent; not translated")),
@@ -909,6 +909,17 @@ impl<'a> Cx<'a, '_> {
                     e.span(),
                     kind,
                     format!("plugin `{text}` is built in: Nexxo does JSX, React Fast Refresh and TS itself{options}"),
+                );
+            }
+            Some("@tailwindcss/vite") => {
+                // Its one option (`optimize`) only changes how the CSS is minified, which Nexxo's
+                // own CSS step does.
+                self.note_kind(
+                    e.span(),
+                    NoteKind::BuiltIn,
+                    format!(
+                        "plugin `{text}` is built in: Nexxo runs Tailwind CSS's compiler on each style sheet when package.json lists @tailwindcss/vite (with Node.js)"
+                    ),
                 );
             }
             Some("vite-tsconfig-paths") => self.note_kind(

@@ -414,3 +414,21 @@ fn every_note_names_its_subject_first() {
     assert_eq!(has_note(&m, "computed key").subject(), "the computed key `[key]`");
     assert_eq!(has_note(&m, "strictPort").subject(), "`server.strictPort`");
 }
+
+#[test]
+fn tailwind_vite_plugin_is_built_in() {
+    let src = r#"import { defineConfig } from 'vite'
+import react from '@vitejs/plugin-react'
+import tailwindcss from '@tailwindcss/vite'
+
+export default defineConfig({
+  plugins: [react(), tailwindcss()],
+})
+"#;
+    let m = ok("vite.config.ts", src);
+    let tw = has_note(&m, "tailwindcss()");
+    assert_eq!(tw.kind, NoteKind::BuiltIn, "{tw:?}");
+    assert!(tw.message.contains("runs Tailwind CSS's compiler"), "{tw:?}");
+    // Nothing is lost, so build/dev/preview stay silent about this config.
+    assert!(m.notes.iter().all(|n| n.kind == NoteKind::BuiltIn), "{:#?}", m.notes);
+}

@@ -33,6 +33,8 @@ pub struct NativeHost {
     fs: OsFileSystem,
     cache: crate::cache::Cache,
     events: broadcast::Sender<String>,
+    /// The project's CSS plugins (PostCSS, Tailwind CSS), run by Node.js (see `crate::postcss`).
+    postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
 }
 
 impl DevHost for NativeHost {
@@ -40,6 +42,10 @@ impl DevHost for NativeHost {
 
     fn fs(&self) -> &OsFileSystem {
         &self.fs
+    }
+
+    fn postcss(&self) -> Option<&dyn nexxo_css::postcss::PostCss> {
+        self.postcss.as_deref()
     }
 
     fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
@@ -122,6 +128,14 @@ impl Backend {
         match self {
             Backend::Native(s) => s.last_error(),
             Backend::Wasm(w) => w.last_error(),
+        }
+    }
+
+    /// See [`DevSession::reloads`].
+    pub fn reloads(&self) -> u64 {
+        match self {
+            Backend::Native(s) => s.reloads(),
+            Backend::Wasm(w) => w.reloads(),
         }
     }
 
@@ -221,7 +235,8 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                     );
                 }
                 let cache = crate::cache::Cache::open(&config.root, args.force);
-                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone() };
+                let postcss = crate::postcss::for_config(&config, "development");
+                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), postcss };
                 let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
                 let session = Arc::new(DevSession::open(config, native, options));
                 // Find the app's dependencies before the first request so the page never waits on them.

@@ -31,6 +31,8 @@ pub struct WasmDev {
     events: broadcast::Sender<String>,
     /// The last error shown, sent to pages that connect later; cleared by a good update.
     last_error: Mutex<Option<String>>,
+    /// See [`WasmDev::reloads`].
+    reloads: std::sync::atomic::AtomicU64,
     pub load_note: String,
 }
 
@@ -67,6 +69,7 @@ impl WasmDev {
             config,
             events,
             last_error: Mutex::default(),
+            reloads: std::sync::atomic::AtomicU64::new(0),
             load_note,
         };
         let opened = dev.call(&json!({ "op": "version" }))?;
@@ -120,7 +123,12 @@ impl WasmDev {
         for m in answer["messages"].as_array().into_iter().flatten() {
             match m["type"].as_str() {
                 Some("error") => *self.last_error.lock().expect("error slot") = Some(m.to_string()),
-                Some("update" | "full-reload") => *self.last_error.lock().expect("error slot") = None,
+                Some("update") => *self.last_error.lock().expect("error slot") = None,
+                Some("full-reload") => {
+                    *self.last_error.lock().expect("error slot") = None;
+                    // The session's own count (`DevSession::reloads`), which its pages carry.
+                    self.reloads.fetch_max(m["reloads"].as_u64().unwrap_or(0), std::sync::atomic::Ordering::SeqCst);
+                }
                 _ => {}
             }
             let _ = self.events.send(m.to_string());
@@ -189,6 +197,11 @@ impl WasmDev {
 
     pub fn last_error(&self) -> Option<String> {
         self.last_error.lock().expect("error slot").clone()
+    }
+
+    /// The session's reload count, as its last `full-reload` message said it.
+    pub fn reloads(&self) -> u64 {
+        self.reloads.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Prints an error of the host's own and shows it in the pages.

@@ -11,7 +11,7 @@ use crate::style::Style;
 
 /// `extra`: the directories outside the root the page may import sources from (`server.fs.allow`,
 /// by default the workspace root), so an edit of a monorepo's shared package updates the page.
-pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<notify::RecommendedWatcher> {
+pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<crate::watch::Watching> {
     let (watcher, mut batches, left_out) = {
         let config = state.session.config();
         crate::watch::batches(&config.root, &config.out_dir, extra)?

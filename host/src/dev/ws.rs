@@ -37,7 +37,8 @@ pub(super) fn upgrade(server: Arc<Server>, mut req: Request<Incoming>) -> Resp {
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         let (mut tx, mut rx) = ws.split();
         let mut events = server.events.subscribe();
-        let _ = tx.send(Message::text(r#"{"type":"connected"}"#)).await;
+        let connected = serde_json::json!({ "type": "connected", "reloads": server.session.reloads() });
+        let _ = tx.send(Message::text(connected.to_string())).await;
         let last = server.session.last_error();
         if let Some(err) = last {
             let _ = tx.send(Message::text(err)).await;
