@@ -7,9 +7,10 @@
 // modules, and a plugin's error is located in the sheet.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot } from "./helpers.mjs";
+import { NEXXO, buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -116,7 +117,7 @@ test("Tailwind CSS v3 through postcss.config.js: built, served by nexxo dev, a n
   }
 });
 
-test("the build cache and --watch see Tailwind's content files, modules or not", async () => {
+test("the build cache sees Tailwind's content files, modules or not", async () => {
   const dir = fixture("tailwind3-cache", tailwind3);
   linkTailwind3(dir);
   buildOk(dir, ["--force"]);
@@ -128,6 +129,33 @@ test("the build cache and --watch see Tailwind's content files, modules or not",
   assert.doesNotMatch(r.all, /from cache/i, "an edited content file is not served from the cache");
   assert.match(builtCss(dir), /\.uppercase\{/);
   assert.doesNotMatch(builtCss(dir), /\.italic\{/);
+});
+
+test("nexxo build --watch: a class added to a module is in the rebuilt CSS (the sheet is made again, not only the module)", async () => {
+  const dir = fixture("tailwind3-watch", tailwind3);
+  linkTailwind3(dir);
+  const child = spawn(NEXXO, ["build", dir, "--watch"], { env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const waitOut = async (re, from = 0) => {
+    const deadline = Date.now() + 60_000;
+    while (!re.test(out.slice(from))) {
+      if (Date.now() > deadline) throw new Error(`no ${re} in:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  try {
+    await waitOut(/watching for changes/);
+    assert.doesNotMatch(builtCss(dir), /\.text-blue-700\{/);
+    const from = out.length;
+    fs.writeFileSync(path.join(dir, "src/view.ts"), view("text-blue-700"));
+    await waitOut(/rebuilt in \d+ms/, from);
+    assert.match(builtCss(dir), /\.text-blue-700\{/, out.slice(from));
+    assert.match(out.slice(from), /full build/, "a module Tailwind read is not rebuilt alone");
+  } finally {
+    child.kill();
+  }
 });
 
 test("a Tailwind error is located in the sheet: file:line:col, a code frame, exit 1", () => {
