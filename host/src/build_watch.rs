@@ -70,7 +70,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     let mut live = None;
     // One process for the project's CSS plugins, kept across rebuilds (Tailwind then rescans
     // only what changed).
-    let mut postcss = crate::postcss::for_config(&config, "production");
+    let mut postcss = crate::css_plugins::for_config(&config, "production");
     let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None, &postcss).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
@@ -116,7 +116,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     }
                     config = c;
                     live = None;
-                    postcss = crate::postcss::for_config(&config, "production");
+                    postcss = crate::css_plugins::for_config(&config, "production");
                 }
                 Err(_) => {
                     // load_config printed the located problem; the next save retries.
@@ -204,7 +204,7 @@ async fn build_once(
     engine: EngineKind,
     live: &mut Option<nexxo_bundler::Incremental>,
     changed: Option<&BTreeSet<PathBuf>>,
-    postcss: &Option<Arc<dyn nexxo_bundler::PostCss>>,
+    postcss: &Option<Arc<dyn nexxo_bundler::CssPlugins>>,
 ) -> (Option<BuildOutput>, Reads, &'static str) {
     let result = match engine {
         EngineKind::Native => {

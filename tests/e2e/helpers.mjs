@@ -127,6 +127,19 @@ function spawnServer(args, ready, fields) {
 
 export { launchChromium };
 
+/** The three ways a page is served: "build" (`nexxo build --force` + `nexxo preview`), "bundled"
+ * (`nexxo dev`) and "esm" (`nexxo dev --no-bundle`). */
+export const SERVE_MODES = ["build", "bundled", "esm"];
+
+/** Serves `dir` the `mode` way (see SERVE_MODES); resolves the server, as `preview` and `dev` do. */
+export async function serveAs(mode, dir) {
+  if (mode === "build") {
+    buildOk(dir, ["--force"]);
+    return preview(dir);
+  }
+  return dev(dir, mode === "esm" ? ["--no-bundle"] : []);
+}
+
 /** Waits until the element `selector` has computed `prop` === `value`. The element may be missing
  * for a moment: an edit the page cannot hot-update reloads it, as in Vite, and the predicate runs
  * during that reload too. */

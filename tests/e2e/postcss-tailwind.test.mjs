@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { NEXXO, buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot } from "./helpers.mjs";
+import { NEXXO, SERVE_MODES, buildOk, fixture, launchChromium, nexxo, repoRoot, serveAs, waitForStyle } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -20,27 +20,9 @@ after(async () => {
   await browser?.close();
 });
 
-const MODES = ["build", "bundled", "esm"];
-
-async function serve(mode, dir) {
-  if (mode === "build") {
-    buildOk(dir, ["--force"]);
-    return preview(dir);
-  }
-  return dev(dir, mode === "esm" ? ["--no-bundle"] : []);
-}
-
 const style = (page, sel, prop) => page.evaluate(([s, p]) => getComputedStyle(document.querySelector(s))[p], [sel, prop]);
 
-const waitStyle = (page, sel, prop, value) =>
-  page.waitForFunction(
-    ([s, p, v]) => {
-      const el = document.querySelector(s);
-      return el !== null && getComputedStyle(el)[p] === v;
-    },
-    [sel, prop, value],
-    { timeout: 15_000 },
-  );
+const waitStyle = (page, sel, prop, value) => waitForStyle(page, sel, prop, value, 15_000);
 
 const builtCss = (dir) => {
   const assets = path.join(dir, "dist/assets");
@@ -83,9 +65,9 @@ const tailwind3 = {
 test("Tailwind CSS v3 through postcss.config.js: built, served by nexxo dev, a new class updates in place", async () => {
   const dir = fixture("tailwind3", tailwind3);
   linkTailwind3(dir);
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     fs.writeFileSync(path.join(dir, "src/view.ts"), view("text-green-600"));
-    const server = await serve(mode, dir);
+    const server = await serveAs(mode, dir);
     const page = await browser.newPage();
     try {
       await page.goto(server.url);
@@ -191,9 +173,9 @@ const tailwind4 = {
 
 test("Tailwind CSS v4 with @tailwindcss/vite (its Vite guide): built and served by nexxo dev, a new class updates in place", async () => {
   const dir = fixture("tailwind4", tailwind4);
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     fs.writeFileSync(path.join(dir, "src/view.ts"), tailwind4["src/view.ts"]);
-    const server = await serve(mode, dir);
+    const server = await serveAs(mode, dir);
     const page = await browser.newPage();
     try {
       await page.goto(server.url);

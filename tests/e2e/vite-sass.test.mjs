@@ -179,23 +179,23 @@ describe("Sass errors, Less, PostCSS", () => {
     assert.match(css(), /color:#222/);
   });
 
-  test("Less is refused with a message (build and dev)", async () => {
+  test("Less is refused with a message where Node.js cannot run it (--engine wasm: build and dev)", async () => {
     const dir = fixture("vite-sass-less", {
       "index.html": '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>\n',
       "main.js": 'import "./a.less";\n',
       "a.less": "@c: red;\n.a { color: @c; }\n",
     });
-    const r = nexxo(["build", dir]);
+    const r = nexxo(["build", dir, "--engine", "wasm"]);
     assert.equal(r.status, 1, r.all);
-    assert.match(r.all, /Less is not supported by Nexxo yet: convert to SCSS or CSS; see README/);
+    assert.match(r.all, /Less is compiled by the project's `less` package with Node.js, which the WASM engine cannot run/);
     assert.match(r.all, /a\.less/);
-    const server = await dev(dir, ["--no-bundle"]);
+    const server = await dev(dir, ["--engine", "wasm"]);
     try {
       const page = await browser.newPage();
       await page.goto(server.url);
       const overlay = page.locator("nexxo-error-overlay");
       await overlay.waitFor({ timeout: 10_000 });
-      assert.match(await overlay.evaluate((e) => e.shadowRoot.textContent), /Less is not supported by Nexxo yet/);
+      assert.match(await overlay.evaluate((e) => e.shadowRoot.textContent), /Less is compiled by the project's `less` package/);
       await page.close();
     } finally {
       await server.close();

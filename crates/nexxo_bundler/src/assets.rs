@@ -156,7 +156,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             return js(query::default_string(&text));
         }
         // Style sheets compile first (the CSS plugin), even `?inline` ones: their text is the CSS.
-        if (path.ends_with(".css") || nexxo_css::sass::is_sass(path)) && !query.url {
+        if (path.ends_with(".css") || nexxo_css::plugins::is_preprocessed(path)) && !query.url {
             return Ok(None);
         }
         if query.init && path.ends_with(".wasm") {

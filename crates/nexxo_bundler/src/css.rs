@@ -175,10 +175,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         if query.raw || query.url || query.worker || query.shared_worker {
             return Ok(None);
         }
-        if let Some(d) = nexxo_css::sass::unsupported_preprocessor(path) {
-            return Err(self.state.fail(d.with_file(self.state.rel(Path::new(path)))));
-        }
-        if !path.ends_with(".css") && !nexxo_css::sass::is_sass(path) {
+        if !path.ends_with(".css") && !nexxo_css::plugins::is_preprocessed(path) {
             return Ok(None);
         }
         // No await below: the guard times this thread's work on the sheet (`--profile`).
@@ -284,17 +281,34 @@ pub(crate) fn style_source<Fs: FileSystem>(
     path: &Path,
     rel: &str,
 ) -> Result<String, Diagnostic> {
+    let lang = nexxo_css::plugins::Preprocessor::of(rel);
+    let plugins = state.css_plugins.as_deref();
+    if plugins.is_none()
+        && let Some(d) = nexxo_css::sass::unsupported_preprocessor(rel)
+    {
+        return Err(d.with_file(rel));
+    }
+    let read = || {
+        fs.read_to_string(path)
+            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))
+    };
     let source = if nexxo_css::sass::is_sass(rel) {
         let out = crate::sass::compile_sass(fs, path, &state.config.root)?;
         state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
         let mut warnings = state.warnings.lock().expect("warnings");
         warnings.extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel)));
         out.css
+    } else if let (Some(lang), Some(plugins)) = (lang, plugins) {
+        // Less and Stylus: the project's own compiler (the host runs it); what it imported
+        // counts as read, as Sass partials do.
+        let mut out = plugins.preprocess(lang, path, rel, &read()?)?;
+        state.warnings.lock().expect("warnings").append(&mut out.warnings);
+        state.read_files.lock().expect("read files").extend(out.dependencies);
+        out.css
     } else {
-        fs.read_to_string(path)
-            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))?
+        read()?
     };
-    let Some(postcss) = &state.postcss else {
+    let Some(postcss) = plugins.filter(|p| p.has_postcss()) else {
         warn_postcss(fs, state, rel, &source);
         return Ok(source);
     };

@@ -218,13 +218,10 @@ impl Page {
                     .with_file(self.rel.clone())
                     .with_hint("check the href; it is relative to the page"));
                 }
-                if let Some(d) = nexxo_css::sass::unsupported_preprocessor(&rel) {
-                    return Err(d.with_file(rel));
-                }
                 // A linked Sass sheet compiles to CSS first, as one a script imports does (Vite
                 // compiles every sheet the page links, `media` or not); its `url()`s are rebased
                 // onto the sheet, so the CSS step below resolves them from its directory.
-                let is_sass = nexxo_css::sass::is_sass(&rel);
+                let is_sass = nexxo_css::plugins::is_preprocessed(&rel);
                 let text = sheet_source(&file)?;
                 let sheet_dir = file.parent().unwrap_or(dir).to_path_buf();
                 let compiled = compile_style(

@@ -37,17 +37,17 @@ use rolldown_resolver::Resolver;
 pub use css::css_specifiers;
 pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
-pub use nexxo_css::postcss::{PostCss, Processed};
+pub use nexxo_css::plugins::{CssPlugins, Processed};
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 
 use crate::state::BuildState;
 
 /// Builds the project described by `config`, reading files through `fs`; `postcss` runs the
-/// project's CSS plugins, when the host can (see [`nexxo_css::postcss`]).
+/// project's CSS plugins, when the host can (see [`nexxo_css::plugins`]).
 pub async fn build<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
-    postcss: Option<Arc<dyn PostCss>>,
+    postcss: Option<Arc<dyn CssPlugins>>,
 ) -> Result<BuildOutput, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
@@ -79,7 +79,7 @@ struct Setup<Fs: FileSystem + Clone + Debug + 'static> {
     state: Arc<BuildState>,
 }
 
-fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig, postcss: Option<Arc<dyn PostCss>>) -> Result<Setup<Fs>, BuildFailure>
+fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig, postcss: Option<Arc<dyn CssPlugins>>) -> Result<Setup<Fs>, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
@@ -291,7 +291,7 @@ pub struct Incremental {
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
 #[cfg(feature = "incremental")]
-pub fn incremental(config: &ResolvedConfig, postcss: Option<Arc<dyn PostCss>>) -> Result<Incremental, BuildFailure> {
+pub fn incremental(config: &ResolvedConfig, postcss: Option<Arc<dyn CssPlugins>>) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
     let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, postcss)?;

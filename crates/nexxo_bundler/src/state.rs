@@ -42,11 +42,11 @@ pub struct BuildState {
     pub workers: Mutex<HashMap<String, (String, String)>>,
     /// Text inserted into modules before rolldown parses them (see [`Insertions`]).
     pub inserted: Insertions,
-    /// The project's CSS plugins, when the host runs them (see [`nexxo_css::postcss`]).
-    pub postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
+    /// The project's JavaScript CSS tools, when the host runs them (see [`nexxo_css::plugins`]).
+    pub css_plugins: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
     /// What the plugins' results were made from, by sheet: a `--watch` rebuild after an edit of
     /// one of those files must load the sheet again.
-    pub postcss_inputs: Mutex<HashMap<std::path::PathBuf, nexxo_css::postcss::Processed>>,
+    pub postcss_inputs: Mutex<HashMap<std::path::PathBuf, nexxo_css::plugins::Processed>>,
 }
 
 /// Text a plugin inserted into modules, by root-relative path: (1-based line, 0-based UTF-16
@@ -123,7 +123,7 @@ impl BuildState {
         config: ResolvedConfig,
         pages: Vec<Page>,
         css_targets: Option<nexxo_css::Browsers>,
-        postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
+        postcss: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
     ) -> Self {
         Self {
             config,
@@ -138,7 +138,7 @@ impl BuildState {
             extra_files: Mutex::default(),
             workers: Mutex::default(),
             inserted: Insertions::default(),
-            postcss,
+            css_plugins: postcss,
             postcss_inputs: Mutex::default(),
         }
     }

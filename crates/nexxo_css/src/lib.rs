@@ -9,7 +9,7 @@ pub use lightningcss::targets::Browsers;
 use lightningcss::targets::Targets;
 use nexxo_diagnostics::Diagnostic;
 
-pub mod postcss;
+pub mod plugins;
 pub mod sass;
 
 #[derive(Debug, Clone, Default)]
@@ -673,7 +673,9 @@ fn is_relative_url(url: &str) -> bool {
 /// `*.module.css`, `*.module.scss`, `*.module.sass`, as in Vite.
 pub fn is_css_module(path: &str) -> bool {
     let path = path.split('?').next().unwrap_or(path);
-    [".module.css", ".module.scss", ".module.sass"].iter().any(|e| path.ends_with(e))
+    [".module.css", ".module.scss", ".module.sass", ".module.less", ".module.styl", ".module.stylus"]
+        .iter()
+        .any(|e| path.ends_with(e))
 }
 
 /// Replaces url placeholders with final URLs, quoting them as CSS strings.

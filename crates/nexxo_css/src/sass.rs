@@ -31,22 +31,26 @@ pub fn is_sass(path: &str) -> bool {
     path.ends_with(".scss") || path.ends_with(".sass")
 }
 
-/// Whether `path` names a style sheet language Nexxo does not compile (Less, Stylus), and what to
-/// tell the user when one is imported.
+/// Whether `path` names a style sheet language only the project's JavaScript compiler compiles
+/// (Less, Stylus: see [`crate::plugins`]), and what to tell the user when one is imported in a
+/// host that cannot run it (the WASM engine).
 pub fn unsupported_preprocessor(path: &str) -> Option<Diagnostic> {
-    let path = path.split('?').next().unwrap_or(path);
-    let (lang, ext) = if path.ends_with(".less") {
-        ("Less", "less")
-    } else if path.ends_with(".styl") || path.ends_with(".stylus") {
-        ("Stylus", "styl")
-    } else {
-        return None;
+    let lang = crate::plugins::Preprocessor::of(path)?;
+    let (name, ext) = match lang {
+        crate::plugins::Preprocessor::Less => ("Less", "less"),
+        crate::plugins::Preprocessor::Stylus => ("Stylus", "styl"),
     };
     Some(
-        Diagnostic::new("UNSUPPORTED_CSS_LANG", format!("{lang} is not supported by Nexxo yet: convert to SCSS or CSS; see README"))
-            .with_hint(format!(
-                "rename the .{ext} file to .scss and port its syntax (Sass variables use $, mixins @mixin/@include), or write plain CSS"
-            )),
+        Diagnostic::new(
+            "UNSUPPORTED_CSS_LANG",
+            format!(
+                "{name} is compiled by the project's `{}` package with Node.js, which the WASM engine cannot run; see README",
+                lang.package()
+            ),
+        )
+        .with_hint(format!(
+            "build with the native engine (without --engine wasm), or rename the .{ext} file to .scss and port its syntax"
+        )),
     )
 }
 
@@ -350,7 +354,7 @@ mod tests {
     #[test]
     fn less_is_refused_with_a_message() {
         let d = unsupported_preprocessor("/a/b.less?inline").unwrap();
-        assert!(d.message.starts_with("Less is not supported by Nexxo yet"), "{d}");
+        assert!(d.message.starts_with("Less is compiled by the project's `less` package"), "{d}");
         assert!(unsupported_preprocessor("a.styl").is_some() && unsupported_preprocessor("a.css").is_none());
     }
 }

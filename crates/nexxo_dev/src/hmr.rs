@@ -109,7 +109,7 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     if file.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env")) {
         return Change::EnvFile;
     }
-    if let Some(p) = state.host.postcss().filter(|p| p.is_config(file)) {
+    if let Some(p) = state.host.css_plugins().filter(|p| p.is_config(file)) {
         // The PostCSS config: its plugins load again and the pages reload, as Vite restarts.
         p.reload();
         state.postcss_inputs.lock().expect("postcss inputs").clear();
@@ -162,16 +162,16 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
         }
         return Change::Nothing;
     }
-    // A Sass file: update the sheets that compiled it in (and itself, if served as a sheet);
-    // the partial is never a module of its own.
-    let mut starts = if nexxo_css::sass::is_sass(&url) {
-        sass_sheets(state, &url)
+    // A Sass, Less or Stylus file: update the sheets that compiled it in (and itself, if served
+    // as a sheet); the partial is never a module of its own.
+    let mut starts = if nexxo_css::plugins::is_preprocessed(&url) {
+        preprocessed_sheets(state, &url)
     } else if in_graph {
         vec![(url.clone(), file.into())]
     } else {
         Vec::new()
     };
-    if nexxo_css::sass::is_sass(&url) {
+    if nexxo_css::plugins::is_preprocessed(&url) {
         for (sheet_url, sheet) in &starts {
             let rel = sheet_url.trim_start_matches('/');
             if let Err(d) = crate::serve::style_source(state, sheet, rel) {
@@ -187,12 +187,12 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     }
     let starts: Vec<String> = starts.into_iter().map(|(u, _)| u).collect();
     // Check the new source now, so a broken save shows the overlay instead of a failed import.
-    if is_file && in_graph && !nexxo_css::sass::is_sass(&url) {
+    if is_file && in_graph && !nexxo_css::plugins::is_preprocessed(&url) {
         let check = if ext == "css" {
             let rel = url.trim_start_matches('/');
             state.host.fs().read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
                 // Through the project's CSS plugins first, as it will be served.
-                let src = match state.host.postcss() {
+                let src = match state.host.css_plugins() {
                     Some(_) => crate::serve::style_source(state, file, rel).map(|(css, _)| css),
                     None => Ok(src),
                 };
@@ -225,17 +225,17 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
     }
 }
 
-/// The sheets to update when Sass file `url` changes: itself if it was served as a style sheet,
-/// and every Sass sheet that read it while compiling (recorded as its imports, see
-/// `serve::css_module`).
-fn sass_sheets<H: DevHost>(state: &DevSession<H>, url: &str) -> Vec<(String, PathBuf)> {
+/// The sheets to update when a Sass, Less or Stylus file `url` changes: itself if it was served
+/// as a style sheet, and every such sheet that read it while compiling (recorded as its imports,
+/// see `serve::css_module`).
+fn preprocessed_sheets<H: DevHost>(state: &DevSession<H>, url: &str) -> Vec<(String, PathBuf)> {
     let graph = state.graph.lock().expect("graph");
     let Some(node) = graph.get(url) else { return Vec::new() };
     let mut out = Vec::new();
     if !node.file.as_os_str().is_empty() {
         out.push((url.to_string(), node.file.clone()));
     }
-    for importer in node.importers.iter().filter(|i| nexxo_css::sass::is_sass(i)) {
+    for importer in node.importers.iter().filter(|i| nexxo_css::plugins::is_preprocessed(i)) {
         if let Some(n) = graph.get(importer).filter(|n| !n.file.as_os_str().is_empty()) {
             out.push((importer.clone(), n.file.clone()));
         }

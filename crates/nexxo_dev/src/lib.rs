@@ -71,9 +71,10 @@ pub trait DevHost: Send + Sync + 'static {
     /// An error in the app: printed in the terminal (it is shown in the pages too).
     fn error(&self, diagnostic: &Diagnostic);
 
-    /// The project's CSS plugins (PostCSS, Tailwind CSS), if this host can run them (see
-    /// [`nexxo_css::postcss`]); without them, sheets that need them get a warning.
-    fn postcss(&self) -> Option<&dyn nexxo_css::postcss::PostCss> {
+    /// The project's JavaScript CSS tools (PostCSS, Tailwind CSS, Less, Stylus), if this host can
+    /// run them (see [`nexxo_css::plugins`]); without them, Less and Stylus are refused and sheets
+    /// that need PostCSS get a warning.
+    fn css_plugins(&self) -> Option<&dyn nexxo_css::plugins::CssPlugins> {
         None
     }
 
@@ -153,7 +154,7 @@ pub struct DevSession<H: DevHost> {
     postcss_warned: AtomicBool,
     /// What the CSS plugins made each sheet from, by the sheet's URL (see `hmr::on_change`):
     /// a class added to a component changes the Tailwind sheet.
-    postcss_inputs: Mutex<HashMap<String, nexxo_css::postcss::Processed>>,
+    postcss_inputs: Mutex<HashMap<String, nexxo_css::plugins::Processed>>,
     /// See [`DevSession::reloads`].
     reloads: AtomicU64,
 }

@@ -193,7 +193,9 @@ async fn request<H: DevHost>(state: &Arc<DevSession<H>>, path: &str, query: &str
             Err(d) => error_response(state, &d),
         };
     }
-    if ext == "scss" || ext == "sass" || (ext == "css" && state.host.postcss().is_some()) {
+    if nexxo_css::plugins::is_preprocessed(&ext_path(&file))
+        || (ext == "css" && state.host.css_plugins().is_some_and(|p| p.has_postcss()))
+    {
         // A sheet linked with `media` stays a `<link>`: the browser asks for CSS, compiled (and
         // through the project's CSS plugins) as a sheet a script imports.
         return match sheet_as_css(state, &file) {
@@ -258,7 +260,7 @@ pub(crate) async fn served<H: DevHost>(
     if SCRIPT_EXTS.contains(&ext.as_str()) {
         return module_response(state, file).await;
     }
-    if ext == "css" || ext == "scss" || ext == "sass" {
+    if ext == "css" || nexxo_css::plugins::is_preprocessed(&ext_path(file)) {
         return css_module(state, file, false);
     }
     if let Some(d) = nexxo_css::sass::unsupported_preprocessor(&ext_path(file)) {
@@ -885,16 +887,27 @@ fn resolve_css<H: DevHost>(state: &DevSession<H>, file: &Path, spec: &str) -> Op
 }
 
 /// A style sheet's CSS: the file, or for Sass its compiled output (the same compile step as the
-/// build's, over the disk) with the URLs of the partials it read. Less and Stylus are refused.
+/// build's, over the disk), for Less and Stylus the project's compiler's (where the host runs
+/// it), with the URLs of the partials read; then the project's PostCSS plugins.
 pub(crate) fn style_source<H: DevHost>(
     state: &DevSession<H>,
     file: &Path,
     rel: &str,
 ) -> Result<(String, Vec<String>), Diagnostic> {
-    if let Some(d) = nexxo_css::sass::unsupported_preprocessor(rel) {
+    let plugins = state.host.css_plugins();
+    if plugins.is_none()
+        && let Some(d) = nexxo_css::sass::unsupported_preprocessor(rel)
+    {
         return Err(d.with_file(rel));
     }
     warn_postcss_config(state);
+    let read = || {
+        state
+            .host
+            .fs()
+            .read_to_string(file)
+            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))
+    };
     let (source, partials) = if nexxo_css::sass::is_sass(rel) {
         let out = nexxo_bundler::sass::compile_sass(&state.host.fs().clone(), file, &state.config.root)?;
         for w in &out.warnings {
@@ -902,15 +915,17 @@ pub(crate) fn style_source<H: DevHost>(
         }
         let partials = out.files.iter().skip(1).filter_map(|f| state.url_of(f)).collect();
         (out.css, partials)
+    } else if let (Some(lang), Some(plugins)) = (nexxo_css::plugins::Preprocessor::of(rel), plugins) {
+        let out = plugins.preprocess(lang, file, rel, &read()?)?;
+        for w in &out.warnings {
+            state.host.warn(&w.to_string());
+        }
+        let partials = out.dependencies.iter().filter(|f| *f != file).filter_map(|f| state.url_of(f)).collect();
+        (out.css, partials)
     } else {
-        let source = state
-            .host
-            .fs()
-            .read_to_string(file)
-            .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))?;
-        (source, Vec::new())
+        (read()?, Vec::new())
     };
-    let Some(postcss) = state.host.postcss() else {
+    let Some(postcss) = plugins.filter(|p| p.has_postcss()) else {
         if let Some(w) = nexxo_css::sass::needs_postcss(&source) {
             state.host.warn(&format!("{rel}: {w}"));
         }
@@ -931,7 +946,9 @@ pub(crate) fn style_source<H: DevHost>(
 
 /// Says once per session that a PostCSS / Tailwind config in the root is not used.
 fn warn_postcss_config<H: DevHost>(state: &DevSession<H>) {
-    if state.host.postcss().is_some() || state.postcss_warned.swap(true, std::sync::atomic::Ordering::Relaxed) {
+    if state.host.css_plugins().is_some_and(|p| p.has_postcss())
+        || state.postcss_warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
         return;
     }
     for c in nexxo_css::sass::POSTCSS_CONFIGS.iter().filter(|c| state.is_file(&state.config.root.join(c))) {

@@ -34,7 +34,7 @@ pub struct NativeHost {
     cache: crate::cache::Cache,
     events: broadcast::Sender<String>,
     /// The project's CSS plugins (PostCSS, Tailwind CSS), run by Node.js (see `crate::postcss`).
-    postcss: Option<Arc<dyn nexxo_css::postcss::PostCss>>,
+    postcss: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
 }
 
 impl DevHost for NativeHost {
@@ -44,7 +44,7 @@ impl DevHost for NativeHost {
         &self.fs
     }
 
-    fn postcss(&self) -> Option<&dyn nexxo_css::postcss::PostCss> {
+    fn css_plugins(&self) -> Option<&dyn nexxo_css::plugins::CssPlugins> {
         self.postcss.as_deref()
     }
 
@@ -235,7 +235,7 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                     );
                 }
                 let cache = crate::cache::Cache::open(&config.root, args.force);
-                let postcss = crate::postcss::for_config(&config, "development");
+                let postcss = crate::css_plugins::for_config(&config, "development");
                 let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), postcss };
                 let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
                 let session = Arc::new(DevSession::open(config, native, options));

@@ -1,8 +1,9 @@
-//! The project's CSS plugins for the native CLI: PostCSS with the project's config (found as
-//! postcss-load-config finds it for Vite), and Tailwind CSS v4 when `package.json` lists
-//! `@tailwindcss/vite`. They are JavaScript, so they run in one Node.js process per build or dev
-//! session (`postcss-helper.mjs`), started on the first style sheet and fed one sheet per
-//! request; the engine calls it through [`nexxo_css::postcss::PostCss`] and keeps everything else.
+//! The project's JavaScript CSS tools for the native CLI: PostCSS with the project's config (found
+//! as postcss-load-config finds it for Vite), Tailwind CSS v4 when `package.json` lists
+//! `@tailwindcss/vite`, and the Less and Stylus compilers the project installed. They run in one
+//! Node.js process per build or dev session (`css-plugins.mjs`), started at the first sheet that
+//! needs it and fed one sheet per request; the engine calls it through
+//! [`nexxo_css::plugins::CssPlugins`] and keeps everything else.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -13,11 +14,11 @@ use std::sync::mpsc::{Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nexxo_css::postcss::{PostCss, Processed};
+use nexxo_css::plugins::{CssPlugins, Preprocessor, Processed};
 use nexxo_diagnostics::Diagnostic;
 use serde_json::{Value, json};
 
-const HELPER: &str = include_str!("postcss-helper.mjs");
+const HELPER: &str = include_str!("css-plugins.mjs");
 
 /// Config files as postcss-load-config looks for them, in its order (a `package.json` with a
 /// `postcss` field comes first).
@@ -46,7 +47,7 @@ const TIMEOUT: Duration = Duration::from_secs(120);
 const MAX_LISTED: usize = 50_000;
 
 #[derive(Debug)]
-pub struct NodePostCss {
+pub struct NodeCss {
     root: PathBuf,
     config: Option<PathBuf>,
     tailwind_vite: bool,
@@ -75,35 +76,30 @@ impl Drop for Helper {
     }
 }
 
-/// The CSS plugins of the project at `root` (configs are looked for from `root` up to `top`, the
-/// workspace root, as a monorepo may keep one config for all its apps), or `None` if it has none.
-pub fn detect(root: &Path, top: &Path, out_dir: &Path, mode: &'static str) -> Option<Arc<NodePostCss>> {
+/// The CSS tools of the project at `root` (a PostCSS config is looked for from `root` up to `top`,
+/// the workspace root, as a monorepo may keep one config for all its apps).
+pub fn detect(root: &Path, top: &Path, out_dir: &Path, mode: &'static str) -> Arc<NodeCss> {
     let config = find_config(root, top);
     let tailwind_vite = lists_package(&root.join("package.json"), "@tailwindcss/vite");
-    (config.is_some() || tailwind_vite).then(|| {
-        Arc::new(NodePostCss {
-            root: root.to_path_buf(),
-            config,
-            tailwind_vite,
-            mode,
-            helper: Mutex::new(None),
-            next_id: AtomicU64::new(1),
-            out_dirs: vec![
-                out_dir.to_path_buf(),
-                std::fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf()),
-            ],
-        })
+    Arc::new(NodeCss {
+        root: root.to_path_buf(),
+        config,
+        tailwind_vite,
+        mode,
+        helper: Mutex::new(None),
+        next_id: AtomicU64::new(1),
+        out_dirs: vec![out_dir.to_path_buf(), std::fs::canonicalize(out_dir).unwrap_or_else(|_| out_dir.to_path_buf())],
     })
 }
 
-/// The CSS plugins of `config`'s project, for the engine.
-pub fn for_config(config: &nexxo_config::ResolvedConfig, mode: &'static str) -> Option<Arc<dyn PostCss>> {
+/// The CSS tools of `config`'s project, for the engine (nothing runs until a sheet needs them).
+pub fn for_config(config: &nexxo_config::ResolvedConfig, mode: &'static str) -> Option<Arc<dyn CssPlugins>> {
     let top = crate::workspace::default_allow(&config.root);
-    let found = detect(&config.root, &top, &config.out_dir, mode)?;
-    if mode == "development" {
+    let found = detect(&config.root, &top, &config.out_dir, mode);
+    if mode == "development" && found.has_postcss() {
         println!("  {} {}", crate::style::Style::stdout().dim("css plugins:"), found.describe());
     }
-    Some(found as Arc<dyn PostCss>)
+    Some(found as Arc<dyn CssPlugins>)
 }
 
 fn find_config(root: &Path, top: &Path) -> Option<PathBuf> {
@@ -132,7 +128,7 @@ fn lists_package(package_json: &Path, name: &str) -> bool {
     })
 }
 
-impl NodePostCss {
+impl NodeCss {
     /// What the terminal says the build runs.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -223,13 +219,13 @@ impl NodePostCss {
 
     /// The error the plugins reported, located where they say (the sheet, or another file such
     /// as the Tailwind config), with a code frame.
-    fn error(&self, file: &Path, rel: &str, css: &str, e: &Value) -> Diagnostic {
+    fn error(&self, file: &Path, rel: &str, css: &str, e: &Value, tool: Tool) -> Diagnostic {
         let message = e["message"].as_str().unwrap_or("the CSS plugins failed");
         let message = match e["plugin"].as_str() {
             Some(p) if !message.starts_with('[') => format!("[{p}] {message}"),
             _ => message.to_string(),
         };
-        let mut d = Diagnostic::new("POSTCSS_ERROR", message);
+        let mut d = Diagnostic::new(tool.error_code(), message);
         let at = e["file"].as_str().map(PathBuf::from);
         let (line, column) = (e["line"].as_u64(), e["column"].as_u64());
         match at {
@@ -246,29 +242,80 @@ impl NodePostCss {
                 }
             }
         }
+        let from = match tool {
+            Tool::PostCss => format!("the CSS plugins of {}", self.config_name()),
+            Tool::Preprocessor(lang) => format!("the `{}` compiler the project installed", lang.package()),
+        };
         let hint = match e["hint"].as_str() {
             Some(h) => h.to_string(),
             None => match e["stack"].as_str() {
-                Some(stack) => format!("from the CSS plugins of {}:\n{stack}", self.config_name()),
-                None => format!(
-                    "the error comes from the CSS plugins of {} (NEXXO_DEBUG=1 shows where in the plugin)",
-                    self.config_name()
-                ),
+                Some(stack) => format!("from {from}:\n{stack}"),
+                None => format!("the error comes from {from} (NEXXO_DEBUG=1 shows where in it)"),
             },
         };
         d.with_hint(hint)
     }
 }
 
-impl PostCss for NodePostCss {
+impl CssPlugins for NodeCss {
+    fn has_postcss(&self) -> bool {
+        self.config.is_some() || self.tailwind_vite
+    }
+
     fn process(&self, file: &Path, rel: &str, css: &str) -> Result<Processed, Diagnostic> {
-        let answer = self.ask(json!({ "file": file, "css": css })).map_err(|e| {
-            Diagnostic::new("POSTCSS_ERROR", format!("{rel}: {e}")).with_file(rel).with_hint(
-                "Nexxo runs the project's PostCSS / Tailwind CSS plugins with Node.js: install Node.js, or set NEXXO_NODE to its path",
+        self.run(json!({ "file": file, "css": css }), file, rel, css, Tool::PostCss)
+    }
+
+    fn preprocess(&self, lang: Preprocessor, file: &Path, rel: &str, source: &str) -> Result<Processed, Diagnostic> {
+        let request = json!({ "file": file, "css": source, "lang": lang.package() });
+        self.run(request, file, rel, source, Tool::Preprocessor(lang))
+    }
+
+    fn is_config(&self, file: &Path) -> bool {
+        self.config.as_deref() == Some(file)
+    }
+
+    fn reload(&self) {
+        // The next request starts a fresh process, which loads the config and plugins anew.
+        *self.helper.lock().expect("postcss helper") = None;
+    }
+}
+
+/// Which tool a request is for: it names the diagnostics.
+#[derive(Clone, Copy)]
+enum Tool {
+    PostCss,
+    Preprocessor(Preprocessor),
+}
+
+impl Tool {
+    fn error_code(self) -> &'static str {
+        match self {
+            Tool::PostCss => "POSTCSS_ERROR",
+            Tool::Preprocessor(Preprocessor::Less) => "LESS_ERROR",
+            Tool::Preprocessor(Preprocessor::Stylus) => "STYLUS_ERROR",
+        }
+    }
+
+    fn warning_code(self) -> &'static str {
+        match self {
+            Tool::PostCss => "POSTCSS_WARNING",
+            Tool::Preprocessor(Preprocessor::Less) => "LESS_WARNING",
+            Tool::Preprocessor(Preprocessor::Stylus) => "STYLUS_WARNING",
+        }
+    }
+}
+
+impl NodeCss {
+    /// Sends one sheet to the helper and reads its answer.
+    fn run(&self, request: Value, file: &Path, rel: &str, css: &str, tool: Tool) -> Result<Processed, Diagnostic> {
+        let answer = self.ask(request).map_err(|e| {
+            Diagnostic::new(tool.error_code(), format!("{rel}: {e}")).with_file(rel).with_hint(
+                "Nexxo runs the project's PostCSS, Tailwind CSS, Less and Stylus with Node.js: install Node.js, or set NEXXO_NODE to its path",
             )
         })?;
         if answer.get("error").is_some() {
-            return Err(self.error(file, rel, css, &answer["error"]));
+            return Err(self.error(file, rel, css, &answer["error"], tool));
         }
         let paths = |v: &Value| -> Vec<PathBuf> {
             v.as_array().into_iter().flatten().filter_map(|p| p.as_str()).map(PathBuf::from).collect()
@@ -290,7 +337,7 @@ impl PostCss for NodePostCss {
                 Some(p) => format!("[{p}] {text}"),
                 None => text.to_string(),
             };
-            let mut d = Diagnostic::new("POSTCSS_WARNING", text).with_file(rel);
+            let mut d = Diagnostic::new(tool.warning_code(), text).with_file(rel);
             if let (Some(l), Some(c)) = (w["line"].as_u64(), w["column"].as_u64()) {
                 d = d.at_utf16(css, l as u32, c as u32);
             }
@@ -307,15 +354,6 @@ impl PostCss for NodePostCss {
         out.dependencies.sort();
         out.dependencies.dedup();
         Ok(out)
-    }
-
-    fn is_config(&self, file: &Path) -> bool {
-        self.config.as_deref() == Some(file)
-    }
-
-    fn reload(&self) {
-        // The next request starts a fresh process, which loads the config and plugins anew.
-        *self.helper.lock().expect("postcss helper") = None;
     }
 }
 

@@ -1,9 +1,10 @@
-// The project's CSS plugins, run for `nexxo build` and `nexxo dev` by host/src/postcss.rs in a
-// Node.js process of their own: PostCSS with the project's config (as Vite loads it), and
-// Tailwind CSS v4 through @tailwindcss/node when the project uses @tailwindcss/vite (a Vite
-// plugin, which Nexxo does not run: this is the same compile step). One JSON request per line on
-// stdin, `{ id, file, css }`; one JSON answer per line on stdout. Plugins' own output goes to
-// stderr, so nothing they print can break the protocol.
+// The project's JavaScript CSS tools, run for `nexxo build` and `nexxo dev` by
+// host/src/css_plugins.rs in a Node.js process of their own: PostCSS with the project's config (as
+// Vite loads it), Tailwind CSS v4 through @tailwindcss/node when the project uses
+// @tailwindcss/vite (a Vite plugin, which Nexxo does not run: this is the same compile step), and
+// the Less and Stylus compilers. One JSON request per line on stdin, `{ id, file, css, lang? }`
+// (`lang`: "less" or "stylus" compiles the sheet instead); one JSON answer per line on stdout.
+// The tools' own output goes to stderr, so nothing they print can break the protocol.
 import { createRequire } from 'node:module';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -199,6 +200,39 @@ async function tailwindStep() {
   };
 }
 
+// Less and Stylus, as Vite runs them: the project's own compiler, resolved from the project.
+const compilers = {};
+async function compiler(lang) {
+  compilers[lang] ??= load(lang).catch(() => {
+    throw hinted(`Preprocessor dependency "${lang}" not found: a .${lang === 'less' ? 'less' : 'styl'} file needs it installed, as in Vite`, `npm install -D ${lang}`);
+  });
+  return compilers[lang];
+}
+
+async function preprocess(lang, file, source, result) {
+  if (lang === 'less') {
+    const less = await compiler('less');
+    try {
+      // `rewriteUrls: 'all'`: a url() in an imported file is relative to that file, as Vite has it.
+      const out = await less.render(source, { filename: file, rewriteUrls: 'all', javascriptEnabled: false });
+      result.deps.push(...out.imports.map((f) => path.resolve(path.dirname(file), f)));
+      return out.css;
+    } catch (e) {
+      // Less counts columns from 0.
+      throw Object.assign(new Error(e.message), { file: e.filename && path.resolve(e.filename), line: e.line, column: e.column == null ? null : e.column + 1 });
+    }
+  }
+  const stylus = await compiler('stylus');
+  const style = stylus(source).set('filename', file);
+  const css = await new Promise((resolve, reject) => style.render((e, out) => (e ? reject(e) : resolve(out)))).catch((e) => {
+    // Stylus's message starts with its own location and code frame; the reason is its last line.
+    const reason = String(e.message).trim().split('\n').pop();
+    throw Object.assign(new Error(reason), { file: e.filename && path.resolve(e.filename), line: e.lineno, column: e.column });
+  });
+  result.deps.push(...style.deps().map((f) => path.resolve(f)));
+  return css;
+}
+
 let steps = null;
 let setUpError = null;
 async function ready() {
@@ -234,7 +268,7 @@ async function answer(line) {
   } catch {
     return;
   }
-  const { id, file, css } = request;
+  const { id, file, css, lang } = request;
   if (request.reload) {
     steps = null;
     setUpError = null;
@@ -243,7 +277,11 @@ async function answer(line) {
   }
   const result = { id, css, deps: [], dirs: [], warnings: [] };
   try {
-    for (const step of await ready()) result.css = await step(file, result.css, result);
+    if (lang) {
+      result.css = await preprocess(lang, file, css, result);
+    } else {
+      for (const step of await ready()) result.css = await step(file, result.css, result);
+    }
     send(result);
   } catch (e) {
     send({ id, error: describe(e, file), deps: result.deps, dirs: result.dirs });
