@@ -209,12 +209,13 @@ async function compiler(lang) {
   return compilers[lang];
 }
 
-async function preprocess(lang, file, source, result) {
+// `options`: `css.preprocessorOptions` of the language (its `additionalData` already in `source`).
+async function preprocess(lang, file, source, options, result) {
   if (lang === 'less') {
     const less = await compiler('less');
     try {
       // `rewriteUrls: 'all'`: a url() in an imported file is relative to that file, as Vite has it.
-      const out = await less.render(source, { filename: file, rewriteUrls: 'all', javascriptEnabled: false });
+      const out = await less.render(source, { rewriteUrls: 'all', ...options, filename: file });
       result.deps.push(...out.imports.map((f) => path.resolve(path.dirname(file), f)));
       return out.css;
     } catch (e) {
@@ -224,6 +225,11 @@ async function preprocess(lang, file, source, result) {
   }
   const stylus = await compiler('stylus');
   const style = stylus(source).set('filename', file);
+  for (const [k, v] of Object.entries(options ?? {})) {
+    if (k === 'define') for (const [name, value] of Object.entries(v ?? {})) style.define(name, value);
+    else if (k === 'imports') for (const i of [v].flat()) style.import(i);
+    else style.set(k, v);
+  }
   const css = await new Promise((resolve, reject) => style.render((e, out) => (e ? reject(e) : resolve(out)))).catch((e) => {
     // Stylus's message starts with its own location and code frame; the reason is its last line.
     const reason = String(e.message).trim().split('\n').pop();
@@ -268,7 +274,7 @@ async function answer(line) {
   } catch {
     return;
   }
-  const { id, file, css, lang } = request;
+  const { id, file, css, lang, options } = request;
   if (request.reload) {
     steps = null;
     setUpError = null;
@@ -278,7 +284,7 @@ async function answer(line) {
   const result = { id, css, deps: [], dirs: [], warnings: [] };
   try {
     if (lang) {
-      result.css = await preprocess(lang, file, css, result);
+      result.css = await preprocess(lang, file, css, options, result);
     } else {
       for (const step of await ready()) result.css = await step(file, result.css, result);
     }

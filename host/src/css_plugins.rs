@@ -266,8 +266,15 @@ impl CssPlugins for NodeCss {
         self.run(json!({ "file": file, "css": css }), file, rel, css, Tool::PostCss)
     }
 
-    fn preprocess(&self, lang: Preprocessor, file: &Path, rel: &str, source: &str) -> Result<Processed, Diagnostic> {
-        let request = json!({ "file": file, "css": source, "lang": lang.package() });
+    fn preprocess(
+        &self,
+        lang: Preprocessor,
+        file: &Path,
+        rel: &str,
+        source: &str,
+        options: &serde_json::Map<String, Value>,
+    ) -> Result<Processed, Diagnostic> {
+        let request = json!({ "file": file, "css": source, "lang": lang.package(), "options": options });
         self.run(request, file, rel, source, Tool::Preprocessor(lang))
     }
 

@@ -108,3 +108,48 @@ test("a .less file without the less package installed: the error says to install
   assert.match(r.all, /Preprocessor dependency "less" not found/);
   assert.match(r.all, /npm install -D less/);
 });
+
+test("css.preprocessorOptions (carried over by nexxo migrate): additionalData for Sass and Less, Less modifyVars, in the build and in dev", async () => {
+  const dir = fixture("vite-preprocessor-options", {
+    "package.json": JSON.stringify({ name: "ppo", private: true, type: "module" }),
+    "vite.config.js": `import { defineConfig } from "vite";
+export default defineConfig({
+  css: {
+    preprocessorOptions: {
+      scss: { api: "modern-compiler", additionalData: "$brand: rgb(4, 5, 6);" },
+      less: { additionalData: "@accent: rgb(7, 8, 9);", modifyVars: { gap: "6px" }, javascriptEnabled: false },
+    },
+  },
+});
+`,
+    "index.html": `<!doctype html><html><body><p id="s">scss</p><p id="l">less</p><script type="module" src="/src/main.ts"></script></body></html>\n`,
+    "src/a.scss": "#s { color: $brand; }\n",
+    "src/b.less": "@gap: 1px;\n#l { color: @accent; padding: @gap; }\n",
+    "src/main.ts": 'import "./a.scss";\nimport "./b.less";\n',
+  });
+  const m = nexxo(["migrate", dir]);
+  assert.equal(m.status, 0, m.all);
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"));
+  assert.deepEqual(config.css.preprocessorOptions, {
+    scss: { additionalData: "$brand: rgb(4, 5, 6);" },
+    less: { additionalData: "@accent: rgb(7, 8, 9);", modifyVars: { gap: "6px" }, javascriptEnabled: false },
+  });
+  for (const mode of ["build", "bundled"]) {
+    const server = await serveAs(mode, dir);
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url);
+      await waitStyle(page, "#s", "color", "rgb(4, 5, 6)");
+      await waitStyle(page, "#l", "color", "rgb(7, 8, 9)");
+      assert.equal(await style(page, "#l", "paddingTop"), "6px", `${mode}: modifyVars wins over the sheet's own value`);
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }
+  // An error in the sheet keeps the sheet's own line numbers.
+  fs.writeFileSync(path.join(dir, "src/b.less"), "@gap: 1px;\n#l { color: @accent; padding: @gap; }\n.x { color: red; }}\n");
+  const r = nexxo(["build", dir, "--force"]);
+  assert.equal(r.status, 1, r.all);
+  assert.match(r.all, /src\/b\.less:3:\d+/, r.all);
+});

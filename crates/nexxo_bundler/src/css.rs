@@ -293,7 +293,7 @@ pub(crate) fn style_source<Fs: FileSystem>(
             .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))
     };
     let source = if nexxo_css::sass::is_sass(rel) {
-        let out = crate::sass::compile_sass(fs, path, &state.config.root)?;
+        let out = crate::sass::compile_sass(fs, path, &state.config)?;
         state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
         let mut warnings = state.warnings.lock().expect("warnings");
         warnings.extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel)));
@@ -301,7 +301,12 @@ pub(crate) fn style_source<Fs: FileSystem>(
     } else if let (Some(lang), Some(plugins)) = (lang, plugins) {
         // Less and Stylus: the project's own compiler (the host runs it); what it imported
         // counts as read, as Sass partials do.
-        let mut out = plugins.preprocess(lang, path, rel, &read()?)?;
+        let own = read()?;
+        let (additional, options) = state.config.preprocessor_options(rel);
+        let (text, lines) = nexxo_css::plugins::with_additional_data(additional, &own);
+        let mut out = plugins
+            .preprocess(lang, path, rel, &text, &options)
+            .map_err(|d| nexxo_css::plugins::unshift_error(d, rel, &own, lines))?;
         state.warnings.lock().expect("warnings").append(&mut out.warnings);
         state.read_files.lock().expect("read files").extend(out.dependencies);
         out.css

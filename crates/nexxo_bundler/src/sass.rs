@@ -30,7 +30,13 @@ impl<Fs: FileSystem> SassFs for Over<'_, Fs> {
     }
 }
 
-/// Compiles the Sass file `entry` read through `fs` (see [`nexxo_css::sass::compile`]).
-pub fn compile_sass<Fs: FileSystem>(fs: &Fs, entry: &Path, root: &Path) -> Result<SassOutput, Diagnostic> {
-    nexxo_css::sass::compile(entry, root, &Over(fs))
+/// Compiles the Sass file `entry` read through `fs` (see [`nexxo_css::sass::compile`]), with
+/// `css.preprocessorOptions`' `additionalData` for its language first.
+pub fn compile_sass<Fs: FileSystem>(
+    fs: &Fs,
+    entry: &Path,
+    config: &nexxo_config::ResolvedConfig,
+) -> Result<SassOutput, Diagnostic> {
+    let (additional, _) = config.preprocessor_options(&entry.to_string_lossy());
+    nexxo_css::sass::compile(entry, &config.root, &Over(fs), additional)
 }

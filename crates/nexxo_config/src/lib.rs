@@ -123,6 +123,10 @@ pub struct BuildConfig {
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct CssConfig {
     pub modules: CssModulesConfig,
+    /// Vite's `css.preprocessorOptions`, by language (`scss`, `sass`, `less`, `styl`): each an
+    /// object; `additionalData` (text put before every sheet of that language) for all, and for
+    /// Less and Stylus the compiler's own options (`modifyVars`, `javascriptEnabled`, ...).
+    pub preprocessor_options: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -252,6 +256,9 @@ pub struct ResolvedConfig {
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
     pub css_modules_pattern: Option<String>,
+    /// `css.preprocessorOptions`, checked (see [`CssConfig`]), `stylus` stored as `styl`.
+    #[serde(default)]
+    pub preprocessor_options: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     /// `assetsInclude`: globs of files, relative to the root (`**/*.gltf`), that an import gives
     /// the URL of, like images; beyond the built-in asset extensions.
     #[serde(default)]
@@ -264,6 +271,22 @@ pub struct ResolvedConfig {
 }
 
 impl ResolvedConfig {
+    /// `css.preprocessorOptions` of the language of the sheet `path` (by extension: `.scss`,
+    /// `.sass`, `.less`, `.styl`/`.stylus`): its `additionalData` and the rest of its options.
+    pub fn preprocessor_options(&self, path: &str) -> (&str, serde_json::Map<String, serde_json::Value>) {
+        let path = path.split('?').next().unwrap_or(path);
+        let lang = match Path::new(path).extension().and_then(|e| e.to_str()) {
+            Some("stylus") => "styl",
+            Some(ext) => ext,
+            None => "",
+        };
+        let Some(options) = self.preprocessor_options.get(lang) else { return ("", serde_json::Map::new()) };
+        let data = options.get("additionalData").and_then(|d| d.as_str()).unwrap_or("");
+        let mut rest = options.clone();
+        rest.remove("additionalData");
+        (data, rest)
+    }
+
     /// Resolves `user` + `cli` for the project at absolute `root`. `env_files` are the contents of
     /// the `.env` files the host found, in [`ENV_FILES`] order for the mode; `process_env` is the
     /// host process environment (prefixed variables there win over files, as in Vite).
@@ -325,6 +348,27 @@ impl ResolvedConfig {
         if let Some(pattern) = &user.css.modules.pattern {
             check_css_modules_pattern(pattern).map_err(|m| err(format!("css.modules.pattern: {m}")))?;
         }
+        let mut preprocessor_options = BTreeMap::new();
+        for (lang, options) in &user.css.preprocessor_options {
+            let key = match lang.as_str() {
+                "scss" | "sass" | "less" | "styl" => lang.clone(),
+                "stylus" => "styl".to_string(),
+                other => {
+                    return Err(err(format!(
+                        "css.preprocessorOptions: unknown language `{other}`; expected scss, sass, less, styl or stylus"
+                    )));
+                }
+            };
+            let serde_json::Value::Object(map) = options else {
+                return Err(err(format!("css.preprocessorOptions.{lang}: expected an object")));
+            };
+            if map.get("additionalData").is_some_and(|d| !d.is_string()) {
+                return Err(err(format!(
+                    "css.preprocessorOptions.{lang}.additionalData: expected a string (a function cannot be written in JSON)"
+                )));
+            }
+            preprocessor_options.insert(key, map.clone());
+        }
         let assets_dir = user.build.assets_dir.clone().unwrap_or_else(|| "assets".into());
         let target = user
             .build
@@ -355,6 +399,7 @@ impl ResolvedConfig {
             extensions: user.resolve.extensions.clone(),
             main_fields: user.resolve.main_fields.clone(),
             css_modules_pattern: user.css.modules.pattern.clone(),
+            preprocessor_options,
             assets_include: match &user.assets_include {
                 Some(OneOrMany::One(g)) => vec![g.clone()],
                 Some(OneOrMany::Many(list)) => list.clone(),

@@ -51,7 +51,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("manualChunks", Node::Leaf),
         ]),
     ),
-    ("css", Node::Object(&[("modules", Node::Object(&[("pattern", Node::Leaf)]))])),
+    ("css", Node::Object(&[("modules", Node::Object(&[("pattern", Node::Leaf)])), ("preprocessorOptions", Node::Map)])),
     ("server", Node::Object(DEV_SERVER)),
     ("preview", Node::Object(SERVER)),
 ];

@@ -68,6 +68,28 @@ impl Preprocessor {
     }
 }
 
+/// `source` with `css.preprocessorOptions`' `additionalData` before it, on lines of its own, and
+/// what puts an error's line back where the file has it: a located error past the additional
+/// lines in this file moves up by their count.
+pub fn with_additional_data(additional: &str, source: &str) -> (String, usize) {
+    match additional {
+        "" => (source.to_string(), 0),
+        a if a.ends_with('\n') => (format!("{a}{source}"), a.matches('\n').count()),
+        a => (format!("{a}\n{source}"), a.matches('\n').count() + 1),
+    }
+}
+
+/// Moves a located error in `rel` up by `lines` (see [`with_additional_data`]), framed in the
+/// file's own `source`.
+pub fn unshift_error(d: Diagnostic, rel: &str, source: &str, lines: usize) -> Diagnostic {
+    match (d.file.as_deref(), d.line, d.column) {
+        (Some(f), Some(line), Some(column)) if lines > 0 && f == rel && line as usize > lines => {
+            d.at_utf16(source, line - lines as u32, column)
+        }
+        _ => d,
+    }
+}
+
 /// Whether `path` is a sheet that compiles to CSS first: Sass, Less or Stylus.
 pub fn is_preprocessed(path: &str) -> bool {
     crate::sass::is_sass(path) || Preprocessor::of(path).is_some()
@@ -82,8 +104,16 @@ pub trait CssPlugins: Send + Sync + Debug {
     /// Runs them on `css` (Sass, Less or Stylus already compiled).
     fn process(&self, file: &Path, rel: &str, css: &str) -> Result<Processed, Diagnostic>;
 
-    /// Compiles the Less or Stylus `source` to CSS; its dependencies are the files it imported.
-    fn preprocess(&self, lang: Preprocessor, file: &Path, rel: &str, source: &str) -> Result<Processed, Diagnostic>;
+    /// Compiles the Less or Stylus `source` to CSS with the compiler's `options`
+    /// (`css.preprocessorOptions`); its dependencies are the files it imported.
+    fn preprocess(
+        &self,
+        lang: Preprocessor,
+        file: &Path,
+        rel: &str,
+        source: &str,
+        options: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<Processed, Diagnostic>;
 
     /// Whether `file` is the plugins' own configuration (a `postcss.config.*`): an edit of it
     /// means loading the plugins again ([`CssPlugins::reload`]), as Vite restarts for it.

@@ -96,6 +96,8 @@ struct Tracking<'a> {
     inner: &'a dyn SassFs,
     entry_dir: PathBuf,
     read: RefCell<Vec<PathBuf>>,
+    /// `css.preprocessorOptions.scss.additionalData`, put before the entry's text.
+    prefix: &'a str,
 }
 
 impl SassFs for Tracking<'_> {
@@ -118,6 +120,9 @@ impl SassFs for Tracking<'_> {
         // relative to the entry: point it at the same file from the entry's directory (as Vite's
         // rebasing does). Only literal urls; interpolated ones are left for the author.
         let dir = path.parent().unwrap_or(Path::new(""));
+        if first && !self.prefix.is_empty() {
+            return Ok([self.prefix.as_bytes(), &bytes].concat());
+        }
         if first || dir == self.entry_dir {
             return Ok(bytes);
         }
@@ -150,13 +155,23 @@ impl grass_compiler::Logger for Warnings {
 /// messages are relative to it, and `node_modules` directories from the entry's directory up are
 /// load paths, so `@use "pkg/x"` finds `node_modules/pkg/_x.scss` (as CSS `@import` finds
 /// packages).
-pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs) -> Result<SassOutput, Diagnostic> {
+///
+/// `additional` (`css.preprocessorOptions.scss.additionalData`) goes before the entry's text, on
+/// lines of its own: errors in the entry keep the entry's own line numbers.
+pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs, additional: &str) -> Result<SassOutput, Diagnostic> {
     let entry = normalize(entry);
     let entry_dir = entry.parent().unwrap_or(Path::new("")).to_path_buf();
     let rel = |p: &Path| -> String {
         p.strip_prefix(root).map(|r| r.to_string_lossy().replace('\\', "/")).unwrap_or_else(|_| p.display().to_string())
     };
-    let tracking = Tracking { inner: fs, entry_dir: entry_dir.clone(), read: RefCell::new(Vec::new()) };
+    let prefix = match additional {
+        "" => String::new(),
+        a if a.ends_with('\n') => a.to_string(),
+        a => format!("{a}\n"),
+    };
+    let prefix_lines = prefix.matches('\n').count();
+    let tracking =
+        Tracking { inner: fs, entry_dir: entry_dir.clone(), read: RefCell::new(Vec::new()), prefix: &prefix };
     let warnings = Warnings::default();
     let load_paths: Vec<PathBuf> = entry_dir.ancestors().map(|d| d.join("node_modules")).collect();
     let options = grass_compiler::Options::default()
@@ -172,9 +187,22 @@ pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs) -> Result<SassOutput,
         Err(e) => Err(match e.kind() {
             grass_compiler::ErrorKind::ParseError { message, loc, .. } => {
                 let file = PathBuf::from(loc.file.name());
+                let (source, line) = match loc.file.source().get(prefix.len()..) {
+                    // In the entry, after the additional data: the entry's own text and line.
+                    Some(own) if file == entry && loc.begin.line >= prefix_lines => {
+                        (own, loc.begin.line - prefix_lines)
+                    }
+                    _ => (loc.file.source(), loc.begin.line),
+                };
+                let message =
+                    if file == entry && line == loc.begin.line && prefix_lines > 0 && loc.begin.line < prefix_lines {
+                        format!("{message} (in css.preprocessorOptions additionalData)")
+                    } else {
+                        message.to_string()
+                    };
                 Diagnostic::new("SASS_ERROR", message)
                     .with_file(rel(&file))
-                    .at(loc.file.source(), loc.begin.line as u32 + 1, loc.begin.column as u32 + 1)
+                    .at(source, line as u32 + 1, loc.begin.column as u32 + 1)
                     .with_hint(if files.len() > 1 && file != entry {
                         format!("fix the Sass at the marked position (this partial is used by {})", rel(&entry))
                     } else {
@@ -306,7 +334,7 @@ mod tests {
             ("/p/src/_vars.scss", "$c: #ff0000;\n"),
             ("/p/node_modules/pkg/_theme.scss", "$m: 3px;\n"),
         ]);
-        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap();
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap();
         assert!(out.css.contains("color: #ff0000") && out.css.contains(".a .b"), "{}", out.css);
         assert!(out.css.contains("margin: 3px"), "{}", out.css);
         let files: Vec<_> = out.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
@@ -316,7 +344,7 @@ mod tests {
     #[test]
     fn indented_syntax() {
         let fs = fs(&[("/p/a.sass", "$c: blue\n.a\n  color: $c\n")]);
-        let out = compile(Path::new("/p/a.sass"), Path::new("/p"), &fs).unwrap();
+        let out = compile(Path::new("/p/a.sass"), Path::new("/p"), &fs, "").unwrap();
         assert!(out.css.contains("color: blue"), "{}", out.css);
     }
 
@@ -326,10 +354,25 @@ mod tests {
             ("/p/src/app.scss", "@use \"parts/x\";\n"),
             ("/p/src/parts/_x.scss", ".a {\n  color: red;;\n  b: $nope;\n}\n"),
         ]);
-        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap_err();
+        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap_err();
         assert_eq!(e.file.as_deref(), Some("src/parts/_x.scss"));
         assert_eq!((e.line, e.column), (Some(3), Some(6)), "{e}");
         assert!(e.frame.is_some() && e.message.contains("Undefined variable"), "{e}");
+    }
+
+    #[test]
+    fn additional_data_comes_first_and_errors_keep_the_entry_lines() {
+        let fs = fs(&[("/p/src/_vars.scss", "$c: rgb(1, 2, 3);\n"), ("/p/src/app.scss", ".a { color: $c; }\n")]);
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "@use \"vars\" as *;").unwrap();
+        assert!(out.css.contains("color: rgb(1, 2, 3)"), "{}", out.css);
+        let fs = fs_with_error();
+        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "$x: 1;\n$y: 2;").unwrap_err();
+        assert_eq!((e.file.as_deref(), e.line), (Some("src/app.scss"), Some(2)), "{e}");
+        assert!(e.frame.as_deref().is_some_and(|f| f.contains("$nope")), "{e}");
+    }
+
+    fn fs_with_error() -> impl SassFs {
+        fs(&[("/p/src/app.scss", ".a {}\n.b { c: $nope; }\n")])
     }
 
     #[test]
@@ -341,7 +384,7 @@ mod tests {
                 ".a { background: url(./img/a.png) } .b { background: url(\"../b.png\") } .c { background: url(/c.png) } .d { background: url(data:x) }\n",
             ),
         ]);
-        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs).unwrap();
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap();
         assert!(out.css.contains("url(parts/img/a.png)"), "{}", out.css);
         assert!(out.css.contains("url(\"parts/../b.png\")"), "{}", out.css);
         assert!(

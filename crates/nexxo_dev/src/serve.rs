@@ -909,14 +909,19 @@ pub(crate) fn style_source<H: DevHost>(
             .map_err(|e| Diagnostic::new("READ_ERROR", format!("cannot read {rel}: {e}")).with_file(rel))
     };
     let (source, partials) = if nexxo_css::sass::is_sass(rel) {
-        let out = nexxo_bundler::sass::compile_sass(&state.host.fs().clone(), file, &state.config.root)?;
+        let out = nexxo_bundler::sass::compile_sass(&state.host.fs().clone(), file, &state.config)?;
         for w in &out.warnings {
             state.host.warn(&format!("{rel}: {w}"));
         }
         let partials = out.files.iter().skip(1).filter_map(|f| state.url_of(f)).collect();
         (out.css, partials)
     } else if let (Some(lang), Some(plugins)) = (nexxo_css::plugins::Preprocessor::of(rel), plugins) {
-        let out = plugins.preprocess(lang, file, rel, &read()?)?;
+        let own = read()?;
+        let (additional, options) = state.config.preprocessor_options(rel);
+        let (text, lines) = nexxo_css::plugins::with_additional_data(additional, &own);
+        let out = plugins
+            .preprocess(lang, file, rel, &text, &options)
+            .map_err(|d| nexxo_css::plugins::unshift_error(d, rel, &own, lines))?;
         for w in &out.warnings {
             state.host.warn(&w.to_string());
         }

@@ -781,9 +781,52 @@ impl<'a> Cx<'a, '_> {
                     }
                 }
                 "postcss" => self.note(span, "`css.postcss` is not translated: Nexxo runs the PostCSS config file (postcss.config.*, .postcssrc, package.json `postcss`), not inline plugins; move them there"),
-                "preprocessorOptions" => self.note(span, "`css.preprocessorOptions` is not translated"),
+                "preprocessorOptions" => self.preprocessor_options(v, out),
                 "transformer" | "lightningcss" => self.note(span, format!("`css.{key}` is not translated: Nexxo always compiles CSS with lightningcss, with its own options")),
                 _ => self.note(span, format!("`css.{key}` has no Nexxo equivalent; not translated")),
+            }
+        }
+    }
+
+    /// `css.preprocessorOptions`: per language, `additionalData` when it is text (a function is
+    /// code), and for Less and Stylus their compiler's options when they are data. Sass's other
+    /// options choose between Dart Sass's APIs and warnings, which Nexxo's Sass compiler has no
+    /// use for.
+    fn preprocessor_options(&mut self, value: &'a Expression<'a>, out: &mut Obj) {
+        let Some(langs) = self.object(value, "css.preprocessorOptions") else { return };
+        for (lang, v, span) in self.props(langs, "css.preprocessorOptions") {
+            let path = format!("css.preprocessorOptions.{lang}");
+            if !matches!(lang.as_str(), "scss" | "sass" | "less" | "styl" | "stylus") {
+                self.note(span, format!("`{path}` names no language Nexxo compiles; not translated"));
+                continue;
+            }
+            let Some(options) = self.object(v, &path) else { continue };
+            for (key, v, span) in self.props(options, &path) {
+                let key_path = format!("{path}.{key}");
+                let sass = matches!(lang.as_str(), "scss" | "sass");
+                if sass && key != "additionalData" {
+                    self.note_kind(
+                        span,
+                        NoteKind::BuiltIn,
+                        format!("`{key_path}` is not needed: Nexxo compiles Sass itself (grass)"),
+                    );
+                    continue;
+                }
+                match self.data(v, 0) {
+                    Ok(Value::String(text)) if key == "additionalData" => {
+                        self.set(
+                            out.obj("css").obj("preprocessorOptions").obj(&lang),
+                            &key,
+                            Value::String(text),
+                            &key_path,
+                        );
+                    }
+                    Ok(_) if key == "additionalData" => {
+                        self.note(v.span(), format!("`{key_path}` must be a string; not translated"));
+                    }
+                    Ok(data) => self.set(out.obj("css").obj("preprocessorOptions").obj(&lang), &key, data, &key_path),
+                    Err(skip) => self.skipped(&key_path, skip),
+                }
             }
         }
     }
