@@ -4,8 +4,9 @@
 //! that load lazily get a footer that attaches their style sheet when they run.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt::Debug;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use nexxo_css::{CssOptions, compile, composes_binding, is_local_url, replace_urls};
@@ -115,37 +116,6 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
         })
     }
 
-    /// The whole text of a sheet that is not a module of its own (see
-    /// [`nexxo_css::first_inlined`]): its imports inlined inside their conditions, then its rules.
-    /// It is an input of the build all the same (the cache and `--watch` see it). A sheet that
-    /// imports itself again through `stack` is left out there, as a browser leaves out a cycle.
-    /// `@import`s of remote URLs go to `external`, with their conditions: they must open the file.
-    fn inlined_sheet(
-        &self,
-        path: &Path,
-        inline: bool,
-        stack: &mut Vec<std::path::PathBuf>,
-        external: &mut String,
-    ) -> Result<String, anyhow::Error> {
-        if stack.iter().any(|p| p == path) {
-            return Ok(String::new());
-        }
-        self.state.read_files.lock().expect("read files").push(path.to_path_buf());
-        let (rel, source, compiled, css) = self.compile_sheet(path, inline)?;
-        stack.push(path.to_path_buf());
-        let mut out = String::new();
-        for imp in &compiled.imports {
-            if imp.is_remote() {
-                external.push_str(&imp.external_rule());
-                continue;
-            }
-            let target = self.resolve_import(&path.to_string_lossy(), &rel, &source, imp)?;
-            out.push_str(&imp.wrap(&self.inlined_sheet(&target, inline, stack, external)?));
-        }
-        stack.pop();
-        Ok(out + &css)
-    }
-
     /// Resolves a reference from a style sheet (see [`css_specifiers`]).
     fn resolve_from_css(&self, importer: &str, spec: &str, kind: ImportKind) -> Result<std::path::PathBuf, String> {
         let mut last = String::new();
@@ -156,6 +126,33 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
             }
         }
         Err(last)
+    }
+}
+
+/// The build's side of inlining an `@import` ([`nexxo_css::inline_import`]): the sheets named are
+/// resolved with the build's resolver (an unresolvable one is a located error) and compiled as
+/// any sheet; each is an input of the build (the cache and `--watch` see it).
+struct Inlining<'a, Fs: FileSystem + Clone + Debug + 'static> {
+    plugin: &'a CssPlugin<Fs>,
+    inline: bool,
+    /// Each compiled sheet's root-relative path and source, to locate an error in its imports.
+    sheets: HashMap<PathBuf, (String, String)>,
+}
+
+impl<Fs: FileSystem + Clone + Debug + 'static> nexxo_css::ImportHost for Inlining<'_, Fs> {
+    type File = PathBuf;
+    type Error = anyhow::Error;
+
+    fn resolve(&mut self, importer: &PathBuf, imp: &nexxo_css::CssImport) -> Result<Option<PathBuf>, anyhow::Error> {
+        let (rel, source) = self.sheets.get(importer).map_or(("", ""), |(r, s)| (r.as_str(), s.as_str()));
+        self.plugin.resolve_import(&importer.to_string_lossy(), rel, source, imp).map(Some)
+    }
+
+    fn compile(&mut self, file: &PathBuf) -> Result<(Vec<nexxo_css::CssImport>, String), anyhow::Error> {
+        self.plugin.state.read_files.lock().expect("read files").push(file.clone());
+        let (rel, source, compiled, css) = self.plugin.compile_sheet(file, self.inline)?;
+        self.sheets.insert(file.clone(), (rel, source));
+        Ok((compiled.imports, css))
     }
 }
 
@@ -193,14 +190,16 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 external_imports.push_str(&imp.external_rule());
                 continue;
             }
-            let target = self.resolve_import(path, &rel, &source, imp)?;
             if i >= inline_from {
                 // Its rules go inside its conditions, in this sheet's text (see `first_inlined`).
-                let stack = &mut vec![Path::new(path).to_path_buf()];
-                let text = self.inlined_sheet(&target, query.inline, stack, &mut external_imports)?;
-                inlined_css.push_str(&imp.wrap(&text));
+                let file = Path::new(path).to_path_buf();
+                let mut host = Inlining { plugin: self, inline: query.inline, sheets: HashMap::new() };
+                host.sheets.insert(file.clone(), (rel.clone(), source.clone()));
+                let stack = &mut vec![file.clone()];
+                inlined_css.push_str(&nexxo_css::inline_import(&mut host, &file, imp, stack, &mut external_imports)?);
                 continue;
             }
+            let target = self.resolve_import(path, &rel, &source, imp)?;
             if query.inline {
                 // An inlined sheet's text includes what it imports, which is never applied either.
                 let binding = format!("__nexxo_inline{}", inlined.len());

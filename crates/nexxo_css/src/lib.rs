@@ -133,6 +133,51 @@ pub fn first_inlined(imports: &[CssImport]) -> usize {
     imports.iter().position(CssImport::is_conditional).unwrap_or(imports.len())
 }
 
+/// What a host does for [`inline_import`]: find the sheet an `@import` names and compile it (the
+/// build through its resolver and plugins, `nexxo dev` through its own).
+pub trait ImportHost {
+    type File: Clone + PartialEq;
+    type Error;
+
+    /// The sheet `imp` of `importer` names; `None` leaves the import out, as a browser skips an
+    /// import it cannot load.
+    fn resolve(&mut self, importer: &Self::File, imp: &CssImport) -> Result<Option<Self::File>, Self::Error>;
+
+    /// Sheet `file` compiled: its `@import`s and its text (rules, URLs as the host serves them).
+    fn compile(&mut self, file: &Self::File) -> Result<(Vec<CssImport>, String), Self::Error>;
+}
+
+/// The text `imp`, an `@import` of `importer`, puts in the importer's sheet when it is inlined
+/// (see [`first_inlined`]): the imported sheet's own imports (inlined likewise) and rules, inside
+/// the import's conditions. A remote URL's `@import` goes to `external` with its conditions (it
+/// must open the file a browser gets). `stack` holds the sheets being inlined, the importer's
+/// ancestors and itself: a sheet that imports one of them again is left out there, as a browser
+/// leaves out a cycle.
+pub fn inline_import<H: ImportHost>(
+    host: &mut H,
+    importer: &H::File,
+    imp: &CssImport,
+    stack: &mut Vec<H::File>,
+    external: &mut String,
+) -> Result<String, H::Error> {
+    if imp.is_remote() {
+        external.push_str(&imp.external_rule());
+        return Ok(String::new());
+    }
+    let Some(file) = host.resolve(importer, imp)? else { return Ok(String::new()) };
+    if stack.contains(&file) {
+        return Ok(String::new());
+    }
+    let (imports, css) = host.compile(&file)?;
+    stack.push(file.clone());
+    let mut text = String::new();
+    for inner in &imports {
+        text.push_str(&inline_import(host, &file, inner, stack, external)?);
+    }
+    stack.pop();
+    Ok(imp.wrap(&(text + &css)))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CssUrl {
     pub url: String,

@@ -747,7 +747,8 @@ pub(crate) fn css_module<H: DevHost>(state: &DevSession<H>, file: &Path, inline:
         }
         if i >= inline_from {
             let stack = &mut vec![file.to_path_buf()];
-            inlined_css.push_str(&inlined_import(state, file, imp, stack, &mut partials, &mut external)?);
+            let host = &mut Inlining { state, partials: &mut partials };
+            inlined_css.push_str(&nexxo_css::inline_import(host, &file.to_path_buf(), imp, stack, &mut external)?);
             continue;
         }
         if let Some(p) = resolve_css(state, file, &imp.specifier)
@@ -844,37 +845,28 @@ fn compile_sheet<H: DevHost>(
     Ok((rel, compiled, css, partials))
 }
 
-/// The text an `@import` of `importer` puts in its sheet when it is inlined: the imported
-/// sheet's own imports (inlined likewise) and rules, inside the import's conditions. A remote
-/// URL's `@import` goes to `external` (it must open the sheet); a file that does not resolve is
-/// left out (as a browser skips it), and a sheet importing itself again through `stack` is left
-/// out there. The URLs of the files read are added to `partials`.
-fn inlined_import<H: DevHost>(
-    state: &DevSession<H>,
-    importer: &Path,
-    imp: &nexxo_css::CssImport,
-    stack: &mut Vec<PathBuf>,
-    partials: &mut Vec<String>,
-    external: &mut String,
-) -> Result<String, Diagnostic> {
-    if imp.is_remote() {
-        external.push_str(&imp.external_rule());
-        return Ok(String::new());
+/// `nexxo dev`'s side of inlining an `@import` ([`nexxo_css::inline_import`]): a sheet that does
+/// not resolve is left out (as a browser skips it); the URLs of the files read are added to
+/// `partials`, so an edit of one updates the importing sheet.
+struct Inlining<'a, H: DevHost> {
+    state: &'a DevSession<H>,
+    partials: &'a mut Vec<String>,
+}
+
+impl<H: DevHost> nexxo_css::ImportHost for Inlining<'_, H> {
+    type File = PathBuf;
+    type Error = Diagnostic;
+
+    fn resolve(&mut self, importer: &PathBuf, imp: &nexxo_css::CssImport) -> Result<Option<PathBuf>, Diagnostic> {
+        Ok(resolve_css(self.state, importer, &imp.specifier))
     }
-    let Some(file) = resolve_css(state, importer, &imp.specifier) else { return Ok(String::new()) };
-    if stack.contains(&file) {
-        return Ok(String::new());
+
+    fn compile(&mut self, file: &PathBuf) -> Result<(Vec<nexxo_css::CssImport>, String), Diagnostic> {
+        let (_, compiled, css, read) = compile_sheet(self.state, file)?;
+        self.partials.extend(self.state.url_of(file));
+        self.partials.extend(read);
+        Ok((compiled.imports, css))
     }
-    let (_, compiled, css, read) = compile_sheet(state, &file)?;
-    partials.extend(state.url_of(&file));
-    partials.extend(read);
-    stack.push(file.clone());
-    let mut text = String::new();
-    for inner in &compiled.imports {
-        text.push_str(&inlined_import(state, &file, inner, stack, partials, external)?);
-    }
-    stack.pop();
-    Ok(imp.wrap(&(text + &css)))
 }
 
 /// The file a reference from style sheet `file` names, by the build's rule
