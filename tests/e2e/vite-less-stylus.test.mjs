@@ -109,21 +109,25 @@ test("a .less file without the less package installed: the error says to install
   assert.match(r.all, /npm install -D less/);
 });
 
-test("css.preprocessorOptions (carried over by nexxo migrate): additionalData for Sass and Less, Less modifyVars, in the build and in dev", async () => {
+test("css.preprocessorOptions (carried over by nexxo migrate): additionalData for Sass and Less, Less modifyVars; Sass finds aliased and root-absolute files; in the build and in dev", async () => {
   const dir = fixture("vite-preprocessor-options", {
     "package.json": JSON.stringify({ name: "ppo", private: true, type: "module" }),
     "vite.config.js": `import { defineConfig } from "vite";
+import path from "node:path";
 export default defineConfig({
+  resolve: { alias: { "@": path.resolve(__dirname, "./src") } },
   css: {
     preprocessorOptions: {
-      scss: { api: "modern-compiler", additionalData: "$brand: rgb(4, 5, 6);" },
+      scss: { api: "modern-compiler", additionalData: '@use "@/tokens" as *;' },
       less: { additionalData: "@accent: rgb(7, 8, 9);", modifyVars: { gap: "6px" }, javascriptEnabled: false },
     },
   },
 });
 `,
     "index.html": `<!doctype html><html><body><p id="s">scss</p><p id="l">less</p><script type="module" src="/src/main.ts"></script></body></html>\n`,
-    "src/a.scss": "#s { color: $brand; }\n",
+    "src/_tokens.scss": "$brand: rgb(4, 5, 6);\n",
+    "src/a.scss": '@use "/src/styles/extra";\n#s { color: $brand; }\n',
+    "src/styles/_extra.scss": "#s { padding: 5px; }\n",
     "src/b.less": "@gap: 1px;\n#l { color: @accent; padding: @gap; }\n",
     "src/main.ts": 'import "./a.scss";\nimport "./b.less";\n',
   });
@@ -131,7 +135,7 @@ export default defineConfig({
   assert.equal(m.status, 0, m.all);
   const config = JSON.parse(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"));
   assert.deepEqual(config.css.preprocessorOptions, {
-    scss: { additionalData: "$brand: rgb(4, 5, 6);" },
+    scss: { additionalData: '@use "@/tokens" as *;' },
     less: { additionalData: "@accent: rgb(7, 8, 9);", modifyVars: { gap: "6px" }, javascriptEnabled: false },
   });
   for (const mode of ["build", "bundled"]) {
@@ -140,6 +144,7 @@ export default defineConfig({
     try {
       await page.goto(server.url);
       await waitStyle(page, "#s", "color", "rgb(4, 5, 6)");
+      assert.equal(await style(page, "#s", "paddingTop"), "5px", `${mode}: @use of a root-absolute path`);
       await waitStyle(page, "#l", "color", "rgb(7, 8, 9)");
       assert.equal(await style(page, "#l", "paddingTop"), "6px", `${mode}: modifyVars wins over the sheet's own value`);
     } finally {

@@ -38,5 +38,13 @@ pub fn compile_sass<Fs: FileSystem>(
     config: &nexxo_config::ResolvedConfig,
 ) -> Result<SassOutput, Diagnostic> {
     let (additional, _) = config.preprocessor_options(&entry.to_string_lossy());
-    nexxo_css::sass::compile(entry, &config.root, &Over(fs), additional)
+    // Aliases that name directories of the project (`"@": "./src"`); package aliases are left to
+    // node_modules lookups.
+    let aliases: Vec<(String, std::path::PathBuf)> = config
+        .alias
+        .iter()
+        .filter(|(k, v)| !k.trim_end_matches('/').is_empty() && (v.starts_with('.') || Path::new(v).is_absolute()))
+        .map(|(k, v)| (k.trim_end_matches('/').to_string(), crate::html::normalize(&config.root.join(v))))
+        .collect();
+    nexxo_css::sass::compile(entry, &config.root, &Over(fs), additional, &aliases)
 }

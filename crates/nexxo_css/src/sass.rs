@@ -98,6 +98,9 @@ struct Tracking<'a> {
     read: RefCell<Vec<PathBuf>>,
     /// `css.preprocessorOptions.scss.additionalData`, put before the entry's text.
     prefix: &'a str,
+    /// `resolve.alias` entries that name directories: (key without a trailing `/`, directory).
+    aliases: &'a [(String, PathBuf)],
+    root: &'a Path,
 }
 
 impl SassFs for Tracking<'_> {
@@ -120,19 +123,83 @@ impl SassFs for Tracking<'_> {
         // relative to the entry: point it at the same file from the entry's directory (as Vite's
         // rebasing does). Only literal urls; interpolated ones are left for the author.
         let dir = path.parent().unwrap_or(Path::new(""));
-        if first && !self.prefix.is_empty() {
-            return Ok([self.prefix.as_bytes(), &bytes].concat());
-        }
+        let bytes = if first && !self.prefix.is_empty() { [self.prefix.as_bytes(), &bytes].concat() } else { bytes };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => return Ok(e.into_bytes()),
+        };
+        let text = self.resolve_specifiers(&text);
         if first || dir == self.entry_dir {
-            return Ok(bytes);
+            return Ok(text.into_bytes());
         }
-        match String::from_utf8(bytes) {
-            Ok(text) => Ok(rebase_urls(&text, &relative_dir(&self.entry_dir, dir)).into_bytes()),
-            Err(e) => Ok(e.into_bytes()),
-        }
+        Ok(rebase_urls(&text, &relative_dir(&self.entry_dir, dir)).into_bytes())
     }
     fn canonicalize(&self, path: &Path) -> io::Result<PathBuf> {
         Ok(normalize(path))
+    }
+}
+
+impl Tracking<'_> {
+    /// The URLs of `@use`, `@forward` and `@import` that start with an alias (`"@/styles/vars"`) or
+    /// at the root (`"/src/styles/vars"`) written as the absolute paths they name, as Vite's
+    /// Sass importer resolves them; grass would look for them beside the importing file. Lines
+    /// stay where they are.
+    #[expect(
+        clippy::string_slice,
+        reason = "every index comes from `find` of an ASCII keyword, quote or comma, or from a trimmed prefix's length"
+    )]
+    fn resolve_specifiers(&self, text: &str) -> String {
+        if self.aliases.is_empty() && !text.contains("\"/") && !text.contains("'/") {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len() + 64);
+        let mut rest = text;
+        while let Some((i, len)) =
+            ["@use", "@forward", "@import"].iter().filter_map(|k| rest.find(k).map(|i| (i, k.len()))).min()
+        {
+            out.push_str(&rest[..i + len]);
+            rest = &rest[i + len..];
+            // One URL, or (`@import`) a list of them.
+            loop {
+                let trimmed = rest.trim_start();
+                let Some(quote) = trimmed.chars().next().filter(|c| *c == '"' || *c == '\'') else { break };
+                let Some(end) = trimmed[1..].find(quote) else { break };
+                out.push_str(&rest[..rest.len() - trimmed.len()]);
+                let spec = &trimmed[1..1 + end];
+                out.push(quote);
+                out.push_str(&self.resolved(spec).unwrap_or_else(|| spec.to_string()));
+                out.push(quote);
+                rest = &trimmed[end + 2..];
+                let after = rest.trim_start();
+                if !after.starts_with(',') {
+                    break;
+                }
+                out.push_str(&rest[..rest.len() - after.len() + 1]);
+                rest = &after[1..];
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn resolved(&self, spec: &str) -> Option<String> {
+        let aliased = self.aliases.iter().find_map(|(key, dir)| {
+            let rest = spec.strip_prefix(key.as_str())?;
+            (rest.is_empty() || rest.starts_with('/')).then(|| dir.join(rest.trim_start_matches('/')))
+        });
+        let path = match aliased {
+            Some(path) => path,
+            None => {
+                let from_root = spec.strip_prefix('/').filter(|r| !r.starts_with('/'))?;
+                // An absolute path that exists stays one.
+                if Path::new(spec).parent().is_some_and(|p| self.inner.is_dir(p)) {
+                    return None;
+                }
+                self.root.join(from_root)
+            }
+        };
+        let path = normalize(&path).to_string_lossy().replace('\\', "/");
+        (!path.contains(['"', '\''])).then_some(path)
     }
 }
 
@@ -158,7 +225,16 @@ impl grass_compiler::Logger for Warnings {
 ///
 /// `additional` (`css.preprocessorOptions.scss.additionalData`) goes before the entry's text, on
 /// lines of its own: errors in the entry keep the entry's own line numbers.
-pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs, additional: &str) -> Result<SassOutput, Diagnostic> {
+///
+/// `aliases` are `resolve.alias` entries naming directories (key, absolute directory): `@use
+/// "@/styles/vars"` and root-absolute `@use "/src/styles/vars"` find their files, as in Vite.
+pub fn compile(
+    entry: &Path,
+    root: &Path,
+    fs: &dyn SassFs,
+    additional: &str,
+    aliases: &[(String, PathBuf)],
+) -> Result<SassOutput, Diagnostic> {
     let entry = normalize(entry);
     let entry_dir = entry.parent().unwrap_or(Path::new("")).to_path_buf();
     let rel = |p: &Path| -> String {
@@ -170,8 +246,14 @@ pub fn compile(entry: &Path, root: &Path, fs: &dyn SassFs, additional: &str) -> 
         a => format!("{a}\n"),
     };
     let prefix_lines = prefix.matches('\n').count();
-    let tracking =
-        Tracking { inner: fs, entry_dir: entry_dir.clone(), read: RefCell::new(Vec::new()), prefix: &prefix };
+    let tracking = Tracking {
+        inner: fs,
+        entry_dir: entry_dir.clone(),
+        read: RefCell::new(Vec::new()),
+        prefix: &prefix,
+        aliases,
+        root,
+    };
     let warnings = Warnings::default();
     let load_paths: Vec<PathBuf> = entry_dir.ancestors().map(|d| d.join("node_modules")).collect();
     let options = grass_compiler::Options::default()
@@ -334,7 +416,7 @@ mod tests {
             ("/p/src/_vars.scss", "$c: #ff0000;\n"),
             ("/p/node_modules/pkg/_theme.scss", "$m: 3px;\n"),
         ]);
-        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap();
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "", &[]).unwrap();
         assert!(out.css.contains("color: #ff0000") && out.css.contains(".a .b"), "{}", out.css);
         assert!(out.css.contains("margin: 3px"), "{}", out.css);
         let files: Vec<_> = out.files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
@@ -344,7 +426,7 @@ mod tests {
     #[test]
     fn indented_syntax() {
         let fs = fs(&[("/p/a.sass", "$c: blue\n.a\n  color: $c\n")]);
-        let out = compile(Path::new("/p/a.sass"), Path::new("/p"), &fs, "").unwrap();
+        let out = compile(Path::new("/p/a.sass"), Path::new("/p"), &fs, "", &[]).unwrap();
         assert!(out.css.contains("color: blue"), "{}", out.css);
     }
 
@@ -354,7 +436,7 @@ mod tests {
             ("/p/src/app.scss", "@use \"parts/x\";\n"),
             ("/p/src/parts/_x.scss", ".a {\n  color: red;;\n  b: $nope;\n}\n"),
         ]);
-        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap_err();
+        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "", &[]).unwrap_err();
         assert_eq!(e.file.as_deref(), Some("src/parts/_x.scss"));
         assert_eq!((e.line, e.column), (Some(3), Some(6)), "{e}");
         assert!(e.frame.is_some() && e.message.contains("Undefined variable"), "{e}");
@@ -363,12 +445,25 @@ mod tests {
     #[test]
     fn additional_data_comes_first_and_errors_keep_the_entry_lines() {
         let fs = fs(&[("/p/src/_vars.scss", "$c: rgb(1, 2, 3);\n"), ("/p/src/app.scss", ".a { color: $c; }\n")]);
-        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "@use \"vars\" as *;").unwrap();
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "@use \"vars\" as *;", &[]).unwrap();
         assert!(out.css.contains("color: rgb(1, 2, 3)"), "{}", out.css);
         let fs = fs_with_error();
-        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "$x: 1;\n$y: 2;").unwrap_err();
+        let e = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "$x: 1;\n$y: 2;", &[]).unwrap_err();
         assert_eq!((e.file.as_deref(), e.line), (Some("src/app.scss"), Some(2)), "{e}");
         assert!(e.frame.as_deref().is_some_and(|f| f.contains("$nope")), "{e}");
+    }
+
+    #[test]
+    fn aliases_and_root_absolute_urls_find_their_files() {
+        let fs = fs(&[
+            ("/p/src/styles/_vars.scss", "$c: rgb(1, 2, 3);\n"),
+            ("/p/src/styles/_more.scss", ".m { color: blue; }\n"),
+            ("/p/src/deep/app.scss", "@use \"@/styles/vars\";\n@import '/src/styles/more';\n.a { color: vars.$c; }\n"),
+        ]);
+        let aliases = [("@".to_string(), PathBuf::from("/p/src"))];
+        let out = compile(Path::new("/p/src/deep/app.scss"), Path::new("/p"), &fs, "", &aliases).unwrap();
+        assert!(out.css.contains("color: rgb(1, 2, 3)") && out.css.contains(".m"), "{}", out.css);
+        assert!(out.files.contains(&PathBuf::from("/p/src/styles/_vars.scss")), "{:?}", out.files);
     }
 
     fn fs_with_error() -> impl SassFs {
@@ -384,7 +479,7 @@ mod tests {
                 ".a { background: url(./img/a.png) } .b { background: url(\"../b.png\") } .c { background: url(/c.png) } .d { background: url(data:x) }\n",
             ),
         ]);
-        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "").unwrap();
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "", &[]).unwrap();
         assert!(out.css.contains("url(parts/img/a.png)"), "{}", out.css);
         assert!(out.css.contains("url(\"parts/../b.png\")"), "{}", out.css);
         assert!(
