@@ -171,6 +171,31 @@ const tailwind4 = {
   "src/view.ts": `document.querySelector("#view")!.classList.add("uppercase");\nif (import.meta.hot) import.meta.hot.accept();\n`,
 };
 
+test("nexxo dev: a Tailwind error in a sheet shows the overlay, the server keeps serving, the fix restores the page", async () => {
+  const dir = fixture("tailwind3-dev-error", tailwind3);
+  linkTailwind3(dir);
+  const server = await serveAs("bundled", dir);
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.url);
+    await waitStyle(page, "#btn", "fontWeight", "700");
+    const sheet = path.join(dir, "src/index.css");
+    const good = fs.readFileSync(sheet, "utf8");
+    fs.writeFileSync(sheet, good.replace("@apply px-4 font-bold;", "@apply px-4 no-such-class;"));
+    const overlay = page.locator("nexxo-error-overlay");
+    await overlay.waitFor({ timeout: 15_000 });
+    const text = await overlay.evaluate((e) => e.shadowRoot.textContent);
+    assert.match(text, /no-such-class/);
+    assert.match(text, /src\/index\.css/);
+    fs.writeFileSync(sheet, good.replace("font-bold", "font-light"));
+    await waitStyle(page, "#btn", "fontWeight", "300");
+    assert.equal(await overlay.count(), 0, "the overlay is gone after the fix");
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
+
 test("Tailwind CSS v4 with @tailwindcss/vite (its Vite guide): built and served by nexxo dev, a new class updates in place", async () => {
   const dir = fixture("tailwind4", tailwind4);
   for (const mode of SERVE_MODES) {
