@@ -141,17 +141,14 @@ impl SassFs for Tracking<'_> {
 
 impl Tracking<'_> {
     /// The URLs of `@use`, `@forward` and `@import` that start with an alias (`"@/styles/vars"`) or
-    /// at the root (`"/src/styles/vars"`) written as the absolute paths they name, as Vite's
-    /// Sass importer resolves them; grass would look for them beside the importing file. Lines
-    /// stay where they are.
+    /// at the root (`"/src/styles/vars"`), or name a package alone (`"bootstrap"`), written as the
+    /// absolute paths they name, as Vite's Sass importer resolves them; grass would look for them
+    /// beside the importing file (or for the package's `_index.scss`). Lines stay where they are.
     #[expect(
         clippy::string_slice,
         reason = "every index comes from `find` of an ASCII keyword, quote or comma, or from a trimmed prefix's length"
     )]
     fn resolve_specifiers(&self, text: &str) -> String {
-        if self.aliases.is_empty() && !text.contains("\"/") && !text.contains("'/") {
-            return text.to_string();
-        }
         let mut out = String::with_capacity(text.len() + 64);
         let mut rest = text;
         while let Some((i, len)) =
@@ -182,12 +179,30 @@ impl Tracking<'_> {
         out
     }
 
+    /// A package named alone (`@use "bootstrap"`, `@use "@scope/theme"`): the file its
+    /// `package.json` gives Sass (`sass`, else `style`), found in `node_modules` from the entry's
+    /// directory up, as Vite's Sass importer finds it.
+    fn package_entry(&self, spec: &str) -> Option<PathBuf> {
+        let segments = spec.split('/').count();
+        let bare = !spec.starts_with(['.', '/', '~']) && !spec.contains(':');
+        if !bare || segments != if spec.starts_with('@') { 2 } else { 1 } {
+            return None;
+        }
+        self.entry_dir.ancestors().find_map(|dir| {
+            let package = dir.join("node_modules").join(spec);
+            let manifest = self.inner.read(&package.join("package.json")).ok()?;
+            let manifest: serde_json::Value = serde_json::from_slice(&manifest).ok()?;
+            let file = ["sass", "style"].iter().find_map(|f| manifest.get(*f)?.as_str())?;
+            Some(package.join(file))
+        })
+    }
+
     fn resolved(&self, spec: &str) -> Option<String> {
         let aliased = self.aliases.iter().find_map(|(key, dir)| {
             let rest = spec.strip_prefix(key.as_str())?;
             (rest.is_empty() || rest.starts_with('/')).then(|| dir.join(rest.trim_start_matches('/')))
         });
-        let path = match aliased {
+        let path = match aliased.or_else(|| self.package_entry(spec)) {
             Some(path) => path,
             None => {
                 let from_root = spec.strip_prefix('/').filter(|r| !r.starts_with('/'))?;
@@ -464,6 +479,22 @@ mod tests {
         let out = compile(Path::new("/p/src/deep/app.scss"), Path::new("/p"), &fs, "", &aliases).unwrap();
         assert!(out.css.contains("color: rgb(1, 2, 3)") && out.css.contains(".m"), "{}", out.css);
         assert!(out.files.contains(&PathBuf::from("/p/src/styles/_vars.scss")), "{:?}", out.files);
+    }
+
+    #[test]
+    fn a_package_named_alone_uses_its_sass_field() {
+        let fs = fs(&[
+            ("/p/node_modules/theme/package.json", r#"{"name":"theme","sass":"scss/main.scss","main":"index.js"}"#),
+            ("/p/node_modules/theme/scss/main.scss", ".t { color: teal; }\n"),
+            ("/p/node_modules/@s/ui/package.json", r#"{"style":"dist/ui.css"}"#),
+            ("/p/node_modules/@s/ui/dist/ui.css", ".u { color: blue; }\n"),
+            (
+                "/p/src/app.scss",
+                "@use \"theme\";\n@use \"@s/ui\";\n@use \"sass:math\";\n.a { width: math.div(4px, 2); }\n",
+            ),
+        ]);
+        let out = compile(Path::new("/p/src/app.scss"), Path::new("/p"), &fs, "", &[]).unwrap();
+        assert!(out.css.contains(".t") && out.css.contains(".u") && out.css.contains("2px"), "{}", out.css);
     }
 
     fn fs_with_error() -> impl SassFs {
