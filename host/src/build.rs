@@ -172,8 +172,8 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, E
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
-    let postcss = crate::css_plugins::for_config(config, "production");
-    runtime.block_on(nexxo_bundler::build(fs, config, postcss)).map_err(|failure| {
+    let css_plugins = crate::css_plugins::for_config(config, "production");
+    runtime.block_on(nexxo_bundler::build(fs, config, css_plugins)).map_err(|failure| {
         report_failure(&failure);
         ExitCode::FAILURE
     })

@@ -70,8 +70,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     let mut live = None;
     // One process for the project's CSS plugins, kept across rebuilds (Tailwind then rescans
     // only what changed).
-    let mut postcss = crate::css_plugins::for_config(&config, "production");
-    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None, &postcss).await;
+    let mut css_plugins = crate::css_plugins::for_config(&config, "production");
+    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None, &css_plugins).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
     {
@@ -116,7 +116,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     }
                     config = c;
                     live = None;
-                    postcss = crate::css_plugins::for_config(&config, "production");
+                    css_plugins = crate::css_plugins::for_config(&config, "production");
                 }
                 Err(_) => {
                     // load_config printed the located problem; the next save retries.
@@ -126,13 +126,13 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             }
         }
         let public_changed = config.public_dir.as_deref().is_some_and(|dir| changed.iter().any(|p| p.starts_with(dir)));
-        if let Some(p) = postcss.as_ref().filter(|p| changed.iter().any(|c| p.is_config(c))) {
+        if let Some(p) = css_plugins.as_ref().filter(|p| changed.iter().any(|c| p.is_config(c))) {
             // The PostCSS config itself: its plugins are loaded again, and every sheet made anew.
             p.reload();
             live = None;
         }
         let (built, how);
-        (built, reads, how) = build_once(&config, args.engine, &mut live, Some(&changed), &postcss).await;
+        (built, reads, how) = build_once(&config, args.engine, &mut live, Some(&changed), &css_plugins).await;
         let Some(output) = built else {
             println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
             continue;
@@ -204,7 +204,7 @@ async fn build_once(
     engine: EngineKind,
     live: &mut Option<nexxo_bundler::Incremental>,
     changed: Option<&BTreeSet<PathBuf>>,
-    postcss: &Option<Arc<dyn nexxo_bundler::CssPlugins>>,
+    css_plugins: &Option<Arc<dyn nexxo_bundler::CssPlugins>>,
 ) -> (Option<BuildOutput>, Reads, &'static str) {
     let result = match engine {
         EngineKind::Native => {
@@ -216,13 +216,13 @@ async fn build_once(
             if !partial {
                 *live = None;
             }
-            let (kept, job_config, postcss) = (live.take(), config.clone(), postcss.clone());
+            let (kept, job_config, css_plugins) = (live.take(), config.clone(), css_plugins.clone());
             // On a task of its own, so a panic in the engine ends that task, not the watch.
             let job = tokio::spawn(
                 async move {
                     let mut inc = match kept {
                         Some(inc) => inc,
-                        None => nexxo_bundler::incremental(&job_config, postcss)?,
+                        None => nexxo_bundler::incremental(&job_config, css_plugins)?,
                     };
                     let output = inc.build(partial.then_some(ids)).await?;
                     Ok((inc, output))

@@ -42,18 +42,18 @@ pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, dec
 
 use crate::state::BuildState;
 
-/// Builds the project described by `config`, reading files through `fs`; `postcss` runs the
-/// project's CSS plugins, when the host can (see [`nexxo_css::plugins`]).
+/// Builds the project described by `config`, reading files through `fs`; `css_plugins` runs the
+/// project's JavaScript CSS tools, when the host can (see [`nexxo_css::plugins`]).
 pub async fn build<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
-    postcss: Option<Arc<dyn CssPlugins>>,
+    css_plugins: Option<Arc<dyn CssPlugins>>,
 ) -> Result<BuildOutput, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let setup = tracing::info_span!("nexxo.setup").entered();
-    let Setup { bundler_options, resolver, state } = set_up(&fs, config, postcss)?;
+    let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
     let plugins = plugins(&fs, &state, &resolver, &[]);
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,
@@ -79,7 +79,11 @@ struct Setup<Fs: FileSystem + Clone + Debug + 'static> {
     state: Arc<BuildState>,
 }
 
-fn set_up<Fs>(fs: &Fs, config: &ResolvedConfig, postcss: Option<Arc<dyn CssPlugins>>) -> Result<Setup<Fs>, BuildFailure>
+fn set_up<Fs>(
+    fs: &Fs,
+    config: &ResolvedConfig,
+    css_plugins: Option<Arc<dyn CssPlugins>>,
+) -> Result<Setup<Fs>, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
@@ -114,7 +118,7 @@ where
     // Checked before anything is built: a typo in `build.cssTarget` names itself.
     let css_targets = nexxo_css::browser_targets(&config.css_target)
         .map_err(|e| BuildFailure::single("CSS_TARGET", format!("build.cssTarget (or build.target) {e}")))?;
-    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets, postcss));
+    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets, css_plugins));
     Ok(Setup { bundler_options, resolver, state })
 }
 
@@ -291,10 +295,13 @@ pub struct Incremental {
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
 #[cfg(feature = "incremental")]
-pub fn incremental(config: &ResolvedConfig, postcss: Option<Arc<dyn CssPlugins>>) -> Result<Incremental, BuildFailure> {
+pub fn incremental(
+    config: &ResolvedConfig,
+    css_plugins: Option<Arc<dyn CssPlugins>>,
+) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
-    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, postcss)?;
+    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
     let plugins = plugins(&fs, &state, &resolver, &[]);
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)

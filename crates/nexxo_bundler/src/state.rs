@@ -123,7 +123,7 @@ impl BuildState {
         config: ResolvedConfig,
         pages: Vec<Page>,
         css_targets: Option<nexxo_css::Browsers>,
-        postcss: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
+        css_plugins: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
     ) -> Self {
         Self {
             config,
@@ -138,7 +138,7 @@ impl BuildState {
             extra_files: Mutex::default(),
             workers: Mutex::default(),
             inserted: Insertions::default(),
-            css_plugins: postcss,
+            css_plugins,
             postcss_inputs: Mutex::default(),
         }
     }

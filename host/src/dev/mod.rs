@@ -33,8 +33,8 @@ pub struct NativeHost {
     fs: OsFileSystem,
     cache: crate::cache::Cache,
     events: broadcast::Sender<String>,
-    /// The project's CSS plugins (PostCSS, Tailwind CSS), run by Node.js (see `crate::postcss`).
-    postcss: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
+    /// The project's JavaScript CSS tools (PostCSS, Tailwind CSS, Less, Stylus), run by Node.js (see `crate::css_plugins`).
+    css_plugins: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
 }
 
 impl DevHost for NativeHost {
@@ -45,7 +45,7 @@ impl DevHost for NativeHost {
     }
 
     fn css_plugins(&self) -> Option<&dyn nexxo_css::plugins::CssPlugins> {
-        self.postcss.as_deref()
+        self.css_plugins.as_deref()
     }
 
     fn cache_get(&self, key: &[u8]) -> Option<Vec<u8>> {
@@ -235,8 +235,8 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
                     );
                 }
                 let cache = crate::cache::Cache::open(&config.root, args.force);
-                let postcss = crate::css_plugins::for_config(&config, "development");
-                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), postcss };
+                let css_plugins = crate::css_plugins::for_config(&config, "development");
+                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), css_plugins };
                 let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
                 let session = Arc::new(DevSession::open(config, native, options));
                 // Find the app's dependencies before the first request so the page never waits on them.
