@@ -60,7 +60,8 @@ pub struct NodeCss {
     out_dirs: Vec<PathBuf>,
 }
 
-type Waiters = Arc<Mutex<HashMap<u64, Sender<Value>>>>;
+/// Who waits for which answer; `None` once the process has ended (nobody will answer).
+type Waiters = Arc<Mutex<Option<HashMap<u64, Sender<Value>>>>>;
 
 #[derive(Debug)]
 struct Helper {
@@ -158,7 +159,7 @@ impl NodeCss {
             .map_err(|e| format!("cannot start node: {e}"))?;
         let stdin = child.stdin.take().ok_or("no stdin")?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let waiters: Waiters = Arc::default();
+        let waiters: Waiters = Arc::new(Mutex::new(Some(HashMap::new())));
         let reading = Arc::clone(&waiters);
         std::thread::Builder::new()
             .name("nexxo-postcss".into())
@@ -167,12 +168,13 @@ impl NodeCss {
                     let Ok(line) = line else { break };
                     let Ok(answer) = serde_json::from_str::<Value>(&line) else { continue };
                     let id = answer["id"].as_u64().unwrap_or(0);
-                    if let Some(w) = reading.lock().expect("waiters").remove(&id) {
+                    if let Some(w) = reading.lock().expect("waiters").as_mut().and_then(|w| w.remove(&id)) {
                         let _ = w.send(answer);
                     }
                 }
-                // The process ended: whoever still waits hears so now (dropping the senders).
-                reading.lock().expect("waiters").clear();
+                // The process ended: whoever still waits hears so now (dropping the senders), and
+                // a request sent after this sees it and starts a new process.
+                *reading.lock().expect("waiters") = None;
             })
             .map_err(|e| e.to_string())?;
         Ok(Helper { child, stdin, waiters })
@@ -186,14 +188,21 @@ impl NodeCss {
         let (tx, rx) = channel();
         {
             let mut slot = self.helper.lock().expect("postcss helper");
-            if slot.as_mut().is_some_and(|h| h.child.try_wait().ok().flatten().is_some()) {
+            let ended = |h: &mut Helper| {
+                h.waiters.lock().expect("waiters").is_none() || h.child.try_wait().ok().flatten().is_some()
+            };
+            if slot.as_mut().is_some_and(ended) {
                 *slot = None;
             }
             if slot.is_none() {
                 *slot = Some(self.start()?);
             }
             let helper = slot.as_mut().expect("started above");
-            helper.waiters.lock().expect("waiters").insert(id, tx);
+            // Under the reader's lock: an ending process either answers this or refuses it now.
+            match helper.waiters.lock().expect("waiters").as_mut() {
+                Some(w) => w.insert(id, tx),
+                None => return Err("the PostCSS process stopped".to_string()),
+            };
             let mut line = request.to_string();
             line.push('\n');
             if let Err(e) = helper.stdin.write_all(line.as_bytes()).and_then(|()| helper.stdin.flush()) {

@@ -247,6 +247,44 @@ test("Tailwind CSS v4 through @tailwindcss/postcss in postcss.config.mjs", () =>
   assert.doesNotMatch(css, /\.line-through/);
 });
 
+test("nexxo dev: a PostCSS plugin that ends its process is an error on screen; the next save starts it again", async () => {
+  const dir = fixture("postcss-crash", {
+    "package.json": JSON.stringify({ name: "pc", private: true, type: "module" }),
+    // A plugin of the project's own: it ends Node.js on a sheet that says CRASH, and otherwise
+    // turns `color: brand` into a colour.
+    "postcss.config.js": `const plugin = () => ({
+  postcssPlugin: "brand",
+  Once(root) {
+    if (root.toString().includes("CRASH")) process.exit(3);
+    root.walkDecls("color", (d) => { if (d.value === "brand") d.value = "rgb(1, 99, 2)"; });
+  },
+});
+plugin.postcss = true;
+export default { plugins: [plugin] };
+`,
+    "index.html": '<!doctype html><html><body><p id="t">t</p><script type="module" src="/src/main.ts"></script></body></html>\n',
+    "src/main.ts": 'import "./a.css";\n',
+    "src/a.css": "#t { color: brand; }\n",
+  });
+  const server = await serveAs("bundled", dir);
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.url);
+    await waitStyle(page, "#t", "color", "rgb(1, 99, 2)");
+    fs.writeFileSync(path.join(dir, "src/a.css"), "/* CRASH */\n#t { color: brand; }\n");
+    const overlay = page.locator("nexxo-error-overlay");
+    await overlay.waitFor({ timeout: 15_000 });
+    assert.match(await overlay.evaluate((e) => e.shadowRoot.textContent), /PostCSS process stopped/);
+    fs.writeFileSync(path.join(dir, "src/a.css"), "#t { color: brand; padding: 2px; }\n");
+    await waitStyle(page, "#t", "paddingTop", "2px");
+    assert.equal(await style(page, "#t", "color"), "rgb(1, 99, 2)", "the plugin runs again");
+    assert.equal(await overlay.count(), 0);
+  } finally {
+    await page.close();
+    await server.close();
+  }
+});
+
 test("a PostCSS plugin the config names but nobody installed: a located error with the install hint", () => {
   const dir = fixture("postcss-missing", {
     "package.json": JSON.stringify({ name: "pm", private: true, type: "module" }),
