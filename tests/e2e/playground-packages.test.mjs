@@ -425,7 +425,16 @@ test("playground: a package's images (imported by the app, by the package, named
       ),
   );
   /** Each image's natural size once loaded (0x0 when it failed), and what the CSS url() answers. */
-  const sizes = (f) =>
+  // An image whose `src` the app has not set yet, or whose decode an attribute change cut short,
+  // reads 0x0: measured again until every image has a size (or the last reading is returned).
+  const sizes = async (f) => {
+    for (let tries = 0; ; tries++) {
+      const out = await sizesOnce(f);
+      if (tries >= 50 || !Object.values(out).includes("0x0")) return out;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const sizesOnce = (f) =>
     f.locator("body").evaluate(async () => {
       const out = {};
       for (const id of ["logo", "icon", "big", "star"]) {
