@@ -81,7 +81,12 @@ impl Drop for Helper {
 /// the workspace root, as a monorepo may keep one config for all its apps).
 pub fn detect(root: &Path, top: &Path, out_dir: &Path, mode: &'static str) -> Arc<NodeCss> {
     let config = find_config(root, top);
-    let tailwind_vite = lists_package(&root.join("package.json"), "@tailwindcss/vite");
+    // The app's package.json, or a monorepo's above it up to the workspace root (where a shared
+    // devDependency is often listed).
+    let tailwind_vite = root
+        .ancestors()
+        .take_while(|d| d.starts_with(top) || *d == root)
+        .any(|d| lists_package(&d.join("package.json"), "@tailwindcss/vite"));
     Arc::new(NodeCss {
         root: root.to_path_buf(),
         config,
@@ -416,6 +421,13 @@ mod tests {
         assert_eq!(find_config(&app, &top), Some(app.join("package.json")));
         std::fs::write(app.join("package.json"), r#"{"devDependencies": {"@tailwindcss/vite": "4"}}"#).unwrap();
         assert!(lists_package(&app.join("package.json"), "@tailwindcss/vite"));
+        // Listed at the workspace root only.
+        std::fs::write(app.join("package.json"), "{}").unwrap();
+        std::fs::remove_file(top.join("postcss.config.js")).unwrap();
+        assert!(!detect(&app, &top, &app.join("dist"), "production").has_postcss());
+        std::fs::write(top.join("package.json"), r#"{"devDependencies": {"@tailwindcss/vite": "4"}}"#).unwrap();
+        assert!(detect(&app, &top, &app.join("dist"), "production").has_postcss());
+        assert!(!detect(&app, &app, &app.join("dist"), "production").has_postcss(), "not above the workspace root");
         std::fs::remove_dir_all(&top).unwrap();
     }
 }
