@@ -81,12 +81,12 @@ impl Drop for Helper {
 /// the workspace root, as a monorepo may keep one config for all its apps).
 pub fn detect(root: &Path, top: &Path, out_dir: &Path, mode: &'static str) -> Arc<NodeCss> {
     let config = find_config(root, top);
-    // The app's package.json, or a monorepo's above it up to the workspace root (where a shared
-    // devDependency is often listed).
-    let tailwind_vite = root
-        .ancestors()
-        .take_while(|d| d.starts_with(top) || *d == root)
-        .any(|d| lists_package(&d.join("package.json"), "@tailwindcss/vite"));
+    // The app's package.json, or its monorepo's (where a shared devDependency is often listed);
+    // not any package.json above an app that has none, whose dependencies are not the app's.
+    let tailwind_vite = lists_package(&root.join("package.json"), "@tailwindcss/vite")
+        || (top != root
+            && crate::workspace::is_workspace_root(top)
+            && lists_package(&top.join("package.json"), "@tailwindcss/vite"));
     Arc::new(NodeCss {
         root: root.to_path_buf(),
         config,
@@ -426,6 +426,12 @@ mod tests {
         std::fs::remove_file(top.join("postcss.config.js")).unwrap();
         assert!(!detect(&app, &top, &app.join("dist"), "production").has_postcss());
         std::fs::write(top.join("package.json"), r#"{"devDependencies": {"@tailwindcss/vite": "4"}}"#).unwrap();
+        assert!(!detect(&app, &top, &app.join("dist"), "production").has_postcss(), "not a workspace root");
+        std::fs::write(
+            top.join("package.json"),
+            r#"{"workspaces": ["apps/*"], "devDependencies": {"@tailwindcss/vite": "4"}}"#,
+        )
+        .unwrap();
         assert!(detect(&app, &top, &app.join("dist"), "production").has_postcss());
         assert!(!detect(&app, &app, &app.join("dist"), "production").has_postcss(), "not above the workspace root");
         std::fs::remove_dir_all(&top).unwrap();
