@@ -364,10 +364,13 @@ impl NodeCss {
             }
             out.warnings.push(d);
         }
-        // The files the content globs match now are inputs too (the cache keys on them).
+        // The files the content globs match now are inputs too: the build cache keys on them.
+        // Dev matches later edits against the globs themselves, so it walks nothing per request.
         let mut listed = Vec::new();
-        for (dir, _) in &out.dir_dependencies {
-            list_files(dir, &mut listed);
+        if self.mode == "production" {
+            for (dir, _) in &out.dir_dependencies {
+                list_files(dir, &mut listed);
+            }
         }
         listed.retain(|f| out.depends_on(f));
         out.dependencies.extend(listed);

@@ -185,6 +185,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         let mut inlined = Vec::new();
         let mut inlined_css = String::new();
         let inline_from = nexxo_css::first_inlined(&compiled.imports);
+        let file = Path::new(path).to_path_buf();
+        // Made at the first import inlined, and kept for the ones after it.
+        let mut inlining: Option<Inlining<'_, Fs>> = None;
         for (i, imp) in compiled.imports.iter().enumerate() {
             if imp.is_remote() {
                 external_imports.push_str(&imp.external_rule());
@@ -192,11 +195,13 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
             }
             if i >= inline_from {
                 // Its rules go inside its conditions, in this sheet's text (see `first_inlined`).
-                let file = Path::new(path).to_path_buf();
-                let mut host = Inlining { plugin: self, inline: query.inline, sheets: HashMap::new() };
-                host.sheets.insert(file.clone(), (rel.clone(), source.clone()));
+                let host = inlining.get_or_insert_with(|| Inlining {
+                    plugin: self,
+                    inline: query.inline,
+                    sheets: HashMap::from([(file.clone(), (rel.clone(), source.clone()))]),
+                });
                 let stack = &mut vec![file.clone()];
-                inlined_css.push_str(&nexxo_css::inline_import(&mut host, &file, imp, stack, &mut external_imports)?);
+                inlined_css.push_str(&nexxo_css::inline_import(host, &file, imp, stack, &mut external_imports)?);
                 continue;
             }
             let target = self.resolve_import(path, &rel, &source, imp)?;
@@ -300,12 +305,9 @@ pub(crate) fn style_source<Fs: FileSystem>(
     } else if let (Some(lang), Some(plugins)) = (lang, plugins) {
         // Less and Stylus: the project's own compiler (the host runs it); what it imported
         // counts as read, as Sass partials do.
-        let own = read()?;
         let (additional, options) = state.config.preprocessor_options(rel);
-        let (text, lines) = nexxo_css::plugins::with_additional_data(additional, &own);
-        let mut out = plugins
-            .preprocess(lang, path, rel, &text, &options)
-            .map_err(|d| nexxo_css::plugins::unshift_error(d, rel, &own, lines))?;
+        let mut out =
+            nexxo_css::plugins::compile_preprocessed(plugins, lang, path, rel, &read()?, additional, &options)?;
         state.warnings.lock().expect("warnings").append(&mut out.warnings);
         state.read_files.lock().expect("read files").extend(out.dependencies);
         out.css

@@ -68,10 +68,26 @@ impl Preprocessor {
     }
 }
 
+/// Compiles the Less or Stylus sheet `file` (its text `own`) with `plugins`, as every host does:
+/// `additional` (`css.preprocessorOptions`' `additionalData`) goes before it on lines of its own,
+/// and an error located in the sheet keeps the sheet's own line numbers.
+pub fn compile_preprocessed(
+    plugins: &dyn CssPlugins,
+    lang: Preprocessor,
+    file: &Path,
+    rel: &str,
+    own: &str,
+    additional: &str,
+    options: &serde_json::Map<String, serde_json::Value>,
+) -> Result<Processed, Diagnostic> {
+    let (text, lines) = with_additional_data(additional, own);
+    plugins.preprocess(lang, file, rel, &text, options).map_err(|d| unshift_error(d, rel, own, lines))
+}
+
 /// `source` with `css.preprocessorOptions`' `additionalData` before it, on lines of its own, and
 /// what puts an error's line back where the file has it: a located error past the additional
 /// lines in this file moves up by their count.
-pub fn with_additional_data(additional: &str, source: &str) -> (String, usize) {
+fn with_additional_data(additional: &str, source: &str) -> (String, usize) {
     match additional {
         "" => (source.to_string(), 0),
         a if a.ends_with('\n') => (format!("{a}{source}"), a.matches('\n').count()),
@@ -81,7 +97,7 @@ pub fn with_additional_data(additional: &str, source: &str) -> (String, usize) {
 
 /// Moves a located error in `rel` up by `lines` (see [`with_additional_data`]), framed in the
 /// file's own `source`.
-pub fn unshift_error(d: Diagnostic, rel: &str, source: &str, lines: usize) -> Diagnostic {
+fn unshift_error(d: Diagnostic, rel: &str, source: &str, lines: usize) -> Diagnostic {
     match (d.file.as_deref(), d.line, d.column) {
         (Some(f), Some(line), Some(column)) if lines > 0 && f == rel && line as usize > lines => {
             d.at_utf16(source, line - lines as u32, column)

@@ -192,9 +192,10 @@ pub async fn on_change<H: DevHost>(state: &Arc<DevSession<H>>, file: &Path, now:
             let rel = url.trim_start_matches('/');
             state.host.fs().read_to_string(file).map_err(|e| e.to_string()).and_then(|src| {
                 // Through the project's CSS plugins first, as it will be served.
-                let src = match state.host.css_plugins() {
-                    Some(_) => crate::serve::style_source(state, file, rel).map(|(css, _)| css),
-                    None => Ok(src),
+                let src = if state.host.css_plugins().is_some_and(|p| p.has_postcss()) {
+                    crate::serve::style_source(state, file, rel).map(|(css, _)| css)
+                } else {
+                    Ok(src)
                 };
                 src.and_then(|src| nexxo_css::compile(rel, &src, &nexxo_css::CssOptions::default()).map(|_| ()))
                     .map_err(|d| {

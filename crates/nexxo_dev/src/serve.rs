@@ -908,12 +908,8 @@ pub(crate) fn style_source<H: DevHost>(
         let partials = out.files.iter().skip(1).filter_map(|f| state.url_of(f)).collect();
         (out.css, partials)
     } else if let (Some(lang), Some(plugins)) = (nexxo_css::plugins::Preprocessor::of(rel), plugins) {
-        let own = read()?;
         let (additional, options) = state.config.preprocessor_options(rel);
-        let (text, lines) = nexxo_css::plugins::with_additional_data(additional, &own);
-        let out = plugins
-            .preprocess(lang, file, rel, &text, &options)
-            .map_err(|d| nexxo_css::plugins::unshift_error(d, rel, &own, lines))?;
+        let out = nexxo_css::plugins::compile_preprocessed(plugins, lang, file, rel, &read()?, additional, &options)?;
         for w in &out.warnings {
             state.host.warn(&w.to_string());
         }
