@@ -347,3 +347,25 @@ export function usePlayground() {
   });
   return pg;
 }
+
+/**
+ * Replaces the text in the playground's editor (`editor`: its `#editor` locator) as a user does:
+ * select all with the keyboard, then type (paste) the new text. Not Playwright's `fill`: that
+ * selects through the DOM, which CodeMirror reads on a later event, and a transaction dispatched
+ * in between (the engine's error markers arriving) drops the DOM selection, so the text went in
+ * at the caret and the file was doubled ("Duplicated export" in CI). Ctrl+A goes through
+ * CodeMirror's keymap and puts the selection in the editor's state at once.
+ */
+export async function fillEditor(editor, text) {
+  const page = editor.page();
+  await editor.focus();
+  await page.keyboard.press("ControlOrMeta+A");
+  if (text) await page.keyboard.insertText(text);
+  else await page.keyboard.press("Delete");
+  await page
+    .waitForFunction((t) => document.getElementById("editor")?.value === t, text, { timeout: 5_000 })
+    .catch(async () => {
+      const got = await editor.evaluate((el) => el.value);
+      throw new Error(`the editor holds other text than was typed:\n${got}`);
+    });
+}

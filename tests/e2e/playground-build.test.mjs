@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import { usePlayground } from "./helpers.mjs";
+import { fillEditor, usePlayground } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -57,7 +57,7 @@ test("playground: Preview build runs the built React app; its counter works", as
   assert.equal(await page.locator("#preview-build").isDisabled(), true, "nothing to preview before a build");
   // An edit first: the preview must show this build, not the example as shipped.
   const editor = page.locator("#editor");
-  await editor.fill((await editor.evaluate((el) => el.value)).replace("Hello from Nexxo", "Hello, built"));
+  await fillEditor(editor, (await editor.evaluate((el) => el.value)).replace("Hello from Nexxo", "Hello, built"));
   await build(page);
   await page.click("#preview-build");
   const built = page.frameLocator("#build-preview");
@@ -76,7 +76,7 @@ test("playground: Preview build runs the built React app; its counter works", as
   assert.equal(info.padding, "32px", "App.module.css .card { padding: 2rem }");
 
   // Another build while the preview is open: it shows the new one (a fresh page, state reset).
-  await editor.fill((await editor.evaluate((el) => el.value)).replace("Hello, built", "Hello, rebuilt"));
+  await fillEditor(editor, (await editor.evaluate((el) => el.value)).replace("Hello, built", "Hello, rebuilt"));
   await page.evaluate(() => delete document.body.dataset.build);
   await build(page);
   await built.locator("#title", { hasText: "Hello, rebuilt" }).waitFor();
@@ -119,7 +119,7 @@ test("playground: an error thrown in the built app shows its original file:line 
     'onClick={() => {\n        if (import.meta.env.PROD) throw new Error("built boom");\n        setCount((c) => c + 1);\n      }}',
   );
   assert.match(app, /built boom/);
-  await editor.fill(app);
+  await fillEditor(editor, app);
   const line = app.split("\n").findIndex((l) => l.includes("built boom")) + 1;
   await build(page);
   assert.doesNotMatch(await page.locator("#build-output").textContent(), /\.map/, "the build has no source maps");

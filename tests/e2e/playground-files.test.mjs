@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { usePlayground } from "./helpers.mjs";
+import { fillEditor, usePlayground } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -80,13 +80,13 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   // A new file, in a new folder-less path, imported right away.
   await createFile(page, "src/extra.ts");
   assert.equal(await editor.evaluate((el) => el.value), "");
-  await editor.fill('export const extra = "from extra";\n');
+  await fillEditor(editor, 'export const extra = "from extra";\n');
   await page.click('[data-file="src/App.tsx"]');
   const app = await editor.evaluate((el) => el.value);
   const withExtra = app
     .replace('import { label } from "./label";', 'import { label } from "./label";\nimport { extra } from "./extra";')
     .replace("</h1>", '</h1>\n      <p id="extra">{extra}</p>');
-  await editor.fill(withExtra);
+  await fillEditor(editor, withExtra);
   await frame.locator("#extra", { hasText: "from extra" }).waitFor();
 
   // Bad paths are refused with a reason, in the form.
@@ -110,10 +110,10 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   assert.equal(await page.locator("#files li.folder", { hasText: "lib/" }).count(), 1, "the folder shows in the tree");
   await page.locator("#errors", { hasText: "./extra" }).waitFor();
   await page.click('[data-file="src/App.tsx"]');
-  await editor.fill(withExtra.replace('"./extra"', '"./lib/more"'));
+  await fillEditor(editor, withExtra.replace('"./extra"', '"./lib/more"'));
   await page.locator("#errors").waitFor({ state: "hidden" });
   await page.click('[data-file="src/lib/more.ts"]');
-  await editor.fill('export const extra = "moved";\n');
+  await fillEditor(editor, 'export const extra = "moved";\n');
   await frame.locator("#extra", { hasText: "moved" }).waitFor();
 
   // Delete an imported file: the import error shows; the open file moves to another.
@@ -126,7 +126,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   const finalApp = withExtra
     .replace('"./extra"', '"./lib/more"')
     .replace('import { label } from "./label";\n', 'const label = "taps";\n');
-  await editor.fill(finalApp);
+  await fillEditor(editor, finalApp);
   await page.locator("#errors").waitFor({ state: "hidden" });
   await frame.locator("#inc", { hasText: "taps: 0" }).waitFor();
   await saved(page);
@@ -168,7 +168,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   // Too large for a link: the page says so and leaves the URL alone.
   await createFile(page2, "src/big.ts");
   const noise = Array.from({ length: 1500 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(" ");
-  await page2.locator("#editor").fill(`export const big = "${noise}";\n`);
+  await fillEditor(page2.locator("#editor"), `export const big = "${noise}";\n`);
   await page2.click("#share");
   await page2.locator("#share-out[data-state='too-large']").waitFor();
   assert.match(await page2.locator("#share-msg").textContent(), /too large for a link: \d+\.\d KB encoded, the limit is 8 KB/);
@@ -189,7 +189,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
   assert.equal(await page2.locator('[data-folder="src/lib"]').count(), 0);
   await page2.locator("#errors", { hasText: "./lib/more" }).waitFor();
   await page2.click('[data-file="src/App.tsx"]');
-  await page2.locator("#editor").fill(finalApp.replace('"./lib/more"', '"./shared/more"'));
+  await fillEditor(page2.locator("#editor"), finalApp.replace('"./lib/more"', '"./shared/more"'));
   await page2.locator("#errors").waitFor({ state: "hidden" });
   await preview2.locator("#extra", { hasText: "moved" }).waitFor();
   await page2.click('button[aria-label="Delete folder src/shared"]');

@@ -15,7 +15,7 @@ import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fixture, usePlayground } from "./helpers.mjs";
+import { fixture, fillEditor, usePlayground } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -207,7 +207,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.click('[data-file="src/App.tsx"]');
   const editor = page.locator("#editor");
   const app = await editor.evaluate((el) => el.value);
-  await editor.fill(
+  await fillEditor(editor, 
     `import { shout } from "tiny-shout";\nimport { Badge } from "tiny-badge";\n${app.replace("Hello from Nexxo", '{shout("hi")}').replace("</h1>", '</h1>\n      <Badge text="badge" />')}`,
   );
   await frame.locator("#title", { hasText: "HI from tiny-shout" }).waitFor({ timeout: 20_000 });
@@ -268,7 +268,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
   await page.click("#pkg-add-ok");
   await page.locator('[data-package="sneaky"]', { hasText: "1.0.0" }).waitFor({ timeout: 20_000 });
   const good = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { y } from "sneaky";\nconsole.log(y);\n${good}`);
+  await fillEditor(editor, `import { y } from "sneaky";\nconsole.log(y);\n${good}`);
   await page.locator("#errors", { hasText: "Could not resolve 'undeclared'" }).waitFor({ timeout: 20_000 });
   assert.match(await page.locator("#errors").textContent(), /node_modules\/sneaky\/index\.js/);
   // Build fails on it too, and says which package imports what first.
@@ -279,7 +279,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
     await page.locator("#errors").textContent(),
     /^sneaky imports undeclared, which is not installed \(not in its dependencies\): add it in Packages\n\[UNRESOLVED_IMPORT\] Could not resolve 'undeclared'/m,
   );
-  await editor.fill(good);
+  await fillEditor(editor, good);
   await page.frameLocator("#preview").locator("#badge").waitFor({ timeout: 20_000 });
   // Removing it; the other packages stay.
   await page.click('[aria-label="Remove package sneaky"]');
@@ -334,7 +334,7 @@ test("playground: packages from a registry: dependencies resolved as npm does, a
   await page.click('[data-file="src/App.tsx"]');
   const editor = page.locator("#editor");
   const app = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { a } from "chain-a";\n${app.replace("Hello from Nexxo", "{a()}")}`);
+  await fillEditor(editor, `import { a } from "chain-a";\n${app.replace("Hello from Nexxo", "{a()}")}`);
   await frame.locator("#title", { hasText: "a<b1.1.0+b1.1.0>" }).waitFor({ timeout: 20_000 });
 
   // The app asks for chain-b@^2 itself: the project's copy goes to the top (2.0.0: the highest
@@ -351,7 +351,7 @@ test("playground: packages from a registry: dependencies resolved as npm does, a
   ]);
   await page.click('[data-file="src/App.tsx"]');
   const withA = await editor.evaluate((el) => el.value);
-  await editor.fill(`import { b } from "chain-b";\n${withA.replace("{a()}", "{a()} {b()}")}`);
+  await fillEditor(editor, `import { b } from "chain-b";\n${withA.replace("{a()}", "{a()} {b()}")}`);
   // Both copies run: the engine's session resolves chain-a's import to the nested one.
   await frame.locator("#title", { hasText: "a<b1.1.0+b1.1.0> b2.0.0" }).waitFor({ timeout: 20_000 });
   assert.equal(await page.locator("#errors").isHidden(), true, await page.locator("#errors").textContent());
@@ -412,12 +412,12 @@ test("playground: a package's images (imported by the app, by the package, named
   await page.fill("#file-path", "src/star.svg");
   await page.press("#file-path", "Enter");
   await page.locator('[data-file="src/star.svg"][aria-current="true"]').waitFor();
-  await page.locator("#editor").fill('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><circle r="4" cx="4" cy="4"/></svg>\n');
+  await fillEditor(page.locator("#editor"), '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><circle r="4" cx="4" cy="4"/></svg>\n');
 
   await page.click('[data-file="src/App.tsx"]');
   const editor = page.locator("#editor");
   const app = await editor.evaluate((el) => el.value);
-  await editor.fill(
+  await fillEditor(editor, 
     'import logo from "pic-kit/logo.png";\nimport icon from "pic-kit/icon.svg";\nimport { bigUrl } from "pic-kit";\nimport "pic-kit/style.css";\nimport star from "./star.svg";\n' +
       app.replace(
         "</h1>",
@@ -452,7 +452,7 @@ test("playground: a package's images (imported by the app, by the package, named
 
   // An edit of the SVG reaches the preview (the file server follows the project).
   await page.click('[data-file="src/star.svg"]');
-  await editor.fill('<svg xmlns="http://www.w3.org/2000/svg" width="11" height="11"><circle r="4" cx="4" cy="4"/></svg>\n');
+  await fillEditor(editor, '<svg xmlns="http://www.w3.org/2000/svg" width="11" height="11"><circle r="4" cx="4" cy="4"/></svg>\n');
   await page.waitForFunction(
     async () => {
       const f = document.querySelector("#preview")?.contentDocument;

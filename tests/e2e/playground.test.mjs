@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertSameOutput, buildOk, projectFiles, repoRoot, usePlayground } from "./helpers.mjs";
+import { assertSameOutput, buildOk, projectFiles, repoRoot, fillEditor, usePlayground } from "./helpers.mjs";
 import { pageProject, publicFilesOf, reactProject } from "./parity-fixtures.mjs";
 
 const pg = usePlayground();
@@ -49,30 +49,30 @@ test("playground: edits hot-update the preview with state kept; errors show and 
   const editor = page.locator("#editor");
   const app = await editor.evaluate((el) => el.value);
   assert.match(app, /Hello from Nexxo/);
-  await editor.fill(app.replace("Hello from Nexxo", "Hello, edited"));
+  await fillEditor(editor, app.replace("Hello from Nexxo", "Hello, edited"));
   await frame.locator("#title", { hasText: "Hello, edited" }).waitFor();
   assert.equal(await button.textContent(), "count: 2", "React Fast Refresh kept the state");
 
-  await editor.fill(app.replace("return (", "return ((("));
+  await fillEditor(editor, app.replace("return (", "return ((("));
   await page.locator("#errors").waitFor({ state: "visible" });
   const err = await page.locator("#errors").textContent();
   assert.match(err, /src\/App\.tsx:\d+:\d+/, "file, line and column");
   assert.match(err, /^\s*\d+ \|/m, "a code frame");
   assert.equal(await frame.locator("#title").textContent(), "Hello, edited", "the preview keeps the last good version");
 
-  await editor.fill(app.replace("Hello from Nexxo", "Hello, fixed"));
+  await fillEditor(editor, app.replace("Hello from Nexxo", "Hello, fixed"));
   await frame.locator("#title", { hasText: "Hello, fixed" }).waitFor();
   assert.equal(await page.locator("#errors").isHidden(), true);
   assert.equal(await button.textContent(), "count: 2");
 
   // A plain module's edit lands on the component that imports it.
   await page.click('[data-file="src/label.ts"]');
-  await editor.fill('export const label = "clicks";\n');
+  await fillEditor(editor, 'export const label = "clicks";\n');
   await button.filter({ hasText: "clicks: 2" }).waitFor();
 
   // CSS: the computed style changes without a reload.
   await page.click('[data-file="src/global.css"]');
-  await editor.fill("body { color: rgb(200, 0, 0); }\n");
+  await fillEditor(editor, "body { color: rgb(200, 0, 0); }\n");
   await page.waitForFunction(() => {
     const doc = document.querySelector("#preview").contentDocument;
     return getComputedStyle(doc.body).color === "rgb(200, 0, 0)";
@@ -105,7 +105,7 @@ test("playground: a runtime error shows its original file:line and a code frame"
   const broken = app
     .replace("const [count, setCount] = useState(0);", "const [count, setCount] = useState(0);\n  if (count > 0) {\n    throw new Error(`too many: ${count}`);\n  }");
   const line = broken.split("\n").findIndex((l) => l.includes("throw new Error")) + 1;
-  await editor.fill(broken);
+  await fillEditor(editor, broken);
   await page.waitForFunction(() => Number(document.body.dataset.updates ?? 0) >= 1);
   await frame.locator("#inc").click();
   await page.locator("#errors", { hasText: "runtime error" }).waitFor();
@@ -119,7 +119,7 @@ test("playground: a runtime error shows its original file:line and a code frame"
   assert.match(overlay, new RegExp(`src/App\\.tsx:${line}`));
 
   // The fix clears both, and React Refresh mounts the root that failed again.
-  await editor.fill(app);
+  await fillEditor(editor, app);
   await page.locator("#errors").waitFor({ state: "hidden" });
   await frame.locator("#inc", { hasText: "count: 0" }).waitFor();
   assert.equal(await frame.locator("nexxo-error-overlay").count(), 0);
@@ -154,7 +154,7 @@ test("playground: the editor (CodeMirror) highlights, numbers lines, undoes, mar
   // A syntax error: marked on its line in the editor, with the engine's message.
   const broken = app.replace("return (", "return (((");
   const line = broken.split("\n").findIndex((l) => l.includes("return (((")) + 1;
-  await editor.fill(broken);
+  await fillEditor(editor, broken);
   await page.locator("#errors").waitFor({ state: "visible" });
   await page.locator("#editor .cm-lintRange-error").first().waitFor();
   const marked = await page.evaluate(() => {
@@ -177,7 +177,7 @@ test("playground: the editor (CodeMirror) highlights, numbers lines, undoes, mar
 
   // Each file keeps its own history: an edit in another file, then back, then undo there.
   await page.click('[data-file="src/label.ts"]');
-  await editor.fill('export const label = "taps";\n');
+  await fillEditor(editor, 'export const label = "taps";\n');
   await frame.locator("#inc", { hasText: "taps: 0" }).waitFor();
   await page.click('[data-file="src/App.tsx"]');
   await page.click('[data-file="src/label.ts"]');

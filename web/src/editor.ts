@@ -36,6 +36,8 @@ export class Editor {
   private states = new Map<string, EditorState>();
   private path = "";
   private errors: EditorError[] = [];
+  /** The state and markers of the last marking: the same markers again dispatch nothing. */
+  private marked: { state: EditorState; key: string } | null = null;
 
   constructor(parent: HTMLElement, private onChange: (text: string) => void) {
     this.view = new EditorView({ parent, state: this.stateFor("", "", true) });
@@ -111,6 +113,11 @@ export class Editor {
       // The message's first line: the code frame is in the errors pane.
       diagnostics.push({ from, to: Math.max(from, line.to), severity: "error", message: e.message.split("\n")[0] });
     }
+    // A dispatch drops a selection CodeMirror has not read from the DOM yet, and updates arrive
+    // while the user works: none is made when the markers are what they were.
+    const key = JSON.stringify(diagnostics);
+    if (this.marked?.state === this.view.state && this.marked.key === key) return;
     this.view.dispatch(setDiagnostics(this.view.state, diagnostics));
+    this.marked = { state: this.view.state, key };
   }
 }
