@@ -20,10 +20,11 @@ pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), Ex
         return crate::build_watch::run(args, shutdown);
     }
     let started = Instant::now();
-    let config =
-        tracing::info_span!("nexxo.config").in_scope(|| load_config::load(&args.common, cli_overrides(&args)))?;
-    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
-    print_banner(&config);
+    let loaded = tracing::info_span!("nexxo.config")
+        .in_scope(|| load_config::load_quiet(&args.common, cli_overrides(&args), "build"))?;
+    print_banner(&loaded.config);
+    load_config::report(&loaded);
+    let config = loaded.config;
     // Refuse a dangerous output directory before doing anything (the sources it may hold are only
     // known after the build, so `write` checks again with them).
     check_out_dir(&config, &[])?;

@@ -53,9 +53,10 @@ pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), Ex
 }
 
 async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<()>) -> Result<(), ExitCode> {
-    let mut config = load_config::load(&args.common, build::cli_overrides(&args))?;
-    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
-    build::print_banner(&config);
+    let loaded = load_config::load_quiet(&args.common, build::cli_overrides(&args), "build")?;
+    build::print_banner(&loaded.config);
+    load_config::report(&loaded);
+    let mut config = loaded.config;
     check_out_dir(&config, &[])?;
     let watch_fail = |root: &Path, e: notify::Error| {
         style::error(&format!("cannot watch {}: {e}", root.display()));
@@ -106,7 +107,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         }
         let shown = shown_paths(&config.root, &changed);
         if changed.iter().any(|p| is_config_input(&args, &config.root, p)) {
-            match load_config::load(&args.common, build::cli_overrides(&args)) {
+            match load_config::load(&args.common, build::cli_overrides(&args), "build") {
                 Ok(c) => {
                     if c.out_dir != config.out_dir {
                         // The old watcher ignores the old output directory, not the new one.
@@ -188,10 +189,14 @@ fn shown_paths(root: &Path, changed: &BTreeSet<PathBuf>) -> String {
     shown
 }
 
-/// Whether `path` is one the config is loaded from: the config file or a .env file.
+/// Whether `path` is one the config is loaded from: the config file, a .env file, or (without
+/// `--config`) a Vite config in the root, which is read when nexxo.config.json is not there.
 fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
     let config_file = args.common.config.as_ref().map_or_else(|| root.join("nexxo.config.json"), |c| root.join(c));
-    path == config_file || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
+    let vite_config = args.common.config.is_none()
+        && path.parent() == Some(root)
+        && path.file_name().is_some_and(|n| nexxo_migrate::VITE_CONFIG_FILES.iter().any(|v| n == *v));
+    path == config_file || vite_config || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
 }
 
 /// One build, its errors printed; the files it read; and how it was built. With the native

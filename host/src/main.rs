@@ -16,6 +16,7 @@ mod preview;
 mod profile;
 mod shutdown;
 mod style;
+mod vite_config;
 mod wasm_engine;
 mod watch;
 mod worker;

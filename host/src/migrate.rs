@@ -9,8 +9,8 @@ use std::process::ExitCode;
 use nexxo_config::CONFIG_FILE;
 use nexxo_migrate::VITE_CONFIG_FILES;
 
+use crate::MigrateArgs;
 use crate::style::{self, Style};
-use crate::{CommonArgs, MigrateArgs};
 
 pub fn run(args: MigrateArgs) -> Result<(), ExitCode> {
     let (dir, config) = find_config(&args.root)?;
@@ -89,31 +89,6 @@ fn find_config(root: &Path) -> Result<(PathBuf, PathBuf), ExitCode> {
 /// The Vite config Vite would use in `dir`: the first of its names that is a file.
 fn vite_config_in(dir: &Path) -> Option<PathBuf> {
     VITE_CONFIG_FILES.iter().map(|name| dir.join(name)).find(|p| p.is_file())
-}
-
-/// nexxo build/dev/preview read nexxo.config.json only. A Vite config left in `root` without one
-/// would be ignored in silence, and an app that relies on its `base` or aliases would come out
-/// different; so it is translated in memory (nothing written), as `nexxo migrate` would, and one
-/// warning names what it sets and what cannot be translated. Silent when the user has a Nexxo
-/// config (`--config`, or nexxo.config.json: migrated already) or when Nexxo does everything the
-/// Vite config asks anyway (the create-vite templates' `plugins: [react()]`).
-pub fn warn_unread_vite_config(common: &CommonArgs, root: &Path) {
-    // symlink_metadata: as in `run`, a nexxo.config.json of any kind is the user's choice.
-    if common.config.is_some() || root.join(CONFIG_FILE).symlink_metadata().is_ok() {
-        return;
-    }
-    let Some(config) = vite_config_in(root) else { return };
-    // The config is in the root, so its name alone says which file it is.
-    let name = config.file_name().map_or_else(|| config.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let warning = match std::fs::read_to_string(&config) {
-        Ok(text) => {
-            nexxo_migrate::unread_warning(&name, &nexxo_migrate::migrate(&name, &nexxo_config::strip_bom(text)))
-        }
-        Err(e) => Some(format!("{name} is not read: {e}")),
-    };
-    if let Some(warning) = warning {
-        style::warning(&warning);
-    }
 }
 
 /// Writes a temporary file beside `target`, flushes it and renames it over `target`: readers see

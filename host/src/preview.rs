@@ -20,8 +20,7 @@ use crate::style::{self, Style};
 use crate::{PreviewArgs, load_config};
 
 pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
-    let config = load_config::load(&args.common, CliOverrides::default())?;
-    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
+    let config = load_config::load(&args.common, CliOverrides::default(), "preview")?;
     if !config.out_dir.join("index.html").is_file() && !config.out_dir.is_dir() {
         style::error(&format!("{} does not exist; run `nexxo build` first", config.out_dir.display()));
         return Err(ExitCode::FAILURE);

@@ -29,8 +29,10 @@ const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
 /// Whether a change to `path` is none of the app's: outside `root` and the `extra` directories,
 /// in the output directory, in node_modules (the cache's own write-ahead log lives there and
-/// stays open for writing, which would hold every batch back), or a dotfile other than a `.env`
-/// file (`.git`, editors' swap files).
+/// stays open for writing, which would hold every batch back), a dotfile other than a `.env`
+/// file (`.git`, editors' swap files), or the temporary module a Vite config is run from
+/// (`vite.config.ts.timestamp-*.mjs`, see vite_config.rs: loading the config must not look like
+/// an edit).
 fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool {
     let Some(rel) =
         std::iter::once(root).chain(extra.iter().map(PathBuf::as_path)).find_map(|r| path.strip_prefix(r).ok())
@@ -38,6 +40,10 @@ fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool 
         return true;
     };
     let last = rel.components().count().saturating_sub(1);
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    if name.starts_with("vite.config.") && name.contains(".timestamp-") {
+        return true;
+    }
     path.starts_with(out_dir)
         || rel.components().enumerate().any(|(i, c)| {
             let s = c.as_os_str().to_string_lossy();

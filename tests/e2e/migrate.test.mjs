@@ -1,7 +1,7 @@
 // `nexxo migrate`: a Vite config that is data becomes nexxo.config.json, and the app then builds
 // and renders under Nexxo; a config that is code is refused at its line; an existing
-// nexxo.config.json is kept unless --force. Without nexxo.config.json, build/dev/preview warn once
-// about a Vite config they do not read, unless Nexxo does all it asks anyway.
+// nexxo.config.json is kept unless --force. Without nexxo.config.json, build/dev/preview run with the
+// Vite config translated in memory, and warn once about what it sets that cannot be translated.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -142,48 +142,55 @@ const PAGE = {
   "src/main.ts": "document.body.append('hi')\n",
 };
 
-test("build, dev and preview warn once about a vite.config.ts they do not read, naming what it sets", async () => {
-  const dir = fixture("unread-vite-config", {
-    ...PAGE,
-    "vite.config.ts": `import { defineConfig } from 'vite'
-import react from '@vitejs/plugin-react'
-import legacy from '@vitejs/plugin-legacy'
-import path from 'node:path'
-
-export default defineConfig({
-  plugins: [react(), legacy()],
-  base: '/app/',
-  resolve: { alias: { '@': path.resolve(__dirname, './src') } },
-})
-`,
-  });
+test("without nexxo.config.json, build, dev and preview run with vite.config.ts: its alias, base and outDir apply in Chromium; what it cannot translate is one warning", async () => {
+  const config = VITE_CONFIG.replace("import path", "import legacy from '@vitejs/plugin-legacy'\nimport path").replace(
+    "plugins: [react()],",
+    "plugins: [react(), legacy()],\n  base: '/app/',",
+  );
+  const dir = fixture("vite-config-read", { ...APP, "vite.config.ts": config });
   const built = nexxo(["build", dir]);
   assert.equal(built.status, 0, built.all);
-  const warning =
-    "warning: vite.config.ts is not read: it sets base, resolve.alias (run `nexxo migrate` to write nexxo.config.json)\n" +
-    "  cannot be translated: plugin `legacy()` (vite.config.ts:7:22)\n";
-  assert.ok(built.stderr.includes(warning), built.all);
+  assert.match(built.stdout, /config: vite\.config\.ts \(as `nexxo migrate` translates it\): base, resolve\.alias, server\.port, build\.outDir/);
+  assert.match(
+    built.stderr,
+    /^warning: vite\.config\.ts: Nexxo runs without what it cannot translate: plugin `legacy\(\)` \(vite\.config\.ts:8:22\), `server\.open` \(vite\.config\.ts:15:25\)$/m,
+  );
   assert.equal(built.all.match(/warning/g).length, 1, built.all);
-  // Not read indeed: the build is at the root, not at /app/.
-  assert.match(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), /src="\/assets\//);
+  assert.match(fs.readFileSync(path.join(dir, "build/index.html"), "utf8"), /src="\/app\/assets\//, "base and outDir apply");
 
-  for (const start of [dev, preview]) {
-    const server = await start(dir);
-    try {
-      assert.equal(server.output().match(/warning: vite\.config\.ts is not read: it sets base, resolve\.alias/g)?.length, 1, server.output());
-    } finally {
-      await server.close();
+  const browser = await launchChromium();
+  try {
+    for (const start of [preview, dev]) {
+      const server = await start(dir);
+      try {
+        assert.match(server.url, /\/app\/$/);
+        assert.equal(server.output().match(/warning/g)?.length, 1, server.output());
+        const page = await browser.newPage();
+        const errors = [];
+        page.on("pageerror", (e) => errors.push(e.message));
+        await page.goto(server.url);
+        await page.locator("button", { hasText: "count is 0" }).waitFor({ timeout: 15_000 });
+        assert.equal(await page.textContent("h1"), "Hello from .env");
+        await page.click("button");
+        await page.locator("button", { hasText: "count is 1" }).waitFor();
+        assert.deepEqual(errors, []);
+        await page.close();
+      } finally {
+        await server.close();
+      }
     }
+  } finally {
+    await browser.close();
   }
 
-  // Migrated: nexxo.config.json is read and nothing is said about vite.config.ts.
-  assert.equal(nexxo(["migrate", dir]).status, 0);
-  const migrated = buildOk(dir);
-  assert.doesNotMatch(migrated.all, /warning/i, migrated.all);
-  assert.match(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), /src="\/app\/assets\//);
+  // Once nexxo.config.json exists, it is the config, and nothing is said about vite.config.ts.
+  fs.writeFileSync(path.join(dir, "nexxo.config.json"), '{ "base": "/other/", "resolve": { "alias": { "@": "./src" } } }\n');
+  const own = buildOk(dir);
+  assert.doesNotMatch(own.all, /warning|vite\.config/i, own.all);
+  assert.match(fs.readFileSync(path.join(dir, "dist/index.html"), "utf8"), /src="\/other\/assets\//);
 });
 
-test("a vite.config Nexxo does anyway (create-vite's plugins: [react()]) or a nexxo.config.json: no warning", () => {
+test("a vite.config Nexxo does anyway (create-vite's plugins: [react()]) or a nexxo.config.json: nothing said", () => {
   const template = `import { defineConfig } from 'vite'
 import react from '@vitejs/plugin-react'
 
@@ -213,7 +220,7 @@ export default defineConfig({
   assert.doesNotMatch(flagged.all, /warning|vite\.config/i, flagged.all);
 });
 
-test("a vite.config that does not parse, or is code, is a warning, not an error", () => {
+test("a vite.config that does not parse, or is code that fails, is a warning, not an error", () => {
   const broken = fixture("unread-broken", { ...PAGE, "vite.config.js": "export default {\n  base: '/app/',,\n}\n" });
   const r = nexxo(["build", broken]);
   assert.equal(r.status, 0, r.all);
@@ -226,5 +233,10 @@ test("a vite.config that does not parse, or is code, is a warning, not an error"
   });
   const c = nexxo(["build", code]);
   assert.equal(c.status, 0, c.all);
-  assert.match(c.stderr, /warning: vite\.config\.ts is not read: the config is a function with statements .* \(vite\.config\.ts:2:3\)/);
+  // It is run as Vite would run it, and fails (it uses defineConfig without importing it); then
+  // it is read as data, which it is not.
+  assert.match(c.stderr, /^warning: vite\.config\.ts could not be run: defineConfig is not defined; it is read as data$/m);
+  assert.match(c.stderr, /^vite\.config\.ts is not read: the config is a function with statements .* \(vite\.config\.ts:2:3\)/m);
+  // Not applied: the build is at the root.
+  assert.match(fs.readFileSync(path.join(code, "dist/index.html"), "utf8"), /src="\/assets\//);
 });

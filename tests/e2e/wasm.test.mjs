@@ -165,6 +165,22 @@ test("nexxo worker builds POSTed sources in WASM and the bundle runs", async () 
     const mod = await importBuilt(path.join(out, "entry.mjs"));
     assert.equal(mod.answer, 42);
 
+    // A project that carries a vite.config.ts and no nexxo.config.json: the engine reads it as the
+    // native CLI does (its input and alias apply), and says what it cannot translate.
+    const viteProject = [
+      {
+        path: "vite.config.ts",
+        text: "import { defineConfig } from 'vite'\nimport path from 'node:path'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [legacy()],\n  resolve: { alias: { '~lib': path.resolve(__dirname, 'lib') } },\n  build: { rollupOptions: { input: 'main.ts' } },\n})\n",
+      },
+      { path: "lib/math.ts", text: "export const add = (a: number, b: number): number => a + b;\n" },
+      { path: "main.ts", text: "import { add } from '~lib/math';\nexport const answer: number = add(40, 2);\n" },
+    ];
+    const viaVite = await (await post(`${w.url}/build`, { files: viteProject })).json();
+    assert.equal(viaVite.ok, true, JSON.stringify(viaVite.errors));
+    assert.match(viaVite.warnings[0].message, /vite\.config\.ts: Nexxo runs without what it cannot translate: plugin `legacy\(\)` \(vite\.config\.ts:5:13\)/);
+    const viteOut = fixture("worker-vite-out", { "entry.mjs": viaVite.files.find((f) => f.kind === "entry").text });
+    assert.equal((await importBuilt(path.join(viteOut, "entry.mjs"))).answer, 42);
+
     const health = await fetch(`${w.url}/health`);
     assert.equal(health.status, 200);
 

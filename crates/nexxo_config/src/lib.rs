@@ -481,19 +481,13 @@ pub fn strip_bom(text: String) -> String {
 pub fn load(
     root: &Path,
     config_file: Option<&Path>,
-    mut cli: CliOverrides,
+    cli: CliOverrides,
     process_env: &[(String, String)],
     read: impl Fn(&Path) -> std::io::Result<String>,
 ) -> Result<ResolvedConfig, ConfigError> {
     let (config_path, explicit) = match config_file {
         Some(p) => (p.to_path_buf(), true),
         None => (root.join(CONFIG_FILE), false),
-    };
-    let io_error = |what: &str, path: &Path, e: std::io::Error| ConfigError {
-        file: "nexxo".into(),
-        message: format!("cannot read {what}{}: {e}", path.display()),
-        line: None,
-        column: None,
     };
     // Editors on Windows save UTF-8 with a byte-order mark; dotenv and JSON.parse in Node accept
     // it, so it is dropped here, where every host's config and .env text comes in.
@@ -505,6 +499,31 @@ pub fn load(
         }
         Err(_) => UserConfig::default(),
     };
+    load_user(root, &user, cli, process_env, read)
+}
+
+/// A file of the config that could not be read (`what`: "config " or "" for a .env file).
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> ConfigError {
+    ConfigError {
+        file: "nexxo".into(),
+        message: format!("cannot read {what}{}: {e}", path.display()),
+        line: None,
+        column: None,
+    }
+}
+
+/// [`load`] for a config the caller has already parsed (a translated `vite.config.*`): reads
+/// the mode's `.env` files through `read` and resolves.
+pub fn load_user(
+    root: &Path,
+    user: &UserConfig,
+    mut cli: CliOverrides,
+    process_env: &[(String, String)],
+    read: impl Fn(&Path) -> std::io::Result<String>,
+) -> Result<ResolvedConfig, ConfigError> {
+    // The byte-order mark, as in `load` (which calls this with its own `read`: stripping twice is
+    // harmless).
+    let read = |p: &Path| read(p).map(strip_bom);
     cli.mode = cli.mode.or_else(|| user.mode.clone());
     let mode = cli.mode.clone().unwrap_or_else(|| "production".into());
     let env_dir = root.join(user.env_dir.as_deref().unwrap_or("."));
@@ -517,7 +536,7 @@ pub fn load(
             Err(e) => return Err(io_error("", &path, e)),
         }
     }
-    ResolvedConfig::resolve(root, &user, &cli, &env_files, process_env)
+    ResolvedConfig::resolve(root, user, &cli, &env_files, process_env)
 }
 
 #[cfg(test)]

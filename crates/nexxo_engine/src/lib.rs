@@ -53,7 +53,11 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match request_config(request, &fs) {
-        Ok(config) => build_with(fs, &config),
+        Ok((config, warning)) => {
+            let mut response = build_with(fs, &config);
+            response.warnings.splice(0..0, warning.map(Message::plain));
+            response
+        }
         Err(m) => BuildResponse::failed(vec![m]),
     }
 }
@@ -94,14 +98,30 @@ pub(crate) fn memory_fs_path(root: &Path, rel: &str) -> Result<PathBuf, String> 
 }
 
 /// The config of a request: the host's, or resolved here from the project's own
-/// `nexxo.config.json` and `.env` files.
-fn request_config<Fs: FileSystem>(request: &BuildRequest, fs: &Fs) -> Result<ResolvedConfig, Message> {
+/// `nexxo.config.json` (or `vite.config.*`, as the native CLI reads it) and `.env` files; with
+/// the warning about a Vite config's untranslated parts, if any.
+fn request_config<Fs: FileSystem>(
+    request: &BuildRequest,
+    fs: &Fs,
+) -> Result<(ResolvedConfig, Option<String>), Message> {
     if let Some(config) = &request.resolved {
-        return Ok(config.clone());
+        return Ok((config.clone(), None));
     }
-    let env: Vec<(String, String)> = request.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    nexxo_config::load(&request.root, None, request.overrides.clone(), &env, |p| fs.read_to_string(p))
-        .map_err(|e| Message::plain(e.to_string()))
+    load_config(&request.root, request.overrides.clone(), &request.env, fs)
+}
+
+/// The project's config from `fs`, as the native CLI loads it from disk; with the warning about a
+/// Vite config's untranslated parts, if any.
+pub(crate) fn load_config<Fs: FileSystem>(
+    root: &Path,
+    overrides: nexxo_config::CliOverrides,
+    env: &std::collections::BTreeMap<String, String>,
+    fs: &Fs,
+) -> Result<(ResolvedConfig, Option<String>), Message> {
+    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let loaded = nexxo_migrate::load_config(root, None, overrides, &env, |p| fs.read_to_string(p), None)
+        .map_err(|e| Message::plain(e.to_string()))?;
+    Ok((loaded.config, loaded.vite.and_then(|(_, report)| report.warning)))
 }
 
 /// Runs a job and returns its response as JSON (the wire form every runtime shares); `host` and

@@ -13,7 +13,7 @@ use nexxo_config::{CliOverrides, ResolvedConfig};
 use nexxo_dev::{Change, DevHost, DevOptions, DevSession};
 use nexxo_diagnostics::Diagnostic;
 use nexxo_memfs::MemoryFs;
-use rolldown_fs::{FileSystem, OxcResolverFileSystem as _};
+use rolldown_fs::FileSystem;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{BuildRequest, Contents, InputFile, Message};
@@ -215,13 +215,11 @@ impl<F: SessionFs> Session<F> {
     pub fn open_with(open: OpenRequest, wrap: impl FnOnce(MemoryFs) -> F) -> Result<(Self, SessionStart), Message> {
         let request = open.request;
         let fs = crate::memory_fs(&request.root, &request.files).map_err(Message::plain)?;
-        let env: Vec<(String, String)> = request.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         let overrides =
             CliOverrides { mode: request.overrides.mode.clone().or(Some("development".into())), ..request.overrides };
-        let config: ResolvedConfig = match request.resolved {
-            Some(c) => c,
-            None => nexxo_config::load(&request.root, None, overrides, &env, |p| fs.read_to_string(p))
-                .map_err(|e| Message::plain(e.to_string()))?,
+        let (config, config_warning): (ResolvedConfig, Option<String>) = match request.resolved {
+            Some(c) => (c, None),
+            None => crate::load_config(&request.root, overrides, &request.env, &fs)?,
         };
         let options = DevOptions { bundled: true, fs_roots: vec![config.root.clone()], externals: open.externals };
         let (session, errors) = Session::open_on(wrap(fs), config, options)?;
@@ -242,6 +240,7 @@ impl<F: SessionFs> Session<F> {
         start.entry = entry;
         start.ok = start.errors.is_empty();
         start.warnings = std::mem::take(&mut *dev.host.warnings.lock().expect("warnings"));
+        start.warnings.splice(0..0, config_warning);
         // Errors are in `errors`; the page starts without a stale overlay message.
         dev.host.outbox.lock().expect("outbox").clear();
         Ok((session, start))
@@ -376,5 +375,6 @@ impl<F: SessionFs> Session<F> {
 fn is_config(root: &Path, path: &Path) -> bool {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    rel.components().count() == 1 && (name == "nexxo.config.json" || name.starts_with(".env"))
+    rel.components().count() == 1
+        && (name == "nexxo.config.json" || name.starts_with(".env") || nexxo_migrate::VITE_CONFIG_FILES.contains(&name))
 }

@@ -6,8 +6,11 @@
 //! helpers every Vite template uses, such as `path.resolve(__dirname, 'src')`) are translated.
 //! Whatever needs JavaScript to run (plugins, functions, `process.env`, spreads) becomes a note.
 
+mod load;
 mod output;
 mod paths;
+
+pub use load::{Loaded, RunConfig, load_config};
 
 use std::collections::HashMap;
 
@@ -38,6 +41,9 @@ pub struct Note {
     /// Starts with what the note is about ([`Note::subject`]).
     pub message: String,
     pub kind: NoteKind,
+    /// The part is code (a spread, a function, `process.env.X`, a call): running the config, as
+    /// Vite does, gives its value, where reading it as data cannot.
+    pub code: bool,
 }
 
 /// What a note means for the app: whether Nexxo, without this part of the Vite config, still
@@ -174,51 +180,85 @@ pub fn migrate(file: &str, source: &str) -> Result<Migration, Diagnostic> {
     Ok(Migration { json, fields: cx.fields, translated: cx.translated, notes: cx.notes })
 }
 
-/// How many untranslatable parts [`unread_warning`] names before "and N more".
-const UNREAD_LISTED: usize = 4;
+/// How many untranslatable parts [`report`] names before "and N more".
+const LOST_LISTED: usize = 4;
 
-/// What nexxo build/dev/preview say about a Vite config they do not read (the project has no
-/// nexxo.config.json): `None` when Nexxo builds the same app without it (nothing translated, every
-/// note built in), else the warning's text (without `warning:`), naming what the config sets and
-/// what cannot be translated, located. `file` is the config's name as the user should see it;
-/// `translation` is [`migrate`]'s answer for it.
-pub fn unread_warning(file: &str, translation: &Result<Migration, Diagnostic>) -> Option<String> {
+/// What nexxo build/dev/preview say about the Vite config they run with (the project has no
+/// nexxo.config.json). `file` is the config's name as the user should see it; `translation` is
+/// [`migrate`]'s answer for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ViteConfigReport {
+    /// What was applied ("vite.config.ts: base, resolve.alias"); `None` when nothing was.
+    pub applied: Option<String>,
+    /// What Vite would do and Nexxo will not: the parts that cannot be translated, located, or
+    /// why the config could not be read at all. `None` when Nexxo builds what Vite builds
+    /// (every note built in, as with the create-vite templates' `plugins: [react()]`).
+    pub warning: Option<String>,
+}
+
+/// The [`ViteConfigReport`] of `file`'s translation (read as data).
+pub fn report(file: &str, translation: &Result<Migration, Diagnostic>) -> ViteConfigReport {
     let m = match translation {
         Ok(m) => m,
-        // Not an error for the build: Nexxo does not need the Vite config, but what it sets is
+        // Not an error for the build: Nexxo runs without the Vite config, but what it sets is
         // not applied, and the user should know.
         Err(d) => {
             let at = d.location().map(|l| format!(" ({l})")).unwrap_or_default();
-            return Some(format!(
-                "{file} is not read: {}{at}\n  if the app needs what it sets, write nexxo.config.json (README, \
-                 \"Migrating from Vite\")",
-                d.message
-            ));
+            return ViteConfigReport {
+                applied: None,
+                warning: Some(format!(
+                    "{file} is not read: {}{at}\n  if the app needs what it sets, write nexxo.config.json (README, \
+                     \"Migrating from Vite\")",
+                    d.message
+                )),
+            };
         }
     };
+    let applied = (!m.translated.is_empty())
+        .then(|| format!("{file} (as `nexxo migrate` translates it): {}", m.translated.join(", ")));
+    let warning = lost_warning(file, m, |n| format!("{} ({file}:{}:{})", n.subject(), n.line, n.column))
+        .map(|w| format!("{w}\n  `nexxo migrate --dry-run` explains each part"));
+    ViteConfigReport { applied, warning }
+}
+
+/// The [`ViteConfigReport`] of a config that was run (as Vite runs it) and then translated:
+/// `translation` is [`migrate`]'s answer for the object the run returned, whose text is not the
+/// user's, so nothing is located.
+pub fn report_run(file: &str, translation: &Result<Migration, Diagnostic>) -> ViteConfigReport {
+    match translation {
+        Ok(m) => ViteConfigReport {
+            applied: (!m.translated.is_empty())
+                .then(|| format!("{file} (run with Node.js, as Vite does): {}", m.translated.join(", "))),
+            warning: lost_warning(file, m, |n| n.subject().to_string()),
+        },
+        Err(d) => ViteConfigReport {
+            applied: None,
+            warning: Some(format!("{file} is not read: what it returned {}", d.message)),
+        },
+    }
+}
+
+/// "`file`: Nexxo runs without what it cannot translate: ..." naming the untranslated parts
+/// (`name` of each), or `None` when there are none.
+fn lost_warning(file: &str, m: &Migration, name: impl Fn(&Note) -> String) -> Option<String> {
     let lost: Vec<&Note> = m.notes.iter().filter(|n| n.kind == NoteKind::NotTranslated).collect();
-    if m.translated.is_empty() && lost.is_empty() {
+    if lost.is_empty() {
         return None;
     }
-    let mut text = format!("{file} is not read");
-    if !m.translated.is_empty() {
-        text.push_str(": it sets ");
-        text.push_str(&m.translated.join(", "));
+    let mut listed: Vec<String> = lost.iter().take(LOST_LISTED).map(|n| name(n)).collect();
+    if lost.len() > LOST_LISTED {
+        listed.push(format!("and {} more", lost.len() - LOST_LISTED));
     }
-    text.push_str(" (run `nexxo migrate` to write nexxo.config.json)");
-    if !lost.is_empty() {
-        let mut listed: Vec<String> = lost
-            .iter()
-            .take(UNREAD_LISTED)
-            .map(|n| format!("{} ({file}:{}:{})", n.subject(), n.line, n.column))
-            .collect();
-        if lost.len() > UNREAD_LISTED {
-            listed.push(format!("and {} more", lost.len() - UNREAD_LISTED));
-        }
-        text.push_str("\n  cannot be translated: ");
-        text.push_str(&listed.join(", "));
+    Some(format!("{file}: Nexxo runs without what it cannot translate: {}", listed.join(", ")))
+}
+
+/// Whether running the config (as Vite does) would give Nexxo more than reading it as data: it
+/// is code (a function with statements), or some of its values are.
+pub fn needs_run(translation: &Result<Migration, Diagnostic>) -> bool {
+    match translation {
+        Ok(m) => m.notes.iter().any(|n| n.code),
+        Err(d) => d.code == "MIGRATE_NOT_DATA",
     }
-    Some(text)
 }
 
 /// 1-based line and 1-based byte column of byte offset `at`.
@@ -269,7 +309,21 @@ impl<'a> Cx<'a, '_> {
     fn note_kind(&mut self, span: Span, kind: NoteKind, message: impl Into<String>) {
         let (line, byte_col) = byte_line_col(self.source, span.start);
         let d = Diagnostic::new("", "").at(self.source, line, byte_col);
-        self.notes.push(Note { line, column: d.column.unwrap_or(byte_col), message: message.into(), kind });
+        self.notes.push(Note {
+            line,
+            column: d.column.unwrap_or(byte_col),
+            message: message.into(),
+            kind,
+            code: false,
+        });
+    }
+
+    /// A note about a part that is code ([`Note::code`]).
+    fn code_note(&mut self, span: Span, message: impl Into<String>) {
+        self.note(span, message);
+        if let Some(n) = self.notes.last_mut() {
+            n.code = true;
+        }
     }
 
     fn not_data(&self, span: Span, what: &str) -> Diagnostic {
@@ -387,7 +441,7 @@ impl<'a> Cx<'a, '_> {
             match p {
                 ObjectPropertyKind::SpreadProperty(s) => {
                     let text = self.snippet(s.span);
-                    self.note(
+                    self.code_note(
                         s.span,
                         format!("{}`{text}` is a spread, computed when Vite runs; not translated", at(path)),
                     );
@@ -397,11 +451,11 @@ impl<'a> Cx<'a, '_> {
                         if prop.computed { None } else { prop.key.static_name().map(|n| n.display().to_string()) };
                     let Some(name) = name else {
                         let text = self.snippet(prop.key.span());
-                        self.note(prop.span, format!("{}the computed key `[{text}]` is not translated", at(path)));
+                        self.code_note(prop.span, format!("{}the computed key `[{text}]` is not translated", at(path)));
                         continue;
                     };
                     if prop.kind != PropertyKind::Init || prop.method {
-                        self.note(prop.span, format!("`{}` is a function; not translated", join(path, &name)));
+                        self.code_note(prop.span, format!("`{}` is a function; not translated", join(path, &name)));
                         continue;
                     }
                     out.push((name, &prop.value, prop.span));
@@ -417,14 +471,14 @@ impl<'a> Cx<'a, '_> {
             Expression::ObjectExpression(o) => Some(o),
             other => {
                 let text = self.snippet(other.span());
-                self.note(other.span(), format!("`{path}` (`{text}`) is not an object literal; not translated"));
+                self.code_note(other.span(), format!("`{path}` (`{text}`) is not an object literal; not translated"));
                 None
             }
         }
     }
 
     fn skipped(&mut self, path: &str, skip: Skip) {
-        self.note(skip.span, format!("`{path}`: {}; not translated", skip.why));
+        self.code_note(skip.span, format!("`{path}`: {}; not translated", skip.why));
     }
 
     fn top_level(&mut self, config: &'a ObjectExpression<'a>, out: &mut Obj) {

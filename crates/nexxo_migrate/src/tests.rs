@@ -339,9 +339,14 @@ fn deep_nesting_is_a_note_not_a_crash() {
     has_note(&m, "nested too deeply");
 }
 
-/// What nexxo build says about a Vite config it does not read, for `src` as vite.config.ts.
+/// What nexxo build warns about a Vite config it runs with, for `src` as vite.config.ts.
 fn unread(src: &str) -> Option<String> {
-    unread_warning("vite.config.ts", &migrate("vite.config.ts", src))
+    report("vite.config.ts", &migrate("vite.config.ts", src)).warning
+}
+
+/// What nexxo build says it applied of `src` as vite.config.ts.
+fn applied(src: &str) -> Option<String> {
+    report("vite.config.ts", &migrate("vite.config.ts", src)).applied
 }
 
 #[test]
@@ -357,14 +362,10 @@ fn a_vite_config_nexxo_does_anyway_is_not_warned_about() {
 }
 
 #[test]
-fn a_vite_config_that_changes_the_app_is_named_in_one_warning() {
+fn what_a_vite_config_sets_is_named_and_what_is_lost_is_one_warning() {
     let src = "import react from '@vitejs/plugin-react'\nimport path from 'node:path'\nexport default {\n  plugins: [react()],\n  base: '/app/',\n  resolve: { alias: { '@': path.resolve(__dirname, 'src'), '~': './lib' } },\n}\n";
-    assert_eq!(
-        unread(src).as_deref(),
-        Some(
-            "vite.config.ts is not read: it sets base, resolve.alias (run `nexxo migrate` to write nexxo.config.json)"
-        )
-    );
+    assert_eq!(applied(src).as_deref(), Some("vite.config.ts (as `nexxo migrate` translates it): base, resolve.alias"));
+    assert_eq!(unread(src), None);
     // Plugins that are not built in and values that are code are listed, located; a Babel option
     // of react() is lost, so it is one of them.
     let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { open: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
@@ -372,12 +373,15 @@ fn a_vite_config_that_changes_the_app_is_named_in_one_warning() {
     assert_eq!(m.translated, ["define", "build.outDir", "build.minify"]);
     assert_eq!(has_note(&m, "terser").kind, NoteKind::Caveat);
     assert_eq!(
+        applied(src).as_deref(),
+        Some("vite.config.ts (as `nexxo migrate` translates it): define, build.outDir, build.minify")
+    );
+    assert_eq!(
         unread(src).as_deref(),
         Some(
-            "vite.config.ts is not read: it sets define, build.outDir, build.minify (run `nexxo migrate` to write \
-             nexxo.config.json)\n  cannot be translated: plugin `react({ babel: { plugins: ['x'] } })` \
+            "vite.config.ts: Nexxo runs without what it cannot translate: plugin `react({ babel: { plugins: ['x'] } })` \
              (vite.config.ts:4:13), plugin `legacy()` (vite.config.ts:4:51), `define.__MODE__` (vite.config.ts:5:35), \
-             `server.open` (vite.config.ts:6:13)"
+             `server.open` (vite.config.ts:6:13)\n  `nexxo migrate --dry-run` explains each part"
         )
     );
     // Only what cannot be translated, and more of it than is listed.
@@ -385,9 +389,9 @@ fn a_vite_config_that_changes_the_app_is_named_in_one_warning() {
     assert_eq!(
         unread(src).as_deref(),
         Some(
-            "vite.config.ts is not read (run `nexxo migrate` to write nexxo.config.json)\n  cannot be translated: \
-             plugin `a()` (vite.config.ts:1:28), plugin `b()` (vite.config.ts:1:33), plugin `c()` \
-             (vite.config.ts:1:38), plugin `d()` (vite.config.ts:1:43), and 1 more"
+            "vite.config.ts: Nexxo runs without what it cannot translate: plugin `a()` (vite.config.ts:1:28), plugin \
+             `b()` (vite.config.ts:1:33), plugin `c()` (vite.config.ts:1:38), plugin `d()` (vite.config.ts:1:43), and 1 \
+             more\n  `nexxo migrate --dry-run` explains each part"
         )
     );
 }

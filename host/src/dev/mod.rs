@@ -163,17 +163,21 @@ pub fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
-/// The config as `nexxo dev` sees it: `--mode` defaults to development.
-pub fn dev_config(common: &crate::CommonArgs) -> Result<ResolvedConfig, ExitCode> {
+/// The config as `nexxo dev` sees it: `--mode` defaults to development. `report`: say what of a
+/// Vite config is applied (at start-up; not again when a `.env` edit loads it again).
+pub fn dev_config(common: &crate::CommonArgs, report: bool) -> Result<ResolvedConfig, ExitCode> {
     let mode = common.mode.clone().unwrap_or_else(|| "development".into());
-    load_config::load(common, CliOverrides { mode: Some(mode), ..Default::default() })
+    let cli = CliOverrides { mode: Some(mode), ..Default::default() };
+    if report {
+        load_config::load(common, cli, "serve")
+    } else {
+        load_config::load_quiet(common, cli, "serve").map(|l| l.config)
+    }
 }
 
 pub fn run(args: DevArgs) -> Result<(), ExitCode> {
     let started = Instant::now();
-    let config = dev_config(&args.common)?;
-    // Here, not in dev_config: that also reloads the config on .env edits, which should not repeat it.
-    crate::migrate::warn_unread_vite_config(&args.common, &config.root);
+    let config = dev_config(&args.common, true)?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));

@@ -54,7 +54,7 @@ async fn changed_file(server: &Server, path: &Path) {
         Change::Reloaded(url) => println!("  page reload {url}"),
         Change::EnvFile => {
             // Loaded again as at start-up; a broken file prints its problem and the old values stay.
-            if let Ok(config) = super::dev_config(&server.config_args)
+            if let Ok(config) = super::dev_config(&server.config_args, false)
                 && server.session.env_changed(&config).await
             {
                 println!("  .env changed: reloading pages with the new import.meta.env");
