@@ -79,7 +79,8 @@ export const searchForWorkspaceRoot = (current) => current;
 export default { defineConfig, loadEnv, mergeConfig, searchForWorkspaceRoot };
 `;
 
-// Nexxo never runs a Vite plugin, and does these plugins' jobs itself: only their names matter
+// Nexxo never runs a Vite plugin, and does these plugins' jobs itself (Preact's: JSX, through
+// tsconfig): only their names matter
 // (to say they are built in), so they are never loaded (plugin-react alone took 180 ms to import
 // here) and need not be installed.
 const PLUGIN_STAND_INS = {
@@ -87,6 +88,7 @@ const PLUGIN_STAND_INS = {
   "@vitejs/plugin-react-swc": "export default () => [{ name: 'vite:react-swc' }];",
   "@tailwindcss/vite": "export default () => [{ name: '@tailwindcss/vite:scan' }];",
   "vite-tsconfig-paths": "export default () => ({ name: 'vite-tsconfig-paths' });",
+  "@preact/preset-vite": "export default () => [{ name: 'preact:config' }];",
 };
 
 // "vite" itself: the stand-in when the config imports only what the stand-in has (Vite's own
@@ -122,6 +124,7 @@ const BUILT_IN = [
   [/^vite:react/, "@vitejs/plugin-react"],
   [/^@tailwindcss\/vite/, "@tailwindcss/vite"],
   [/^vite-tsconfig-paths/, "vite-tsconfig-paths"],
+  [/^(preact:|prefresh)/, "@preact/preset-vite"],
 ];
 
 const imports = [];

@@ -164,6 +164,8 @@ test("without nexxo.config.json, build, dev and preview run with vite.config.ts:
       const server = await start(dir);
       try {
         assert.match(server.url, /\/app\/$/);
+        // The warning is on stderr, the ready line on stdout: either pipe may be read first.
+        for (let i = 0; i < 100 && !/warning/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
         assert.equal(server.output().match(/warning/g)?.length, 1, server.output());
         const page = await browser.newPage();
         const errors = [];

@@ -222,6 +222,10 @@ pub struct CliOverrides {
 /// Serializable so a host can resolve it once and hand it to a WASM engine instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ResolvedConfig {
+    /// tsconfig's JSX and decorator settings (read by [`load`] and [`load_user`]), for the
+    /// transforms of the build and of dev alike.
+    #[serde(default)]
+    pub ts: TsOptions,
     pub root: PathBuf,
     pub mode: String,
     /// Always starts and ends with `/` (or is `./` for relative deployments).
@@ -407,6 +411,7 @@ impl ResolvedConfig {
             },
             server: user.server.clone(),
             preview: user.preview.clone(),
+            ts: TsOptions::default(),
         })
     }
 
@@ -453,17 +458,97 @@ pub fn check_css_modules_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The decorator settings of a tsconfig.json (JSON with comments and trailing commas, as
-/// TypeScript reads it): `(experimentalDecorators, emitDecoratorMetadata)`. `extends` is not
-/// followed; unreadable text gives the defaults (the build reports tsconfig problems itself).
-pub fn tsconfig_decorators(text: &str) -> (bool, bool) {
-    let mut text = strip_bom(text.to_string());
-    if json_strip_comments::strip(&mut text).is_err() {
-        return (false, false);
+/// What of a project's tsconfig the dev server's transform needs: it transforms one module at a
+/// time with oxc, where the build reads tsconfig through rolldown's resolver, file by file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TsOptions {
+    pub experimental_decorators: bool,
+    pub emit_decorator_metadata: bool,
+    /// `jsxImportSource` (`preact`, `@emotion/react`): where the automatic JSX runtime is
+    /// imported from (`preact/jsx-dev-runtime`).
+    pub jsx_import_source: Option<String>,
+    /// `jsx: "react"`: the classic runtime (`h(...)` calls), with these factories when set.
+    pub jsx_classic: bool,
+    pub jsx_factory: Option<String>,
+    pub jsx_fragment_factory: Option<String>,
+}
+
+/// How deep `extends` is followed (a cycle ends here too).
+const MAX_EXTENDS: usize = 8;
+
+/// A tsconfig's `compilerOptions`, its relative `extends` chain merged under them, and the
+/// whole file. JSON with comments and trailing commas, as TypeScript reads it.
+fn tsconfig_at(
+    path: &Path,
+    read: &dyn Fn(&Path) -> Option<String>,
+    depth: usize,
+) -> Option<(serde_json::Map<String, serde_json::Value>, serde_json::Value)> {
+    let mut text = strip_bom(read(path)?);
+    json_strip_comments::strip(&mut text).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut options = match value["extends"].as_str() {
+        // A package's config (`@tsconfig/strictest`) sets no JSX or decorator options an app
+        // relies on; relative ones (a monorepo's tsconfig.base.json) are followed.
+        Some(base) if base.starts_with('.') && depth < MAX_EXTENDS => {
+            let dir = path.parent().unwrap_or(Path::new(""));
+            let mut base = dir.join(base);
+            if base.extension().is_none_or(|e| e != "json") {
+                base.set_extension("json");
+            }
+            tsconfig_at(&base, read, depth + 1).map(|(o, _)| o).unwrap_or_default()
+        }
+        _ => serde_json::Map::new(),
+    };
+    if let Some(own) = value["compilerOptions"].as_object() {
+        options.extend(own.clone());
     }
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else { return (false, false) };
-    let flag = |name: &str| value["compilerOptions"][name].as_bool().unwrap_or(false);
-    (flag("experimentalDecorators"), flag("emitDecoratorMetadata"))
+    Some((options, value))
+}
+
+/// Whether a referenced tsconfig is the one for tools, not the app (create-vite's
+/// tsconfig.node.json: `"include": ["vite.config.ts"]`).
+fn only_tool_files(config: &serde_json::Value) -> bool {
+    config["include"].as_array().is_some_and(|list| {
+        !list.is_empty()
+            && list
+                .iter()
+                .all(|i| i.as_str().is_some_and(|s| s.rsplit('/').next().is_some_and(|n| n.contains(".config."))))
+    })
+}
+
+/// The [`TsOptions`] of the project at `root`: `tsconfig.json`'s compiler options over those of
+/// the config it `extends`; when it has `references` (create-vite's layout: `tsconfig.app.json`
+/// and `tsconfig.node.json`), the first referenced config that is not only for tool files is the
+/// app's, and its options win. `read` gives a file's text, `None` when it cannot; unreadable or
+/// malformed files give the defaults (the build reports tsconfig problems itself).
+pub fn tsconfig_options(root: &Path, read: impl Fn(&Path) -> Option<String>) -> TsOptions {
+    let Some((mut options, whole)) = tsconfig_at(&root.join("tsconfig.json"), &read, 0) else {
+        return TsOptions::default();
+    };
+    for reference in whole["references"].as_array().into_iter().flatten() {
+        let Some(rel) = reference["path"].as_str() else { continue };
+        let mut path = root.join(rel);
+        if path.extension().is_none_or(|e| e != "json") {
+            path = path.join("tsconfig.json");
+        }
+        if let Some((app, value)) = tsconfig_at(&path, &read, 0)
+            && !only_tool_files(&value)
+        {
+            options.extend(app);
+            break;
+        }
+    }
+    let flag = |name: &str| options.get(name).and_then(|v| v.as_bool()).unwrap_or(false);
+    let text = |name: &str| options.get(name).and_then(|v| v.as_str()).map(str::to_string);
+    TsOptions {
+        experimental_decorators: flag("experimentalDecorators"),
+        emit_decorator_metadata: flag("emitDecoratorMetadata"),
+        jsx_import_source: text("jsxImportSource"),
+        jsx_classic: text("jsx").is_some_and(|j| j.eq_ignore_ascii_case("react")),
+        jsx_factory: text("jsxFactory"),
+        jsx_fragment_factory: text("jsxFragmentFactory"),
+    }
 }
 
 /// Drops a leading UTF-8 byte-order mark.
@@ -536,7 +621,9 @@ pub fn load_user(
             Err(e) => return Err(io_error("", &path, e)),
         }
     }
-    ResolvedConfig::resolve(root, user, &cli, &env_files, process_env)
+    let mut config = ResolvedConfig::resolve(root, user, &cli, &env_files, process_env)?;
+    config.ts = tsconfig_options(root, |p| read(p).ok());
+    Ok(config)
 }
 
 #[cfg(test)]
@@ -602,11 +689,41 @@ mod tests {
     }
 
     #[test]
-    fn tsconfig_decorators_read_through_comments_and_trailing_commas() {
+    fn tsconfig_options_read_through_comments_extends_and_references() {
+        let ts = |files: &[(&str, &str)]| {
+            let files: std::collections::HashMap<PathBuf, String> =
+                files.iter().map(|(p, t)| (Path::new("/p").join(p), t.to_string())).collect();
+            tsconfig_options(Path::new("/p"), |p| files.get(p).cloned())
+        };
         let text = "{\n  // legacy\n  \"compilerOptions\": { \"experimentalDecorators\": true, /* x */ \"emitDecoratorMetadata\": true, },\n}";
-        assert_eq!(tsconfig_decorators(text), (true, true));
-        assert_eq!(tsconfig_decorators("{}"), (false, false));
-        assert_eq!(tsconfig_decorators("not json"), (false, false));
+        let o = ts(&[("tsconfig.json", text)]);
+        assert!(o.experimental_decorators && o.emit_decorator_metadata);
+        assert_eq!(ts(&[("tsconfig.json", "{}")]), TsOptions::default());
+        assert_eq!(ts(&[("tsconfig.json", "not json")]), TsOptions::default());
+        assert_eq!(ts(&[]), TsOptions::default());
+        // create-vite's preact-ts layout: the app's options are in the referenced tsconfig.app.json,
+        // not in tsconfig.node.json (for vite.config.ts), whichever comes first.
+        let o = ts(&[
+            (
+                "tsconfig.json",
+                r#"{ "files": [], "references": [{ "path": "./tsconfig.node.json" }, { "path": "./tsconfig.app.json" }] }"#,
+            ),
+            ("tsconfig.node.json", r#"{ "compilerOptions": { "jsx": "preserve" }, "include": ["vite.config.ts"] }"#),
+            (
+                "tsconfig.app.json",
+                r#"{ "extends": "./base", "compilerOptions": { "jsx": "react-jsx" }, "include": ["src"] }"#,
+            ),
+            (
+                "base.json",
+                r#"{ "compilerOptions": { "jsx": "react", "jsxImportSource": "preact", "jsxFactory": "h" } }"#,
+            ),
+        ]);
+        assert_eq!(o.jsx_import_source.as_deref(), Some("preact"));
+        assert!(!o.jsx_classic, "the app's own `jsx` wins over the one it extends");
+        assert_eq!(o.jsx_factory.as_deref(), Some("h"));
+        // A cycle of extends ends.
+        let o = ts(&[("tsconfig.json", r#"{ "extends": "./tsconfig.json", "compilerOptions": { "jsx": "react" } }"#)]);
+        assert!(o.jsx_classic);
     }
 
     #[test]

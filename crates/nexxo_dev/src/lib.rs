@@ -124,8 +124,8 @@ pub struct DevSession<H: DevHost> {
     /// Persisted resolution results (see `resolve`).
     resolutions: resolve::ResolveCache,
     pub react_refresh: bool,
-    /// tsconfig.json's decorator settings at start-up: (experimentalDecorators, emitDecoratorMetadata).
-    decorators: (bool, bool),
+    /// tsconfig's decorator and JSX settings, as the config was loaded with.
+    ts: nexxo_config::TsOptions,
     /// `define` and `process.env.NODE_ENV` (as the mode, like Vite's dev server), for transforms.
     defines: Vec<(String, String)>,
     pub bundled: bool,
@@ -159,6 +159,15 @@ pub struct DevSession<H: DevHost> {
     reloads: AtomicU64,
 }
 
+/// Whether `source` (tsconfig's `jsxImportSource`) is a JSX runtime of a library other than
+/// React, whose components React Fast Refresh cannot keep (React-based ones, such as
+/// `@emotion/react`, keep it).
+fn non_react_jsx(source: &str) -> bool {
+    ["preact", "solid-js", "vue", "hono/jsx", "@builder.io/qwik", "inferno", "million"]
+        .iter()
+        .any(|lib| source == *lib || source.starts_with(&format!("{lib}/")))
+}
+
 impl<H: DevHost> DevSession<H> {
     /// A session for `config`'s project over `host`'s files. Nothing is read until the first
     /// request, except what decides the session's transform options (is React installed,
@@ -174,16 +183,16 @@ impl<H: DevHost> DevSession<H> {
         // Fast Refresh for any app that has React: the runtime is Nexxo's own, never the app's,
         // so apps need not install `react-refresh`. Without React, components are not registered,
         // so an edit reloads as for any module without an HMR boundary.
-        let react_refresh = options.externals.iter().any(|e| e == "react")
-            || resolver
-                .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
-                .is_ok();
-        // The build reads tsconfig through rolldown; dev transforms one module at a time with oxc.
-        let decorators = host
-            .fs()
-            .read_to_string(&config.root.join("tsconfig.json"))
-            .map(|t| nexxo_config::tsconfig_decorators(&t))
-            .unwrap_or_default();
+        let ts = config.ts.clone();
+        // JSX for another library (`jsxImportSource: "preact"`, a classic `h` factory) makes no
+        // React components, whatever else is installed.
+        let react_jsx = !ts.jsx_import_source.as_deref().is_some_and(non_react_jsx)
+            && !(ts.jsx_classic && ts.jsx_factory.as_deref().is_some_and(|f| !f.starts_with("React.")));
+        let react_refresh = react_jsx
+            && (options.externals.iter().any(|e| e == "react")
+                || resolver
+                    .resolve(Some(&config.root.join("index.html")), "react", rolldown_common::ImportKind::Import, false)
+                    .is_ok());
         let resolutions = resolve::ResolveCache::new(host.fs(), &config);
         let defines = nexxo_bundler::global_defines(&config, &config.mode);
         Self {
@@ -194,7 +203,7 @@ impl<H: DevHost> DevSession<H> {
             fs_allowed: RwLock::default(),
             resolutions,
             react_refresh,
-            decorators,
+            ts,
             defines,
             bundled: options.bundled,
             runners: Mutex::default(),
@@ -244,9 +253,13 @@ impl<H: DevHost> DevSession<H> {
     pub fn transform_options(&self) -> nexxo_transform::Options {
         nexxo_transform::Options {
             react_refresh: self.react_refresh,
-            legacy_decorators: self.decorators.0,
-            decorator_metadata: self.decorators.1,
+            legacy_decorators: self.ts.experimental_decorators,
+            decorator_metadata: self.ts.emit_decorator_metadata,
             defines: self.defines.clone(),
+            jsx_import_source: self.ts.jsx_import_source.clone(),
+            jsx_classic: self.ts.jsx_classic,
+            jsx_factory: self.ts.jsx_factory.clone(),
+            jsx_fragment_factory: self.ts.jsx_fragment_factory.clone(),
         }
     }
 

@@ -1019,6 +1019,15 @@ impl<'a> Cx<'a, '_> {
                     ),
                 );
             }
+            Some("@preact/preset-vite") => self.note_kind(
+                e.span(),
+                // Not a warning: an app that needs what is not done fails loudly (an unresolved
+                // `react` import), never quietly.
+                NoteKind::Caveat,
+                format!(
+                    "plugin `{text}`: Nexxo takes JSX settings from tsconfig (create-vite's Preact templates set `jsxImportSource: \"preact\"` there); its `react` → `preact/compat` aliases (add them to `resolve.alias`) and Prefresh are not used (an edit reloads the page)"
+                ),
+            ),
             Some("vite-tsconfig-paths") => self.note_kind(
                 e.span(),
                 NoteKind::BuiltIn,

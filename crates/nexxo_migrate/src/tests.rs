@@ -359,6 +359,10 @@ fn a_vite_config_nexxo_does_anyway_is_not_warned_about() {
     // A function config, tsconfig paths, Vitest and pre-bundling: nothing Nexxo would miss.
     let more = "import react from '@vitejs/plugin-react-swc'\nimport paths from 'vite-tsconfig-paths'\nexport default defineConfig(() => ({\n  plugins: [react(), paths()],\n  test: { environment: 'jsdom' },\n  optimizeDeps: { include: ['react'] },\n  appType: 'spa',\n}))\n";
     assert_eq!(unread(more), None, "{:#?}", ok("vite.config.ts", more).notes);
+    // create-vite's preact-ts: the preset's JSX comes from tsconfig.app.json; a caveat, not a warning.
+    let preact = "import { defineConfig } from 'vite'\nimport preact from '@preact/preset-vite'\n\nexport default defineConfig({\n  plugins: [preact()],\n})\n";
+    assert_eq!(unread(preact), None);
+    assert_eq!(has_note(&ok("vite.config.ts", preact), "jsxImportSource").kind, NoteKind::Caveat);
 }
 
 #[test]

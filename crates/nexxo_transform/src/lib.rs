@@ -37,6 +37,16 @@ pub struct Options {
     /// `define`, applied by oxc to the syntax tree (not to strings or comments).
     #[serde(default)]
     pub defines: Vec<(String, String)>,
+    /// tsconfig's `jsxImportSource`: the automatic runtime's package (`preact`); React when unset.
+    #[serde(default)]
+    pub jsx_import_source: Option<String>,
+    /// tsconfig's `jsx: "react"`: the classic runtime, with `jsxFactory`/`jsxFragmentFactory`.
+    #[serde(default)]
+    pub jsx_classic: bool,
+    #[serde(default)]
+    pub jsx_factory: Option<String>,
+    #[serde(default)]
+    pub jsx_fragment_factory: Option<String>,
 }
 
 impl Options {
@@ -48,6 +58,11 @@ impl Options {
             key.extend_from_slice(name.as_bytes());
             key.push(0);
             key.extend_from_slice(value.as_bytes());
+            key.push(0);
+        }
+        key.push(u8::from(self.jsx_classic));
+        for jsx in [&self.jsx_import_source, &self.jsx_factory, &self.jsx_fragment_factory] {
+            key.extend_from_slice(jsx.as_deref().unwrap_or("").as_bytes());
             key.push(0);
         }
         key
@@ -253,8 +268,11 @@ fn transform_code(
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     let mut options = TransformOptions::default();
-    options.jsx.runtime = JsxRuntime::Automatic;
+    options.jsx.runtime = if opts.jsx_classic { JsxRuntime::Classic } else { JsxRuntime::Automatic };
     options.jsx.development = true;
+    options.jsx.import_source.clone_from(&opts.jsx_import_source);
+    options.jsx.pragma.clone_from(&opts.jsx_factory);
+    options.jsx.pragma_frag.clone_from(&opts.jsx_fragment_factory);
     if opts.react_refresh && (st.is_jsx() || st.is_typescript()) {
         options.jsx.refresh = Some(ReactRefreshOptions::default());
     }

@@ -29,6 +29,13 @@ pub struct TransformOptions {
     pub decorator_metadata: bool,
     /// Global replacements, `[name, expression]` as in the build's `define`.
     pub defines: Vec<(String, String)>,
+    /// tsconfig's `jsxImportSource`: the automatic JSX runtime's package (`preact`); React when unset.
+    pub jsx_import_source: Option<String>,
+    /// tsconfig's `jsx: "react"`: the classic runtime, calling `jsxFactory` (`React.createElement`
+    /// when unset) and `jsxFragmentFactory`.
+    pub jsx_classic: bool,
+    pub jsx_factory: Option<String>,
+    pub jsx_fragment_factory: Option<String>,
 }
 
 /// One import of a transformed module.
@@ -193,6 +200,10 @@ pub fn transform(
         legacy_decorators: options.legacy_decorators,
         decorator_metadata: options.decorator_metadata,
         defines: options.defines,
+        jsx_import_source: options.jsx_import_source,
+        jsx_classic: options.jsx_classic,
+        jsx_factory: options.jsx_factory,
+        jsx_fragment_factory: options.jsx_fragment_factory,
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
     let hmr_boundary = module.is_hmr_boundary();
