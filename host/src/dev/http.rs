@@ -21,10 +21,14 @@ const REACT_REFRESH_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/react-ref
 
 pub(super) type Resp = Response<Full<Bytes>>;
 
-pub async fn serve(listener: TcpListener, server: Arc<Server>) {
+/// Serves connections from `listener` until the future is dropped (a restart); each connection
+/// ends when the server's `stop` is set, so a browser's kept-alive connection cannot go on being
+/// answered by the replaced session.
+pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
     loop {
-        let stream = crate::net::accept(&listener).await;
+        let stream = crate::net::accept(listener).await;
         let server = Arc::clone(&server);
+        let mut stop = server.stop.subscribe();
         tokio::spawn(async move {
             let service = service_fn(move |req| {
                 let server = Arc::clone(&server);
@@ -40,7 +44,11 @@ pub async fn serve(listener: TcpListener, server: Arc<Server>) {
                     Ok::<_, Infallible>(resp)
                 }
             });
-            let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).with_upgrades().await;
+            let connection = crate::net::http1().serve_connection(TokioIo::new(stream), service).with_upgrades();
+            tokio::select! {
+                _ = connection => {}
+                _ = stop.changed() => {}
+            }
         });
     }
 }

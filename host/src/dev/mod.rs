@@ -31,7 +31,8 @@ use crate::{DevArgs, load_config};
 /// the terminal.
 pub struct NativeHost {
     fs: OsFileSystem,
-    cache: crate::cache::Cache,
+    /// Shared with the sessions before and after a restart (RocksDB opens a directory once).
+    cache: Arc<crate::cache::Cache>,
     events: broadcast::Sender<String>,
     /// The project's JavaScript CSS tools (PostCSS, Tailwind CSS, Less, Stylus), run by Node.js (see `crate::css_plugins`).
     css_plugins: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
@@ -156,6 +157,11 @@ pub struct Server {
     pub config_args: crate::CommonArgs,
     /// The pages' WebSockets subscribe here; the session's messages arrive through `NativeHost`.
     pub events: broadcast::Sender<String>,
+    /// Set when this session is replaced (a restart): its connections close, and the pages,
+    /// which reload when their connection comes back, load from the new one.
+    pub stop: tokio::sync::watch::Sender<bool>,
+    /// What the file watcher pulls when a config file changes, for [`run`] to restart.
+    pub restart: Arc<tokio::sync::Notify>,
 }
 
 /// The host's clock for update timestamps (ms since the epoch).
@@ -176,8 +182,8 @@ pub fn dev_config(common: &crate::CommonArgs, report: bool) -> Result<ResolvedCo
 }
 
 pub fn run(args: DevArgs) -> Result<(), ExitCode> {
-    let started = Instant::now();
-    let config = dev_config(&args.common, true)?;
+    let mut started = Instant::now();
+    let mut config = dev_config(&args.common, true)?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = crate::net::runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
@@ -191,124 +197,162 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         )
         .await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
-        let mut allowed_hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
-        if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
-            allowed_hosts.push(host.clone());
-        }
-        let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
-        let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
-        let mut fs_roots = crate::wasm_engine::project_roots(&real_root);
-        // `server.fs.allow`: more directories the page may import from (a monorepo's shared
-        // code); the engine may read them too, whichever model runs it.
-        // Without it, Vite's default: the workspace root above the app (see `workspace`). Only
-        // a real workspace is watched: the fallback, the nearest `package.json` above a root
-        // that has none, could be a home directory.
-        let mut not_watched = None;
-        if config.server.fs.allow.is_empty() {
-            let top = crate::workspace::default_allow(&real_root);
-            if !fs_roots.iter().any(|r| top.starts_with(r)) {
-                if !crate::workspace::is_workspace_root(&top) {
-                    not_watched = Some(top.clone());
-                }
-                fs_roots.push(top);
+        let cache = Arc::new(crate::cache::Cache::open(&config.root, args.force));
+        let restart = Arc::new(tokio::sync::Notify::new());
+        // A config edit (nexxo.config.json, vite.config.*, tsconfig) starts a new session on the
+        // same port, as Vite restarts its server: the config decides everything a session is
+        // opened with. The listener stays, so no request is refused meanwhile.
+        loop {
+            let (state, watcher) = open_server(&args, config, &host, addr, &cache, &restart, started).await?;
+            tokio::select! {
+                () = http::serve(&listener, Arc::clone(&state)) => return Ok(()),
+                () = restart.notified() => {}
             }
+            let _ = state.stop.send(true);
+            drop(watcher);
+            let last = state.session.config().clone();
+            drop(state);
+            started = Instant::now();
+            // Checked by the watcher before it asked; should it fail now, the last good one.
+            config = dev_config(&args.common, true).unwrap_or(last);
         }
-        for dir in &config.server.fs.allow {
-            match std::fs::canonicalize(config.root.join(dir)) {
-                Ok(real) if real.is_dir() => fs_roots.push(real),
-                _ => eprintln!(
-                    "{} server.fs.allow: `{dir}` is not a directory (relative paths start at the root); ignored",
-                    Style::stderr().yellow("warning:")
-                ),
-            }
-        }
-        // Watched outside the root: only what the config (or the workspace default) allows, not
-        // the `node_modules` directories above the root, which hold installed packages.
-        let watch_extra: Vec<std::path::PathBuf> = fs_roots
-            .iter()
-            .filter(|r| !r.starts_with(&real_root) && !r.ends_with("node_modules") && Some(*r) != not_watched.as_ref())
-            .cloned()
-            .collect();
-        let events = broadcast::channel(256).0;
-        let (session, cache_note) = match args.engine {
-            crate::EngineKind::Native => {
-                if args.instances.is_some() {
-                    eprintln!(
-                        "{} --instances applies to --engine wasm only (native dev uses every core)",
-                        Style::stderr().yellow("warning:")
-                    );
-                }
-                let cache = crate::cache::Cache::open(&config.root, args.force);
-                let css_plugins = crate::css_plugins::for_config(&config, "development");
-                let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), css_plugins };
-                let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
-                let session = Arc::new(DevSession::open(config, native, options));
-                // Find the app's dependencies before the first request so the page never waits on them.
-                if let Err(e) = session.prepare().await {
-                    style::error(&e);
-                }
-                // After the start-up work, whose lookups are what a warm start saves.
-                let note = cache_note(&session.host.cache);
-                (Backend::Native(session), note)
-            }
-            crate::EngineKind::Wasm => {
-                crate::wasm_engine::warn_unreadable_links(&fs_roots);
-                let cache = crate::cache::Cache::open(&config.root, args.force);
-                // The engine pre-bundles the dependencies when its session opens (a blocking call).
-                let ev = events.clone();
-                let instances = args
-                    .instances
-                    .map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
-                let opened = tokio::task::spawn_blocking(move || {
-                    wasm::WasmDev::open(config, bundled, fs_roots, instances, cache, ev)
-                })
-                .await;
-                let dev = match opened {
-                    Ok(Ok(dev)) => dev,
-                    Ok(Err(e)) => {
-                        style::error(&e);
-                        return Err(ExitCode::FAILURE);
-                    }
-                    Err(e) => {
-                        style::error(&format!("internal error: {e}"));
-                        return Err(ExitCode::from(70));
-                    }
-                };
-                let cache = dev.services.cache.as_deref().map_or_else(|| "cache: off".into(), cache_note);
-                let note = format!(
-                    "WASM engine in wasmtime, {}, {instances} instance{} transforming; {cache}",
-                    dev.load_note,
-                    if instances == 1 { "" } else { "s" }
-                );
-                (Backend::Wasm(Arc::new(dev)), note)
-            }
-        };
-        let state =
-            Arc::new(Server { session, port: addr.port(), allowed_hosts, config_args: args.common.clone(), events });
-        let config = state.session.config();
-        let _watcher = watch::start(Arc::clone(&state), &watch_extra).map_err(|e| {
-            style::error(&format!("cannot watch {}: {e}", config.root.display()));
-            ExitCode::FAILURE
-        })?;
-        let s = Style::stdout();
-        let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
-        // One line with all a script or a person waits for: the URL, the start-up time, the cache.
-        println!(
-            "  {} {} ready in {} ms at {} {}",
-            s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
-            s.green("dev server"),
-            s.bold(&started.elapsed().as_millis().to_string()),
-            s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&config.base))),
-            s.dim(&format!("({cache_note})"))
-        );
-        // Build each page's bundle now, while the browser is still on its way.
-        if let Backend::Native(session) = &state.session {
-            let warm = Arc::clone(session);
-            tokio::spawn(async move { warm.warm().await });
-        }
-        http::serve(listener, state).await;
-        Ok(())
     })
+}
+
+/// One session of `nexxo dev` on `addr`: the engine opened on `config`, the watcher started, the
+/// ready line printed.
+async fn open_server(
+    args: &DevArgs,
+    config: ResolvedConfig,
+    host: &str,
+    addr: std::net::SocketAddr,
+    cache: &Arc<crate::cache::Cache>,
+    restart: &Arc<tokio::sync::Notify>,
+    started: Instant,
+) -> Result<(Arc<Server>, crate::watch::Watching), ExitCode> {
+    let host = host.to_string();
+    let mut allowed_hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "[::1]".to_string()];
+    if !allowed_hosts.contains(&host) && host != "0.0.0.0" && host != "::" {
+        allowed_hosts.push(host.clone());
+    }
+    let bundled = !args.no_bundle && config.server.bundle.unwrap_or(true);
+    let real_root = std::fs::canonicalize(&config.root).unwrap_or_else(|_| config.root.clone());
+    let mut fs_roots = crate::wasm_engine::project_roots(&real_root);
+    // `server.fs.allow`: more directories the page may import from (a monorepo's shared
+    // code); the engine may read them too, whichever model runs it.
+    // Without it, Vite's default: the workspace root above the app (see `workspace`). Only
+    // a real workspace is watched: the fallback, the nearest `package.json` above a root
+    // that has none, could be a home directory.
+    let mut not_watched = None;
+    if config.server.fs.allow.is_empty() {
+        let top = crate::workspace::default_allow(&real_root);
+        if !fs_roots.iter().any(|r| top.starts_with(r)) {
+            if !crate::workspace::is_workspace_root(&top) {
+                not_watched = Some(top.clone());
+            }
+            fs_roots.push(top);
+        }
+    }
+    for dir in &config.server.fs.allow {
+        match std::fs::canonicalize(config.root.join(dir)) {
+            Ok(real) if real.is_dir() => fs_roots.push(real),
+            _ => eprintln!(
+                "{} server.fs.allow: `{dir}` is not a directory (relative paths start at the root); ignored",
+                Style::stderr().yellow("warning:")
+            ),
+        }
+    }
+    // Watched outside the root: only what the config (or the workspace default) allows, not
+    // the `node_modules` directories above the root, which hold installed packages.
+    let watch_extra: Vec<std::path::PathBuf> = fs_roots
+        .iter()
+        .filter(|r| !r.starts_with(&real_root) && !r.ends_with("node_modules") && Some(*r) != not_watched.as_ref())
+        .cloned()
+        .collect();
+    let events = broadcast::channel(256).0;
+    let (session, cache_note) = match args.engine {
+        crate::EngineKind::Native => {
+            if args.instances.is_some() {
+                eprintln!(
+                    "{} --instances applies to --engine wasm only (native dev uses every core)",
+                    Style::stderr().yellow("warning:")
+                );
+            }
+            let cache = Arc::clone(cache);
+            let css_plugins = crate::css_plugins::for_config(&config, "development");
+            let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), css_plugins };
+            let options = DevOptions { bundled, fs_roots, externals: Vec::new() };
+            let session = Arc::new(DevSession::open(config, native, options));
+            // Find the app's dependencies before the first request so the page never waits on them.
+            if let Err(e) = session.prepare().await {
+                style::error(&e);
+            }
+            // After the start-up work, whose lookups are what a warm start saves.
+            let note = cache_note(&session.host.cache);
+            (Backend::Native(session), note)
+        }
+        crate::EngineKind::Wasm => {
+            crate::wasm_engine::warn_unreadable_links(&fs_roots);
+            let cache = Arc::clone(cache);
+            // The engine pre-bundles the dependencies when its session opens (a blocking call).
+            let ev = events.clone();
+            let instances =
+                args.instances.map_or_else(|| std::thread::available_parallelism().map_or(1, usize::from), usize::from);
+            let opened = tokio::task::spawn_blocking(move || {
+                wasm::WasmDev::open(config, bundled, fs_roots, instances, cache, ev)
+            })
+            .await;
+            let dev = match opened {
+                Ok(Ok(dev)) => dev,
+                Ok(Err(e)) => {
+                    style::error(&e);
+                    return Err(ExitCode::FAILURE);
+                }
+                Err(e) => {
+                    style::error(&format!("internal error: {e}"));
+                    return Err(ExitCode::from(70));
+                }
+            };
+            let cache = dev.services.cache.as_deref().map_or_else(|| "cache: off".into(), cache_note);
+            let note = format!(
+                "WASM engine in wasmtime, {}, {instances} instance{} transforming; {cache}",
+                dev.load_note,
+                if instances == 1 { "" } else { "s" }
+            );
+            (Backend::Wasm(Arc::new(dev)), note)
+        }
+    };
+    let state = Arc::new(Server {
+        session,
+        port: addr.port(),
+        allowed_hosts,
+        config_args: args.common.clone(),
+        events,
+        stop: tokio::sync::watch::channel(false).0,
+        restart: Arc::clone(restart),
+    });
+    let config = state.session.config();
+    let watcher = watch::start(Arc::clone(&state), &watch_extra).map_err(|e| {
+        style::error(&format!("cannot watch {}: {e}", config.root.display()));
+        ExitCode::FAILURE
+    })?;
+    let s = Style::stdout();
+    let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
+    // One line with all a script or a person waits for: the URL, the start-up time, the cache.
+    println!(
+        "  {} {} ready in {} ms at {} {}",
+        s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
+        s.green("dev server"),
+        s.bold(&started.elapsed().as_millis().to_string()),
+        s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&config.base))),
+        s.dim(&format!("({cache_note})"))
+    );
+    // Build each page's bundle now, while the browser is still on its way.
+    if let Backend::Native(session) = &state.session {
+        let warm = Arc::clone(session);
+        tokio::spawn(async move { warm.warm().await });
+    }
+    Ok((state, watcher))
 }
 
 /// The path the app is served under: an absolute `base`, else the root.

@@ -48,13 +48,13 @@ impl WasmDev {
         bundled: bool,
         roots: Vec<PathBuf>,
         instances: usize,
-        cache: crate::cache::Cache,
+        cache: Arc<crate::cache::Cache>,
         events: broadcast::Sender<String>,
     ) -> Result<Self, String> {
         let engine = Arc::new(WasmEngine::load(&crate::wasm_engine::locate_engine()?, 1)?);
         // With one instance the session's own runs its jobs: no pool.
         let pool = (instances > 1).then(|| Arc::new(Pool::new(Arc::clone(&engine), instances, limits())) as _);
-        let services = Services { jobs: pool, cache: Some(Arc::new(cache)) };
+        let services = Services { jobs: pool, cache: Some(cache) };
         let open_call = serde_json::to_vec(&json!({
             "op": "dev.open", "config": config, "bundled": bundled, "fs_roots": roots,
         }))

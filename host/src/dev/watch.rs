@@ -43,8 +43,34 @@ pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<crate::wat
     Ok(watcher)
 }
 
+/// Whether `path` is a file the session's config is made from, whose edit restarts it: the config
+/// (`--config`, nexxo.config.json, a `vite.config.*`) or a tsconfig in the root (its JSX and
+/// decorator settings). `.env` files are not: they change `import.meta.env` only.
+fn is_config_file(server: &Server, path: &Path) -> bool {
+    let root = &server.session.config().root;
+    if let Some(config) = &server.config_args.config {
+        return std::fs::canonicalize(config).is_ok_and(|c| c == path);
+    }
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
+    path.parent() == Some(root.as_path())
+        && (name == nexxo_config::CONFIG_FILE
+            || nexxo_migrate::VITE_CONFIG_FILES.contains(&name)
+            || (name.starts_with("tsconfig") && name.ends_with(".json")))
+}
+
 /// Hands one change to the session and logs what it did.
 async fn changed_file(server: &Server, path: &Path) {
+    if is_config_file(server, path) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        // Loaded once here to check it: a config with an error must not take the server down.
+        if super::dev_config(&server.config_args, false).is_ok() {
+            println!("  {name} changed: restarting the dev server");
+            server.restart.notify_one();
+        } else {
+            println!("  {name} has an error (above): the server goes on with the last good config");
+        }
+        return;
+    }
     let started = std::time::Instant::now();
     match server.session.file_changed(path, super::now_ms()).await {
         Change::Updated(names) => {

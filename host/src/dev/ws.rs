@@ -37,6 +37,7 @@ pub(super) fn upgrade(server: Arc<Server>, mut req: Request<Incoming>) -> Resp {
         let ws = WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, None).await;
         let (mut tx, mut rx) = ws.split();
         let mut events = server.events.subscribe();
+        let mut stop = server.stop.subscribe();
         let connected = serde_json::json!({ "type": "connected", "reloads": server.session.reloads() });
         let _ = tx.send(Message::text(connected.to_string())).await;
         let last = server.session.last_error();
@@ -50,6 +51,9 @@ pub(super) fn upgrade(server: Arc<Server>, mut req: Request<Incoming>) -> Resp {
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(_) => break,
                 },
+                // A restart: the page sees its connection close, and reloads once the new
+                // session answers (client.js).
+                _ = stop.changed() => break,
                 msg = rx.next() => match msg {
                     Some(Ok(Message::Text(t))) => server.session.client_message(t.as_str(), super::now_ms()).await,
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
