@@ -327,6 +327,28 @@ describe("nexxo build + preview", () => {
     }
   });
 
+  test("a Vue or Svelte component is refused by name (it needs its framework's compiler), not parsed as JavaScript, in build and dev", async () => {
+    const dir = fixture("vite-assets-vue", {
+      "index.html": `<script type="module" src="/src/main.js"></script>`,
+      "src/main.js": `import App from "./App.vue";\nimport Card from "./Card.svelte";\nconsole.log(App, Card);\n`,
+      "src/App.vue": "<template><p>{{ msg }}</p></template>\n",
+      "src/Card.svelte": "<p>card</p>\n",
+    });
+    const r = nexxo(["build", dir]);
+    assert.equal(r.status, 1, r.all);
+    assert.match(r.all, /\[UNSUPPORTED_FILE\] src\/App\.vue: `src\/App\.vue` is a Vue single-file component: it needs its framework's compiler \(@vitejs\/plugin-vue under Vite\)/);
+    assert.match(r.all, /hint: Nexxo compiles TypeScript, JSX/);
+    assert.doesNotMatch(r.all, /PARSE_ERROR/, "the template is not parsed as JavaScript");
+    const server = await dev(dir, ["--no-bundle"]);
+    try {
+      const res = await fetch(`${server.url}src/Card.svelte?import`);
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /UNSUPPORTED_FILE[\s\S]*a Svelte component[\s\S]*@sveltejs\/vite-plugin-svelte/);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("a worker that does not exist, or does not compile, is a located error", () => {
     const bad = fixture("vite-assets-missing-worker", {
       "index.html": `<script type="module" src="/src/main.js"></script>`,

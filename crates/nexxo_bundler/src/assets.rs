@@ -164,6 +164,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::wasm_init_module(&url));
         }
+        if !(query.url || query.inline || query.no_inline)
+            && let Some(d) = query::framework_file_unsupported(&self.state.rel(p))
+        {
+            return Err(self.state.fail(d));
+        }
         if path.ends_with(".wasm") && !(query.url || query.inline || query.no_inline) {
             return Err(self.state.fail(query::wasm_esm_unsupported(&self.state.rel(p))));
         }

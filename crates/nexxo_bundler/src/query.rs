@@ -156,6 +156,33 @@ pub fn wasm_esm_unsupported(file_rel: &str) -> nexxo_diagnostics::Diagnostic {
     )
 }
 
+/// A framework's component file (`.vue`, `.svelte`, ...) imported as a module: it needs that
+/// framework's compiler, which Vite runs as a plugin and Nexxo does not have. Refused by name,
+/// instead of the parse error JavaScript's parser gives for `<template>`. One message for the
+/// build and `nexxo dev`; `None` for every other file.
+pub fn framework_file_unsupported(file_rel: &str) -> Option<nexxo_diagnostics::Diagnostic> {
+    let ext = file_rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+    let (what, plugin) = match ext.as_str() {
+        "vue" => ("a Vue single-file component", "@vitejs/plugin-vue"),
+        "svelte" => ("a Svelte component", "@sveltejs/vite-plugin-svelte"),
+        "astro" => ("an Astro component", "Astro's own build"),
+        "mdx" => ("an MDX document", "@mdx-js/rollup"),
+        "marko" => ("a Marko template", "@marko/vite"),
+        _ => return None,
+    };
+    Some(
+        nexxo_diagnostics::Diagnostic::new(
+            "UNSUPPORTED_FILE",
+            format!("`{file_rel}` is {what}: it needs its framework's compiler ({plugin} under Vite), which Nexxo does not have"),
+        )
+        .with_file(file_rel)
+        .with_hint(
+            "Nexxo compiles TypeScript, JSX (React, Preact, any `jsxImportSource`), CSS, Sass, Less and Stylus itself; \
+             build this app with Vite for now (README, \"Not supported yet\")",
+        ),
+    )
+}
+
 /// `export default "<text>";`
 pub fn default_string(text: &str) -> String {
     format!("export default {};\n", js_string(text))
