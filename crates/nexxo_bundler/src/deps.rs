@@ -97,7 +97,12 @@ where
     }
     let input = specifiers
         .iter()
-        .map(|s| InputItem { name: Some(dep_file_name(s).trim_end_matches(".js").to_string()), import: s.clone() })
+        // One `.js` off, not every one: `lit/decorators.js` is `lit_decorators.js.js`, and a name
+        // trimmed to `lit_decorators` made a chunk no specifier matched (re-bundled on every request).
+        .map(|s| {
+            let file = dep_file_name(s);
+            InputItem { name: Some(file.strip_suffix(".js").unwrap_or(&file).to_string()), import: s.clone() }
+        })
         .collect();
     let mut defines = crate::options::defines(config);
     for (k, v) in &mut defines {

@@ -472,6 +472,19 @@ pub struct TsOptions {
     pub jsx_classic: bool,
     pub jsx_factory: Option<String>,
     pub jsx_fragment_factory: Option<String>,
+    /// Class fields are assigned in the constructor (`this.x = 0`) rather than defined:
+    /// `useDefineForClassFields: false`, or a `target` before ES2022 without it, as TypeScript
+    /// and rolldown read it. Lit's decorated properties need it (a defined field hides the
+    /// accessor, and the element never updates).
+    pub class_fields_set: bool,
+}
+
+/// TypeScript's default of `useDefineForClassFields` for a `target`: true from ES2022 on.
+fn target_defines_class_fields(target: Option<&str>) -> bool {
+    let Some(rest) = target.and_then(|t| t.get(..2).filter(|p| p.eq_ignore_ascii_case("es")).and(t.get(2..))) else {
+        return false;
+    };
+    rest.eq_ignore_ascii_case("next") || rest.parse::<u32>().is_ok_and(|year| year > 2021)
 }
 
 /// How deep `extends` is followed (a cycle ends here too).
@@ -548,6 +561,10 @@ pub fn tsconfig_options(root: &Path, read: impl Fn(&Path) -> Option<String>) -> 
         jsx_classic: text("jsx").is_some_and(|j| j.eq_ignore_ascii_case("react")),
         jsx_factory: text("jsxFactory"),
         jsx_fragment_factory: text("jsxFragmentFactory"),
+        class_fields_set: !options
+            .get("useDefineForClassFields")
+            .and_then(|v| v.as_bool())
+            .unwrap_or_else(|| target_defines_class_fields(text("target").as_deref())),
     }
 }
 
@@ -698,7 +715,8 @@ mod tests {
         let text = "{\n  // legacy\n  \"compilerOptions\": { \"experimentalDecorators\": true, /* x */ \"emitDecoratorMetadata\": true, },\n}";
         let o = ts(&[("tsconfig.json", text)]);
         assert!(o.experimental_decorators && o.emit_decorator_metadata);
-        assert_eq!(ts(&[("tsconfig.json", "{}")]), TsOptions::default());
+        // TypeScript's default target (ES5) assigns class fields, as rolldown reads it.
+        assert_eq!(ts(&[("tsconfig.json", "{}")]), TsOptions { class_fields_set: true, ..TsOptions::default() });
         assert_eq!(ts(&[("tsconfig.json", "not json")]), TsOptions::default());
         assert_eq!(ts(&[]), TsOptions::default());
         // create-vite's preact-ts layout: the app's options are in the referenced tsconfig.app.json,
@@ -721,6 +739,15 @@ mod tests {
         assert_eq!(o.jsx_import_source.as_deref(), Some("preact"));
         assert!(!o.jsx_classic, "the app's own `jsx` wins over the one it extends");
         assert_eq!(o.jsx_factory.as_deref(), Some("h"));
+        // Class fields: set (assigned) when useDefineForClassFields is false or the target is
+        // before ES2022; defined otherwise.
+        let set = |c: &str| ts(&[("tsconfig.json", c)]).class_fields_set;
+        assert!(set(r#"{ "compilerOptions": { "target": "es2023", "useDefineForClassFields": false } }"#));
+        assert!(!set(r#"{ "compilerOptions": { "target": "ES2022" } }"#));
+        assert!(!set(r#"{ "compilerOptions": { "target": "ESNext" } }"#));
+        assert!(set(r#"{ "compilerOptions": { "target": "ES2020" } }"#));
+        assert!(!set(r#"{ "compilerOptions": { "target": "ES2020", "useDefineForClassFields": true } }"#));
+        assert!(!ts(&[]).class_fields_set, "no tsconfig: JavaScript's own semantics");
         // A cycle of extends ends.
         let o = ts(&[("tsconfig.json", r#"{ "extends": "./tsconfig.json", "compilerOptions": { "jsx": "react" } }"#)]);
         assert!(o.jsx_classic);

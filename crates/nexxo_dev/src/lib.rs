@@ -260,6 +260,7 @@ impl<H: DevHost> DevSession<H> {
             jsx_classic: self.ts.jsx_classic,
             jsx_factory: self.ts.jsx_factory.clone(),
             jsx_fragment_factory: self.ts.jsx_fragment_factory.clone(),
+            class_fields_set: self.ts.class_fields_set,
         }
     }
 

@@ -47,6 +47,10 @@ pub struct Options {
     pub jsx_factory: Option<String>,
     #[serde(default)]
     pub jsx_fragment_factory: Option<String>,
+    /// Class fields assigned in the constructor, not defined (tsconfig's
+    /// `useDefineForClassFields: false`, or its default for the `target`), as the build does.
+    #[serde(default)]
+    pub class_fields_set: bool,
 }
 
 impl Options {
@@ -61,6 +65,7 @@ impl Options {
             key.push(0);
         }
         key.push(u8::from(self.jsx_classic));
+        key.push(u8::from(self.class_fields_set));
         for jsx in [&self.jsx_import_source, &self.jsx_factory, &self.jsx_fragment_factory] {
             key.extend_from_slice(jsx.as_deref().unwrap_or("").as_bytes());
             key.push(0);
@@ -275,6 +280,13 @@ fn transform_code(
     options.jsx.pragma_frag.clone_from(&opts.jsx_fragment_factory);
     if opts.react_refresh && (st.is_jsx() || st.is_typescript()) {
         options.jsx.refresh = Some(ReactRefreshOptions::default());
+    }
+    if opts.class_fields_set {
+        // What rolldown does for the build from the same tsconfig, plus the lowering that turns
+        // the fields into constructor assignments (the build's target may lower them anyway).
+        options.assumptions.set_public_class_fields = true;
+        options.typescript.remove_class_fields_without_initializer = true;
+        options.env.es2022.class_properties = Some(oxc::transformer::ClassPropertiesOptions { loose: true });
     }
     options.decorator.legacy = opts.legacy_decorators;
     options.decorator.emit_decorator_metadata = opts.legacy_decorators && opts.decorator_metadata;

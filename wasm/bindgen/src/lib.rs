@@ -36,6 +36,8 @@ pub struct TransformOptions {
     pub jsx_classic: bool,
     pub jsx_factory: Option<String>,
     pub jsx_fragment_factory: Option<String>,
+    /// Class fields assigned in the constructor (`useDefineForClassFields: false`).
+    pub class_fields_set: bool,
 }
 
 /// One import of a transformed module.
@@ -204,6 +206,7 @@ pub fn transform(
         jsx_classic: options.jsx_classic,
         jsx_factory: options.jsx_factory,
         jsx_fragment_factory: options.jsx_fragment_factory,
+        class_fields_set: options.class_fields_set,
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
     let hmr_boundary = module.is_hmr_boundary();
