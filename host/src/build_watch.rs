@@ -189,14 +189,16 @@ fn shown_paths(root: &Path, changed: &BTreeSet<PathBuf>) -> String {
     shown
 }
 
-/// Whether `path` is one the config is loaded from: the config file, a .env file, or (without
-/// `--config`) a Vite config in the root, which is read when nexxo.config.json is not there.
+/// Whether `path` is one the config is loaded from: the config file, a .env file, a root
+/// tsconfig (its JSX and class-field settings are part of the config), or (without `--config`) a
+/// Vite config in the root, which is read when nexxo.config.json is not there.
 fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
     let config_file = args.common.config.as_ref().map_or_else(|| root.join("nexxo.config.json"), |c| root.join(c));
-    let vite_config = args.common.config.is_none()
-        && path.parent() == Some(root)
-        && path.file_name().is_some_and(|n| nexxo_migrate::VITE_CONFIG_FILES.iter().any(|v| n == *v));
-    path == config_file || vite_config || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
+    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let in_root = path.parent() == Some(root);
+    let vite_config = args.common.config.is_none() && in_root && nexxo_migrate::VITE_CONFIG_FILES.contains(&&*name);
+    let tsconfig = in_root && name.starts_with("tsconfig") && name.ends_with(".json");
+    path == config_file || vite_config || tsconfig || name.starts_with(".env")
 }
 
 /// One build, its errors printed; the files it read; and how it was built. With the native

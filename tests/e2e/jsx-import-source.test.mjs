@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { SERVE_MODES, fixture, launchChromium, serveAs } from "./helpers.mjs";
+import { SERVE_MODES, buildOk, fixture, launchChromium, serveAs } from "./helpers.mjs";
 
 const PREACT_TS = {
   "package.json": JSON.stringify({ name: "preact-ts", private: true, type: "module" }),
@@ -84,6 +84,9 @@ async function inEveryMode(name, files, check) {
 }
 
 test("create-vite's preact-ts layout: tsconfig.app.json's jsxImportSource is used in the build and in dev; clicks work; an edit shows", async () => {
+  // Nothing to say: the preset is built in, and tsconfig's JSX settings are not overridden.
+  const built = buildOk(fixture("jsx-preact-quiet", PREACT_TS));
+  assert.doesNotMatch(built.all, /warning/i, built.all);
   await inEveryMode("jsx-preact", PREACT_TS, async (page, errors, mode, dir, server) => {
     if (mode !== "build") {
       // The preset is noted as built in (JSX through tsconfig), so nothing is said about it.
@@ -114,6 +117,8 @@ test("a classic JSX factory from tsconfig (`jsx: react`, `jsxFactory: h`) in the
 render(<><p id="p">classic {1 + 1}</p></>, document.getElementById('app')!)
 `,
   };
+  const built = buildOk(fixture("jsx-classic-quiet", files));
+  assert.doesNotMatch(built.all, /warning/i, built.all);
   await inEveryMode("jsx-classic", files, async (page, _errors, _mode, _dir, server) => {
     await page.goto(server.url);
     await page.locator("#p", { hasText: "classic 2" }).waitFor({ timeout: 15_000 });

@@ -35,14 +35,12 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
             jsdoc: false,
         }),
         transform: Some(BundlerTransformOptions {
-            // tsconfig's JSX settings as the dev transform has them (an explicit runtime here
-            // would otherwise win over a `"jsx": "react"` that rolldown reads from tsconfig).
+            // The runtime tsconfig names (an explicit "automatic" here won over a `"jsx": "react"`
+            // rolldown reads from tsconfig). The import source and factories are left to rolldown's
+            // tsconfig, file by file: set here too, rolldown warns that they override tsconfig's.
             jsx: Some(Either::Right(JsxOptions {
                 runtime: Some(if config.ts.jsx_classic { "classic" } else { "automatic" }.into()),
                 development: Some(!config.is_production()),
-                import_source: config.ts.jsx_import_source.clone(),
-                pragma: config.ts.jsx_factory.clone(),
-                pragma_frag: config.ts.jsx_fragment_factory.clone(),
                 ..Default::default()
             })),
             target: Some(Either::Left(config.target.clone())),
