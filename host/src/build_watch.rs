@@ -189,16 +189,12 @@ fn shown_paths(root: &Path, changed: &BTreeSet<PathBuf>) -> String {
     shown
 }
 
-/// Whether `path` is one the config is loaded from: the config file, a .env file, a root
-/// tsconfig (its JSX and class-field settings are part of the config), or (without `--config`) a
-/// Vite config in the root, which is read when nexxo.config.json is not there.
+/// Whether `path` is one the config is loaded from: a .env file, or a config source
+/// ([`nexxo_migrate::is_config_source`]).
 fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
-    let config_file = args.common.config.as_ref().map_or_else(|| root.join("nexxo.config.json"), |c| root.join(c));
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    let in_root = path.parent() == Some(root);
-    let vite_config = args.common.config.is_none() && in_root && nexxo_migrate::VITE_CONFIG_FILES.contains(&&*name);
-    let tsconfig = in_root && name.starts_with("tsconfig") && name.ends_with(".json");
-    path == config_file || vite_config || tsconfig || name.starts_with(".env")
+    let explicit = args.common.config.as_ref().map(|c| root.join(c));
+    path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"))
+        || nexxo_migrate::is_config_source(root, path, explicit.as_deref())
 }
 
 /// One build, its errors printed; the files it read; and how it was built. With the native

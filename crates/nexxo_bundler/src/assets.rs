@@ -165,7 +165,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             return js(query::wasm_init_module(&url));
         }
         if !(query.url || query.inline || query.no_inline)
-            && let Some(d) = query::framework_file_unsupported(&self.state.rel(p))
+            && let Some(d) = query::framework_file_unsupported(p, || self.state.rel(p))
         {
             return Err(self.state.fail(d));
         }

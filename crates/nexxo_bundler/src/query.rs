@@ -159,9 +159,13 @@ pub fn wasm_esm_unsupported(file_rel: &str) -> nexxo_diagnostics::Diagnostic {
 /// A framework's component file (`.vue`, `.svelte`, ...) imported as a module: it needs that
 /// framework's compiler, which Vite runs as a plugin and Nexxo does not have. Refused by name,
 /// instead of the parse error JavaScript's parser gives for `<template>`. One message for the
-/// build and `nexxo dev`; `None` for every other file.
-pub fn framework_file_unsupported(file_rel: &str) -> Option<nexxo_diagnostics::Diagnostic> {
-    let ext = file_rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())?;
+/// build and `nexxo dev`; `None` for every other file. `rel` names the file as the user sees it,
+/// asked for only when the file is one of them.
+pub fn framework_file_unsupported(
+    file: &std::path::Path,
+    rel: impl FnOnce() -> String,
+) -> Option<nexxo_diagnostics::Diagnostic> {
+    let ext = file.extension()?.to_str()?.to_ascii_lowercase();
     let (what, plugin) = match ext.as_str() {
         "vue" => ("a Vue single-file component", "@vitejs/plugin-vue"),
         "svelte" => ("a Svelte component", "@sveltejs/vite-plugin-svelte"),
@@ -170,12 +174,13 @@ pub fn framework_file_unsupported(file_rel: &str) -> Option<nexxo_diagnostics::D
         "marko" => ("a Marko template", "@marko/vite"),
         _ => return None,
     };
+    let file_rel = rel();
     Some(
         nexxo_diagnostics::Diagnostic::new(
             "UNSUPPORTED_FILE",
             format!("`{file_rel}` is {what}: it needs its framework's compiler ({plugin} under Vite), which Nexxo does not have"),
         )
-        .with_file(file_rel)
+        .with_file(file_rel.clone())
         .with_hint(
             "Nexxo compiles TypeScript, JSX (React, Preact, any `jsxImportSource`), CSS, Sass, Less and Stylus itself; \
              build this app with Vite for now (README, \"Not supported yet\")",

@@ -458,8 +458,9 @@ pub fn check_css_modules_pattern(pattern: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// What of a project's tsconfig the dev server's transform needs: it transforms one module at a
-/// time with oxc, where the build reads tsconfig through rolldown's resolver, file by file.
+/// What of a project's tsconfig the transforms follow. The dev server transforms one module at a
+/// time with oxc and takes all of it from here; the build takes the JSX runtime from here and the
+/// rest from rolldown's own tsconfig reading, file by file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TsOptions {
@@ -591,10 +592,9 @@ pub fn load(
         Some(p) => (p.to_path_buf(), true),
         None => (root.join(CONFIG_FILE), false),
     };
-    // Editors on Windows save UTF-8 with a byte-order mark; dotenv and JSON.parse in Node accept
-    // it, so it is dropped here, where every host's config and .env text comes in.
-    let read = |p: &Path| read(p).map(strip_bom);
-    let user = match read(&config_path) {
+    // Editors on Windows save UTF-8 with a byte-order mark; JSON.parse in Node accepts it, so it
+    // is dropped (`load_user` does the same for .env files).
+    let user = match read(&config_path).map(strip_bom) {
         Ok(text) => parse_config(&config_path.display().to_string(), &text)?,
         Err(e) if explicit || e.kind() != std::io::ErrorKind::NotFound => {
             return Err(io_error("config ", &config_path, e));
@@ -623,8 +623,8 @@ pub fn load_user(
     process_env: &[(String, String)],
     read: impl Fn(&Path) -> std::io::Result<String>,
 ) -> Result<ResolvedConfig, ConfigError> {
-    // The byte-order mark, as in `load` (which calls this with its own `read`: stripping twice is
-    // harmless).
+    // Editors on Windows save UTF-8 with a byte-order mark; dotenv accepts it, so it is dropped
+    // here, where every host's .env and tsconfig text comes in.
     let read = |p: &Path| read(p).map(strip_bom);
     cli.mode = cli.mode.or_else(|| user.mode.clone());
     let mode = cli.mode.clone().unwrap_or_else(|| "production".into());

@@ -124,8 +124,6 @@ pub struct DevSession<H: DevHost> {
     /// Persisted resolution results (see `resolve`).
     resolutions: resolve::ResolveCache,
     pub react_refresh: bool,
-    /// tsconfig's decorator and JSX settings, as the config was loaded with.
-    ts: nexxo_config::TsOptions,
     /// `define` and `process.env.NODE_ENV` (as the mode, like Vite's dev server), for transforms.
     defines: Vec<(String, String)>,
     pub bundled: bool,
@@ -183,7 +181,7 @@ impl<H: DevHost> DevSession<H> {
         // Fast Refresh for any app that has React: the runtime is Nexxo's own, never the app's,
         // so apps need not install `react-refresh`. Without React, components are not registered,
         // so an edit reloads as for any module without an HMR boundary.
-        let ts = config.ts.clone();
+        let ts = &config.ts;
         // JSX for another library (`jsxImportSource: "preact"`, a classic `h` factory) makes no
         // React components, whatever else is installed.
         let react_jsx = !ts.jsx_import_source.as_deref().is_some_and(non_react_jsx)
@@ -203,7 +201,6 @@ impl<H: DevHost> DevSession<H> {
             fs_allowed: RwLock::default(),
             resolutions,
             react_refresh,
-            ts,
             defines,
             bundled: options.bundled,
             runners: Mutex::default(),
@@ -253,14 +250,8 @@ impl<H: DevHost> DevSession<H> {
     pub fn transform_options(&self) -> nexxo_transform::Options {
         nexxo_transform::Options {
             react_refresh: self.react_refresh,
-            legacy_decorators: self.ts.experimental_decorators,
-            decorator_metadata: self.ts.emit_decorator_metadata,
             defines: self.defines.clone(),
-            jsx_import_source: self.ts.jsx_import_source.clone(),
-            jsx_classic: self.ts.jsx_classic,
-            jsx_factory: self.ts.jsx_factory.clone(),
-            jsx_fragment_factory: self.ts.jsx_fragment_factory.clone(),
-            class_fields_set: self.ts.class_fields_set,
+            ts: self.config.ts.clone(),
         }
     }
 

@@ -267,11 +267,10 @@ pub(crate) async fn served<H: DevHost>(
         let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
         return Err(d.with_file(rel));
     }
-    if nexxo_bundler::query::framework_file_unsupported(&ext_path(file)).is_some() {
-        let rel = state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string();
-        if let Some(d) = nexxo_bundler::query::framework_file_unsupported(&rel) {
-            return Err(d);
-        }
+    if let Some(d) = nexxo_bundler::query::framework_file_unsupported(file, || {
+        state.url_of(file).unwrap_or_default().trim_start_matches('/').to_string()
+    }) {
+        return Err(d);
     }
     // `?init` and `?url` were answered above; this is an import of the module itself.
     if ext == "wasm" {

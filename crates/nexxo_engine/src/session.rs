@@ -373,8 +373,7 @@ impl<F: SessionFs> Session<F> {
 }
 
 fn is_config(root: &Path, path: &Path) -> bool {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    rel.components().count() == 1
-        && (name == "nexxo.config.json" || name.starts_with(".env") || nexxo_migrate::VITE_CONFIG_FILES.contains(&name))
+    let env_file =
+        path.parent() == Some(root) && path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".env"));
+    env_file || nexxo_migrate::is_config_source(root, path, None)
 }

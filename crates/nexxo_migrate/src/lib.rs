@@ -10,7 +10,7 @@ mod load;
 mod output;
 mod paths;
 
-pub use load::{Loaded, RunConfig, load_config};
+pub use load::{Loaded, RunConfig, is_config_source, load_config};
 
 use std::collections::HashMap;
 

@@ -27,6 +27,21 @@ pub struct Loaded {
     pub vite: Option<(String, ViteConfigReport)>,
 }
 
+/// Whether `path` is a file the config of the project at `root` is made from, whose edit makes a
+/// host load the config again: `explicit` (the `--config` file) or else nexxo.config.json and the
+/// Vite configs in the root, and a root `tsconfig*.json` (its JSX and class-field settings).
+/// `.env` files are not among them: each host handles those its own way.
+pub fn is_config_source(root: &Path, path: &Path, explicit: Option<&Path>) -> bool {
+    let in_root = path.parent() == Some(root);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let tsconfig = in_root && name.starts_with("tsconfig") && name.ends_with(".json");
+    tsconfig
+        || match explicit {
+            Some(file) => path == file,
+            None => in_root && (name == CONFIG_FILE || VITE_CONFIG_FILES.contains(&name)),
+        }
+}
+
 /// [`nexxo_config::load`], falling back to the first `vite.config.*` in `root` (Vite's order) when
 /// there is no `config_file` and no `nexxo.config.json`. `read` returns `ErrorKind::NotFound` for
 /// missing files, as for [`nexxo_config::load`]; it is also how an in-memory host's project (the

@@ -24,50 +24,38 @@ pub mod glob;
 pub mod nesting;
 pub mod urls;
 
+/// tsconfig's settings the transform follows (read with the config; see [`Options::ts`]).
+pub use nexxo_config::TsOptions;
+
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Options {
     /// Register components with React Fast Refresh (`$RefreshReg$` / `$RefreshSig$`).
     pub react_refresh: bool,
-    /// TypeScript's legacy decorators (`experimentalDecorators` in tsconfig), as the build has.
-    pub legacy_decorators: bool,
-    /// `emitDecoratorMetadata` in tsconfig (with legacy decorators).
-    pub decorator_metadata: bool,
     /// Global replacements (`define`, `process.env.NODE_ENV`): expression text as in the build's
     /// `define`, applied by oxc to the syntax tree (not to strings or comments).
     #[serde(default)]
     pub defines: Vec<(String, String)>,
-    /// tsconfig's `jsxImportSource`: the automatic runtime's package (`preact`); React when unset.
+    /// tsconfig's decorator, JSX and class-field settings, as the build has them.
     #[serde(default)]
-    pub jsx_import_source: Option<String>,
-    /// tsconfig's `jsx: "react"`: the classic runtime, with `jsxFactory`/`jsxFragmentFactory`.
-    #[serde(default)]
-    pub jsx_classic: bool,
-    #[serde(default)]
-    pub jsx_factory: Option<String>,
-    #[serde(default)]
-    pub jsx_fragment_factory: Option<String>,
-    /// Class fields assigned in the constructor, not defined (tsconfig's
-    /// `useDefineForClassFields: false`, or its default for the `target`), as the build does.
-    #[serde(default)]
-    pub class_fields_set: bool,
+    pub ts: nexxo_config::TsOptions,
 }
 
 impl Options {
     /// Bytes that tell option sets apart in a cache key.
     pub fn key(&self) -> Vec<u8> {
-        let mut key =
-            vec![u8::from(self.react_refresh), u8::from(self.legacy_decorators), u8::from(self.decorator_metadata)];
-        for (name, value) in &self.defines {
-            key.extend_from_slice(name.as_bytes());
-            key.push(0);
-            key.extend_from_slice(value.as_bytes());
-            key.push(0);
-        }
-        key.push(u8::from(self.jsx_classic));
-        key.push(u8::from(self.class_fields_set));
-        for jsx in [&self.jsx_import_source, &self.jsx_factory, &self.jsx_fragment_factory] {
-            key.extend_from_slice(jsx.as_deref().unwrap_or("").as_bytes());
+        let ts = &self.ts;
+        let mut key = vec![
+            u8::from(self.react_refresh),
+            u8::from(ts.experimental_decorators),
+            u8::from(ts.emit_decorator_metadata),
+            u8::from(ts.jsx_classic),
+            u8::from(ts.class_fields_set),
+        ];
+        let jsx = [&ts.jsx_import_source, &ts.jsx_factory, &ts.jsx_fragment_factory];
+        let texts = jsx.into_iter().map(|t| t.as_deref().unwrap_or(""));
+        for text in self.defines.iter().flat_map(|(name, value)| [name.as_str(), value.as_str()]).chain(texts) {
+            key.extend_from_slice(text.as_bytes());
             key.push(0);
         }
         key
@@ -273,23 +261,24 @@ fn transform_code(
     let mut program = parsed.program;
     let scoping = SemanticBuilder::new().build(&program).semantic.into_scoping();
     let mut options = TransformOptions::default();
-    options.jsx.runtime = if opts.jsx_classic { JsxRuntime::Classic } else { JsxRuntime::Automatic };
+    let ts = &opts.ts;
+    options.jsx.runtime = if ts.jsx_classic { JsxRuntime::Classic } else { JsxRuntime::Automatic };
     options.jsx.development = true;
-    options.jsx.import_source.clone_from(&opts.jsx_import_source);
-    options.jsx.pragma.clone_from(&opts.jsx_factory);
-    options.jsx.pragma_frag.clone_from(&opts.jsx_fragment_factory);
+    options.jsx.import_source.clone_from(&ts.jsx_import_source);
+    options.jsx.pragma.clone_from(&ts.jsx_factory);
+    options.jsx.pragma_frag.clone_from(&ts.jsx_fragment_factory);
     if opts.react_refresh && (st.is_jsx() || st.is_typescript()) {
         options.jsx.refresh = Some(ReactRefreshOptions::default());
     }
-    if opts.class_fields_set {
+    if ts.class_fields_set {
         // What rolldown does for the build from the same tsconfig, plus the lowering that turns
         // the fields into constructor assignments (the build's target may lower them anyway).
         options.assumptions.set_public_class_fields = true;
         options.typescript.remove_class_fields_without_initializer = true;
         options.env.es2022.class_properties = Some(oxc::transformer::ClassPropertiesOptions { loose: true });
     }
-    options.decorator.legacy = opts.legacy_decorators;
-    options.decorator.emit_decorator_metadata = opts.legacy_decorators && opts.decorator_metadata;
+    options.decorator.legacy = ts.experimental_decorators;
+    options.decorator.emit_decorator_metadata = ts.experimental_decorators && ts.emit_decorator_metadata;
     let ret = Transformer::new(&allocator, Path::new(filename), &options).build_with_scoping(scoping, &mut program);
     let errors: Vec<_> =
         ret.diagnostics.into_iter().filter(|d| d.severity == oxc::diagnostics::Severity::Error).collect();

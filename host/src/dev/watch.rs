@@ -43,19 +43,11 @@ pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<crate::wat
     Ok(watcher)
 }
 
-/// Whether `path` is a file the session's config is made from, whose edit restarts it: the config
-/// (`--config`, nexxo.config.json, a `vite.config.*`) or a tsconfig in the root (its JSX and
-/// decorator settings). `.env` files are not: they change `import.meta.env` only.
+/// Whether `path` is a file the session's config is made from ([`nexxo_migrate::is_config_source`]),
+/// whose edit restarts it. `.env` files are not: they change `import.meta.env` only.
 fn is_config_file(server: &Server, path: &Path) -> bool {
-    let root = &server.session.config().root;
-    if let Some(config) = &server.config_args.config {
-        return std::fs::canonicalize(config).is_ok_and(|c| c == path);
-    }
-    let Some(name) = path.file_name().and_then(|n| n.to_str()) else { return false };
-    path.parent() == Some(root.as_path())
-        && (name == nexxo_config::CONFIG_FILE
-            || nexxo_migrate::VITE_CONFIG_FILES.contains(&name)
-            || (name.starts_with("tsconfig") && name.ends_with(".json")))
+    let explicit = server.config_args.config.as_ref().and_then(|c| std::fs::canonicalize(c).ok());
+    nexxo_migrate::is_config_source(&server.session.config().root, path, explicit.as_deref())
 }
 
 /// Hands one change to the session and logs what it did.

@@ -199,14 +199,16 @@ pub fn transform(
     let options: TransformOptions = self::options(options, "transform")?;
     let opts = nexxo_transform::Options {
         react_refresh: options.react_refresh,
-        legacy_decorators: options.legacy_decorators,
-        decorator_metadata: options.decorator_metadata,
         defines: options.defines,
-        jsx_import_source: options.jsx_import_source,
-        jsx_classic: options.jsx_classic,
-        jsx_factory: options.jsx_factory,
-        jsx_fragment_factory: options.jsx_fragment_factory,
-        class_fields_set: options.class_fields_set,
+        ts: nexxo_transform::TsOptions {
+            experimental_decorators: options.legacy_decorators,
+            emit_decorator_metadata: options.decorator_metadata,
+            jsx_import_source: options.jsx_import_source,
+            jsx_classic: options.jsx_classic,
+            jsx_factory: options.jsx_factory,
+            jsx_fragment_factory: options.jsx_fragment_factory,
+            class_fields_set: options.class_fields_set,
+        },
     };
     let module = nexxo_transform::transform(path, source, &opts).map_err(|d| thrown(d.into()))?;
     let hmr_boundary = module.is_hmr_boundary();
