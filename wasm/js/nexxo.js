@@ -1,5 +1,6 @@
 // JavaScript host of the Nexxo engine (`nexxo-engine.wasm`, the same module wasmtime runs).
-// Works in browsers, Web Workers, Node and edge runtimes: no Node APIs, no globals touched.
+// Works in browsers, Web Workers, Node and edge runtimes: no Node APIs needed, no globals touched
+// (in Node, V8's compile threads are limited on machines of few cores: see tuneV8ForEngine).
 //
 //   const engine = await NexxoEngine.load(fetch("/engine/nexxo-engine.wasm"));   // or bytes, or a Module
 //   engine.build({ files: [{ path: "index.html", text: "..." }] })  // -> BuildResponse
@@ -100,6 +101,37 @@ async function toModule(source) {
   return WebAssembly.compile(source);
 }
 
+/** In Node, on a machine of few cores, leaves one core to the engine while V8 optimizes it.
+ *
+ * V8 runs the module's first calls on its baseline code (Liftoff) and recompiles the hot functions
+ * with its optimizing compiler (TurboFan) on background threads: up to one per thread of Node's
+ * platform pool (4), whatever the machine has. The engine runs on one thread, so on 2 cores four
+ * compile threads take most of its core for the whole first build, which then ran 2x slower than
+ * with one compile thread (benches/README.md, "V8's compile threads"). One fewer compile thread
+ * than cores keeps a core for the build and the rest for the optimizer; with five cores or more
+ * the pool fits beside the build and nothing is changed. Only `node:v8` can set the limit, and it
+ * is process-wide, so it is set once, only where the user did not choose it (NODE_OPTIONS or the
+ * command line), and `options.tuneV8: false` leaves V8 alone. Browsers and edge runtimes have no
+ * such knob: nothing is done there. */
+let tunedV8 = false;
+function tuneV8ForEngine() {
+  if (tunedV8) return;
+  tunedV8 = true;
+  const proc = globalThis.process;
+  const getBuiltin = proc?.getBuiltinModule;
+  if (typeof getBuiltin !== "function") return;
+  try {
+    const chosen = [...(proc.execArgv ?? []), proc.env?.NODE_OPTIONS ?? ""].join(" ");
+    if (chosen.includes("wasm-num-compilation-tasks") || chosen.includes("liftoff")) return;
+    const os = getBuiltin.call(proc, "node:os");
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    if (!(cores >= 1 && cores <= 4)) return;
+    getBuiltin.call(proc, "node:v8").setFlagsFromString(`--wasm-num-compilation-tasks=${Math.max(1, cores - 1)}`);
+  } catch {
+    // A runtime that looks like Node but refuses the flag keeps V8's defaults.
+  }
+}
+
 /** Whether this JavaScript engine has JSPI, which a pool needs (see the top of this file). */
 export const hasJspi = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
 
@@ -140,6 +172,7 @@ export class NexxoEngine {
   /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). `options.runJobs`
    * gives it a pool (see the top of this file). */
   constructor(module, options = {}) {
+    if (options.tuneV8 !== false) tuneV8ForEngine();
     this.module = module;
     this.stderr = [];
     let memory;
