@@ -52,6 +52,13 @@ export interface NexxoWorker {
   sessionRunner(session: string, url: string): Promise<{ ok: boolean; code?: string; errors?: Message[] }>;
   sessionRequest(session: string, url: string): Promise<{ status: number; contentType: string; text: string }>;
   closeSession(session: string): Promise<boolean>;
+  /** Keeps files in the worker, under `root` (absolute): a `build` with this `root` and no `files`
+   * reads them there, so an edit sends one file instead of the whole project. Answers how many
+   * files the worker holds. */
+  writeFiles(root: string, files: InputFile[]): Promise<number>;
+  /** Drops files (relative to `root`) from the worker; answers how many it held. */
+  removeFiles(root: string, paths: string[]): Promise<number>;
+  clearFiles(): Promise<boolean>;
   version(): Promise<string>;
   poolInfo(): Promise<PoolInfo>;
   terminate(): void;

@@ -8,9 +8,16 @@
 //   { id, type: "session.runner", payload: { session, url } }     -> { ok, code }
 //   { id, type: "session.request", payload: { session, url } }    -> { status, contentType, text }
 //   { id, type: "session.close", payload: { session } }           -> boolean
+//   { id, type: "files.write", payload: { root, files } }         -> number (files held)
+//   { id, type: "files.remove", payload: { root, paths } }        -> number (files removed)
+//   { id, type: "files.clear" }                                   -> true
 //   { id, type: "version" }                                       -> string
 //   { id, type: "pool" }                                          -> PoolInfo (see below)
 // Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }.
+//
+// Files held by the worker (`files.*`): an IDE sends its project once and then only what changes;
+// a `build` without `files` reads what it needs from them (`root` picks the project), so an edit
+// costs one small message instead of the whole project, `node_modules` included.
 //
 // A panic ends the WASM instance; the worker starts a fresh one from the compiled module (open
 // sessions are gone, and the reply says so) instead of failing every later message.
@@ -24,7 +31,7 @@
 // session's instance (the same bytes either way). `pool` answers { requested, size, jspi,
 // jobs: jobs each helper ran, restarts: helper workers or instances replaced, calls: batches the
 // engine handed over, waitedMs: time it waited for them, busyMs: each helper's working time }.
-import { NexxoEngine, hasJspi } from "../wasm/js/nexxo.js";
+import { MemoryFiles, NexxoEngine, hasJspi } from "../wasm/js/nexxo.js";
 
 const params = new URLSearchParams(self.location.search);
 // More helpers than any machine has cores only costs memory (an instance each).
@@ -164,6 +171,13 @@ class Pool {
   }
 }
 
+/** An `InputFile`'s contents: its text, or the bytes of its `base64`. */
+function fileContents(file) {
+  if (typeof file.text === "string") return file.text;
+  if (typeof file.base64 === "string") return Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+  throw new Error(`file "${file.path}" has neither text nor base64`);
+}
+
 function main(requested) {
   // Written as a bundler sees an asset (a literal `new URL(path, import.meta.url)`): a page that
   // bundles this worker (`new Worker(new URL(".../nexxo-worker.js", import.meta.url))`, or
@@ -172,9 +186,11 @@ function main(requested) {
   // its compiled code. Served unbundled, the repository's layout (worker/ beside wasm/) works too.
   const module = WebAssembly.compileStreaming(fetch(new URL("../wasm/pkg/nexxo-engine.wasm", import.meta.url)));
   const pool = module.then((m) => (requested > 0 && hasJspi ? new Pool(m, requested) : null));
+  // Outlives a crashed instance: the project is the page's, not the instance's.
+  const files = new MemoryFiles();
   const fresh = async () => {
     const p = await pool;
-    return new NexxoEngine(await module, p ? { runJobs: (jobs) => p.run(jobs) } : {});
+    return new NexxoEngine(await module, p ? { files, runJobs: (jobs) => p.run(jobs) } : { files });
   };
   let engine = fresh();
 
@@ -194,6 +210,14 @@ function main(requested) {
         return nexxo.sessionRequest(payload.session, payload.url);
       case "session.close":
         return nexxo.closeSession(payload.session);
+      case "files.write":
+        for (const f of payload.files ?? []) files.write(`${payload.root}/${f.path}`, fileContents(f));
+        return files.size;
+      case "files.remove":
+        return (payload.paths ?? []).filter((rel) => files.remove(`${payload.root}/${rel}`)).length;
+      case "files.clear":
+        files.clear();
+        return true;
       case "version":
         return nexxo.version();
       case "pool":

@@ -30,6 +30,39 @@ test("builds in-memory files to the same bytes as the native engine", () => {
   }
 });
 
+test("a build without files reads them from the engine's provider: the same bytes, and edits between builds", async () => {
+  const { MemoryFiles } = await import(path.join(repoRoot, "wasm/js/nexxo.js"));
+  for (const dir of [reactProject(), pageProject()]) {
+    const files = projectFiles(dir);
+    const held = new MemoryFiles(files.map((f) => [`/ide/app/${f.path}`, f.text ?? Buffer.from(f.base64, "base64")]));
+    const engine = new NexxoEngine(wasmModule, { files: held });
+    const sent = nexxo.build({ root: "/ide/app", files });
+    const read = engine.build({ root: "/ide/app" });
+    assert.equal(read.ok, true, JSON.stringify(read.errors));
+    assert.deepEqual(read.files, sent.files, dir);
+    assert.deepEqual(read.inputs, sent.inputs);
+  }
+  const held = new MemoryFiles([
+    ["/p/index.html", '<script type="module" src="/main.ts"></script>'],
+    ["/p/main.ts", 'import { x } from "./x";\nconsole.log(x);\n'],
+    ["/p/x.ts", "export const x: string = 'first';\n"],
+  ]);
+  const engine = new NexxoEngine(wasmModule, { files: held });
+  const code = (r) => r.files.find((f) => f.kind === "entry").text;
+  assert.match(code(engine.build({ root: "/p" })), /first/);
+  held.write("/p/x.ts", "export const x: string = 'second';\n");
+  assert.match(code(engine.build({ root: "/p" })), /second/);
+  assert.equal(held.remove("/p/x.ts"), true);
+  const missing = engine.build({ root: "/p" });
+  assert.equal(missing.ok, false);
+  assert.equal(missing.errors[0].file, "main.ts");
+  assert.match(missing.errors[0].message, /\.\/x/);
+  // A provider that throws is a missing file, not a crash.
+  const throwing = new NexxoEngine(wasmModule, { files: { stat: () => { throw new Error("offline"); }, read: () => null } });
+  assert.equal(throwing.build({ root: "/p" }).ok, false);
+  assert.equal(throwing.broken, null);
+});
+
 test("the output does not depend on where the project lives", () => {
   const dir = pageProject();
   const files = projectFiles(dir);

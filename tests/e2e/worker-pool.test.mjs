@@ -211,3 +211,52 @@ test("a helper that crashes mid-batch is replaced; its batch runs in the session
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test("a worker holding the project builds without files sent, an edit sends one file, and the bundle runs", async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(server.url);
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },
+    { path: "src/main.ts", text: 'import { pad } from "tiny-pad";\nimport { n } from "./n";\nglobalThis.built = pad(String(n * 2), 4);\n' },
+    { path: "src/n.ts", text: "export const n: number = 21;\n" },
+    { path: "node_modules/tiny-pad/package.json", text: '{ "name": "tiny-pad", "main": "lib/index.js" }\n' },
+    { path: "node_modules/tiny-pad/lib/index.js", text: 'export function pad(s, w) { return s.padStart(w, "0"); }\n' },
+  ];
+  const out = await page.evaluate(async (files) => {
+    const { createNexxoWorker } = await import("/worker/client.js");
+    const nexxo = createNexxoWorker("/worker/nexxo-worker.js");
+    // The entry chunk is the only script (no imports of its own): run it as the page would.
+    const run = async (response) => {
+      if (!response.ok) return { errors: response.errors };
+      const entry = response.files.find((f) => f.kind === "entry");
+      delete globalThis.built;
+      await import(URL.createObjectURL(new Blob([entry.text], { type: "text/javascript" })));
+      return { value: globalThis.built, inputs: response.inputs };
+    };
+    const held = await nexxo.writeFiles("/ide/app", files);
+    const first = await run(await nexxo.build({ root: "/ide/app" }));
+    const sent = await run(await nexxo.build({ root: "/elsewhere", files }));
+    await nexxo.writeFiles("/ide/app", [{ path: "src/n.ts", text: "export const n: number = 50;\n" }]);
+    const edited = await run(await nexxo.build({ root: "/ide/app" }));
+    const removed = await nexxo.removeFiles("/ide/app", ["src/n.ts"]);
+    const missing = await run(await nexxo.build({ root: "/ide/app" }));
+    const cleared = await nexxo.clearFiles();
+    const empty = await run(await nexxo.build({ root: "/ide/app" }));
+    nexxo.terminate();
+    return { held, first, sent, edited, removed, missing, cleared, empty };
+  }, files);
+  assert.deepEqual(problems, []);
+  assert.equal(out.held, files.length);
+  assert.equal(out.first.value, "0042", "built from the files the worker holds, the package included");
+  assert.equal(out.sent.value, "0042", "the same as a build that sends its files");
+  for (const input of ["index.html", "src/main.ts", "node_modules/tiny-pad/lib/index.js"]) assert.ok(out.first.inputs.includes(input), input);
+  assert.equal(out.edited.value, "0100", "an edit of one file reaches the next build");
+  assert.equal(out.removed, 1);
+  assert.match(JSON.stringify(out.missing.errors), /\.\/n/, "the import of the removed file is named");
+  assert.equal(out.missing.errors[0].file, "src/main.ts");
+  assert.equal(out.cleared, true);
+  assert.match(JSON.stringify(out.empty.errors), /index\.html/);
+  await page.close();
+});

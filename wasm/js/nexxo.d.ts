@@ -14,8 +14,9 @@ export interface Message {
 export interface BuildRequest {
   /** Absolute directory the files live under (default "/project"). */
   root?: string;
-  /** The project's files relative to root: sources, index.html, nexxo.config.json, .env, node_modules/... */
-  files: InputFile[];
+  /** The project's files relative to root: sources, index.html, nexxo.config.json, .env, node_modules/...
+   * Left out (or empty), the build reads the engine's `files` provider (`EngineOptions.files`). */
+  files?: InputFile[];
   /** Stands in for the process environment (NEXXO_* variables). */
   env?: Record<string, string>;
   overrides?: { mode?: string; minify?: boolean; sourcemap?: boolean; base?: string };
@@ -87,7 +88,34 @@ export interface SessionUpdate {
   warnings: string[];
 }
 
+/** Where a build without `files` reads the project: the engine asks for each path it needs
+ * (absolute; the request's `root` and everything under it, `node_modules` included). */
+export interface FileProvider {
+  /** What is at `path`: a file, a directory, or nothing (null). */
+  stat(path: string): "file" | "directory" | null;
+  /** A file's contents, or null when there is none. */
+  read(path: string): string | Uint8Array | null;
+  /** The names in a directory, or null (rarely asked: the resolver works by `stat`). */
+  list?(path: string): string[] | null;
+}
+
+/** A `FileProvider` over files held in memory (absolute paths), changed between builds. */
+export declare class MemoryFiles implements FileProvider {
+  constructor(entries?: Iterable<[string, string | Uint8Array]>);
+  write(path: string, contents: string | Uint8Array): void;
+  /** Whether the file existed. Its directories stay. */
+  remove(path: string): boolean;
+  clear(): void;
+  readonly size: number;
+  stat(path: string): "file" | "directory" | null;
+  read(path: string): string | Uint8Array | null;
+  list(path: string): string[] | null;
+}
+
 export interface EngineOptions {
+  /** The project for builds that send no `files`: the engine asks it for what it reads, so an
+   * IDE sends its project once and an edit is one `write` (e.g. `new MemoryFiles(...)`). */
+  files?: FileProvider;
   /** A pool for the session's parallel jobs (module transforms, runner forms): gets their JSON
    * array, answers their results' JSON array in the same order, or null to let the instance run
    * them itself. Used only where JSPI exists (`hasJspi`); then every call returns a Promise. */

@@ -4,6 +4,10 @@
 //
 //   const engine = await NexxoEngine.load(fetch("/engine/nexxo-engine.wasm"));   // or bytes, or a Module
 //   engine.build({ files: [{ path: "index.html", text: "..." }] })  // -> BuildResponse
+//   // or let the engine ask for what it reads, instead of sending the project in every call:
+//   const files = new MemoryFiles([["/app/index.html", "..."]]);
+//   const engine = new NexxoEngine(module, { files });
+//   engine.build({ root: "/app" });  files.write("/app/src/a.ts", "...");  engine.build({ root: "/app" });
 //
 // The engine is a WASI reactor; this file supplies the handful of WASI calls it makes (clock,
 // randomness, stderr, an empty environment, no preopened directories; everything else answers
@@ -163,6 +167,131 @@ function jobsImport(getMemory, runJobs) {
   };
 }
 
+/** A project's files held in memory, for `new NexxoEngine(module, { files })`: absolute paths to
+ * contents (a string or bytes). The engine asks for what a build reads (sources, `node_modules`,
+ * configs) instead of getting the whole project in every call; `write` and `remove` change it
+ * between builds. Directories are those of the files (and "/"). */
+export class MemoryFiles {
+  constructor(entries = []) {
+    this.files = new Map();
+    this.dirs = new Map([["/", new Set()]]);
+    for (const [path, contents] of entries) this.write(path, contents);
+  }
+
+  write(path, contents) {
+    path = normalizePath(path);
+    this.files.set(path, contents);
+    for (let child = path, dir = parentOf(child); dir !== null; child = dir, dir = parentOf(dir)) {
+      const known = this.dirs.get(dir);
+      if (known) {
+        known.add(baseName(child));
+        break;
+      }
+      this.dirs.set(dir, new Set([baseName(child)]));
+    }
+  }
+
+  /** Removes a file; returns whether it existed (its directories stay, as on disk). */
+  remove(path) {
+    path = normalizePath(path);
+    this.dirs.get(parentOf(path))?.delete(baseName(path));
+    return this.files.delete(path);
+  }
+
+  clear() {
+    this.files.clear();
+    this.dirs = new Map([["/", new Set()]]);
+  }
+
+  /** How many files it holds. */
+  get size() {
+    return this.files.size;
+  }
+
+  stat(path) {
+    path = normalizePath(path);
+    return this.files.has(path) ? "file" : this.dirs.has(path) ? "directory" : null;
+  }
+
+  read(path) {
+    return this.files.get(normalizePath(path)) ?? null;
+  }
+
+  list(path) {
+    const names = this.dirs.get(normalizePath(path));
+    return names ? [...names].sort() : null;
+  }
+}
+
+/** `path` absolute, without `.`, `..`, repeated or trailing slashes. */
+function normalizePath(path) {
+  const out = [];
+  for (const part of String(path).split("/")) {
+    if (part === "..") out.pop();
+    else if (part && part !== ".") out.push(part);
+  }
+  return "/" + out.join("/");
+}
+
+function parentOf(path) {
+  if (path === "/") return null;
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+function baseName(path) {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** The `nexxo_host` file imports over a provider (`{ stat, read, list? }`, e.g. `MemoryFiles`): the
+ * same calls wasmtime answers from the disk. An answer larger than the engine's buffer is kept for
+ * its second call with a bigger one, so the provider is not asked twice. A provider that throws
+ * answers "not found" for that path (the build's error then names the file). */
+function fileImports(getMemory, provider) {
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const pathAt = (ptr, len) => decoder.decode(new Uint8Array(getMemory().buffer, ptr, len));
+  const bytesOf = (c) => (c == null ? null : typeof c === "string" ? encoder.encode(c) : c instanceof Uint8Array ? c : new Uint8Array(c));
+  const ask = (f) => {
+    try {
+      return f();
+    } catch {
+      return null;
+    }
+  };
+  let retained = null; // { key, bytes } of an answer that did not fit
+  const give = (key, produce, buf, cap) => {
+    let bytes;
+    if (retained?.key === key) bytes = retained.bytes;
+    else bytes = produce();
+    retained = null;
+    if (bytes == null) return -1n;
+    if (bytes.length <= cap) new Uint8Array(getMemory().buffer, buf, bytes.length).set(bytes);
+    else retained = { key, bytes };
+    return BigInt(bytes.length);
+  };
+  return {
+    fs_stat(ptr, len) {
+      const kind = ask(() => provider.stat(pathAt(ptr, len)));
+      return kind === "file" ? 1 : kind === "directory" ? 2 : -1;
+    },
+    fs_read(ptr, len, buf, cap) {
+      const path = pathAt(ptr, len);
+      return give(`r${path}`, () => bytesOf(ask(() => provider.read(path))), buf, cap);
+    },
+    fs_path(ptr, len, what, buf, cap) {
+      const path = pathAt(ptr, len);
+      // 0: a symlink's target (a provider has none); 1: the canonical path; 2: a listing.
+      if (what === 0) return -1n;
+      if (what === 1) return give(`c${path}`, () => (ask(() => provider.stat(path)) ? encoder.encode(normalizePath(path)) : null), buf, cap);
+      return give(`l${path}`, () => {
+        const names = ask(() => provider.list?.(path));
+        return Array.isArray(names) ? encoder.encode(names.join("\n")) : null;
+      }, buf, cap);
+    },
+  };
+}
+
 export class NexxoEngine {
   /** Compiles (or takes) the module and starts an instance. */
   static async load(source, options) {
@@ -179,13 +308,14 @@ export class NexxoEngine {
     const wasi = wasiImports(() => memory, this.stderr);
     /** Whether calls return Promises: a pool was given and JSPI can wait for it. */
     this.async = !!options.runJobs && hasJspi;
-    // Files come inside calls here; the host-file functions (wasmtime serves them) find nothing.
-    // No pool of instances unless one was given (else `jobs_run` says so and the instance runs
-    // its jobs itself), and no persistent cache (every lookup misses).
+    // Files come inside calls, or from `options.files` (the host-file functions wasmtime answers
+    // from the disk; without a provider they find nothing). No pool of instances unless one was
+    // given (else `jobs_run` says so and the instance runs its jobs itself), and no persistent
+    // cache (every lookup misses).
     const host = {
-      fs_stat: () => -1,
-      fs_read: () => -1n,
-      fs_path: () => -1n,
+      ...(options.files
+        ? fileImports(() => memory, options.files)
+        : { fs_stat: () => -1, fs_read: () => -1n, fs_path: () => -1n }),
       jobs_run: this.async ? new WebAssembly.Suspending(jobsImport(() => memory, options.runJobs)) : () => -1n,
       cache_get: () => -1n,
       cache_put: () => {},
