@@ -168,13 +168,33 @@ pub(crate) fn build_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Runs `work` to completion on one of the runtime's workers, not on the calling thread.
+///
+/// `Runtime::block_on` polls its future on the calling thread, outside the pool: rolldown's module
+/// loader loop lives in that future, and every module task that finished on a worker sent it a
+/// message that had to wake the main thread through a futex and switch to it, thousands of times
+/// a build. On a worker, a task woken from another worker is queued there and run without a
+/// thread hand-off. Paired (`benches/paired.mjs`, same output byte for byte): 2.4k modules 189 ->
+/// 169 ms wall, 270 -> 240 ms CPU (21 runs); 19k modules 1456 -> 1366 ms (5 runs); context
+/// switches of a 2.4k build 3,021 -> 2,331. A panic in `work` is resumed here, as `block_on` would.
+/// (`build --watch` keeps `block_on`: on a worker its rebuilds were no faster, 116 vs 118 ms at
+/// 2.4k, and the watch process's peak RSS grew from 252 to 282 MB.)
+pub(crate) fn on_worker<F>(runtime: &tokio::runtime::Runtime, work: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    runtime.block_on(runtime.spawn(work)).unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
 fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, ExitCode> {
     let runtime = build_runtime().map_err(|e| {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
     let css_plugins = crate::css_plugins::for_config(config, "production");
-    runtime.block_on(nexxo_bundler::build(fs, config, css_plugins)).map_err(|failure| {
+    let config = config.clone();
+    on_worker(&runtime, async move { nexxo_bundler::build(fs, &config, css_plugins).await }).map_err(|failure| {
         report_failure(&failure);
         ExitCode::FAILURE
     })
