@@ -211,6 +211,19 @@ pub struct PreviewArgs {
     pub server: ServerArgs,
 }
 
+/// Ends a one-shot command that succeeded without the C library's exit handlers: everything it
+/// wrote is written and renamed, its cache closed, and the handlers only gave memory back that the
+/// kernel takes with the process anyway (mimalloc's `mi_process_done` collected and purged every
+/// heap: 3% of a 2.4k-module build's CPU, on the critical path at its very end).
+fn exit_now() -> ExitCode {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` only ends the process; no other thread is writing output now (the command's
+    // thread has returned and its runtime has shut down).
+    unsafe { libc::_exit(0) }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // First, so the profile's wall time covers the whole command and every span is seen.
@@ -248,8 +261,9 @@ fn main() -> ExitCode {
              it); the server keeps running."
         ));
     }));
-    // The command runs on a thread with a parser-sized stack: the runtime's `block_on` polls the
-    // build on this thread, and rolldown parses there too (see net::PARSER_STACK).
+    // The command runs on a thread with a parser-sized stack: a runtime's `block_on` polls its
+    // future on this thread (`build --watch`'s rebuilds, the servers), and rolldown may parse
+    // there too (see net::PARSER_STACK).
     let command =
         std::thread::Builder::new().name("nexxo".into()).stack_size(net::PARSER_STACK).spawn(move || {
             match cli.command {
@@ -261,6 +275,7 @@ fn main() -> ExitCode {
             }
         });
     match command.map(|t| t.join()) {
+        Ok(Ok(Ok(()))) if exits => exit_now(),
         Ok(Ok(Ok(()))) => ExitCode::SUCCESS,
         Ok(Ok(Err(code))) => code,
         // A panic already printed its message (and a one-shot command exited with 70).
