@@ -16,7 +16,10 @@
 //
 //   cd benches/browser-peers && npm ci --ignore-scripts   (once; esbuild from benches/ bundles it)
 //   node benches/browser-side.mjs [--components 1100] [--runs 3] [--builds 4]
-//        [--tools nexxo,rolldown-browser,esbuild-wasm] [--wasm wasm/pkg/nexxo-engine.wasm]
+//        [--tools nexxo,rolldown-browser,esbuild-wasm] [--wasm wasm/pkg/nexxo-engine.wasm] [--idle MS]
+// `--idle MS`: every tool's first build starts MS after it loaded, as an IDE user's does (Nexxo's
+// worker spends the first of that time on `engine.warmUp()`, as the playground's does); "first" is
+// then the first build alone.
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -124,6 +127,8 @@ const worker = {
     const { NexxoEngine } = await import("./engine/nexxo.js");
     const engine = new NexxoEngine(await WebAssembly.compileStreaming(fetch("./engine/nexxo-engine.wasm")));
     const load = performance.now() - t0;
+    // --idle: the engine's own warm-up in the idle time (what the playground's worker does).
+    if (data.idle) for (let i = 0; i < 3; i++) engine.warmUp();
     const build = async () => {
       const r = engine.build({ root: "/app", files: project.files, overrides: { sourcemap: true } });
       if (!r.ok) throw new Error(JSON.stringify(r.errors).slice(0, 2000));
@@ -184,6 +189,8 @@ self.onmessage = async ({ data }) => {
     const project = await (await fetch("./project.json")).json();
     let fill;
     ${worker[tool]}
+    // --idle: the user's first build comes this long after the bundler loaded (an IDE's page).
+    if (data.idle) await new Promise((r) => setTimeout(r, data.idle));
     const times = [];
     let outputs = 0;
     for (let i = 0; i < data.builds; i++) {
@@ -204,7 +211,7 @@ window.result = new Promise((resolve) => {
   const w = new Worker("./w-" + tool + ".js", { type: "module" });
   w.onmessage = ({ data }) => resolve(data);
   w.onerror = (e) => resolve({ error: e.message || "worker error" });
-  w.postMessage({ builds: ${builds} });
+  w.postMessage({ builds: ${builds}, idle: ${Number(args.idle ?? 0)} });
 });
 </script>`);
 

@@ -193,6 +193,19 @@ function main(requested) {
     return new NexxoEngine(await module, p ? { files, runJobs: (jobs) => p.run(jobs) } : { files });
   };
   let engine = fresh();
+  // Until the page asks for something, the first instance builds a small built-in project a few
+  // times (`warmUp`), so V8 compiles and starts optimizing the engine's hot code while the page
+  // loads and the user types: the first real build then ran 12% faster in Chromium and 20% in Node
+  // (2.4k modules, benches/README.md). A message that arrives stops it after the build in hand.
+  let asked = false;
+  engine.then(async (nexxo) => {
+    for (let i = 0; i < 3 && !asked; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      if (!asked) await nexxo.warmUp();
+    }
+  }).catch(() => {
+    // A failed warm-up changes nothing: the first real call reports what is wrong.
+  });
 
   const handle = (nexxo, p, type, payload) => {
     switch (type) {
@@ -228,6 +241,7 @@ function main(requested) {
   };
 
   self.onmessage = async ({ data }) => {
+    asked = true;
     const { id, type, payload } = data ?? {};
     const current = engine;
     let nexxo;

@@ -63,6 +63,16 @@ test("a build without files reads them from the engine's provider: the same byte
   assert.equal(throwing.broken, null);
 });
 
+test("warmUp builds its built-in project and changes nothing for the next build", () => {
+  const dir = pageProject();
+  const files = projectFiles(dir);
+  const fresh = new NexxoEngine(wasmModule);
+  const before = fresh.buildJson(JSON.stringify({ op: "build", root: dir, files }));
+  assert.equal(fresh.warmUp(), true);
+  assert.equal(fresh.warmUp(), true);
+  assert.equal(fresh.buildJson(JSON.stringify({ op: "build", root: dir, files })), before);
+});
+
 test("the output does not depend on where the project lives", () => {
   const dir = pageProject();
   const files = projectFiles(dir);

@@ -150,6 +150,10 @@ export interface NexxoEngine<Async extends boolean = false> {
   sessionRequest(session: string, url: string): Answer<{ status: number; contentType: string; text: string }, Async>;
   closeSession(session: string): Answer<boolean, Async>;
   version(): Answer<string, Async>;
+  /** Builds a small built-in project and drops the output, so V8 compiles and starts optimizing
+   * the engine's hot code before the first real build (for idle time, e.g. while an IDE loads);
+   * answers whether that build succeeded. `nexxo-worker.js` does it by itself. */
+  warmUp(): Answer<boolean, Async>;
 }
 
 type Source = WebAssembly.Module | BufferSource | Response | URL | string | Promise<Response>;
