@@ -260,3 +260,34 @@ test("a worker holding the project builds without files sent, an edit sends one 
   assert.match(JSON.stringify(out.empty.errors), /index\.html/);
   await page.close();
 });
+
+test("NexxoEngine.load starts the engine on a page's main thread, where a synchronous start is refused", async () => {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(server.url);
+  const out = await page.evaluate(async () => {
+    const { NexxoEngine } = await import("/wasm/js/nexxo.js");
+    const engine = await NexxoEngine.load(fetch("/wasm/pkg/nexxo-engine.wasm"));
+    const built = engine.build({
+      files: [
+        { path: "index.html", text: '<script type="module" src="/main.ts"></script>' },
+        { path: "main.ts", text: "const n: number = 6;\nglobalThis.fromMain = n * 7;\n" },
+      ],
+    });
+    await import(URL.createObjectURL(new Blob([built.files.find((f) => f.kind === "entry").text], { type: "text/javascript" })));
+    let refused = "";
+    try {
+      new NexxoEngine(engine.module);
+    } catch (e) {
+      refused = String(e.message);
+    }
+    return { ok: built.ok, value: globalThis.fromMain, refused };
+  });
+  assert.deepEqual(problems, []);
+  assert.equal(out.ok, true);
+  assert.equal(out.value, 42, "the bundle built on the main thread runs");
+  // Why `load` instantiates asynchronously: Chromium's rule for modules over 8 MB.
+  assert.match(out.refused, /main thread/);
+  await page.close();
+});

@@ -162,7 +162,9 @@ export interface NexxoEngineConstructor {
   /** Starts an instance of a compiled module (synchronous). */
   new (module: WebAssembly.Module): NexxoEngine<false>;
   new (module: WebAssembly.Module, options: EngineOptions): NexxoEngine<boolean>;
-  /** Compiles (or takes) the module and starts an instance. */
+  /** Compiles (or takes) the module and starts an instance, both asynchronously, so it works on a
+   * browser's main thread too (the constructor starts the instance synchronously, which Chromium
+   * refuses there for a module over 8 MB: use it in workers, Node and edge runtimes). */
   load(source: Source): Promise<NexxoEngine<false>>;
   load(source: Source, options: EngineOptions): Promise<NexxoEngine<boolean>>;
 }

@@ -292,11 +292,23 @@ function fileImports(getMemory, provider) {
   };
 }
 
+/** `load`'s constructor option: build the imports, let `load` instantiate asynchronously. */
+const LATER = Symbol("instantiate later");
+
 export class NexxoEngine {
-  /** Compiles (or takes) the module and starts an instance. */
-  static async load(source, options) {
-    return new NexxoEngine(await toModule(source), options);
+  /** Compiles (or takes) the module and starts an instance, both asynchronously: works on a
+   * browser's main thread too, where Chromium refuses to start a module over 8 MB synchronously
+   * (`new NexxoEngine(module)` is for workers, Node and edge runtimes). */
+  static async load(source, options = {}) {
+    const module = await toModule(source);
+    const engine = new NexxoEngine(module, { ...options, [LATER]: true });
+    engine.#start(await WebAssembly.instantiate(module, engine.#imports));
+    return engine;
   }
+
+  /** The imports, kept until `load` has its instance. */
+  #imports = null;
+  #memory = null;
 
   /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). `options.runJobs`
    * gives it a pool (see the top of this file). */
@@ -304,8 +316,8 @@ export class NexxoEngine {
     if (options.tuneV8 !== false) tuneV8ForEngine();
     this.module = module;
     this.stderr = [];
-    let memory;
-    const wasi = wasiImports(() => memory, this.stderr);
+    const memory = () => this.#memory;
+    const wasi = wasiImports(memory, this.stderr);
     /** Whether calls return Promises: a pool was given and JSPI can wait for it. */
     this.async = !!options.runJobs && hasJspi;
     // Files come inside calls, or from `options.files` (the host-file functions wasmtime answers
@@ -313,10 +325,8 @@ export class NexxoEngine {
     // given (else `jobs_run` says so and the instance runs its jobs itself), and no persistent
     // cache (every lookup misses).
     const host = {
-      ...(options.files
-        ? fileImports(() => memory, options.files)
-        : { fs_stat: () => -1, fs_read: () => -1n, fs_path: () => -1n }),
-      jobs_run: this.async ? new WebAssembly.Suspending(jobsImport(() => memory, options.runJobs)) : () => -1n,
+      ...(options.files ? fileImports(memory, options.files) : { fs_stat: () => -1, fs_read: () => -1n, fs_path: () => -1n }),
+      jobs_run: this.async ? new WebAssembly.Suspending(jobsImport(memory, options.runJobs)) : () => -1n,
       cache_get: () => -1n,
       cache_put: () => {},
       cache_forget: () => {},
@@ -329,9 +339,15 @@ export class NexxoEngine {
       const known = imp.module === "wasi_snapshot_preview1" ? wasi : imp.module === "nexxo_host" ? host : {};
       imports[imp.module][imp.name] = known[imp.name] ?? (() => ERRNO_NOSYS);
     }
-    this.instance = new WebAssembly.Instance(module, imports);
-    memory = this.instance.exports.memory;
-    this.exports = this.instance.exports;
+    if (options[LATER]) this.#imports = imports;
+    else this.#start(new WebAssembly.Instance(module, imports));
+  }
+
+  #start(instance) {
+    this.#imports = null;
+    this.instance = instance;
+    this.#memory = instance.exports.memory;
+    this.exports = instance.exports;
     this.broken = null;
     this.exports._initialize?.();
     if (this.async) {
