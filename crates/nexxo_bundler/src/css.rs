@@ -330,9 +330,11 @@ pub(crate) fn style_source<Fs: FileSystem>(
 /// run them): a config file in the root, or Tailwind directives in this sheet.
 fn warn_postcss<Fs: FileSystem>(fs: &Fs, state: &BuildState, rel: &str, source: &str) {
     let root = &state.config.root;
-    let mut found: Vec<Diagnostic> = nexxo_css::sass::POSTCSS_CONFIGS
+    let configs = state.postcss_configs.get_or_init(|| {
+        nexxo_css::sass::POSTCSS_CONFIGS.iter().copied().filter(|c| fs.exists(&root.join(c))).collect()
+    });
+    let mut found: Vec<Diagnostic> = configs
         .iter()
-        .filter(|c| fs.exists(&root.join(c)))
         .map(|c| Diagnostic::new("POSTCSS_NOT_RUN", nexxo_css::sass::postcss_config_warning(c)).with_file(*c))
         .collect();
     if let Some(w) = nexxo_css::sass::needs_postcss(source) {

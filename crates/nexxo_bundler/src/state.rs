@@ -47,6 +47,9 @@ pub struct BuildState {
     /// What the plugins' results were made from, by sheet: a `--watch` rebuild after an edit of
     /// one of those files must load the sheet again.
     pub postcss_inputs: Mutex<HashMap<std::path::PathBuf, nexxo_css::plugins::Processed>>,
+    /// The root's PostCSS / Tailwind CSS config files, looked for once per build (by the first
+    /// style sheet that is not run through PostCSS), not once per sheet.
+    pub postcss_configs: std::sync::OnceLock<Vec<&'static str>>,
 }
 
 /// Text a plugin inserted into modules, by root-relative path: (1-based line, 0-based UTF-16
@@ -140,6 +143,7 @@ impl BuildState {
             inserted: Insertions::default(),
             css_plugins,
             postcss_inputs: Mutex::default(),
+            postcss_configs: std::sync::OnceLock::new(),
         }
     }
 
