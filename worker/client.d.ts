@@ -39,13 +39,22 @@ export interface PoolInfo {
   busyMs: number[];
 }
 
+/** How far a build has read the project the worker holds. */
+export interface BuildProgress {
+  filesRead: number;
+  /** The last file read (absolute, under the build's root). */
+  path: string;
+}
+
 /** A rejected call's error; `crashed` when the engine instance died (its sessions are gone). */
 export interface NexxoWorkerError extends Error {
   crashed: boolean;
 }
 
 export interface NexxoWorker {
-  build(request: BuildRequest): Promise<BuildResponse>;
+  /** `onProgress` hears, while a build without `files` reads the files the worker holds, how many
+   * it has read so far and the last one's path (the first file, then at most every 50 ms). */
+  build(request: BuildRequest, options?: { onProgress?: (progress: BuildProgress) => void }): Promise<BuildResponse>;
   transform(request: TransformRequest): Promise<TransformResponse>;
   openSession(session: string, request: OpenSessionRequest): Promise<SessionStart>;
   updateSession(session: string, changed: InputFile[], removed?: string[]): Promise<SessionUpdate>;

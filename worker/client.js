@@ -17,6 +17,10 @@ export function createNexxoWorker(urlOrWorker, { pool = 0 } = {}) {
   worker.onmessage = ({ data }) => {
     const p = pending.get(data.id);
     if (!p) return;
+    if (data.progress) {
+      p.onProgress?.(data.progress);
+      return;
+    }
     pending.delete(data.id);
     if (data.ok) p.resolve(data.result);
     else p.reject(Object.assign(new Error(data.error), { crashed: !!data.crashed }));
@@ -25,14 +29,14 @@ export function createNexxoWorker(urlOrWorker, { pool = 0 } = {}) {
     for (const p of pending.values()) p.reject(new Error(`worker error: ${e.message}`));
     pending.clear();
   };
-  const call = (type, payload) =>
+  const call = (type, payload, onProgress) =>
     new Promise((resolve, reject) => {
       const id = ++next;
-      pending.set(id, { resolve, reject });
+      pending.set(id, { resolve, reject, onProgress });
       worker.postMessage({ id, type, payload });
     });
   return {
-    build: (request) => call("build", request),
+    build: (request, { onProgress } = {}) => call("build", request, onProgress),
     transform: (request) => call("transform", request),
     openSession: (session, request) => call("session.open", { session, request }),
     updateSession: (session, changed, removed = []) => call("session.update", { session, changed, removed }),

@@ -13,7 +13,8 @@
 //   { id, type: "files.clear" }                                   -> true
 //   { id, type: "version" }                                       -> string
 //   { id, type: "pool" }                                          -> PoolInfo (see below)
-// Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }.
+// Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }; a `build` that reads the
+// held files (below) also posts { id, progress: { filesRead, path } } while it runs.
 //
 // Files held by the worker (`files.*`): an IDE sends its project once and then only what changes;
 // a `build` without `files` reads what it needs from them (`root` picks the project), so an edit
@@ -187,7 +188,27 @@ function main(requested) {
   const module = WebAssembly.compileStreaming(fetch(new URL("../wasm/pkg/nexxo-engine.wasm", import.meta.url)));
   const pool = module.then((m) => (requested > 0 && hasJspi ? new Pool(m, requested) : null));
   // Outlives a crashed instance: the project is the page's, not the instance's.
-  const files = new MemoryFiles();
+  const held = new MemoryFiles();
+  // Progress of a build that reads the held files: the engine asks for each file it reads, and a
+  // message posted from inside that synchronous call reaches the page while the build goes on.
+  // `{ id, progress: { filesRead, path } }` for the first file, then at most every 50 ms.
+  let reading = null; // { id, count, last } of the build in hand
+  const files = {
+    stat: (path) => held.stat(path),
+    list: (path) => held.list(path),
+    read(path) {
+      const contents = held.read(path);
+      if (reading && contents !== null) {
+        reading.count += 1;
+        const now = performance.now();
+        if (reading.count === 1 || now - reading.last >= 50) {
+          reading.last = now;
+          self.postMessage({ id: reading.id, progress: { filesRead: reading.count, path } });
+        }
+      }
+      return contents;
+    },
+  };
   const fresh = async () => {
     const p = await pool;
     return new NexxoEngine(await module, p ? { files, runJobs: (jobs) => p.run(jobs) } : { files });
@@ -207,10 +228,20 @@ function main(requested) {
     // A failed warm-up changes nothing: the first real call reports what is wrong.
   });
 
-  const handle = (nexxo, p, type, payload) => {
+  /** A build of the held files, reporting its reads (with a pool the call is a Promise). */
+  const buildHeld = async (nexxo, id, payload) => {
+    reading = { id, count: 0, last: 0 };
+    try {
+      return await nexxo.build(payload);
+    } finally {
+      reading = null;
+    }
+  };
+
+  const handle = (nexxo, p, id, type, payload) => {
     switch (type) {
       case "build":
-        return nexxo.build(payload);
+        return payload?.files?.length ? nexxo.build(payload) : buildHeld(nexxo, id, payload);
       case "transform":
         return nexxo.transform(payload);
       case "session.open":
@@ -224,12 +255,12 @@ function main(requested) {
       case "session.close":
         return nexxo.closeSession(payload.session);
       case "files.write":
-        for (const f of payload.files ?? []) files.write(`${payload.root}/${f.path}`, fileContents(f));
-        return files.size;
+        for (const f of payload.files ?? []) held.write(`${payload.root}/${f.path}`, fileContents(f));
+        return held.size;
       case "files.remove":
-        return (payload.paths ?? []).filter((rel) => files.remove(`${payload.root}/${rel}`)).length;
+        return (payload.paths ?? []).filter((rel) => held.remove(`${payload.root}/${rel}`)).length;
       case "files.clear":
-        files.clear();
+        held.clear();
         return true;
       case "version":
         return nexxo.version();
@@ -254,7 +285,7 @@ function main(requested) {
     }
     try {
       // With a pool the engine's calls are Promises (JSPI); without one, plain values.
-      self.postMessage({ id, ok: true, result: await handle(nexxo, p, type, payload) });
+      self.postMessage({ id, ok: true, result: await handle(nexxo, p, id, type, payload) });
     } catch (e) {
       const crashed = !!nexxo.broken;
       self.postMessage({ id, ok: false, error: String(e?.message ?? e), crashed });

@@ -236,7 +236,8 @@ test("a worker holding the project builds without files sent, an edit sends one 
       return { value: globalThis.built, inputs: response.inputs };
     };
     const held = await nexxo.writeFiles("/ide/app", files);
-    const first = await run(await nexxo.build({ root: "/ide/app" }));
+    const progress = [];
+    const first = await run(await nexxo.build({ root: "/ide/app" }, { onProgress: (p) => progress.push(p) }));
     const sent = await run(await nexxo.build({ root: "/elsewhere", files }));
     await nexxo.writeFiles("/ide/app", [{ path: "src/n.ts", text: "export const n: number = 50;\n" }]);
     const edited = await run(await nexxo.build({ root: "/ide/app" }));
@@ -245,7 +246,7 @@ test("a worker holding the project builds without files sent, an edit sends one 
     const cleared = await nexxo.clearFiles();
     const empty = await run(await nexxo.build({ root: "/ide/app" }));
     nexxo.terminate();
-    return { held, first, sent, edited, removed, missing, cleared, empty };
+    return { held, first, sent, edited, removed, missing, cleared, empty, progress };
   }, files);
   assert.deepEqual(problems, []);
   assert.equal(out.held, files.length);
@@ -253,6 +254,10 @@ test("a worker holding the project builds without files sent, an edit sends one 
   assert.equal(out.sent.value, "0042", "the same as a build that sends its files");
   for (const input of ["index.html", "src/main.ts", "node_modules/tiny-pad/lib/index.js"]) assert.ok(out.first.inputs.includes(input), input);
   assert.equal(out.edited.value, "0100", "an edit of one file reaches the next build");
+  // The first file read is reported while the build runs (later ones at most every 50 ms).
+  assert.ok(out.progress.length >= 1, "progress heard");
+  assert.equal(out.progress[0].filesRead, 1);
+  assert.match(out.progress[0].path, /^\/ide\/app\//);
   assert.equal(out.removed, 1);
   assert.match(JSON.stringify(out.missing.errors), /\.\/n/, "the import of the removed file is named");
   assert.equal(out.missing.errors[0].file, "src/main.ts");
