@@ -41,7 +41,8 @@ built=target/wasm32-wasip1/wasm/nexxo_engine_wasm.wasm
 # whole generate stage). V8 optimizes a hot function whole, on background threads that compete
 # with the build, so giant functions that are hot in one small loop cost the first build most of
 # its time; with the limit a first build in Chromium took 0.83-0.94 s instead of 1.28-1.38 s, later
-# builds the same, and the module is 0.15 MB smaller gzipped (benches/README.md, "Inlining").
+# builds the same, and the module is 0.15 MB smaller gzipped (benches/README.md, "First build in
+# Chromium and Node, side by side").
 opt=${NEXXO_WASM_OPT:--Os -ocimfs 200}
 mkdir -p wasm/pkg
 if [ wasm/pkg/nexxo-engine.wasm -nt "$built" ] && [ -z "${NEXXO_WASM_OPT:-}" ]; then

@@ -215,7 +215,7 @@ pub struct PreviewArgs {
 /// wrote is written and renamed, its cache closed, and the handlers only gave memory back that the
 /// kernel takes with the process anyway (mimalloc's `mi_process_done` collected and purged every
 /// heap: 3% of a 2.4k-module build's CPU, on the critical path at its very end).
-fn exit_now() -> ExitCode {
+fn exit_now() -> ! {
     use std::io::Write;
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();

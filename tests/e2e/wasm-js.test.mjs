@@ -63,6 +63,34 @@ test("a build without files reads them from the engine's provider: the same byte
   assert.equal(throwing.broken, null);
 });
 
+test("in Node the first engine limits V8's compile threads to one fewer than the cores, on machines of 4 or fewer, unless told not to", async () => {
+  const { spawnSync } = await import("node:child_process");
+  // A child per case (the limit is set once per process), its os and v8 answered by stand-ins so
+  // the core count is the case's and the flag V8 would get is seen.
+  const flagsSet = (cores, { flags = [], options = "{}" } = {}) => {
+    const script = `
+      const real = process.getBuiltinModule.bind(process);
+      const set = [];
+      process.getBuiltinModule = (name) => name === "node:os" ? { availableParallelism: () => ${cores} }
+        : name === "node:v8" ? { setFlagsFromString: (f) => set.push(f) } : real(name);
+      const { NexxoEngine } = await import(${JSON.stringify(path.join(repoRoot, "wasm/js/nexxo.js"))});
+      const module = await WebAssembly.compile(real("node:fs").readFileSync(${JSON.stringify(path.join(repoRoot, "wasm/pkg/nexxo-engine.wasm"))}));
+      new NexxoEngine(module, ${options});
+      new NexxoEngine(module, ${options});
+      console.log(JSON.stringify(set));`;
+    // Without the test runner's context, or the child would report to it instead of running.
+    const { NODE_TEST_CONTEXT, ...inherited } = process.env;
+    const r = spawnSync(process.execPath, [...flags, "--input-type=module", "-e", script], { encoding: "utf8", env: { ...inherited, NODE_OPTIONS: "" } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  assert.deepEqual(flagsSet(2), ["--wasm-num-compilation-tasks=1"], "once per process");
+  assert.deepEqual(flagsSet(4), ["--wasm-num-compilation-tasks=3"]);
+  assert.deepEqual(flagsSet(8), []);
+  assert.deepEqual(flagsSet(2, { options: "{ tuneV8: false }" }), []);
+  assert.deepEqual(flagsSet(2, { flags: ["--wasm-num-compilation-tasks=2"] }), [], "the user's choice stands");
+});
+
 test("warmUp builds its built-in project and changes nothing for the next build", () => {
   const dir = pageProject();
   const files = projectFiles(dir);

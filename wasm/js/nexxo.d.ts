@@ -121,7 +121,7 @@ export interface EngineOptions {
    * them itself. Used only where JSPI exists (`hasJspi`); then every call returns a Promise. */
   runJobs?: (jobsJson: string) => Promise<string | null>;
   /** In Node on a machine of 4 cores or fewer, the first instance limits V8's WebAssembly compile
-   * threads to one fewer than the cores (process-wide; not where NODE_OPTIONS or the command line
+   * threads to one fewer than the cores (process-wide; not where the command line
    * set it), so optimizing the engine does not take the core its first build runs on (2x faster
    * on 2 cores). `false` leaves V8's flags alone. No effect in browsers and edge runtimes. */
   tuneV8?: boolean;

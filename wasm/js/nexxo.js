@@ -111,12 +111,12 @@ async function toModule(source) {
  * with its optimizing compiler (TurboFan) on background threads: up to one per thread of Node's
  * platform pool (4), whatever the machine has. The engine runs on one thread, so on 2 cores four
  * compile threads take most of its core for the whole first build, which then ran 2x slower than
- * with one compile thread (benches/README.md, "V8's compile threads"). One fewer compile thread
- * than cores keeps a core for the build and the rest for the optimizer; with five cores or more
- * the pool fits beside the build and nothing is changed. Only `node:v8` can set the limit, and it
- * is process-wide, so it is set once, only where the user did not choose it (NODE_OPTIONS or the
- * command line), and `options.tuneV8: false` leaves V8 alone. Browsers and edge runtimes have no
- * such knob: nothing is done there. */
+ * with one compile thread (benches/README.md, "First build in Chromium and Node, side by side").
+ * One fewer compile thread than cores keeps a core for the build and the rest for the optimizer;
+ * with five cores or more the pool fits beside the build and nothing is changed. Only `node:v8`
+ * can set the limit, and it is process-wide, so it is set once, only where the user did not choose
+ * it on the command line (Node refuses V8 flags in NODE_OPTIONS), and `options.tuneV8: false`
+ * leaves V8 alone. Browsers and edge runtimes have no such knob: nothing is done there. */
 let tunedV8 = false;
 function tuneV8ForEngine() {
   if (tunedV8) return;
@@ -125,7 +125,7 @@ function tuneV8ForEngine() {
   const getBuiltin = proc?.getBuiltinModule;
   if (typeof getBuiltin !== "function") return;
   try {
-    const chosen = [...(proc.execArgv ?? []), proc.env?.NODE_OPTIONS ?? ""].join(" ");
+    const chosen = (proc.execArgv ?? []).join(" ");
     if (chosen.includes("wasm-num-compilation-tasks") || chosen.includes("liftoff")) return;
     const os = getBuiltin.call(proc, "node:os");
     const cores = os.availableParallelism?.() ?? os.cpus().length;
