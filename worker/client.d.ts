@@ -53,8 +53,15 @@ export interface NexxoWorkerError extends Error {
 
 export interface NexxoWorker {
   /** `onProgress` hears, while a build without `files` reads the files the worker holds, how many
-   * it has read so far and the last one's path (the first file, then at most every 50 ms). */
-  build(request: BuildRequest, options?: { onProgress?: (progress: BuildProgress) => void }): Promise<BuildResponse>;
+   * it has read so far and the last one's path (the first file, then at most every 50 ms).
+   * `signal` stops the build: it rejects with the signal's reason (an `AbortError`) at once. A
+   * build still waiting for the worker is never sent; one running ends with its worker, which is
+   * replaced by a new one holding the same files (sessions opened in the old one end). A client
+   * made from a `Worker` cannot replace it: the build then runs on and its answer is dropped. */
+  build(
+    request: BuildRequest,
+    options?: { onProgress?: (progress: BuildProgress) => void; signal?: AbortSignal },
+  ): Promise<BuildResponse>;
   transform(request: TransformRequest): Promise<TransformResponse>;
   openSession(session: string, request: OpenSessionRequest): Promise<SessionStart>;
   updateSession(session: string, changed: InputFile[], removed?: string[]): Promise<SessionUpdate>;
@@ -70,7 +77,17 @@ export interface NexxoWorker {
   clearFiles(): Promise<boolean>;
   version(): Promise<string>;
   poolInfo(): Promise<PoolInfo>;
+  /** Workers started in place of one that was running an aborted build. */
+  readonly restarts: number;
+  /** Ends the worker; calls not answered yet reject. */
   terminate(): void;
 }
 
-export declare function createNexxoWorker(url: string | URL, options?: NexxoWorkerOptions): NexxoWorker;
+/** A client of nexxo-worker.js, one call at a time in the order made. `source`: the worker
+ * script's URL, or a function that starts the worker (for a bundled worker: `() => new Worker(new
+ * URL("nexxo-worker.js", import.meta.url), { type: "module" })`), which lets an aborted build's
+ * worker be replaced; or a started `Worker`, which cannot be. */
+export declare function createNexxoWorker(
+  source: string | URL | (() => Worker) | Worker,
+  options?: NexxoWorkerOptions,
+): NexxoWorker;

@@ -1,42 +1,141 @@
 // Promise-based client of nexxo-worker.js, for pages: `const nexxo = createNexxoWorker(url)`, or
-// `createNexxoWorker(new Worker(new URL(".../nexxo-worker.js", import.meta.url), { type: "module" }))`
+// `createNexxoWorker(() => new Worker(new URL(".../nexxo-worker.js", import.meta.url), { type: "module" }))`
 // for a page whose build bundles the worker (the engine module then gets a content-hashed name),
 // and `createNexxoWorker(url, { pool: 2 })` for a worker that spreads a session's module transforms
 // over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`). A
 // bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`). Types: client.d.ts.
+//
+// Calls go to the worker one at a time, in the order they were made (the engine runs one call at a
+// time anyway): a call that waits here can still be dropped. `build(request, { signal })` stops a
+// build when the signal aborts: one that has not started is never sent; one the engine is running
+// cannot hear a message until it returns (it is one synchronous call), so the worker is terminated
+// and a new one started, which gets the files the old one held (kept here for that). Sessions
+// opened in the old worker end with it. A `Worker` passed in (rather than a URL or a function that
+// makes one) cannot be started again: an abort then only rejects the call, and the build runs on.
 
-export function createNexxoWorker(urlOrWorker, { pool = 0 } = {}) {
-  let worker = urlOrWorker;
-  if (!(urlOrWorker instanceof Worker)) {
-    const script = new URL(urlOrWorker, globalThis.location?.href);
+const aborted = (signal) => signal.reason ?? new DOMException("The build was aborted.", "AbortError");
+
+export function createNexxoWorker(source, { pool = 0 } = {}) {
+  let make = null;
+  let worker;
+  if (typeof source === "function") {
+    make = source;
+  } else if (typeof Worker !== "undefined" && source instanceof Worker) {
+    worker = source;
+  } else {
+    const script = new URL(source, globalThis.location?.href);
     if (pool > 0) script.searchParams.set("pool", String(pool));
-    worker = new Worker(script, { type: "module" });
+    make = () => new Worker(script, { type: "module" });
   }
-  const pending = new Map();
+  // The files the worker holds, by `${root}\0${path}`, to give a restarted worker (only when one
+  // can be started: otherwise nothing is kept twice).
+  const held = make ? new Map() : null;
+  const queue = []; // calls not sent yet
+  let running = null; // the call the worker has
   let next = 0;
-  worker.onmessage = ({ data }) => {
-    const p = pending.get(data.id);
-    if (!p) return;
-    if (data.progress) {
-      p.onProgress?.(data.progress);
-      return;
+  let restarts = 0;
+
+  const settle = (call, ok, value) => {
+    call.signal?.removeEventListener("abort", call.onAbort);
+    (ok ? call.resolve : call.reject)(value);
+  };
+
+  const remember = (type, payload) => {
+    if (!held) return;
+    if (type === "files.write") {
+      for (const f of payload.files ?? []) {
+        const key = `${payload.root}\0${f.path}`;
+        held.delete(key); // a rewrite moves to the end, where a replay writes it last
+        held.set(key, f);
+      }
+    } else if (type === "files.remove") {
+      for (const rel of payload.paths ?? []) held.delete(`${payload.root}\0${rel}`);
+    } else if (type === "files.clear") {
+      held.clear();
     }
-    pending.delete(data.id);
-    if (data.ok) p.resolve(data.result);
-    else p.reject(Object.assign(new Error(data.error), { crashed: !!data.crashed }));
   };
-  worker.onerror = (e) => {
-    for (const p of pending.values()) p.reject(new Error(`worker error: ${e.message}`));
-    pending.clear();
+
+  const pump = () => {
+    if (running || queue.length === 0) return;
+    running = queue.shift();
+    worker.postMessage({ id: running.id, type: running.type, payload: running.payload });
   };
-  const call = (type, payload, onProgress) =>
+
+  const listen = (w) => {
+    w.onmessage = ({ data }) => {
+      if (w !== worker || !running || data?.id !== running.id) return; // a replay's answer, or an old worker's
+      if (data.progress) {
+        running.onProgress?.(data.progress);
+        return;
+      }
+      const call = running;
+      running = null;
+      if (data.ok) {
+        remember(call.type, call.payload);
+        settle(call, true, data.result);
+      } else {
+        settle(call, false, Object.assign(new Error(data.error), { crashed: !!data.crashed }));
+      }
+      pump();
+    };
+    w.onerror = (e) => {
+      if (w !== worker) return;
+      const error = new Error(`worker error: ${e.message}`);
+      for (const call of [running, ...queue.splice(0)]) if (call) settle(call, false, error);
+      running = null;
+    };
+  };
+
+  /** A new worker in place of the one running an aborted build, with the held files given back
+   * (one message per run of files under the same root, before any call). */
+  const restart = () => {
+    worker.terminate();
+    worker = make();
+    restarts++;
+    listen(worker);
+    let batch = null;
+    const flush = () => batch && worker.postMessage({ id: 0, type: "files.write", payload: batch });
+    for (const [key, file] of held) {
+      const root = key.slice(0, key.indexOf("\0"));
+      if (batch?.root !== root) {
+        flush();
+        batch = { root, files: [] };
+      }
+      batch.files.push(file);
+    }
+    flush();
+  };
+
+  const call = (type, payload, { onProgress, signal } = {}) =>
     new Promise((resolve, reject) => {
-      const id = ++next;
-      pending.set(id, { resolve, reject, onProgress });
-      worker.postMessage({ id, type, payload });
+      if (signal?.aborted) return reject(aborted(signal));
+      const c = { id: ++next, type, payload, resolve, reject, onProgress, signal };
+      if (signal) {
+        c.onAbort = () => {
+          const waiting = queue.indexOf(c);
+          if (waiting >= 0) {
+            queue.splice(waiting, 1);
+          } else if (running === c) {
+            running = null;
+            // Without a way to start another worker, the build runs on and its answer is dropped
+            // (the worker takes the next call after it).
+            if (make) restart();
+          } else {
+            return;
+          }
+          settle(c, false, aborted(signal));
+          pump();
+        };
+        signal.addEventListener("abort", c.onAbort, { once: true });
+      }
+      queue.push(c);
+      pump();
     });
+
+  worker ??= make();
+  listen(worker);
   return {
-    build: (request, { onProgress } = {}) => call("build", request, onProgress),
+    build: (request, options) => call("build", request, options),
     transform: (request) => call("transform", request),
     openSession: (session, request) => call("session.open", { session, request }),
     updateSession: (session, changed, removed = []) => call("session.update", { session, changed, removed }),
@@ -48,6 +147,15 @@ export function createNexxoWorker(urlOrWorker, { pool = 0 } = {}) {
     clearFiles: () => call("files.clear"),
     version: () => call("version"),
     poolInfo: () => call("pool"),
-    terminate: () => worker.terminate(),
+    /** Workers started in place of one running an aborted build. */
+    get restarts() {
+      return restarts;
+    },
+    terminate: () => {
+      worker.terminate();
+      const error = new Error("the worker was terminated");
+      for (const c of [running, ...queue.splice(0)]) if (c) settle(c, false, error);
+      running = null;
+    },
   };
 }

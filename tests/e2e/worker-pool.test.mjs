@@ -64,6 +64,17 @@ self.onmessage = async ({ data }) => {
   self.postMessage(jobs);
 };
 `);
+  // A build's entry chunk, the only script (no imports of its own), run as the page would: what
+  // it leaves in `globalThis.built`.
+  fs.writeFileSync(path.join(dist, "run-entry.js"), `
+export async function run(response) {
+  if (!response.ok) return { errors: response.errors };
+  const entry = response.files.find((f) => f.kind === "entry");
+  delete globalThis.built;
+  await import(URL.createObjectURL(new Blob([entry.text], { type: "text/javascript" })));
+  return { value: globalThis.built, inputs: response.inputs };
+}
+`);
   server = await preview(site);
   browser = await launchChromium();
 });
@@ -71,6 +82,15 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
+
+/** A page of the site, with the errors it throws collected. */
+async function openPage() {
+  const page = await browser.newPage();
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(e.message));
+  await page.goto(server.url);
+  return { page, problems };
+}
 
 /** Update messages carry the time of the edit; the rest must match byte for byte. */
 const untimed = (update) => JSON.parse(JSON.stringify(update).replace(/"timestamp":\d+/g, '"timestamp":0').replace(/([?&]t=)\d+/g, "$10"));
@@ -164,10 +184,7 @@ test("without JSPI (Node 20) an engine given a pool stays synchronous and runs i
 });
 
 test("a helper that crashes mid-batch is replaced; its batch runs in the session's instance, with the same result", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  const { page, problems } = await openPage();
   const request = { files: project(), externals: ["react", "react-dom/client", "react/jsx-dev-runtime"] };
   const plain = await page.evaluate(async (request) => {
     const { createNexxoWorker } = await import("/worker/client.js");
@@ -213,10 +230,7 @@ test("a helper that crashes mid-batch is replaced; its batch runs in the session
 });
 
 test("a worker holding the project builds without files sent, an edit sends one file, and the bundle runs", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  const { page, problems } = await openPage();
   const files = [
     { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },
     { path: "src/main.ts", text: 'import { pad } from "tiny-pad";\nimport { n } from "./n";\nglobalThis.built = pad(String(n * 2), 4);\n' },
@@ -227,14 +241,7 @@ test("a worker holding the project builds without files sent, an edit sends one 
   const out = await page.evaluate(async (files) => {
     const { createNexxoWorker } = await import("/worker/client.js");
     const nexxo = createNexxoWorker("/worker/nexxo-worker.js");
-    // The entry chunk is the only script (no imports of its own): run it as the page would.
-    const run = async (response) => {
-      if (!response.ok) return { errors: response.errors };
-      const entry = response.files.find((f) => f.kind === "entry");
-      delete globalThis.built;
-      await import(URL.createObjectURL(new Blob([entry.text], { type: "text/javascript" })));
-      return { value: globalThis.built, inputs: response.inputs };
-    };
+    const { run } = await import("/run-entry.js");
     const held = await nexxo.writeFiles("/ide/app", files);
     const progress = [];
     const first = await run(await nexxo.build({ root: "/ide/app" }, { onProgress: (p) => progress.push(p) }));
@@ -267,10 +274,7 @@ test("a worker holding the project builds without files sent, an edit sends one 
 });
 
 test("NexxoEngine.load starts the engine on a page's main thread, where a synchronous start is refused", async () => {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
+  const { page, problems } = await openPage();
   const out = await page.evaluate(async () => {
     const { NexxoEngine } = await import("/wasm/js/nexxo.js");
     const engine = await NexxoEngine.load(fetch("/wasm/pkg/nexxo-engine.wasm"));
@@ -294,5 +298,79 @@ test("NexxoEngine.load starts the engine on a page's main thread, where a synchr
   assert.equal(out.value, 42, "the bundle built on the main thread runs");
   // Why `load` instantiates asynchronously: Chromium's rule for modules over 8 MB.
   assert.match(out.refused, /main thread/);
+  await page.close();
+});
+
+test("an aborted build rejects at once: one waiting is never sent, one running ends with its worker, and the new worker holds the same files", async () => {
+  const { page, problems } = await openPage();
+  // 300 modules in a chain: a build long enough to be stopped halfway.
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },
+    { path: "src/main.ts", text: 'import { total } from "./m0";\nimport { n } from "./n";\nglobalThis.built = total + n;\n' },
+    { path: "src/n.ts", text: "export const n: number = 21;\n" },
+  ];
+  for (let i = 0; i < 300; i++) {
+    const next = i < 299 ? `import { total as rest } from "./m${i + 1}";\n` : "const rest = 0;\n";
+    files.push({ path: `src/m${i}.ts`, text: `${next}export const total: number = rest + ${i % 2};\n` });
+  }
+  const out = await page.evaluate(async (files) => {
+    const { createNexxoWorker } = await import("/worker/client.js");
+    const nexxo = createNexxoWorker("/worker/nexxo-worker.js");
+    const { run } = await import("/run-entry.js");
+    const outcome = (promise) => promise.then((r) => ({ ok: true, r }), (e) => ({ ok: false, name: e.name, message: e.message }));
+    await nexxo.writeFiles("/ide/app", files);
+    await nexxo.version(); // the engine is loaded
+
+    // Running: aborted at its first progress event (the first file read), while the engine works.
+    const controller = new AbortController();
+    let abortedAt = 0;
+    const running = outcome(nexxo.build({ root: "/ide/app" }, {
+      signal: controller.signal,
+      onProgress: () => {
+        if (!abortedAt) {
+          abortedAt = performance.now();
+          controller.abort();
+        }
+      },
+    }));
+    const stopped = await running;
+    const rejectedAfter = performance.now() - abortedAt;
+    const restartsAfterRunning = nexxo.restarts;
+
+    // The new worker holds the files: an edit and a build go on from there.
+    await nexxo.writeFiles("/ide/app", [{ path: "src/n.ts", text: "export const n: number = 1000;\n" }]);
+    const t = performance.now();
+    const after = (await run(await nexxo.build({ root: "/ide/app" }))).value;
+    const rebuildMs = performance.now() - t;
+
+    // Waiting: a build behind another is dropped before it is sent; the one in front finishes.
+    const second = new AbortController();
+    const front = outcome(nexxo.build({ root: "/ide/app" }));
+    const behind = outcome(nexxo.build({ root: "/ide/app" }, { signal: second.signal }));
+    second.abort();
+    const [frontDone, behindDone] = await Promise.all([front, behind]);
+    const already = await outcome(nexxo.build({ root: "/ide/app" }, { signal: AbortSignal.abort() }));
+    const restarts = nexxo.restarts;
+    const version = await nexxo.version();
+    nexxo.terminate();
+    return {
+      stopped, rejectedAfter, restartsAfterRunning, after, rebuildMs, frontOk: frontDone.ok && frontDone.r.ok,
+      frontValue: frontDone.ok ? (await run(frontDone.r)).value : null, behindDone, already, restarts, version,
+    };
+  }, files);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(out.stopped.ok, false, "the running build was stopped");
+  assert.equal(out.stopped.name, "AbortError");
+  assert.ok(out.rejectedAfter < 50, `rejected ${out.rejectedAfter.toFixed(1)} ms after the abort`);
+  assert.equal(out.restartsAfterRunning, 1, "its worker was replaced");
+  assert.equal(out.after, 1150, "the new worker built the held files with the edit (150 + 1000)");
+  assert.equal(out.frontOk, true);
+  assert.equal(out.frontValue, 1150);
+  assert.equal(out.behindDone.ok, false);
+  assert.equal(out.behindDone.name, "AbortError");
+  assert.equal(out.already.name, "AbortError", "an aborted signal sends nothing");
+  assert.equal(out.restarts, 1, "a build that had not started needed no new worker");
+  assert.match(out.version, /^\d+\.\d+\.\d+/);
+  console.log(`# abort: rejected ${out.rejectedAfter.toFixed(1)} ms after it; the next build (new worker) ${out.rebuildMs.toFixed(0)} ms`);
   await page.close();
 });
