@@ -6,7 +6,9 @@
 // a generic from hashbrown instantiated for an oxc type is oxc's time too.
 //
 //   node benches/wasm-profile.mjs [--wasm target/wasm32-wasip1/wasm/nexxo_engine_wasm.wasm]
-//        [--app /tmp/nexxo-first-1100] [--warm 3] [--builds 3] [--top 60]
+//        [--app /tmp/nexxo-first-1100] [--warm 3] [--builds 3] [--top 60] [--functions 0]
+// `--warm 0 --builds 1` profiles a first build; `--functions N` also lists the N functions with the
+// most self time (JS ones with their script and line).
 // The app: `node benches/first-build.mjs --tools nexxo --runs 1` generates /tmp/nexxo-first-1100.
 import fs from "node:fs";
 import path from "node:path";
@@ -59,6 +61,14 @@ for (const node of profile.nodes) {
   const keys = name.startsWith("_R") ? crates(name) : [`(${name || "anonymous"})`];
   for (const k of keys) byCrate.set(k, (byCrate.get(k) ?? 0) + t);
 }
+const byFunction = new Map();
+for (const node of profile.nodes) {
+  const f = node.callFrame;
+  const name = f.functionName.startsWith("_R") ? f.functionName : `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber}`;
+  byFunction.set(name, (byFunction.get(name) ?? 0) + (selfMs.get(node.id) ?? 0));
+}
+for (const [name, t] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, Number(args.functions ?? 0)))
+  console.log(`  ${t.toFixed(1).padStart(7)} ms  ${name.slice(0, 160)}`);
 console.log(`${Math.round(total)} ms sampled over ${args.builds ?? 3} builds; self time by crate named (a function counts for each):`);
 for (const [k, t] of [...byCrate].sort((a, b) => b[1] - a[1]).slice(0, Number(args.top ?? 60)))
   console.log(`  ${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);

@@ -101,6 +101,32 @@ test("warmUp builds its built-in project and changes nothing for the next build"
   assert.equal(fresh.buildJson(JSON.stringify({ op: "build", root: dir, files })), before);
 });
 
+test("build() sends its files as bytes and gets the same response as the JSON call, binary files and names included", () => {
+  // Assets over the 4 KB inline limit are emitted as they are: a text that starts with a byte order
+  // mark (kept) and bytes that are not UTF-8 (base64 in the response).
+  const note = `\ufeff${"kept\n".repeat(1000)}`;
+  const blob = Buffer.alloc(5000, 0x96);
+  const files = [
+    ...projectFiles(pageProject()).filter((f) => f.path !== "src/main.ts"),
+    { path: "src/main.ts", text: 'import note from "./note.txt?url";\nimport blob from "./blob.bin?url";\nglobalThis.urls = [note, blob];\n' },
+    { path: "src/note.txt", text: note },
+    { path: "src/blob.bin", base64: blob.toString("base64") },
+  ];
+  for (const overrides of [{}, { sourcemap: true }]) {
+    const request = { root: "/app", files, overrides };
+    const viaBytes = nexxo.build(request);
+    assert.equal(viaBytes.ok, true, JSON.stringify(viaBytes.errors));
+    assert.deepEqual(viaBytes, JSON.parse(nexxo.buildJson(JSON.stringify(request))));
+    assert.equal(viaBytes.files.find((f) => /note-.*\.txt$/.test(f.path))?.text, note);
+    assert.equal(viaBytes.files.find((f) => /blob-.*\.bin$/.test(f.path))?.base64, blob.toString("base64"));
+  }
+  // A file without contents is named, in either form of the call.
+  const missing = { files: [{ path: "index.html", text: "<p>hi</p>\n" }, { path: "src/a.ts" }] };
+  const expected = { ok: false, errors: [{ message: "invalid call: file `src/a.ts` needs its contents as `text` (a string) or `base64`" }] };
+  assert.deepEqual(nexxo.build(missing), expected);
+  assert.deepEqual(JSON.parse(nexxo.buildJson(JSON.stringify(missing))), expected);
+});
+
 test("the output does not depend on where the project lives", () => {
   const dir = pageProject();
   const files = projectFiles(dir);

@@ -11,7 +11,8 @@
 //
 // The engine is a WASI reactor; this file supplies the handful of WASI calls it makes (clock,
 // randomness, stderr, an empty environment, no preopened directories; everything else answers
-// ENOSYS), then speaks its call protocol: JSON written into its memory, JSON read back.
+// ENOSYS), then speaks its call protocol: JSON written into its memory, JSON read back (a build's
+// files and output as bytes beside a small JSON: `nexxo_build_bin`, wasm/engine/src/bin_call.rs).
 //
 // A pool: `new NexxoEngine(module, { runJobs })` with `runJobs(jobsJson) -> Promise<resultsJson |
 // null>` hands the session's parallel jobs (module transforms, runner forms: the `nexxo_host.
@@ -292,6 +293,48 @@ function fileImports(getMemory, provider) {
   };
 }
 
+const utf8 = new TextEncoder();
+
+/** A little-endian u32, as `nexxo_build_bin` reads its lengths. */
+function u32(n) {
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setUint32(0, n, true);
+  return b;
+}
+
+/** A build request as `nexxo_build_bin` takes it (wasm/engine/src/bin_call.rs): its JSON without
+ * the files, then each file's path and contents as bytes. A file without contents is sent as
+ * such, for the engine to name it in its answer. */
+function encodeBuild(request) {
+  const { files, ...rest } = request;
+  const head = utf8.encode(JSON.stringify(rest));
+  const parts = [u32(head.length), head, u32(files.length)];
+  for (const f of files) {
+    const path = utf8.encode(String(f?.path ?? ""));
+    const [kind, body] =
+      typeof f?.text === "string" ? [0, utf8.encode(f.text)] : typeof f?.base64 === "string" ? [1, utf8.encode(f.base64)] : [2, new Uint8Array(0)];
+    parts.push(u32(path.length), path, Uint8Array.of(kind), u32(body.length), body);
+  }
+  return parts;
+}
+
+/** `nexxo_build_bin`'s answer as the BuildResponse `buildJson` gives: each `textAt` becomes the
+ * `text` it points at. */
+function decodeBuild(answer) {
+  const view = new DataView(answer.buffer, answer.byteOffset, answer.byteLength);
+  const jsonLen = view.getUint32(0, true);
+  // A text that starts with a byte order mark keeps it, as inside the JSON answer.
+  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  const response = JSON.parse(decoder.decode(answer.subarray(4, 4 + jsonLen)));
+  const texts = answer.subarray(4 + jsonLen);
+  if (Array.isArray(response.files)) {
+    response.files = response.files.map(({ textAt, ...f }) =>
+      textAt ? { path: f.path, kind: f.kind, text: decoder.decode(texts.subarray(textAt[0], textAt[0] + textAt[1])) } : f,
+    );
+  }
+  return response;
+}
+
 /** `load`'s constructor option: build the imports, let `load` instantiate asynchronously. */
 const LATER = Symbol("instantiate later");
 
@@ -351,7 +394,6 @@ export class NexxoEngine {
     this.broken = null;
     this.exports._initialize?.();
     if (this.async) {
-      this.enter = WebAssembly.promising(this.exports.nexxo_call);
       // Calls wait for the one before: a call arriving while the instance is suspended would
       // enter it in the middle of another (its sessions are borrowed, its stack is elsewhere).
       this.queue = Promise.resolve();
@@ -361,18 +403,25 @@ export class NexxoEngine {
   /** One call of the engine's protocol, as a JSON string in and out (a Promise of it when
    * `async`). */
   callJson(json) {
+    return this.#invoke("nexxo_call", [new TextEncoder().encode(json)], (answer) => new TextDecoder().decode(answer));
+  }
+
+  /** Calls export `fn` with `parts` (byte arrays, written one after the other into the
+   * instance's memory); `read` gets the answer's bytes, a view of that memory valid until it
+   * returns. A Promise when `async`. */
+  #invoke(fn, parts, read) {
     if (!this.async) {
-      const [ptr, len] = this.#begin(json);
+      const [ptr, len] = this.#begin(parts);
       try {
-        return this.#end(this.exports.nexxo_call(ptr, len));
+        return this.#end(this.exports[fn](ptr, len), read);
       } catch (err) {
         this.#crashed(err);
       }
     }
     const run = this.queue.then(async () => {
-      const [ptr, len] = this.#begin(json);
+      const [ptr, len] = this.#begin(parts);
       try {
-        return this.#end(await this.enter(ptr, len));
+        return this.#end(await this.#entry(fn)(ptr, len), read);
       } catch (err) {
         this.#crashed(err);
       }
@@ -381,32 +430,47 @@ export class NexxoEngine {
     return run;
   }
 
+  /** An export that may suspend (JSPI) while the pool works. */
+  #entries = new Map();
+  #entry(fn) {
+    let f = this.#entries.get(fn);
+    if (!f) this.#entries.set(fn, (f = WebAssembly.promising(this.exports[fn])));
+    return f;
+  }
+
   /** Writes a call into the instance's memory. */
-  #begin(json) {
+  #begin(parts) {
     if (this.broken) throw new Error(`the engine instance is unusable after: ${this.broken}; load a new one`);
-    const input = new TextEncoder().encode(json);
     this.stderr.length = 0;
     try {
       // No reservation up front: the engine grows its memory in steps of an eighth by itself
       // (wasm/engine/src/heap.rs), so it neither pays for thousands of small growths nor takes
       // more than a call needs (an edge isolate has 128 MB).
-      const ptr = this.exports.nexxo_alloc(input.length);
-      new Uint8Array(this.exports.memory.buffer, ptr, input.length).set(input);
-      return [ptr, input.length];
+      let len = 0;
+      for (const p of parts) len += p.length;
+      const ptr = this.exports.nexxo_alloc(len);
+      // The allocation may have grown the memory: its buffer is taken after.
+      const view = new Uint8Array(this.exports.memory.buffer, ptr, len);
+      let at = 0;
+      for (const p of parts) {
+        view.set(p, at);
+        at += p.length;
+      }
+      return [ptr, len];
     } catch (err) {
       this.#crashed(err);
     }
   }
 
-  /** Reads and releases the answer `nexxo_call` returned. */
-  #end(answer) {
+  /** Reads (with `read`) and releases the answer an export returned. */
+  #end(answer, read) {
     const e = this.exports;
     const packed = BigInt.asUintN(64, answer);
     const outPtr = Number(packed >> 32n);
     const outLen = Number(packed & 0xffffffffn);
-    const text = new TextDecoder().decode(new Uint8Array(e.memory.buffer, outPtr, outLen));
+    const result = read(new Uint8Array(e.memory.buffer, outPtr, outLen));
     e.nexxo_free(outPtr, outLen);
-    return text;
+    return result;
   }
 
   /** A panic or a trap leaves the instance in an unknown state: report its message, retire it. */
@@ -425,9 +489,15 @@ export class NexxoEngine {
     return this.#then(this.callJson(JSON.stringify(request)), JSON.parse);
   }
 
-  /** Builds a project from in-memory files: `{ files, root?, env?, overrides? }` -> BuildResponse. */
+  /** Builds a project from in-memory files: `{ files, root?, env?, overrides? }` -> BuildResponse.
+   * The files go in as bytes and the output's texts come back as bytes (`nexxo_build_bin`), not
+   * inside JSON strings: the same response as `buildJson`'s, without escaping, scanning and
+   * copying megabytes twice each way (a tenth of a warm 2.4k-module build in Node). */
   build(request) {
-    return this.call({ ...request, op: "build" });
+    if (!Array.isArray(request?.files) || request.files.length === 0 || !this.exports?.nexxo_build_bin) {
+      return this.call({ ...request, op: "build" });
+    }
+    return this.#invoke("nexxo_build_bin", encodeBuild(request), decodeBuild);
   }
 
   /** The same, JSON string in and out (what the parity tests compare byte for byte). */

@@ -17,7 +17,8 @@ pub use nexxo_dev;
 pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
 pub use protocol::{
-    BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutFile, TransformRequest, TransformResponse,
+    BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutContents, OutFile, TransformRequest,
+    TransformResponse,
 };
 pub use session::{
     ChangedResponse, MemoryHost, OpenRequest, ServeResponse, Session, SessionFs, SessionHost, SessionModule,
@@ -39,7 +40,7 @@ where
     match host.filter(|_| request.files.is_empty()) {
         Some(fs) => build_on(fs, &request),
         // The files are in the file system now: the request's copy goes before the build starts.
-        None => match memory_fs(&request.root, &std::mem::take(&mut request.files)) {
+        None => match memory_fs(&request.root, std::mem::take(&mut request.files)) {
             Ok(fs) => build_on(wrap(fs), &request),
             Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
         },
@@ -77,19 +78,19 @@ where
     }
 }
 
-/// The files of a request as a file system rooted at `root`.
-pub fn memory_fs(root: &Path, files: &[InputFile]) -> Result<MemoryFs, String> {
+/// The files of a request as a file system rooted at `root` (their contents move in, uncopied).
+pub fn memory_fs(root: &Path, files: Vec<InputFile>) -> Result<MemoryFs, String> {
     let fs = MemoryFs::new();
     for f in files {
         let path = memory_fs_path(root, &f.path)?;
-        let bytes = f.contents.bytes().map_err(|e| format!("file `{}`: {e}", f.path))?;
+        let bytes = f.contents.into_bytes().map_err(|e| format!("file `{}`: {e}", f.path))?;
         fs.insert(&path, bytes);
     }
     Ok(fs)
 }
 
 /// Where a request's relative file path lives; refuses paths that would leave the root.
-pub(crate) fn memory_fs_path(root: &Path, rel: &str) -> Result<PathBuf, String> {
+pub fn memory_fs_path(root: &Path, rel: &str) -> Result<PathBuf, String> {
     let p = Path::new(rel);
     if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
         return Err(format!("file path `{rel}` must be relative to the project and stay inside it"));

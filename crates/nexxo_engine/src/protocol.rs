@@ -35,10 +35,33 @@ pub struct BuildRequest {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(try_from = "RawInputFile")]
 pub struct InputFile {
     pub path: String,
     #[serde(flatten)]
     pub contents: Contents,
+}
+
+/// An input file as sent, checked apart so a file without contents is named in the error (an
+/// untagged enum's own error says only that no variant matched, not which file).
+#[derive(Deserialize)]
+struct RawInputFile {
+    path: String,
+    text: Option<serde_json::Value>,
+    base64: Option<serde_json::Value>,
+}
+
+impl TryFrom<RawInputFile> for InputFile {
+    type Error = String;
+
+    fn try_from(raw: RawInputFile) -> Result<Self, String> {
+        let contents = match (raw.text, raw.base64) {
+            (Some(serde_json::Value::String(text)), _) => Contents::Text { text },
+            (None, Some(serde_json::Value::String(base64))) => Contents::Base64 { base64 },
+            _ => return Err(format!("file `{}` needs its contents as `text` (a string) or `base64`", raw.path)),
+        };
+        Ok(Self { path: raw.path, contents })
+    }
 }
 
 /// Text as is; binary files (images, fonts) as base64.
@@ -54,6 +77,14 @@ impl Contents {
         match self {
             Contents::Text { text } => Ok(text.clone().into_bytes()),
             Contents::Base64 { base64 } => B64.decode(base64).map_err(|e| format!("invalid base64: {e}")),
+        }
+    }
+
+    /// [`Contents::bytes`] without copying a text (a project's sources are megabytes).
+    pub fn into_bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            Contents::Text { text } => Ok(text.into_bytes()),
+            Contents::Base64 { .. } => self.bytes(),
         }
     }
 

@@ -213,8 +213,8 @@ impl<F: SessionFs> Session<F> {
     /// [`Session::open`] for a host whose file system type wraps the request's [`MemoryFs`] (the
     /// WASM engine has one type for its in-memory and host files, so the bundler is compiled once).
     pub fn open_with(open: OpenRequest, wrap: impl FnOnce(MemoryFs) -> F) -> Result<(Self, SessionStart), Message> {
-        let request = open.request;
-        let fs = crate::memory_fs(&request.root, &request.files).map_err(Message::plain)?;
+        let mut request = open.request;
+        let fs = crate::memory_fs(&request.root, std::mem::take(&mut request.files)).map_err(Message::plain)?;
         let overrides =
             CliOverrides { mode: request.overrides.mode.clone().or(Some("development".into())), ..request.overrides };
         let (config, config_warning): (ResolvedConfig, Option<String>) = match request.resolved {

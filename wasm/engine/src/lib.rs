@@ -14,6 +14,7 @@
 //! `session.update`, `session.runner`, `session.request`, `session.close`, the `dev.*` calls of
 //! `nexxo dev --engine wasm` (a DevSession over the host's files), `version`.
 
+mod bin_call;
 mod engine_fs;
 mod heap;
 mod host_cache;
@@ -96,7 +97,7 @@ fn encode(value: serde_json::Result<serde_json::Value>) -> serde_json::Value {
     value.unwrap_or_else(|e| failure(format!("cannot encode the response: {e}")))
 }
 
-fn failure(message: String) -> serde_json::Value {
+pub(crate) fn failure(message: String) -> serde_json::Value {
     json!({ "ok": false, "errors": [{ "message": message }] })
 }
 
@@ -105,8 +106,11 @@ pub fn call(input: &[u8]) -> Vec<u8> {
     let answer = match serde_json::from_slice::<Call>(input) {
         Err(e) => failure(format!("invalid call: {e}")),
         Ok(Call::Build(request)) => {
-            // Without files the build reads the project through the host (wasmtime).
-            encode(serde_json::to_value(nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory)))
+            // Without files the build reads the project through the host (wasmtime). Written
+            // straight to bytes: a `Value` first would copy the bundle and its maps once more.
+            let response = nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory);
+            return serde_json::to_vec(&response)
+                .unwrap_or_else(|e| bytes(&failure(format!("cannot encode the response: {e}"))));
         }
         Ok(Call::Transform(request)) => encode(serde_json::to_value(nexxo_engine::transform(&request))),
         Ok(Call::SessionOpen { session, request }) => match Session::open_with(request, EngineFs::Memory) {
@@ -157,7 +161,11 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         Ok(Call::DevJobs { jobs }) => json!({ "ok": true, "done": nexxo_engine::nexxo_dev::jobs::run_all(&jobs) }),
         Ok(Call::Version) => json!({ "ok": true, "version": env!("CARGO_PKG_VERSION") }),
     };
-    serde_json::to_vec(&answer)
+    bytes(&answer)
+}
+
+fn bytes(answer: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(answer)
         .unwrap_or_else(|e| format!("{{\"ok\":false,\"errors\":[{{\"message\":\"{e}\"}}]}}").into_bytes())
 }
 
@@ -193,8 +201,27 @@ pub unsafe extern "C" fn nexxo_free(ptr: *mut u8, len: usize) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nexxo_call(ptr: *mut u8, len: usize) -> u64 {
     // SAFETY: the host hands back the buffer `nexxo_alloc(len)` gave it.
+    unsafe { answer_with(ptr, len, call) }
+}
+
+/// `nexxo_call` for a build whose files travel as bytes (`bin_call` has the layout).
+///
+/// # Safety
+/// As `nexxo_call`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn nexxo_build_bin(ptr: *mut u8, len: usize) -> u64 {
+    // SAFETY: as `nexxo_call`.
+    unsafe { answer_with(ptr, len, bin_call::build) }
+}
+
+/// Runs `f` on the host's buffer (consumed) and packs its answer as `ptr << 32 | len`.
+///
+/// # Safety
+/// `ptr` and `len` must come from one `nexxo_alloc(len)`.
+unsafe fn answer_with(ptr: *mut u8, len: usize, f: fn(&[u8]) -> Vec<u8>) -> u64 {
+    // SAFETY: the caller passes the buffer `nexxo_alloc(len)` gave the host.
     let input = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) };
-    let answer = call(&input).into_boxed_slice();
+    let answer = f(&input).into_boxed_slice();
     drop(input);
     let n = answer.len() as u64;
     let p = Box::into_raw(answer).cast::<u8>() as usize as u64;
