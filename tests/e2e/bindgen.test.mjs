@@ -10,7 +10,7 @@ import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { fixture, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { fixture, launchChromium, preview, repoRoot, openPage } from "./helpers.mjs";
 
 const pkg = path.join(repoRoot, "wasm/bindgen/pkg");
 let server;
@@ -27,15 +27,6 @@ before(async () => {
   server = await preview(dir);
   browser = await launchChromium();
 });
-
-/** A new page of the server's, collecting the errors it throws. */
-async function openPage() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.url);
-  return { page, errors };
-}
 
 after(async () => {
   await browser?.close();
@@ -70,7 +61,7 @@ test("the generated TypeScript types come from the Rust types", () => {
 });
 
 test("in a page's main thread: a TSX component with Fast Refresh runs, a CSS module styles the page", async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openPage(browser, server.url);
   const result = await page.evaluate(async () => {
     const api = await import("/pkg/nexxo_bindgen.js");
     const bytes = await (await fetch("/pkg/nexxo_bindgen_bg.wasm")).arrayBuffer();
@@ -165,7 +156,7 @@ test("in a page's main thread: a TSX component with Fast Refresh runs, a CSS mod
 });
 
 test("the HMR graph: a leaf edit updates its Fast Refresh boundary in the page, the entry reloads, a dropped import is pruned", async () => {
-  const { page, errors } = await openPage();
+  const { page, errors } = await openPage(browser, server.url);
   const r = await page.evaluate(async () => {
     const api = await import("/pkg/nexxo_bindgen.js");
     api.initSync({ module: await (await fetch("/pkg/nexxo_bindgen_bg.wasm")).arrayBuffer() });

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { NEXXO, fixture, launchChromium, listFiles, nexxo, preview, readTree, writeFiles } from "./helpers.mjs";
+import { NEXXO, fixture, launchChromium, listFiles, nexxo, preview, readTree, writeFiles, openPage } from "./helpers.mjs";
 
 const label = (text) => `export function Label(): JSX.Element {\n  return <h1 id="label">${text}</h1>;\n}\n`;
 const app = (imports, body) =>
@@ -90,10 +90,7 @@ function assertSameAsForce() {
 }
 
 async function pageText() {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(server.url);
+  const { page, errors } = await openPage(browser, server.url);
   await page.locator("main").waitFor();
   const text = await page.locator("main").textContent();
   const color = await page.locator("main").evaluate((e) => getComputedStyle(e).color);

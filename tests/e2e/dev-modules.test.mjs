@@ -7,7 +7,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dev, fixture, launchChromium } from "./helpers.mjs";
+import { dev, fixture, launchChromium, openPage } from "./helpers.mjs";
 
 const files = {
   "index.html": `<!doctype html><html><body><pre id="out"></pre><p id="n"></p>
@@ -96,10 +96,7 @@ for (const mode of ["bundled", "esm"]) {
     });
 
     test("module semantics match native ES modules", async () => {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(e.message));
-      await page.goto(server.url);
+      const { page, errors } = await openPage(browser, server.url);
       await page.locator("#out", { hasText: /./ }).waitFor({ timeout: 10_000 });
       assert.deepEqual(JSON.parse(await page.locator("#out").textContent()), expected);
       assert.deepEqual(errors, []);

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { dev, fixture, launchChromium } from "./helpers.mjs";
+import { dev, fixture, launchChromium, openPage } from "./helpers.mjs";
 
 const config = (label) => `export default { define: { __LABEL__: JSON.stringify('${label}') } }\n`;
 
@@ -24,10 +24,7 @@ test("editing vite.config.ts or nexxo.config.json restarts nexxo dev: the page r
   const server = await dev(dir);
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url);
     await page.locator("#out", { hasText: "one" }).waitFor({ timeout: 15_000 });
 
     fs.writeFileSync(path.join(dir, "vite.config.ts"), config("two"));

@@ -6,7 +6,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus, waitForStyle } from "./helpers.mjs";
+import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus, waitForStyle, openPage } from "./helpers.mjs";
 
 /** A source map's `mappings`, decoded: per generated line, segments { src, line } (0-based). */
 function decodeMappings(mappings) {
@@ -57,10 +57,7 @@ for (const mode of ["bundled", "esm"]) describe(mode, () => {
   }
 
   async function openApp() {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url);
     await page.locator("h1").waitFor();
     // Survives only if the page is never reloaded.
     await page.evaluate(() => (window.__nexxoMarker = "same page"));

@@ -131,13 +131,23 @@ export { launchChromium };
  * (`nexxo dev`) and "esm" (`nexxo dev --no-bundle`). */
 export const SERVE_MODES = ["build", "bundled", "esm"];
 
-/** Serves `dir` the `mode` way (see SERVE_MODES); resolves the server, as `preview` and `dev` do. */
+/** Serves `dir` the `mode` way (see SERVE_MODES); resolves the server, as `preview` and `dev` do
+ * (for "build", with `built`: what `buildOk` returned, the build's output included). */
 export async function serveAs(mode, dir) {
   if (mode === "build") {
-    buildOk(dir, ["--force"]);
-    return preview(dir);
+    const built = buildOk(dir, ["--force"]);
+    return { ...(await preview(dir)), built };
   }
   return dev(dir, mode === "esm" ? ["--no-bundle"] : []);
+}
+
+/** A new page of `browser` at `url`, with the errors it throws collected in `errors`. */
+export async function openPage(browser, url) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url);
+  return { page, errors };
 }
 
 /** Waits until the element `selector` has computed `prop` === `value`. The element may be missing

@@ -6,7 +6,7 @@
 // so that no specifier matched it, and every request re-bundled).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SERVE_MODES, fixture, launchChromium, serveAs } from "./helpers.mjs";
+import { SERVE_MODES, fixture, launchChromium, serveAs, openPage } from "./helpers.mjs";
 
 const FILES = {
   "tsconfig.json": `{
@@ -53,10 +53,7 @@ test("create-vite's lit-ts element: decorated reactive properties update on clic
       const dir = fixture(`lit-${mode}`, FILES);
       const server = await serveAs(mode, dir);
       try {
-        const page = await browser.newPage();
-        const errors = [];
-        page.on("pageerror", (e) => errors.push(e.message));
-        await page.goto(server.url);
+        const { page, errors } = await openPage(browser, server.url);
         const button = page.locator("my-element #b");
         await button.waitFor({ timeout: 15_000 });
         assert.equal(await button.textContent(), "count is 0");

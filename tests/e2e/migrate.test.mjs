@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, openPage } from "./helpers.mjs";
 
 // What `npm create vite` (react-ts) gives, plus the alias, port and outDir apps commonly add.
 const VITE_CONFIG = `import { defineConfig } from 'vite'
@@ -71,10 +71,7 @@ test("a Vite react-ts config migrates, then the app builds and renders in Chromi
   const server = await preview(dir);
   const browser = await launchChromium();
   try {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(server.url);
+    const { page, errors } = await openPage(browser, server.url);
     await page.waitForSelector("button");
     assert.equal(await page.textContent("h1"), "Hello from .env");
     assert.equal(await page.textContent("button"), "count is 0");
@@ -167,10 +164,7 @@ test("without nexxo.config.json, build, dev and preview run with vite.config.ts:
         // The warning is on stderr, the ready line on stdout: either pipe may be read first.
         for (let i = 0; i < 100 && !/warning/.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
         assert.equal(server.output().match(/warning/g)?.length, 1, server.output());
-        const page = await browser.newPage();
-        const errors = [];
-        page.on("pageerror", (e) => errors.push(e.message));
-        await page.goto(server.url);
+        const { page, errors } = await openPage(browser, server.url);
         await page.locator("button", { hasText: "count is 0" }).waitFor({ timeout: 15_000 });
         assert.equal(await page.textContent("h1"), "Hello from .env");
         await page.click("button");

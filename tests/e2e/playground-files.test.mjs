@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import zlib from "node:zlib";
-import { fillEditor, usePlayground } from "./helpers.mjs";
+import { fillEditor, usePlayground, openPage } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -229,10 +229,7 @@ test("playground: create, rename, delete files; reload keeps the project; share 
 
 test("playground: a damaged share link is explained; the file tree works from the keyboard", async () => {
   const context = await pg.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(`${pg.server.url}#project=AAAAbroken`);
+  const { page, errors: problems } = await openPage(context, `${pg.server.url}#project=AAAAbroken`);
   await page.frameLocator("#preview").locator("#inc").waitFor({ timeout: 20_000 });
   await page.locator("#share-out[data-state='error']").waitFor();
   assert.match(await page.locator("#share-msg").textContent(), /could not open the shared project: the share link is damaged/);

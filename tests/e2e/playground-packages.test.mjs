@@ -15,7 +15,7 @@ import crypto from "node:crypto";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { fixture, fillEditor, usePlayground } from "./helpers.mjs";
+import { fixture, fillEditor, usePlayground, openPage } from "./helpers.mjs";
 
 const pg = usePlayground();
 
@@ -292,10 +292,7 @@ test("playground: a package from a tarball URL runs in the preview and the build
 /** The playground in a new browser context (an empty IndexedDB: nothing cached), its preview running. */
 async function freshPlayground() {
   const context = await pg.browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(pg.server.url);
+  const { page, errors: problems } = await openPage(context, pg.server.url);
   const frame = page.frameLocator("#preview");
   await frame.locator("#inc").waitFor({ timeout: 20_000 });
   return { context, page, frame, problems };

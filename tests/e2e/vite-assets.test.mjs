@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, readTree } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, readTree, openPage } from "./helpers.mjs";
 
 // A real PNG (solid color, `size` x `size`), so the browser decodes it (naturalWidth > 0).
 function png(size, [r, g, b], noise = false) {
@@ -402,10 +402,7 @@ self.onmessage = async (e) => {
   });
 
   test("a worker without type: module runs as a classic script", async () => {
-    const page = await browser.newPage();
-    const errors = [];
-    page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(new URL("classic.html", server.url).href);
+    const { page, errors } = await openPage(browser, new URL("classic.html", server.url).href);
     await page.locator("#classic", { hasText: /./ }).waitFor({ timeout: 10_000 });
     assert.equal(await page.locator("#classic").textContent(), "classic 42 function 200");
     assert.deepEqual(errors, []);

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview } from "./helpers.mjs";
+import { buildOk, dev, fixture, launchChromium, nexxo, preview, openPage } from "./helpers.mjs";
 
 const CONFIG = `import { defineConfig, loadEnv } from 'vite'
 import react from '@vitejs/plugin-react'
@@ -64,10 +64,7 @@ test("a vite.config.ts that is code (loadEnv, command, mode) is run as Vite runs
     ]) {
       const server = await start(dir);
       try {
-        const page = await browser.newPage();
-        const errors = [];
-        page.on("pageerror", (e) => errors.push(e.message));
-        await page.goto(server.url);
+        const { page, errors } = await openPage(browser, server.url);
         await page.locator("#v").waitFor({ timeout: 15_000 });
         assert.equal(await page.textContent("#v"), shown);
         assert.deepEqual(errors, []);

@@ -9,24 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, rawGet, repoRoot, writeFiles, waitForStyle } from "./helpers.mjs";
-
-// A 1x1 PNG.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
-const MODES = ["build", "bundled", "esm"];
-
-/** Builds and previews `dir`, or starts `nexxo dev` on it in the given model. */
-async function serve(mode, dir) {
-  if (mode === "build") {
-    const built = buildOk(dir);
-    const server = await preview(dir);
-    return { ...server, built };
-  }
-  return dev(dir, mode === "esm" ? ["--no-bundle"] : []);
-}
+import { PNG_1PX, SERVE_MODES, serveAs, buildOk, dev, fixture, launchChromium, nexxo, preview, rawGet, repoRoot, writeFiles, waitForStyle } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -75,13 +58,13 @@ describe("inline module scripts, env in HTML, inline <style>, <link media>", () 
 `,
     "src/shout.ts": "export const shout = (s: string): string => s.toUpperCase() + '!';\n",
     "print.css": "#out { color: rgb(200, 0, 0); }\n.dot { background-image: url(./img/dot.png); }\n",
-    "img/dot.png": PNG,
+    "img/dot.png": PNG_1PX,
   };
 
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     test(mode, async () => {
       const dir = fixture(`vite-html-inline-${mode}`, files);
-      const server = await serve(mode, dir);
+      const server = await serveAs(mode, dir);
       try {
         const errors = [];
         const page = await open(server.url, errors);
@@ -189,10 +172,10 @@ describe("pages without <head>: tags go where the implied head is", () => {
     "main.js": "document.getElementById('app').dataset.ran = 'yes';\n",
   };
 
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     test(mode, async () => {
       const dir = fixture(`vite-html-nohead-${mode}`, files);
-      const server = await serve(mode, dir);
+      const server = await serveAs(mode, dir);
       try {
         for (const [file, color] of [["index.html", "rgb(0, 0, 255)"], ["bare.html", "rgb(255, 0, 0)"]]) {
           const errors = [];
@@ -231,10 +214,10 @@ describe("async module scripts stay async", () => {
 `,
     "a.js": "document.documentElement.dataset.a = 'ran';\n",
   };
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     test(mode, async () => {
       const dir = fixture(`vite-html-async-${mode}`, files);
-      const server = await serve(mode, dir);
+      const server = await serveAs(mode, dir);
       try {
         const page = await open(server.url);
         await page.waitForFunction(() => document.documentElement.dataset.a === "ran" && document.documentElement.dataset.inline === "ran", null, { timeout: 10_000 });
@@ -276,12 +259,12 @@ describe("base: '/app/'", () => {
 </body></html>
 `,
     "src/main.ts": "document.getElementById('base')!.textContent = import.meta.env.BASE_URL;\n",
-    "img/pic.png": PNG,
+    "img/pic.png": PNG_1PX,
   };
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     test(mode, async () => {
       const dir = fixture(`vite-html-base-${mode}`, files);
-      const server = await serve(mode, dir);
+      const server = await serveAs(mode, dir);
       try {
         assert.match(server.url, /\/app\/$/);
         const errors = [];

@@ -9,23 +9,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot, runSession, updateOf, waitForStyle } from "./helpers.mjs";
-
-// A 1x1 PNG.
-const PNG = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
-  "base64",
-);
-const MODES = ["build", "bundled", "esm"];
-
-async function serve(mode, dir) {
-  if (mode === "build") {
-    const built = buildOk(dir);
-    const server = await preview(dir);
-    return { ...server, built };
-  }
-  return dev(dir, mode === "esm" ? ["--no-bundle"] : []);
-}
+import { PNG_1PX, SERVE_MODES, serveAs, buildOk, dev, fixture, launchChromium, nexxo, preview, repoRoot, runSession, updateOf, waitForStyle, openPage } from "./helpers.mjs";
 
 let browser;
 before(async () => {
@@ -66,7 +50,7 @@ const files = {
   "styles/_vars.scss": "$title: rgb(200, 10, 10);\n",
   // In another directory: its url() is relative to itself.
   "styles/parts/_icons.scss": ".icon { width: 8px; height: 8px; background-image: url(./dot.png); }\n",
-  "styles/parts/dot.png": PNG,
+  "styles/parts/dot.png": PNG_1PX,
   "node_modules/theme/_colors.scss": "$brand: rgb(0, 128, 0);\n.pkg { color: $brand; }\n",
   "src/main.js": `import "./app.scss";
 import "./indented.sass";
@@ -86,15 +70,12 @@ $size: 3px;
 const style = (page, sel, prop) => page.$eval(sel, (e, p) => getComputedStyle(e)[p], prop);
 
 describe("Sass: imports, links, modules, partials, packages, url()", () => {
-  for (const mode of MODES) {
+  for (const mode of SERVE_MODES) {
     test(mode, async () => {
       const dir = fixture(`vite-sass-${mode}`, files);
-      const server = await serve(mode, dir);
+      const server = await serveAs(mode, dir);
       try {
-        const page = await browser.newPage();
-        const errors = [];
-        page.on("pageerror", (e) => errors.push(e.message));
-        await page.goto(server.url);
+        const { page, errors } = await openPage(browser, server.url);
         await page.waitForFunction(() => window.__classes && getComputedStyle(document.querySelector("#indented")).color === "rgb(5, 6, 7)", null, { timeout: 15_000 });
         assert.equal(await style(page, "#title", "color"), "rgb(200, 10, 10)", "linked .scss with a partial");
         assert.equal(await style(page, ".pkg", "color"), "rgb(0, 128, 0)", "@use of a package partial");

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { copyWorkerLayout, fixture, launchChromium, preview, repoRoot } from "./helpers.mjs";
+import { copyWorkerLayout, fixture, launchChromium, preview, repoRoot, openPage } from "./helpers.mjs";
 import { NexxoEngine, hasJspi } from "../../wasm/js/nexxo.js";
 
 const COMPONENTS = 40;
@@ -82,15 +82,6 @@ after(async () => {
   await browser?.close();
   await server?.close();
 });
-
-/** A page of the site, with the errors it throws collected. */
-async function openPage() {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  await page.goto(server.url);
-  return { page, problems };
-}
 
 /** Update messages carry the time of the edit; the rest must match byte for byte. */
 const untimed = (update) => JSON.parse(JSON.stringify(update).replace(/"timestamp":\d+/g, '"timestamp":0').replace(/([?&]t=)\d+/g, "$10"));
@@ -184,7 +175,7 @@ test("without JSPI (Node 20) an engine given a pool stays synchronous and runs i
 });
 
 test("a helper that crashes mid-batch is replaced; its batch runs in the session's instance, with the same result", async () => {
-  const { page, problems } = await openPage();
+  const { page, errors: problems } = await openPage(browser, server.url);
   const request = { files: project(), externals: ["react", "react-dom/client", "react/jsx-dev-runtime"] };
   const plain = await page.evaluate(async (request) => {
     const { createNexxoWorker } = await import("/worker/client.js");
@@ -230,7 +221,7 @@ test("a helper that crashes mid-batch is replaced; its batch runs in the session
 });
 
 test("a worker holding the project builds without files sent, an edit sends one file, and the bundle runs", async () => {
-  const { page, problems } = await openPage();
+  const { page, errors: problems } = await openPage(browser, server.url);
   const files = [
     { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },
     { path: "src/main.ts", text: 'import { pad } from "tiny-pad";\nimport { n } from "./n";\nglobalThis.built = pad(String(n * 2), 4);\n' },
@@ -274,7 +265,7 @@ test("a worker holding the project builds without files sent, an edit sends one 
 });
 
 test("NexxoEngine.load starts the engine on a page's main thread, where a synchronous start is refused", async () => {
-  const { page, problems } = await openPage();
+  const { page, errors: problems } = await openPage(browser, server.url);
   const out = await page.evaluate(async () => {
     const { NexxoEngine } = await import("/wasm/js/nexxo.js");
     const engine = await NexxoEngine.load(fetch("/wasm/pkg/nexxo-engine.wasm"));
@@ -302,7 +293,7 @@ test("NexxoEngine.load starts the engine on a page's main thread, where a synchr
 });
 
 test("an aborted build rejects at once: one waiting is never sent, one running ends with its worker, and the new worker holds the same files", async () => {
-  const { page, problems } = await openPage();
+  const { page, errors: problems } = await openPage(browser, server.url);
   // 300 modules in a chain: a build long enough to be stopped halfway.
   const files = [
     { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },

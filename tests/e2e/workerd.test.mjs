@@ -2,52 +2,20 @@
 // POST a project's sources, get the bundle; bad requests get a 4xx with the reason.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
-import { fixture, importBuilt, repoRoot } from "./helpers.mjs";
+import { fixture, importBuilt } from "./helpers.mjs";
+import { startWorkerd } from "./workerd-run.mjs";
 
-const WORKERD = path.join(repoRoot, "tests/.tools/node_modules/.bin/workerd");
-let child;
+let server;
 let url;
-let log = "";
+const log = () => server?.log() ?? "";
 
 before(async () => {
-  const dir = fixture("workerd", { "README.txt": "workerd config for the edge worker test\n" });
-  const rel = (p) => path.relative(dir, path.join(repoRoot, p));
-  const port = 20000 + (process.pid % 20000);
-  fs.writeFileSync(
-    path.join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [ (name = "main", worker = .edge) ],
-  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
-);
-const edge :Workerd.Worker = (
-  modules = [
-    (name = "worker/edge-workerd.js", esModule = embed "${rel("worker/edge-workerd.js")}"),
-    (name = "worker/edge.js", esModule = embed "${rel("worker/edge.js")}"),
-    (name = "wasm/js/nexxo.js", esModule = embed "${rel("wasm/js/nexxo.js")}"),
-    (name = "wasm/pkg/nexxo-engine.wasm", wasm = embed "${rel("wasm/pkg/nexxo-engine.wasm")}"),
-  ],
-  compatibilityDate = "2026-11-01",
-);
-`,
-  );
-  child = spawn(WORKERD, ["serve", path.join(dir, "config.capnp")], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`workerd did not start:\n${log}`);
+  server = await startWorkerd();
+  url = server.url;
 });
 
-after(() => child?.kill());
+after(() => server?.close());
 
 const files = [
   { path: "nexxo.config.json", text: JSON.stringify({ build: { input: ["main.ts"] } }) },
@@ -59,7 +27,7 @@ const post = (body) => fetch(`${url}/build`, { method: "POST", body: typeof body
 test("workerd runs the edge worker: sources in, a bundle that runs out", async () => {
   const res = await post({ files });
   const body = await res.json();
-  assert.equal(res.status, 200, JSON.stringify(body).slice(0, 400) + log);
+  assert.equal(res.status, 200, JSON.stringify(body).slice(0, 400) + log());
   const dir = fixture("workerd-out", { "entry.mjs": body.files.find((f) => f.kind === "entry").text });
   assert.equal((await importBuilt(path.join(dir, "entry.mjs"))).answer, 42);
 });

@@ -199,6 +199,13 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
         let cache = Arc::new(crate::cache::Cache::open(&config.root, args.force));
         let restart = Arc::new(tokio::sync::Notify::new());
+        // About the command line, so said once, not again at each restart.
+        if args.instances.is_some() && args.engine == crate::EngineKind::Native {
+            eprintln!(
+                "{} --instances applies to --engine wasm only (native dev uses every core)",
+                Style::stderr().yellow("warning:")
+            );
+        }
         // A config edit (nexxo.config.json, vite.config.*, tsconfig) starts a new session on the
         // same port, as Vite restarts its server: the config decides everything a session is
         // opened with. The listener stays, so no request is refused meanwhile.
@@ -272,12 +279,6 @@ async fn open_server(
     let events = broadcast::channel(256).0;
     let (session, cache_note) = match args.engine {
         crate::EngineKind::Native => {
-            if args.instances.is_some() {
-                eprintln!(
-                    "{} --instances applies to --engine wasm only (native dev uses every core)",
-                    Style::stderr().yellow("warning:")
-                );
-            }
             let cache = Arc::clone(cache);
             let css_plugins = crate::css_plugins::for_config(&config, "development");
             let native = NativeHost { fs: OsFileSystem::new(false), cache, events: events.clone(), css_plugins };
