@@ -57,18 +57,18 @@ for (const components of sizes) {
   console.log(
     `${components} components (${files.length} files, ${(body.length / 1e6).toFixed(1)} MB request): ` +
       samples.map((s) => `${s.ms.toFixed(0)} ms / ${s.rss.toFixed(0)} MB`).join(", ") +
-      (last.engine ? `; engine memory ${(last.engine.memoryBytes / 2 ** 20).toFixed(0)} MB, instances started ${last.engine.instances}` : ""),
+      (last.engine ? `; engine memory ${(last.engine.memoryBytes / 2 ** 20).toFixed(0)} MB (peak ${(last.engine.peakBytes / 2 ** 20).toFixed(0)} MB), instances started ${last.engine.instances}` : ""),
   );
 }
 
 console.log(`\nworkerd (tests/.tools), ${os.cpus().length} cores, ${new Date().toISOString().slice(0, 16)} UTC; ${requests} requests per size, each size in a fresh workerd`);
-console.log("| app | request | cold request | later (median) | workerd RSS idle -> after each | engine memory |");
-console.log("| --- | ---: | ---: | ---: | --- | ---: |");
+console.log("| app | request | cold request | later (median) | workerd RSS idle -> after each | engine memory (peak) | instances |");
+console.log("| --- | ---: | ---: | ---: | --- | ---: | ---: |");
 for (const r of rows) {
   const engine = r.samples.at(-1).engine;
   console.log(
     `| ${r.components} components, ${r.files} files | ${r.mb.toFixed(1)} MB | ${r.samples[0].ms.toFixed(0)} ms | ` +
       `${median(r.samples.slice(1).map((s) => s.ms)).toFixed(0)} ms | ${r.idle.toFixed(0)} -> ${r.samples.map((s) => s.rss.toFixed(0)).join(", ")} MB | ` +
-      `${engine ? `${(engine.memoryBytes / 2 ** 20).toFixed(0)} MB` : "-"} |`,
+      `${engine ? `${(engine.peakBytes / 2 ** 20).toFixed(0)} MB | ${engine.instances}` : "- | -"} |`,
   );
 }

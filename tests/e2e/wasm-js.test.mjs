@@ -322,4 +322,18 @@ test("the edge worker answers POST /build with the bundle, and 4xx with reasons"
   assert.equal(notJson.status, 400);
   const tooMany = await req({ files: Array.from({ length: 11 }, (_, i) => ({ path: `f${i}.ts`, text: "" })) });
   assert.equal(tooMany.status, 413);
+  const health = async (w) => (await (await w.fetch(new Request("https://edge.example/health"))).json()).engine;
+  // Every build so far, the failed one included, ran on one instance.
+  assert.deepEqual({ ...(await health(worker)), memoryBytes: 0, peakBytes: 0 }, { instances: 1, builds: 2, memoryBytes: 0, peakBytes: 0 });
+
+  // An instance whose memory grew past `maxEngineBytes` is dropped after its build: the next
+  // request gets a fresh one, and its answer is the same.
+  const small = createEdgeWorker(wasmModule, { maxEngineBytes: 1 });
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push(await (await small.fetch(new Request("https://edge.example/build", { method: "POST", body: JSON.stringify({ files }) }))).text());
+  assert.equal(new Set(answers).size, 1);
+  const dropped = await health(small);
+  assert.equal(dropped.instances, 3);
+  assert.equal(dropped.memoryBytes, 0, "nothing held between requests");
+  assert.ok(dropped.peakBytes > 1 << 20);
 });

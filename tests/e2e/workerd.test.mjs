@@ -45,3 +45,13 @@ test("workerd edge worker: located errors are 422, malformed requests 400, wrong
   // The worker is still serving after all that.
   assert.equal((await post({ files })).status, 200);
 });
+
+test("workerd edge worker: one warm engine instance serves request after request, its memory bounded", async () => {
+  const health = async () => (await (await fetch(`${url}/health`)).json()).engine;
+  const before = await health();
+  for (let i = 0; i < 4; i++) assert.equal((await post({ files })).status, 200);
+  const after = await health();
+  assert.equal(after.builds - before.builds, 4);
+  assert.equal(after.instances, Math.max(1, before.instances), "no instance per request");
+  assert.ok(after.memoryBytes > 0 && after.memoryBytes <= 64 << 20, `engine memory ${after.memoryBytes}`);
+});

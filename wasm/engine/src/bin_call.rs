@@ -24,9 +24,12 @@ use serde::Serialize;
 use crate::engine_fs::EngineFs;
 use crate::host_fs::HostFs;
 
-/// Answers one binary build call.
-pub fn build(input: &[u8]) -> Vec<u8> {
-    match decode(input) {
+/// Answers one binary build call. The request is freed once its files are in the file system: on
+/// an edge isolate's 128 MB its second copy of the project would be the difference.
+pub fn build(input: Box<[u8]>) -> Vec<u8> {
+    let decoded = decode(&input);
+    drop(input);
+    match decoded {
         Ok((request, Some(fs))) => encode(&nexxo_engine::build_on(EngineFs::Memory(fs), &request)),
         // No files: the build reads the project through the host, as the JSON call does.
         Ok((request, None)) => encode(&nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory)),

@@ -201,7 +201,7 @@ pub unsafe extern "C" fn nexxo_free(ptr: *mut u8, len: usize) {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn nexxo_call(ptr: *mut u8, len: usize) -> u64 {
     // SAFETY: the host hands back the buffer `nexxo_alloc(len)` gave it.
-    unsafe { answer_with(ptr, len, call) }
+    unsafe { answer_with(ptr, len, |input| call(&input)) }
 }
 
 /// `nexxo_call` for a build whose files travel as bytes (`bin_call` has the layout).
@@ -214,15 +214,15 @@ pub unsafe extern "C" fn nexxo_build_bin(ptr: *mut u8, len: usize) -> u64 {
     unsafe { answer_with(ptr, len, bin_call::build) }
 }
 
-/// Runs `f` on the host's buffer (consumed) and packs its answer as `ptr << 32 | len`.
+/// Runs `f` on the host's buffer, which it owns (and may free before its work is done), and packs
+/// its answer as `ptr << 32 | len`.
 ///
 /// # Safety
 /// `ptr` and `len` must come from one `nexxo_alloc(len)`.
-unsafe fn answer_with(ptr: *mut u8, len: usize, f: fn(&[u8]) -> Vec<u8>) -> u64 {
+unsafe fn answer_with(ptr: *mut u8, len: usize, f: fn(Box<[u8]>) -> Vec<u8>) -> u64 {
     // SAFETY: the caller passes the buffer `nexxo_alloc(len)` gave the host.
     let input = unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) };
-    let answer = f(&input).into_boxed_slice();
-    drop(input);
+    let answer = f(input).into_boxed_slice();
     let n = answer.len() as u64;
     let p = Box::into_raw(answer).cast::<u8>() as usize as u64;
     (p << 32) | n
