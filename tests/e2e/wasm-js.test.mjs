@@ -125,6 +125,11 @@ test("build() sends its files as bytes and gets the same response as the JSON ca
   const expected = { ok: false, errors: [{ message: "invalid call: file `src/a.ts` needs its contents as `text` (a string) or `base64`" }] };
   assert.deepEqual(nexxo.build(missing), expected);
   assert.deepEqual(JSON.parse(nexxo.buildJson(JSON.stringify(missing))), expected);
+  // The other refusals are answered alike too.
+  for (const files of ["not a list", [{ path: "../outside.ts", text: "" }], [{ path: "a.bin", base64: "@@" }]]) {
+    const request = { files };
+    assert.deepEqual(nexxo.build(request), JSON.parse(nexxo.buildJson(JSON.stringify(request))), JSON.stringify(files));
+  }
 });
 
 test("the output does not depend on where the project lives", () => {

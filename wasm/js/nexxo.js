@@ -497,7 +497,9 @@ export class NexxoEngine {
    * `files` the engine reads the project from the provider, and the output still comes back as
    * bytes. */
   build(request) {
-    if (!this.exports?.nexxo_build_bin) return this.call({ ...request, op: "build" });
+    // `files` that are not a list get the JSON call's error, which names what is wrong.
+    const bad = request?.files !== undefined && !Array.isArray(request.files);
+    if (bad || !this.exports?.nexxo_build_bin) return this.call({ ...request, op: "build" });
     return this.#invoke("nexxo_build_bin", encodeBuild(request ?? {}), decodeBuild);
   }
 

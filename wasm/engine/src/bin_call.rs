@@ -13,7 +13,8 @@
 //!
 //! Answer: the length of a JSON `BuildResponse` in which each text file has `"textAt": [offset,
 //! length]` instead of `"text"`, that JSON, then the texts it points into (offsets count from the
-//! end of the JSON). A request that cannot be read answers the JSON call's `invalid call` failure.
+//! end of the JSON). A request that cannot be read, or a file refused, gets the JSON call's answer
+//! to the same (`invalid call`, or a failed build).
 
 use std::sync::Arc;
 
@@ -33,7 +34,23 @@ pub fn build(input: Box<[u8]>) -> Vec<u8> {
         Ok((request, Some(fs))) => encode(&nexxo_engine::build_on(EngineFs::Memory(fs), &request)),
         // No files: the build reads the project through the host, as the JSON call does.
         Ok((request, None)) => encode(&nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory)),
-        Err(message) => frame(&json(&crate::failure(format!("invalid call: {message}"))), &[]),
+        // Answered as the JSON call answers each: a request it cannot read, or files it refuses.
+        Err(Refused::Call(message)) => frame(&json(&crate::failure(format!("invalid call: {message}"))), &[]),
+        Err(Refused::Files(message)) => encode(&BuildResponse::failed(vec![Message::plain(message)])),
+    }
+}
+
+/// Why a request is not built.
+enum Refused {
+    /// It is not a well-formed call (the JSON call's `invalid call` failure).
+    Call(String),
+    /// A file is refused: a path that leaves the root, base64 that is not (a failed build).
+    Files(String),
+}
+
+impl From<String> for Refused {
+    fn from(message: String) -> Self {
+        Refused::Call(message)
     }
 }
 
@@ -58,10 +75,10 @@ impl<'a> Reader<'a> {
 }
 
 /// The request, and its files as a file system (`None` when it has none).
-fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), String> {
+fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), Refused> {
     let mut r = Reader { bytes: input };
     let n = r.len()?;
-    let request: BuildRequest = serde_json::from_slice(r.take(n)?).map_err(|e| e.to_string())?;
+    let request: BuildRequest = serde_json::from_slice(r.take(n)?).map_err(|e| Refused::Call(e.to_string()))?;
     let count = r.len()?;
     if count == 0 {
         return Ok((request, None));
@@ -69,7 +86,7 @@ fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), String> {
     let fs = MemoryFs::new();
     for _ in 0..count {
         let n = r.len()?;
-        let path = std::str::from_utf8(r.take(n)?).map_err(|_| "a file path is not UTF-8".to_string())?;
+        let path = std::str::from_utf8(r.take(n)?).map_err(|_| Refused::Call("a file path is not UTF-8".into()))?;
         let encoding = r.take(1)?[0];
         let n = r.len()?;
         let body = r.take(n)?;
@@ -77,11 +94,11 @@ fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), String> {
             0 => Arc::from(body),
             1 => {
                 let base64 = String::from_utf8_lossy(body).into_owned();
-                Contents::Base64 { base64 }.into_bytes().map_err(|e| format!("file `{path}`: {e}"))?.into()
+                Contents::Base64 { base64 }.into_bytes().map_err(|e| Refused::Files(format!("file `{path}`: {e}")))?.into()
             }
-            _ => return Err(format!("file `{path}` needs its contents as `text` (a string) or `base64`")),
+            _ => return Err(Refused::Call(format!("file `{path}` needs its contents as `text` (a string) or `base64`"))),
         };
-        fs.insert(&nexxo_engine::memory_fs_path(&request.root, path)?, contents);
+        fs.insert(&nexxo_engine::memory_fs_path(&request.root, path).map_err(Refused::Files)?, contents);
     }
     Ok((request, Some(fs)))
 }
