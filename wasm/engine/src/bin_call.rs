@@ -94,9 +94,16 @@ fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), Refused> {
             0 => Arc::from(body),
             1 => {
                 let base64 = String::from_utf8_lossy(body).into_owned();
-                Contents::Base64 { base64 }.into_bytes().map_err(|e| Refused::Files(format!("file `{path}`: {e}")))?.into()
+                Contents::Base64 { base64 }
+                    .into_bytes()
+                    .map_err(|e| Refused::Files(format!("file `{path}`: {e}")))?
+                    .into()
             }
-            _ => return Err(Refused::Call(format!("file `{path}` needs its contents as `text` (a string) or `base64`"))),
+            _ => {
+                return Err(Refused::Call(format!(
+                    "file `{path}` needs its contents as `text` (a string) or `base64`"
+                )));
+            }
         };
         fs.insert(&nexxo_engine::memory_fs_path(&request.root, path).map_err(Refused::Files)?, contents);
     }
