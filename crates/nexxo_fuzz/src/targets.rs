@@ -609,7 +609,7 @@ fn worker(_ext: &str, input: &[u8]) -> Outcome {
         if b.files.is_empty() || b.resolved.is_some() || b.files.len() > 10_000 {
             return Ok("refused by the worker".into());
         }
-        match nexxo_engine::memory_fs(&b.root, &b.files) {
+        match nexxo_engine::memory_fs(&b.root, b.files.clone()) {
             Ok(fs) => {
                 for p in fs.paths() {
                     let inside = p.strip_prefix(&b.root).is_ok()

@@ -182,3 +182,56 @@ fn frame(json: &[u8], texts: &[u8]) -> Vec<u8> {
     out.extend_from_slice(texts);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request as the JS host encodes it (wasm/js/nexxo.js `encodeBuild`).
+    fn request(json: &str, files: &[(&str, u8, &[u8])]) -> Vec<u8> {
+        let len = |n: usize| (n as u32).to_le_bytes();
+        let mut out = Vec::new();
+        out.extend_from_slice(&len(json.len()));
+        out.extend_from_slice(json.as_bytes());
+        out.extend_from_slice(&len(files.len()));
+        for (path, kind, body) in files {
+            out.extend_from_slice(&len(path.len()));
+            out.extend_from_slice(path.as_bytes());
+            out.push(*kind);
+            out.extend_from_slice(&len(body.len()));
+            out.extend_from_slice(body);
+        }
+        out
+    }
+
+    #[test]
+    fn decodes_files_as_bytes_and_base64() {
+        let input =
+            request(r#"{"root":"/app"}"#, &[("src/a.ts", 0, b"export const a = 1;\n"), ("b.bin", 1, b"AJ+Slv8=")]);
+        let Ok((request, Some(fs))) = decode(&input) else { panic!("decoded") };
+        assert_eq!(request.root, std::path::Path::new("/app"));
+        assert_eq!(fs.get(std::path::Path::new("/app/src/a.ts")).as_deref(), Some(&b"export const a = 1;\n"[..]));
+        assert_eq!(fs.get(std::path::Path::new("/app/b.bin")).as_deref(), Some(&[0, 159, 146, 150, 255][..]));
+    }
+
+    #[test]
+    fn no_files_means_the_host_reads_them() {
+        assert!(matches!(decode(&request("{}", &[])), Ok((_, None))));
+    }
+
+    #[test]
+    fn refusals_are_told_apart() {
+        let call = |input: &[u8]| matches!(decode(input), Err(Refused::Call(_)));
+        let files = |input: &[u8]| matches!(decode(input), Err(Refused::Files(_)));
+        let whole = request("{}", &[("a.ts", 0, b"1")]);
+        // Every truncation of a well-formed request is refused as a call, never read past its end.
+        for end in 0..whole.len() {
+            assert!(call(&whole[..end]), "cut at {end}");
+        }
+        assert!(call(&request("{", &[])));
+        assert!(call(&request("{}", &[("a.ts", 2, b"")])), "no contents");
+        assert!(call(&request("{}", &[("a.ts", 7, b"")])), "unknown kind");
+        assert!(files(&request("{}", &[("../a.ts", 0, b"")])), "outside the root");
+        assert!(files(&request("{}", &[("a.bin", 1, b"@@")])), "not base64");
+    }
+}
