@@ -79,7 +79,7 @@ export interface NexxoWorker {
   poolInfo(): Promise<PoolInfo>;
   /** Workers started in place of one that was running an aborted build. */
   readonly restarts: number;
-  /** Ends the worker; calls not answered yet reject. */
+  /** Ends the worker; calls not answered yet, and any made after, reject. */
   terminate(): void;
 }
 

@@ -34,6 +34,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
   let running = null; // the call the worker has
   let next = 0;
   let restarts = 0;
+  let terminated = false;
 
   const settle = (call, ok, value) => {
     call.signal?.removeEventListener("abort", call.onAbort);
@@ -108,6 +109,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
 
   const call = (type, payload, { onProgress, signal } = {}) =>
     new Promise((resolve, reject) => {
+      if (terminated) return reject(new Error("the worker was terminated"));
       if (signal?.aborted) return reject(aborted(signal));
       const c = { id: ++next, type, payload, resolve, reject, onProgress, signal };
       if (signal) {
@@ -151,7 +153,9 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
     get restarts() {
       return restarts;
     },
+    /** Ends the worker; calls not answered yet, and any made after, reject. */
     terminate: () => {
+      terminated = true;
       worker.terminate();
       const error = new Error("the worker was terminated");
       for (const c of [running, ...queue.splice(0)]) if (c) settle(c, false, error);

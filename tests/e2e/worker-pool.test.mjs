@@ -344,7 +344,9 @@ test("an aborted build rejects at once: one waiting is never sent, one running e
     const restarts = nexxo.restarts;
     const version = await nexxo.version();
     nexxo.terminate();
+    const afterEnd = await outcome(nexxo.version());
     return {
+      afterEnd,
       stopped, rejectedAfter, restartsAfterRunning, after, rebuildMs, frontOk: frontDone.ok && frontDone.r.ok,
       frontValue: frontDone.ok ? (await run(frontDone.r)).value : null, behindDone, already, restarts, version,
     };
@@ -362,6 +364,7 @@ test("an aborted build rejects at once: one waiting is never sent, one running e
   assert.equal(out.already.name, "AbortError", "an aborted signal sends nothing");
   assert.equal(out.restarts, 1, "a build that had not started needed no new worker");
   assert.match(out.version, /^\d+\.\d+\.\d+/);
+  assert.deepEqual([out.afterEnd.ok, out.afterEnd.message], [false, "the worker was terminated"], "a call after terminate() rejects");
   console.log(`# abort: rejected ${out.rejectedAfter.toFixed(1)} ms after it; the next build (new worker) ${out.rebuildMs.toFixed(0)} ms`);
   await page.close();
 });
