@@ -141,7 +141,11 @@ export interface NexxoEngine<Async extends boolean = false> {
   /** Why the instance is unusable, after a crash. */
   readonly broken: string | null;
   callJson(json: string): Answer<string, Async>;
+  /** Builds `request.files` (or, without files, what the file provider gives under `root`); the
+   * files go in and the output's texts come back as bytes (`nexxo_build_bin`). */
   build(request: BuildRequest): Answer<BuildResponse, Async>;
+  /** The same build as JSON text in and out (`nexxo_call`): the bytes `buildJson` answers are what
+   * every host of the module answers. */
   buildJson(requestJson: string): Answer<string, Async>;
   transform(request: TransformRequest): Answer<TransformResponse, Async>;
   openSession(session: string, request: OpenSessionRequest): Answer<SessionStart, Async>;
