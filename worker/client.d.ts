@@ -54,10 +54,11 @@ export interface NexxoWorkerError extends Error {
 export interface NexxoWorker {
   /** `onProgress` hears, while a build without `files` reads the files the worker holds, how many
    * it has read so far and the last one's path (the first file, then at most every 50 ms).
-   * `signal` stops the build: it rejects with the signal's reason (an `AbortError`) at once. A
-   * build still waiting for the worker is never sent; one running ends with its worker, which is
-   * replaced by a new one holding the same files (sessions opened in the old one end). A client
-   * made from a `Worker` cannot replace it: the build then runs on and its answer is dropped. */
+   * `signal` stops the build: it rejects with the signal's reason (an `AbortError`) at once. Such a
+   * build is sent only when the calls before it are answered; one not sent yet never is, one
+   * running ends with its worker, which is replaced by a new one holding the same files and given
+   * the calls sent after the build (sessions opened in the old one end). A client made from a
+   * `Worker` cannot replace it: the build then runs on and its answer is dropped. */
   build(
     request: BuildRequest,
     options?: { onProgress?: (progress: BuildProgress) => void; signal?: AbortSignal },
@@ -83,7 +84,7 @@ export interface NexxoWorker {
   terminate(): void;
 }
 
-/** A client of nexxo-worker.js, one call at a time in the order made. `source`: the worker
+/** A client of nexxo-worker.js (calls answered in the order made). `source`: the worker
  * script's URL, or a function that starts the worker (for a bundled worker: `() => new Worker(new
  * URL("nexxo-worker.js", import.meta.url), { type: "module" })`), which lets an aborted build's
  * worker be replaced; or a started `Worker`, which cannot be. */

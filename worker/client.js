@@ -5,13 +5,14 @@
 // over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`). A
 // bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`). Types: client.d.ts.
 //
-// Calls go to the worker one at a time, in the order they were made (the engine runs one call at a
-// time anyway): a call that waits here can still be dropped. `build(request, { signal })` stops a
-// build when the signal aborts: one that has not started is never sent; one the engine is running
-// cannot hear a message until it returns (it is one synchronous call), so the worker is terminated
-// and a new one started, which gets the files the old one held (kept here for that). Sessions
-// opened in the old worker end with it. A `Worker` passed in (rather than a URL or a function that
-// makes one) cannot be started again: an abort then only rejects the call, and the build runs on.
+// Calls are posted at once and answered in order (the engine runs one at a time), except a build
+// given an AbortSignal: it waits here until the calls before it are answered, so that, when the
+// signal aborts, it either was never sent (and is dropped) or is the call the worker is running. A
+// running build cannot hear a message until it returns (it is one synchronous call), so the worker
+// is terminated and a new one started, which gets the files the old one held (kept here for that)
+// and then the calls that were sent after the build. Sessions opened in the old worker end with it.
+// A `Worker` passed in (rather than a URL or a function that makes one) cannot be started again:
+// an abort then only rejects the call, and the build runs on.
 
 const aborted = (signal) => signal.reason ?? new DOMException("The build was aborted.", "AbortError");
 
@@ -30,8 +31,8 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
   // The files the worker holds, by `${root}\0${path}`, to give a restarted worker (only when one
   // can be started: otherwise nothing is kept twice).
   const held = make ? new Map() : null;
-  const queue = []; // calls not sent yet
-  let running = null; // the call the worker has
+  const waiting = []; // calls not sent yet (behind an abortable build)
+  const sent = []; // calls the worker has, oldest first (it answers them in this order)
   let next = 0;
   let restarts = 0;
   let terminated = false;
@@ -56,21 +57,25 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
     }
   };
 
+  const post = (call) => {
+    sent.push(call);
+    worker.postMessage({ id: call.id, type: call.type, payload: call.payload });
+  };
+
+  /** Sends what may go: everything up to an abortable build, which goes only first in line. */
   const pump = () => {
-    if (running || queue.length === 0) return;
-    running = queue.shift();
-    worker.postMessage({ id: running.id, type: running.type, payload: running.payload });
+    while (waiting.length > 0 && !(waiting[0].signal && sent.length > 0)) post(waiting.shift());
   };
 
   const listen = (w) => {
     w.onmessage = ({ data }) => {
-      if (w !== worker || !running || data?.id !== running.id) return; // a replay's answer, or an old worker's
+      const call = sent.find((c) => c.id === data?.id);
+      if (w !== worker || !call) return; // a replay's answer, an old worker's, or a dropped call's
       if (data.progress) {
-        running.onProgress?.(data.progress);
+        call.onProgress?.(data.progress);
         return;
       }
-      const call = running;
-      running = null;
+      sent.splice(sent.indexOf(call), 1);
       if (data.ok) {
         remember(call.type, call.payload);
         settle(call, true, data.result);
@@ -82,13 +87,12 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
     w.onerror = (e) => {
       if (w !== worker) return;
       const error = new Error(`worker error: ${e.message}`);
-      for (const call of [running, ...queue.splice(0)]) if (call) settle(call, false, error);
-      running = null;
+      for (const call of [...sent.splice(0), ...waiting.splice(0)]) settle(call, false, error);
     };
   };
 
-  /** A new worker in place of the one running an aborted build, with the held files given back
-   * (one message per run of files under the same root, before any call). */
+  /** A new worker in place of the one running an aborted build: the held files given back (one
+   * message per run of files under the same root), then the calls the old one had not answered. */
   const restart = () => {
     worker.terminate();
     worker = make();
@@ -105,6 +109,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
       batch.files.push(file);
     }
     flush();
+    for (const call of sent.splice(0)) post(call);
   };
 
   const call = (type, payload, { onProgress, signal } = {}) =>
@@ -114,13 +119,12 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
       const c = { id: ++next, type, payload, resolve, reject, onProgress, signal };
       if (signal) {
         c.onAbort = () => {
-          const waiting = queue.indexOf(c);
-          if (waiting >= 0) {
-            queue.splice(waiting, 1);
-          } else if (running === c) {
-            running = null;
-            // Without a way to start another worker, the build runs on and its answer is dropped
-            // (the worker takes the next call after it).
+          if (waiting.includes(c)) {
+            waiting.splice(waiting.indexOf(c), 1);
+          } else if (sent.includes(c)) {
+            // First in line when sent, and calls are answered in order: the worker is running it.
+            sent.splice(sent.indexOf(c), 1);
+            // Without a way to start another worker, the build runs on and its answer is dropped.
             if (make) restart();
           } else {
             return;
@@ -130,7 +134,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
         };
         signal.addEventListener("abort", c.onAbort, { once: true });
       }
-      queue.push(c);
+      waiting.push(c);
       pump();
     });
 
@@ -158,8 +162,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
       terminated = true;
       worker.terminate();
       const error = new Error("the worker was terminated");
-      for (const c of [running, ...queue.splice(0)]) if (c) settle(c, false, error);
-      running = null;
+      for (const c of [...sent.splice(0), ...waiting.splice(0)]) settle(c, false, error);
     },
   };
 }

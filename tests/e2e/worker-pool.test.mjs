@@ -324,8 +324,11 @@ test("an aborted build rejects at once: one waiting is never sent, one running e
         }
       },
     }));
+    // Sent behind the build, so the old worker had it unanswered: the new worker answers it.
+    const behindRunning = outcome(nexxo.writeFiles("/ide/app", [{ path: "src/extra.ts", text: "export {};\n" }]));
     const stopped = await running;
     const rejectedAfter = performance.now() - abortedAt;
+    const sentBehind = await behindRunning;
     const restartsAfterRunning = nexxo.restarts;
 
     // The new worker holds the files: an edit and a build go on from there.
@@ -347,6 +350,7 @@ test("an aborted build rejects at once: one waiting is never sent, one running e
     const afterEnd = await outcome(nexxo.version());
     return {
       afterEnd,
+      sentBehind,
       stopped, rejectedAfter, restartsAfterRunning, after, rebuildMs, frontOk: frontDone.ok && frontDone.r.ok,
       frontValue: frontDone.ok ? (await run(frontDone.r)).value : null, behindDone, already, restarts, version,
     };
@@ -356,6 +360,7 @@ test("an aborted build rejects at once: one waiting is never sent, one running e
   assert.equal(out.stopped.name, "AbortError");
   assert.ok(out.rejectedAfter < 50, `rejected ${out.rejectedAfter.toFixed(1)} ms after the abort`);
   assert.equal(out.restartsAfterRunning, 1, "its worker was replaced");
+  assert.deepEqual(out.sentBehind, { ok: true, r: files.length + 1 }, "a call sent behind it is answered by the new worker, which holds the files");
   assert.equal(out.after, 1150, "the new worker built the held files with the edit (150 + 1000)");
   assert.equal(out.frontOk, true);
   assert.equal(out.frontValue, 1150);
