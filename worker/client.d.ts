@@ -84,7 +84,7 @@ export interface NexxoWorker {
   terminate(): void;
 }
 
-/** A client of nexxo-worker.js (calls answered in the order made). `source`: the worker
+/** A client of nexxo-worker.js (the worker runs its calls in turn). `source`: the worker
  * script's URL, or a function that starts the worker (for a bundled worker: `() => new Worker(new
  * URL("nexxo-worker.js", import.meta.url), { type: "module" })`), which lets an aborted build's
  * worker be replaced; or a started `Worker`, which cannot be. */

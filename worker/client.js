@@ -5,7 +5,7 @@
 // over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`). A
 // bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`). Types: client.d.ts.
 //
-// Calls are posted at once and answered in order (the engine runs one at a time), except a build
+// Calls are posted at once (the worker runs them in turn), except a build
 // given an AbortSignal: it waits here until the calls before it are answered, so that, when the
 // signal aborts, it either was never sent (and is dropped) or is the call the worker is running. A
 // running build cannot hear a message until it returns (it is one synchronous call), so the worker
@@ -122,7 +122,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
           if (waiting.includes(c)) {
             waiting.splice(waiting.indexOf(c), 1);
           } else if (sent.includes(c)) {
-            // First in line when sent, and calls are answered in order: the worker is running it.
+            // Sent only when it was the one call the worker had: the worker is running it.
             sent.splice(sent.indexOf(c), 1);
             // Without a way to start another worker, the build runs on and its answer is dropped.
             if (make) restart();
