@@ -39,11 +39,14 @@ export interface PoolInfo {
   busyMs: number[];
 }
 
-/** How far a build has read the project the worker holds. */
+/** Where a build is: each stage as it begins, and during "load" of the files the worker holds,
+ * how many it has read. */
 export interface BuildProgress {
-  filesRead: number;
+  stage: "load" | "link" | "render" | "finish";
+  /** Files of the held project read so far (a build of the held files, while it loads). */
+  filesRead?: number;
   /** The last file read (absolute, under the build's root). */
-  path: string;
+  path?: string;
 }
 
 /** A rejected call's error; `crashed` when the engine instance died (its sessions are gone). */
@@ -52,8 +55,9 @@ export interface NexxoWorkerError extends Error {
 }
 
 export interface NexxoWorker {
-  /** `onProgress` hears, while a build without `files` reads the files the worker holds, how many
-   * it has read so far and the last one's path (the first file, then at most every 50 ms).
+  /** `onProgress` hears each stage as it begins and, while a build without `files` reads the files
+   * the worker holds, how many it has read so far and the last one's path (the first file, then at
+   * most every 50 ms).
    * `signal` stops the build: it rejects with the signal's reason (an `AbortError`) at once. Such a
    * build is sent only when the calls before it are answered; one not sent yet never is, one
    * running ends with its worker, which is replaced by a new one holding the same files and given

@@ -13,8 +13,9 @@
 //   { id, type: "files.clear" }                                   -> true
 //   { id, type: "version" }                                       -> string
 //   { id, type: "pool" }                                          -> PoolInfo (see below)
-// Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }; a `build` that reads the
-// held files (below) also posts { id, progress: { filesRead, path } } while it runs.
+// Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }; a `build` also posts
+// { id, progress: { stage } } as each stage begins ("load", "link", "render", "finish"), and one that
+// reads the held files (below) { id, progress: { stage: "load", filesRead, path } } as it reads.
 //
 // Files held by the worker (`files.*`): an IDE sends its project once and then only what changes;
 // a `build` without `files` reads what it needs from them (`root` picks the project), so an edit
@@ -203,7 +204,7 @@ function main(requested) {
         const now = performance.now();
         if (reading.count === 1 || now - reading.last >= 50) {
           reading.last = now;
-          self.postMessage({ id: reading.id, progress: { filesRead: reading.count, path } });
+          self.postMessage({ id: reading.id, progress: { stage: "load", filesRead: reading.count, path } });
         }
       }
       return contents;
@@ -228,20 +229,22 @@ function main(requested) {
     // A failed warm-up changes nothing: the first real call reports what is wrong.
   });
 
-  /** A build of the held files, reporting its reads (with a pool the call is a Promise). */
-  const buildHeld = async (nexxo, id, payload) => {
-    reading = { id, count: 0, last: 0 };
+  /** A build, reporting its stages, and for one of the held files its reads (with a pool the
+   * call is a Promise). */
+  const build = async (nexxo, id, payload) => {
+    const held = !payload?.files?.length;
+    if (held) reading = { id, count: 0, last: 0 };
     try {
-      return await nexxo.build(payload);
+      return await nexxo.build(payload, { onProgress: (p) => self.postMessage({ id, progress: p }) });
     } finally {
-      reading = null;
+      if (held) reading = null;
     }
   };
 
   const handle = (nexxo, p, id, type, payload) => {
     switch (type) {
       case "build":
-        return payload?.files?.length ? nexxo.build(payload) : buildHeld(nexxo, id, payload);
+        return build(nexxo, id, payload);
       case "transform":
         return nexxo.transform(payload);
       case "session.open":

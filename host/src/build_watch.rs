@@ -30,7 +30,6 @@ use crate::build::{self, check_out_dir};
 use crate::style::{self, Style};
 use crate::{BuildArgs, EngineKind, fs_out, load_config};
 
-
 /// The build output last written: each file's path, size and content hash.
 type Written = HashMap<String, (u64, u128)>;
 

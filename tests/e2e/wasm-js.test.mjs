@@ -132,6 +132,23 @@ test("build() sends its files as bytes and gets the same response as the JSON ca
   }
 });
 
+test("build's onProgress hears each stage as it begins, in order; a build that fails to load stops there", () => {
+  const dir = pageProject();
+  const heard = [];
+  const response = nexxo.build({ root: dir, files: projectFiles(dir) }, { onProgress: (p) => heard.push(p.stage) });
+  assert.equal(response.ok, true);
+  assert.deepEqual(heard, ["load", "link", "render", "finish"]);
+  const failed = [];
+  const broken = nexxo.build(
+    { files: [{ path: "index.html", text: '<script type="module" src="/a.ts"></script>\n' }, { path: "a.ts", text: "export const = 1;\n" }] },
+    { onProgress: (p) => failed.push(p.stage) },
+  );
+  assert.equal(broken.ok, false);
+  assert.deepEqual(failed, ["load"]);
+  // A listener that throws does not stop the build, and a build without one hears nothing.
+  assert.equal(nexxo.build({ root: dir, files: projectFiles(dir) }, { onProgress: () => { throw new Error("no"); } }).ok, true);
+});
+
 test("the output does not depend on where the project lives", () => {
   const dir = pageProject();
   const files = projectFiles(dir);

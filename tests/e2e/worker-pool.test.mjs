@@ -252,10 +252,13 @@ test("a worker holding the project builds without files sent, an edit sends one 
   assert.equal(out.sent.value, "0042", "the same as a build that sends its files");
   for (const input of ["index.html", "src/main.ts", "node_modules/tiny-pad/lib/index.js"]) assert.ok(out.first.inputs.includes(input), input);
   assert.equal(out.edited.value, "0100", "an edit of one file reaches the next build");
-  // The first file read is reported while the build runs (later ones at most every 50 ms).
-  assert.ok(out.progress.length >= 1, "progress heard");
-  assert.equal(out.progress[0].filesRead, 1);
-  assert.match(out.progress[0].path, /^\/ide\/app\//);
+  // The stages as they begin, and the first file read while it loads (later ones at most every 50 ms).
+  assert.deepEqual([...new Set(out.progress.map((p) => p.stage))], ["load", "link", "render", "finish"]);
+  const reads = out.progress.filter((p) => p.filesRead !== undefined);
+  assert.ok(reads.length >= 1, "reads heard");
+  assert.equal(reads[0].filesRead, 1);
+  assert.equal(reads[0].stage, "load");
+  assert.match(reads[0].path, /^\/ide\/app\//);
   assert.equal(out.removed, 1);
   assert.match(JSON.stringify(out.missing.errors), /\.\/n/, "the import of the removed file is named");
   assert.equal(out.missing.errors[0].file, "src/main.ts");

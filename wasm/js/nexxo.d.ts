@@ -132,6 +132,10 @@ export declare const hasJspi: boolean;
 
 /** A call's result: a plain value, or a Promise of it when the engine has a pool (`async`);
  * either, for an engine given `runJobs` (it depends on JSPI: `await` works for both). */
+/** The stages of a build, in order: resolving, reading and transforming modules; linking them;
+ * rendering, minifying and hashing chunks; the chunks' CSS, the pages and the manifest. */
+export type BuildStage = "load" | "link" | "render" | "finish";
+
 type Answer<T, Async extends boolean> = Async extends true ? Promise<T> : T;
 
 export interface NexxoEngine<Async extends boolean = false> {
@@ -142,8 +146,9 @@ export interface NexxoEngine<Async extends boolean = false> {
   readonly broken: string | null;
   callJson(json: string): Answer<string, Async>;
   /** Builds `request.files` (or, without files, what the file provider gives under `root`); the
-   * files go in and the output's texts come back as bytes (`nexxo_build_bin`). */
-  build(request: BuildRequest): Answer<BuildResponse, Async>;
+   * files go in and the output's texts come back as bytes (`nexxo_build_bin`). `onProgress` hears
+   * each stage as it begins, while the build runs. */
+  build(request: BuildRequest, options?: { onProgress?: (progress: { stage: BuildStage }) => void }): Answer<BuildResponse, Async>;
   /** The same build as JSON text in and out (`nexxo_call`): the bytes `buildJson` answers are what
    * every host of the module answers. */
   buildJson(requestJson: string): Answer<string, Async>;

@@ -293,6 +293,9 @@ function fileImports(getMemory, provider) {
   };
 }
 
+/** The build stages by their index in the engine's `Stage::ALL` (crates/nexxo_bundler/src/progress.rs). */
+const STAGES = ["load", "link", "render", "finish"];
+
 const utf8 = new TextEncoder();
 
 /** A little-endian u32, as `nexxo_build_bin` reads its lengths. */
@@ -374,6 +377,17 @@ export class NexxoEngine {
       cache_get: () => -1n,
       cache_put: () => {},
       cache_forget: () => {},
+      // A build's stages as they begin (wasm/engine/src/host_progress.rs), for the call's listener.
+      progress: (index) => {
+        const stage = STAGES[index];
+        if (stage && this.#onStage) {
+          try {
+            this.#onStage({ stage });
+          } catch {
+            // A listener that throws does not stop the build.
+          }
+        }
+      },
     };
     const imports = {};
     // Whatever else the module imports answers "not supported" instead of failing to link.
@@ -410,26 +424,36 @@ export class NexxoEngine {
   /** Calls export `fn` with `parts` (byte arrays, written one after the other into the
    * instance's memory); `read` gets the answer's bytes, a view of that memory valid until it
    * returns. A Promise when `async`. */
-  #invoke(fn, parts, read) {
+  #invoke(fn, parts, read, onStage = null) {
     if (!this.async) {
       const [ptr, len] = this.#begin(parts);
+      this.#onStage = onStage;
       try {
         return this.#end(this.exports[fn](ptr, len), read);
       } catch (err) {
         this.#crashed(err);
+      } finally {
+        this.#onStage = null;
       }
     }
     const run = this.queue.then(async () => {
       const [ptr, len] = this.#begin(parts);
+      // Calls run one after another (the queue), so the listener is this call's while it runs.
+      this.#onStage = onStage;
       try {
         return this.#end(await this.#entry(fn)(ptr, len), read);
       } catch (err) {
         this.#crashed(err);
+      } finally {
+        this.#onStage = null;
       }
     });
     this.queue = run.catch(() => {});
     return run;
   }
+
+  /** The listener of the build in hand (`build`'s `onProgress`), told each stage as it begins. */
+  #onStage = null;
 
   /** An export that may suspend (JSPI) while the pool works. */
   #entries = new Map();
@@ -495,12 +519,12 @@ export class NexxoEngine {
    * inside JSON strings: the same response as `buildJson`'s, without escaping, scanning and
    * copying megabytes twice each way (a tenth of a warm 2.4k-module build in Node). Without
    * `files` the engine reads the project from the provider, and the output still comes back as
-   * bytes. */
-  build(request) {
+   * bytes. `onProgress` hears `{ stage }` as each stage begins: "load", "link", "render", "finish". */
+  build(request, { onProgress } = {}) {
     // `files` that are not a list get the JSON call's error, which names what is wrong.
     const bad = request?.files !== undefined && !Array.isArray(request.files);
     if (bad || !this.exports?.nexxo_build_bin) return this.call({ ...request, op: "build" });
-    return this.#invoke("nexxo_build_bin", encodeBuild(request ?? {}), decodeBuild);
+    return this.#invoke("nexxo_build_bin", encodeBuild(request ?? {}), decodeBuild, onProgress ?? null);
   }
 
   /** The same, JSON string in and out (what the parity tests compare byte for byte). */

@@ -16,6 +16,7 @@ mod lazy_css;
 mod nesting;
 mod options;
 mod output;
+mod progress;
 pub mod query;
 mod read;
 pub mod sass;
@@ -39,6 +40,7 @@ pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
 pub use nexxo_css::plugins::{CssPlugins, Processed};
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
+pub use progress::{OnStage, Stage};
 
 use crate::state::BuildState;
 
@@ -52,9 +54,28 @@ pub async fn build<Fs>(
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
+    build_reporting(fs, config, css_plugins, None).await
+}
+
+/// [`build`], telling `on_stage` where it is as it goes (see [`Stage`]).
+pub async fn build_reporting<Fs>(
+    fs: Fs,
+    config: &ResolvedConfig,
+    css_plugins: Option<Arc<dyn CssPlugins>>,
+    on_stage: Option<OnStage>,
+) -> Result<BuildOutput, BuildFailure>
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
+    if let Some(on_stage) = &on_stage {
+        on_stage(Stage::Load);
+    }
     let setup = tracing::info_span!("nexxo.setup").entered();
     let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
-    let plugins = plugins(&fs, &state, &resolver, &[]);
+    let mut plugins = plugins(&fs, &state, &resolver, &[]);
+    if let Some(on_stage) = on_stage {
+        plugins.push(Plugin::new_shared(progress::ProgressPlugin { on_stage }));
+    }
     let mut factory = BundleFactory::new(BundleFactoryOptions {
         bundler_options,
         plugins,

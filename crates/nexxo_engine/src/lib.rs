@@ -13,6 +13,7 @@ use nexxo_config::ResolvedConfig;
 use nexxo_memfs::MemoryFs;
 use rolldown_fs::FileSystem;
 
+pub use nexxo_bundler::{OnStage, Stage};
 pub use nexxo_dev;
 pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
@@ -32,16 +33,21 @@ pub const DEFAULT_ROOT: &str = "/project";
 /// Builds a request's project: from `host` (the host's own files) when the request carries no
 /// files, else from the request's files in memory, which `wrap` turns into the host's file-system
 /// type (the WASM engine has one type for both, so the bundler is compiled once; a host without
-/// one passes `None` and the identity).
-pub fn build<Fs>(mut request: BuildRequest, host: Option<Fs>, wrap: impl FnOnce(MemoryFs) -> Fs) -> BuildResponse
+/// one passes `None` and the identity). `on_stage` hears the build's stages as they begin.
+pub fn build<Fs>(
+    mut request: BuildRequest,
+    host: Option<Fs>,
+    wrap: impl FnOnce(MemoryFs) -> Fs,
+    on_stage: Option<OnStage>,
+) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match host.filter(|_| request.files.is_empty()) {
-        Some(fs) => build_on(fs, &request),
+        Some(fs) => build_on(fs, &request, on_stage),
         // The files are in the file system now: the request's copy goes before the build starts.
         None => match memory_fs(&request.root, std::mem::take(&mut request.files)) {
-            Ok(fs) => build_on(wrap(fs), &request),
+            Ok(fs) => build_on(wrap(fs), &request, on_stage),
             Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
         },
     }
@@ -49,13 +55,13 @@ where
 
 /// Builds a request's project from `fs`, whatever `request.files` holds (a host that made its own
 /// file system of them, such as the WASM engine's one type for memory and host files).
-pub fn build_on<Fs>(fs: Fs, request: &BuildRequest) -> BuildResponse
+pub fn build_on<Fs>(fs: Fs, request: &BuildRequest, on_stage: Option<OnStage>) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match request_config(request, &fs) {
         Ok((config, warning)) => {
-            let mut response = build_with(fs, &config);
+            let mut response = build_with(fs, &config, on_stage);
             response.warnings.splice(0..0, warning.map(Message::plain));
             response
         }
@@ -64,7 +70,7 @@ where
 }
 
 /// Builds `config`'s project from `fs` on a current-thread runtime (WASM has no threads).
-pub fn build_with<Fs>(fs: Fs, config: &ResolvedConfig) -> BuildResponse
+pub fn build_with<Fs>(fs: Fs, config: &ResolvedConfig, on_stage: Option<OnStage>) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
@@ -72,7 +78,7 @@ where
         Ok(rt) => rt,
         Err(e) => return BuildResponse::failed(vec![Message::plain(format!("cannot start the async runtime: {e}"))]),
     };
-    match runtime.block_on(nexxo_bundler::build(fs, config, None)) {
+    match runtime.block_on(nexxo_bundler::build_reporting(fs, config, None, on_stage)) {
         Ok(output) => BuildResponse::from_output(&config.root, output),
         Err(failure) => BuildResponse::failed(failure.errors.iter().map(Message::from_build_problem).collect()),
     }
@@ -132,7 +138,7 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let value = match job {
-        Job::Build(request) => serde_json::to_value(build(*request, host, wrap)),
+        Job::Build(request) => serde_json::to_value(build(*request, host, wrap, None)),
         Job::Transform(request) => serde_json::to_value(transform(&request)),
     };
     value.unwrap_or_else(

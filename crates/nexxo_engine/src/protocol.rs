@@ -279,7 +279,7 @@ mod tests {
             env: BTreeMap::new(),
             overrides: CliOverrides::default(),
         };
-        let response = crate::build(request, None, |fs: nexxo_memfs::MemoryFs| fs);
+        let response = crate::build(request, None, |fs: nexxo_memfs::MemoryFs| fs, None);
         assert!(!response.ok);
         let e = &response.errors[0];
         assert!(e.message.contains("missing.js"), "{}", e.message);

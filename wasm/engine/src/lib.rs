@@ -20,6 +20,7 @@ mod heap;
 mod host_cache;
 mod host_fs;
 mod host_jobs;
+mod host_progress;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -108,7 +109,12 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         Ok(Call::Build(request)) => {
             // Without files the build reads the project through the host (wasmtime). Written
             // straight to bytes: a `Value` first would copy the bundle and its maps once more.
-            let response = nexxo_engine::build(request, Some(EngineFs::Host(HostFs)), EngineFs::Memory);
+            let response = nexxo_engine::build(
+                request,
+                Some(EngineFs::Host(HostFs)),
+                EngineFs::Memory,
+                Some(host_progress::reporter()),
+            );
             return serde_json::to_vec(&response)
                 .unwrap_or_else(|e| bytes(&failure(format!("cannot encode the response: {e}"))));
         }
