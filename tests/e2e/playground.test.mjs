@@ -22,7 +22,12 @@ test("a Chromium Web Worker builds to the same bytes as the native engine", asyn
       ([req, file]) =>
         new Promise((resolve, reject) => {
           const w = new Worker(new URL(`assets/${file}`, location.href), { type: "module" });
-          w.onmessage = ({ data }) => (data.ok ? resolve(data.result) : reject(new Error(data.error)));
+          // Progress messages ({ id, progress }) come first; the answer has `ok`.
+          w.onmessage = ({ data }) => {
+            if (data.progress) return;
+            if (data.ok) resolve(data.result);
+            else reject(new Error(data.error));
+          };
           w.onerror = (e) => reject(new Error(e.message));
           w.postMessage({ id: 1, type: "build", payload: req });
         }),
