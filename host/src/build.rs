@@ -2,6 +2,7 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use flate2::Compression;
@@ -194,10 +195,29 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, E
     })?;
     let css_plugins = crate::css_plugins::for_config(config, "production");
     let config = config.clone();
-    on_worker(&runtime, async move { nexxo_bundler::build(fs, &config, css_plugins).await }).map_err(|failure| {
+    // On a terminal, the stage in hand on one line that the summary replaces.
+    let status = Arc::new(style::Status::stderr());
+    let on_stage: Option<nexxo_bundler::OnStage> = status.enabled().then(|| {
+        let status = Arc::clone(&status);
+        Arc::new(move |stage: nexxo_bundler::Stage| status.show(stage_label(stage))) as nexxo_bundler::OnStage
+    });
+    let built =
+        on_worker(&runtime, async move { nexxo_bundler::build_reporting(fs, &config, css_plugins, on_stage).await });
+    status.clear();
+    built.map_err(|failure| {
         report_failure(&failure);
         ExitCode::FAILURE
     })
+}
+
+/// What the status line says while a stage runs.
+fn stage_label(stage: nexxo_bundler::Stage) -> &'static str {
+    match stage {
+        nexxo_bundler::Stage::Load => "transforming modules...",
+        nexxo_bundler::Stage::Link => "linking...",
+        nexxo_bundler::Stage::Render => "rendering chunks...",
+        nexxo_bundler::Stage::Finish => "finishing (CSS, pages, manifest)...",
+    }
 }
 
 /// Prints a failed build's located errors and how many there were.

@@ -53,6 +53,39 @@ impl Style {
     }
 }
 
+/// One line on stderr that each new status replaces (a build's stage, as Vite shows "rendering
+/// chunks..."), then cleared before what is printed next. Only on a terminal, and not in CI, whose
+/// logs would keep every version of the line.
+pub struct Status {
+    on: bool,
+}
+
+impl Status {
+    pub fn stderr() -> Self {
+        let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+        Self { on: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() && !dumb }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.on
+    }
+
+    pub fn show(&self, text: &str) {
+        if self.on {
+            use std::io::Write as _;
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{}", Style::stderr().dim(text));
+            let _ = err.flush();
+        }
+    }
+
+    pub fn clear(&self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}
+
 /// Prints a warning: `warning: message` in bold yellow on stderr.
 pub fn warning(msg: &str) {
     let s = Style::stderr();

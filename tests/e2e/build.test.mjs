@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, fixture, importBuilt, listFiles, manifest, nexxo, writeFiles } from "./helpers.mjs";
+import { spawnSync } from "node:child_process";
+import { NEXXO, buildOk, fixture, importBuilt, listFiles, manifest, nexxo, writeFiles } from "./helpers.mjs";
 
 // A library-style entry (build.input lists a script) so the bundle's exports can be checked in Node.
 function libProject(files, config = {}) {
@@ -314,6 +315,27 @@ test("the summary lists files with sizes and gzip sizes and the total time", () 
   const r = buildOk(dir);
   assert.match(r.stdout, /dist\/assets\/lib-[\w-]+\.js\s+\d+ B │ gzip:\s+\d+ B/);
   assert.match(r.stdout, /✓ built \d+ files, .* in \d+ms/);
+});
+
+test("on a terminal a status line shows each stage and is cleared before the summary; piped output has none", { skip: !fs.existsSync("/usr/bin/script") && "no script(1) for a terminal" }, () => {
+  const dir = libProject({ "src/lib.ts": "export const v = 1;" });
+  // script(1) gives the build a terminal; CI is unset because CI logs get no status line.
+  const env = { ...process.env };
+  delete env.CI;
+  const r = spawnSync("/usr/bin/script", ["-qfec", `${JSON.stringify(NEXXO)} build ${JSON.stringify(dir)} --force`, "/dev/null"], {
+    encoding: "utf8",
+    env: { ...env, NO_COLOR: "1", TERM: "xterm" },
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const stages = ["transforming modules...", "linking...", "rendering chunks...", "finishing (CSS, pages, manifest)..."];
+  const at = stages.map((s) => r.stdout.indexOf(`\r\x1b[2K${s}`));
+  assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])), `the stages in order: ${JSON.stringify(r.stdout.slice(0, 400))}`);
+  // Cleared: the summary starts on a clean line after the last status.
+  assert.match(r.stdout.slice(at[3]), /\r\x1b\[2K[^\r]*dist\//);
+  assert.match(r.stdout, /✓ built \d+ files/);
+  const piped = buildOk(dir, ["--force"]);
+  assert.doesNotMatch(piped.all, /rendering chunks|\x1b\[2K/);
 });
 
 test("CSS @import from a package and fonts in url() are bundled", async () => {
