@@ -56,8 +56,11 @@ pub fn load_config(
     read: impl Fn(&Path) -> std::io::Result<String>,
     run: Option<&dyn RunConfig>,
 ) -> Result<Loaded, ConfigError> {
-    let nexxo_config_missing = || matches!(read(&root.join(CONFIG_FILE)), Err(e) if e.kind() == ErrorKind::NotFound);
-    if config_file.is_none() && nexxo_config_missing() {
+    // What `nexxo.config.json` holds, read once: to see whether it exists, and then as the config
+    // (`nexxo_config::load` asks for the same path).
+    let nexxo_config = root.join(CONFIG_FILE);
+    let first = config_file.is_none().then(|| read(&nexxo_config));
+    if matches!(&first, Some(Err(e)) if e.kind() == ErrorKind::NotFound) {
         for name in VITE_CONFIG_FILES {
             let text = match read(&root.join(name)) {
                 Ok(text) => nexxo_config::strip_bom(text),
@@ -103,7 +106,16 @@ pub fn load_config(
             return Ok(Loaded { config, vite: Some((name.to_string(), said)) });
         }
     }
-    let config = nexxo_config::load(root, config_file, cli, process_env, read)?;
+    let kept = std::cell::RefCell::new(first.and_then(Result::ok));
+    let read_once = |p: &Path| {
+        if p == nexxo_config
+            && let Some(text) = kept.borrow_mut().take()
+        {
+            return Ok(text);
+        }
+        read(p)
+    };
+    let config = nexxo_config::load(root, config_file, cli, process_env, read_once)?;
     Ok(Loaded { config, vite: None })
 }
 
@@ -126,6 +138,29 @@ mod tests {
             None,
         )
         .unwrap()
+    }
+
+    #[test]
+    fn nexxo_config_json_is_read_once() {
+        let root = PathBuf::from("/p");
+        let reads = std::cell::Cell::new(0);
+        let loaded = load_config(
+            &root,
+            None,
+            CliOverrides::default(),
+            &[],
+            |p| {
+                if p.ends_with(CONFIG_FILE) {
+                    reads.set(reads.get() + 1);
+                    return Ok(r#"{ "base": "/once/" }"#.to_string());
+                }
+                Err(std::io::Error::from(ErrorKind::NotFound))
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(loaded.config.base, "/once/");
+        assert_eq!(reads.get(), 1);
     }
 
     #[test]
