@@ -26,7 +26,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { generateApp, readAppFiles } from "./generate.mjs";
+import { appWithReact, readAppFiles } from "./generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -42,11 +42,7 @@ const tools = (args.tools ?? "nexxo,rolldown-browser,esbuild-wasm").split(",");
 
 // The app, as first-build.mjs makes it (the same 2.4k-module app by default).
 const app = path.join(os.tmpdir(), `nexxo-first-${components}`);
-if (!fs.existsSync(path.join(app, "src/main.tsx"))) {
-  generateApp(app, components);
-  for (const pkg of ["react", "react-dom", "scheduler"])
-    fs.cpSync(path.join(here, "node_modules", pkg), path.join(app, "node_modules", pkg), { recursive: true });
-}
+appWithReact(app, components);
 const files = readAppFiles(app);
 
 const site = fs.mkdtempSync(path.join(os.tmpdir(), "nexxo-browser-side-"));

@@ -7,14 +7,11 @@
 //
 //   node benches/edge.mjs [--components 20,300,1100] [--requests 5] [--sourcemap]
 // workerd comes from tests/.tools (`npm ci --prefix tests/.tools`, done by scripts/setup.sh).
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { generateApp, readAppFiles } from "./generate.mjs";
+import { appWithReact, readAppFiles } from "./generate.mjs";
 import { rssMb, startWorkerd } from "../tests/e2e/workerd-run.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const args = {};
 for (let i = 2; i < process.argv.length; i++) {
   const key = process.argv[i].replace(/^--/, "");
@@ -29,11 +26,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
 for (const components of sizes) {
   const app = path.join(os.tmpdir(), `nexxo-edge-${components}`);
-  if (!fs.existsSync(path.join(app, "src/main.tsx"))) {
-    generateApp(app, components);
-    for (const pkg of ["react", "react-dom", "scheduler"])
-      fs.cpSync(path.join(here, "node_modules", pkg), path.join(app, "node_modules", pkg), { recursive: true });
-  }
+  appWithReact(app, components);
   const files = readAppFiles(app);
   const body = JSON.stringify({ files, ...(args.sourcemap ? { overrides: { sourcemap: true } } : {}) });
   const server = await startWorkerd(`edge-bench-${components}`);
@@ -68,7 +61,7 @@ for (const r of rows) {
   const engine = r.samples.at(-1).engine;
   console.log(
     `| ${r.components} components, ${r.files} files | ${r.mb.toFixed(1)} MB | ${r.samples[0].ms.toFixed(0)} ms | ` +
-      `${median(r.samples.slice(1).map((s) => s.ms)).toFixed(0)} ms | ${r.idle.toFixed(0)} -> ${r.samples.map((s) => s.rss.toFixed(0)).join(", ")} MB | ` +
+      `${r.samples.length > 1 ? `${median(r.samples.slice(1).map((s) => s.ms)).toFixed(0)} ms` : "-"} | ${r.idle.toFixed(0)} -> ${r.samples.map((s) => s.rss.toFixed(0)).join(", ")} MB | ` +
       `${engine ? `${(engine.peakBytes / 2 ** 20).toFixed(0)} MB | ${engine.instances}` : "- | -"} |`,
   );
 }

@@ -19,7 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { generateApp, readAppFiles } from "./generate.mjs";
+import { appWithReact, readAppFiles } from "./generate.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -113,12 +113,8 @@ if (args.child) {
 } else {
   const components = Number(args.components ?? 1100);
   const app = args.app ?? path.join(os.tmpdir(), `nexxo-first-${components}`);
-  if (!fs.existsSync(path.join(app, "src/main.tsx"))) {
-    const modules = generateApp(app, components);
-    for (const pkg of ["react", "react-dom", "scheduler"])
-      fs.cpSync(path.join(here, "node_modules", pkg), path.join(app, "node_modules", pkg), { recursive: true });
-    console.log(`generated ${app}: ${modules} modules + react, react-dom, scheduler`);
-  }
+  const modules = appWithReact(app, components);
+  if (modules !== null) console.log(`generated ${app}: ${modules} modules + react, react-dom, scheduler`);
   const tools = (args.tools ?? "nexxo,rolldown-browser,esbuild-wasm").split(",");
   const flagSets = (args.flags ?? "").split(";").map((s) => s.trim());
   const wasms = (args.wasm ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm")).split(",").map((w) => path.resolve(w));

@@ -2,6 +2,19 @@
 // tenth with a CSS module), wired as a binary tree so every module is reachable and rendered.
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The app of `components` components at `dir` with benches/'s React packages in its own
+ * node_modules (what the in-memory bundlers are given), generated only when it is not there yet.
+ * Returns its module count, or null when it was already there. */
+export function appWithReact(dir, components) {
+  if (fs.existsSync(path.join(dir, "src/main.tsx"))) return null;
+  const modules = generateApp(dir, components);
+  const from = path.join(path.dirname(fileURLToPath(import.meta.url)), "node_modules");
+  for (const pkg of ["react", "react-dom", "scheduler"])
+    fs.cpSync(path.join(from, pkg), path.join(dir, "node_modules", pkg), { recursive: true });
+  return modules;
+}
 
 export function generateApp(dir, components) {
   fs.rmSync(dir, { recursive: true, force: true });

@@ -192,7 +192,7 @@ function main(requested) {
   const held = new MemoryFiles();
   // Progress of a build that reads the held files: the engine asks for each file it reads, and a
   // message posted from inside that synchronous call reaches the page while the build goes on.
-  // `{ id, progress: { filesRead, path } }` for the first file, then at most every 50 ms.
+  // `{ id, progress: { stage: "load", filesRead, path } }` for the first file, then at most every 50 ms.
   let reading = null; // { id, count, last } of the build in hand
   const files = {
     stat: (path) => held.stat(path),

@@ -2,7 +2,6 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use flate2::Compression;
@@ -196,10 +195,10 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs) -> Result<BuildOutput, E
     let css_plugins = crate::css_plugins::for_config(config, "production");
     let config = config.clone();
     // On a terminal, the stage in hand on one line that the summary replaces.
-    let status = Arc::new(style::Status::stderr());
+    let status = style::Status::stderr();
     let on_stage: Option<nexxo_bundler::OnStage> = status.enabled().then(|| {
-        let status = Arc::clone(&status);
-        Arc::new(move |stage: nexxo_bundler::Stage| status.show(stage_label(stage))) as nexxo_bundler::OnStage
+        std::sync::Arc::new(move |stage: nexxo_bundler::Stage| status.show(stage_label(stage)))
+            as nexxo_bundler::OnStage
     });
     let built =
         on_worker(&runtime, async move { nexxo_bundler::build_reporting(fs, &config, css_plugins, on_stage).await });

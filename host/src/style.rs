@@ -56,6 +56,7 @@ impl Style {
 /// One line on stderr that each new status replaces (a build's stage, as Vite shows "rendering
 /// chunks..."), then cleared before what is printed next. Only on a terminal, and not in CI, whose
 /// logs would keep every version of the line.
+#[derive(Clone, Copy)]
 pub struct Status {
     on: bool,
 }

@@ -418,7 +418,7 @@ export class NexxoEngine {
   /** One call of the engine's protocol, as a JSON string in and out (a Promise of it when
    * `async`). */
   callJson(json) {
-    return this.#invoke("nexxo_call", [new TextEncoder().encode(json)], (answer) => new TextDecoder().decode(answer));
+    return this.#invoke("nexxo_call", [utf8.encode(json)], (answer) => new TextDecoder().decode(answer));
   }
 
   /** Calls export `fn` with `parts` (byte arrays, written one after the other into the

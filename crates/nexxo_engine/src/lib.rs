@@ -19,7 +19,7 @@ pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
 pub use protocol::{
     BuildRequest, BuildResponse, Contents, InputFile, Job, Message, OutContents, OutFile, TransformRequest,
-    TransformResponse,
+    TransformResponse, no_contents,
 };
 pub use session::{
     ChangedResponse, MemoryHost, OpenRequest, ServeResponse, Session, SessionFs, SessionHost, SessionModule,

@@ -58,10 +58,15 @@ impl TryFrom<RawInputFile> for InputFile {
         let contents = match (raw.text, raw.base64) {
             (Some(serde_json::Value::String(text)), _) => Contents::Text { text },
             (None, Some(serde_json::Value::String(base64))) => Contents::Base64 { base64 },
-            _ => return Err(format!("file `{}` needs its contents as `text` (a string) or `base64`", raw.path)),
+            _ => return Err(no_contents(&raw.path)),
         };
         Ok(Self { path: raw.path, contents })
     }
+}
+
+/// The error of a file sent without contents, in every form of the build call.
+pub fn no_contents(path: &str) -> String {
+    format!("file `{path}` needs its contents as `text` (a string) or `base64`")
 }
 
 /// Text as is; binary files (images, fonts) as base64.

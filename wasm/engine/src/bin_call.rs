@@ -106,11 +106,7 @@ fn decode(input: &[u8]) -> Result<(BuildRequest, Option<MemoryFs>), Refused> {
                     .map_err(|e| Refused::Files(format!("file `{path}`: {e}")))?
                     .into()
             }
-            _ => {
-                return Err(Refused::Call(format!(
-                    "file `{path}` needs its contents as `text` (a string) or `base64`"
-                )));
-            }
+            _ => return Err(Refused::Call(nexxo_engine::no_contents(path))),
         };
         fs.insert(&nexxo_engine::memory_fs_path(&request.root, path).map_err(Refused::Files)?, contents);
     }
