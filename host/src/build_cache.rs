@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use rolldown_fs::{FileSystem, OsFileSystem, OxcResolverFileSystem};
 
 use crate::cache::{Cache, key};
+use crate::listing::{Entry, Kind, Listings};
 
 /// A file whose ctime is within this of the start of the build that recorded it is hashed again
 /// on every lookup instead of trusting its stamp. File times on Linux come from a coarse clock
@@ -35,6 +36,8 @@ const SLACK_NS: u128 = 2_000_000_000;
 pub struct RecordingFs {
     os: OsFileSystem,
     read: Arc<Mutex<HashMap<PathBuf, (Stat, u128)>>>,
+    /// The resolver's questions ("is there a file here?") answered from directory listings.
+    listings: Arc<Listings>,
 }
 
 impl std::fmt::Debug for RecordingFs {
@@ -49,22 +52,26 @@ impl RecordingFs {
         std::mem::take(&mut *self.read.lock().expect("read files"))
     }
 
-    /// Stat'ed before the read: if the file changes in between, its stamp cannot match a later
-    /// stat, and if it changes after, it is too recent to be trusted (see [`lookup`]).
-    fn read_with<T>(
-        &self,
-        path: &Path,
-        read: impl FnOnce() -> io::Result<T>,
-        bytes: impl Fn(&T) -> &[u8],
-    ) -> io::Result<T> {
-        let before = stat(path);
-        let value = read()?;
-        if let Some(st) = before {
-            let h = xxhash_rust::xxh3::xxh3_128(bytes(&value));
-            self.read.lock().expect("read files").insert(path.to_path_buf(), (st, h));
+    /// Stat'ed (through the open file, not its path again) before the read: if the file changes
+    /// in between, its stamp cannot match a later stat, and if it changes after, it is too recent
+    /// to be trusted (see [`lookup`]).
+    fn read_bytes(&self, path: &Path) -> io::Result<Vec<u8>> {
+        use std::io::Read as _;
+        let mut file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        if let Some(stat) = Stat::of(&meta) {
+            let h = xxhash_rust::xxh3::xxh3_128(&bytes);
+            self.read.lock().expect("read files").insert(path.to_path_buf(), (stat, h));
         }
-        Ok(value)
+        Ok(bytes)
     }
+}
+
+/// What the resolver is told of a path its directory's listing answered.
+fn listed_metadata(kind: Kind) -> oxc_resolver::FileMetadata {
+    oxc_resolver::FileMetadata::new(kind == Kind::File, kind == Kind::Dir, kind == Kind::Symlink)
 }
 
 impl FileSystem for RecordingFs {
@@ -90,19 +97,29 @@ impl FileSystem for RecordingFs {
 
 impl OxcResolverFileSystem for RecordingFs {
     fn new(yarn_pnp: bool) -> Self {
-        Self { os: OsFileSystem::new(yarn_pnp), read: Arc::default() }
+        Self { os: OsFileSystem::new(yarn_pnp), read: Arc::default(), listings: Arc::default() }
     }
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.read_with(path, || self.os.read(path), Vec::as_slice)
+        self.read_bytes(path)
     }
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        self.read_with(path, || self.os.read_to_string(path), String::as_bytes)
+        String::from_utf8(self.read_bytes(path)?)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))
     }
     fn metadata(&self, path: &Path) -> io::Result<oxc_resolver::FileMetadata> {
-        self.os.metadata(path)
+        match self.listings.entry(path) {
+            // A link is followed by the file system.
+            Entry::Is(Kind::Symlink) | Entry::Ask => self.os.metadata(path),
+            Entry::Is(kind) => Ok(listed_metadata(kind)),
+            Entry::Missing => Err(io::ErrorKind::NotFound.into()),
+        }
     }
     fn symlink_metadata(&self, path: &Path) -> io::Result<oxc_resolver::FileMetadata> {
-        self.os.symlink_metadata(path)
+        match self.listings.entry(path) {
+            Entry::Is(kind) => Ok(listed_metadata(kind)),
+            Entry::Missing => Err(io::ErrorKind::NotFound.into()),
+            Entry::Ask => self.os.symlink_metadata(path),
+        }
     }
     fn read_link(&self, path: &Path) -> Result<PathBuf, oxc_resolver::ResolveError> {
         self.os.read_link(path)
@@ -122,23 +139,28 @@ pub struct Stat {
 }
 
 fn stat(path: &Path) -> Option<Stat> {
-    let m = std::fs::metadata(path).ok()?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt as _;
-        let ns = |s: i64, n: i64| (s.max(0) as u128) * 1_000_000_000 + n.max(0) as u128;
-        Some(Stat {
-            size: m.len(),
-            mtime_ns: ns(m.mtime(), m.mtime_nsec()),
-            ctime_ns: ns(m.ctime(), m.ctime_nsec()),
-            ino: m.ino(),
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        // No ctime: every stamp is untrusted (ctime_ns is the maximum), so lookups hash.
-        let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
-        Some(Stat { size: m.len(), mtime_ns, ctime_ns: u128::MAX, ino: 0 })
+    Stat::of(&std::fs::metadata(path).ok()?)
+}
+
+impl Stat {
+    fn of(m: &std::fs::Metadata) -> Option<Stat> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            let ns = |s: i64, n: i64| (s.max(0) as u128) * 1_000_000_000 + n.max(0) as u128;
+            Some(Stat {
+                size: m.len(),
+                mtime_ns: ns(m.mtime(), m.mtime_nsec()),
+                ctime_ns: ns(m.ctime(), m.ctime_nsec()),
+                ino: m.ino(),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            // No ctime: every stamp is untrusted (ctime_ns is the maximum), so lookups hash.
+            let mtime_ns = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?.as_nanos();
+            Some(Stat { size: m.len(), mtime_ns, ctime_ns: u128::MAX, ino: 0 })
+        }
     }
 }
 

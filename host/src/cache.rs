@@ -73,6 +73,11 @@ impl Cache {
         Self { db, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
     }
 
+    /// Whether `root` has a cache to look in.
+    pub fn exists(root: &Path) -> bool {
+        cache_dir(root).join("CURRENT").is_file()
+    }
+
     /// Opens the cache of `root` to read only, if it exists and is this version's: no lock, no new
     /// MANIFEST or OPTIONS file and no fsync, which a read-write open does every time. What a
     /// no-change build needs; `None` sends it to [`Cache::open`]. Also `None` when the last writer
@@ -80,10 +85,10 @@ impl Cache {
     /// a read-only open would replay that log into memory on every run, while a read-write open
     /// moves it into a table file once.
     pub fn open_read_only(root: &Path) -> Option<Self> {
-        let dir = cache_dir(root);
-        if !dir.join("CURRENT").is_file() {
+        if !Self::exists(root) {
             return None;
         }
+        let dir = cache_dir(root);
         let log_bytes: u64 = std::fs::read_dir(&dir)
             .ok()?
             .flatten()

@@ -9,6 +9,7 @@ mod css_plugins;
 mod dev;
 mod fs_out;
 mod http_util;
+mod listing;
 mod load_config;
 mod migrate;
 mod net;
