@@ -221,7 +221,7 @@ fn exit_now() -> ! {
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     // SAFETY: `_exit` only ends the process; no other thread is writing output now (the command's
-    // thread has returned and its runtime has shut down).
+    // thread has returned; a runtime it left running has nothing to do).
     unsafe { libc::_exit(0) }
 }
 
