@@ -4,8 +4,9 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 
+use arcstr::ArcStr;
 use rolldown::BundleOutput;
-use rolldown_common::{Output, OutputChunk};
+use rolldown_common::{Output, OutputChunk, StrOrBytes};
 use rolldown_fs::FileSystem;
 use serde_json::{Map, Value, json};
 
@@ -14,9 +15,31 @@ use crate::state::BuildState;
 
 pub const MANIFEST_PATH: &str = ".nexxo/manifest.json";
 
-pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) -> Result<BuildOutput, BuildFailure> {
+pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput) -> Result<BuildOutput, BuildFailure> {
     let root = &state.config.root;
     let mut files: Vec<OutputFile> = Vec::new();
+    // The chunks' code and the assets' bytes (source maps) are the largest things a build makes
+    // (9.5 MB at 19k modules): moved out of rolldown's output where it holds the only handle on
+    // them, copied only where it does not.
+    let mut code: HashMap<ArcStr, Vec<u8>> = HashMap::new();
+    for o in &mut out.assets {
+        match o {
+            Output::Chunk(c) => {
+                if let Some(c) = Arc::get_mut(c) {
+                    code.insert(c.filename.clone(), std::mem::take(&mut c.code).into_bytes());
+                }
+            }
+            Output::Asset(a) => {
+                if let Some(a) = Arc::get_mut(a) {
+                    let bytes = match std::mem::take(&mut a.source) {
+                        StrOrBytes::Str(s) => s.into_bytes(),
+                        StrOrBytes::Bytes(b) => b,
+                    };
+                    code.insert(a.filename.clone(), bytes);
+                }
+            }
+        }
+    }
     let chunks: Vec<Arc<OutputChunk>> = out
         .assets
         .iter()
@@ -28,14 +51,16 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, out: BundleOutput) ->
     for o in &out.assets {
         if let Output::Asset(a) = o {
             let kind = if a.filename.ends_with(".map") { OutputKind::SourceMap } else { OutputKind::Asset };
-            files.push(OutputFile { path: a.filename.to_string(), contents: a.source.as_bytes().to_vec(), kind });
+            let contents = code.remove(&a.filename).unwrap_or_else(|| a.source.as_bytes().to_vec());
+            files.push(OutputFile { path: a.filename.to_string(), contents, kind });
         }
     }
 
     let mut css_by_chunk: HashMap<&str, String> = HashMap::new();
     for c in &chunks {
         let kind = if c.is_entry { OutputKind::EntryJs } else { OutputKind::ChunkJs };
-        files.push(OutputFile { path: c.filename.to_string(), contents: c.code.clone().into_bytes(), kind });
+        let contents = code.remove(&c.filename).unwrap_or_else(|| c.code.clone().into_bytes());
+        files.push(OutputFile { path: c.filename.to_string(), contents, kind });
         // The chunk's `.map` is already among the assets above: rolldown serializes it there
         // (`SourceMapType::File`), so `c.map` is not serialized a second time.
         if let Some(css) = state.css_of(c.modules.keys.iter().map(|m| m.as_str())) {
