@@ -322,8 +322,9 @@ pub fn store(
     }
     let pairs: Vec<(&str, u128)> = inputs.iter().map(|i| (i.path.as_str(), i.hash)).collect();
     let out_key = output_key(fp, &pairs);
-    cache.put(&out_key, &nexxo_bundler::encode_files(&output.files));
-    cache.put(&inputs_key(fp), &encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs));
+    let files = nexxo_bundler::encode_files(&output.files);
+    let inputs = encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs);
+    cache.put_to_table(&[(&out_key, &files), (&inputs_key(fp), &inputs)]);
     Some(out_key)
 }
 
