@@ -16,7 +16,7 @@
 //
 //   cd benches/browser-peers && npm ci --ignore-scripts   (once; esbuild from benches/ bundles it)
 //   node benches/browser-side.mjs [--components 1100] [--runs 3] [--builds 4]
-//        [--tools nexxo,rolldown-browser,esbuild-wasm] [--wasm wasm/pkg/nexxo-engine.wasm] [--idle MS]
+//        [--tools nexxo,nexxo-reserve,rolldown-browser,esbuild-wasm] [--wasm wasm/pkg/nexxo-engine.wasm] [--idle MS]
 // `--idle MS`: every tool's first build starts MS after it loaded, as an IDE user's does (Nexxo's
 // worker spends the first of that time on `engine.warmUp()`, as the playground's does); "first" is
 // then the first build alone.
@@ -117,11 +117,13 @@ const rolldownBuild = (input) => `const build = async () => {
       return r.output.length;
     };`;
 // Each worker: fetch the project (not timed), then time loading the bundler and each build.
-const worker = {
-  nexxo: `
+// `nexxo-reserve`: the engine taking 128 MB of memory as it starts (its `reserve` option, what
+// `nexxo-worker.js?reserve=128` does), instead of growing it step by step through the first build.
+// @rolldown/browser's binding starts with 1 GiB (16384 pages) of shared memory.
+const nexxoWorker = (options) => `
     const t0 = performance.now();
     const { NexxoEngine } = await import("./engine/nexxo.js");
-    const engine = new NexxoEngine(await WebAssembly.compileStreaming(fetch("./engine/nexxo-engine.wasm")));
+    const engine = new NexxoEngine(await WebAssembly.compileStreaming(fetch("./engine/nexxo-engine.wasm")), ${options});
     const load = performance.now() - t0;
     // --idle: the engine's own warm-up in the idle time (what the playground's worker does).
     if (data.idle) for (let i = 0; i < 3; i++) engine.warmUp();
@@ -129,7 +131,10 @@ const worker = {
       const r = engine.build({ root: "/app", files: project.files, overrides: { sourcemap: true } });
       if (!r.ok) throw new Error(JSON.stringify(r.errors).slice(0, 2000));
       return r.files.length;
-    };`,
+    };`;
+const worker = {
+  nexxo: nexxoWorker("{}"),
+  "nexxo-reserve": nexxoWorker("{ reserve: 128 * 2 ** 20 }"),
   "rolldown-browser": `
     const t0 = performance.now();
     const { rolldown, memfs } = await import("./rd/rolldown.js");
@@ -255,9 +260,10 @@ for (const tool of tools) {
   const later = median(rs.flatMap((r) => r.times.slice(1)));
   console.log(`| ${tool} | ${ms(median(rs.map((r) => r.load)))} | ${ms(median(rs.map((r) => r.times[0])))} | ${ms(median(rs.map(firstOf)))} | ${ms(later)} | ${rs[0].outputs} |`);
 }
-for (const peer of tools.filter((t) => t.startsWith("rolldown-browser"))) {
-  if (!rows.nexxo) break;
-  const ratio = median(rows.nexxo.map(firstOf)) / median(rows[peer].map(firstOf));
-  const fill = peer === "rolldown-browser" ? ` (its memfs fill, not counted: ${ms(median(rows[peer].map((r) => r.fill)))})` : "";
-  console.log(`Nexxo's first (load + build) / ${peer}'s: ${ratio.toFixed(2)}x${fill}`);
+for (const nexxo of tools.filter((t) => t.startsWith("nexxo"))) {
+  for (const peer of tools.filter((t) => t.startsWith("rolldown-browser"))) {
+    const ratio = median(rows[nexxo].map(firstOf)) / median(rows[peer].map(firstOf));
+    const fill = peer === "rolldown-browser" ? ` (its memfs fill, not counted: ${ms(median(rows[peer].map((r) => r.fill)))})` : "";
+    console.log(`${nexxo}'s first (load + build) / ${peer}'s: ${ratio.toFixed(2)}x${fill}`);
+  }
 }

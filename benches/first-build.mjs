@@ -10,7 +10,7 @@
 // esbuild-wasm through Node's fs: from the page cache after the first run. All three minify and
 // write source maps (rolldown loads the CSS modules as empty modules: it does not bundle CSS).
 //
-//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-disk,rolldown-browser,esbuild-wasm]
+//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-reserve,nexxo-disk,rolldown-browser,esbuild-wasm]
 //        [--runs 3] [--builds 3] [--wasm wasm/pkg/nexxo-engine.wasm[,other.wasm]] [--flags ";--liftoff-only"]
 // `--flags`: V8 flag sets, `;`-separated, each its own row ("" is Node's defaults); `--wasm`: one row
 // per module, to compare two builds of the engine. Runs go round-robin over the rows.
@@ -33,7 +33,7 @@ async function child(tool, app, builds) {
   // CPU time of the process (every thread: V8's background compilers too), beside the wall time:
   // on a shared machine it moves less than the wall time does.
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  if (tool === "nexxo" || tool === "nexxo-disk") {
+  if (tool === "nexxo" || tool === "nexxo-reserve" || tool === "nexxo-disk") {
     const { NexxoEngine } = await import(path.join(repo, "wasm/js/nexxo.js"));
     let t = now();
     // `nexxo-disk`: no files in the call; the engine asks a provider over the disk for what it
@@ -43,7 +43,7 @@ async function child(tool, app, builds) {
       read: (p) => { try { return fs.readFileSync(p); } catch { return null; } },
       list: (p) => { try { return fs.readdirSync(p); } catch { return null; } },
     };
-    const files = tool === "nexxo" ? readAppFiles(app) : undefined;
+    const files = tool === "nexxo-disk" ? undefined : readAppFiles(app);
     out.readFiles = now() - t;
     const bytes = fs.readFileSync(args.wasm ?? path.join(repo, "wasm/pkg/nexxo-engine.wasm"));
     out.moduleBytes = bytes.length;
@@ -52,7 +52,10 @@ async function child(tool, app, builds) {
     const module = await WebAssembly.compile(bytes);
     out.compile = now() - t;
     t = now();
-    const engine = new NexxoEngine(module, tool === "nexxo" ? {} : { files: disk });
+    // `nexxo-reserve`: the instance takes 128 MB as it starts (NexxoEngine's `reserve` option)
+    // instead of growing its memory through the first build; @rolldown/browser starts with 1 GiB.
+    const options = { nexxo: {}, "nexxo-reserve": { reserve: 128 * 2 ** 20 }, "nexxo-disk": { files: disk } }[tool];
+    const engine = new NexxoEngine(module, options);
     out.instantiate = now() - t;
     for (let i = 0; i <= builds; i++) {
       t = now();

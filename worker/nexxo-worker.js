@@ -24,6 +24,10 @@
 // A panic ends the WASM instance; the worker starts a fresh one from the compiled module (open
 // sessions are gone, and the reply says so) instead of failing every later message.
 //
+// Memory: `nexxo-worker.js?reserve=MB` has the engine instance take that much memory as it starts
+// (none by default): a large project's first build then skips a dozen growths of the memory, each
+// followed by a collection of the worker's JavaScript heap (see NexxoEngine's `reserve`).
+//
 // Pool: `nexxo-worker.js?pool=N` starts N helper workers (this same script, `?helper`), posts
 // them the compiled module (no second download or compile) and sends them the session's parallel
 // jobs (module transforms, runner forms) in batches, as wasmtime's pool does for `nexxo dev
@@ -40,7 +44,14 @@ const params = new URLSearchParams(self.location.search);
 const MAX_POOL = 16;
 
 if (params.has("helper")) helper();
-else main(Math.min(MAX_POOL, Math.max(0, Math.floor(Number(params.get("pool") ?? 0)) || 0)));
+else main(Math.min(MAX_POOL, Math.max(0, Math.floor(Number(params.get("pool") ?? 0)) || 0)), reserveOf(params.get("reserve")));
+
+/** `?reserve=MB`: memory the worker's engine instance takes as it starts (NexxoEngine's
+ * `reserve`), so a large project's first build does not grow it step by step. */
+function reserveOf(mb) {
+  const n = Math.floor(Number(mb ?? 0));
+  return n > 0 ? Math.min(n, 2048) * 2 ** 20 : 0;
+}
 
 /** A pool helper: gets the module, then answers `{ id, jobs }` (a JSON array of jobs) with
  * `{ id, done }` (a JSON array of results, one per job, in order) or `{ id, done: null }`. */
@@ -180,7 +191,7 @@ function fileContents(file) {
   throw new Error(`file "${file.path}" has neither text nor base64`);
 }
 
-function main(requested) {
+function main(requested, reserve) {
   // Written as a bundler sees an asset (a literal `new URL(path, import.meta.url)`): a page that
   // bundles this worker (`new Worker(new URL(".../nexxo-worker.js", import.meta.url))`, or
   // `?worker&url`, as the playground does) gets the module under a content-hashed name, which hosts
@@ -212,7 +223,7 @@ function main(requested) {
   };
   const fresh = async () => {
     const p = await pool;
-    return new NexxoEngine(await module, p ? { files, runJobs: (jobs) => p.run(jobs) } : { files });
+    return new NexxoEngine(await module, p ? { files, reserve, runJobs: (jobs) => p.run(jobs) } : { files, reserve });
   };
   let engine = fresh();
   // Until the page asks for something, the first instance builds a small built-in project a few

@@ -303,6 +303,26 @@ test("the engine's memory grows in steps of an eighth, and nexxo_reserve really 
   assert.ok(e.memory.buffer.byteLength >= before + (32 << 20), `${before} -> ${e.memory.buffer.byteLength}`);
 });
 
+test("an engine given `reserve` starts with that memory and builds the same bytes in it", async () => {
+  const reserve = 48 << 20;
+  const plain = new NexxoEngine(wasmModule);
+  assert.ok(plain.exports.memory.buffer.byteLength < reserve, "without `reserve` the memory starts small");
+  const engine = new NexxoEngine(wasmModule, { reserve });
+  assert.ok(engine.exports.memory.buffer.byteLength >= reserve, `${engine.exports.memory.buffer.byteLength}`);
+  const loaded = await NexxoEngine.load(wasmModule, { reserve });
+  assert.ok(loaded.exports.memory.buffer.byteLength >= reserve, "load() reserves too");
+  const dir = reactProject();
+  const request = { root: dir, files: projectFiles(dir), overrides: { sourcemap: true } };
+  const reserved = engine.build(request);
+  assert.equal(reserved.ok, true);
+  // The build fits the reserved space: the memory did not grow.
+  assert.ok(engine.exports.memory.buffer.byteLength < reserve + (8 << 20), `${engine.exports.memory.buffer.byteLength}`);
+  assert.deepEqual(reserved, plain.build(request));
+  // Nonsense is ignored, not an error.
+  assert.ok(new NexxoEngine(wasmModule, { reserve: -1 }).exports.memory.buffer.byteLength < reserve);
+  assert.ok(new NexxoEngine(wasmModule, { reserve: "lots" }).exports.memory.buffer.byteLength < reserve);
+});
+
 test("a crashed instance is retired with the panic message; a new one works", () => {
   const engine = new NexxoEngine(wasmModule);
   // Hostile input: nesting deep enough to exhaust the engine's stack in the parser.

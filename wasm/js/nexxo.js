@@ -356,11 +356,14 @@ export class NexxoEngine {
   /** The imports, kept until `load` has its instance. */
   #imports = null;
   #memory = null;
+  /** Bytes of memory an instance takes at once when it starts (`options.reserve`). */
+  #reserve = 0;
 
   /** Starts an instance of an already compiled `WebAssembly.Module` (synchronous). `options.runJobs`
    * gives it a pool (see the top of this file). */
   constructor(module, options = {}) {
     if (options.tuneV8 !== false) tuneV8ForEngine();
+    this.#reserve = Number(options.reserve) > 0 ? Math.min(Number(options.reserve), 2 ** 31) : 0;
     this.module = module;
     this.stderr = [];
     const memory = () => this.#memory;
@@ -408,6 +411,11 @@ export class NexxoEngine {
     this.exports = instance.exports;
     this.broken = null;
     this.exports._initialize?.();
+    // The engine grows its memory in steps of an eighth (wasm/engine/src/heap.rs), from 2.5 MB,
+    // and V8 follows growths with full collections of the JavaScript heap (Node's --trace-gc: 14
+    // in a first and a second 2.4k-module build, 2-8 ms each with the project held in JavaScript;
+    // 2 with 128 MB reserved). A number, not a default: an edge isolate has 128 MB in all.
+    if (this.#reserve) this.exports.nexxo_reserve?.(this.#reserve);
     if (this.async) {
       // Calls wait for the one before: a call arriving while the instance is suspended would
       // enter it in the middle of another (its sessions are borrowed, its stack is elsewhere).
