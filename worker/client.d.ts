@@ -17,6 +17,10 @@ export interface NexxoWorkerOptions {
    * 16). Needs JSPI (Chromium 137+); elsewhere the worker runs them itself and `poolInfo().size`
    * is 0. */
   pool?: number;
+  /** Megabytes of memory the worker's engine instance takes as it starts (`?reserve=MB`; default
+   * 0), so a large project's first build does not grow it step by step (see `reserve` in
+   * nexxo.d.ts). Held for the worker's life. */
+  reserveMB?: number;
 }
 
 /** What the worker's pool is and has done. */
@@ -37,6 +41,9 @@ export interface PoolInfo {
   waitedMs: number;
   /** Time each helper spent running jobs (its engine call and JSON), in ms. */
   busyMs: number[];
+  /** Bytes of memory the worker's engine instance has: what `reserveMB` took, or what its calls
+   * grew it to (WebAssembly memory never shrinks). */
+  memoryBytes: number;
 }
 
 /** Where a build is: each stage as it begins, and during "load" of the files the worker holds,

@@ -3,7 +3,8 @@
 // for a page whose build bundles the worker (the engine module then gets a content-hashed name),
 // and `createNexxoWorker(url, { pool: 2 })` for a worker that spreads a session's module transforms
 // over 2 helper workers (JSPI browsers; elsewhere the worker runs them itself, see `poolInfo`). A
-// bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`). Types: client.d.ts.
+// bundled worker takes the pool size in its own URL (`nexxo-worker.js?pool=2`), as it takes
+// `reserveMB` (`?reserve=128`). Types: client.d.ts.
 //
 // Calls are posted at once (the worker runs them in turn), except a build
 // given an AbortSignal: it waits here until the calls before it are answered, so that, when the
@@ -16,7 +17,7 @@
 
 const aborted = (signal) => signal.reason ?? new DOMException("The build was aborted.", "AbortError");
 
-export function createNexxoWorker(source, { pool = 0 } = {}) {
+export function createNexxoWorker(source, { pool = 0, reserveMB = 0 } = {}) {
   let make = null;
   let worker;
   if (typeof source === "function") {
@@ -26,6 +27,7 @@ export function createNexxoWorker(source, { pool = 0 } = {}) {
   } else {
     const script = new URL(source, globalThis.location?.href);
     if (pool > 0) script.searchParams.set("pool", String(pool));
+    if (reserveMB > 0) script.searchParams.set("reserve", String(reserveMB));
     make = () => new Worker(script, { type: "module" });
   }
   // The files the worker holds, by `${root}\0${path}`, to give a restarted worker (only when one

@@ -12,7 +12,7 @@
 //   { id, type: "files.remove", payload: { root, paths } }        -> number (files removed)
 //   { id, type: "files.clear" }                                   -> true
 //   { id, type: "version" }                                       -> string
-//   { id, type: "pool" }                                          -> PoolInfo (see below)
+//   { id, type: "pool" }                                          -> PoolInfo (see below; with the instance's memoryBytes)
 // Replies are { id, ok: true, result } or { id, ok: false, error, crashed? }; a `build` also posts
 // { id, progress: { stage } } as each stage begins ("load", "link", "render", "finish"), and one that
 // reads the held files (below) { id, progress: { stage: "load", filesRead, path } } as it reads.
@@ -278,8 +278,11 @@ function main(requested, reserve) {
         return true;
       case "version":
         return nexxo.version();
-      case "pool":
-        return p ? p.info(requested) : { requested, size: 0, jspi: hasJspi, jobs: [], restarts: 0, calls: 0, waitedMs: 0, busyMs: [] };
+      case "pool": {
+        const info = p ? p.info(requested) : { requested, size: 0, jspi: hasJspi, jobs: [], restarts: 0, calls: 0, waitedMs: 0, busyMs: [] };
+        // The instance's memory: what `?reserve` took, or what its builds grew it to.
+        return { ...info, memoryBytes: nexxo.exports.memory.buffer.byteLength };
+      }
       default:
         throw new Error(`unknown message type "${type}"`);
     }

@@ -267,6 +267,36 @@ test("a worker holding the project builds without files sent, an edit sends one 
   await page.close();
 });
 
+test("a worker asked to reserve memory starts its engine with it and builds the same bundle", async () => {
+  const { page, errors: problems } = await openPage(browser, server.url);
+  const files = [
+    { path: "index.html", text: '<script type="module" src="/src/main.ts"></script>\n' },
+    { path: "src/main.ts", text: 'import { n } from "./n";\nglobalThis.built = String(n * 2);\n' },
+    { path: "src/n.ts", text: "export const n: number = 21;\n" },
+  ];
+  const out = await page.evaluate(async (files) => {
+    const { createNexxoWorker } = await import("/worker/client.js");
+    const { run } = await import("/run-entry.js");
+    const result = {};
+    for (const [name, options] of [["plain", {}], ["reserved", { reserveMB: 64 }]]) {
+      const nexxo = createNexxoWorker("/worker/nexxo-worker.js", options);
+      const before = (await nexxo.poolInfo()).memoryBytes;
+      const built = await run(await nexxo.build({ root: "/app", files }));
+      result[name] = { before, after: (await nexxo.poolInfo()).memoryBytes, value: built.value };
+      nexxo.terminate();
+    }
+    return result;
+  }, files);
+  assert.deepEqual(problems, []);
+  assert.ok(out.plain.before < 64 << 20, `without reserve: ${out.plain.before}`);
+  assert.ok(out.reserved.before >= 64 << 20, `with reserveMB 64: ${out.reserved.before}`);
+  // A small build fits in the reserved memory.
+  assert.equal(out.reserved.after, out.reserved.before);
+  assert.equal(out.plain.value, "42");
+  assert.equal(out.reserved.value, "42");
+  await page.close();
+});
+
 test("NexxoEngine.load starts the engine on a page's main thread, where a synchronous start is refused", async () => {
   const { page, errors: problems } = await openPage(browser, server.url);
   const out = await page.evaluate(async () => {
