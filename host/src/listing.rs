@@ -59,9 +59,15 @@ pub struct Listings {
 
 impl Listings {
     pub fn entry(&self, path: &Path) -> Entry {
-        // A trailing slash asks for a directory: `stat("a.ts/")` fails where the listing would
-        // say "file".
-        if !cfg!(target_os = "linux") || !path.is_absolute() || path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        // A trailing slash or `.` asks for a directory: `stat("a.ts/")` and `stat("a.ts/.")` fail
+        // where the listing would say "file" (`Path` drops both before `file_name`).
+        let bytes = path.as_os_str().as_encoded_bytes();
+        if !cfg!(target_os = "linux")
+            || !path.is_absolute()
+            || bytes.ends_with(b"/")
+            || bytes.ends_with(b"/.")
+            || bytes.ends_with(b"/..")
+        {
             return Entry::Ask;
         }
         let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else { return Entry::Ask };
@@ -145,6 +151,10 @@ mod tests {
         // What the listing cannot answer.
         assert_eq!(l.entry(Path::new("src/a.ts")), Entry::Ask);
         assert_eq!(l.entry(Path::new(&format!("{}/", tmp.join("src/a.ts").display()))), Entry::Ask);
+        assert_eq!(l.entry(Path::new(&format!("{}/.", tmp.join("src/a.ts").display()))), Entry::Ask);
+        assert_eq!(l.entry(Path::new(&format!("{}/..", tmp.join("src/dir").display()))), Entry::Ask);
+        // Under a `.` that is a file: not a directory, so nothing is under it.
+        assert_eq!(l.entry(Path::new(&format!("{}/./b.ts", tmp.join("src/a.ts").display()))), Entry::Missing);
         assert_eq!(l.entry(Path::new("/")), Entry::Ask);
         std::fs::remove_dir_all(&tmp).unwrap();
     }
