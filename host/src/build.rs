@@ -114,8 +114,7 @@ pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), Ex
                     .in_scope(|| build_cache::store(cache, &fingerprint, &output, *build_started, &fs.take_reads()))
             })
         });
-        let gzip = cached_gzip
-            .is_none()
+        let gzip = (cached_gzip.is_none() && config.report_compressed_size)
             .then(|| s.spawn(|| tracing::info_span!("nexxo.gzip").in_scope(|| gzip_sizes(&output.files))));
         let public = tracing::info_span!("nexxo.write").in_scope(|| write(&config, &output, confine));
         (public, gzip.map(|t| joined(t.join())), store.and_then(|t| joined(t.join())))
@@ -397,8 +396,13 @@ pub(crate) fn print_summary(
 ) {
     let s = Style::stdout();
     let out_rel = config.out_dir.strip_prefix(&config.root).unwrap_or(&config.out_dir).display().to_string();
-    let shown: Vec<(&OutputFile, Option<usize>)> =
-        files.iter().zip(gzip).filter(|(f, _)| f.kind != OutputKind::Manifest).map(|(f, g)| (f, *g)).collect();
+    // `gzip` may be shorter than `files` (none computed: `build.reportCompressedSize` off).
+    let shown: Vec<(&OutputFile, Option<usize>)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.kind != OutputKind::Manifest)
+        .map(|(i, f)| (f, gzip.get(i).copied().flatten().filter(|_| config.report_compressed_size)))
+        .collect();
     let width = shown.iter().map(|(f, _)| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
     let mut rows: Vec<&(&OutputFile, Option<usize>)> = shown.iter().collect();
     rows.sort_by_key(|(f, _)| (f.kind != OutputKind::Html, f.kind == OutputKind::SourceMap, f.path.clone()));

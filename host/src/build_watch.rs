@@ -72,7 +72,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
     {
-        let gzip = build::gzip_sizes(&output.files);
+        let gzip = if config.report_compressed_size { build::gzip_sizes(&output.files) } else { Vec::new() };
         build::print_summary(&config, &output.files, &gzip, public, started, false);
         written = Some(w);
     }

@@ -317,6 +317,30 @@ test("the summary lists files with sizes and gzip sizes and the total time", () 
   assert.match(r.stdout, /✓ built \d+ files, .* in \d+ms/);
 });
 
+test("build.reportCompressedSize: false leaves the gzip sizes out of the summary, cold and from the cache", () => {
+  const dir = fixture("nogzip", {
+    "nexxo.config.json": JSON.stringify({ build: { input: ["src/lib.ts"], reportCompressedSize: false } }),
+    "src/lib.ts": "export const v = 1;",
+  });
+  for (const flags of [["--force"], []]) {
+    const r = buildOk(dir, flags);
+    assert.match(r.stdout, /dist\/assets\/lib-[\w-]+\.js\s+\d+ B\n/, r.stdout);
+    assert.doesNotMatch(r.stdout, /gzip:/);
+    assert.match(r.stdout, /✓ built \d+ files/);
+  }
+  // Vite's name, translated from a vite.config too.
+  fs.rmSync(path.join(dir, "nexxo.config.json"));
+  fs.writeFileSync(path.join(dir, "vite.config.js"), "export default { build: { reportCompressedSize: false, rollupOptions: { input: 'src/lib.ts' } } };\n");
+  const viaVite = buildOk(dir, ["--force"]);
+  assert.doesNotMatch(viaVite.stdout, /gzip:/);
+  // A wrong type is a located config error.
+  fs.rmSync(path.join(dir, "vite.config.js"));
+  fs.writeFileSync(path.join(dir, "nexxo.config.json"), JSON.stringify({ build: { reportCompressedSize: "no" } }));
+  const bad = spawnSync(NEXXO, ["build", dir], { encoding: "utf8" });
+  assert.equal(bad.status, 1, bad.stdout + bad.stderr);
+  assert.match(bad.stderr, /reportCompressedSize/);
+});
+
 test("on a terminal a status line shows each stage and is cleared before the summary; piped output has none", { skip: !fs.existsSync("/usr/bin/script") && "no script(1) for a terminal" }, () => {
   const dir = libProject({ "src/lib.ts": "export const v = 1;" });
   // script(1) gives the build a terminal; CI is unset because CI logs get no status line.

@@ -114,6 +114,8 @@ pub struct BuildConfig {
     pub css_target: Option<OneOrMany>,
     /// Replace a non-empty output directory outside the root (Vite's `build.emptyOutDir`).
     pub empty_out_dir: Option<bool>,
+    /// Vite's `build.reportCompressedSize`: the summary's gzip sizes (on by default).
+    pub report_compressed_size: Option<bool>,
     /// Rollup's `output.manualChunks` object form, as Vite apps write it: chunk name to the
     /// packages (`"react"`) or files (`"./src/big.ts"`) it holds, with their dependencies.
     pub manual_chunks: Option<BTreeMap<String, Vec<String>>>,
@@ -234,6 +236,10 @@ pub struct ResolvedConfig {
     /// `build.emptyOutDir`: `Some(true)` allows replacing a foreign directory outside the root.
     #[serde(default)]
     pub empty_out_dir: Option<bool>,
+    /// `build.reportCompressedSize`: whether `nexxo build` compresses each output file to show its
+    /// gzip size, as Vite does by default; off saves that time on large outputs.
+    #[serde(default = "report_compressed_size_default")]
+    pub report_compressed_size: bool,
     pub assets_dir: String,
     pub public_dir: Option<PathBuf>,
     pub sourcemap: bool,
@@ -272,6 +278,11 @@ pub struct ResolvedConfig {
     pub server: ServerConfig,
     #[serde(default)]
     pub preview: ServerConfig,
+}
+
+/// A resolved config from a host that predates `report_compressed_size` reports them, as Vite.
+fn report_compressed_size_default() -> bool {
+    true
 }
 
 impl ResolvedConfig {
@@ -385,6 +396,7 @@ impl ResolvedConfig {
             base,
             out_dir,
             empty_out_dir: user.build.empty_out_dir,
+            report_compressed_size: user.build.report_compressed_size.unwrap_or(true),
             assets_dir: assets_dir.trim_matches('/').to_string(),
             public_dir,
             sourcemap: cli.sourcemap.or(user.build.sourcemap).unwrap_or(false),

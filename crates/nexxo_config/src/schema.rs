@@ -48,6 +48,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("target", Node::Leaf),
             ("cssTarget", Node::Leaf),
             ("emptyOutDir", Node::Leaf),
+            ("reportCompressedSize", Node::Leaf),
             ("manualChunks", Node::Leaf),
         ]),
     ),

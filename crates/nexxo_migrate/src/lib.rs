@@ -678,7 +678,7 @@ impl<'a> Cx<'a, '_> {
             let b = out.obj("build");
             match key.as_str() {
                 "outDir" | "assetsDir" => self.path_field(&key, v, b, &path),
-                "emptyOutDir" => self.bool_field(&key, v, b, &path),
+                "emptyOutDir" | "reportCompressedSize" => self.bool_field(&key, v, b, &path),
                 "sourcemap" => match self.data(v, 0) {
                     Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on), &path),
                     Ok(Value::String(kind)) => self.note(

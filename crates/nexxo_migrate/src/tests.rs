@@ -212,6 +212,7 @@ export default {
     target: ['es2020', 'edge88', 'firefox78', 'chrome87', 'safari14'],
     cssTarget: ['chrome61', 'safari13.1'],
     emptyOutDir: true,
+    reportCompressedSize: false,
     cssCodeSplit: false,
     rollupOptions: {
       input: { main: resolve(__dirname, 'index.html'), nested: './nested/index.html' },
@@ -232,6 +233,7 @@ export default {
                 "target": "es2020,edge88,firefox78,chrome87,safari14",
                 "cssTarget": ["chrome61", "safari13.1"],
                 "emptyOutDir": true,
+                "reportCompressedSize": false,
                 "input": ["index.html", "nested/index.html"],
                 "manualChunks": { "vendor": ["react", "react-dom"] },
             }
