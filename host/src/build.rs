@@ -239,7 +239,7 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs, linking: Arc<Gate>) -> R
         }
     });
     let built = on_worker(&runtime, async move {
-        nexxo_bundler::build_then(fs, &config, css_plugins, Some(on_stage), nexxo_bundler::Leftovers::Leak).await
+        nexxo_bundler::build(fs, &config, css_plugins, Some(on_stage), nexxo_bundler::Leftovers::Leak).await
     });
     status.clear();
     // Not shut down: `nexxo build` exits right after writing, and a shutdown joins the runtime's
@@ -401,7 +401,7 @@ pub(crate) fn print_summary(
         .iter()
         .enumerate()
         .filter(|(_, f)| f.kind != OutputKind::Manifest)
-        .map(|(i, f)| (f, gzip.get(i).copied().flatten().filter(|_| config.report_compressed_size)))
+        .map(|(i, f)| (f, gzip.get(i).copied().flatten()))
         .collect();
     let width = shown.iter().map(|(f, _)| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
     let mut rows: Vec<&(&OutputFile, Option<usize>)> = shown.iter().collect();

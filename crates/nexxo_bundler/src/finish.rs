@@ -20,7 +20,7 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput
     let mut files: Vec<OutputFile> = Vec::new();
     // The chunks' code and the assets' bytes (source maps) are the largest things a build makes
     // (9.5 MB at 19k modules): moved out of rolldown's output where it holds the only handle on
-    // them, copied only where it does not.
+    // them, copied only where it does not. The chunks' code waits for their files below.
     let mut code: HashMap<ArcStr, Vec<u8>> = HashMap::new();
     for o in &mut out.assets {
         match o {
@@ -30,13 +30,15 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput
                 }
             }
             Output::Asset(a) => {
-                if let Some(a) = Arc::get_mut(a) {
-                    let bytes = match std::mem::take(&mut a.source) {
+                let contents = match Arc::get_mut(a) {
+                    Some(a) => match std::mem::take(&mut a.source) {
                         StrOrBytes::Str(s) => s.into_bytes(),
                         StrOrBytes::Bytes(b) => b,
-                    };
-                    code.insert(a.filename.clone(), bytes);
-                }
+                    },
+                    None => a.source.as_bytes().to_vec(),
+                };
+                let kind = if a.filename.ends_with(".map") { OutputKind::SourceMap } else { OutputKind::Asset };
+                files.push(OutputFile { path: a.filename.to_string(), contents, kind });
             }
         }
     }
@@ -48,13 +50,6 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput
             Output::Asset(_) => None,
         })
         .collect();
-    for o in &out.assets {
-        if let Output::Asset(a) = o {
-            let kind = if a.filename.ends_with(".map") { OutputKind::SourceMap } else { OutputKind::Asset };
-            let contents = code.remove(&a.filename).unwrap_or_else(|| a.source.as_bytes().to_vec());
-            files.push(OutputFile { path: a.filename.to_string(), contents, kind });
-        }
-    }
 
     let mut css_by_chunk: HashMap<&str, String> = HashMap::new();
     for c in &chunks {

@@ -44,32 +44,6 @@ pub use progress::{OnStage, Stage};
 
 use crate::state::BuildState;
 
-/// Builds the project described by `config`, reading files through `fs`; `css_plugins` runs the
-/// project's JavaScript CSS tools, when the host can (see [`nexxo_css::plugins`]).
-pub async fn build<Fs>(
-    fs: Fs,
-    config: &ResolvedConfig,
-    css_plugins: Option<Arc<dyn CssPlugins>>,
-) -> Result<BuildOutput, BuildFailure>
-where
-    Fs: FileSystem + Clone + Debug + 'static,
-{
-    build_reporting(fs, config, css_plugins, None).await
-}
-
-/// [`build`], telling `on_stage` where it is as it goes (see [`Stage`]).
-pub async fn build_reporting<Fs>(
-    fs: Fs,
-    config: &ResolvedConfig,
-    css_plugins: Option<Arc<dyn CssPlugins>>,
-    on_stage: Option<OnStage>,
-) -> Result<BuildOutput, BuildFailure>
-where
-    Fs: FileSystem + Clone + Debug + 'static,
-{
-    build_then(fs, config, css_plugins, on_stage, Leftovers::Free).await
-}
-
 /// What becomes of what a build leaves behind once its output is made: the bundler with its
 /// plugins, their state and the resolver's cache.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -82,8 +56,10 @@ pub enum Leftovers {
     Leak,
 }
 
-/// [`build_reporting`], choosing what becomes of the build's leftovers.
-pub async fn build_then<Fs>(
+/// Builds the project described by `config`, reading files through `fs`; `css_plugins` runs the
+/// project's JavaScript CSS tools, when the host can (see [`nexxo_css::plugins`]); `on_stage`
+/// hears where the build is as it goes (see [`Stage`]).
+pub async fn build<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
     css_plugins: Option<Arc<dyn CssPlugins>>,

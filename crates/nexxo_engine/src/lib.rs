@@ -78,7 +78,7 @@ where
         Ok(rt) => rt,
         Err(e) => return BuildResponse::failed(vec![Message::plain(format!("cannot start the async runtime: {e}"))]),
     };
-    match runtime.block_on(nexxo_bundler::build_reporting(fs, config, None, on_stage)) {
+    match runtime.block_on(nexxo_bundler::build(fs, config, None, on_stage, nexxo_bundler::Leftovers::Free)) {
         Ok(output) => BuildResponse::from_output(&config.root, output),
         Err(failure) => BuildResponse::failed(failure.errors.iter().map(Message::from_build_problem).collect()),
     }
