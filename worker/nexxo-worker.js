@@ -25,7 +25,7 @@
 // sessions are gone, and the reply says so) instead of failing every later message.
 //
 // Memory: `nexxo-worker.js?reserve=MB` has the engine instance take that much memory as it starts
-// (none by default): a large project's first build then skips a dozen growths of the memory, each
+// (none by default): a large project's first build then skips a dozen growths of the memory, most
 // followed by a collection of the worker's JavaScript heap (see NexxoEngine's `reserve`).
 //
 // Pool: `nexxo-worker.js?pool=N` starts N helper workers (this same script, `?helper`), posts
