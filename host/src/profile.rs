@@ -62,7 +62,9 @@ const STAGES: &[Stage] = &[
     stage("deconflict_chunk_symbols", "rolldown::stages", "deconflict symbols", 3),
     stage("finalize_modules", "rolldown::stages", "finalize modules (AST rewrite)", 3),
     stage("instantiate_chunks", "rolldown::stages", "render chunks (codegen, source maps)", 3),
-    stage("minify_chunks", "rolldown::stages", "minify (oxc; with map collapse)", 3),
+    // rolldown's render-chunk hooks: Nexxo's minifier (`nexxo_bundler::minify`) and the collapse
+    // of its source map into the chunk's.
+    stage("render_chunks", "rolldown::utils", "minify (oxc, parts in parallel; map collapse)", 3),
     stage("finalize_assets", "rolldown::utils", "hash names, source map JSON", 3),
     stage("nexxo.finish", "nexxo_bundler", "finish (chunk CSS, HTML, manifest)", 1),
     stage("nexxo.write", "nexxo", "write output (staging dir, rename)", 0),

@@ -6,34 +6,7 @@ import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { copyFixture, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus, waitForStyle, openPage } from "./helpers.mjs";
-
-/** A source map's `mappings`, decoded: per generated line, segments { src, line } (0-based). */
-function decodeMappings(mappings) {
-  const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  let src = 0;
-  let line = 0;
-  return mappings.split(";").map((text) =>
-    text.split(",").filter(Boolean).flatMap((seg) => {
-      const values = [];
-      let value = 0;
-      let shift = 0;
-      for (const ch of seg) {
-        const d = digits.indexOf(ch);
-        value += (d & 31) << shift;
-        if (d & 32) shift += 5;
-        else {
-          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      if (values.length < 4) return [];
-      src += values[1];
-      line += values[2];
-      return [{ src, line }];
-    }));
-}
+import { copyFixture, decodeMappings, dev, launchChromium, rawGet, repoRoot, wsHandshakeStatus, waitForStyle, openPage } from "./helpers.mjs";
 
 for (const mode of ["bundled", "esm"]) describe(mode, () => {
   let dir;

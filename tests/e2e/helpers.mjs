@@ -379,3 +379,38 @@ export async function fillEditor(editor, text) {
       throw new Error(`the editor holds other text than was typed:\n${got}`);
     });
 }
+
+/**
+ * A source map's `mappings`, decoded: per generated line, segments { col, src, line, srcCol }
+ * (0-based; `col` is the generated column).
+ */
+export function decodeMappings(mappings) {
+  const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  let src = 0;
+  let line = 0;
+  let srcCol = 0;
+  return mappings.split(";").map((text) => {
+    let col = 0;
+    return text.split(",").filter(Boolean).flatMap((seg) => {
+      const values = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of seg) {
+        const d = digits.indexOf(ch);
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      col += values[0];
+      if (values.length < 4) return [];
+      src += values[1];
+      line += values[2];
+      srcCol += values[3];
+      return [{ col, src, line, srcCol }];
+    });
+  });
+}

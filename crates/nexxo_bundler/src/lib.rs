@@ -13,6 +13,7 @@ mod glob;
 mod html;
 mod json;
 mod lazy_css;
+pub mod minify;
 mod nesting;
 mod options;
 mod output;
@@ -207,6 +208,9 @@ where
         // Last: the other plugins' loads come first.
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
+    if config.minify {
+        plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true) }));
+    }
     plugins
 }
 

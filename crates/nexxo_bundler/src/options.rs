@@ -21,7 +21,10 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         chunk_filenames: Some(name_pattern(".js").into()),
         asset_filenames: Some(name_pattern("[extname]").into()),
         sourcemap: config.sourcemap.then_some(SourceMapType::File),
-        minify: Some(minify_options(config.minify)),
+        // Nexxo's own plugin minifies the chunks (`minify.rs`), with rolldown's options.
+        minify: Some(RawMinifyOptions::Bool(false)),
+        // As rolldown sets it for a minified build of any format (an ES build has it anyway).
+        minify_internal_exports: Some(config.minify),
         define: Some(defines(config).into_iter().collect()),
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
@@ -111,7 +114,7 @@ fn escape_regex(text: &str) -> String {
 /// generated apps or the create-vite template, and 329 bytes of 1.7 MB (+0.02%, 143 bytes
 /// gzipped) in the playground's CodeMirror bundle. Each pass preserves behaviour, so fewer passes
 /// only leave a little size on the table.
-fn minify_options(minify: bool) -> RawMinifyOptions {
+pub(crate) fn minify_options(minify: bool) -> RawMinifyOptions {
     if !minify {
         return RawMinifyOptions::Bool(false);
     }

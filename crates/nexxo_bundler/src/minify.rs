@@ -1,0 +1,749 @@
+//! Minifies the JavaScript chunks, a large chunk in parts on every core.
+//!
+//! rolldown minifies each chunk whole on one thread: an app that is one chunk (most single-page
+//! apps) leaves every other core idle while oxc parses, compresses, mangles and prints it (a
+//! quarter of a 2,400-module build on two cores). This plugin takes that job over (rolldown's
+//! own `minify` is off when it runs): a chunk of at least [`PART_BYTES`] twice over is cut at
+//! top-level statement boundaries into parts of about [`PART_BYTES`], and each part is parsed,
+//! compressed, mangled and printed on its own thread. What one part cannot see of the others,
+//! the chunk's top-level scope, is decided once for all:
+//!
+//! - each part's top-level bindings, and the names it uses that another part declares, are
+//!   bindings of its own while it is compressed (with one more read and write than the part
+//!   shows), so nothing another part uses is dropped, inlined or taken for a global;
+//! - the chunk's top-level names are given short names once, most used first (as one mangler
+//!   would), and each part's inner names avoid the short names that part refers to.
+//!
+//! The cuts depend on the chunk's text only, never on the number of threads, so every host
+//! (native, the WASM engine on one thread) writes the same bytes. A smaller chunk, a format other
+//! than ES modules, a direct `eval` or a cut that does not parse on its own takes the one-part
+//! path, which is rolldown's minification call for call.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arcstr::ArcStr;
+use oxc::allocator::Allocator;
+use oxc::ast::ast::{Declaration, Statement};
+use oxc::codegen::{self, Codegen, CodegenOptions, CommentOptions};
+use oxc::mangler::Mangler;
+use oxc::minifier::{Compressor, MinifierOptions};
+use oxc::parser::{ParseOptions, Parser};
+use oxc::semantic::{Scoping, SemanticBuilder, Stats};
+use oxc::span::SourceType;
+use oxc::syntax::node::NodeId;
+use oxc::syntax::reference::{Reference, ReferenceFlags, ReferenceId};
+use oxc::syntax::symbol::{SymbolFlags, SymbolId};
+use rolldown_common::{MinifyOptions, NormalizedBundlerOptions, OutputFormat, RawMinifyOptions};
+use rolldown_ecmascript::EcmaAst;
+use rolldown_ecmascript::EcmaCompiler;
+use rolldown_plugin::{
+    HookRenderChunkArgs, HookRenderChunkOutput, HookRenderChunkReturn, HookTransformOutputMap, HookUsage, Plugin,
+    PluginContext,
+};
+use rolldown_sourcemap::SourceMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// The size of a part. Smaller parts share the work more evenly and lose more of what a
+/// compressor sees across statements; measured in `benches/README.md` (session 16).
+pub const PART_BYTES: usize = 128 * 1024;
+
+#[derive(Debug)]
+pub(crate) struct MinifyPlugin {
+    /// rolldown's minify options for the whole build, as `options::minify_options` gives them.
+    pub raw: RawMinifyOptions,
+}
+
+impl Plugin for MinifyPlugin {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("nexxo:minify")
+    }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::RenderChunk
+    }
+
+    async fn render_chunk(&self, _ctx: &PluginContext, args: &HookRenderChunkArgs<'_>) -> HookRenderChunkReturn {
+        let MinifyOptions::Enabled(enabled) = self.raw.clone().normalize(args.options) else {
+            return Ok(None);
+        };
+        let job = Job {
+            code: Arc::clone(&args.code),
+            filename: args.chunk.filename.to_string(),
+            format: args.options.format,
+            sourcemap: args.options.is_sourcemap_enabled(),
+            minifier: enabled.options,
+            codegen: codegen_options(args.options, enabled.remove_whitespace, enabled.ascii_only),
+        };
+        let (code, map) = run(job).await?;
+        let map = match map {
+            Some(map) => HookTransformOutputMap::Sourcemap(Box::new(map)),
+            None => HookTransformOutputMap::Null,
+        };
+        Ok(Some(HookRenderChunkOutput { code, map }))
+    }
+}
+
+/// One chunk to minify, owned, so that it can go to another thread.
+struct Job {
+    code: Arc<String>,
+    filename: String,
+    format: OutputFormat,
+    sourcemap: bool,
+    minifier: MinifierOptions,
+    codegen: CodegenOptions,
+}
+
+/// The chunks' render hooks are awaited together: each chunk's work goes to rayon's pool, so
+/// that chunks are minified side by side as rolldown minified them. The WASM engine has one
+/// thread and works in place.
+async fn run(job: Job) -> anyhow::Result<(String, Option<SourceMap>)> {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        let (tx, rx) = futures::channel::oneshot::channel();
+        rayon::spawn(move || {
+            let _ = tx.send(minify(&job));
+        });
+        rx.await.map_err(|_| anyhow::anyhow!("the minifier's thread stopped"))?
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        minify(&job)
+    }
+}
+
+/// The codegen options rolldown's `minify_chunks` prints a minified chunk with.
+fn codegen_options(options: &NormalizedBundlerOptions, remove_whitespace: bool, ascii_only: bool) -> CodegenOptions {
+    CodegenOptions {
+        minify: remove_whitespace,
+        ascii_only: options.charset.is_ascii() || ascii_only,
+        comments: CommentOptions {
+            normal: !remove_whitespace,
+            jsdoc: options.comments.jsdoc && !remove_whitespace,
+            annotation: options.comments.annotation,
+            legal: if options.comments.legal || !remove_whitespace {
+                codegen::LegalComment::Inline
+            } else {
+                codegen::LegalComment::None
+            },
+        },
+        ..CodegenOptions::default()
+    }
+}
+
+fn minify(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
+    let _span = tracing::info_span!("nexxo.minify").entered();
+    let code = job.code.as_str();
+    if matches!(job.format, OutputFormat::Esm) {
+        let cuts = cuts(code);
+        if cuts.len() > 1
+            && let Some(done) = in_parts(job, &cuts)
+        {
+            return Ok(done);
+        }
+    }
+    whole(job)
+}
+
+/// rolldown's minification of one chunk, call for call (`EcmaCompiler::dce_or_minify`).
+fn whole(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
+    let allocator = Allocator::default();
+    let source_type = job.format.source_type().with_jsx(true);
+    let (code, map, _) = EcmaCompiler::dce_or_minify(
+        &allocator,
+        job.code.as_str(),
+        source_type,
+        job.sourcemap,
+        &job.filename,
+        true,
+        job.minifier.clone(),
+        job.codegen.clone(),
+    )
+    .map_err(|errs| {
+        anyhow::anyhow!("{}", errs.iter().map(|e| e.to_diagnostic().to_string()).collect::<Vec<_>>().join("\n"))
+    })?;
+    Ok((code, map.map(|map| map.into_owned())))
+}
+
+/// Where the parts start: byte 0, then starts of top-level statements, each part as long as
+/// it can be without passing [`PART_BYTES`] (a statement longer than that, such as a CommonJS
+/// package in its wrapper, is a part of its own).
+///
+/// A statement start is found by its line: rolldown prints a chunk with oxc's codegen, which
+/// starts each top-level statement on a line of its own, indents everything nested and ends
+/// each statement with `;` or `}`; a line that starts with a name after such a line is taken
+/// for a statement. A cut inside a string, template, comment or nested code leaves a part that
+/// does not parse, and [`in_parts`] gives up on such a chunk; a part that ends with a `;` or
+/// `}` token and parses whole ends where the chunk's statement ends too, as no statement goes
+/// on after `;` or a block, and a name cannot continue one on the next line either.
+fn cuts(code: &str) -> Vec<usize> {
+    let bytes = code.as_bytes();
+    let mut cuts = vec![0];
+    if bytes.len() < 2 * PART_BYTES {
+        return cuts;
+    }
+    let starts = code.match_indices('\n').filter_map(|(nl, _)| {
+        let next = nl + 1;
+        let ends_statement = matches!(bytes[..nl].trim_ascii_end().last(), Some(b';' | b'}'));
+        let starts_name = bytes.get(next).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$');
+        (ends_statement && starts_name).then_some(next)
+    });
+    let mut last = 0;
+    let mut previous = 0;
+    for start in starts.chain([bytes.len()]) {
+        if start - last > PART_BYTES {
+            if previous > last {
+                cuts.push(previous);
+                last = previous;
+            }
+            if start - last > PART_BYTES && start < bytes.len() {
+                cuts.push(start);
+                last = start;
+            }
+        }
+        previous = start;
+    }
+    cuts
+}
+
+/// `items` mapped on rayon's pool one item per task, largest first, so that the largest part
+/// (often a package's one statement) starts at once and the others share the other threads;
+/// the results come back in `items`' order. The WASM engine maps them in order.
+fn map_largest_first<T: Send, R: Send>(
+    items: Vec<T>,
+    size: impl Fn(&T) -> usize,
+    f: impl Fn(T) -> R + Sync + Send,
+) -> Vec<R> {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        let mut indexed: Vec<(usize, T)> = items.into_iter().enumerate().collect();
+        indexed.sort_by_key(|(i, item)| (std::cmp::Reverse(size(item)), *i));
+        let mut done: Vec<(usize, R)> = indexed.into_par_iter().with_max_len(1).map(|(i, item)| (i, f(item))).collect();
+        done.sort_unstable_by_key(|(i, _)| *i);
+        done.into_iter().map(|(_, r)| r).collect()
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        let _ = size;
+        items.into_iter().map(f).collect()
+    }
+}
+
+/// A part parsed, with its scopes, and what the chunk-wide step needs to know of it.
+struct Part {
+    /// Its length in the chunk, for the order parts are worked on in.
+    bytes: usize,
+    /// The chunk's line it starts at, which its source map's lines count from.
+    line: u32,
+    ast: EcmaAst,
+    scoping: Scoping,
+    stats: Stats,
+    /// The top-level bindings it declares, with the references to each (and one for the
+    /// declaration), in declaration order.
+    declared: Vec<(String, u32)>,
+    /// The names it refers to that it does not declare, with how often and whether it assigns
+    /// to them.
+    free: Vec<(String, u32, bool)>,
+    /// Names it exports by declaration (`export const x`): they keep their names.
+    exported: Vec<String>,
+}
+
+fn in_parts(job: &Job, cuts: &[usize]) -> Option<(String, Option<SourceMap>)> {
+    let code = job.code.as_str();
+    let source_type = SourceType::mjs().with_jsx(true);
+    let ranges: Vec<(usize, usize, u32)> = {
+        let mut line = 0u32;
+        let mut prev = 0;
+        let mut out = Vec::with_capacity(cuts.len());
+        for (i, &start) in cuts.iter().enumerate() {
+            line += count_lines(&code.as_bytes()[prev..start]);
+            prev = start;
+            let end = cuts.get(i + 1).copied().unwrap_or(code.len());
+            out.push((start, end, line));
+        }
+        out
+    };
+
+    // 1. Each part parsed and its scopes built.
+    let parts: Vec<Option<Part>> = map_largest_first(
+        ranges,
+        |(start, end, _)| end - start,
+        |(start, end, line)| parse_part(code.get(start..end)?, line, source_type),
+    );
+    let mut parts: Vec<Part> = parts.into_iter().collect::<Option<_>>()?;
+
+    // 2. The chunk's top-level names, most used first, and the globals they must not take.
+    let mut names = TopLevel::collect(&parts);
+
+    // 3. Each part compressed and its inner names mangled.
+    let minifier = &job.minifier;
+    let mangled: Vec<Mangled> = map_largest_first(
+        std::mem::take(&mut parts),
+        |part| part.bytes,
+        |part| compress_and_mangle(part, &names, minifier),
+    );
+
+    // 4. The top-level names given short names, each one that no inner name around its uses has.
+    names.assign(&mangled);
+
+    // 5. Each part printed.
+    let codegen = &job.codegen;
+    let sourcemap = job.sourcemap;
+    let printed: Vec<Printed> =
+        map_largest_first(mangled, |part| part.bytes, |part| print_part(part, &names, codegen, sourcemap));
+
+    // 6. The parts joined, each on a line of its own, and their maps as one.
+    let mut out = String::with_capacity(printed.iter().map(|p| p.code.len() + 2).sum());
+    let mut tokens = Vec::with_capacity(printed.iter().map(|p| p.tokens.len()).sum());
+    let mut map_names: Vec<Cow<'static, str>> = Vec::new();
+    let mut line = 0u32;
+    for (i, Printed { code, line: src_line, tokens: part_tokens, names }) in printed.into_iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+            line += 1;
+        }
+        out.push_str(&code);
+        // A part's last statement may leave its `;` to the end of the file.
+        if !code.ends_with([';', '}']) {
+            out.push(';');
+        }
+        {
+            let name_offset = map_names.len() as u32;
+            map_names.extend(names.into_iter().map(Cow::Owned));
+            tokens.extend(part_tokens.into_iter().map(|t| {
+                oxc_sourcemap::Token::new(
+                    t.get_dst_line() + line,
+                    t.get_dst_col(),
+                    t.get_src_line() + src_line,
+                    t.get_src_col(),
+                    t.get_source_id().map(|_| 0),
+                    t.get_name_id().map(|n| n + name_offset),
+                )
+            }));
+        }
+        line += count_lines(code.as_bytes());
+    }
+    let map = sourcemap.then(|| {
+        SourceMap::new(
+            None,
+            map_names,
+            None,
+            vec![Cow::Owned(job.filename.clone())],
+            vec![],
+            tokens.into_boxed_slice(),
+            None,
+        )
+    });
+    Some((out, map))
+}
+
+fn count_lines(s: &[u8]) -> u32 {
+    s.iter().filter(|&&b| b == b'\n').count() as u32
+}
+
+/// Parses one part, which starts at `line` of the chunk (at the line's start).
+fn parse_part(text: &str, line: u32, source_type: SourceType) -> Option<Part> {
+    let mut failed = false;
+    let ast = EcmaAst::from_allocator_and_source(ArcStr::new(), Allocator::default(), |allocator| {
+        let source = allocator.alloc_str(text);
+        let ret = Parser::new(allocator, source, source_type)
+            .with_options(ParseOptions { preserve_parens: false, ..ParseOptions::default() })
+            .parse();
+        failed = ret.fatal_error || !ret.diagnostics.is_empty();
+        ret.program
+    });
+    if failed {
+        return None;
+    }
+    let program = ast.program();
+    let semantic = SemanticBuilder::new().build(program).semantic;
+    let stats = semantic.stats();
+    let scoping = semantic.into_scoping();
+    // A direct `eval` sees names by their text: only the whole chunk can keep them.
+    if (0..scoping.scopes_len())
+        .any(|i| scoping.scope_flags(oxc::syntax::scope::ScopeId::from_usize(i)).contains_direct_eval())
+    {
+        return None;
+    }
+    let root = scoping.root_scope_id();
+    let mut declared: Vec<(SymbolId, String, u32)> = scoping
+        .get_bindings(root)
+        .iter()
+        .map(|(name, &symbol)| {
+            (symbol, name.as_str().to_owned(), scoping.get_resolved_reference_ids(symbol).len() as u32 + 1)
+        })
+        .collect();
+    declared.sort_unstable_by_key(|(symbol, ..)| *symbol);
+    let declared = declared.into_iter().map(|(_, name, count)| (name, count)).collect();
+    let mut free: Vec<(String, u32, bool)> = scoping
+        .root_unresolved_references()
+        .iter()
+        .map(|(name, ids)| {
+            let written = ids.iter().any(|&id| scoping.get_reference(id).flags().is_write());
+            (name.as_str().to_owned(), ids.len() as u32, written)
+        })
+        .collect();
+    free.sort_unstable();
+    let mut exported = Vec::new();
+    for statement in &program.body {
+        if let Statement::ExportDeclaration(export) = statement {
+            match &export.declaration {
+                Declaration::VariableDeclaration(decl) => {
+                    for declarator in &decl.declarations {
+                        for id in declarator.id.get_binding_identifiers() {
+                            exported.push(id.name.as_str().to_owned());
+                        }
+                    }
+                }
+                other => {
+                    if let Some(id) = other.id() {
+                        exported.push(id.name.as_str().to_owned());
+                    }
+                }
+            }
+        }
+    }
+    Some(Part { bytes: text.len(), line, ast, scoping, stats, declared, free, exported })
+}
+
+/// The chunk's top-level names and the short name each is printed with.
+struct TopLevel {
+    /// Every top-level name, renamed or not.
+    all: FxHashSet<String>,
+    /// The names to give short names, most used first (first seen first among equals, so that
+    /// the names depend on neither hashing nor threads).
+    ranked: Vec<String>,
+    /// Names no top-level name may become: the globals the chunk uses and the names it exports
+    /// by declaration (which keep theirs).
+    taken: FxHashSet<String>,
+    /// Original name -> short name, once assigned; a name that keeps its own is absent.
+    short: FxHashMap<String, String>,
+    /// What the other parts do with a part's top-level binding: read it, assign to it. A name
+    /// declared by two parts (`var` twice) is read and assigned by each other's.
+    outside: FxHashMap<String, ReferenceFlags>,
+}
+
+impl TopLevel {
+    fn collect(parts: &[Part]) -> Self {
+        let mut order: Vec<String> = Vec::new();
+        let mut uses: FxHashMap<&str, (u32, usize)> = FxHashMap::default();
+        let mut outside: FxHashMap<String, ReferenceFlags> = FxHashMap::default();
+        for part in parts {
+            for (name, count) in &part.declared {
+                let next = order.len();
+                let entry = uses.entry(name.as_str()).or_insert_with(|| (0, next));
+                if entry.1 == next {
+                    order.push(name.clone());
+                } else {
+                    outside.insert(name.clone(), ReferenceFlags::Read | ReferenceFlags::Write);
+                }
+                entry.0 += count;
+            }
+        }
+        let mut taken: FxHashSet<String> = FxHashSet::default();
+        for part in parts {
+            for (name, count, written) in &part.free {
+                if let Some(entry) = uses.get_mut(name.as_str()) {
+                    entry.0 += count;
+                    let flags = outside.entry(name.clone()).or_insert(ReferenceFlags::Read);
+                    if *written {
+                        *flags |= ReferenceFlags::Write;
+                    }
+                } else {
+                    taken.insert(name.clone());
+                }
+            }
+            taken.extend(part.exported.iter().cloned());
+        }
+        let mut ranked: Vec<String> = order.iter().filter(|name| !taken.contains(name.as_str())).cloned().collect();
+        ranked.sort_by_key(|name| {
+            let (count, first) = uses[name.as_str()];
+            (std::cmp::Reverse(count), first)
+        });
+        Self { all: order.into_iter().collect(), ranked, taken, short: FxHashMap::default(), outside }
+    }
+
+    /// Gives each ranked name the shortest name that is no keyword, global or other top-level
+    /// name, and that no inner binding around any of its uses has (it would capture the use).
+    fn assign(&mut self, parts: &[Mangled]) {
+        let mut around: FxHashMap<&str, FxHashSet<u32>> = FxHashMap::default();
+        for part in parts {
+            for (name, inner) in &part.around {
+                around.entry(name.as_str()).or_default().extend(inner.iter().copied());
+            }
+        }
+        let mut used: FxHashSet<String> = FxHashSet::default();
+        // Below `first`, every candidate is used for good.
+        let mut first = 0u32;
+        for name in &self.ranked {
+            let inner = around.get(name.as_str());
+            let mut candidate = first;
+            let new = loop {
+                let new = oxc::mangler::base54(candidate);
+                let new = new.as_str();
+                let free =
+                    !oxc::syntax::keyword::is_reserved_keyword(new) && !self.taken.contains(new) && !used.contains(new);
+                if !free && candidate == first {
+                    first += 1;
+                } else if free && !inner.is_some_and(|inner| inner.contains(&candidate)) {
+                    break new.to_owned();
+                }
+                candidate += 1;
+            };
+            used.insert(new.clone());
+            if new != *name {
+                self.short.insert(name.clone(), new);
+            }
+        }
+    }
+}
+
+/// A part compressed and mangled, waiting for the chunk's top-level names.
+struct Mangled {
+    bytes: usize,
+    line: u32,
+    ast: EcmaAst,
+    scoping: Scoping,
+    private: Option<oxc_index::IndexVec<oxc::syntax::class::ClassId, FxHashMap<String, oxc::str::CompactStr>>>,
+    /// Each top-level name the part uses, with the names of the inner bindings around its uses
+    /// (as the mangler's numbers: `base54(n)`; a name that is no such number cannot be a
+    /// top-level short name either).
+    around: Vec<(String, Vec<u32>)>,
+}
+
+fn compress_and_mangle(part: Part, names: &TopLevel, minifier: &MinifierOptions) -> Mangled {
+    let Part { bytes, line, mut ast, mut scoping, stats, .. } = part;
+    let (scoping, private) = ast.program.with_mut(|fields| {
+        let program = fields.program;
+        if let Some(compress) = minifier.compress.clone() {
+            hold_top_level(&mut scoping, names);
+            Compressor::new(fields.allocator).build_with_scoping(program, scoping, compress);
+        }
+        let mut semantic = SemanticBuilder::new()
+            .with_build_nodes(true)
+            .with_class_table(true)
+            .with_stats(stats)
+            .build(program)
+            .semantic;
+        let private = minifier.mangle.clone().map(|mut options| {
+            // The top-level names are the chunk's to give, once every part's inner names are known.
+            options.top_level = Some(false);
+            Mangler::default().with_options(options).build_with_semantic(&mut semantic, program)
+        });
+        (semantic.into_scoping(), private)
+    });
+    let around = inner_names_around(&scoping, names);
+    Mangled { bytes, line, ast, scoping, private, around }
+}
+
+/// For each top-level name the part uses (declared or not), the names of the bindings of every
+/// inner scope around one of its uses.
+fn inner_names_around(scoping: &Scoping, names: &TopLevel) -> Vec<(String, Vec<u32>)> {
+    let root = scoping.root_scope_id();
+    // Each scope's binding names as numbers, worked out once: `numbers[starts[s]..starts[s + 1]]`.
+    let mut starts = Vec::with_capacity(scoping.scopes_len() + 1);
+    let mut numbers = Vec::new();
+    for scope in 0..scoping.scopes_len() {
+        starts.push(numbers.len());
+        let bindings = scoping.get_bindings(oxc::syntax::scope::ScopeId::from_usize(scope));
+        numbers.extend(bindings.values().filter_map(|&symbol| base54_number(scoping.symbol_name(symbol))));
+    }
+    starts.push(numbers.len());
+    // `seen[s]` is the (1-based) count of the name whose uses last passed scope `s`.
+    let mut seen = vec![0u32; scoping.scopes_len()];
+    let mut visits = 0u32;
+    let mut out = Vec::new();
+    let mut inner: Vec<u32> = Vec::new();
+    let mut visit = |name: &str, references: &[ReferenceId], out: &mut Vec<(String, Vec<u32>)>| {
+        if !names.all.contains(name) || names.taken.contains(name) {
+            return;
+        }
+        visits += 1;
+        inner.clear();
+        for &id in references {
+            for scope in scoping.scope_ancestors(scoping.get_reference(id).scope_id()) {
+                // The scopes above one seen before were seen with it.
+                if scope == root || seen[scope.index()] == visits {
+                    break;
+                }
+                seen[scope.index()] = visits;
+                inner.extend_from_slice(&numbers[starts[scope.index()]..starts[scope.index() + 1]]);
+            }
+        }
+        if !inner.is_empty() {
+            inner.sort_unstable();
+            inner.dedup();
+            out.push((name.to_owned(), inner.clone()));
+        }
+    };
+    for (name, &symbol) in scoping.get_bindings(root) {
+        visit(name.as_str(), scoping.get_resolved_reference_ids(symbol), &mut out);
+    }
+    for (name, ids) in scoping.root_unresolved_references() {
+        visit(name.as_str(), ids, &mut out);
+    }
+    out
+}
+
+/// The `n` whose `oxc::mangler::base54(n)` is `name`, if any.
+fn base54_number(name: &str) -> Option<u32> {
+    // The mangler's alphabet: 54 characters may start a name, 64 follow.
+    const CHARS: &[u8; 64] = b"etnriaoscludfpmhg_vybxSCwTEDOkAjMNPFILRzBVHUWGKqJYXZQ$1024368579";
+    let (&first, rest) = name.as_bytes().split_first()?;
+    let first = CHARS[..54].iter().position(|&c| c == first)? as u64;
+    let mut higher: u64 = 0;
+    for &b in rest.iter().rev() {
+        let digit = CHARS.iter().position(|&c| c == b)? as u64;
+        higher = higher.checked_mul(64)?.checked_add(digit + 1)?;
+    }
+    let n = u32::try_from(first.checked_add(higher.checked_mul(54)?)?).ok()?;
+    // Checked against the mangler itself, should its alphabet ever change.
+    (oxc::mangler::base54(n).as_str() == name).then_some(n)
+}
+
+/// A part printed: its code, and its source map's mappings and names (the map itself borrows
+/// the part's text as its source content, which the chunk's map does not keep).
+struct Printed {
+    code: String,
+    /// The chunk's line the part started at.
+    line: u32,
+    tokens: Vec<oxc_sourcemap::Token>,
+    names: Vec<String>,
+}
+
+fn print_part(part: Mangled, names: &TopLevel, codegen_options: &CodegenOptions, sourcemap: bool) -> Printed {
+    let Mangled { line, ast, mut scoping, private, .. } = part;
+    rename_top_level(&mut scoping, names);
+    let ret = Codegen::new()
+        .with_options(CodegenOptions {
+            source_map_path: sourcemap.then(|| std::path::PathBuf::from("chunk.js")),
+            ..codegen_options.clone()
+        })
+        .with_scoping(Some(scoping))
+        .with_private_member_mappings(private)
+        .build(ast.program());
+    let (tokens, names) = ret
+        .map
+        .map(|map| (map.get_tokens().collect(), map.get_names().map(str::to_owned).collect()))
+        .unwrap_or_default();
+    Printed { code: ret.code, line, tokens, names }
+}
+
+/// Before compressing: a top-level binding of the part that other parts use gets one more
+/// reference standing for those uses (which the compressor cannot see: it would drop or inline
+/// the binding), and every name the part uses that another part declares becomes a binding of
+/// the part's own, read and assigned elsewhere, instead of a global whose name the compressor
+/// would take for the built-in one.
+fn hold_top_level(scoping: &mut Scoping, names: &TopLevel) {
+    let root = scoping.root_scope_id();
+    let outside = ReferenceFlags::Read | ReferenceFlags::Write;
+    let declared: Vec<(SymbolId, ReferenceFlags)> = scoping
+        .get_bindings(root)
+        .iter()
+        .filter_map(|(name, &symbol)| names.outside.get(name.as_str()).map(|&flags| (symbol, flags)))
+        .collect();
+    for (symbol, flags) in declared {
+        let reference = scoping.create_reference(Reference::new_with_symbol_id(NodeId::DUMMY, symbol, root, flags));
+        scoping.add_resolved_reference(symbol, reference);
+    }
+    let others: Vec<(String, Vec<ReferenceId>)> = scoping
+        .root_unresolved_references()
+        .iter()
+        .filter(|(name, _)| names.all.contains(name.as_str()))
+        .map(|(name, ids)| (name.as_str().to_owned(), ids.to_vec()))
+        .collect();
+    for (name, ids) in others {
+        let symbol = resolve_to_new_symbol(scoping, &name, &ids);
+        scoping.add_binding(root, name.as_str().into(), symbol);
+        for id in ids {
+            scoping.add_resolved_reference(symbol, id);
+            scoping.delete_root_unresolved_reference(name.as_str().into(), id);
+        }
+        let reference = scoping.create_reference(Reference::new_with_symbol_id(NodeId::DUMMY, symbol, root, outside));
+        scoping.add_resolved_reference(symbol, reference);
+    }
+}
+
+/// A new top-level symbol named `name` (a `var`: hoisted, assignable) that `references` resolve to.
+fn resolve_to_new_symbol(scoping: &mut Scoping, name: &str, references: &[ReferenceId]) -> SymbolId {
+    let root = scoping.root_scope_id();
+    let symbol = scoping.create_symbol(
+        oxc::span::Span::default(),
+        name.into(),
+        SymbolFlags::FunctionScopedVariable,
+        root,
+        NodeId::DUMMY,
+    );
+    for &id in references {
+        scoping.get_reference_mut(id).set_symbol_id(symbol);
+    }
+    symbol
+}
+
+/// After mangling: the part's top-level bindings and its uses of other parts' top-level names
+/// take the chunk's short names. A use of another part's name is resolved to a symbol of that
+/// short name, which the printer prints it with (renaming the identifier itself would rename
+/// the key of a shorthand `({ name } = value)` too).
+fn rename_top_level(scoping: &mut Scoping, names: &TopLevel) {
+    let root = scoping.root_scope_id();
+    let declared: Vec<(SymbolId, String)> = scoping
+        .get_bindings(root)
+        .iter()
+        .filter_map(|(name, &symbol)| names.short.get(name.as_str()).map(|short| (symbol, short.clone())))
+        .collect();
+    for (symbol, short) in declared {
+        scoping.set_symbol_name(symbol, short.as_str().into());
+    }
+    let others: Vec<(&String, Vec<ReferenceId>)> = scoping
+        .root_unresolved_references()
+        .iter()
+        .filter_map(|(name, ids)| names.short.get(name.as_str()).map(|short| (short, ids.to_vec())))
+        .collect();
+    for (short, ids) in others {
+        resolve_to_new_symbol(scoping, short, &ids);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base54_numbers_are_the_manglers() {
+        for n in (0..20_000).chain([u32::MAX - 1, u32::MAX]) {
+            assert_eq!(base54_number(oxc::mangler::base54(n).as_str()), Some(n), "{n}");
+        }
+        assert_eq!(base54_number("useState"), None);
+        assert_eq!(base54_number(""), None);
+        assert_eq!(base54_number("1a"), None);
+    }
+
+    #[test]
+    fn cuts_fall_on_statement_lines_and_keep_a_long_statement_whole() {
+        let small = |i: usize| format!("function f{i}() {{\n\treturn {i};\n}}\n");
+        let mut code = String::new();
+        while code.len() < PART_BYTES * 3 / 2 {
+            code += &small(code.len());
+        }
+        let big_start = code.len();
+        code += "var big = wrap(() => {\n";
+        while code.len() - big_start < PART_BYTES * 2 {
+            code += "\tfunction inner() {\n\t\treturn `\nnot_a_statement;\n`;\n\t}\n";
+        }
+        code += "});\n";
+        let big_end = code.len();
+        while code.len() < big_end + PART_BYTES {
+            code += &small(code.len());
+        }
+        let found = cuts(&code);
+        assert_eq!(found[0], 0);
+        assert!(found.contains(&big_start) && found.contains(&big_end), "{found:?} {big_start} {big_end}");
+        for pair in found.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            assert!(a < b && code.as_bytes()[b - 1] == b'\n', "{found:?}");
+            assert!(b - a <= PART_BYTES || (a == big_start && b == big_end), "{a}..{b}");
+        }
+        assert_eq!(cuts(code.get(..PART_BYTES).unwrap()), vec![0], "a small chunk is one part");
+    }
+}

@@ -1,0 +1,157 @@
+// A chunk large enough to be minified in parts (`nexxo_bundler::minify`: each part compressed and
+// mangled on its own thread, the chunk's top-level names given once for all) must do what the
+// unminified build does. The app is built so that what one part cannot see of another is
+// exercised: a binding read or assigned far from its declaration, names that shadow built-ins,
+// inner names that a short top-level name could capture, shorthand properties, a CommonJS
+// package in its wrapper, classes with private fields. The results are compared value for value
+// with the `--no-minify` build's, run in Node, and the source map is checked to point into the
+// right file and line from every part.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { buildOk, decodeMappings, fixture, importBuilt, manifest } from "./helpers.mjs";
+
+const MODULES = 150;
+
+/** Filler a compressor cannot fold away, so that the chunk is large (about 2.5 kB a module). */
+function table(i) {
+  const cases = Array.from({ length: 24 }, (_, k) =>
+    `    case "k${i}_${k}": return { id: ${i * 100 + k}, text: "entry ${k} of table ${i}", even: ${k % 2 === 0} };`,
+  ).join("\n");
+  return `export function table${i}(key) {\n  switch (key) {\n${cases}\n    default: return null;\n  }\n}\n`;
+}
+
+function moduleSource(i) {
+  const prev = i > 0 ? `import { helper${i - 1} } from "./m${i - 1}.js";\n` : "";
+  return `${prev}let count${i} = 0;
+const K${i} = ${i} * 3;
+// marker-m${i}
+export function helper${i}(x) {
+  // Inner names the mangler gives the shortest names; a top-level name given one of them
+  // would be captured here.
+  const e = x + 1, t = e * 2, n = t - 1;
+  function inner(r) {
+    return r + K${i} + ${i > 0 ? `(helper${i - 1}(r % 5) % 7)` : "0"};
+  }
+  count${i}++;
+  return inner(n) % 1000;
+}
+export function count${i}Get() { return count${i}; }
+export const shape${i} = { helper${i}, K: K${i}, label: "m${i}" };
+export class Box${i} {
+  #v;
+  constructor(v) { this.#v = v; }
+  get v() { return this.#v + K${i}; }
+}
+${table(i)}`;
+}
+
+/** A module whose binding is declared, read and assigned more than a part apart. */
+function farModule() {
+  const filler = Array.from({ length: 60 }, (_, i) => table(1000 + i)).join("\n");
+  return `export let far = 1;
+export function getFar() { return far; }
+export function isFirst() { return far === 1 ? "first" : "later"; }
+${filler}
+export const farTables = [${Array.from({ length: 60 }, (_, i) => `table${1000 + i}`).join(", ")}];
+export function setFar(v) { far = v; }
+`;
+}
+
+function files() {
+  const out = {
+    "nexxo.config.json": JSON.stringify({ build: { input: ["src/lib.js"] } }),
+    // Top-level names that are built-ins' names; used far below, where a compressor that took
+    // them for the built-ins would turn `Number(5)` into `5`.
+    "src/builtins.js": `export function Number(x) { return "N" + x; }
+export function Symbol(d) { return "S" + d; }
+export const undefinedish = void 0;
+`,
+    "src/far.js": farModule(),
+    "src/cjs.cjs": `exports.value = 41;
+exports.inc = function () { return ++exports.value; };
+// marker-cjs
+`,
+  };
+  for (let i = 0; i < MODULES; i++) out[`src/m${i}.js`] = moduleSource(i);
+  const imports = Array.from({ length: MODULES }, (_, i) => `helper${i}, count${i}Get, shape${i}, Box${i}, table${i}`);
+  out["src/lib.js"] = `import { Number as Num, Symbol as Sym, undefinedish } from "./builtins.js";
+import { far, getFar, setFar, isFirst, farTables } from "./far.js";
+import cjs from "./cjs.cjs";
+${imports.map((names, i) => `import { ${names} } from "./m${i}.js";`).join("\n")}
+// marker-lib
+export function run() {
+  const r = {};
+  r.builtins = [Num(5), Sym("x"), typeof Num, undefinedish === undefined];
+  r.farBefore = [far, getFar(), isFirst(), farTables.length];
+  setFar(9);
+  r.farAfter = [far, getFar(), isFirst()];
+  r.cjs = [cjs.value, cjs.inc(), cjs.inc(), cjs.value];
+  r.helpers = [${imports.map((_, i) => `helper${i}(${i})`).join(", ")}];
+  r.counts = [${imports.map((_, i) => `count${i}Get()`).join(", ")}];
+  r.shapes = [${imports.map((_, i) => `Object.keys(shape${i}).join() + (shape${i}.helper${i} === helper${i})`).join(", ")}];
+  r.shorthand = Object.keys({ helper3, helper77, far, Num });
+  r.boxes = [${imports.map((_, i) => `new Box${i}(${i}).v`).join(", ")}];
+  r.tables = [${imports.map((_, i) => `table${i}("k${i}_${i % 24}")`).join(", ")}];
+  return r;
+}
+export { helper0 as first, helper${MODULES - 1} as last };
+`;
+  return out;
+}
+
+function entry(dir) {
+  return path.join(dir, "dist", manifest(dir)["src/lib.js"].file);
+}
+
+test("a chunk minified in parts does what the unminified chunk does, and its map points home", async () => {
+  const dir = fixture("minify-parts", files());
+
+  buildOk(dir, ["--no-minify"]);
+  const plainFile = entry(dir);
+  const plain = await importBuilt(plainFile);
+  const expected = plain.run();
+
+  buildOk(dir, ["--sourcemap"]);
+  const file = entry(dir);
+  const code = fs.readFileSync(file, "utf8");
+  // Each part is printed on a line of its own: the chunk went the parts' way.
+  const lines = code.split("\n");
+  assert.ok(lines.length >= 4, `expected the chunk in parts, got ${lines.length} line(s) of ${code.length} bytes`);
+  assert.ok(!code.includes("function helper12("), "top-level names should be mangled");
+
+  const min = await importBuilt(file);
+  const got = min.run();
+  assert.deepEqual(got, expected);
+  // The values themselves, should both builds be wrong alike.
+  assert.deepEqual(got.builtins, ["N5", "Sx", "function", true]);
+  assert.deepEqual(got.farBefore, [1, 1, "first", 60]);
+  assert.deepEqual(got.farAfter, [9, 9, "later"]);
+  assert.deepEqual(got.cjs, [41, 42, 43, 43]);
+  assert.deepEqual(got.shorthand, ["helper3", "helper77", "far", "Num"]);
+  assert.ok(got.counts.every((c) => c >= 1), JSON.stringify(got.counts));
+  assert.ok(got.shapes.every((s, i) => s === `helper${i},K,labeltrue`), JSON.stringify(got.shapes.slice(0, 3)));
+  assert.deepEqual(got.tables[7], { id: 707, text: "entry 7 of table 7", even: false });
+  assert.equal(typeof min.first, "function");
+  assert.equal(min.last(3), plain.last(3));
+
+  // The map: a string from a module in the first part, one from the middle and one from the
+  // last maps to its module's file and line.
+  const map = JSON.parse(fs.readFileSync(`${file}.map`, "utf8"));
+  const mappings = decodeMappings(map.mappings);
+  for (const i of [0, 70, MODULES - 1]) {
+    const needle = `entry 5 of table ${i}`;
+    // The printer picks the string's quotes.
+    const at = code.search(new RegExp(`[\`"']${needle}[\`"']`));
+    assert.ok(at >= 0, `${needle} is in the bundle`);
+    const genLine = code.slice(0, at).split("\n").length - 1;
+    const genCol = at - (code.lastIndexOf("\n", at - 1) + 1);
+    const segs = mappings[genLine].filter((s) => s.col <= genCol);
+    assert.ok(segs.length > 0, `a mapping before ${needle}`);
+    const seg = segs[segs.length - 1];
+    assert.ok(map.sources[seg.src].endsWith(`src/m${i}.js`), `${needle} maps to ${map.sources[seg.src]}`);
+    const srcLines = moduleSource(i).split("\n");
+    assert.ok(srcLines[seg.line]?.includes(`"entry 5 of table ${i}"`), `${needle} maps to line ${seg.line + 1}: ${srcLines[seg.line]}`);
+  }
+});
