@@ -24,7 +24,11 @@ function table(i) {
 
 function moduleSource(i) {
   const prev = i > 0 ? `import { helper${i - 1} } from "./m${i - 1}.js";\n` : "";
-  return `${prev}let count${i} = 0;
+  // Every module uses one small CommonJS package, so that its \`require_\` function is the
+  // chunk's most used name (the first short name), which the big package's body uses too.
+  return `${prev}import small from "./small.cjs";
+export const small${i} = small.v + ${i};
+let count${i} = 0;
 const K${i} = ${i} * 3;
 // marker-m${i}
 export function helper${i}(x) {
@@ -59,6 +63,35 @@ export function setFar(v) { far = v; }
 `;
 }
 
+/**
+ * A CommonJS package longer than a part: its body is cut into parts of its own, with names given
+ * apart from the chunk's. Its functions call each other across those parts, one of them has the
+ * name of a chunk-level function (which the body's must hide), and its state is written far from
+ * where it is declared.
+ */
+function bigCjs() {
+  const tables = Array.from({ length: 70 }, (_, i) => table(2000 + i).replace("export function", "function")).join("\n");
+  return `/**
+ * @license big-cjs
+ * (a licence over several lines, kept in front of the package's wrapper)
+ */
+"use strict";
+var small = require("./small.cjs");
+var shared = { hits: 0 };
+function helper3(x) { return "cjs" + x; }
+function twice(x) { shared.hits++; return x * 2; }
+${tables}
+var counter = 0;
+exports.useTwice = function (x) { return twice(x) + table2069("k2069_3").id; };
+exports.tables = [${Array.from({ length: 70 }, (_, i) => `table${2000 + i}`).join(", ")}];
+exports.bump = function () { return ++counter; };
+exports.shadow = (x) => helper3(x);
+exports.small = () => small.v;
+module.exports.getShared = () => shared;
+// marker-bigcjs
+`;
+}
+
 function files() {
   const out = {
     "nexxo.config.json": JSON.stringify({ build: { input: ["src/lib.js"] } }),
@@ -69,6 +102,8 @@ export function Symbol(d) { return "S" + d; }
 export const undefinedish = void 0;
 `,
     "src/far.js": farModule(),
+    "src/bigcjs.cjs": bigCjs(),
+    "src/small.cjs": "exports.v = 7;\n",
     "src/cjs.cjs": `exports.value = 41;
 exports.inc = function () { return ++exports.value; };
 // marker-cjs
@@ -79,6 +114,7 @@ exports.inc = function () { return ++exports.value; };
   out["src/lib.js"] = `import { Number as Num, Symbol as Sym, undefinedish } from "./builtins.js";
 import { far, getFar, setFar, isFirst, farTables } from "./far.js";
 import cjs from "./cjs.cjs";
+import big from "./bigcjs.cjs";
 ${imports.map((names, i) => `import { ${names} } from "./m${i}.js";`).join("\n")}
 // marker-lib
 export function run() {
@@ -88,6 +124,7 @@ export function run() {
   setFar(9);
   r.farAfter = [far, getFar(), isFirst()];
   r.cjs = [cjs.value, cjs.inc(), cjs.inc(), cjs.value];
+  r.bigCjs = [big.useTwice(5), big.bump(), big.bump(), big.getShared().hits, big.tables.length, big.shadow(1), helper3(1) === big.shadow(1), big.small()];
   r.helpers = [${imports.map((_, i) => `helper${i}(${i})`).join(", ")}];
   r.counts = [${imports.map((_, i) => `count${i}Get()`).join(", ")}];
   r.shapes = [${imports.map((_, i) => `Object.keys(shape${i}).join() + (shape${i}.helper${i} === helper${i})`).join(", ")}];
@@ -120,6 +157,7 @@ test("a chunk minified in parts does what the unminified chunk does, and its map
   const lines = code.split("\n");
   assert.ok(lines.length >= 4, `expected the chunk in parts, got ${lines.length} line(s) of ${code.length} bytes`);
   assert.ok(!code.includes("function helper12("), "top-level names should be mangled");
+  assert.match(code, /@license big-cjs\n ?\* \(a licence over several lines/, "the package's licence is kept");
 
   const min = await importBuilt(file);
   const got = min.run();
@@ -129,6 +167,7 @@ test("a chunk minified in parts does what the unminified chunk does, and its map
   assert.deepEqual(got.farBefore, [1, 1, "first", 60]);
   assert.deepEqual(got.farAfter, [9, 9, "later"]);
   assert.deepEqual(got.cjs, [41, 42, 43, 43]);
+  assert.deepEqual(got.bigCjs, [10 + 206903, 1, 2, 1, 70, "cjs1", false, 7]);
   assert.deepEqual(got.shorthand, ["helper3", "helper77", "far", "Num"]);
   assert.ok(got.counts.every((c) => c >= 1), JSON.stringify(got.counts));
   assert.ok(got.shapes.every((s, i) => s === `helper${i},K,labeltrue`), JSON.stringify(got.shapes.slice(0, 3)));
@@ -140,7 +179,11 @@ test("a chunk minified in parts does what the unminified chunk does, and its map
   // last maps to its module's file and line.
   const map = JSON.parse(fs.readFileSync(`${file}.map`, "utf8"));
   const mappings = decodeMappings(map.mappings);
-  for (const i of [0, 70, MODULES - 1]) {
+  const cases = [0, 70, MODULES - 1].map((i) => [i, `src/m${i}.js`, moduleSource(i)]);
+  cases.push([2000, "src/bigcjs.cjs", bigCjs()], [2069, "src/bigcjs.cjs", bigCjs()]);
+  const lineOf = (i) => code.slice(0, code.search(new RegExp(`[\`"']entry 5 of table ${i}[\`"']`))).split("\n").length;
+  assert.notEqual(lineOf(2000), lineOf(2069), "the CommonJS package's body should be in parts");
+  for (const [i, source, text] of cases) {
     const needle = `entry 5 of table ${i}`;
     // The printer picks the string's quotes.
     const at = code.search(new RegExp(`[\`"']${needle}[\`"']`));
@@ -150,8 +193,8 @@ test("a chunk minified in parts does what the unminified chunk does, and its map
     const segs = mappings[genLine].filter((s) => s.col <= genCol);
     assert.ok(segs.length > 0, `a mapping before ${needle}`);
     const seg = segs[segs.length - 1];
-    assert.ok(map.sources[seg.src].endsWith(`src/m${i}.js`), `${needle} maps to ${map.sources[seg.src]}`);
-    const srcLines = moduleSource(i).split("\n");
+    assert.ok(map.sources[seg.src].endsWith(source), `${needle} maps to ${map.sources[seg.src]}`);
+    const srcLines = text.split("\n");
     assert.ok(srcLines[seg.line]?.includes(`"entry 5 of table ${i}"`), `${needle} maps to line ${seg.line + 1}: ${srcLines[seg.line]}`);
   }
 });

@@ -5,19 +5,24 @@
 //! quarter of a 2,400-module build on two cores). This plugin takes that job over (rolldown's
 //! own `minify` is off when it runs): a chunk of at least [`PART_BYTES`] twice over is cut at
 //! top-level statement boundaries into parts of about [`PART_BYTES`], and each part is parsed,
-//! compressed, mangled and printed on its own thread. What one part cannot see of the others,
-//! the chunk's top-level scope, is decided once for all:
+//! compressed, mangled and printed on its own thread. A CommonJS package in rolldown's wrapper
+//! (one statement: react-dom is 560 kB of one) has its body cut the same way, its body a naming
+//! domain of its own (see [`Wrapper`]). What one part cannot see of the others, the top-level
+//! scope they share, is decided once for all:
 //!
-//! - each part's top-level bindings, and the names it uses that another part declares, are
-//!   bindings of its own while it is compressed (with one more read and write than the part
-//!   shows), so nothing another part uses is dropped, inlined or taken for a global;
-//! - the chunk's top-level names are given short names once, most used first (as one mangler
-//!   would), and each part's inner names avoid the short names that part refers to.
+//! - a part's top-level bindings that other parts use, and the names it uses that another part
+//!   declares, are held for the compressor with a use standing for the others' (read, and
+//!   assigned when another part assigns), so nothing another part uses is dropped, inlined or
+//!   taken for a global;
+//! - the top-level names are given short names once, most used first (as one mangler would),
+//!   none that an inner binding around one of its uses has (it would capture the use); a
+//!   wrapper body's names are given after the chunk's and take none of those the body uses.
 //!
-//! The cuts depend on the chunk's text only, never on the number of threads, so every host
-//! (native, the WASM engine on one thread) writes the same bytes. A smaller chunk, a format other
-//! than ES modules, a direct `eval` or a cut that does not parse on its own takes the one-part
-//! path, which is rolldown's minification call for call.
+//! Each part's inner names are mangled by oxc's mangler. The cuts depend on the chunk's text
+//! only, never on the number of threads, so every host (native, the WASM engine on one thread)
+//! writes the same bytes. A smaller chunk, a format other than ES modules, a direct `eval` or a
+//! cut that does not parse on its own takes the one-part path, which is rolldown's minification
+//! call for call.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -135,9 +140,9 @@ fn minify(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
     let _span = tracing::info_span!("nexxo.minify").entered();
     let code = job.code.as_str();
     if matches!(job.format, OutputFormat::Esm) {
-        let cuts = cuts(code);
-        if cuts.len() > 1
-            && let Some(done) = in_parts(job, &cuts)
+        let plan = Plan::of(code);
+        if plan.parts.len() > 1
+            && let Some(done) = in_parts(job, &plan)
         {
             return Ok(done);
         }
@@ -165,38 +170,41 @@ fn whole(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
     Ok((code, map.map(|map| map.into_owned())))
 }
 
-/// Where the parts start: byte 0, then starts of top-level statements, each part as long as
-/// it can be without passing [`PART_BYTES`] (a statement longer than that, such as a CommonJS
-/// package in its wrapper, is a part of its own).
+/// Where the parts of `code[from..to]` start: `from`, then starts of statements, each part as
+/// long as it can be without passing [`PART_BYTES`] (a statement longer than that is a part of
+/// its own). `indent` is what starts a line of a statement of this level: nothing at the
+/// chunk's top level, a tab in a wrapper's body.
 ///
 /// A statement start is found by its line: rolldown prints a chunk with oxc's codegen, which
-/// starts each top-level statement on a line of its own, indents everything nested and ends
-/// each statement with `;` or `}`; a line that starts with a name after such a line is taken
-/// for a statement. A cut inside a string, template, comment or nested code leaves a part that
+/// starts each statement of a block on a line of its own, indents each level by a tab and ends
+/// each statement with `;` or `}`; a line that starts with a name (or a `//` comment) after
+/// such a line is taken for a statement's. A cut inside a string, template, comment or nested code leaves a part that
 /// does not parse, and [`in_parts`] gives up on such a chunk; a part that ends with a `;` or
 /// `}` token and parses whole ends where the chunk's statement ends too, as no statement goes
 /// on after `;` or a block, and a name cannot continue one on the next line either.
-fn cuts(code: &str) -> Vec<usize> {
+fn cuts(code: &str, from: usize, to: usize, indent: &[u8]) -> Vec<usize> {
     let bytes = code.as_bytes();
-    let mut cuts = vec![0];
-    if bytes.len() < 2 * PART_BYTES {
-        return cuts;
-    }
-    let starts = code.match_indices('\n').filter_map(|(nl, _)| {
-        let next = nl + 1;
+    let mut cuts = vec![from];
+    let Some(text) = code.get(from..to) else { return cuts };
+    let starts = text.match_indices('\n').filter_map(|(nl, _)| {
+        let (nl, next) = (from + nl, from + nl + 1);
         let ends_statement = matches!(bytes[..nl].trim_ascii_end().last(), Some(b';' | b'}'));
-        let starts_name = bytes.get(next).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$');
+        let line = &bytes[next..to];
+        // rolldown puts a `// path` line before each module's statements.
+        let starts_name = line.starts_with(indent)
+            && (line.get(indent.len()).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+                || line[indent.len()..].starts_with(b"//"));
         (ends_statement && starts_name).then_some(next)
     });
-    let mut last = 0;
-    let mut previous = 0;
-    for start in starts.chain([bytes.len()]) {
+    let mut last = from;
+    let mut previous = from;
+    for start in starts.chain([to]) {
         if start - last > PART_BYTES {
             if previous > last {
                 cuts.push(previous);
                 last = previous;
             }
-            if start - last > PART_BYTES && start < bytes.len() {
+            if start - last > PART_BYTES && start < to {
                 cuts.push(start);
                 last = start;
             }
@@ -204,6 +212,107 @@ fn cuts(code: &str) -> Vec<usize> {
         previous = start;
     }
     cuts
+}
+
+/// How a chunk is minified: its parts in the chunk's order, each in a naming domain (0: the
+/// chunk's top level; `k`: the body of `wrappers[k - 1]`).
+struct Plan {
+    /// `(start, end, domain)` of each part.
+    parts: Vec<(usize, usize, usize)>,
+    wrappers: Vec<Wrapper>,
+}
+
+/// A CommonJS package (or lazily run ES module) in rolldown's wrapper, longer than a part:
+/// `var NAME = HELPER(((PARAMS) => {` BODY `}));`, one statement, react-dom's 560 kB among them.
+/// Its body is cut into parts of its own, whose top-level bindings (with the parameters) are the
+/// body's names, given short names apart from the chunk's; the wrapper's first and last lines
+/// are printed by hand around them.
+struct Wrapper {
+    /// The licence comments before it, printed before it.
+    legal: String,
+    name: String,
+    helper: String,
+    params: Vec<String>,
+    /// The index of its first body part in `Plan::parts`, and how many there are.
+    first: usize,
+    count: usize,
+}
+
+impl Plan {
+    fn of(code: &str) -> Self {
+        let mut plan = Plan { parts: Vec::new(), wrappers: Vec::new() };
+        if code.len() < 2 * PART_BYTES {
+            plan.parts.push((0, code.len(), 0));
+            return plan;
+        }
+        let top = cuts(code, 0, code.len(), b"");
+        for (i, &start) in top.iter().enumerate() {
+            let end = top.get(i + 1).copied().unwrap_or(code.len());
+            match (end - start > PART_BYTES).then(|| wrapper(code, start, end)).flatten() {
+                Some((legal, name, helper, params, body_start, body_end)) => {
+                    let body = cuts(code, body_start, body_end, b"\t");
+                    let domain = plan.wrappers.len() + 1;
+                    let first = plan.parts.len();
+                    for (j, &part_start) in body.iter().enumerate() {
+                        plan.parts.push((part_start, body.get(j + 1).copied().unwrap_or(body_end), domain));
+                    }
+                    plan.wrappers.push(Wrapper { legal, name, helper, params, first, count: body.len() });
+                }
+                None => plan.parts.push((start, end, 0)),
+            }
+        }
+        plan
+    }
+}
+
+/// The wrapper statement at `code[start..end]`, if that is one: the licence comments before it,
+/// its name, helper, parameters and its body's range (whole lines).
+#[allow(clippy::type_complexity)]
+fn wrapper(code: &str, start: usize, end: usize) -> Option<(String, String, String, Vec<String>, usize, usize)> {
+    let mut start = start;
+    let mut legal = String::new();
+    loop {
+        let text = code.get(start..end)?;
+        if text.starts_with("//") {
+            // The `// path` line rolldown puts before a module: a minified chunk keeps none.
+            start += text.find('\n')? + 1;
+        } else if text.starts_with("/*") {
+            // A licence: the chunk's comments are legal ones only (see `options.rs`); it goes
+            // before the wrapper's first line.
+            let comment = text.get(..text.find("*/")? + 2)?;
+            legal.push_str(comment);
+            legal.push('\n');
+            start += comment.len() + text.get(comment.len()..)?.find('\n')? + 1;
+        } else {
+            break;
+        }
+    }
+    let text = code.get(start..end)?;
+    let head_end = text.find('\n')?;
+    let head = text.get(..head_end)?;
+    let body = text.get(head_end + 1..)?.trim_end();
+    let tail_start = body.rfind('\n')?;
+    if body.get(tail_start + 1..)? != "}));" {
+        return None;
+    }
+    let rest = head.strip_prefix("var ")?;
+    let (name, rest) = rest.split_once(" = ")?;
+    let rest = rest.strip_prefix("/* @__PURE__ */ ").unwrap_or(rest);
+    let (helper, rest) = rest.split_once("(((")?;
+    let params = rest.strip_suffix(") => {")?;
+    let params: Vec<String> =
+        if params.is_empty() { Vec::new() } else { params.split(", ").map(str::to_owned).collect() };
+    let is_name = |s: &str| {
+        s.bytes()
+            .enumerate()
+            .all(|(i, b)| b == b'_' || b == b'$' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()))
+            && !s.is_empty()
+    };
+    if !is_name(name) || !is_name(helper) || !params.iter().all(|p| is_name(p)) {
+        return None;
+    }
+    let body_start = start + head_end + 1;
+    Some((legal, name.to_owned(), helper.to_owned(), params, body_start, body_start + tail_start + 1))
 }
 
 /// `items` mapped on rayon's pool one item per task, largest first, so that the largest part
@@ -236,6 +345,8 @@ struct Part {
     bytes: usize,
     /// The chunk's line it starts at, which its source map's lines count from.
     line: u32,
+    /// Its naming domain: 0 for the chunk's top level, `k` for the body of the `k`th wrapper.
+    domain: usize,
     ast: EcmaAst,
     scoping: Scoping,
     stats: Stats,
@@ -249,18 +360,17 @@ struct Part {
     exported: Vec<String>,
 }
 
-fn in_parts(job: &Job, cuts: &[usize]) -> Option<(String, Option<SourceMap>)> {
+fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
     let code = job.code.as_str();
     let source_type = SourceType::mjs().with_jsx(true);
-    let ranges: Vec<(usize, usize, u32)> = {
+    let ranges: Vec<(usize, usize, usize, u32)> = {
         let mut line = 0u32;
         let mut prev = 0;
-        let mut out = Vec::with_capacity(cuts.len());
-        for (i, &start) in cuts.iter().enumerate() {
+        let mut out = Vec::with_capacity(plan.parts.len());
+        for &(start, end, domain) in &plan.parts {
             line += count_lines(&code.as_bytes()[prev..start]);
             prev = start;
-            let end = cuts.get(i + 1).copied().unwrap_or(code.len());
-            out.push((start, end, line));
+            out.push((start, end, domain, line));
         }
         out
     };
@@ -268,61 +378,97 @@ fn in_parts(job: &Job, cuts: &[usize]) -> Option<(String, Option<SourceMap>)> {
     // 1. Each part parsed and its scopes built.
     let parts: Vec<Option<Part>> = map_largest_first(
         ranges,
-        |(start, end, _)| end - start,
-        |(start, end, line)| parse_part(code.get(start..end)?, line, source_type),
+        |(start, end, ..)| end - start,
+        |(start, end, domain, line)| parse_part(code.get(start..end)?, line, domain, source_type),
     );
     let mut parts: Vec<Part> = parts.into_iter().collect::<Option<_>>()?;
 
-    // 2. The chunk's top-level names, most used first, and the globals they must not take.
-    let mut names = TopLevel::collect(&parts);
+    // 2. The names of each domain, most used first, and the globals they must not take.
+    let mut domains = TopLevel::collect(&parts, &plan.wrappers);
 
     // 3. Each part compressed and its inner names mangled.
     let minifier = &job.minifier;
     let mangled: Vec<Mangled> = map_largest_first(
         std::mem::take(&mut parts),
         |part| part.bytes,
-        |part| compress_and_mangle(part, &names, minifier),
+        |part| {
+            let domain = part.domain;
+            compress_and_mangle(part, &View::of(&domains, domain), minifier)
+        },
     );
 
-    // 4. The top-level names given short names, each one that no inner name around its uses has.
-    names.assign(&mangled);
+    // 4. The top-level names given short names, each one that no inner name around its uses
+    // has: the chunk's first, then each wrapper body's, which must not hide a chunk name it uses.
+    domains[0].assign(&mangled, 0);
+    for k in 1..domains.len() {
+        let (chunk, rest) = domains.split_at_mut(1);
+        let body = &mut rest[k - 1];
+        let outer: Vec<String> = body.outer_used.iter().map(|n| chunk[0].short.get(n).unwrap_or(n).clone()).collect();
+        body.taken.extend(outer);
+        body.assign(&mangled, k);
+    }
 
     // 5. Each part printed.
     let codegen = &job.codegen;
     let sourcemap = job.sourcemap;
-    let printed: Vec<Printed> =
-        map_largest_first(mangled, |part| part.bytes, |part| print_part(part, &names, codegen, sourcemap));
+    let printed: Vec<Printed> = map_largest_first(
+        mangled,
+        |part| part.bytes,
+        |part| {
+            let domain = part.domain;
+            print_part(part, &View::of(&domains, domain), codegen, sourcemap)
+        },
+    );
 
-    // 6. The parts joined, each on a line of its own, and their maps as one.
+    // 6. The parts joined, each on a line of its own, and their maps as one; a wrapper's first
+    // and last lines around its body's parts.
     let mut out = String::with_capacity(printed.iter().map(|p| p.code.len() + 2).sum());
     let mut tokens = Vec::with_capacity(printed.iter().map(|p| p.tokens.len()).sum());
     let mut map_names: Vec<Cow<'static, str>> = Vec::new();
     let mut line = 0u32;
-    for (i, Printed { code, line: src_line, tokens: part_tokens, names }) in printed.into_iter().enumerate() {
-        if i > 0 {
+    let short = |domain: &TopLevel, name: &String| domain.short.get(name).unwrap_or(name).clone();
+    let push_line = |out: &mut String, text: &str, line: &mut u32| {
+        if !out.is_empty() {
             out.push('\n');
-            line += 1;
+            *line += 1;
         }
-        out.push_str(&code);
+        out.push_str(text);
+    };
+    for (i, Printed { code, line: src_line, tokens: part_tokens, names }) in printed.into_iter().enumerate() {
+        if let Some((k, w)) = plan.wrappers.iter().enumerate().find(|(_, w)| w.first == i) {
+            let params: Vec<String> = w.params.iter().map(|p| short(&domains[k + 1], p)).collect();
+            let head = format!(
+                "{}var {}={}(({})=>{{",
+                w.legal,
+                short(&domains[0], &w.name),
+                short(&domains[0], &w.helper),
+                params.join(",")
+            );
+            push_line(&mut out, &head, &mut line);
+            // The licence comments before it take lines of their own.
+            line += count_lines(head.as_bytes());
+        }
+        push_line(&mut out, &code, &mut line);
         // A part's last statement may leave its `;` to the end of the file.
         if !code.ends_with([';', '}']) {
             out.push(';');
         }
-        {
-            let name_offset = map_names.len() as u32;
-            map_names.extend(names.into_iter().map(Cow::Owned));
-            tokens.extend(part_tokens.into_iter().map(|t| {
-                oxc_sourcemap::Token::new(
-                    t.get_dst_line() + line,
-                    t.get_dst_col(),
-                    t.get_src_line() + src_line,
-                    t.get_src_col(),
-                    t.get_source_id().map(|_| 0),
-                    t.get_name_id().map(|n| n + name_offset),
-                )
-            }));
-        }
+        let name_offset = map_names.len() as u32;
+        map_names.extend(names.into_iter().map(Cow::Owned));
+        tokens.extend(part_tokens.into_iter().map(|t| {
+            oxc_sourcemap::Token::new(
+                t.get_dst_line() + line,
+                t.get_dst_col(),
+                t.get_src_line() + src_line,
+                t.get_src_col(),
+                t.get_source_id().map(|_| 0),
+                t.get_name_id().map(|n| n + name_offset),
+            )
+        }));
         line += count_lines(code.as_bytes());
+        if plan.wrappers.iter().any(|w| w.first + w.count == i + 1) {
+            push_line(&mut out, "});", &mut line);
+        }
     }
     let map = sourcemap.then(|| {
         SourceMap::new(
@@ -343,13 +489,17 @@ fn count_lines(s: &[u8]) -> u32 {
 }
 
 /// Parses one part, which starts at `line` of the chunk (at the line's start).
-fn parse_part(text: &str, line: u32, source_type: SourceType) -> Option<Part> {
+fn parse_part(text: &str, line: u32, domain: usize, source_type: SourceType) -> Option<Part> {
     let mut failed = false;
     let ast = EcmaAst::from_allocator_and_source(ArcStr::new(), Allocator::default(), |allocator| {
         let source = allocator.alloc_str(text);
-        let ret = Parser::new(allocator, source, source_type)
-            .with_options(ParseOptions { preserve_parens: false, ..ParseOptions::default() })
-            .parse();
+        // A CommonJS module's body may `return` (Node allows it at a module's top level).
+        let options = ParseOptions {
+            preserve_parens: false,
+            allow_return_outside_function: domain > 0,
+            ..ParseOptions::default()
+        };
+        let ret = Parser::new(allocator, source, source_type).with_options(options).parse();
         failed = ret.fatal_error || !ret.diagnostics.is_empty();
         ret.program
     });
@@ -404,72 +554,117 @@ fn parse_part(text: &str, line: u32, source_type: SourceType) -> Option<Part> {
             }
         }
     }
-    Some(Part { bytes: text.len(), line, ast, scoping, stats, declared, free, exported })
+    Some(Part { bytes: text.len(), line, domain, ast, scoping, stats, declared, free, exported })
 }
 
-/// The chunk's top-level names and the short name each is printed with.
+/// The top-level names of one naming domain (the chunk's, or a wrapper body's) and the short
+/// name each is printed with.
 struct TopLevel {
-    /// Every top-level name, renamed or not.
+    /// Every name the domain declares, renamed or not.
     all: FxHashSet<String>,
     /// The names to give short names, most used first (first seen first among equals, so that
     /// the names depend on neither hashing nor threads).
     ranked: Vec<String>,
-    /// Names no top-level name may become: the globals the chunk uses and the names it exports
-    /// by declaration (which keep theirs).
+    /// Names none of them may become: the globals the chunk uses, the names the chunk exports by
+    /// declaration (which keep theirs) and, in a wrapper's body, the chunk names it uses.
     taken: FxHashSet<String>,
     /// Original name -> short name, once assigned; a name that keeps its own is absent.
     short: FxHashMap<String, String>,
     /// What the other parts do with a part's top-level binding: read it, assign to it. A name
     /// declared by two parts (`var` twice) is read and assigned by each other's.
     outside: FxHashMap<String, ReferenceFlags>,
+    /// In a wrapper's body: the chunk's names it uses, in first-use order.
+    outer_used: Vec<String>,
 }
 
 impl TopLevel {
-    fn collect(parts: &[Part]) -> Self {
-        let mut order: Vec<String> = Vec::new();
-        let mut uses: FxHashMap<&str, (u32, usize)> = FxHashMap::default();
-        let mut outside: FxHashMap<String, ReferenceFlags> = FxHashMap::default();
-        for part in parts {
-            for (name, count) in &part.declared {
-                let next = order.len();
-                let entry = uses.entry(name.as_str()).or_insert_with(|| (0, next));
-                if entry.1 == next {
-                    order.push(name.clone());
-                } else {
-                    outside.insert(name.clone(), ReferenceFlags::Read | ReferenceFlags::Write);
-                }
-                entry.0 += count;
-            }
+    fn new() -> Self {
+        Self {
+            all: FxHashSet::default(),
+            ranked: Vec::new(),
+            taken: FxHashSet::default(),
+            short: FxHashMap::default(),
+            outside: FxHashMap::default(),
+            outer_used: Vec::new(),
         }
-        let mut taken: FxHashSet<String> = FxHashSet::default();
-        for part in parts {
-            for (name, count, written) in &part.free {
-                if let Some(entry) = uses.get_mut(name.as_str()) {
-                    entry.0 += count;
-                    let flags = outside.entry(name.clone()).or_insert(ReferenceFlags::Read);
-                    if *written {
-                        *flags |= ReferenceFlags::Write;
-                    }
-                } else {
-                    taken.insert(name.clone());
-                }
-            }
-            taken.extend(part.exported.iter().cloned());
-        }
-        let mut ranked: Vec<String> = order.iter().filter(|name| !taken.contains(name.as_str())).cloned().collect();
-        ranked.sort_by_key(|name| {
-            let (count, first) = uses[name.as_str()];
-            (std::cmp::Reverse(count), first)
-        });
-        Self { all: order.into_iter().collect(), ranked, taken, short: FxHashMap::default(), outside }
     }
 
-    /// Gives each ranked name the shortest name that is no keyword, global or other top-level
-    /// name, and that no inner binding around any of its uses has (it would capture the use).
-    fn assign(&mut self, parts: &[Mangled]) {
+    /// Every domain's names: the chunk's (its parts' declarations and the wrappers' names) and
+    /// each wrapper body's (its parts' declarations and the wrapper's parameters).
+    fn collect(parts: &[Part], wrappers: &[Wrapper]) -> Vec<Self> {
+        let count = wrappers.len() + 1;
+        let mut domains: Vec<Self> = (0..count).map(|_| Self::new()).collect();
+        // Per domain: name -> (uses, first seen), and the names in first-seen order.
+        let mut uses: Vec<FxHashMap<String, (u32, usize)>> = vec![FxHashMap::default(); count];
+        let mut order: Vec<Vec<String>> = vec![Vec::new(); count];
+        let mut declare = |domain: usize, name: &str, n: u32, domains: &mut Vec<Self>| {
+            let next = order[domain].len();
+            let entry = uses[domain].entry(name.to_owned()).or_insert((0, next));
+            if entry.1 == next {
+                order[domain].push(name.to_owned());
+            } else {
+                domains[domain].outside.insert(name.to_owned(), ReferenceFlags::Read | ReferenceFlags::Write);
+            }
+            entry.0 += n;
+        };
+        for (k, wrapper) in wrappers.iter().enumerate() {
+            declare(0, &wrapper.name, 1, &mut domains);
+            for param in &wrapper.params {
+                declare(k + 1, param, 1, &mut domains);
+            }
+        }
+        for part in parts {
+            for (name, n) in &part.declared {
+                declare(part.domain, name, *n, &mut domains);
+            }
+        }
+        for (domain, names) in domains.iter_mut().zip(&order) {
+            domain.all = names.iter().cloned().collect();
+        }
+        let mut globals: FxHashSet<String> = FxHashSet::default();
+        let helpers = wrappers.iter().map(|w| (0, w.helper.as_str(), 1, false));
+        let frees = parts.iter().flat_map(|p| p.free.iter().map(|(n, c, w)| (p.domain, n.as_str(), *c, *w)));
+        for (domain, name, n, written) in helpers.chain(frees) {
+            let home = if domains[domain].all.contains(name) {
+                domain
+            } else if domain > 0 && domains[0].all.contains(name) {
+                if !domains[domain].outer_used.iter().any(|u| u == name) {
+                    domains[domain].outer_used.push(name.to_owned());
+                }
+                0
+            } else {
+                globals.insert(name.to_owned());
+                continue;
+            };
+            if let Some(entry) = uses[home].get_mut(name) {
+                entry.0 += n;
+            }
+            let flags = domains[home].outside.entry(name.to_owned()).or_insert(ReferenceFlags::Read);
+            if written {
+                *flags |= ReferenceFlags::Write;
+            }
+        }
+        for part in parts {
+            domains[part.domain].taken.extend(part.exported.iter().cloned());
+        }
+        for ((domain, names), uses) in domains.iter_mut().zip(order).zip(&uses) {
+            domain.taken.extend(globals.iter().cloned());
+            let mut ranked: Vec<String> = names.into_iter().filter(|name| !domain.taken.contains(name)).collect();
+            ranked.sort_by_key(|name| {
+                let (n, first) = uses[name];
+                (std::cmp::Reverse(n), first)
+            });
+            domain.ranked = ranked;
+        }
+        domains
+    }
+
+    /// Gives each ranked name the shortest name that is no keyword, global or other name of the
+    /// domain, and that no inner binding around any of its uses has (it would capture the use).
+    fn assign(&mut self, parts: &[Mangled], domain: usize) {
         let mut around: FxHashMap<&str, FxHashSet<u32>> = FxHashMap::default();
         for part in parts {
-            for (name, inner) in &part.around {
+            for (_, name, inner) in part.around.iter().filter(|(d, ..)| *d == domain) {
                 around.entry(name.as_str()).or_default().extend(inner.iter().copied());
             }
         }
@@ -499,21 +694,45 @@ impl TopLevel {
     }
 }
 
+/// The domains a part sees: its own, and the chunk's around a wrapper's body.
+struct View<'a> {
+    own: &'a TopLevel,
+    own_index: usize,
+    outer: Option<&'a TopLevel>,
+}
+
+impl<'a> View<'a> {
+    fn of(domains: &'a [TopLevel], domain: usize) -> Self {
+        Self { own: &domains[domain], own_index: domain, outer: (domain > 0).then(|| &domains[0]) }
+    }
+
+    /// The domain (its index and names) a name the part uses but does not declare belongs to;
+    /// `None` for a global.
+    fn home_of_free(&self, name: &str) -> Option<(usize, &'a TopLevel)> {
+        if self.own.all.contains(name) {
+            Some((self.own_index, self.own))
+        } else {
+            self.outer.filter(|outer| outer.all.contains(name)).map(|outer| (0, outer))
+        }
+    }
+}
+
 /// A part compressed and mangled, waiting for the chunk's top-level names.
 struct Mangled {
     bytes: usize,
     line: u32,
+    domain: usize,
     ast: EcmaAst,
     scoping: Scoping,
     private: Option<oxc_index::IndexVec<oxc::syntax::class::ClassId, FxHashMap<String, oxc::str::CompactStr>>>,
-    /// Each top-level name the part uses, with the names of the inner bindings around its uses
-    /// (as the mangler's numbers: `base54(n)`; a name that is no such number cannot be a
-    /// top-level short name either).
-    around: Vec<(String, Vec<u32>)>,
+    /// Each top-level name the part uses, with its domain and the names of the inner bindings
+    /// around its uses (as the mangler's numbers: `base54(n)`; a name that is no such number
+    /// cannot be a top-level short name either).
+    around: Vec<(usize, String, Vec<u32>)>,
 }
 
-fn compress_and_mangle(part: Part, names: &TopLevel, minifier: &MinifierOptions) -> Mangled {
-    let Part { bytes, line, mut ast, mut scoping, stats, .. } = part;
+fn compress_and_mangle(part: Part, names: &View, minifier: &MinifierOptions) -> Mangled {
+    let Part { bytes, line, domain, mut ast, mut scoping, stats, .. } = part;
     let (scoping, private) = ast.program.with_mut(|fields| {
         let program = fields.program;
         if let Some(compress) = minifier.compress.clone() {
@@ -534,12 +753,12 @@ fn compress_and_mangle(part: Part, names: &TopLevel, minifier: &MinifierOptions)
         (semantic.into_scoping(), private)
     });
     let around = inner_names_around(&scoping, names);
-    Mangled { bytes, line, ast, scoping, private, around }
+    Mangled { bytes, line, domain, ast, scoping, private, around }
 }
 
 /// For each top-level name the part uses (declared or not), the names of the bindings of every
 /// inner scope around one of its uses.
-fn inner_names_around(scoping: &Scoping, names: &TopLevel) -> Vec<(String, Vec<u32>)> {
+fn inner_names_around(scoping: &Scoping, names: &View) -> Vec<(usize, String, Vec<u32>)> {
     let root = scoping.root_scope_id();
     // Each scope's binding names as numbers, worked out once: `numbers[starts[s]..starts[s + 1]]`.
     let mut starts = Vec::with_capacity(scoping.scopes_len() + 1);
@@ -555,8 +774,12 @@ fn inner_names_around(scoping: &Scoping, names: &TopLevel) -> Vec<(String, Vec<u
     let mut visits = 0u32;
     let mut out = Vec::new();
     let mut inner: Vec<u32> = Vec::new();
-    let mut visit = |name: &str, references: &[ReferenceId], out: &mut Vec<(String, Vec<u32>)>| {
-        if !names.all.contains(name) || names.taken.contains(name) {
+    let mut visit = |home: Option<(usize, &TopLevel)>,
+                     name: &str,
+                     references: &[ReferenceId],
+                     out: &mut Vec<(usize, String, Vec<u32>)>| {
+        let Some((domain, home)) = home else { return };
+        if home.taken.contains(name) {
             return;
         }
         visits += 1;
@@ -574,14 +797,15 @@ fn inner_names_around(scoping: &Scoping, names: &TopLevel) -> Vec<(String, Vec<u
         if !inner.is_empty() {
             inner.sort_unstable();
             inner.dedup();
-            out.push((name.to_owned(), inner.clone()));
+            out.push((domain, name.to_owned(), inner.clone()));
         }
     };
     for (name, &symbol) in scoping.get_bindings(root) {
-        visit(name.as_str(), scoping.get_resolved_reference_ids(symbol), &mut out);
+        let own = Some((names.own_index, names.own));
+        visit(own, name.as_str(), scoping.get_resolved_reference_ids(symbol), &mut out);
     }
     for (name, ids) in scoping.root_unresolved_references() {
-        visit(name.as_str(), ids, &mut out);
+        visit(names.home_of_free(name.as_str()), name.as_str(), ids, &mut out);
     }
     out
 }
@@ -612,7 +836,7 @@ struct Printed {
     names: Vec<String>,
 }
 
-fn print_part(part: Mangled, names: &TopLevel, codegen_options: &CodegenOptions, sourcemap: bool) -> Printed {
+fn print_part(part: Mangled, names: &View, codegen_options: &CodegenOptions, sourcemap: bool) -> Printed {
     let Mangled { line, ast, mut scoping, private, .. } = part;
     rename_top_level(&mut scoping, names);
     let ret = Codegen::new()
@@ -635,13 +859,13 @@ fn print_part(part: Mangled, names: &TopLevel, codegen_options: &CodegenOptions,
 /// the binding), and every name the part uses that another part declares becomes a binding of
 /// the part's own, read and assigned elsewhere, instead of a global whose name the compressor
 /// would take for the built-in one.
-fn hold_top_level(scoping: &mut Scoping, names: &TopLevel) {
+fn hold_top_level(scoping: &mut Scoping, names: &View) {
     let root = scoping.root_scope_id();
     let outside = ReferenceFlags::Read | ReferenceFlags::Write;
     let declared: Vec<(SymbolId, ReferenceFlags)> = scoping
         .get_bindings(root)
         .iter()
-        .filter_map(|(name, &symbol)| names.outside.get(name.as_str()).map(|&flags| (symbol, flags)))
+        .filter_map(|(name, &symbol)| names.own.outside.get(name.as_str()).map(|&flags| (symbol, flags)))
         .collect();
     for (symbol, flags) in declared {
         let reference = scoping.create_reference(Reference::new_with_symbol_id(NodeId::DUMMY, symbol, root, flags));
@@ -650,7 +874,7 @@ fn hold_top_level(scoping: &mut Scoping, names: &TopLevel) {
     let others: Vec<(String, Vec<ReferenceId>)> = scoping
         .root_unresolved_references()
         .iter()
-        .filter(|(name, _)| names.all.contains(name.as_str()))
+        .filter(|(name, _)| names.home_of_free(name.as_str()).is_some())
         .map(|(name, ids)| (name.as_str().to_owned(), ids.to_vec()))
         .collect();
     for (name, ids) in others {
@@ -685,12 +909,12 @@ fn resolve_to_new_symbol(scoping: &mut Scoping, name: &str, references: &[Refere
 /// take the chunk's short names. A use of another part's name is resolved to a symbol of that
 /// short name, which the printer prints it with (renaming the identifier itself would rename
 /// the key of a shorthand `({ name } = value)` too).
-fn rename_top_level(scoping: &mut Scoping, names: &TopLevel) {
+fn rename_top_level(scoping: &mut Scoping, names: &View) {
     let root = scoping.root_scope_id();
     let declared: Vec<(SymbolId, String)> = scoping
         .get_bindings(root)
         .iter()
-        .filter_map(|(name, &symbol)| names.short.get(name.as_str()).map(|short| (symbol, short.clone())))
+        .filter_map(|(name, &symbol)| names.own.short.get(name.as_str()).map(|short| (symbol, short.clone())))
         .collect();
     for (symbol, short) in declared {
         scoping.set_symbol_name(symbol, short.as_str().into());
@@ -698,7 +922,10 @@ fn rename_top_level(scoping: &mut Scoping, names: &TopLevel) {
     let others: Vec<(&String, Vec<ReferenceId>)> = scoping
         .root_unresolved_references()
         .iter()
-        .filter_map(|(name, ids)| names.short.get(name.as_str()).map(|short| (short, ids.to_vec())))
+        .filter_map(|(name, ids)| {
+            let (_, home) = names.home_of_free(name.as_str())?;
+            home.short.get(name.as_str()).map(|short| (short, ids.to_vec()))
+        })
         .collect();
     for (short, ids) in others {
         resolve_to_new_symbol(scoping, short, &ids);
@@ -736,7 +963,7 @@ mod tests {
         while code.len() < big_end + PART_BYTES {
             code += &small(code.len());
         }
-        let found = cuts(&code);
+        let found = cuts(&code, 0, code.len(), b"");
         assert_eq!(found[0], 0);
         assert!(found.contains(&big_start) && found.contains(&big_end), "{found:?} {big_start} {big_end}");
         for pair in found.windows(2) {
@@ -744,6 +971,69 @@ mod tests {
             assert!(a < b && code.as_bytes()[b - 1] == b'\n', "{found:?}");
             assert!(b - a <= PART_BYTES || (a == big_start && b == big_end), "{a}..{b}");
         }
-        assert_eq!(cuts(code.get(..PART_BYTES).unwrap()), vec![0], "a small chunk is one part");
+        assert_eq!(
+            Plan::of(code.get(..PART_BYTES).unwrap()).parts,
+            vec![(0, PART_BYTES, 0)],
+            "a small chunk is one part"
+        );
+    }
+}
+
+#[cfg(test)]
+mod wrapper_tests {
+    use super::*;
+
+    /// A chunk whose most used name (`helper`, so the first short name) is used in a CommonJS
+    /// wrapper's body too, whose own most used name (`first`) would get the same short name
+    /// in its own domain if the body's names did not avoid the chunk's.
+    fn chunk() -> String {
+        let mut code = String::from("var helper = (x) => x + 1;\n");
+        for i in 0..300 {
+            code += &format!("var use{i} = helper({i});\n");
+        }
+        code += "// node_modules/big/index.js\nvar require_big = __commonJSMin(((exports, module) => {\n\tvar first = helper(1);\n";
+        let mut i = 0;
+        while code.len() < 3 * PART_BYTES {
+            code += &format!("\tfunction f{i}(a) {{\n\t\treturn a + first + {i};\n\t}}\n\texports.f{i} = f{i};\n");
+            i += 1;
+        }
+        code += "}));\nexport { require_big, use0, use299 };\n";
+        code
+    }
+
+    #[test]
+    fn a_wrapper_body_is_cut_and_does_not_hide_the_chunk_names_it_uses() {
+        let code = chunk();
+        let plan = Plan::of(&code);
+        assert_eq!(plan.wrappers.len(), 1);
+        assert_eq!(plan.wrappers[0].params, ["exports", "module"]);
+        assert!(plan.wrappers[0].count > 1, "the body is in parts");
+        let job = Job {
+            code: Arc::new(code),
+            filename: "chunk.js".into(),
+            format: OutputFormat::Esm,
+            sourcemap: true,
+            minifier: MinifierOptions {
+                mangle: Some(Default::default()),
+                mangle_properties: None,
+                compress: Some(oxc::minifier::CompressOptions { max_iterations: Some(1), ..Default::default() }),
+            },
+            codegen: CodegenOptions::minify(),
+        };
+        let (out, map) = in_parts(&job, &plan).expect("minified in parts");
+        assert!(map.is_some_and(|map| map.get_tokens().len() > 1000));
+        // `helper`'s short name: what the chunk's first declaration declares.
+        let short = out.strip_prefix("var ").and_then(|s| s.split('=').next()).expect("a first declaration");
+        let allocator = Allocator::default();
+        let parsed = Parser::new(&allocator, &out, SourceType::mjs()).parse();
+        assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+        let scoping = SemanticBuilder::new().build(&parsed.program).semantic.into_scoping();
+        let root = scoping.root_scope_id();
+        let symbol = scoping.get_root_binding(short.into()).expect("helper at the top level");
+        assert!(scoping.get_resolved_reference_ids(symbol).len() > 300);
+        // The body's top-level bindings: the scope with the most of them after the chunk's.
+        let (_, body) =
+            scoping.iter_bindings().filter(|(scope, _)| *scope != root).max_by_key(|(_, b)| b.len()).unwrap();
+        assert!(body.len() > 100 && !body.contains_key(short), "the body declares `{short}` too");
     }
 }
