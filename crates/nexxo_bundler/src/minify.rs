@@ -137,7 +137,6 @@ fn codegen_options(options: &NormalizedBundlerOptions, remove_whitespace: bool, 
 }
 
 fn minify(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
-    let _span = tracing::info_span!("nexxo.minify").entered();
     let code = job.code.as_str();
     if matches!(job.format, OutputFormat::Esm) {
         let plan = Plan::of(code);
@@ -178,10 +177,10 @@ fn whole(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
 /// A statement start is found by its line: rolldown prints a chunk with oxc's codegen, which
 /// starts each statement of a block on a line of its own, indents each level by a tab and ends
 /// each statement with `;` or `}`; a line that starts with a name (or a `//` comment) after
-/// such a line is taken for a statement's. A cut inside a string, template, comment or nested code leaves a part that
-/// does not parse, and [`in_parts`] gives up on such a chunk; a part that ends with a `;` or
-/// `}` token and parses whole ends where the chunk's statement ends too, as no statement goes
-/// on after `;` or a block, and a name cannot continue one on the next line either.
+/// such a line is taken for a statement's. A cut inside a string, template, comment or nested
+/// code leaves a part that does not parse, and [`in_parts`] gives up on such a chunk; a part that
+/// ends with a `;` or `}` token and parses whole ends where the chunk's statement ends too, as no
+/// statement goes on after `;` or a block, and a name cannot continue one on the next line either.
 fn cuts(code: &str, from: usize, to: usize, indent: &[u8]) -> Vec<usize> {
     let bytes = code.as_bytes();
     let mut cuts = vec![from];
@@ -249,14 +248,15 @@ impl Plan {
         for (i, &start) in top.iter().enumerate() {
             let end = top.get(i + 1).copied().unwrap_or(code.len());
             match (end - start > PART_BYTES).then(|| wrapper(code, start, end)).flatten() {
-                Some((legal, name, helper, params, body_start, body_end)) => {
+                Some((mut wrapper, body_start, body_end)) => {
                     let body = cuts(code, body_start, body_end, b"\t");
                     let domain = plan.wrappers.len() + 1;
-                    let first = plan.parts.len();
+                    wrapper.first = plan.parts.len();
+                    wrapper.count = body.len();
                     for (j, &part_start) in body.iter().enumerate() {
                         plan.parts.push((part_start, body.get(j + 1).copied().unwrap_or(body_end), domain));
                     }
-                    plan.wrappers.push(Wrapper { legal, name, helper, params, first, count: body.len() });
+                    plan.wrappers.push(wrapper);
                 }
                 None => plan.parts.push((start, end, 0)),
             }
@@ -265,10 +265,9 @@ impl Plan {
     }
 }
 
-/// The wrapper statement at `code[start..end]`, if that is one: the licence comments before it,
-/// its name, helper, parameters and its body's range (whole lines).
-#[allow(clippy::type_complexity)]
-fn wrapper(code: &str, start: usize, end: usize) -> Option<(String, String, String, Vec<String>, usize, usize)> {
+/// The wrapper statement at `code[start..end]`, if that is one (its parts not yet placed), and
+/// its body's range (whole lines).
+fn wrapper(code: &str, start: usize, end: usize) -> Option<(Wrapper, usize, usize)> {
     let mut start = start;
     let mut legal = String::new();
     loop {
@@ -312,7 +311,8 @@ fn wrapper(code: &str, start: usize, end: usize) -> Option<(String, String, Stri
         return None;
     }
     let body_start = start + head_end + 1;
-    Some((legal, name.to_owned(), helper.to_owned(), params, body_start, body_start + tail_start + 1))
+    let wrapper = Wrapper { legal, name: name.to_owned(), helper: helper.to_owned(), params, first: 0, count: 0 };
+    Some((wrapper, body_start, body_start + tail_start + 1))
 }
 
 /// `items` mapped on rayon's pool one item per task, largest first, so that the largest part
