@@ -216,6 +216,9 @@ async fn build_once(
                 && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
                 && changed.into_iter().flatten().all(|p| p.is_file());
             let how = if partial { "incremental" } else { "full build" };
+            // The minified parts are the same for the same text and options whichever bundler
+            // made them: a full build takes them over too.
+            let minified = live.as_ref().map(nexxo_bundler::Incremental::minified).unwrap_or_default();
             if !partial {
                 *live = None;
             }
@@ -225,7 +228,7 @@ async fn build_once(
                 async move {
                     let mut inc = match kept {
                         Some(inc) => inc,
-                        None => nexxo_bundler::incremental(&job_config, css_plugins)?,
+                        None => nexxo_bundler::incremental(&job_config, css_plugins, minified)?,
                     };
                     let output = inc.build(partial.then_some(ids)).await?;
                     Ok((inc, output))

@@ -4,10 +4,22 @@
 // ends the watch with exit code 0 and leaves dist/ complete.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { NEXXO, fixture, launchChromium, listFiles, nexxo, preview, readTree, writeFiles, openPage } from "./helpers.mjs";
+import {
+  assertSameAsForce as sameAsForce,
+  fixture,
+  launchChromium,
+  listFiles,
+  nexxo,
+  openPage,
+  preview,
+  readTree,
+  startWatch,
+  waitForWatch,
+  watchStep,
+  writeFiles,
+} from "./helpers.mjs";
 
 const label = (text) => `export function Label(): JSX.Element {\n  return <h1 id="label">${text}</h1>;\n}\n`;
 const app = (imports, body) =>
@@ -32,62 +44,9 @@ let watch;
 let browser;
 let server;
 
-/** `nexxo build DIR --watch --sourcemap`, with its output collected as it comes. */
-function startWatch(root) {
-  const child = spawn(NEXXO, ["build", root, "--watch", "--sourcemap"], {
-    env: { ...process.env, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const w = { child, out: "", exited: new Promise((r) => child.once("exit", (code, signal) => r({ code, signal }))) };
-  child.stdout.on("data", (d) => (w.out += d));
-  child.stderr.on("data", (d) => (w.out += d));
-  return w;
-}
-
-/** Waits until the watch's output after `from` matches `re`, then until it has been quiet for a
- * while (a second batch of the same edit may still be on its way); returns the new output. */
-async function waitFor(from, re) {
-  const deadline = Date.now() + 60_000;
-  while (!re.test(watch.out.slice(from))) {
-    if (Date.now() > deadline) throw new Error(`no ${re} in the watch output:\n${watch.out.slice(from)}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  let seen = -1;
-  while (seen !== watch.out.length) {
-    seen = watch.out.length;
-    await new Promise((r) => setTimeout(r, 400));
-  }
-  return watch.out.slice(from);
-}
-
-/** Does `edit()` to the project and waits for the rebuild that names `file`. */
-async function step(edit, file) {
-  const from = watch.out.length;
-  edit();
-  const escaped = file.replace(/[.]/g, "\\.");
-  return waitFor(from, new RegExp(`rebuilt in \\d+ms \\([^)]*${escaped}`));
-}
-
-/** A fresh copy of the project's sources at the same depth (so source maps' relative paths
- * match), built with `--force`; returns its dist/. */
-let twins = 0;
-function forceBuild() {
-  const twin = `${dir}-force${twins++}`;
-  fs.rmSync(twin, { recursive: true, force: true });
-  fs.cpSync(dir, twin, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) });
-  const r = nexxo(["build", twin, "--force", "--sourcemap"]);
-  assert.equal(r.status, 0, r.all);
-  return path.join(twin, "dist");
-}
-
-function assertSameAsForce() {
-  const twinDist = forceBuild();
-  const expected = readTree(twinDist);
-  fs.rmSync(path.dirname(twinDist), { recursive: true, force: true });
-  const actual = readTree(path.join(dir, "dist"));
-  assert.deepEqual(Object.keys(actual), Object.keys(expected), "the same files as a --force build");
-  for (const p of Object.keys(expected)) assert.ok(actual[p].equals(expected[p]), `${p} differs from a --force build`);
-}
+const waitFor = (from, re) => waitForWatch(watch, from, re);
+const step = (edit, file) => watchStep(watch, edit, file);
+const assertSameAsForce = () => sameAsForce(dir);
 
 async function pageText() {
   const { page, errors } = await openPage(browser, server.url);

@@ -261,6 +261,58 @@ export function readTree(dir) {
   return Object.fromEntries(listFiles(dir).map((rel) => [rel, fs.readFileSync(path.join(dir, rel))]));
 }
 
+/** `nexxo build ROOT --watch --sourcemap`, with its output collected as it comes. */
+export function startWatch(root) {
+  const child = spawn(NEXXO, ["build", root, "--watch", "--sourcemap"], {
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const w = { child, out: "", exited: new Promise((r) => child.once("exit", (code, signal) => r({ code, signal }))) };
+  child.stdout.on("data", (d) => (w.out += d));
+  child.stderr.on("data", (d) => (w.out += d));
+  return w;
+}
+
+/** Waits until the watch's output after `from` matches `re`, then until it has been quiet for a
+ * while (a second batch of the same edit may still be on its way); returns the new output. */
+export async function waitForWatch(watch, from, re) {
+  const deadline = Date.now() + 60_000;
+  while (!re.test(watch.out.slice(from))) {
+    if (Date.now() > deadline) throw new Error(`no ${re} in the watch output:\n${watch.out.slice(from)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  let seen = -1;
+  while (seen !== watch.out.length) {
+    seen = watch.out.length;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  return watch.out.slice(from);
+}
+
+/** Does `edit()` to the watched project and waits for the rebuild that names `file`. */
+export async function watchStep(watch, edit, file) {
+  const from = watch.out.length;
+  edit();
+  const escaped = file.replace(/[.]/g, "\\.");
+  return waitForWatch(watch, from, new RegExp(`rebuilt in \\d+ms \\([^)]*${escaped}`));
+}
+
+/** Checks that `dir`'s dist/ is what a `--force --sourcemap` build of a fresh copy of its sources
+ * writes, byte for byte (the copy at the same depth, so source maps' relative paths match). */
+let twins = 0;
+export function assertSameAsForce(dir) {
+  const twin = `${dir}-force${twins++}`;
+  fs.rmSync(twin, { recursive: true, force: true });
+  fs.cpSync(dir, twin, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) });
+  const r = nexxo(["build", twin, "--force", "--sourcemap"]);
+  assert.equal(r.status, 0, r.all);
+  const expected = readTree(path.join(twin, "dist"));
+  fs.rmSync(twin, { recursive: true, force: true });
+  const actual = readTree(path.join(dir, "dist"));
+  assert.deepEqual(Object.keys(actual), Object.keys(expected), "the same files as a --force build");
+  for (const p of Object.keys(expected)) assert.ok(actual[p].equals(expected[p]), `${p} differs from a --force build`);
+}
+
 /** Checks an engine BuildResponse against a native build's output directory, byte for byte
  * (public/ files are copied by the host, so they are not in the response). */
 export function assertSameOutput(assert, response, distDir, publicFiles = []) {

@@ -10,7 +10,17 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { buildOk, decodeMappings, fixture, importBuilt, manifest } from "./helpers.mjs";
+import {
+  assertSameAsForce,
+  buildOk,
+  decodeMappings,
+  fixture,
+  importBuilt,
+  manifest,
+  startWatch,
+  waitForWatch,
+  watchStep,
+} from "./helpers.mjs";
 
 const MODULES = 150;
 
@@ -196,5 +206,41 @@ test("a chunk minified in parts does what the unminified chunk does, and its map
     assert.ok(map.sources[seg.src].endsWith(source), `${needle} maps to ${map.sources[seg.src]}`);
     const srcLines = text.split("\n");
     assert.ok(srcLines[seg.line]?.includes(`"entry 5 of table ${i}"`), `${needle} maps to line ${seg.line + 1}: ${srcLines[seg.line]}`);
+  }
+});
+
+test("--watch takes the parts an edit left alone from the last build, and writes what a --force build writes", async () => {
+  const dir = fixture("minify-parts-watch", files());
+  const watch = startWatch(dir);
+  try {
+    await waitForWatch(watch, 0, /watching for changes/);
+    assertSameAsForce(dir);
+    const edit = (file, from, to) => () => {
+      const p = path.join(dir, file);
+      const text = fs.readFileSync(p, "utf8");
+      assert.ok(text.includes(from), `${file} has ${from}`);
+      fs.writeFileSync(p, text.replace(from, to));
+    };
+    const steps = [
+      // A string in one module: one part changes.
+      ["src/m70.js", '"entry 5 of table 70"', '"entry 5 of table 70, edited"'],
+      // Uses of a chunk name added: names are given again, every part is printed again.
+      ["src/m3.js", "count3++;", "count3++; count3 += small3 * 0 + small3 * 0 + small3 * 0 + small3 * 0;"],
+      // A top-level name added near the start.
+      ["src/m1.js", "let count1 = 0;", "let count1 = 0;\nexport const added1 = [1, 2, 3].map((x) => x * small1);"],
+      // The big CommonJS package's body.
+      ["src/bigcjs.cjs", "return ++counter;", "counter += 2; return counter;"],
+    ];
+    for (const [file, from, to] of steps) {
+      const out = await watchStep(watch, edit(file, from, to), file);
+      assert.match(out, new RegExp(`${file.replace(/[.]/g, "\\.")}; incremental\\)`), out);
+      assertSameAsForce(dir);
+    }
+    const got = (await importBuilt(entry(dir))).run();
+    assert.equal(got.bigCjs[1], 2, "the package's edit runs");
+    assert.deepEqual(got.tables[70], { id: 7022, text: "entry 22 of table 70", even: true });
+    assert.ok(fs.readFileSync(entry(dir), "utf8").includes("entry 5 of table 70, edited"), "the string's edit is in");
+  } finally {
+    watch.child.kill("SIGKILL");
   }
 });

@@ -39,6 +39,7 @@ use rolldown_resolver::Resolver;
 pub use css::css_specifiers;
 pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
+pub use minify::KeptChunks;
 pub use nexxo_css::plugins::{CssPlugins, Processed};
 pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, encode_files};
 pub use progress::{OnStage, Stage};
@@ -75,7 +76,7 @@ where
     }
     let setup = tracing::info_span!("nexxo.setup").entered();
     let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
-    let mut plugins = plugins(&fs, &state, &resolver, &[]);
+    let mut plugins = plugins(&fs, &state, &resolver, &[], None);
     if let Some(on_stage) = on_stage {
         plugins.push(Plugin::new_shared(progress::ProgressPlugin { on_stage }));
     }
@@ -167,12 +168,14 @@ fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
 pub const SCRIPT_EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
 
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
-/// bundle of a worker (`within`: that worker's entry, after the workers that start it).
+/// bundle of a worker (`within`: that worker's entry, after the workers that start it);
+/// `minified`: the minified parts a session of rebuilds keeps for the next (see [`KeptChunks`]).
 pub(crate) fn plugins<Fs>(
     fs: &Fs,
     state: &Arc<BuildState>,
     resolver: &Arc<Resolver<Fs>>,
     within: &[String],
+    minified: Option<KeptChunks>,
 ) -> Vec<SharedPluginable>
 where
     Fs: FileSystem + Clone + Debug + 'static,
@@ -209,7 +212,7 @@ where
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
     if config.minify {
-        plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true) }));
+        plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
     }
     plugins
 }
@@ -323,26 +326,36 @@ pub struct Incremental {
     root: std::path::PathBuf,
     /// Whether the state after the last build holds everything a partial rebuild needs.
     reusable: bool,
+    /// The minifier's parts, kept for the next build (also the next bundler's).
+    minified: KeptChunks,
 }
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
+/// `minified`: the minified parts of the session's last bundler ([`Incremental::minified`]),
+/// which the new one takes again where a chunk's part did not change.
 #[cfg(feature = "incremental")]
 pub fn incremental(
     config: &ResolvedConfig,
     css_plugins: Option<Arc<dyn CssPlugins>>,
+    minified: KeptChunks,
 ) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
     let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
-    let plugins = plugins(&fs, &state, &resolver, &[]);
+    let plugins = plugins(&fs, &state, &resolver, &[], Some(minified.clone()));
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
         .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false })
+    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false, minified })
 }
 
 #[cfg(feature = "incremental")]
 impl Incremental {
+    /// The minified parts this bundler keeps, for the session's next bundler.
+    pub fn minified(&self) -> KeptChunks {
+        self.minified.clone()
+    }
+
     /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
     /// loaded again gives a full build's output: the last build succeeded and left no asset or
     /// worker (those are made once per build, by the load of the module that references them),

@@ -20,7 +20,9 @@
 //!
 //! Each part's inner names are mangled by oxc's mangler. The cuts depend on the chunk's text
 //! only, never on the number of threads, so every host (native, the WASM engine on one thread)
-//! writes the same bytes. A smaller chunk, a format other than ES modules, a direct `eval` or a
+//! writes the same bytes. They fall at anchors (statement lines picked by their hash), so an edit
+//! leaves the other parts as they were: a `--watch` session keeps each build's parts ([`Kept`])
+//! and its next build takes the unchanged ones again instead of minifying them. A smaller chunk, a format other than ES modules, a direct `eval` or a
 //! cut that does not parse on its own takes the one-part path, which is rolldown's minification
 //! call for call.
 
@@ -53,10 +55,33 @@ use rustc_hash::{FxHashMap, FxHashSet};
 /// compressor sees across statements; measured in `benches/README.md` (session 16).
 pub const PART_BYTES: usize = 128 * 1024;
 
+/// The least a part has before it may end at an anchor (see [`cuts`]).
+const MIN_PART_BYTES: usize = PART_BYTES * 3 / 4;
+
+/// One statement line in this many is an anchor: with some hundred statements between
+/// [`MIN_PART_BYTES`] and [`PART_BYTES`] in an app's chunk, nearly every part ends at one.
+const ANCHOR_EVERY: u64 = 16;
+
 #[derive(Debug)]
 pub(crate) struct MinifyPlugin {
     /// rolldown's minify options for the whole build, as `options::minify_options` gives them.
     pub raw: RawMinifyOptions,
+    /// For the rebuilds of a `--watch` session: each chunk's parts as the last build minified
+    /// them. `None`: one build, nothing kept.
+    pub kept: Option<KeptChunks>,
+}
+
+/// Each chunk's parts as the last build of a session minified them, by the chunk's file name
+/// (before hashing), with the options they were minified with (a part minified with others is
+/// not taken). Shared by the session's successive bundlers: a `--watch` rebuild that starts
+/// over (after a style sheet's edit, say) still finds the parts that did not change.
+#[derive(Clone, Default)]
+pub struct KeptChunks(Arc<std::sync::Mutex<FxHashMap<String, (String, KeptParts)>>>);
+
+impl std::fmt::Debug for KeptChunks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeptChunks")
+    }
 }
 
 impl Plugin for MinifyPlugin {
@@ -80,7 +105,16 @@ impl Plugin for MinifyPlugin {
             minifier: enabled.options,
             codegen: codegen_options(args.options, enabled.remove_whitespace, enabled.ascii_only),
         };
-        let (code, map) = run(job).await?;
+        let options = format!("{:?} {:?}", job.minifier, job.codegen);
+        let kept = self.kept.as_ref().map(|k| {
+            let last = k.0.lock().expect("kept parts").remove(&job.filename);
+            last.filter(|(with, _)| *with == options).map(|(_, parts)| parts).unwrap_or_default()
+        });
+        let filename = job.filename.clone();
+        let (code, map, next) = run(job, kept).await?;
+        if let Some(kept) = &self.kept {
+            kept.0.lock().expect("kept parts").insert(filename, (options, next));
+        }
         let map = match map {
             Some(map) => HookTransformOutputMap::Sourcemap(Box::new(map)),
             None => HookTransformOutputMap::Null,
@@ -102,18 +136,18 @@ struct Job {
 /// The chunks' render hooks are awaited together: each chunk's work goes to rayon's pool, so
 /// that chunks are minified side by side as rolldown minified them. The WASM engine has one
 /// thread and works in place.
-async fn run(job: Job) -> anyhow::Result<(String, Option<SourceMap>)> {
+async fn run(job: Job, kept: Option<KeptParts>) -> anyhow::Result<(String, Option<SourceMap>, KeptParts)> {
     #[cfg(not(target_family = "wasm"))]
     {
         let (tx, rx) = futures::channel::oneshot::channel();
         rayon::spawn(move || {
-            let _ = tx.send(minify(&job));
+            let _ = tx.send(minify(&job, kept.as_ref()));
         });
         rx.await.map_err(|_| anyhow::anyhow!("the minifier's thread stopped"))?
     }
     #[cfg(target_family = "wasm")]
     {
-        minify(&job)
+        minify(&job, kept.as_ref())
     }
 }
 
@@ -136,17 +170,18 @@ fn codegen_options(options: &NormalizedBundlerOptions, remove_whitespace: bool, 
     }
 }
 
-fn minify(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
+/// The chunk minified, and its parts for the next build when `kept` holds the last build's.
+fn minify(job: &Job, kept: Option<&KeptParts>) -> anyhow::Result<(String, Option<SourceMap>, KeptParts)> {
     let code = job.code.as_str();
     if matches!(job.format, OutputFormat::Esm) {
         let plan = Plan::of(code);
         if plan.parts.len() > 1
-            && let Some(done) = in_parts(job, &plan)
+            && let Some(done) = in_parts(job, &plan, kept)
         {
             return Ok(done);
         }
     }
-    whole(job)
+    whole(job).map(|(code, map)| (code, map, KeptParts::default()))
 }
 
 /// rolldown's minification of one chunk, call for call (`EcmaCompiler::dce_or_minify`).
@@ -169,10 +204,14 @@ fn whole(job: &Job) -> anyhow::Result<(String, Option<SourceMap>)> {
     Ok((code, map.map(|map| map.into_owned())))
 }
 
-/// Where the parts of `code[from..to]` start: `from`, then starts of statements, each part as
-/// long as it can be without passing [`PART_BYTES`] (a statement longer than that is a part of
-/// its own). `indent` is what starts a line of a statement of this level: nothing at the
-/// chunk's top level, a tab in a wrapper's body.
+/// Where the parts of `code[from..to]` start: `from`, then starts of statements. A part ends
+/// before a statement whose first line is an anchor (its hash is a multiple of [`ANCHOR_EVERY`])
+/// once it has [`MIN_PART_BYTES`], or else before the statement that would take it past
+/// [`PART_BYTES`] (a statement longer than that is a part of its own). Cutting at anchors, which
+/// depend on the lines themselves and not on where they are, keeps the cuts where they were
+/// after an edit elsewhere: a `--watch` rebuild finds every part but the edited one unchanged
+/// and takes it from the last build ([`Kept`]). `indent` is what starts a line of a statement
+/// of this level: nothing at the chunk's top level, a tab in a wrapper's body.
 ///
 /// A statement start is found by its line: rolldown prints a chunk with oxc's codegen, which
 /// starts each statement of a block on a line of its own, indents each level by a tab and ends
@@ -187,13 +226,17 @@ fn cuts(code: &str, from: usize, to: usize, indent: &[u8]) -> Vec<usize> {
     let Some(text) = code.get(from..to) else { return cuts };
     let starts = text.match_indices('\n').filter_map(|(nl, _)| {
         let (nl, next) = (from + nl, from + nl + 1);
-        let ends_statement = matches!(bytes[..nl].trim_ascii_end().last(), Some(b';' | b'}'));
         let line = &bytes[next..to];
+        // Byte by byte: a call of `starts_with` per line (a `memcmp`) made this loop 15 ms on a
+        // 19k-module app's chunk, before any part could start.
+        let indented = indent.len() <= line.len() && indent.iter().zip(line).all(|(a, b)| a == b);
+        let first = line.get(indent.len()).copied();
         // rolldown puts a `// path` line before each module's statements.
-        let starts_name = line.starts_with(indent)
-            && (line.get(indent.len()).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
-                || line[indent.len()..].starts_with(b"//"));
-        (ends_statement && starts_name).then_some(next)
+        let starts_name = indented
+            && (first.is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || b == b'$')
+                || (first == Some(b'/') && line.get(indent.len() + 1) == Some(&b'/')));
+        let ends_statement = || matches!(bytes[..nl].trim_ascii_end().last(), Some(b';' | b'}'));
+        (starts_name && ends_statement()).then_some(next)
     });
     let mut last = from;
     let mut previous = from;
@@ -207,10 +250,19 @@ fn cuts(code: &str, from: usize, to: usize, indent: &[u8]) -> Vec<usize> {
                 cuts.push(start);
                 last = start;
             }
+        } else if start < to && start - last >= MIN_PART_BYTES && is_anchor(&bytes[start..to]) {
+            cuts.push(start);
+            last = start;
         }
         previous = start;
     }
     cuts
+}
+
+/// Whether the statement line at the start of `text` is one a part may end before.
+fn is_anchor(text: &[u8]) -> bool {
+    let line = &text[..text.iter().take(120).position(|&b| b == b'\n').unwrap_or(text.len().min(120))];
+    xxhash_rust::xxh3::xxh3_64(line).is_multiple_of(ANCHOR_EVERY)
 }
 
 /// How a chunk is minified: its parts in the chunk's order, each in a naming domain (0: the
@@ -341,15 +393,14 @@ fn map_largest_first<T: Send, R: Send>(
 
 /// A part parsed, with its scopes, and what the chunk-wide step needs to know of it.
 struct Part {
-    /// Its length in the chunk, for the order parts are worked on in.
-    bytes: usize,
-    /// The chunk's line it starts at, which its source map's lines count from.
-    line: u32,
-    /// Its naming domain: 0 for the chunk's top level, `k` for the body of the `k`th wrapper.
-    domain: usize,
     ast: EcmaAst,
     scoping: Scoping,
     stats: Stats,
+    summary: Arc<Summary>,
+}
+
+/// What the chunk-wide naming needs to know of a part's top level.
+struct Summary {
     /// The top-level bindings it declares, with the references to each (and one for the
     /// declaration), in declaration order.
     declared: Vec<(String, u32)>,
@@ -360,7 +411,35 @@ struct Part {
     exported: Vec<String>,
 }
 
-fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
+/// Each top-level name a part uses, with its domain and the inner names around its uses (see
+/// [`inner_names_around`]).
+type Around = Vec<(usize, String, Vec<u32>)>;
+
+/// A part as the last build of a `--watch` session minified it, found again by its text and
+/// domain: its summary, the inner names around its uses of top-level names (valid while the
+/// chunk-wide facts its compression saw, [`view_key`], are the same) and its printed code (valid
+/// while its top-level names' short names, [`names_key`], are the same too). Each is what the
+/// same steps give for the same inputs, so a kept part is byte for byte a minified one.
+pub(crate) struct Kept {
+    summary: Arc<Summary>,
+    view: u128,
+    around: Arc<Around>,
+    names: u128,
+    printed: Arc<Printed>,
+}
+
+/// The parts kept for a chunk, by their text's hash and domain.
+pub(crate) type KeptParts = FxHashMap<(u128, usize), Kept>;
+
+/// Where a part is, once the chunk's names are known.
+enum Stage {
+    /// Parsed this time (it was not kept).
+    Parsed(Box<Part>),
+    /// Kept: not parsed, its summary taken from the last build.
+    Kept,
+}
+
+fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String, Option<SourceMap>, KeptParts)> {
     let code = job.code.as_str();
     let source_type = SourceType::mjs().with_jsx(true);
     let ranges: Vec<(usize, usize, usize, u32)> = {
@@ -374,51 +453,119 @@ fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
         }
         out
     };
+    let keys: Vec<(u128, usize)> = plan
+        .parts
+        .iter()
+        .map(|&(start, end, domain)| (xxhash_rust::xxh3::xxh3_128(&code.as_bytes()[start..end]), domain))
+        .collect();
+    let kept_of = |i: usize| kept.and_then(|kept| kept.get(&keys[i]));
+    let parse = |i: usize| {
+        let (start, end, domain, _) = ranges[i];
+        parse_part(code.get(start..end)?, domain, source_type)
+    };
 
-    // 1. Each part parsed and its scopes built.
-    let parts: Vec<Option<Part>> = map_largest_first(
-        ranges,
-        |(start, end, ..)| end - start,
-        |(start, end, domain, line)| parse_part(code.get(start..end)?, line, domain, source_type),
+    // 1. Each part parsed and its scopes built, unless it is kept.
+    let stages: Vec<Option<Stage>> = map_largest_first(
+        (0..ranges.len()).collect(),
+        |&i| if kept_of(i).is_some() { 0 } else { ranges[i].1 - ranges[i].0 },
+        |i| if kept_of(i).is_some() { Some(Stage::Kept) } else { parse(i).map(|p| Stage::Parsed(Box::new(p))) },
     );
-    let mut parts: Vec<Part> = parts.into_iter().collect::<Option<_>>()?;
+    let stages: Vec<Stage> = stages.into_iter().collect::<Option<_>>()?;
+    let summaries: Vec<(usize, Arc<Summary>)> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, stage)| {
+            let summary = match stage {
+                Stage::Parsed(part) => Arc::clone(&part.summary),
+                Stage::Kept => Arc::clone(&kept_of(i)?.summary),
+            };
+            Some((ranges[i].2, summary))
+        })
+        .collect::<Option<_>>()?;
 
     // 2. The names of each domain, most used first, and the globals they must not take.
-    let mut domains = TopLevel::collect(&parts, &plan.wrappers);
+    let mut domains = TopLevel::collect(&summaries, &plan.wrappers);
 
-    // 3. Each part compressed and its inner names mangled.
+    // 3. Each part compressed and its inner names mangled, unless it is kept and what its
+    // compression saw of the chunk is unchanged.
     let minifier = &job.minifier;
-    let mangled: Vec<Mangled> = map_largest_first(
-        std::mem::take(&mut parts),
-        |part| part.bytes,
-        |part| {
-            let domain = part.domain;
-            compress_and_mangle(part, &View::of(&domains, domain), minifier)
+    let views: Vec<u128> =
+        summaries.iter().map(|(domain, summary)| view_key(summary, &View::of(&domains, *domain))).collect();
+    let reused = |i: usize| kept_of(i).is_some_and(|k| k.view == views[i]);
+    let todo: Vec<(usize, Option<Part>)> = stages
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !reused(*i))
+        .map(|(i, stage)| match stage {
+            Stage::Parsed(part) => (i, Some(*part)),
+            Stage::Kept => (i, None),
+        })
+        .collect();
+    let done: Vec<Option<(usize, Mangled)>> = map_largest_first(
+        todo,
+        |(i, _)| ranges[*i].1 - ranges[*i].0,
+        |(i, part)| {
+            let part = part.or_else(|| parse(i))?;
+            let domain = ranges[i].2;
+            Some((i, compress_and_mangle(part, &View::of(&domains, domain), minifier)))
         },
     );
+    let mut mangled: Vec<Option<Mangled>> = (0..ranges.len()).map(|_| None).collect();
+    for (i, part) in done.into_iter().collect::<Option<Vec<_>>>()? {
+        mangled[i] = Some(part);
+    }
+    let arounds: Vec<Arc<Around>> = (0..ranges.len())
+        .map(|i| match &mangled[i] {
+            Some(part) => Some(Arc::clone(&part.around)),
+            None => kept_of(i).map(|k| Arc::clone(&k.around)),
+        })
+        .collect::<Option<_>>()?;
 
     // 4. The top-level names given short names, each one that no inner name around its uses
     // has: the chunk's first, then each wrapper body's, which must not hide a chunk name it uses.
-    domains[0].assign(&mangled, 0);
+    domains[0].assign(&arounds, 0);
     for k in 1..domains.len() {
         let (chunk, rest) = domains.split_at_mut(1);
         let body = &mut rest[k - 1];
         let outer: Vec<String> = body.outer_used.iter().map(|n| chunk[0].short.get(n).unwrap_or(n).clone()).collect();
         body.taken.extend(outer);
-        body.assign(&mangled, k);
+        body.assign(&arounds, k);
     }
 
-    // 5. Each part printed.
+    // 5. Each part printed, unless it is kept with the same names.
     let codegen = &job.codegen;
     let sourcemap = job.sourcemap;
-    let printed: Vec<Printed> = map_largest_first(
-        mangled,
-        |part| part.bytes,
-        |part| {
-            let domain = part.domain;
-            print_part(part, &View::of(&domains, domain), codegen, sourcemap)
+    let names: Vec<u128> =
+        summaries.iter().map(|(domain, summary)| names_key(summary, &View::of(&domains, *domain), sourcemap)).collect();
+    let todo: Vec<(usize, Option<Mangled>)> = mangled
+        .into_iter()
+        .enumerate()
+        .filter(|(i, part)| part.is_some() || kept_of(*i).is_none_or(|k| k.names != names[*i]))
+        .collect();
+    let done: Vec<Option<(usize, Printed)>> = map_largest_first(
+        todo,
+        |(i, _)| ranges[*i].1 - ranges[*i].0,
+        |(i, part)| {
+            let domain = ranges[i].2;
+            let view = View::of(&domains, domain);
+            // Kept, compressed under the same view, printed with other names: its compression
+            // again (the same as before), then its print.
+            let part = match part {
+                Some(part) => part,
+                None => compress_and_mangle(parse(i)?, &view, minifier),
+            };
+            Some((i, print_part(part, &view, codegen, sourcemap)))
         },
     );
+    let mut printed: Vec<Option<Arc<Printed>>> = (0..ranges.len()).map(|_| None).collect();
+    for (i, part) in done.into_iter().collect::<Option<Vec<_>>>()? {
+        printed[i] = Some(Arc::new(part));
+    }
+    let printed: Vec<Arc<Printed>> = printed
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| part.or_else(|| kept_of(i).map(|k| Arc::clone(&k.printed))))
+        .collect::<Option<_>>()?;
 
     // 6. The parts joined, each on a line of its own, and their maps as one; a wrapper's first
     // and last lines around its body's parts.
@@ -434,7 +581,11 @@ fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
         }
         out.push_str(text);
     };
-    for (i, Printed { code, line: src_line, tokens: part_tokens, names }) in printed.into_iter().enumerate() {
+    // Kept for the next build, or dropped once joined (the parts' tokens are as many as the map's).
+    let mut keep: Vec<Arc<Printed>> = Vec::new();
+    for (i, part) in printed.into_iter().enumerate() {
+        let Printed { code, tokens: part_tokens, names } = &*part;
+        let src_line = ranges[i].3;
         if let Some((k, w)) = plan.wrappers.iter().enumerate().find(|(_, w)| w.first == i) {
             let params: Vec<String> = w.params.iter().map(|p| short(&domains[k + 1], p)).collect();
             let head = format!(
@@ -448,14 +599,14 @@ fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
             // The licence comments before it take lines of their own.
             line += count_lines(head.as_bytes());
         }
-        push_line(&mut out, &code, &mut line);
+        push_line(&mut out, code, &mut line);
         // A part's last statement may leave its `;` to the end of the file.
         if !code.ends_with([';', '}']) {
             out.push(';');
         }
         let name_offset = map_names.len() as u32;
-        map_names.extend(names.into_iter().map(Cow::Owned));
-        tokens.extend(part_tokens.into_iter().map(|t| {
+        map_names.extend(names.iter().map(|n| Cow::Owned(n.clone())));
+        tokens.extend(part_tokens.iter().map(|t| {
             oxc_sourcemap::Token::new(
                 t.get_dst_line() + line,
                 t.get_dst_col(),
@@ -469,6 +620,9 @@ fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
         if plan.wrappers.iter().any(|w| w.first + w.count == i + 1) {
             push_line(&mut out, "});", &mut line);
         }
+        if kept.is_some() {
+            keep.push(part);
+        }
     }
     let map = sourcemap.then(|| {
         SourceMap::new(
@@ -481,15 +635,68 @@ fn in_parts(job: &Job, plan: &Plan) -> Option<(String, Option<SourceMap>)> {
             None,
         )
     });
-    Some((out, map))
+    // What a next build of the session may take again (only when this one keeps parts).
+    let next: KeptParts = if kept.is_some() {
+        summaries
+            .into_iter()
+            .zip(keep)
+            .enumerate()
+            .map(|(i, ((_, summary), printed))| {
+                let kept = Kept { summary, view: views[i], around: Arc::clone(&arounds[i]), names: names[i], printed };
+                (keys[i], kept)
+            })
+            .collect()
+    } else {
+        KeptParts::default()
+    };
+    Some((out, map, next))
+}
+
+/// The chunk-wide facts a part's compression and mangling read (see [`hold_top_level`] and
+/// [`inner_names_around`]): for each name it declares, whether other parts read or assign it and
+/// whether it keeps its name; for each name it uses but does not declare, whose it is.
+fn view_key(summary: &Summary, view: &View) -> u128 {
+    let mut bytes = Vec::new();
+    for (name, _) in &summary.declared {
+        let flags = view.own.outside.get(name.as_str()).map_or(0, |f| f.bits() as u32 + 1);
+        bytes.extend_from_slice(&flags.to_le_bytes());
+        bytes.push(u8::from(view.own.taken.contains(name.as_str())));
+    }
+    for (name, ..) in &summary.free {
+        match view.home_of_free(name) {
+            Some((domain, home)) => {
+                bytes.extend_from_slice(&(domain as u32 + 1).to_le_bytes());
+                bytes.push(u8::from(home.taken.contains(name.as_str())));
+            }
+            None => bytes.extend_from_slice(&0u32.to_le_bytes()),
+        }
+    }
+    xxhash_rust::xxh3::xxh3_128(&bytes)
+}
+
+/// The names a part is printed with (see [`rename_top_level`]): the short name of each name it
+/// declares and of each other part's name it uses, and whether it has a source map.
+fn names_key(summary: &Summary, view: &View, sourcemap: bool) -> u128 {
+    let mut bytes = vec![u8::from(sourcemap)];
+    let declared = summary.declared.iter().map(|(name, _)| view.own.short.get(name.as_str()));
+    let free = summary
+        .free
+        .iter()
+        .map(|(name, ..)| view.home_of_free(name).and_then(|(_, home)| home.short.get(name.as_str())));
+    for short in declared.chain(free) {
+        // Each name's bytes and a separator no name has.
+        bytes.extend_from_slice(short.map_or("", String::as_str).as_bytes());
+        bytes.push(0xff);
+    }
+    xxhash_rust::xxh3::xxh3_128(&bytes)
 }
 
 fn count_lines(s: &[u8]) -> u32 {
     s.iter().filter(|&&b| b == b'\n').count() as u32
 }
 
-/// Parses one part, which starts at `line` of the chunk (at the line's start).
-fn parse_part(text: &str, line: u32, domain: usize, source_type: SourceType) -> Option<Part> {
+/// Parses one part, of naming domain `domain`.
+fn parse_part(text: &str, domain: usize, source_type: SourceType) -> Option<Part> {
     let mut failed = false;
     let ast = EcmaAst::from_allocator_and_source(ArcStr::new(), Allocator::default(), |allocator| {
         let source = allocator.alloc_str(text);
@@ -554,7 +761,7 @@ fn parse_part(text: &str, line: u32, domain: usize, source_type: SourceType) -> 
             }
         }
     }
-    Some(Part { bytes: text.len(), line, domain, ast, scoping, stats, declared, free, exported })
+    Some(Part { ast, scoping, stats, summary: Arc::new(Summary { declared, free, exported }) })
 }
 
 /// The top-level names of one naming domain (the chunk's, or a wrapper body's) and the short
@@ -591,7 +798,7 @@ impl TopLevel {
 
     /// Every domain's names: the chunk's (its parts' declarations and the wrappers' names) and
     /// each wrapper body's (its parts' declarations and the wrapper's parameters).
-    fn collect(parts: &[Part], wrappers: &[Wrapper]) -> Vec<Self> {
+    fn collect(parts: &[(usize, Arc<Summary>)], wrappers: &[Wrapper]) -> Vec<Self> {
         let count = wrappers.len() + 1;
         let mut domains: Vec<Self> = (0..count).map(|_| Self::new()).collect();
         // Per domain: name -> (uses, first seen), and the names in first-seen order.
@@ -613,9 +820,9 @@ impl TopLevel {
                 declare(k + 1, param, 1, &mut domains);
             }
         }
-        for part in parts {
+        for (domain, part) in parts {
             for (name, n) in &part.declared {
-                declare(part.domain, name, *n, &mut domains);
+                declare(*domain, name, *n, &mut domains);
             }
         }
         for (domain, names) in domains.iter_mut().zip(&order) {
@@ -623,7 +830,7 @@ impl TopLevel {
         }
         let mut globals: FxHashSet<String> = FxHashSet::default();
         let helpers = wrappers.iter().map(|w| (0, w.helper.as_str(), 1, false));
-        let frees = parts.iter().flat_map(|p| p.free.iter().map(|(n, c, w)| (p.domain, n.as_str(), *c, *w)));
+        let frees = parts.iter().flat_map(|(d, p)| p.free.iter().map(|(n, c, w)| (*d, n.as_str(), *c, *w)));
         for (domain, name, n, written) in helpers.chain(frees) {
             let home = if domains[domain].all.contains(name) {
                 domain
@@ -644,8 +851,8 @@ impl TopLevel {
                 *flags |= ReferenceFlags::Write;
             }
         }
-        for part in parts {
-            domains[part.domain].taken.extend(part.exported.iter().cloned());
+        for (domain, part) in parts {
+            domains[*domain].taken.extend(part.exported.iter().cloned());
         }
         for ((domain, names), uses) in domains.iter_mut().zip(order).zip(&uses) {
             domain.taken.extend(globals.iter().cloned());
@@ -661,10 +868,10 @@ impl TopLevel {
 
     /// Gives each ranked name the shortest name that is no keyword, global or other name of the
     /// domain, and that no inner binding around any of its uses has (it would capture the use).
-    fn assign(&mut self, parts: &[Mangled], domain: usize) {
+    fn assign(&mut self, parts: &[Arc<Around>], domain: usize) {
         let mut around: FxHashMap<&str, FxHashSet<u32>> = FxHashMap::default();
         for part in parts {
-            for (_, name, inner) in part.around.iter().filter(|(d, ..)| *d == domain) {
+            for (_, name, inner) in part.iter().filter(|(d, ..)| *d == domain) {
                 around.entry(name.as_str()).or_default().extend(inner.iter().copied());
             }
         }
@@ -719,20 +926,17 @@ impl<'a> View<'a> {
 
 /// A part compressed and mangled, waiting for the chunk's top-level names.
 struct Mangled {
-    bytes: usize,
-    line: u32,
-    domain: usize,
     ast: EcmaAst,
     scoping: Scoping,
     private: Option<oxc_index::IndexVec<oxc::syntax::class::ClassId, FxHashMap<String, oxc::str::CompactStr>>>,
     /// Each top-level name the part uses, with its domain and the names of the inner bindings
     /// around its uses (as the mangler's numbers: `base54(n)`; a name that is no such number
     /// cannot be a top-level short name either).
-    around: Vec<(usize, String, Vec<u32>)>,
+    around: Arc<Around>,
 }
 
 fn compress_and_mangle(part: Part, names: &View, minifier: &MinifierOptions) -> Mangled {
-    let Part { bytes, line, domain, mut ast, mut scoping, stats, .. } = part;
+    let Part { mut ast, mut scoping, stats, .. } = part;
     let (scoping, private) = ast.program.with_mut(|fields| {
         let program = fields.program;
         if let Some(compress) = minifier.compress.clone() {
@@ -752,13 +956,13 @@ fn compress_and_mangle(part: Part, names: &View, minifier: &MinifierOptions) -> 
         });
         (semantic.into_scoping(), private)
     });
-    let around = inner_names_around(&scoping, names);
-    Mangled { bytes, line, domain, ast, scoping, private, around }
+    let around = Arc::new(inner_names_around(&scoping, names));
+    Mangled { ast, scoping, private, around }
 }
 
 /// For each top-level name the part uses (declared or not), the names of the bindings of every
 /// inner scope around one of its uses.
-fn inner_names_around(scoping: &Scoping, names: &View) -> Vec<(usize, String, Vec<u32>)> {
+fn inner_names_around(scoping: &Scoping, names: &View) -> Around {
     let root = scoping.root_scope_id();
     // Each scope's binding names as numbers, worked out once: `numbers[starts[s]..starts[s + 1]]`.
     let mut starts = Vec::with_capacity(scoping.scopes_len() + 1);
@@ -827,17 +1031,16 @@ fn base54_number(name: &str) -> Option<u32> {
 }
 
 /// A part printed: its code, and its source map's mappings and names (the map itself borrows
-/// the part's text as its source content, which the chunk's map does not keep).
-struct Printed {
+/// the part's text as its source content, which the chunk's map does not keep). Its mappings'
+/// lines count from the part's first line.
+pub(crate) struct Printed {
     code: String,
-    /// The chunk's line the part started at.
-    line: u32,
     tokens: Vec<oxc_sourcemap::Token>,
     names: Vec<String>,
 }
 
 fn print_part(part: Mangled, names: &View, codegen_options: &CodegenOptions, sourcemap: bool) -> Printed {
-    let Mangled { line, ast, mut scoping, private, .. } = part;
+    let Mangled { ast, mut scoping, private, .. } = part;
     rename_top_level(&mut scoping, names);
     let ret = Codegen::new()
         .with_options(CodegenOptions {
@@ -851,7 +1054,7 @@ fn print_part(part: Mangled, names: &View, codegen_options: &CodegenOptions, sou
         .map
         .map(|map| (map.get_tokens().collect(), map.get_names().map(str::to_owned).collect()))
         .unwrap_or_default();
-    Printed { code: ret.code, line, tokens, names }
+    Printed { code: ret.code, tokens, names }
 }
 
 /// Before compressing: a top-level binding of the part that other parts use gets one more
@@ -1008,19 +1211,8 @@ mod wrapper_tests {
         assert_eq!(plan.wrappers.len(), 1);
         assert_eq!(plan.wrappers[0].params, ["exports", "module"]);
         assert!(plan.wrappers[0].count > 1, "the body is in parts");
-        let job = Job {
-            code: Arc::new(code),
-            filename: "chunk.js".into(),
-            format: OutputFormat::Esm,
-            sourcemap: true,
-            minifier: MinifierOptions {
-                mangle: Some(Default::default()),
-                mangle_properties: None,
-                compress: Some(oxc::minifier::CompressOptions { max_iterations: Some(1), ..Default::default() }),
-            },
-            codegen: CodegenOptions::minify(),
-        };
-        let (out, map) = in_parts(&job, &plan).expect("minified in parts");
+        let job = job(&code);
+        let (out, map, _) = in_parts(&job, &plan, None).expect("minified in parts");
         assert!(map.is_some_and(|map| map.get_tokens().len() > 1000));
         // `helper`'s short name: what the chunk's first declaration declares.
         let short = out.strip_prefix("var ").and_then(|s| s.split('=').next()).expect("a first declaration");
@@ -1035,5 +1227,89 @@ mod wrapper_tests {
         let (_, body) =
             scoping.iter_bindings().filter(|(scope, _)| *scope != root).max_by_key(|(_, b)| b.len()).unwrap();
         assert!(body.len() > 100 && !body.contains_key(short), "the body declares `{short}` too");
+    }
+
+    /// A job minifying `code` with oxc's default options and a source map.
+    fn job(code: &str) -> Job {
+        Job {
+            code: Arc::new(code.to_owned()),
+            filename: "chunk.js".into(),
+            format: OutputFormat::Esm,
+            sourcemap: true,
+            minifier: MinifierOptions {
+                mangle: Some(Default::default()),
+                mangle_properties: None,
+                compress: Some(oxc::minifier::CompressOptions::default()),
+            },
+            codegen: CodegenOptions::minify(),
+        }
+    }
+
+    /// `code` minified in parts, taking `kept`'s parts where it can: the code, the map's JSON and
+    /// the parts to keep.
+    fn minified(code: &str, kept: Option<&KeptParts>) -> (String, String, KeptParts) {
+        let (out, map, next) = in_parts(&job(code), &Plan::of(code), kept).expect("minified in parts");
+        (out, map.expect("a map").to_json_string(), next)
+    }
+
+    /// How many of `next`'s parts are `last`'s own printed parts, taken again.
+    fn taken_again(next: &KeptParts, last: &KeptParts) -> usize {
+        next.iter().filter(|(key, part)| last.get(key).is_some_and(|l| Arc::ptr_eq(&l.printed, &part.printed))).count()
+    }
+
+    #[test]
+    fn kept_parts_are_taken_again_and_give_the_bytes_of_a_fresh_minify() {
+        let code = chunk();
+        let (first, first_map, kept) = minified(&code, Some(&KeptParts::default()));
+        assert!(kept.len() > 3, "{} parts", kept.len());
+        let (again, again_map, next) = minified(&code, Some(&kept));
+        assert_eq!((&again, &again_map), (&first, &first_map));
+        assert_eq!(taken_again(&next, &kept), kept.len(), "an unchanged chunk is all kept parts");
+
+        let last_fn = code.rfind("\tfunction f").expect("a body function");
+        let edits = [
+            // A body function's text: one part changes, the others are kept.
+            (
+                "text",
+                {
+                    let (head, tail) = code.split_at(last_fn);
+                    format!("{head}\tfunction fx(a) {{\n\t\treturn a * 7;\n\t}}\n{tail}")
+                },
+                1,
+            ),
+            // `use5` used more than `helper`: the chunk's names move, every part is printed again.
+            ("ranking", code.replacen("export {", &format!("{}export {{", "use5(1);\n".repeat(400)), 1), 0),
+            // A name declared before everything: the first part changes, the body's names not.
+            ("declaration", format!("var early = 1;\n{code}"), 1),
+        ];
+        for (what, edited, changed) in edits {
+            let fresh = minified(&edited, None);
+            let (out, map, next) = minified(&edited, Some(&kept));
+            assert_eq!((&out, &map), (&fresh.0, &fresh.1), "{what}: not what a fresh minify gives");
+            let taken = taken_again(&next, &kept);
+            if changed > 0 {
+                assert!(taken >= kept.len() - changed - 1, "{what}: {taken} of {} parts taken again", kept.len());
+            } else {
+                assert!(taken < kept.len() / 2, "{what}: {taken} of {} parts taken again", kept.len());
+            }
+        }
+    }
+
+    #[test]
+    fn cuts_stay_put_after_an_edit_before_them() {
+        let mut code = String::new();
+        let mut i = 0;
+        while code.len() < PART_BYTES * 8 {
+            // Statements of many lengths, as modules are.
+            let body = format!("\tg({i});\n").repeat(1 + i * 7 % 40);
+            code += &format!("// src/m{i}.js\nfunction f{i}() {{\n{body}\treturn {i};\n}}\n");
+            i += 1;
+        }
+        let before = cuts(&code, 0, code.len(), b"");
+        let grown = format!("{}{code}", "var added = 1;\n".repeat(40));
+        let delta = grown.len() - code.len();
+        let after: Vec<usize> = cuts(&grown, 0, grown.len(), b"").iter().map(|c| c.saturating_sub(delta)).collect();
+        let kept = before.iter().filter(|c| after.contains(c)).count();
+        assert!(before.len() > 6 && kept + 1 >= before.len(), "{before:?}\n{after:?}");
     }
 }
