@@ -22,9 +22,9 @@
 //! only, never on the number of threads, so every host (native, the WASM engine on one thread)
 //! writes the same bytes. They fall at anchors (statement lines picked by their hash), so an edit
 //! leaves the other parts as they were: a `--watch` session keeps each build's parts ([`Kept`])
-//! and its next build takes the unchanged ones again instead of minifying them. A smaller chunk, a format other than ES modules, a direct `eval` or a
-//! cut that does not parse on its own takes the one-part path, which is rolldown's minification
-//! call for call.
+//! and its next build takes the unchanged ones again instead of minifying them. A smaller chunk,
+//! a format other than ES modules, a direct `eval` or a cut that does not parse on its own takes
+//! the one-part path, which is rolldown's minification call for call.
 
 use std::borrow::Cow;
 use std::sync::Arc;
