@@ -10,7 +10,11 @@
 // esbuild-wasm through Node's fs: from the page cache after the first run. All three minify and
 // write source maps (rolldown loads the CSS modules as empty modules: it does not bundle CSS).
 //
-//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-reserve,nexxo-disk,rolldown-browser,esbuild-wasm]
+// `nexxo-edit` and `nexxo-incremental` edit a leaf component (the initial state it renders) before
+// every later build, the second with `incremental: true` (the instance keeps the minified parts of
+// its last build and takes the unchanged ones again).
+//
+//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-reserve,nexxo-disk,nexxo-edit,nexxo-incremental,rolldown-browser,esbuild-wasm]
 //        [--runs 3] [--builds 3] [--wasm wasm/pkg/nexxo-engine.wasm[,other.wasm]] [--flags ";--liftoff-only"]
 // `--flags`: V8 flag sets, `;`-separated, each its own row ("" is Node's defaults); `--wasm`: one row
 // per module, to compare two builds of the engine. Runs go round-robin over the rows.
@@ -33,7 +37,7 @@ async function child(tool, app, builds) {
   // CPU time of the process (every thread: V8's background compilers too), beside the wall time:
   // on a shared machine it moves less than the wall time does.
   const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-  if (tool === "nexxo" || tool === "nexxo-reserve" || tool === "nexxo-disk") {
+  if (tool.startsWith("nexxo")) {
     const { NexxoEngine } = await import(path.join(repo, "wasm/js/nexxo.js"));
     let t = now();
     // `nexxo-disk`: no files in the call; the engine asks a provider over the disk for what it
@@ -54,12 +58,16 @@ async function child(tool, app, builds) {
     t = now();
     // `nexxo-reserve`: the instance takes 128 MB as it starts (NexxoEngine's `reserve` option)
     // instead of growing its memory through the first build; @rolldown/browser starts with 1 GiB.
-    const options = { nexxo: {}, "nexxo-reserve": { reserve: 128 * 2 ** 20 }, "nexxo-disk": { files: disk } }[tool];
+    const options = { "nexxo-reserve": { reserve: 128 * 2 ** 20 }, "nexxo-disk": { files: disk } }[tool] ?? {};
+    const edits = tool === "nexxo-edit" || tool === "nexxo-incremental";
+    const leaf = files?.findLast((f) => /^src\/c\d+\.tsx$/.test(f.path));
     const engine = new NexxoEngine(module, options);
     out.instantiate = now() - t;
     for (let i = 0; i <= builds; i++) {
       t = now();
-      const res = engine.build({ root: app, ...(files ? { files } : {}), overrides: { sourcemap: true } });
+      if (edits && i > 0) leaf.text = leaf.text.replace(/useState<number>\((\d+)\)/, (_, n) => `useState<number>(${Number(n) + 1})`);
+      const incremental = tool === "nexxo-incremental";
+      const res = engine.build({ root: app, ...(files ? { files } : {}), overrides: { sourcemap: true }, incremental });
       out.builds.push(now() - t);
       out.cpu.push(cpu());
       if (!res.ok) throw new Error(res.errors.map((e) => e.message).join("\n"));

@@ -239,7 +239,7 @@ fn run_engine(config: &ResolvedConfig, fs: RecordingFs, linking: Arc<Gate>) -> R
         }
     });
     let built = on_worker(&runtime, async move {
-        nexxo_bundler::build(fs, &config, css_plugins, Some(on_stage), nexxo_bundler::Leftovers::Leak).await
+        nexxo_bundler::build(fs, &config, css_plugins, Some(on_stage), nexxo_bundler::Leftovers::Leak, None).await
     });
     status.clear();
     // Not shut down: `nexxo build` exits right after writing, and a shutdown joins the runtime's
@@ -292,6 +292,7 @@ pub(crate) fn run_wasm_engine(config: &ResolvedConfig) -> Result<BuildOutput, Ex
         resolved: Some(config.clone()),
         env: Default::default(),
         overrides: Default::default(),
+        incremental: false,
     }));
     let input = serde_json::to_vec(&job).map_err(|e| fail(format!("cannot encode the job: {e}")))?;
     let mut roots = crate::wasm_engine::project_roots(&config.root);

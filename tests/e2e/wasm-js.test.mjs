@@ -63,6 +63,32 @@ test("a build without files reads them from the engine's provider: the same byte
   assert.equal(throwing.broken, null);
 });
 
+test("incremental builds take the unchanged minified parts again and write what a fresh instance writes", () => {
+  const dir = reactProject();
+  const files = projectFiles(dir);
+  const edited = (from, to) =>
+    files.map((f) => (f.path === "src/App.tsx" ? { path: f.path, text: f.text.replace(from, to) } : f));
+  const request = (files) => ({ root: "/ide/app", files, overrides: { sourcemap: true } });
+  const engine = new NexxoEngine(wasmModule);
+  const first = engine.build({ ...request(files), incremental: true });
+  assert.equal(first.ok, true, JSON.stringify(first.errors));
+  assert.ok(first.files.find((f) => f.kind === "entry").text.split("\n").length > 3, "react-dom's body is minified in parts");
+  // A string edited, then a state added (new uses of a name the chunk shares: names move).
+  const steps = [
+    edited("useState(0)", "useState(5)"),
+    edited("const [count, setCount] = useState(0);", "const [count, setCount] = useState(0);\n  const [other] = useState(\"x\");\n  console.log(other, useState);"),
+  ];
+  for (const step of steps) {
+    const again = engine.build({ ...request(step), incremental: true });
+    const fresh = new NexxoEngine(wasmModule).build(request(step));
+    assert.equal(again.ok, true, JSON.stringify(again.errors));
+    assert.deepEqual(again.files, fresh.files);
+  }
+  // A build that does not ask for it neither takes nor replaces them.
+  assert.deepEqual(engine.build(request(files)).files, first.files);
+  assert.deepEqual(engine.build({ ...request(files), incremental: true }).files, first.files);
+});
+
 test("in Node the first engine limits V8's compile threads to one fewer than the cores, on machines of 4 or fewer, unless told not to", async () => {
   const { spawnSync } = await import("node:child_process");
   // A child per case (the limit is set once per process), its os and v8 answered by stand-ins so

@@ -20,6 +20,10 @@ export interface BuildRequest {
   /** Stands in for the process environment (NEXXO_* variables). */
   env?: Record<string, string>;
   overrides?: { mode?: string; minify?: boolean; sourcemap?: boolean; base?: string };
+  /** Keep this build's minified parts in the instance and take the last incremental build's again
+   * where a chunk's part did not change: a rebuild after an edit minifies only what changed, with
+   * the same output as without. Held by the instance until the next incremental build. */
+  incremental?: boolean;
 }
 
 export type OutputKind = "html" | "entry" | "chunk" | "css" | "asset" | "sourcemap" | "manifest";

@@ -60,13 +60,16 @@ pub enum Leftovers {
 
 /// Builds the project described by `config`, reading files through `fs`; `css_plugins` runs the
 /// project's JavaScript CSS tools, when the host can (see [`nexxo_css::plugins`]); `on_stage`
-/// hears where the build is as it goes (see [`Stage`]).
+/// hears where the build is as it goes (see [`Stage`]); `minified` holds the minified parts of the
+/// last build of a session of builds, which this one takes again where they did not change and
+/// replaces with its own (see [`KeptChunks`]).
 pub async fn build<Fs>(
     fs: Fs,
     config: &ResolvedConfig,
     css_plugins: Option<Arc<dyn CssPlugins>>,
     on_stage: Option<OnStage>,
     leftovers: Leftovers,
+    minified: Option<KeptChunks>,
 ) -> Result<BuildOutput, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
@@ -76,7 +79,7 @@ where
     }
     let setup = tracing::info_span!("nexxo.setup").entered();
     let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
-    let mut plugins = plugins(&fs, &state, &resolver, &[], None);
+    let mut plugins = plugins(&fs, &state, &resolver, &[], minified);
     if let Some(on_stage) = on_stage {
         plugins.push(Plugin::new_shared(progress::ProgressPlugin { on_stage }));
     }

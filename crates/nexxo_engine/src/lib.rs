@@ -13,7 +13,7 @@ use nexxo_config::ResolvedConfig;
 use nexxo_memfs::MemoryFs;
 use rolldown_fs::FileSystem;
 
-pub use nexxo_bundler::{OnStage, Stage};
+pub use nexxo_bundler::{KeptChunks, OnStage, Stage};
 pub use nexxo_dev;
 pub use nexxo_dev::{Change, DevOptions};
 pub use nexxo_memfs;
@@ -33,21 +33,23 @@ pub const DEFAULT_ROOT: &str = "/project";
 /// Builds a request's project: from `host` (the host's own files) when the request carries no
 /// files, else from the request's files in memory, which `wrap` turns into the host's file-system
 /// type (the WASM engine has one type for both, so the bundler is compiled once; a host without
-/// one passes `None` and the identity). `on_stage` hears the build's stages as they begin.
+/// one passes `None` and the identity). `on_stage` hears the build's stages as they begin;
+/// `minified`, the host's minified parts of its last build (see [`BuildRequest::incremental`]).
 pub fn build<Fs>(
     mut request: BuildRequest,
     host: Option<Fs>,
     wrap: impl FnOnce(MemoryFs) -> Fs,
     on_stage: Option<OnStage>,
+    minified: Option<KeptChunks>,
 ) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match host.filter(|_| request.files.is_empty()) {
-        Some(fs) => build_on(fs, &request, on_stage),
+        Some(fs) => build_on(fs, &request, on_stage, minified),
         // The files are in the file system now: the request's copy goes before the build starts.
         None => match memory_fs(&request.root, std::mem::take(&mut request.files)) {
-            Ok(fs) => build_on(wrap(fs), &request, on_stage),
+            Ok(fs) => build_on(wrap(fs), &request, on_stage, minified),
             Err(message) => BuildResponse::failed(vec![Message::plain(message)]),
         },
     }
@@ -55,13 +57,18 @@ where
 
 /// Builds a request's project from `fs`, whatever `request.files` holds (a host that made its own
 /// file system of them, such as the WASM engine's one type for memory and host files).
-pub fn build_on<Fs>(fs: Fs, request: &BuildRequest, on_stage: Option<OnStage>) -> BuildResponse
+pub fn build_on<Fs>(
+    fs: Fs,
+    request: &BuildRequest,
+    on_stage: Option<OnStage>,
+    minified: Option<KeptChunks>,
+) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     match request_config(request, &fs) {
         Ok((config, warning)) => {
-            let mut response = build_with(fs, &config, on_stage);
+            let mut response = build_with(fs, &config, on_stage, minified);
             response.warnings.splice(0..0, warning.map(Message::plain));
             response
         }
@@ -70,7 +77,12 @@ where
 }
 
 /// Builds `config`'s project from `fs` on a current-thread runtime (WASM has no threads).
-pub fn build_with<Fs>(fs: Fs, config: &ResolvedConfig, on_stage: Option<OnStage>) -> BuildResponse
+pub fn build_with<Fs>(
+    fs: Fs,
+    config: &ResolvedConfig,
+    on_stage: Option<OnStage>,
+    minified: Option<KeptChunks>,
+) -> BuildResponse
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
@@ -78,7 +90,7 @@ where
         Ok(rt) => rt,
         Err(e) => return BuildResponse::failed(vec![Message::plain(format!("cannot start the async runtime: {e}"))]),
     };
-    match runtime.block_on(nexxo_bundler::build(fs, config, None, on_stage, nexxo_bundler::Leftovers::Free)) {
+    match runtime.block_on(nexxo_bundler::build(fs, config, None, on_stage, nexxo_bundler::Leftovers::Free, minified)) {
         Ok(output) => BuildResponse::from_output(&config.root, output),
         Err(failure) => BuildResponse::failed(failure.errors.iter().map(Message::from_build_problem).collect()),
     }
@@ -138,7 +150,8 @@ where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let value = match job {
-        Job::Build(request) => serde_json::to_value(build(*request, host, wrap, None)),
+        // A job is a pure function of its request: nothing is kept between jobs.
+        Job::Build(request) => serde_json::to_value(build(*request, host, wrap, None, None)),
         Job::Transform(request) => serde_json::to_value(transform(&request)),
     };
     value.unwrap_or_else(

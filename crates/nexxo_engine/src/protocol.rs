@@ -32,6 +32,12 @@ pub struct BuildRequest {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub overrides: CliOverrides,
+    /// Keep this build's minified parts for the host's next build that asks for it too, and take
+    /// the last one's again where a chunk's part did not change: a rebuild after an edit minifies
+    /// only what changed, with the same output as a build without it. Held by the host (the WASM
+    /// engine: by the instance) until the next such build replaces them.
+    #[serde(default)]
+    pub incremental: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -283,8 +289,9 @@ mod tests {
             resolved: None,
             env: BTreeMap::new(),
             overrides: CliOverrides::default(),
+            incremental: false,
         };
-        let response = crate::build(request, None, |fs: nexxo_memfs::MemoryFs| fs, None);
+        let response = crate::build(request, None, |fs: nexxo_memfs::MemoryFs| fs, None, None);
         assert!(!response.ok);
         let e = &response.errors[0];
         assert!(e.message.contains("missing.js"), "{}", e.message);

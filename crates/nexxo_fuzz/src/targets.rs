@@ -482,7 +482,7 @@ fn html(_ext: &str, input: &[u8]) -> Outcome {
         "env": { "NEXXO_X": "x&<y>" },
     }))
     .map_err(|e| format!("the harness built a bad request: {e}"))?;
-    let response = nexxo_engine::build(request, None, |fs: MemoryFs| fs, None);
+    let response = nexxo_engine::build(request, None, |fs: MemoryFs| fs, None, None);
     check_messages(&response.errors, &files)?;
     check_messages(&response.warnings, &files)?;
     Ok(format!(

@@ -32,15 +32,25 @@ pub fn build(input: Box<[u8]>) -> Vec<u8> {
     drop(input);
     match decoded {
         Ok((request, Some(fs))) => {
-            encode(&nexxo_engine::build_on(EngineFs::Memory(fs), &request, Some(crate::host_progress::reporter())))
+            let minified = crate::minified_for(&request);
+            encode(&nexxo_engine::build_on(
+                EngineFs::Memory(fs),
+                &request,
+                Some(crate::host_progress::reporter()),
+                minified,
+            ))
         }
         // No files: the build reads the project through the host, as the JSON call does.
-        Ok((request, None)) => encode(&nexxo_engine::build(
-            request,
-            Some(EngineFs::Host(HostFs)),
-            EngineFs::Memory,
-            Some(crate::host_progress::reporter()),
-        )),
+        Ok((request, None)) => {
+            let minified = crate::minified_for(&request);
+            encode(&nexxo_engine::build(
+                request,
+                Some(EngineFs::Host(HostFs)),
+                EngineFs::Memory,
+                Some(crate::host_progress::reporter()),
+                minified,
+            ))
+        }
         // Answered as the JSON call answers each: a request it cannot read, or files it refuses.
         Err(Refused::Call(message)) => frame(&json(&crate::failure(format!("invalid call: {message}"))), &[]),
         Err(Refused::Files(message)) => encode(&BuildResponse::failed(vec![Message::plain(message)])),

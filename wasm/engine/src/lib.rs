@@ -29,7 +29,7 @@ use engine_fs::EngineFs;
 use host_fs::HostFs;
 use std::path::PathBuf;
 
-use nexxo_engine::{BuildRequest, DevOptions, InputFile, OpenRequest, Session, TransformRequest};
+use nexxo_engine::{BuildRequest, DevOptions, InputFile, KeptChunks, OpenRequest, Session, TransformRequest};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -83,9 +83,17 @@ thread_local! {
     static SESSIONS: RefCell<BTreeMap<String, Session<EngineFs>>> = const { RefCell::new(BTreeMap::new()) };
     // `nexxo dev --engine wasm`: the one DevSession this instance serves, over the host's files.
     static DEV: RefCell<Option<Session<EngineFs>>> = const { RefCell::new(None) };
+    // The minified parts of the instance's last `incremental` build (`BuildRequest::incremental`).
+    static MINIFIED: RefCell<Option<KeptChunks>> = const { RefCell::new(None) };
 }
 
 /// Runs `f` on the instance's dev session.
+/// The instance's kept minified parts for an `incremental` build (made on its first); none for
+/// another build, which leaves them for the next incremental one.
+pub(crate) fn minified_for(request: &BuildRequest) -> Option<KeptChunks> {
+    request.incremental.then(|| MINIFIED.with(|m| m.borrow_mut().get_or_insert_default().clone()))
+}
+
 fn with_dev(f: impl FnOnce(&mut Session<EngineFs>) -> serde_json::Result<serde_json::Value>) -> serde_json::Value {
     DEV.with(|d| match d.borrow_mut().as_mut() {
         Some(s) => f(s).unwrap_or_else(|e| failure(e.to_string())),
@@ -109,11 +117,13 @@ pub fn call(input: &[u8]) -> Vec<u8> {
         Ok(Call::Build(request)) => {
             // Without files the build reads the project through the host (wasmtime). Written
             // straight to bytes: a `Value` first would copy the bundle and its maps once more.
+            let minified = minified_for(&request);
             let response = nexxo_engine::build(
                 request,
                 Some(EngineFs::Host(HostFs)),
                 EngineFs::Memory,
                 Some(host_progress::reporter()),
+                minified,
             );
             return serde_json::to_vec(&response)
                 .unwrap_or_else(|e| bytes(&failure(format!("cannot encode the response: {e}"))));
