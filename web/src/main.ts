@@ -935,7 +935,8 @@ $<HTMLButtonElement>("#build").onclick = async () => {
     // (never among them: see SUPPLIED).
     await chain;
     inputs = [...asInput(files), ...(await loadPackages()), ...packageInputs()];
-    res = await nexxo.build({ files: inputs });
+    // Incremental: the next Build after an edit minifies only the parts of the bundle it changed.
+    res = await nexxo.build({ files: inputs, incremental: true });
   } catch (e) {
     res = { ok: false, errors: [{ message: String((e as Error).message ?? e) }] };
   }
