@@ -13,7 +13,7 @@ use crate::style;
 const READ_ONLY_LOG_LIMIT: u64 = 64 << 10;
 
 /// Bump when the layout of any cached value changes.
-const FORMAT: &str = "2";
+const FORMAT: &str = "3";
 
 pub struct Cache {
     db: Option<DB>,
