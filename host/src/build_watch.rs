@@ -65,10 +65,14 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     let mut written: Option<Written> = None;
     let started = Instant::now();
     let mut live = None;
+    // The minifier's parts, kept across every rebuild of the session (see `KeptChunks`): a part is
+    // the same for the same text and options whichever bundler made it, so a rebuild that starts
+    // over, even after a failure, takes them too.
+    let minified = nexxo_bundler::KeptChunks::default();
     // One process for the project's CSS plugins, kept across rebuilds (Tailwind then rescans
     // only what changed).
     let mut css_plugins = crate::css_plugins::for_config(&config, "production");
-    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, None, &css_plugins).await;
+    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, &minified, None, &css_plugins).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
     {
@@ -133,7 +137,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             live = None;
         }
         let (built, how);
-        (built, reads, how) = build_once(&config, args.engine, &mut live, Some(&changed), &css_plugins).await;
+        (built, reads, how) =
+            build_once(&config, args.engine, &mut live, &minified, Some(&changed), &css_plugins).await;
         let Some(output) = built else {
             println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
             continue;
@@ -206,6 +211,7 @@ async fn build_once(
     config: &ResolvedConfig,
     engine: EngineKind,
     live: &mut Option<nexxo_bundler::Incremental>,
+    minified: &nexxo_bundler::KeptChunks,
     changed: Option<&BTreeSet<PathBuf>>,
     css_plugins: &Option<Arc<dyn nexxo_bundler::CssPlugins>>,
 ) -> (Option<BuildOutput>, Reads, &'static str) {
@@ -216,9 +222,7 @@ async fn build_once(
                 && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
                 && changed.into_iter().flatten().all(|p| p.is_file());
             let how = if partial { "incremental" } else { "full build" };
-            // The minified parts are the same for the same text and options whichever bundler
-            // made them: a full build takes them over too.
-            let minified = live.as_ref().map(nexxo_bundler::Incremental::minified).unwrap_or_default();
+            let minified = minified.clone();
             if !partial {
                 *live = None;
             }

@@ -329,13 +329,11 @@ pub struct Incremental {
     root: std::path::PathBuf,
     /// Whether the state after the last build holds everything a partial rebuild needs.
     reusable: bool,
-    /// The minifier's parts, kept for the next build (also the next bundler's).
-    minified: KeptChunks,
 }
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
-/// `minified`: the minified parts of the session's last bundler ([`Incremental::minified`]),
-/// which the new one takes again where a chunk's part did not change.
+/// `minified`: the minified parts the session keeps across its builds and bundlers, which each
+/// build takes again where a chunk's part did not change.
 #[cfg(feature = "incremental")]
 pub fn incremental(
     config: &ResolvedConfig,
@@ -346,19 +344,14 @@ pub fn incremental(
     let fs = rolldown_fs::OsFileSystem::new(false);
     let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
-    let plugins = plugins(&fs, &state, &resolver, &[], Some(minified.clone()));
+    let plugins = plugins(&fs, &state, &resolver, &[], Some(minified));
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
         .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false, minified })
+    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false })
 }
 
 #[cfg(feature = "incremental")]
 impl Incremental {
-    /// The minified parts this bundler keeps, for the session's next bundler.
-    pub fn minified(&self) -> KeptChunks {
-        self.minified.clone()
-    }
-
     /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
     /// loaded again gives a full build's output: the last build succeeded and left no asset or
     /// worker (those are made once per build, by the load of the module that references them),
