@@ -105,15 +105,16 @@ impl Plugin for MinifyPlugin {
             minifier: enabled.options,
             codegen: codegen_options(args.options, enabled.remove_whitespace, enabled.ascii_only),
         };
-        let options = format!("{:?} {:?}", job.minifier, job.codegen);
-        let kept = self.kept.as_ref().map(|k| {
+        // Only a session keeps parts, under the options they were minified with.
+        let session = self.kept.as_ref().map(|k| (k, format!("{:?} {:?}", job.minifier, job.codegen)));
+        let kept = session.as_ref().map(|(k, options)| {
             let last = k.0.lock().expect("kept parts").remove(&job.filename);
-            last.filter(|(with, _)| *with == options).map(|(_, parts)| parts).unwrap_or_default()
+            last.filter(|(with, _)| with == options).map(|(_, parts)| parts).unwrap_or_default()
         });
         let filename = job.filename.clone();
         let (code, map, next) = run(job, kept).await?;
-        if let Some(kept) = &self.kept {
-            kept.0.lock().expect("kept parts").insert(filename, (options, next));
+        if let Some((k, options)) = session {
+            k.0.lock().expect("kept parts").insert(filename, (options, next));
         }
         let map = match map {
             Some(map) => HookTransformOutputMap::Sourcemap(Box::new(map)),
@@ -453,11 +454,14 @@ fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String,
         }
         out
     };
-    let keys: Vec<(u128, usize)> = plan
-        .parts
-        .iter()
-        .map(|&(start, end, domain)| (xxhash_rust::xxh3::xxh3_128(&code.as_bytes()[start..end]), domain))
-        .collect();
+    // The parts' keys (text, and below the facts each saw and the names it was printed with) are
+    // worked out only in a session that keeps parts: a one-off build has nothing to look them up in.
+    let keeping = kept.is_some();
+    let keyed = |f: &dyn Fn(usize) -> u128| -> Vec<u128> {
+        if keeping { (0..ranges.len()).map(f).collect() } else { Vec::new() }
+    };
+    let texts = keyed(&|i| xxhash_rust::xxh3::xxh3_128(&code.as_bytes()[ranges[i].0..ranges[i].1]));
+    let keys: Vec<(u128, usize)> = texts.iter().zip(&ranges).map(|(&text, r)| (text, r.2)).collect();
     let kept_of = |i: usize| kept.and_then(|kept| kept.get(&keys[i]));
     let parse = |i: usize| {
         let (start, end, domain, _) = ranges[i];
@@ -489,8 +493,7 @@ fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String,
     // 3. Each part compressed and its inner names mangled, unless it is kept and what its
     // compression saw of the chunk is unchanged.
     let minifier = &job.minifier;
-    let views: Vec<u128> =
-        summaries.iter().map(|(domain, summary)| view_key(summary, &View::of(&domains, *domain))).collect();
+    let views = keyed(&|i| view_key(&summaries[i].1, &View::of(&domains, summaries[i].0)));
     let reused = |i: usize| kept_of(i).is_some_and(|k| k.view == views[i]);
     let todo: Vec<(usize, Option<Part>)> = stages
         .into_iter()
@@ -535,8 +538,7 @@ fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String,
     // 5. Each part printed, unless it is kept with the same names.
     let codegen = &job.codegen;
     let sourcemap = job.sourcemap;
-    let names: Vec<u128> =
-        summaries.iter().map(|(domain, summary)| names_key(summary, &View::of(&domains, *domain), sourcemap)).collect();
+    let names = keyed(&|i| names_key(&summaries[i].1, &View::of(&domains, summaries[i].0), sourcemap));
     let todo: Vec<(usize, Option<Mangled>)> = mangled
         .into_iter()
         .enumerate()
@@ -620,7 +622,7 @@ fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String,
         if plan.wrappers.iter().any(|w| w.first + w.count == i + 1) {
             push_line(&mut out, "});", &mut line);
         }
-        if kept.is_some() {
+        if keeping {
             keep.push(part);
         }
     }
@@ -636,7 +638,7 @@ fn in_parts(job: &Job, plan: &Plan, kept: Option<&KeptParts>) -> Option<(String,
         )
     });
     // What a next build of the session may take again (only when this one keeps parts).
-    let next: KeptParts = if kept.is_some() {
+    let next: KeptParts = if keeping {
         summaries
             .into_iter()
             .zip(keep)
