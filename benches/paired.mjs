@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateApp } from "./generate.mjs";
+import { waitForExitHelpers } from "./exit-helpers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const argv = process.argv.slice(2);
@@ -49,6 +50,7 @@ function once(bin, i) {
   const start = process.hrtime.bigint();
   const r = spawnSync("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, bin, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  waitForExitHelpers();
   if (r.status !== 0) throw new Error(`${bin} failed:\n${r.stderr}`);
   const [user, sys, rssKb] = fs.readFileSync(timeFile, "utf8").trim().split("\n").pop().split(" ").map(Number);
   const stages = {};

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { generateApp } from "./generate.mjs";
 import { closeRenderCheck, renderCheck } from "./render-check.mjs";
 import { writeResults } from "./chart.mjs";
+import { waitForExitHelpers } from "./exit-helpers.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "..");
@@ -108,6 +109,7 @@ function runOnce(tool, app, components) {
     cwd: app, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 64 << 20,
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  waitForExitHelpers();
   if (r.status !== 0) return { error: (r.stderr || r.stdout).slice(-600) };
   const rssKb = Number(fs.readFileSync(timeFile, "utf8").trim().split("\n").pop());
   return { ms, rssMb: rssKb / 1024 };

@@ -7,6 +7,7 @@ mod build_watch;
 mod cache;
 mod css_plugins;
 mod dev;
+mod exit;
 mod fs_out;
 mod http_util;
 mod listing;
@@ -230,19 +231,6 @@ pub struct PreviewArgs {
     pub server: ServerArgs,
 }
 
-/// Ends a one-shot command that succeeded without the C library's exit handlers: everything it
-/// wrote is written and renamed, its cache closed, and the handlers only gave memory back that the
-/// kernel takes with the process anyway (mimalloc's `mi_process_done` collected and purged every
-/// heap: 3% of a 2.4k-module build's CPU, on the critical path at its very end).
-fn exit_now() -> ! {
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
-    let _ = std::io::stderr().flush();
-    // SAFETY: `_exit` only ends the process; no other thread is writing output now (the command's
-    // thread has returned; a runtime it left running has nothing to do).
-    unsafe { libc::_exit(0) }
-}
-
 fn main() -> ExitCode {
     tune_allocator();
     let cli = Cli::parse();
@@ -295,7 +283,7 @@ fn main() -> ExitCode {
             }
         });
     match command.map(|t| t.join()) {
-        Ok(Ok(Ok(()))) if exits => exit_now(),
+        Ok(Ok(Ok(()))) if exits => exit::success(),
         Ok(Ok(Ok(()))) => ExitCode::SUCCESS,
         Ok(Ok(Err(code))) => code,
         // A panic already printed its message (and a one-shot command exited with 70).

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { NEXXO, buildOk, fixture, importBuilt, listFiles, manifest, nexxo, writeFiles } from "./helpers.mjs";
 
 // A library-style entry (build.input lists a script) so the bundle's exports can be checked in Node.
@@ -420,4 +420,36 @@ test("editing a module the previous build tree-shook away entirely rebuilds inst
   assert.ok(!r.stdout.includes("from cache"), "an edit of a tree-shaken module must rebuild: " + r.stdout);
   const js = fs.readdirSync(path.join(dir, "dist/assets")).map((f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8")).join("");
   assert.match(js, /sideEffect/);
+});
+
+// exit.rs: a successful build leaves the freeing of its memory to a helper sharing its address
+// space ("nexxo-exit"), so the caller gets the status sooner. The helper must hold none of the
+// caller's pipes and be gone as soon as the freeing is done.
+test("a build's exit helper holds no output pipe and is gone right after the build", { skip: process.platform !== "linux" && "Linux only" }, async () => {
+  const dir = libProject({ "src/lib.ts": "export const big = Array.from({ length: 1000 }, (_, i) => `s${i}`);\n" });
+  const helpers = () =>
+    fs.readdirSync("/proc").filter((pid) => {
+      try {
+        // A zombie (waiting for its new parent to reap it) has no cwd to read: only a live one counts.
+        return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "nexxo-exit" && fs.readlinkSync(`/proc/${pid}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
+  for (let i = 0; i < 3; i++) {
+    const child = spawn(NEXXO, ["build", "--force"], { cwd: dir, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise((resolve) => child.on("exit", (code) => resolve([code, performance.now()])));
+    const closed = new Promise((resolve) => child.on("close", () => resolve(performance.now())));
+    const [code, exitAt] = await exited;
+    const closeAt = await closed;
+    assert.equal(code, 0, out);
+    assert.match(out, /built/);
+    // Its pipes closed with the process, not when a helper let go of a copy.
+    assert.ok(closeAt - exitAt < 1000, `output pipes closed ${closeAt - exitAt} ms after the exit`);
+    const deadline = Date.now() + 3000;
+    while (helpers().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(helpers(), [], "a nexxo-exit helper outlived the build");
+  }
 });
