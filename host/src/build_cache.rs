@@ -239,7 +239,7 @@ pub struct Hit {
 
 /// A previous build's output, if every file it read is unchanged.
 pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
-    let (trust_before, inputs) = decode_inputs(&cache.get(&inputs_key(fp))?)?;
+    let (trust_before, inputs) = decode_inputs(&cache.get_blob(&inputs_key(fp))?)?;
     // One stat per input (in parallel: the tree may hold tens of thousands); a file is read only
     // when its stamp cannot vouch for it.
     let current: Option<Vec<(&str, u128)>> = inputs
@@ -251,7 +251,7 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
         })
         .collect();
     let out_key = output_key(fp, &current?);
-    let files = nexxo_bundler::decode_files(&cache.get(&out_key)?);
+    let files = nexxo_bundler::decode_files(&cache.get_blob(&out_key)?);
     if files.is_none() {
         cache.forget(&out_key);
     }
@@ -330,9 +330,11 @@ pub fn store(
     }
     let pairs: Vec<(&str, u128)> = inputs.iter().map(|i| (i.path.as_str(), i.hash)).collect();
     let out_key = output_key(fp, &pairs);
-    let files = nexxo_bundler::encode_files(&output.files);
-    let inputs = encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs);
-    cache.put_to_table(&[(&out_key, &files), (&inputs_key(fp), &inputs)]);
+    let headers = nexxo_bundler::file_headers(&output.files);
+    let files: Vec<&[u8]> =
+        headers.iter().zip(&output.files).flat_map(|(header, f)| [header.as_slice(), f.contents.as_slice()]).collect();
+    cache.put_blob(&out_key, &files);
+    cache.put_blob(&inputs_key(fp), &[&encode_inputs(started_ns.saturating_sub(SLACK_NS), &inputs)]);
     Some(out_key)
 }
 

@@ -407,6 +407,34 @@ test("an unchanged project builds from the persistent cache with identical outpu
   assert.ok(!r.stdout.includes("from cache"));
 });
 
+// cache.rs: a build's output is a file beside the database (not synced: a crash may damage it),
+// checked against its length and hash before it is served.
+test("a damaged cached output is rebuilt, not served; the rebuild is cached again", () => {
+  const dir = libProject({ "src/lib.ts": 'export const v = "kept whole";\n' });
+  const dist = path.join(dir, "dist");
+  const snapshot = () => Object.fromEntries(listFiles(dist).map((f) => [f, fs.readFileSync(path.join(dist, f), "utf8")]));
+  buildOk(dir);
+  const first = snapshot();
+  const blobs = path.join(dir, ".nexxo/cache/blobs");
+  const stored = fs.readdirSync(blobs).map((f) => path.join(blobs, f));
+  assert.ok(stored.length >= 2, "the output and the list of inputs are blob files");
+  // What a crash can leave: the file's length written, its data not.
+  for (const f of stored) fs.writeFileSync(f, Buffer.alloc(fs.statSync(f).size));
+  let r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), "a damaged blob must not be served: " + r.stdout);
+  assert.deepEqual(snapshot(), first);
+  r = buildOk(dir);
+  assert.match(r.stdout, /from cache: no source changed/);
+  assert.deepEqual(snapshot(), first);
+  // Cut short, or gone.
+  for (const f of fs.readdirSync(blobs)) fs.truncateSync(path.join(blobs, f), 3);
+  assert.ok(!buildOk(dir).stdout.includes("from cache"));
+  fs.rmSync(blobs, { recursive: true });
+  assert.ok(!buildOk(dir).stdout.includes("from cache"));
+  assert.match(buildOk(dir).stdout, /from cache: no source changed/);
+  assert.deepEqual(snapshot(), first);
+});
+
 test("editing a module the previous build tree-shook away entirely rebuilds instead of serving the cache", () => {
   const dir = libProject({
     // Side-effect free, so no chunk keeps it; the first build still read it.

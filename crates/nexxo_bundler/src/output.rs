@@ -42,17 +42,22 @@ impl OutputKind {
     }
 }
 
-/// Length-prefixed binary form of output files, for caches (JSON would quadruple the bytes).
-pub fn encode_files(files: &[OutputFile]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(files.iter().map(|f| f.contents.len() + f.path.len() + 9).sum());
-    for f in files {
-        out.extend((f.path.len() as u32).to_le_bytes());
-        out.extend(f.path.as_bytes());
-        out.push(f.kind.to_byte());
-        out.extend((f.contents.len() as u32).to_le_bytes());
-        out.extend(&f.contents);
-    }
-    out
+/// Length-prefixed binary form of output files, for caches (JSON would quadruple the bytes): per
+/// file a header (path, kind, length of the contents) followed by its contents. Given as the
+/// headers alone, so a cache writes each header then the contents it already holds instead of
+/// copying megabytes into one buffer first; [`decode_files`] reads the concatenation.
+pub fn file_headers(files: &[OutputFile]) -> Vec<Vec<u8>> {
+    files
+        .iter()
+        .map(|f| {
+            let mut out = Vec::with_capacity(f.path.len() + 9);
+            out.extend((f.path.len() as u32).to_le_bytes());
+            out.extend(f.path.as_bytes());
+            out.push(f.kind.to_byte());
+            out.extend((f.contents.len() as u32).to_le_bytes());
+            out
+        })
+        .collect()
 }
 
 pub fn decode_files(mut bytes: &[u8]) -> Option<Vec<OutputFile>> {
