@@ -1,11 +1,16 @@
 // Production builds of generated React apps by Nexxo and its peers, side by side in one run.
 // Reports median wall time, peak memory (RSS) and each tool's time as a ratio of Nexxo's.
 //
-//   node run.mjs [--sizes tiny,2.4k,19k] [--runs N] [--tools nexxo,esbuild,...]
+//   node run.mjs [--sizes tiny,2.4k,19k] [--runs N] [--tools nexxo,esbuild,...] [--interleave]
 //
 // A tool's time counts only if its output renders every component in headless Chromium
 // (render-check.mjs). The run ends by writing RESULTS.md and an SVG chart per size and metric
 // (chart.mjs).
+//
+// `--interleave`: the tools whose runs leave nothing behind for the next (every one but `nexxo`,
+// `nexxo-edit` and `nexxo-watch`, which use the cache or an edit) take turns, one run each per
+// round, the order reversed every other round, so a drift in the machine's speed (10-15% within
+// an hour on a shared VM) falls on all of them alike; the others then run one after another.
 //
 // Incremental rows (a leaf component edited before every run): `nexxo-edit` is `nexxo build`
 // after the edit (the persistent cache misses), `nexxo-watch` the time from the edit being written
@@ -130,7 +135,29 @@ for (const size of sizes) {
   const results = {};
   const leaf = path.join(app, "src", `c${SIZES[size] - 1}.tsx`);
   const original = fs.readFileSync(leaf);
-  for (const tool of tools) {
+  const stateless = (tool) => !["nexxo", "nexxo-edit", "nexxo-watch"].includes(tool);
+  const interleaved = "interleave" in args ? tools.filter(stateless) : [];
+  const ready = [];
+  for (const tool of interleaved) {
+    const warm = runOnce(tool, app, SIZES[size]);
+    const wrong = warm.error ? null : await renderCheck(tool, app, SIZES[size]);
+    if (warm.error || wrong) {
+      results[tool] = { error: warm.error ?? `its output does not render: ${wrong}` };
+      console.log(`  ${tool.padEnd(9)} failed: ${results[tool].error.split("\n").slice(-3).join(" ")}`);
+    } else ready.push(tool);
+  }
+  const samplesOf = Object.fromEntries(ready.map((tool) => [tool, []]));
+  for (let round = 0; round < runs; round++) {
+    for (const tool of round % 2 ? [...ready].reverse() : ready) {
+      const s = runOnce(tool, app, SIZES[size]);
+      if (!s.error) samplesOf[tool].push(s);
+    }
+  }
+  for (const tool of ready) {
+    const samples = samplesOf[tool];
+    results[tool] = { ms: median(samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+  }
+  for (const tool of tools.filter((t) => !interleaved.includes(t))) {
     if (tool === "nexxo-watch") {
       const watched = await watchRuns(app, SIZES[size], runs);
       const wrong = await renderCheck(tool, app, SIZES[size]);
