@@ -10,12 +10,21 @@ use rolldown_common::{Output, OutputChunk, StrOrBytes};
 use rolldown_fs::FileSystem;
 use serde_json::{Map, Value, json};
 
+use crate::Leftovers;
 use crate::output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem};
 use crate::state::BuildState;
 
 pub const MANIFEST_PATH: &str = ".nexxo/manifest.json";
 
-pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput) -> Result<BuildOutput, BuildFailure> {
+/// `leftovers`: what becomes of rolldown's output once its code and files are taken (its chunks'
+/// module tables and rendered modules: freeing them took 11 ms at 19k modules, at the very end of
+/// the build).
+pub fn finish<Fs: FileSystem>(
+    fs: &Fs,
+    state: &BuildState,
+    mut out: BundleOutput,
+    leftovers: Leftovers,
+) -> Result<BuildOutput, BuildFailure> {
     let root = &state.config.root;
     let mut files: Vec<OutputFile> = Vec::new();
     // The chunks' code and the assets' bytes (source maps) are the largest things a build makes
@@ -158,6 +167,10 @@ pub fn finish<Fs: FileSystem>(fs: &Fs, state: &BuildState, mut out: BundleOutput
     // By bytes: `Path`'s own order compares component by component, several times slower.
     inputs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     inputs.dedup();
+    if leftovers == Leftovers::Leak {
+        // `chunks` only shares what `out` holds: dropping it frees nothing.
+        std::mem::forget(out);
+    }
     Ok(BuildOutput { files, warnings, inputs })
 }
 
