@@ -23,6 +23,10 @@ const FORMAT: &str = "4";
 /// rewritten in place), so this many outputs stay ready for a checkout back to an earlier state.
 const KEEP_BLOBS: usize = 16;
 
+/// At most this many bytes of blob files stay (a 19k-module app's output with its source map is
+/// 11.5 MB).
+const KEEP_BLOB_BYTES: u64 = 256 << 20;
+
 /// A blob's record in the database: its length and xxh3-128.
 const BLOB_RECORD: usize = 24;
 
@@ -215,7 +219,8 @@ impl Cache {
     }
 
     /// A value stored by [`Cache::put_blob`], if its file is there, whole and unchanged; a file
-    /// that is missing, cut short or altered is a miss, and its record is dropped.
+    /// that is missing, cut short or altered is a miss, and its record is dropped (when the cache
+    /// is open to write).
     pub fn get_blob(&self, key: &[u8]) -> Option<Vec<u8>> {
         let record = self.get(key)?;
         let path = self.blobs.join(blob_name(key));
@@ -224,27 +229,33 @@ impl Cache {
         let whole = bytes
             .filter(|b| len == (b.len() as u64).to_le_bytes() && hash == xxhash_rust::xxh3::xxh3_128(b).to_le_bytes());
         if whole.is_none() {
+            // The file stays: a read-only reader may be looking at a writer's newer file under the
+            // same name; the next store of this key replaces it, or eviction takes it.
             self.forget(key);
-            let _ = std::fs::remove_file(&path);
         }
         whole
     }
 
-    /// Keeps the newest [`KEEP_BLOBS`] blob files (and `just_written`, whatever its time).
+    /// Keeps the newest [`KEEP_BLOBS`] blob files, and of those only as many as fit in
+    /// [`KEEP_BLOB_BYTES`] (`just_written` stays whatever its time and size).
     fn evict_old_blobs(&self, just_written: &str) {
         let Ok(entries) = std::fs::read_dir(&self.blobs) else { return };
-        let mut blobs: Vec<(std::time::SystemTime, PathBuf)> = entries
+        let mut blobs: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
             .flatten()
             .filter(|e| !e.file_name().to_string_lossy().starts_with('.') && e.file_name() != just_written)
-            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .filter_map(|e| {
+                let m = e.metadata().ok()?;
+                Some((m.modified().ok()?, m.len(), e.path()))
+            })
             .collect();
-        if blobs.len() < KEEP_BLOBS {
-            return;
-        }
         blobs.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
-        // A record whose file is gone reads as a miss (`get_blob`).
-        for (_, path) in blobs.drain(KEEP_BLOBS - 1..) {
-            let _ = std::fs::remove_file(path);
+        let mut bytes = std::fs::metadata(self.blobs.join(just_written)).map_or(0, |m| m.len());
+        for (i, (_, len, path)) in blobs.into_iter().enumerate() {
+            bytes += len;
+            if i + 1 >= KEEP_BLOBS || bytes > KEEP_BLOB_BYTES {
+                // A record whose file is gone reads as a miss (`get_blob`).
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
