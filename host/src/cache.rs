@@ -240,12 +240,22 @@ impl Cache {
     /// [`KEEP_BLOB_BYTES`] (`just_written` stays whatever its time and size).
     fn evict_old_blobs(&self, just_written: &str) {
         let Ok(entries) = std::fs::read_dir(&self.blobs) else { return };
+        let now = std::time::SystemTime::now();
         let mut blobs: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
             .flatten()
-            .filter(|e| !e.file_name().to_string_lossy().starts_with('.') && e.file_name() != just_written)
+            .filter(|e| e.file_name() != just_written)
             .filter_map(|e| {
                 let m = e.metadata().ok()?;
-                Some((m.modified().ok()?, m.len(), e.path()))
+                let modified = m.modified().ok()?;
+                if e.file_name().to_string_lossy().starts_with('.') {
+                    // A temporary file: another process's write in progress, or one a killed
+                    // process left (gone once it is an hour old).
+                    if now.duration_since(modified).is_ok_and(|age| age.as_secs() > 3600) {
+                        let _ = std::fs::remove_file(e.path());
+                    }
+                    return None;
+                }
+                Some((modified, m.len(), e.path()))
             })
             .collect();
         blobs.sort_unstable_by_key(|b| std::cmp::Reverse(b.0));
@@ -348,14 +358,25 @@ mod tests {
         let root = temp("evict");
         std::fs::create_dir_all(&root).unwrap();
         let c = Cache::open(&root, false);
+        let blobs = cache_dir(&root).join("blobs");
+        std::fs::create_dir_all(&blobs).unwrap();
+        // Temporary files: one a killed process left two hours ago, one being written now.
+        let stale = blobs.join(".left.1.tmp");
+        let fresh = blobs.join(".writing.2.tmp");
+        std::fs::write(&stale, b"x").unwrap();
+        std::fs::write(&fresh, b"x").unwrap();
+        let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options().write(true).open(&stale).unwrap().set_modified(two_hours_ago).unwrap();
         let keys: Vec<Vec<u8>> = (0..KEEP_BLOBS + 4).map(|i| format!("out-{i}").into_bytes()).collect();
         for key in &keys {
             c.put_blob(key, &[key]);
             // Distinct modification times, whatever the file system's resolution.
             std::thread::sleep(std::time::Duration::from_millis(15));
         }
-        let blobs = std::fs::read_dir(cache_dir(&root).join("blobs")).unwrap().count();
-        assert_eq!(blobs, KEEP_BLOBS);
+        assert!(!stale.exists(), "a temporary file an hour old goes");
+        assert!(fresh.exists(), "a write in progress stays");
+        std::fs::remove_file(&fresh).unwrap();
+        assert_eq!(std::fs::read_dir(&blobs).unwrap().count(), KEEP_BLOBS);
         assert_eq!(c.get_blob(&keys[0]), None, "the oldest went");
         assert_eq!(c.get_blob(keys.last().unwrap()).as_deref(), Some(&keys.last().unwrap()[..]));
         assert_eq!(c.get_blob(&keys[4]).as_deref(), Some(&keys[4][..]), "the newest {KEEP_BLOBS} stay");
