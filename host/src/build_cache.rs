@@ -29,6 +29,10 @@ use crate::listing::{Entry, Kind, Listings};
 /// otherwise look unchanged.
 const SLACK_NS: u128 = 2_000_000_000;
 
+/// How many of a stored build's inputs, the most recently changed, a lookup checks before all the
+/// others (see [`lookup`]).
+const RECENT_FIRST: usize = 64;
+
 /// The OS file system, keeping the stat and an xxh3-128 of every file read through it (modules,
 /// pages, style sheets, assets, partials: the engine reads everything through its `FileSystem`),
 /// so storing the output needs neither a second read nor a second stat of each input.
@@ -240,16 +244,22 @@ pub struct Hit {
 /// A previous build's output, if every file it read is unchanged.
 pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
     let (trust_before, inputs) = decode_inputs(&cache.get_blob(&inputs_key(fp))?)?;
+    // An input is unchanged when its stamp vouches for it, or else its content hashes the same.
+    let unchanged = |i: &Input| -> Option<u128> {
+        let trusted = i.stat.ctime_ns < trust_before && stat(Path::new(&i.path)) == Some(i.stat);
+        let hash = if trusted { i.hash } else { hash_file(&i.path)? };
+        (hash == i.hash).then_some(hash)
+    };
+    // The files changed last before the stored build come first (see `store`): the ones being
+    // edited, whose change a build after an edit finds here without stat'ing the whole tree
+    // (18k files at 19k modules, 15-30 ms).
+    if !inputs.iter().take(RECENT_FIRST).all(|i| unchanged(i).is_some()) {
+        return None;
+    }
     // One stat per input (in parallel: the tree may hold tens of thousands); a file is read only
     // when its stamp cannot vouch for it.
-    let current: Option<Vec<(&str, u128)>> = inputs
-        .par_iter()
-        .map(|i| {
-            let trusted = i.stat.ctime_ns < trust_before && stat(Path::new(&i.path)) == Some(i.stat);
-            let hash = if trusted { i.hash } else { hash_file(&i.path)? };
-            (hash == i.hash).then_some((i.path.as_str(), hash))
-        })
-        .collect();
+    let current: Option<Vec<(&str, u128)>> =
+        inputs.par_iter().map(|i| Some((i.path.as_str(), unchanged(i)?))).collect();
     let out_key = output_key(fp, &current?);
     let files = nexxo_bundler::decode_files(&cache.get_blob(&out_key)?);
     if files.is_none() {
@@ -328,6 +338,12 @@ pub fn store(
     if inputs.iter().any(|i| i.stat.mtime_ns >= started_ns) {
         return None;
     }
+    // The most recently changed first, for `lookup` (a partial sort: the order of the rest does
+    // not matter, the output key takes the inputs in any order).
+    let mut inputs = inputs;
+    if inputs.len() > RECENT_FIRST {
+        inputs.select_nth_unstable_by_key(RECENT_FIRST, |i| std::cmp::Reverse(i.stat.mtime_ns));
+    }
     let pairs: Vec<(&str, u128)> = inputs.iter().map(|i| (i.path.as_str(), i.hash)).collect();
     let out_key = output_key(fp, &pairs);
     let headers = nexxo_bundler::file_headers(&output.files);
@@ -384,6 +400,47 @@ mod tests {
         assert!(lookup(&cache, b"fp").is_some(), "the same content again hits");
         std::fs::remove_file(&src).unwrap();
         assert!(lookup(&cache, b"fp").is_none(), "a deleted input must not hit");
+        drop(cache);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_inputs_changed_last_are_stored_first_and_any_edit_still_misses() {
+        let dir = project("recent");
+        let n = RECENT_FIRST + 40;
+        let now = SystemTime::now();
+        let files: Vec<PathBuf> = (0..n)
+            .map(|i| {
+                let f = dir.join(format!("m{i}.js"));
+                std::fs::write(&f, format!("module {i:03}")).unwrap();
+                // m0 changed longest ago, the last one most recently (all well before the build).
+                let age = std::time::Duration::from_secs((n - i) as u64 * 10 + 60);
+                std::fs::File::options().write(true).open(&f).unwrap().set_modified(now - age).unwrap();
+                f
+            })
+            .collect();
+        let cache = Cache::open(&dir, false);
+        let started = SystemTime::now();
+        let fs = RecordingFs::new(false);
+        let text: String = files.iter().map(|f| fs.read_to_string(f).unwrap()).collect();
+        let output = BuildOutput {
+            files: vec![OutputFile { path: "out.js".into(), contents: text.into_bytes(), kind: OutputKind::EntryJs }],
+            inputs: files.clone(),
+            ..Default::default()
+        };
+        store(&cache, b"fp", &output, started, &fs.take_reads()).expect("stored");
+        let (_, stored) = decode_inputs(&cache.get_blob(&inputs_key(b"fp")).unwrap()).unwrap();
+        let oldest_first_part = stored[..RECENT_FIRST].iter().map(|i| i.stat.mtime_ns).min().unwrap();
+        assert!(stored[RECENT_FIRST..].iter().all(|i| i.stat.mtime_ns <= oldest_first_part), "most recent first");
+        assert!(lookup(&cache, b"fp").is_some(), "unchanged: a hit");
+        // An edit of a file outside the recent ones is found by the full pass, one inside it first.
+        for f in [&files[0], &files[n - 1]] {
+            let before = std::fs::read(f).unwrap();
+            std::fs::write(f, b"module XXX").unwrap();
+            assert!(lookup(&cache, b"fp").is_none(), "an edit of {} must miss", f.display());
+            std::fs::write(f, &before).unwrap();
+            assert!(lookup(&cache, b"fp").is_some(), "its content back: a hit again");
+        }
         drop(cache);
         let _ = std::fs::remove_dir_all(dir);
     }
