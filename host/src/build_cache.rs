@@ -253,14 +253,15 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
     // The files changed last before the stored build come first (see `store`): the ones being
     // edited, whose change a build after an edit finds here without stat'ing the whole tree
     // (18k files at 19k modules, 15-30 ms).
-    if !inputs.iter().take(RECENT_FIRST).all(|i| unchanged(i).is_some()) {
-        return None;
-    }
-    // One stat per input (in parallel: the tree may hold tens of thousands); a file is read only
-    // when its stamp cannot vouch for it.
-    let current: Option<Vec<(&str, u128)>> =
-        inputs.par_iter().map(|i| Some((i.path.as_str(), unchanged(i)?))).collect();
-    let out_key = output_key(fp, &current?);
+    let (recent, rest) = inputs.split_at(inputs.len().min(RECENT_FIRST));
+    let mut current: Vec<(&str, u128)> =
+        recent.iter().map(|i| Some((i.path.as_str(), unchanged(i)?))).collect::<Option<_>>()?;
+    // Then one stat per other input (in parallel: the tree may hold tens of thousands); a file is
+    // read only when its stamp cannot vouch for it.
+    let others: Vec<(&str, u128)> =
+        rest.par_iter().map(|i| Some((i.path.as_str(), unchanged(i)?))).collect::<Option<_>>()?;
+    current.extend(others);
+    let out_key = output_key(fp, &current);
     let files = nexxo_bundler::decode_files(&cache.get_blob(&out_key)?);
     if files.is_none() {
         cache.forget(&out_key);
@@ -313,7 +314,7 @@ pub fn store(
     // bundler's data (rolldown hands those drops to it), and queued behind them a parallel pass
     // over a 19k-module build's inputs took 23 ms instead of 2. Only the WASM engine's inputs,
     // read and hashed here, are worth the pool.
-    let inputs: Vec<Input> = if read.is_empty() {
+    let mut inputs: Vec<Input> = if read.is_empty() {
         let mut paths: Vec<&PathBuf> = output.inputs.iter().collect();
         paths.sort_unstable();
         paths.dedup();
@@ -340,7 +341,6 @@ pub fn store(
     }
     // The most recently changed first, for `lookup` (a partial sort: the order of the rest does
     // not matter, the output key takes the inputs in any order).
-    let mut inputs = inputs;
     if inputs.len() > RECENT_FIRST {
         inputs.select_nth_unstable_by_key(RECENT_FIRST, |i| std::cmp::Reverse(i.stat.mtime_ns));
     }
