@@ -1,7 +1,7 @@
 //! File watching shared by `nexxo dev` (HMR) and `nexxo build --watch`: inotify events under the
 //! project root, settled over a few milliseconds so an editor's write-temp-then-rename save or a
-//! burst from `git checkout` becomes one batch of changed paths; a plain write is taken as soon
-//! as its writer closes the file.
+//! burst from `git checkout` becomes one batch of changed paths; a plain write to an existing file
+//! is taken as soon as its writer closes the file.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -17,9 +17,15 @@ use tokio::sync::mpsc;
 enum Step {
     /// Data written through an open file (truncation included): more may follow until it closes.
     Writing,
-    /// The writer closed the file: this save is complete.
+    /// The writer closed the file: this save is complete, unless the file is new (below).
     Closed,
-    /// Created, renamed, deleted, metadata.
+    /// A new name in a directory. A file created and closed in one batch may be an editor's
+    /// temporary copy about to be renamed over the file being saved (`sed -i`, vim, JetBrains'
+    /// safe write, atomic-write libraries), so its close does not end the batch: the rename
+    /// joins it, and the save is one batch naming the saved file, not a first one naming only a
+    /// temporary file (a new file: a full rebuild) and a second one for the rename.
+    Created,
+    /// Renamed, deleted, metadata.
     Other,
 }
 
@@ -128,6 +134,7 @@ pub fn batches(
             EventKind::Access(AccessKind::Close(AccessMode::Write)) => Step::Closed,
             EventKind::Access(_) => return,
             EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writing,
+            EventKind::Create(_) => Step::Created,
             _ => Step::Other,
         };
         for p in event.paths.into_iter().filter(|p| !ignored(&root_owned, &extra_owned, &out_dir, p)) {
@@ -146,6 +153,7 @@ pub fn batches(
         while let Some(first) = rx.recv().await {
             let mut batch = BTreeSet::new();
             let mut open = BTreeSet::new();
+            let mut created = BTreeSet::new();
             let mut closed_one = false;
             let mut note = |(p, step): (PathBuf, Step)| {
                 match step {
@@ -154,7 +162,10 @@ pub fn batches(
                     }
                     Step::Closed => {
                         open.remove(&p);
-                        closed_one = true;
+                        closed_one |= !created.contains(&p);
+                    }
+                    Step::Created => {
+                        created.insert(p.clone());
                     }
                     Step::Other => {}
                 }
@@ -162,9 +173,10 @@ pub fn batches(
                 (open.is_empty(), closed_one)
             };
             let (mut settled, mut done) = note(first);
-            // Go as soon as every file written to is closed again and one close says a save is
-            // complete, taking what is already queued. Otherwise (save-by-rename, deletes,
-            // bursts) wait until 3 ms pass quietly; a file still open for writing gets longer.
+            // Go as soon as every file written to is closed again and the close of a file that
+            // existed says a save is complete, taking what is already queued. Otherwise
+            // (save-by-rename, new files, deletes, bursts) wait until 3 ms pass quietly; a file
+            // still open for writing gets longer.
             loop {
                 let next = if !settled {
                     tokio::time::timeout(OPEN_WRITE_WAIT, rx.recv()).await.ok().flatten()

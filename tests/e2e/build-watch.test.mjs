@@ -161,6 +161,26 @@ test("a syntax error prints file:line:col, leaves dist/ as it was, and the fix r
   assert.equal(await pageText(), "Fixed v4");
 });
 
+test("a save through a temporary file and a rename (sed -i, vim, safe write) is one incremental rebuild", async () => {
+  const from = watch.out.length;
+  const out = await step(() => {
+    // As `sed -i` saves: a new file beside the target, written and closed, then (after setting its
+    // mode and owner: a moment) renamed over it.
+    const tmp = path.join(dir, "src/sedK3x9Qa");
+    fs.writeFileSync(tmp, label("Atomic v5"));
+    for (const until = performance.now() + 1; performance.now() < until; );
+    fs.renameSync(tmp, path.join(dir, "src/Title.tsx"));
+  }, "src/Title.tsx");
+  assert.match(out, /\(src\/Title\.tsx; incremental\)/);
+  // Not a first rebuild for the temporary file alone (a new file: a full build) and a second for
+  // the rename.
+  await new Promise((r) => setTimeout(r, 500));
+  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
+  assert.deepEqual(rebuilds.map((l) => l.replace(/\d+ms/, "Nms")), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Atomic v5");
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.
