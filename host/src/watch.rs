@@ -36,7 +36,9 @@ const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 /// Whether a change to `path` is none of the app's: outside `root` and the `extra` directories,
 /// in the output directory, in node_modules (the cache's own write-ahead log lives there and
 /// stays open for writing, which would hold every batch back), a dotfile other than a `.env`
-/// file (`.git`, editors' swap files), or the temporary module a Vite config is run from
+/// file (`.git`, editors' swap files), an editor's backup or autosave (`App.tsx~` of vim and
+/// Emacs, Emacs' `#App.tsx#`: a new file the build did not read starts a full rebuild, and Emacs
+/// autosaves every 30 s), or the temporary module a Vite config is run from
 /// (`vite.config.ts.timestamp-*.mjs`, see vite_config.rs: loading the config must not look like
 /// an edit).
 fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool {
@@ -47,7 +49,10 @@ fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool 
     };
     let last = rel.components().count().saturating_sub(1);
     let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    if name.starts_with("vite.config.") && name.contains(".timestamp-") {
+    if (name.starts_with("vite.config.") && name.contains(".timestamp-"))
+        || name.ends_with('~')
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+    {
         return true;
     }
     path.starts_with(out_dir)

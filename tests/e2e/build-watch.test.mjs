@@ -181,6 +181,23 @@ test("a save through a temporary file and a rename (sed -i, vim, safe write) is 
   assert.equal(await pageText(), "Atomic v5");
 });
 
+test("an editor's backup and autosave files (App.tsx~, #App.tsx#) start no rebuild of their own", async () => {
+  const from = watch.out.length;
+  const out = await step(() => {
+    // Emacs' first save of a file: the file renamed to its backup, then written anew.
+    fs.renameSync(path.join(dir, "src/Title.tsx"), path.join(dir, "src/Title.tsx~"));
+    fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Backed up v6"));
+  }, "src/Title.tsx");
+  assert.match(out, /\(src\/Title\.tsx; incremental\)/);
+  // Emacs' autosave, every 30 s of idle time.
+  fs.writeFileSync(path.join(dir, "src/#Title.tsx#"), label("autosaved"));
+  await new Promise((r) => setTimeout(r, 500));
+  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
+  assert.deepEqual(rebuilds.map((l) => l.replace(/\d+ms/, "Nms")), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.
