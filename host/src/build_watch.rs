@@ -4,10 +4,11 @@
 //! What stays in memory between builds: the loaded config (reloaded when nexxo.config.json or a
 //! .env file changes), the async runtime and thread pools, the content hash of every output file
 //! last written, and rolldown's scan of the last build ([`nexxo_bundler::Incremental`], rolldown's
-//! incremental `Bundler`). A rebuild for edits of script modules that build loaded loads, parses
-//! and transforms only those again, then links and generates in full; anything else (a new,
-//! deleted or renamed file, a style sheet, a page, the config, a build that made assets or
-//! workers, the rebuild after a failure) starts a full build. Both give `nexxo build --force`'s
+//! incremental `Bundler`). A rebuild for edits of script modules and style sheet modules that
+//! build loaded loads, parses and transforms (or compiles) only those again, then links and
+//! generates in full; anything else (a new, deleted or renamed file, a Sass partial, a sheet a page
+//! links with `media`, a page, the config, a build that made assets or workers, the rebuild after
+//! a failure) starts a full build. Both give `nexxo build --force`'s
 //! output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging

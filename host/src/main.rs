@@ -150,8 +150,8 @@ pub struct BuildArgs {
     /// Build, then rebuild on every change to the project's files (sources, index.html pages,
     /// public/, nexxo.config.json, .env files) until Ctrl-C or SIGTERM, like `vite build --watch`.
     /// A rebuild starts once a save has settled (its file closed); after an edit of script
-    /// modules only those are parsed and transformed again (the rest of the scan is kept in
-    /// memory); only output files whose content changed are rewritten, each by an atomic rename, and files the build no longer
+    /// modules or style sheets only those are parsed and transformed again (the rest of the scan
+    /// is kept in memory); only output files whose content changed are rewritten, each by an atomic rename, and files the build no longer
     /// makes are removed; a failed rebuild prints its errors (file:line:col), leaves the output
     /// as it was and keeps watching. Exits 0 on Ctrl-C or SIGTERM, after any write in progress.
     /// The persistent cache is neither read nor written while watching.

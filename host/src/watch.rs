@@ -33,6 +33,12 @@ enum Step {
 /// went ahead would see an empty or half-written module.
 const OPEN_WRITE_WAIT: Duration = Duration::from_millis(200);
 
+/// How long a batch in which a new file was written and closed waits, quietly, for that file to
+/// be renamed over the one being saved (see [`Step::Created`]). The writer's rename follows its
+/// close at once, but the event can come a few milliseconds later on a busy machine (3 ms, the
+/// quiet time of other changes, was missed in one test run of eight on 2 cores).
+const RENAME_WAIT: Duration = Duration::from_millis(15);
+
 /// Whether a change to `path` is none of the app's: outside `root` and the `extra` directories,
 /// in the output directory, in node_modules (the cache's own write-ahead log lives there and
 /// stays open for writing, which would hold every batch back), a dotfile other than a `.env`
@@ -159,39 +165,49 @@ pub fn batches(
             let mut batch = BTreeSet::new();
             let mut open = BTreeSet::new();
             let mut created = BTreeSet::new();
+            // New files written and closed, not yet renamed or deleted.
+            let mut unmoved = BTreeSet::new();
             let mut closed_one = false;
             let mut note = |(p, step): (PathBuf, Step)| {
                 match step {
                     Step::Writing => {
                         open.insert(p.clone());
                     }
+                    Step::Closed if created.contains(&p) => {
+                        open.remove(&p);
+                        unmoved.insert(p.clone());
+                    }
                     Step::Closed => {
                         open.remove(&p);
-                        closed_one |= !created.contains(&p);
+                        closed_one = true;
                     }
                     Step::Created => {
                         created.insert(p.clone());
                     }
-                    Step::Other => {}
+                    Step::Other => {
+                        unmoved.remove(&p);
+                    }
                 }
                 batch.insert(p);
-                (open.is_empty(), closed_one)
+                (open.is_empty(), closed_one, !unmoved.is_empty())
             };
-            let (mut settled, mut done) = note(first);
+            let (mut settled, mut done, mut renaming) = note(first);
             // Go as soon as every file written to is closed again and the close of a file that
             // existed says a save is complete, taking what is already queued. Otherwise
-            // (save-by-rename, new files, deletes, bursts) wait until 3 ms pass quietly; a file
-            // still open for writing gets longer.
+            // (save-by-rename, new files, deletes, bursts) wait until 3 ms pass quietly, or
+            // `RENAME_WAIT` while a new file may still be renamed; a file still open for writing
+            // gets longer.
             loop {
                 let next = if !settled {
                     tokio::time::timeout(OPEN_WRITE_WAIT, rx.recv()).await.ok().flatten()
                 } else if done {
                     rx.try_recv().ok()
                 } else {
-                    tokio::time::timeout(Duration::from_millis(3), rx.recv()).await.ok().flatten()
+                    let quiet = if renaming { RENAME_WAIT } else { Duration::from_millis(3) };
+                    tokio::time::timeout(quiet, rx.recv()).await.ok().flatten()
                 };
                 let Some(change) = next else { break };
-                (settled, done) = note(change);
+                (settled, done, renaming) = note(change);
             }
             // A directory created under the `extra` directories is not watched by the root's
             // recursive watch: watch it now, and count the files already in it as changed (they

@@ -198,6 +198,42 @@ test("an editor's backup and autosave files (App.tsx~, #App.tsx#) start no rebui
   assert.equal(await pageText(), "Backed up v6");
 });
 
+test("editing a CSS module rebuilds it alone, its rules and its class names", async () => {
+  const style = async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.locator("main").waitFor();
+    const css = await page.locator("main").evaluate((e) => [e.className, getComputedStyle(e).fontWeight]);
+    await page.close();
+    assert.deepEqual(errors, []);
+    return css;
+  };
+  // A declaration added: the same class map, new rules in the chunk's CSS file.
+  const out = await step(
+    () => fs.writeFileSync(path.join(dir, "src/app.module.css"), ".box {\n  color: rgb(10, 20, 30);\n  font-weight: 700;\n}\n"),
+    "src/app.module.css",
+  );
+  assert.match(out, /\(src\/app\.module\.css; incremental\)/);
+  assertSameAsForce();
+  assert.equal((await style())[1], "700");
+  // A class renamed in the sheet and in the component that uses it: both loaded again (in one
+  // rebuild or two: each file's close completes a save).
+  const from = watch.out.length;
+  await step(() => {
+    fs.writeFileSync(path.join(dir, "src/app.module.css"), ".panel {\n  color: rgb(10, 20, 30);\n  font-weight: 300;\n}\n");
+    fs.writeFileSync(
+      path.join(dir, "src/App.tsx"),
+      app('import { Label } from "./Title";\n', "<Label />").replace("styles.box", "styles.panel"),
+    );
+  }, "src/App.tsx");
+  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
+  assert.ok(rebuilds.length > 0 && rebuilds.every((l) => l.endsWith("; incremental)")), rebuilds.join("\n"));
+  assertSameAsForce();
+  const [className, weight] = await style();
+  assert.match(className, /panel/);
+  assert.equal(weight, "300");
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.

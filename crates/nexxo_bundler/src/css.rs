@@ -222,10 +222,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         } else {
             state.css.lock().expect("css table").insert(args.id.to_string(), (external_imports, css));
         }
+        // `composes: x from "./other.module.css"`: that file's class map, imported before this
+        // sheet, so its rules come first in the chunk's CSS as well. Every sheet's edges are
+        // recorded, none included: a `--watch` rebuild of an edited sheet replaces its old ones.
+        let mut composed = Vec::new();
         if !compiled.exports.is_empty() && !query.inline {
-            // `composes: x from "./other.module.css"`: that file's class map, imported before this
-            // sheet, so its rules come first in the chunk's CSS as well.
-            let mut composed = Vec::new();
             for (i, spec) in compiled.composes_specifiers().into_iter().enumerate() {
                 let target = self.resolve_from_css(path, spec, ImportKind::Import).map_err(|e| {
                     state.fail(
@@ -238,17 +239,19 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 let target = serde_json::Value::String(target.to_string_lossy().into_owned());
                 js = format!("import {} from {target};\n{js}", composes_binding(i));
             }
-            if let Err(cycle) = state.composes.lock().expect("composes graph").add(&rel, composed) {
-                return Err(state.fail(
-                    Diagnostic::new("CSS_COMPOSES_CYCLE", format!("`composes` forms a cycle: {}", cycle.join(" -> ")))
-                        .with_file(rel.clone())
-                        .with_hint("a class can only compose from files that do not compose back from this one"),
-                ));
-            }
             js.push_str(&format!("export default {};\n", compiled.exports_object()));
             for (k, v) in compiled.named_exports() {
                 js.push_str(&format!("export const {k} = {v};\n"));
             }
+        }
+        if !query.inline
+            && let Err(cycle) = state.composes.lock().expect("composes graph").add(&rel, composed)
+        {
+            return Err(state.fail(
+                Diagnostic::new("CSS_COMPOSES_CYCLE", format!("`composes` forms a cycle: {}", cycle.join(" -> ")))
+                    .with_file(rel.clone())
+                    .with_hint("a class can only compose from files that do not compose back from this one"),
+            ));
         }
         Ok(Some(HookLoadOutput {
             code: js.into(),

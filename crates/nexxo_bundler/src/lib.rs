@@ -355,7 +355,10 @@ impl Incremental {
     /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
     /// loaded again gives a full build's output: the last build succeeded and left no asset or
     /// worker (those are made once per build, by the load of the module that references them),
-    /// and every changed file is a script module of that build, not also loaded with a query.
+    /// and every changed file is a script module or a style sheet module of that build, not also
+    /// loaded with a query. A sheet's load replaces what the last one recorded (its compiled CSS,
+    /// its `composes` edges); a sheet's `@import`s inlined into it and Sass partials are no
+    /// modules, so an edit of one of those is a full rebuild.
     pub fn partial_ok(&self, changed: &[String]) -> bool {
         if !self.reusable {
             return false;
@@ -369,7 +372,9 @@ impl Incremental {
         drop(postcss_inputs);
         let infos = self.bundler.module_infos();
         changed.iter().all(|p| {
-            Path::new(p).extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e))
+            (Path::new(p).extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e))
+                || p.ends_with(".css")
+                || nexxo_css::plugins::is_preprocessed(p))
                 && infos.contains_key(p.as_str())
                 && !infos.iter().any(|m| m.key().strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?')))
         })
@@ -385,7 +390,9 @@ impl Incremental {
         self.state.plugin_errors.lock().expect("error list").clear();
         self.state.warnings.lock().expect("warnings").clear();
         if matches!(mode, rolldown_common::ScanMode::Full) {
+            // Everything is loaded again, and records its inputs again.
             self.state.postcss_inputs.lock().expect("postcss inputs").clear();
+            self.state.read_files.lock().expect("read files").clear();
         }
         let mut output =
             self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
