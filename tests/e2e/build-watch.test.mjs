@@ -234,6 +234,30 @@ test("editing a CSS module rebuilds it alone, its rules and its class names", as
   assert.equal(await pageText(), "Backed up v6");
 });
 
+test("a new module starts no rebuild until an edit imports it; one a resolution would now find starts a full one", async () => {
+  const appNow = (imports, body) => app(imports, body).replace("styles.box", "styles.panel");
+  const from = watch.out.length;
+  writeFiles(dir, { "src/Later.tsx": 'export const Later = () => <p id="later">later</p>;\n' });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(watch.out.slice(from), /rebuilt in/, "nothing imports it yet");
+  let out = await step(
+    () => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\nimport { Later } from "./Later";\n', "<Label /><Later />")),
+    "src/App.tsx",
+  );
+  assert.match(out, /\(src\/App\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6later");
+  // `./Later` may now resolve to a new Later.ts instead (the resolver tries .ts before .tsx):
+  // a full build decides, and gives a --force build's output.
+  out = await step(() => writeFiles(dir, { "src/Later.ts": 'export const Later = () => "from ts";\n' }), "src/Later.ts");
+  assert.match(out, /\(src\/Later\.ts; full build\)/);
+  assertSameAsForce();
+  assert.match(await pageText(), /^Backed up v6/);
+  await step(() => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\n', "<Label />")), "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.

@@ -74,10 +74,19 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for GlobPlugin<Fs> {
     }
 
     async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
+        // Which modules expand a pattern, kept up to date as each is transformed again (a
+        // `--watch` rebuild loads only edited modules): see `Incremental::can_skip_new`.
+        let forget = || {
+            let mut globbing = self.state.globbing.lock().expect("globbing");
+            if !globbing.is_empty() {
+                globbing.remove(args.id);
+            }
+        };
         if !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
             || args.id.starts_with('\0')
             || !may_expand(args.code)
         {
+            forget();
             return Ok(None);
         }
         let path = Path::new(args.id.split('?').next().unwrap_or(args.id));
@@ -86,8 +95,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for GlobPlugin<Fs> {
         let expansion =
             expand(&self.state.rel(path), Path::new(args.id), args.code, &ctx).map_err(|d| self.state.fail(d))?;
         if expansion.is_empty() {
+            forget();
             return Ok(None);
         }
+        self.state.globbing.lock().expect("globbing").insert(args.id.to_string());
         let code = expansion.apply(args.code);
         let map = HookTransformOutputMap::from_if_enabled(self.state.config.sourcemap, || {
             let mut s = string_wizard::MagicString::new(args.code.as_str());

@@ -380,6 +380,45 @@ impl Incremental {
         })
     }
 
+    /// Whether `path`, a file the last build did not load, can appear (or change) without a
+    /// rebuild: a new script module or CSS file that no module imports yet (an edit that imports
+    /// it loads it in a partial rebuild). After a successful build, a new file changes what the
+    /// modules resolved to only by standing where a resolution looked first (`./util` finding a
+    /// new `util.ts` before `util.js`, a new `dir.ts` before `dir/index.ts`, `src/util.ts` before
+    /// `generated/util.ts` for a tsconfig `paths` entry with two places), by matching a glob import
+    /// or a dynamic import with variables, or by being a config or a CSS plugin's content
+    /// (Tailwind's scanned sources). So: its name without the extension is no module's, nor the
+    /// directory name of a module's `index` file (nor, for an `index` file, is its directory's
+    /// name a module's); no module expands a pattern; it is not at the root (where config files
+    /// are); no PostCSS plugin reads it. Anything else (a new package.json, tsconfig.json, Sass
+    /// partial, asset or directory) starts a full build.
+    pub fn can_skip_new(&self, path: &str) -> bool {
+        let p = Path::new(path);
+        let script_or_css =
+            p.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e) || e == "css");
+        if !self.reusable || !script_or_css || p.parent() == Some(self.root.as_path()) || !p.is_file() {
+            return false;
+        }
+        if !self.state.globbing.lock().expect("globbing").is_empty()
+            || self.state.postcss_inputs.lock().expect("postcss inputs").values().any(|r| r.depends_on(p))
+        {
+            return false;
+        }
+        /// A module's name as a resolution may look for it: `util` of `util.ts`, `dir` of `dir/index.ts`.
+        fn looked_for(f: &Path) -> Option<&std::ffi::OsStr> {
+            match f.file_stem() {
+                Some(s) if s == "index" => f.parent().and_then(Path::file_name),
+                s => s,
+            }
+        }
+        let Some(name) = looked_for(p) else { return false };
+        let infos = self.bundler.module_infos();
+        !infos.iter().any(|m| {
+            let module = Path::new(m.key().split('?').next().unwrap_or_default());
+            module == p || module.file_stem() == Some(name) || looked_for(module) == Some(name)
+        })
+    }
+
     /// A full build (`changed` None) or one that loads only `changed` again (see [`Self::partial_ok`]).
     pub async fn build(&mut self, changed: Option<Vec<String>>) -> Result<BuildOutput, BuildFailure> {
         let mode = match changed {
@@ -393,6 +432,7 @@ impl Incremental {
             // Everything is loaded again, and records its inputs again.
             self.state.postcss_inputs.lock().expect("postcss inputs").clear();
             self.state.read_files.lock().expect("read files").clear();
+            self.state.globbing.lock().expect("globbing").clear();
         }
         let mut output =
             self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;

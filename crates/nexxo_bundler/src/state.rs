@@ -1,6 +1,6 @@
 //! What the plugins learn during one build and the post-processing step needs afterwards.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -50,6 +50,9 @@ pub struct BuildState {
     /// The root's PostCSS / Tailwind CSS config files, looked for once per build (by the first
     /// style sheet that is not run through PostCSS), not once per sheet.
     pub postcss_configs: std::sync::OnceLock<Vec<&'static str>>,
+    /// The modules whose latest transform expanded a glob import or a dynamic import with
+    /// variables, by id: what they import depends on which files exist.
+    pub globbing: Mutex<HashSet<String>>,
 }
 
 /// Text a plugin inserted into modules, by root-relative path: (1-based line, 0-based UTF-16
@@ -144,6 +147,7 @@ impl BuildState {
             css_plugins,
             postcss_inputs: Mutex::default(),
             postcss_configs: std::sync::OnceLock::new(),
+            globbing: Mutex::default(),
         }
     }
 
