@@ -8,8 +8,9 @@
 //! build loaded loads, parses and transforms (or compiles) only those again, then links and
 //! generates in full; a new script or CSS file nothing imports yet is left for the edit that
 //! imports it ([`nexxo_bundler::Incremental::can_skip_new`]); anything else (a deleted or renamed
-//! file, other new files, a Sass partial, a sheet a page links with `media`, a page, the config, a
-//! build that made assets or workers, the rebuild after a failure) starts a full build. Both give `nexxo build --force`'s
+//! file, other new files, an edited asset, a Sass partial, a sheet a page links with `media`, a
+//! page, the config, a build that bundled workers, the rebuild after a failure) starts a full
+//! build, and so does a partial one whose output no longer has a module that emitted an asset. Both give `nexxo build --force`'s
 //! output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
@@ -235,7 +236,6 @@ async fn build_once(
             let partial = changed.is_some()
                 && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
                 && changed.into_iter().flatten().all(|p| p.is_file());
-            let how = if partial { "incremental" } else { "full build" };
             let minified = minified.clone();
             if !partial {
                 *live = None;
@@ -255,8 +255,12 @@ async fn build_once(
             );
             // Kept only after a success: rolldown's scan after a failed build is not something
             // to build on.
+            let mut how = if partial { "incremental" } else { "full build" };
             let output = match job.await {
                 Ok(Ok((inc, output))) => {
+                    if !inc.was_partial() {
+                        how = "full build";
+                    }
                     *live = Some(inc);
                     Ok(Ok(output))
                 }

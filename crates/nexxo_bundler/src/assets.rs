@@ -161,7 +161,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
         }
         if query.init && path.ends_with(".wasm") {
             let bytes = self.fs.read(p).map_err(read_err)?;
-            let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
+            let url = self.state.module_asset_url(args.id, p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::wasm_init_module(&url));
         }
         if !(query.url || query.inline || query.no_inline)
@@ -174,7 +174,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
         }
         if query.url || query.inline || query.no_inline || is_asset(&self.state.config, path) {
             let bytes = self.fs.read(p).map_err(read_err)?;
-            let url = self.state.asset_url_with(p, bytes, !query.forces_file(), query.forces_inline());
+            let url = self.state.module_asset_url(args.id, p, bytes, !query.forces_file(), query.forces_inline());
             return js(query::default_string(&url));
         }
         // Any other query (`?v=1`) only names another instance of the module: load the file as the

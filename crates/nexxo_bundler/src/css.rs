@@ -50,8 +50,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
     /// relative to the root, its CSS source (Sass compiled), the compiled sheet and that text.
     /// `inline` (`?inline`): the text goes wherever the app puts it (a `<style>` in the page), so
     /// its URLs stay as the page sees them; otherwise it becomes a file in the assets directory.
+    /// `owner`: the id of the module whose load compiles it (the assets its `url()`s emit are
+    /// recorded for that load).
     fn compile_sheet(
         &self,
+        owner: &str,
         path: &Path,
         inline: bool,
     ) -> Result<(String, String, nexxo_css::CompiledCss, String), anyhow::Error> {
@@ -84,7 +87,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
                 let bytes = self.fs.read(&target).map_err(|e| {
                     state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&target))))
                 })?;
-                format!("{}{suffix}", in_sheet(state.asset_url(&target, bytes, true)))
+                format!("{}{suffix}", in_sheet(state.module_asset_url(owner, &target, bytes, true, false)))
             } else if u.url.starts_with('/') && !u.url.starts_with("//") && state.config.base != "/" {
                 in_sheet(state.public_url(u.url.strip_prefix('/').unwrap_or(&u.url)))
             } else {
@@ -134,6 +137,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
 /// any sheet; each is an input of the build (the cache and `--watch` see it).
 struct Inlining<'a, Fs: FileSystem + Clone + Debug + 'static> {
     plugin: &'a CssPlugin<Fs>,
+    /// The id of the module whose load inlines these sheets.
+    owner: &'a str,
     inline: bool,
     /// Each compiled sheet's root-relative path and source, to locate an error in its imports.
     sheets: HashMap<PathBuf, (String, String)>,
@@ -150,7 +155,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> nexxo_css::ImportHost for Inlinin
 
     fn compile(&mut self, file: &PathBuf) -> Result<(Vec<nexxo_css::CssImport>, String), anyhow::Error> {
         self.plugin.state.read_files.lock().expect("read files").push(file.clone());
-        let (rel, source, compiled, css) = self.plugin.compile_sheet(file, self.inline)?;
+        let (rel, source, compiled, css) = self.plugin.compile_sheet(self.owner, file, self.inline)?;
         self.sheets.insert(file.clone(), (rel, source));
         Ok((compiled.imports, css))
     }
@@ -178,7 +183,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         // No await below: the guard times this thread's work on the sheet (`--profile`).
         let _profile = tracing::info_span!("nexxo.css").entered();
         let state = &self.state;
-        let (rel, source, compiled, css) = self.compile_sheet(Path::new(path), query.inline)?;
+        let (rel, source, compiled, css) = self.compile_sheet(args.id, Path::new(path), query.inline)?;
 
         let mut js = String::new();
         let mut external_imports = String::new();
@@ -197,6 +202,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
                 // Its rules go inside its conditions, in this sheet's text (see `first_inlined`).
                 let host = inlining.get_or_insert_with(|| Inlining {
                     plugin: self,
+                    owner: args.id,
                     inline: query.inline,
                     sheets: HashMap::from([(file.clone(), (rel.clone(), source.clone()))]),
                 });

@@ -135,7 +135,21 @@ pub fn finish<Fs: FileSystem>(
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
     }
 
-    let assets = std::mem::take(&mut *state.assets.lock().expect("asset table"));
+    // A `--watch` session's table stays for its next build, which loads only edited modules again.
+    let assets = if leftovers == Leftovers::Keep {
+        let table = state.assets.lock().expect("asset table");
+        table
+            .iter()
+            .map(|(path, a)| {
+                (
+                    path.clone(),
+                    crate::state::Asset { src: a.src.clone(), bytes: a.bytes.clone(), owners: Default::default() },
+                )
+            })
+            .collect()
+    } else {
+        std::mem::take(&mut *state.assets.lock().expect("asset table"))
+    };
     let manifest = manifest(state, &chunks, &css_by_chunk, &assets);
     for (path, asset) in assets {
         files.push(OutputFile { path, contents: asset.bytes, kind: OutputKind::Asset });

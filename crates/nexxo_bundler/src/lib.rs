@@ -56,6 +56,9 @@ pub enum Leftovers {
     /// kernel takes the memory back at once and freeing it piece by piece is work on the
     /// critical path (25 ms of a 19k-module build, and 11 ms more for rolldown's output).
     Leak,
+    /// Freed, and the plugins' tables kept for the next build of the same bundler, which loads
+    /// only edited modules again (`--watch`, [`Incremental`]).
+    Keep,
 }
 
 /// Builds the project described by `config`, reading files through `fs`; `css_plugins` runs the
@@ -220,6 +223,26 @@ where
     plugins
 }
 
+/// Whether an emitted asset was recorded only for modules the output does not include (see
+/// [`Incremental::build`]); pages' and workers' assets (`""`) always are.
+#[cfg(feature = "incremental")]
+fn stale_assets(state: &BuildState, output: &rolldown::BundleOutput) -> bool {
+    let assets = state.assets.lock().expect("asset table");
+    if assets.is_empty() {
+        return false;
+    }
+    let included: std::collections::HashSet<&str> = output
+        .assets
+        .iter()
+        .filter_map(|o| match o {
+            rolldown_common::Output::Chunk(c) => Some(c.module_ids.iter().map(|m| m.as_str())),
+            rolldown_common::Output::Asset(_) => None,
+        })
+        .flatten()
+        .collect();
+    assets.values().any(|a| !a.owners.iter().any(|o| o.is_empty() || included.contains(o.as_str())))
+}
+
 /// A bare import that nothing resolves would fail in the browser at run time; rolldown only
 /// warns and leaves it external, Nexxo refuses it like Vite does. Takes those warnings out of
 /// `output` and returns them as the failure.
@@ -329,6 +352,9 @@ pub struct Incremental {
     root: std::path::PathBuf,
     /// Whether the state after the last build holds everything a partial rebuild needs.
     reusable: bool,
+    /// Whether the last build loaded only the edited modules again (a partial one can end as a
+    /// full one, see [`Incremental::build`]).
+    was_partial: bool,
 }
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
@@ -347,15 +373,16 @@ pub fn incremental(
     let plugins = plugins(&fs, &state, &resolver, &[], Some(minified));
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
         .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false })
+    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false, was_partial: false })
 }
 
 #[cfg(feature = "incremental")]
 impl Incremental {
     /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
-    /// loaded again gives a full build's output: the last build succeeded and left no asset or
-    /// worker (those are made once per build, by the load of the module that references them),
-    /// and every changed file is a script module or a style sheet module of that build, not also
+    /// loaded again gives a full build's output: the last build succeeded, bundled no worker
+    /// (made once per build, by the load of the module that references it) and emitted no asset
+    /// for a module left out of its output (each asset is kept with the modules whose loads
+    /// emitted it, see [`Self::build`]), and every changed file is a script module or a style sheet module of that build, not also
     /// loaded with a query. A sheet's load replaces what the last one recorded (its compiled CSS,
     /// its `composes` edges); a sheet's `@import`s inlined into it and Sass partials are no
     /// modules, so an edit of one of those is a full rebuild.
@@ -419,31 +446,61 @@ impl Incremental {
         })
     }
 
+    /// Whether the last [`Self::build`] loaded only the edited modules again.
+    pub fn was_partial(&self) -> bool {
+        self.was_partial
+    }
+
     /// A full build (`changed` None) or one that loads only `changed` again (see [`Self::partial_ok`]).
     pub async fn build(&mut self, changed: Option<Vec<String>>) -> Result<BuildOutput, BuildFailure> {
-        let mode = match changed {
-            None => rolldown_common::ScanMode::Full,
-            Some(ids) => rolldown_common::ScanMode::Partial(ids.into_iter().map(arcstr::ArcStr::from).collect()),
-        };
+        let mut partial: Option<Vec<arcstr::ArcStr>> =
+            changed.map(|ids| ids.into_iter().map(arcstr::ArcStr::from).collect());
         self.reusable = false;
-        self.state.plugin_errors.lock().expect("error list").clear();
-        self.state.warnings.lock().expect("warnings").clear();
-        if matches!(mode, rolldown_common::ScanMode::Full) {
-            // Everything is loaded again, and records its inputs again.
-            self.state.postcss_inputs.lock().expect("postcss inputs").clear();
-            self.state.read_files.lock().expect("read files").clear();
-            self.state.globbing.lock().expect("globbing").clear();
+        if let Some(ids) = &partial {
+            // What the modules loaded again emitted last time: their loads emit it again if
+            // they still reference it.
+            let mut assets = self.state.assets.lock().expect("asset table");
+            for asset in assets.values_mut() {
+                for id in ids {
+                    asset.owners.remove(id.as_str());
+                }
+            }
+            assets.retain(|_, a| !a.owners.is_empty());
         }
-        let mut output =
-            self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
-        if let Some(failure) = unresolved_in_app(&self.state, &self.root, &mut output) {
-            return Err(failure);
-        }
-        let none_made_once = self.state.assets.lock().expect("asset table").is_empty()
+        let (output, stale) = loop {
+            self.state.plugin_errors.lock().expect("error list").clear();
+            self.state.warnings.lock().expect("warnings").clear();
+            let mode = match &partial {
+                Some(ids) => rolldown_common::ScanMode::Partial(ids.clone()),
+                None => {
+                    // Everything is loaded again, and records what it reads and emits again.
+                    self.state.postcss_inputs.lock().expect("postcss inputs").clear();
+                    self.state.read_files.lock().expect("read files").clear();
+                    self.state.globbing.lock().expect("globbing").clear();
+                    self.state.assets.lock().expect("asset table").clear();
+                    rolldown_common::ScanMode::Full
+                }
+            };
+            let mut output =
+                self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
+            if let Some(failure) = unresolved_in_app(&self.state, &self.root, &mut output) {
+                return Err(failure);
+            }
+            let stale = stale_assets(&self.state, &output);
+            // An edit that dropped the last import of an asset (or of the sheet that used it)
+            // leaves its module in rolldown's partial scan, not in the output: a full build
+            // decides what is emitted.
+            if stale && partial.take().is_some() {
+                continue;
+            }
+            break (output, stale);
+        };
+        self.was_partial = partial.is_some();
+        let none_made_once = !stale
             && self.state.workers.lock().expect("workers").is_empty()
             && self.state.extra_files.lock().expect("extra files").is_empty();
         let result = tracing::info_span!("nexxo.finish")
-            .in_scope(|| finish::finish(&self.fs, &self.state, output, Leftovers::Free));
+            .in_scope(|| finish::finish(&self.fs, &self.state, output, Leftovers::Keep));
         self.reusable = result.is_ok() && none_made_once;
         result
     }

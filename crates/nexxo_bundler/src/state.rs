@@ -14,6 +14,10 @@ pub struct Asset {
     /// Source path relative to the root, for the manifest.
     pub src: String,
     pub bytes: Vec<u8>,
+    /// The ids of the modules whose load emitted it, and `""` for a page (or a worker): a
+    /// `--watch` rebuild that loads a module again drops what it emitted before (see
+    /// `Incremental::build`).
+    pub owners: std::collections::BTreeSet<String>,
 }
 
 pub struct BuildState {
@@ -207,25 +211,41 @@ impl BuildState {
         }
     }
 
-    /// The URL at which `abs` is served after the build: inlined as a data URL when small enough
-    /// and `may_inline`, otherwise emitted as a content-hashed file.
+    /// The URL at which `abs`, referenced by a page, is served after the build: inlined as a data
+    /// URL when small enough and `may_inline`, otherwise emitted as a content-hashed file.
     pub fn asset_url(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool) -> String {
-        self.asset_url_with(abs, bytes, may_inline, false)
+        self.module_asset_url("", abs, bytes, may_inline, false)
     }
 
-    /// [`Self::asset_url`], inlined whatever its size when `force_inline` (`?inline`).
-    pub fn asset_url_with(&self, abs: &Path, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
+    /// [`Self::asset_url`] for an asset the load of module `owner` references, inlined whatever
+    /// its size when `force_inline` (`?inline`).
+    pub fn module_asset_url(
+        &self,
+        owner: &str,
+        abs: &Path,
+        bytes: Vec<u8>,
+        may_inline: bool,
+        force_inline: bool,
+    ) -> String {
         let ext = abs.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
-        self.emit_asset(abs, &ext, bytes, may_inline, force_inline)
+        self.emit_asset(owner, abs, &ext, bytes, may_inline, force_inline)
     }
 
     /// The URL of `bytes` compiled from `abs` into a file of another type (a linked `.scss`
     /// sheet emitted as `.css`): named after `abs`, with the extension `ext`, never inlined.
     pub fn compiled_asset_url(&self, abs: &Path, ext: &str, bytes: Vec<u8>) -> String {
-        self.emit_asset(abs, ext, bytes, false, false)
+        self.emit_asset("", abs, ext, bytes, false, false)
     }
 
-    fn emit_asset(&self, abs: &Path, ext: &str, bytes: Vec<u8>, may_inline: bool, force_inline: bool) -> String {
+    fn emit_asset(
+        &self,
+        owner: &str,
+        abs: &Path,
+        ext: &str,
+        bytes: Vec<u8>,
+        may_inline: bool,
+        force_inline: bool,
+    ) -> String {
         self.read_files.lock().expect("read list").push(abs.to_path_buf());
         let ext = ext.to_string();
         if force_inline
@@ -240,7 +260,11 @@ impl BuildState {
         let out = self.asset_path(&format!("{stem}-{}{dot_ext}", short_hash(&bytes)));
         let url = self.public_url(&out);
         let src = self.rel(abs);
-        self.assets.lock().expect("asset table").entry(out).or_insert(Asset { src, bytes });
+        let mut assets = self.assets.lock().expect("asset table");
+        let asset = assets.entry(out).or_insert(Asset { src, bytes, owners: Default::default() });
+        if !asset.owners.contains(owner) {
+            asset.owners.insert(owner.to_string());
+        }
         url
     }
 

@@ -142,7 +142,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         if !inline {
             state.assets.lock().expect("asset table").insert(
                 bundled.out_path.clone(),
-                Asset { src: state.rel(path), bytes: bundled.code.clone().into_bytes() },
+                Asset {
+                    src: state.rel(path),
+                    bytes: bundled.code.clone().into_bytes(),
+                    owners: [String::new()].into(),
+                },
             );
         }
         state.workers.lock().expect("worker table").insert(key, (bundled.out_path.clone(), bundled.code.clone()));
@@ -161,7 +165,14 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
 
     /// What a `new URL("<spec>", import.meta.url)` in `importer` becomes: the new first argument,
     /// or `None` to leave it as written (with a warning when it names no file).
-    async fn rewrite_ref(&self, importer: &Path, source: &str, r: &UrlRef) -> anyhow::Result<Option<String>> {
+    /// `owner`: the importer's module id, whose load the emitted asset is recorded for.
+    async fn rewrite_ref(
+        &self,
+        owner: &str,
+        importer: &Path,
+        source: &str,
+        r: &UrlRef,
+    ) -> anyhow::Result<Option<String>> {
         let state = &self.state;
         // `./sprite.svg#icon`: the fragment (and any query) stays on the URL, the file is the path.
         let spec = r.specifier.split(['?', '#']).next().unwrap_or_default();
@@ -216,7 +227,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
                 let bytes = self.fs.read(&file).map_err(|e| {
                     state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&file))))
                 })?;
-                let url = state.asset_url_with(&file, bytes, false, false);
+                let url = state.module_asset_url(owner, &file, bytes, false, false);
                 url.strip_prefix(&state.config.base).unwrap_or(&url).to_string()
             }
         };
@@ -275,7 +286,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
         let importer = Path::new(query::split(args.id).0);
         let mut edits = Vec::new();
         for r in &refs {
-            if let Some(url) = self.rewrite_ref(importer, args.code, r).await? {
+            if let Some(url) = self.rewrite_ref(args.id, importer, args.code, r).await? {
                 let url = serde_json::Value::String(url).to_string();
                 edits.push((r.span.0 as usize, r.span.1 as usize, format!("new URL({url}, import.meta.url)")));
             }
