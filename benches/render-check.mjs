@@ -16,6 +16,7 @@ export const OUTPUTS = {
   nexxo: { dir: "dist-nexxo" },
   "nexxo-edit": { dir: "dist-nexxo" },
   "nexxo-watch": { dir: "dist-nexxo-watch" },
+  "nexxo-watch-css": { dir: "dist-nexxo-watch" },
   "nexxo-wasmtime": { dir: "dist-nexxo-wasm" },
   "nexxo-wasm-js": { dir: "dist-nexxo-wasm-js" },
   vite: { dir: "dist-vite" },

@@ -8,13 +8,14 @@
 // (chart.mjs).
 //
 // `--interleave`: the tools whose runs leave nothing behind for the next (every one but `nexxo`,
-// `nexxo-edit` and `nexxo-watch`, which use the cache or an edit) take turns, one run each per
+// `nexxo-edit` and the `--watch` rows, which use the cache or an edit) take turns, one run each per
 // round, the order reversed every other round, so a drift in the machine's speed (10-15% within
 // an hour on a shared VM) falls on all of them alike; the others then run one after another.
 //
 // Incremental rows (a leaf component edited before every run): `nexxo-edit` is `nexxo build`
 // after the edit (the persistent cache misses), `nexxo-watch` the time from the edit being written
-// to `nexxo build --watch` printing its rebuild line (its peak RSS is the watch process's).
+// to `nexxo build --watch` printing its rebuild line (its peak RSS is the watch process's);
+// `nexxo-watch-css` the same after an edit of a CSS module's rules (`src/c0.module.css`).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -46,6 +47,8 @@ const TOOLS = {
   nexxo: (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo"]],
   "nexxo-edit": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo"]],
   "nexxo-watch": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-watch", "--watch"]],
+  // The same, after an edit of a CSS module's rules instead (`src/c0.module.css`).
+  "nexxo-watch-css": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-watch", "--watch"]],
   // The engine's WebAssembly module: in wasmtime (compiled code cached in ~/.cache/nexxo), and in
   // Node through the JS host that browsers and edge workers use (compiles the module every run).
   "nexxo-wasmtime": (app) => [NEXXO, ["build", app, "--sourcemap", "--out-dir", "dist-nexxo-wasm", "--force", "--engine", "wasm"]],
@@ -75,8 +78,14 @@ function editLeaf(app, components) {
   fs.writeFileSync(file, text);
 }
 
-/** `nexxo build --watch` on `app`: per run, the time from an edit to its rebuild line. */
-async function watchRuns(app, components, runs) {
+/** Edits the first component's CSS module: its padding changes. */
+function editCss(app) {
+  const file = path.join(app, "src", "c0.module.css");
+  fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/padding: \d+px/, `padding: ${100 + edits++}px`));
+}
+
+/** `nexxo build --watch` on `app`: per run, the time from an edit (`edit()`) to its rebuild line. */
+async function watchRuns(app, runs, edit) {
   const [cmd, argv] = TOOLS["nexxo-watch"](app);
   const child = spawn(cmd, argv, { cwd: app, env: { ...process.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -94,7 +103,7 @@ async function watchRuns(app, components, runs) {
   for (let i = 0; i <= runs; i++) {
     const from = out.length;
     const start = process.hrtime.bigint();
-    editLeaf(app, components);
+    edit();
     await waitFor(/rebuilt in \d+ms/, from);
     if (i > 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6); // the first is the warm-up
     await new Promise((r) => setTimeout(r, 200));
@@ -135,7 +144,9 @@ for (const size of sizes) {
   const results = {};
   const leaf = path.join(app, "src", `c${SIZES[size] - 1}.tsx`);
   const original = fs.readFileSync(leaf);
-  const stateless = (tool) => !["nexxo", "nexxo-edit", "nexxo-watch"].includes(tool);
+  const cssModule = path.join(app, "src", "c0.module.css");
+  const originalCss = fs.readFileSync(cssModule);
+  const stateless = (tool) => !["nexxo", "nexxo-edit", "nexxo-watch", "nexxo-watch-css"].includes(tool);
   const interleaved = "interleave" in args ? tools.filter(stateless) : [];
   const ready = [];
   for (const tool of interleaved) {
@@ -158,11 +169,13 @@ for (const size of sizes) {
     results[tool] = { ms: median(samples.map((s) => s.ms)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
   }
   for (const tool of tools.filter((t) => !interleaved.includes(t))) {
-    if (tool === "nexxo-watch") {
-      const watched = await watchRuns(app, SIZES[size], runs);
+    if (tool === "nexxo-watch" || tool === "nexxo-watch-css") {
+      const edit = tool === "nexxo-watch" ? () => editLeaf(app, SIZES[size]) : () => editCss(app);
+      const watched = await watchRuns(app, runs, edit);
       const wrong = await renderCheck(tool, app, SIZES[size]);
       results[tool] = wrong ? { error: `its output does not render: ${wrong}` } : watched;
       fs.writeFileSync(leaf, original);
+      fs.writeFileSync(cssModule, originalCss);
       if (wrong) console.log(`  ${tool.padEnd(9)} ${results[tool].error}`);
       continue;
     }
