@@ -25,7 +25,9 @@ enum Step {
     /// joins it, and the save is one batch naming the saved file, not a first one naming only a
     /// temporary file (a new file: a full rebuild) and a second one for the rename.
     Created,
-    /// Renamed, deleted, metadata.
+    /// Renamed away or to, or deleted: a new file's rename is what its batch waited for.
+    Moved,
+    /// Metadata (a mode or owner set, as `sed -i` does to its temporary file), or anything else.
     Other,
 }
 
@@ -146,6 +148,7 @@ pub fn batches(
             EventKind::Access(_) => return,
             EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => Step::Writing,
             EventKind::Create(_) => Step::Created,
+            EventKind::Modify(ModifyKind::Name(_)) | EventKind::Remove(_) => Step::Moved,
             _ => Step::Other,
         };
         for p in event.paths.into_iter().filter(|p| !ignored(&root_owned, &extra_owned, &out_dir, p)) {
@@ -184,9 +187,10 @@ pub fn batches(
                     Step::Created => {
                         created.insert(p.clone());
                     }
-                    Step::Other => {
+                    Step::Moved => {
                         unmoved.remove(&p);
                     }
+                    Step::Other => {}
                 }
                 batch.insert(p);
                 (open.is_empty(), closed_one, !unmoved.is_empty())
