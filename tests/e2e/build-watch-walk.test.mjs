@@ -1,0 +1,110 @@
+// `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules and SVG assets
+// added and removed, style sheets and scripts edited (in place and through a temporary file),
+// new files nothing imports, a linked sheet. After every step the watched dist/ must equal, byte
+// for byte, a `--force` build of the same sources, whichever way the watch rebuilt (incremental,
+// full, or not at all). build-watch.test.mjs checks each path on its own, with Chromium.
+import { test, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { assertSameAsForce, fixture, startWatch, waitForWatch } from "./helpers.mjs";
+
+const MODULES = ["a", "b", "c", "d"];
+const svg = (i) => `<svg xmlns="http://www.w3.org/2000/svg"><!-- ${"x".repeat(5000)} ${i} --></svg>`;
+
+let watch;
+after(() => {
+  if (watch && watch.child.exitCode === null) watch.child.kill("SIGKILL");
+});
+
+test("a random walk of edits under --watch: dist/ is a --force build after every step", async () => {
+  const files = {
+    "index.html":
+      '<!doctype html>\n<html><head><link rel="stylesheet" href="/src/g.css"></head>\n' +
+      '<body><div id="r"></div><script type="module" src="/src/main.ts"></script></body></html>\n',
+    "src/g.css": "body { margin: 0; }\n",
+  };
+  for (const m of MODULES) {
+    files[`src/${m}.ts`] = `export const ${m} = () => "${m}0";\n`;
+    files[`src/${m}.module.css`] = ".x { color: red; }\n";
+    files[`src/${m}.svg`] = svg(0);
+  }
+  const dir = fixture("build-watch-walk", files);
+  const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
+  const imports = { js: new Set(["a"]), css: new Set(), svg: new Set() };
+  const writeMain = () => {
+    const lines = [...imports.js].map((m) => `import { ${m} } from "./${m}";`);
+    lines.push(...[...imports.css].map((m) => `import s_${m} from "./${m}.module.css";`));
+    lines.push(...[...imports.svg].map((m) => `import u_${m} from "./${m}.svg";`));
+    const used = [...imports.js].map((m) => `${m}()`);
+    used.push(...[...imports.css].map((m) => `s_${m}.x`), ...[...imports.svg].map((m) => `u_${m}`));
+    write("src/main.ts", `${lines.join("\n")}\ndocument.body.append(${used.join(", ") || '""'});\n`);
+  };
+  writeMain();
+  watch = startWatch(dir);
+  await waitForWatch(watch, 0, /watching for changes/);
+
+  let seed = 20261127;
+  const pick = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let probe = 0;
+  const kinds = new Set();
+  for (let step = 0; step < 24; step++) {
+    const m = MODULES[pick(MODULES.length)];
+    const toggle = (set) => (set.has(m) ? set.delete(m) : set.add(m));
+    const from = watch.out.length;
+    let what;
+    const kind = pick(8);
+    switch (kind) {
+      case 0:
+      case 1:
+      case 2: {
+        const [set, file] = [[imports.js, `${m}.ts`], [imports.css, `${m}.module.css`], [imports.svg, `${m}.svg`]][kind];
+        toggle(set);
+        writeMain();
+        what = `import of ${file} toggled`;
+        break;
+      }
+      case 3:
+        write(`src/${m}.module.css`, `.x { color: rgb(${pick(255)}, 0, 0); }\n.y${pick(3)} { margin: 1px; }\n`);
+        what = `${m}.module.css edited`;
+        break;
+      case 4: {
+        const file = path.join(dir, `src/${m}.ts`);
+        fs.writeFileSync(`${file}.tmp`, `export const ${m} = () => "${m}${pick(100)}";\n`);
+        fs.renameSync(`${file}.tmp`, file);
+        what = `${m}.ts saved through a temporary file`;
+        break;
+      }
+      case 5:
+        write(`src/${m}.ts`, `export const ${m} = () => "${m}${pick(100)}";\n`);
+        what = `${m}.ts edited`;
+        break;
+      case 6:
+        write(`src/n${pick(3)}.ts`, `export const n = ${pick(9)};\n`);
+        what = "a file nothing imports written";
+        break;
+      default:
+        write(`src/${m}.svg`, svg(pick(50)));
+        what = `${m}.svg edited`;
+    }
+    // A linked sheet edited after the step always rebuilds, after whatever the step started:
+    // its rebuild line says the watch has caught up.
+    await new Promise((r) => setTimeout(r, 50));
+    write("src/g.css", `body { margin: ${++probe}px; }\n`);
+    const out = await waitForWatch(watch, from, /rebuilt in \d+ms \([^)]*src\/g\.css/);
+    for (const k of out.matchAll(/; (incremental|full build)\)/g)) kinds.add(k[1]);
+    assert.doesNotMatch(out, /build failed|panicked|internal error/, `step ${step} (${what})`);
+    try {
+      assertSameAsForce(dir);
+    } catch (e) {
+      e.message = `step ${step} (${what}): ${e.message}`;
+      throw e;
+    }
+  }
+  assert.ok(kinds.has("incremental"), "the walk takes the incremental path");
+  watch.child.kill("SIGTERM");
+  assert.equal((await watch.exited).code, 0);
+});
