@@ -104,23 +104,18 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         let started = Instant::now();
         // Deleted config, .env and public/ files were never read, yet change the output.
         let public = config.public_dir.clone();
+        // New files nothing imports yet can wait for the edit that imports one, which loads it
+        // (a full build for each new file was 1.4 s at 19k modules, twice over when a component
+        // is created and then imported); the CSS plugins' configs cannot.
+        let may_wait = |p: &Path| {
+            css_plugins.as_ref().is_none_or(|c| !c.is_config(p))
+                && live.as_ref().is_some_and(|l| l.can_skip_new(&p.to_string_lossy()))
+        };
         changed.retain(|p| {
-            matters(&reads, p)
-                || is_config_input(&args, &config.root, p)
+            is_config_input(&args, &config.root, p)
                 || public.as_deref().is_some_and(|d| p.starts_with(d))
+                || matters(&reads, p, may_wait)
         });
-        // New files nothing imports yet: the edit that imports one loads it (a full build for
-        // each new file was 1.4 s at 19k modules, twice over when a component is created and
-        // then imported).
-        if let Some(l) = live.as_ref() {
-            changed.retain(|p| {
-                reads.contains(p)
-                    || is_config_input(&args, &config.root, p)
-                    || public.as_deref().is_some_and(|d| p.starts_with(d))
-                    || css_plugins.as_ref().is_some_and(|c| c.is_config(p))
-                    || !l.can_skip_new(&p.to_string_lossy())
-            });
-        }
         if changed.is_empty() {
             continue;
         }
@@ -192,10 +187,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
 
 /// Whether a change to `path` can change the output: a file the last build read (edited or
 /// deleted), or any file it did not read that exists (a new module, one an import failed to find,
-/// the config, public/: the build decides whether it matters). Not: an editor's temporary file,
-/// already gone again.
-fn matters(reads: &Reads, path: &Path) -> bool {
-    reads.contains(path) || path.exists()
+/// the config, public/: the build decides whether it matters) unless it `may_wait`. Not: an
+/// editor's temporary file, already gone again.
+fn matters(reads: &Reads, path: &Path, may_wait: impl Fn(&Path) -> bool) -> bool {
+    reads.contains(path) || (path.exists() && !may_wait(path))
 }
 
 /// The changed paths as the summary shows them: relative to the root, at most three.

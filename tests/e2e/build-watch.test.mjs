@@ -47,6 +47,9 @@ let server;
 const waitFor = (from, re) => waitForWatch(watch, from, re);
 const step = (edit, file) => watchStep(watch, edit, file);
 const assertSameAsForce = () => sameAsForce(dir);
+/** The rebuild lines the watch printed since `from`, times left out. */
+const rebuildsSince = (from) =>
+  (watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? []).map((l) => l.replace(/\d+ms/, "Nms"));
 
 async function pageText() {
   const { page, errors } = await openPage(browser, server.url);
@@ -176,8 +179,7 @@ test("a save through a temporary file and a rename (sed -i, vim, safe write) is 
   // Not a first rebuild for the temporary file alone (a new file: a full build) and a second for
   // the rename.
   await new Promise((r) => setTimeout(r, 500));
-  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
-  assert.deepEqual(rebuilds.map((l) => l.replace(/\d+ms/, "Nms")), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
+  assert.deepEqual(rebuildsSince(from), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
   assertSameAsForce();
   assert.equal(await pageText(), "Atomic v5");
 });
@@ -193,8 +195,7 @@ test("an editor's backup and autosave files (App.tsx~, #App.tsx#) start no rebui
   // Emacs' autosave, every 30 s of idle time.
   fs.writeFileSync(path.join(dir, "src/#Title.tsx#"), label("autosaved"));
   await new Promise((r) => setTimeout(r, 500));
-  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
-  assert.deepEqual(rebuilds.map((l) => l.replace(/\d+ms/, "Nms")), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
+  assert.deepEqual(rebuildsSince(from), ["rebuilt in Nms (src/Title.tsx; incremental)"]);
   assertSameAsForce();
   assert.equal(await pageText(), "Backed up v6");
 });
@@ -226,7 +227,7 @@ test("editing a CSS module rebuilds it alone, its rules and its class names", as
       app('import { Label } from "./Title";\n', "<Label />").replace("styles.box", "styles.panel"),
     );
   }, "src/App.tsx");
-  const rebuilds = watch.out.slice(from).match(/rebuilt in \d+ms \([^)]*\)/g) ?? [];
+  const rebuilds = rebuildsSince(from);
   assert.ok(rebuilds.length > 0 && rebuilds.every((l) => l.endsWith("; incremental)")), rebuilds.join("\n"));
   assertSameAsForce();
   const [className, weight] = await style();
