@@ -4,14 +4,17 @@
 //! What stays in memory between builds: the loaded config (reloaded when nexxo.config.json or a
 //! .env file changes), the async runtime and thread pools, the content hash of every output file
 //! last written, and rolldown's scan of the last build ([`nexxo_bundler::Incremental`], rolldown's
-//! incremental `Bundler`). A rebuild for edits of script modules and style sheet modules that
-//! build loaded loads, parses and transforms (or compiles) only those again, then links and
-//! generates in full; a new script or CSS file nothing imports yet is left for the edit that
-//! imports it ([`nexxo_bundler::Incremental::can_skip_new`]); anything else (a deleted or renamed
-//! file, other new files, an edited asset, a Sass partial, a sheet a page links with `media`, a
-//! page, the config, a build that bundled workers, the rebuild after a failure) starts a full
-//! build, and so does a partial one whose output no longer has a module that emitted an asset. Both give `nexxo build --force`'s
-//! output (tested in `build-watch`).
+//! incremental `Bundler`). A rebuild loads, parses and transforms (or compiles) again only the
+//! modules an edit touched, then links and generates in full: an edited script module or style
+//! sheet module; the modules whose loads read an edited file (a sheet's `url()` asset or one
+//! inlined, a sheet an `@import` inlined, a Sass partial, an imported asset); an edited page's
+//! entry and inline scripts ([`nexxo_bundler::Incremental::partial_ids`]). A new script or CSS
+//! file nothing imports yet is left for the edit that imports it
+//! ([`nexxo_bundler::Incremental::can_skip_new`]); a batch of public/ files no module read writes
+//! the last output again with the new public/, building nothing. Anything else (a deleted or
+//! renamed file, other new files, the config, a build that bundled workers, the rebuild after a
+//! failure) starts a full build, and so does a partial one whose output no longer has a module
+//! that emitted an asset. All give `nexxo build --force`'s output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
 //! directory, one rename). A rebuild writes only the files whose content changed, each to a
@@ -66,6 +69,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     let (mut _watcher, mut batches, _) = crate::watch::batches(&config.root, &config.out_dir, &extra(&config.root))
         .map_err(|e| watch_fail(&config.root, e))?;
     let mut written: Option<Written> = None;
+    // The output last written, for a batch that changes only public/ files no module read: the
+    // build's output is the same, so it is written again with the new public/ and nothing is
+    // built (a full build was 1.2 s at 19k modules for a robots.txt edit).
+    let mut last: Option<BuildOutput> = None;
     let started = Instant::now();
     let mut live = None;
     // The minifier's parts, kept across every rebuild of the session (see `KeptChunks`): a part is
@@ -82,6 +89,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         let gzip = if config.report_compressed_size { build::gzip_sizes(&output.files) } else { Vec::new() };
         build::print_summary(&config, &output.files, &gzip, public, started, false);
         written = Some(w);
+        last = Some(output);
     }
     crate::profile::report_from(started, "cpu (process so far)");
     let s = Style::stdout();
@@ -131,6 +139,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     }
                     config = c;
                     live = None;
+                    last = None;
                     css_plugins = crate::css_plugins::for_config(&config, "production");
                 }
                 Err(_) => {
@@ -146,6 +155,29 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             p.reload();
             live = None;
         }
+        // Only public/ files that no module read (`?raw` imports of them are read): the last
+        // output again, with public/ copied anew. `last` is the output of the last build when it
+        // succeeded and the config has not changed since.
+        let only_public = public_changed
+            && changed
+                .iter()
+                .all(|p| config.public_dir.as_deref().is_some_and(|d| p.starts_with(d)) && !reads.contains(p));
+        if only_public && let Some(output) = &last {
+            match write_all(&config, output, args.engine) {
+                Ok((w, public)) => {
+                    println!(
+                        "{} {} {}",
+                        s.green("✓ rebuilt in"),
+                        s.bold(&format!("{}ms", started.elapsed().as_millis())),
+                        s.dim(&format!("({shown}; public files only): {public} public file{} copied", plural(public)))
+                    );
+                    written = Some(w);
+                }
+                Err(_) => println!("{}", s.dim("watching for changes")),
+            }
+            continue;
+        }
+        last = None;
         let (built, how);
         (built, reads, how) =
             build_once(&config, args.engine, &mut live, &minified, Some(&changed), &css_plugins).await;
@@ -171,10 +203,11 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     s.bold(&format!("{}ms", started.elapsed().as_millis())),
                     s.dim(&format!(
                         "({shown}; {how}): {rewritten} file{} written, {removed} removed, {unchanged} unchanged",
-                        if rewritten == 1 { "" } else { "s" }
+                        plural(rewritten)
                     ))
                 );
                 written = Some(w);
+                last = Some(output);
                 crate::profile::report_from(started, "cpu (process so far)");
             }
             // Reported by the writer; what was there stays.
@@ -191,6 +224,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
 /// editor's temporary file, already gone again.
 fn matters(reads: &Reads, path: &Path, may_wait: impl Fn(&Path) -> bool) -> bool {
     reads.contains(path) || (path.exists() && !may_wait(path))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// The changed paths as the summary shows them: relative to the root, at most three.
@@ -227,10 +264,13 @@ async fn build_once(
 ) -> (Option<BuildOutput>, Reads, &'static str) {
     let result = match engine {
         EngineKind::Native => {
-            let ids: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
-            let partial = changed.is_some()
-                && live.as_ref().is_some_and(|l| l.partial_ok(&ids))
-                && changed.into_iter().flatten().all(|p| p.is_file());
+            let paths: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
+            // The modules to load again: the edited ones, and those whose loads read an edited
+            // file (a sheet's `url()` asset, an inlined `@import`, a Sass partial).
+            let ids = changed
+                .filter(|c| c.iter().all(|p| p.is_file()))
+                .and_then(|_| live.as_ref().and_then(|l| l.partial_ids(&paths)));
+            let partial = ids.is_some();
             let minified = minified.clone();
             if !partial {
                 *live = None;
@@ -243,7 +283,7 @@ async fn build_once(
                         Some(inc) => inc,
                         None => nexxo_bundler::incremental(&job_config, css_plugins, minified)?,
                     };
-                    let output = inc.build(partial.then_some(ids)).await?;
+                    let output = inc.build(ids).await?;
                     Ok((inc, output))
                 }
                 .instrument(tracing::info_span!("nexxo.bundle")),

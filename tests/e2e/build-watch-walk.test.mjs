@@ -1,6 +1,7 @@
 // `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules and SVG assets
 // added and removed, style sheets and scripts edited (in place and through a temporary file),
-// new files nothing imports, a linked sheet. After every step the watched dist/ must equal, byte
+// SVGs that sheets' `url()`s name, the page, public/ files, new files nothing imports, a linked
+// sheet. After every step the watched dist/ must equal, byte
 // for byte, a `--force` build of the same sources, whichever way the watch rebuilt (incremental,
 // full, or not at all). build-watch.test.mjs checks each path on its own, with Chromium.
 import { test, after } from "node:test";
@@ -23,6 +24,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
       '<!doctype html>\n<html><head><link rel="stylesheet" href="/src/g.css"></head>\n' +
       '<body><div id="r"></div><script type="module" src="/src/main.ts"></script></body></html>\n',
     "src/g.css": "body { margin: 0; }\n",
+    "public/p.txt": "0\n",
   };
   for (const m of MODULES) {
     files[`src/${m}.ts`] = `export const ${m} = () => "${m}0";\n`;
@@ -51,12 +53,12 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
   };
   let probe = 0;
   const kinds = new Set();
-  for (let step = 0; step < 24; step++) {
+  for (let step = 0; step < 32; step++) {
     const m = MODULES[pick(MODULES.length)];
     const toggle = (set) => (set.has(m) ? set.delete(m) : set.add(m));
     const from = watch.out.length;
     let what;
-    const kind = pick(8);
+    const kind = pick(11);
     switch (kind) {
       case 0:
       case 1:
@@ -67,10 +69,14 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
         what = `import of ${file} toggled`;
         break;
       }
-      case 3:
-        write(`src/${m}.module.css`, `.x { color: rgb(${pick(255)}, 0, 0); }\n.y${pick(3)} { margin: 1px; }\n`);
+      case 3: {
+        // Sometimes with a `url()` of an SVG (a file: over the inline limit), which an edit of
+        // that SVG then loads again.
+        const url = pick(2) ? `\n.z { background: url(./${MODULES[pick(MODULES.length)]}.svg); }` : "";
+        write(`src/${m}.module.css`, `.x { color: rgb(${pick(255)}, 0, 0); }\n.y${pick(3)} { margin: 1px; }${url}\n`);
         what = `${m}.module.css edited`;
         break;
+      }
       case 4: {
         const file = path.join(dir, `src/${m}.ts`);
         fs.writeFileSync(`${file}.tmp`, `export const ${m} = () => "${m}${pick(100)}";\n`);
@@ -86,6 +92,14 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
         write(`src/n${pick(3)}.ts`, `export const n = ${pick(9)};\n`);
         what = "a file nothing imports written";
         break;
+      case 7:
+        write("index.html", files["index.html"].replace("<head>", `<head><title>t${pick(100)}</title>`));
+        what = "the page edited";
+        break;
+      case 8:
+        write("public/p.txt", `${pick(100)}\n`);
+        what = "a public/ file edited";
+        break;
       default:
         write(`src/${m}.svg`, svg(pick(50)));
         what = `${m}.svg edited`;
@@ -95,7 +109,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     await new Promise((r) => setTimeout(r, 50));
     write("src/g.css", `body { margin: ${++probe}px; }\n`);
     const out = await waitForWatch(watch, from, /rebuilt in \d+ms \([^)]*src\/g\.css/);
-    for (const k of out.matchAll(/; (incremental|full build)\)/g)) kinds.add(k[1]);
+    for (const k of out.matchAll(/; (incremental|full build|public files only)\)/g)) kinds.add(k[1]);
     assert.doesNotMatch(out, /build failed|panicked|internal error/, `step ${step} (${what})`);
     try {
       assertSameAsForce(dir);
@@ -105,6 +119,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     }
   }
   assert.ok(kinds.has("incremental"), "the walk takes the incremental path");
+  assert.ok(kinds.has("public files only"), "and the public/ path");
   watch.child.kill("SIGTERM");
   assert.equal((await watch.exited).code, 0);
 });

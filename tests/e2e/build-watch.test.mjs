@@ -260,6 +260,138 @@ test("a new module starts no rebuild until an edit imports it; one a resolution 
   assert.equal(await pageText(), "Backed up v6");
 });
 
+test("an edited file that a module's load read (a url() asset, an inlined @import, a Sass partial, an imported asset) loads that module again alone", async () => {
+  const appNow = (imports, body) => app(imports, body).replace("styles.box", "styles.panel");
+  const big = (fill) => `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><!-- ${"x".repeat(5000)} --><rect width="8" height="8" fill="${fill}"/></svg>`;
+  const small = (fill) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="${fill}"/></svg>`;
+  // A plain sheet with an @import inlined into it, a small url() asset (a data URL) and a large
+  // one (a file); a Sass sheet with a partial; an SVG imported by the component.
+  await step(() => {
+    writeFiles(dir, {
+      "src/base.css": "main {\n  letter-spacing: 1px;\n}\n",
+      "src/bg.svg": small("red"),
+      "src/hero.svg": big("blue"),
+      "src/icon.svg": big("green"),
+      "src/theme.css": '@import "./base.css";\nbody {\n  background-image: url(./bg.svg);\n}\nh1 {\n  background-image: url(./hero.svg);\n}\n',
+      "src/_ink.scss": "$ink: rgb(1, 2, 3);\n",
+      "src/extra.scss": '@use "ink";\nmain {\n  border-top: 1px solid ink.$ink;\n}\n',
+    });
+    fs.writeFileSync(
+      path.join(dir, "src/App.tsx"),
+      appNow('import { Label } from "./Title";\nimport "./theme.css";\nimport "./extra.scss";\nimport icon from "./icon.svg";\n', '<Label /><img id="icon" src={icon} />'),
+    );
+  }, "src/App.tsx");
+  assertSameAsForce();
+  const look = async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.locator("main").waitFor();
+    const seen = await page.evaluate(async () => {
+      const main = document.querySelector("main");
+      const icon = document.querySelector("#icon");
+      const hero = getComputedStyle(document.querySelector("h1")).backgroundImage.slice(5, -2);
+      const text = async (url) => (await fetch(url)).text();
+      return {
+        spacing: getComputedStyle(main).letterSpacing,
+        border: getComputedStyle(main).borderTopColor,
+        // A data URL (base64): the SVG's text.
+        bg: atob(getComputedStyle(document.body).backgroundImage.match(/base64,([^")]+)/)?.[1] ?? ""),
+        hero: await text(hero),
+        icon: await text(icon.src),
+      };
+    });
+    await page.close();
+    assert.deepEqual(errors, []);
+    return seen;
+  };
+  let seen = await look();
+  assert.equal(seen.spacing, "1px");
+  assert.match(seen.bg, /fill="red"/);
+  assert.equal(seen.border, "rgb(1, 2, 3)");
+  assert.match(seen.hero, /fill="blue"/);
+  assert.match(seen.icon, /fill="green"/);
+  const edits = [
+    ["src/base.css", "main {\n  letter-spacing: 3px;\n}\n", (s) => assert.equal(s.spacing, "3px")],
+    ["src/bg.svg", small("lime"), (s) => assert.match(s.bg, /fill="lime"/)],
+    ["src/hero.svg", big("navy"), (s) => assert.match(s.hero, /fill="navy"/)],
+    ["src/_ink.scss", "$ink: rgb(4, 5, 6);\n", (s) => assert.equal(s.border, "rgb(4, 5, 6)")],
+    ["src/icon.svg", big("olive"), (s) => assert.match(s.icon, /fill="olive"/)],
+  ];
+  for (const [file, text, check] of edits) {
+    const out = await step(() => fs.writeFileSync(path.join(dir, file), text), file);
+    assert.match(out, new RegExp(`\\(${file.replace(/[.]/g, "\\.")}; incremental\\)`), out);
+    assertSameAsForce();
+    check(await look());
+  }
+  // The old files of the edited assets are gone: one of each.
+  const names = listFiles(path.join(dir, "dist"));
+  assert.equal(names.filter((p) => /^assets\/hero-\w+\.svg$/.test(p)).length, 1, names.join("\n"));
+  assert.equal(names.filter((p) => /^assets\/icon-\w+\.svg$/.test(p)).length, 1, names.join("\n"));
+  await step(() => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\n', "<Label />")), "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
+test("editing the page (its title, an inline script, an icon it links) loads only the page's modules again", async () => {
+  const html = (title, head = "", body = "") =>
+    `<!doctype html>\n<html>\n  <head>\n    <title>${title}</title>\n${head}  </head>\n  <body>\n    <div id="root"></div>\n${body}` +
+    '    <script type="module" src="/src/main.tsx"></script>\n  </body>\n</html>\n';
+  const icon = (fill) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="${fill}"/></svg>`;
+  const look = async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.locator("main").waitFor();
+    const seen = await page.evaluate(async () => {
+      const link = document.querySelector("link[rel=icon]");
+      return {
+        title: document.title,
+        inline: document.body.dataset.inline ?? "",
+        icon: link ? await (await fetch(link.href)).text() : "",
+        text: document.querySelector("main").textContent,
+      };
+    });
+    await page.close();
+    assert.deepEqual(errors, []);
+    return seen;
+  };
+  const edit = async (text, how = "incremental") => {
+    const out = await step(() => fs.writeFileSync(path.join(dir, "index.html"), text), "index.html");
+    if (how) assert.match(out, new RegExp(`\\(index\\.html; ${how}\\)`), out);
+    assertSameAsForce();
+    return look();
+  };
+  let seen = await edit(html("Watch v1"));
+  assert.deepEqual([seen.title, seen.text], ["Watch v1", "Backed up v6"]);
+  seen = await edit(html("Watch v2", "", '    <script type="module">document.body.dataset.inline = "yes";</script>\n'));
+  assert.deepEqual([seen.title, seen.inline, seen.text], ["Watch v2", "yes", "Backed up v6"]);
+  // A new file and the page that links it: whatever the rebuild, a --force build's output.
+  writeFiles(dir, { "src/fav.svg": icon("red") });
+  seen = await edit(html("Watch v3", '    <link rel="icon" href="/src/fav.svg">\n'), null);
+  assert.match(seen.icon, /fill="red"/);
+  // The icon edited: the page renders it again.
+  const out = await step(() => fs.writeFileSync(path.join(dir, "src/fav.svg"), icon("teal")), "src/fav.svg");
+  assert.match(out, /\(src\/fav\.svg; incremental\)/);
+  assertSameAsForce();
+  assert.match((await look()).icon, /fill="teal"/);
+  seen = await edit(files["index.html"]);
+  assert.deepEqual([seen.title, seen.inline, seen.icon, seen.text], ["", "", "", "Backed up v6"]);
+  assert.deepEqual(listFiles(path.join(dir, "dist")).filter((p) => /fav/.test(p)), [], "the icon's file is gone");
+});
+
+test("a public/ file edited, added or deleted is copied, and nothing is built", async () => {
+  const robots = path.join(dir, "dist/robots.txt");
+  let out = await step(() => fs.writeFileSync(path.join(dir, "public/robots.txt"), "User-agent: *\nDisallow: /x\n"), "public/robots.txt");
+  assert.match(out, /\(public\/robots\.txt; public files only\)/);
+  assert.equal(fs.readFileSync(robots, "utf8"), "User-agent: *\nDisallow: /x\n");
+  assertSameAsForce();
+  out = await step(() => writeFiles(dir, { "public/new.txt": "new\n" }), "public/new.txt");
+  assert.match(out, /public files only/);
+  assert.equal(fs.readFileSync(path.join(dir, "dist/new.txt"), "utf8"), "new\n");
+  assertSameAsForce();
+  out = await step(() => fs.rmSync(path.join(dir, "public/new.txt")), "public/new.txt");
+  assert.ok(!fs.existsSync(path.join(dir, "dist/new.txt")), "a deleted public file leaves dist/");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.

@@ -141,7 +141,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             Ok(Some(HookLoadOutput { code: code.into(), module_type: Some(ModuleType::Js), ..Default::default() }))
         };
         if let Some(public) = path.strip_prefix(PUBLIC_PREFIX) {
-            let code = self.load_public(public, query)?;
+            let code = self.load_public(args.id, public, query)?;
             return js(code);
         }
         if query.worker || query.shared_worker {
@@ -196,7 +196,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
 impl<Fs: FileSystem + Clone + Debug + 'static> AssetPlugin<Fs> {
     /// `import icon from "/icon.png"` with public/icon.png: the URL it is served at (with
     /// `base`), or its text with `?raw` (see [`query::public_import`]).
-    fn load_public(&self, url_path: &str, query: Query) -> anyhow::Result<String> {
+    /// `owner`: the id of the module this loads (its read of a public file is recorded: the
+    /// cache and `--watch` see it).
+    fn load_public(&self, owner: &str, url_path: &str, query: Query) -> anyhow::Result<String> {
         // `url_path` is a `/`-rooted path (see `resolve_id`).
         let rel = url_path.strip_prefix('/').unwrap_or(url_path);
         let file = self.state.config.public_dir.as_ref().map(|d| d.join(rel)).unwrap_or_default();
@@ -206,6 +208,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> AssetPlugin<Fs> {
                     self.state
                         .fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", self.state.rel(&file))))
                 })?;
+                self.state.read_by(owner, [file]);
                 Ok(query::default_string(&text))
             }
             query::PublicImport::Url => Ok(query::default_string(&self.state.public_url(rel))),

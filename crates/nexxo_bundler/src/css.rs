@@ -60,7 +60,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> CssPlugin<Fs> {
     ) -> Result<(String, String, nexxo_css::CompiledCss, String), anyhow::Error> {
         let state = &self.state;
         let rel = state.rel(path);
-        let source = style_source(&self.fs, state, path, &rel).map_err(|d| state.fail(d))?;
+        let source = style_source(&self.fs, state, owner, path, &rel).map_err(|d| state.fail(d))?;
         let opts = CssOptions {
             minify: state.config.minify,
             css_module: nexxo_css::is_css_module(&rel),
@@ -154,7 +154,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> nexxo_css::ImportHost for Inlinin
     }
 
     fn compile(&mut self, file: &PathBuf) -> Result<(Vec<nexxo_css::CssImport>, String), anyhow::Error> {
-        self.plugin.state.read_files.lock().expect("read files").push(file.clone());
+        self.plugin.state.read_by(self.owner, [file.clone()]);
         let (rel, source, compiled, css) = self.plugin.compile_sheet(self.owner, file, self.inline)?;
         self.sheets.insert(file.clone(), (rel, source));
         Ok((compiled.imports, css))
@@ -287,10 +287,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
 /// (partials inlined, their `url()`s rebased onto this file), then the project's CSS plugins
 /// (PostCSS, Tailwind CSS) when the host runs them. Every file read is an input of the build
 /// (the cache and `--watch` see it). Sheets a script imports and sheets a page links with
-/// `media` both come through here.
+/// `media` both come through here; `owner` is the id of the module whose load reads it (`""`
+/// for a page).
 pub(crate) fn style_source<Fs: FileSystem>(
     fs: &Fs,
     state: &BuildState,
+    owner: &str,
     path: &Path,
     rel: &str,
 ) -> Result<String, Diagnostic> {
@@ -307,7 +309,7 @@ pub(crate) fn style_source<Fs: FileSystem>(
     };
     let source = if nexxo_css::sass::is_sass(rel) {
         let out = crate::sass::compile_sass(fs, path, &state.config)?;
-        state.read_files.lock().expect("read files").extend(out.files.iter().skip(1).cloned());
+        state.read_by(owner, out.files.iter().skip(1).cloned());
         let mut warnings = state.warnings.lock().expect("warnings");
         warnings.extend(out.warnings.into_iter().map(|w| Diagnostic::new("SASS_WARNING", w).with_file(rel)));
         out.css
@@ -318,7 +320,7 @@ pub(crate) fn style_source<Fs: FileSystem>(
         let mut out =
             nexxo_css::plugins::compile_preprocessed(plugins, lang, path, rel, &read()?, additional, &options)?;
         state.warnings.lock().expect("warnings").append(&mut out.warnings);
-        state.read_files.lock().expect("read files").extend(out.dependencies);
+        state.read_by(owner, out.dependencies);
         out.css
     } else {
         read()?
@@ -329,7 +331,7 @@ pub(crate) fn style_source<Fs: FileSystem>(
     };
     let mut out = postcss.process(path, rel, &source)?;
     state.warnings.lock().expect("warnings").append(&mut out.warnings);
-    state.read_files.lock().expect("read files").extend(out.dependencies.iter().cloned());
+    state.read_by(owner, out.dependencies.iter().cloned());
     let css = std::mem::take(&mut out.css);
     state.postcss_inputs.lock().expect("postcss inputs").insert(path.to_path_buf(), out);
     Ok(css)

@@ -108,7 +108,8 @@ pub fn finish<Fs: FileSystem>(
             (!css.is_empty() || !js.is_empty()).then_some((key, css, js))
         })
         .collect();
-    for page in &state.pages {
+    let pages = state.pages();
+    for page in &pages {
         let entry_id = page.entry_id();
         let entry = chunks.iter().find(|c| c.facade_module_id.as_ref().is_some_and(|f| f.as_str() == entry_id));
         let (js, preloads, css) = match entry {
@@ -129,7 +130,7 @@ pub fn finish<Fs: FileSystem>(
                 &lazy,
                 |file: &Path| fs.read(file).ok(),
                 |file: &Path| fs.metadata(file).is_ok_and(|m| m.is_file()),
-                |file: &Path| crate::css::style_source(fs, state, file, &state.rel(file)),
+                |file: &Path| crate::css::style_source(fs, state, "", file, &state.rel(file)),
             )
             .map_err(|d| BuildFailure { errors: vec![Problem::from_diagnostic(&d)] })?;
         files.push(OutputFile { path: page.rel.clone(), contents: html.into_bytes(), kind: OutputKind::Html });
@@ -164,7 +165,7 @@ pub fn finish<Fs: FileSystem>(
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();
     state.inserted.unshift(&mut warnings);
-    for w in state.pages.iter().flat_map(|p| &p.warnings) {
+    for w in pages.iter().flat_map(|p| &p.warnings) {
         warnings.push(Problem::text(w.clone()));
     }
     for d in state.warnings.lock().expect("warnings").iter() {
@@ -175,8 +176,8 @@ pub fn finish<Fs: FileSystem>(
         .flat_map(|c| c.module_ids.iter())
         .map(|m| std::path::PathBuf::from(m.as_str().split('?').next().unwrap_or_default()))
         .filter(|p| p.is_absolute())
-        .chain(state.pages.iter().map(|p| p.abs.clone()))
-        .chain(state.read_files.lock().expect("read list").iter().cloned())
+        .chain(pages.iter().map(|p| p.abs.clone()))
+        .chain(state.read_files.lock().expect("read list").keys().cloned())
         .collect();
     // By bytes: `Path`'s own order compares component by component, several times slower.
     inputs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
@@ -198,7 +199,7 @@ fn manifest(
     let key_of = |c: &OutputChunk| -> String {
         if let Some(f) = &c.facade_module_id {
             let id = f.as_str();
-            if let Some(page) = state.pages.iter().find(|p| p.entry_id() == id) {
+            if let Some(page) = state.pages().iter().find(|p| p.entry_id() == id) {
                 return page.rel.clone();
             }
             if Path::new(id).is_absolute() {

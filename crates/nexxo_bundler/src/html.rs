@@ -19,7 +19,7 @@ use rolldown_plugin::{
 use crate::assets::is_asset;
 use crate::state::BuildState;
 
-const ENTRY_QUERY: &str = "?nexxo-html";
+pub(crate) const ENTRY_QUERY: &str = "?nexxo-html";
 const PROXY_QUERY: &str = "?html-proxy&index=";
 
 pub struct Page {
@@ -517,9 +517,9 @@ pub struct HtmlPlugin {
 }
 
 impl HtmlPlugin {
-    fn page_for(&self, id: &str) -> Option<&Page> {
+    fn page_for(&self, id: &str) -> Option<Arc<Page>> {
         let path = id.split('?').next()?;
-        self.state.pages.iter().find(|p| p.abs.to_str() == Some(path))
+        self.state.pages().into_iter().find(|p| p.abs.to_str() == Some(path))
     }
 }
 

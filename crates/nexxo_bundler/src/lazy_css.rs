@@ -125,7 +125,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
             .chunk
             .facade_module_id
             .as_ref()
-            .is_some_and(|id| self.state.pages.iter().any(|p| p.entry_id() == id.as_str()));
+            .is_some_and(|id| self.state.pages().iter().any(|p| p.entry_id() == id.as_str()));
         if !self.pages || !page_entry || !self.state.inserted.any() {
             return Ok(None);
         }

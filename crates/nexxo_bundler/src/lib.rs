@@ -342,7 +342,7 @@ fn rolldown_code(kind: EventKind) -> &'static str {
 /// changed, then links and generates in full. rolldown keeps that state only on its own
 /// `OsFileSystem` and resolver, so this runs on them (no read recording). Nexxo's plugin state
 /// is per build in places (assets and workers are taken by `finish`; a `?raw`/`?url` module is
-/// another module of the same file), so [`Incremental::partial_ok`] says when a partial rebuild
+/// another module of the same file), so [`Incremental::partial_ids`] says when a partial rebuild
 /// gives what a full build would; the caller does a full one otherwise.
 #[cfg(feature = "incremental")]
 pub struct Incremental {
@@ -378,33 +378,66 @@ pub fn incremental(
 
 #[cfg(feature = "incremental")]
 impl Incremental {
-    /// Whether rebuilding with only `changed` (absolute paths of files whose content changed)
-    /// loaded again gives a full build's output: the last build succeeded, bundled no worker
-    /// (made once per build, by the load of the module that references it) and emitted no asset
-    /// for a module left out of its output (each asset is kept with the modules whose loads
-    /// emitted it, see [`Self::build`]), and every changed file is a script module or a style sheet module of that build, not also
-    /// loaded with a query. A sheet's load replaces what the last one recorded (its compiled CSS,
-    /// its `composes` edges); a sheet's `@import`s inlined into it and Sass partials are no
-    /// modules, so an edit of one of those is a full rebuild.
-    pub fn partial_ok(&self, changed: &[String]) -> bool {
+    /// The modules a rebuild must load again for `changed` (absolute paths of files whose
+    /// content changed) to give a full build's output, or `None` when only a full build does.
+    /// A partial rebuild needs: the last build succeeded, bundled no worker (made once per build,
+    /// by the load of the module that references it) and emitted no asset for a module left out
+    /// of its output (each asset is kept with the modules whose loads emitted it, see
+    /// [`Self::build`]); and each changed file is a module of that build not also loaded with a
+    /// query (`?raw`, `?url`: another module's load), or a file that modules' loads read (an
+    /// asset a sheet's `url()` names or a small one inlined, a sheet an `@import` inlined, a Sass
+    /// partial), which then loads those modules again; or a page, whose entry and inline scripts
+    /// load again from its new text (every build renders the pages, so a file only a page reads
+    /// needs no more). A load replaces what the last one recorded (a sheet's compiled CSS and
+    /// `composes` edges, the assets emitted, the files read). A file the project's CSS plugins
+    /// made a sheet from (Tailwind's content) is a full rebuild.
+    pub fn partial_ids(&self, changed: &[String]) -> Option<Vec<String>> {
         if !self.reusable {
-            return false;
+            return None;
         }
-        // A sheet made from an edited file by the project's CSS plugins (Tailwind's content)
-        // must be made again; a partial rebuild would load only the edited module.
         let postcss_inputs = self.state.postcss_inputs.lock().expect("postcss inputs");
         if changed.iter().any(|p| postcss_inputs.values().any(|r| r.depends_on(Path::new(p)))) {
-            return false;
+            return None;
         }
         drop(postcss_inputs);
         let infos = self.bundler.module_infos();
-        changed.iter().all(|p| {
-            (Path::new(p).extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e))
-                || p.ends_with(".css")
-                || nexxo_css::plugins::is_preprocessed(p))
-                && infos.contains_key(p.as_str())
-                && !infos.iter().any(|m| m.key().strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?')))
-        })
+        let read = self.state.read_files.lock().expect("read list");
+        let pages = self.state.pages();
+        let mut ids = std::collections::BTreeSet::new();
+        for p in changed {
+            let with_query = |id: &str| id.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?'));
+            if pages.iter().any(|page| page.abs.as_os_str() == p.as_str()) {
+                // A page: its entry and inline scripts (modules of the page's file with a query)
+                // are loaded again from the page as it is now (see `Self::build`).
+                ids.extend(infos.iter().map(|m| m.key().clone()).filter(|id| with_query(id)).map(|id| id.to_string()));
+                continue;
+            }
+            if infos.iter().any(|m| with_query(m.key())) {
+                return None;
+            }
+            let readers = read.get(Path::new(p));
+            let module = infos.contains_key(p.as_str());
+            if !module && readers.is_none() {
+                return None;
+            }
+            if module {
+                ids.insert(p.clone());
+            }
+            for owner in readers.into_iter().flatten() {
+                if owner.is_empty() {
+                    // A page's read: every build renders the pages again, which reads it again.
+                    // A partial scan loads at least one module: the pages' entries, cheap.
+                    ids.extend(pages.iter().map(|page| page.entry_id()));
+                } else if owner.contains('?') || !infos.contains_key(owner.as_str()) {
+                    // Another module of a file (`?inline`, a public file's `?raw`): its load
+                    // is not one this can run again alone.
+                    return None;
+                } else {
+                    ids.insert(owner.clone());
+                }
+            }
+        }
+        Some(ids.into_iter().collect())
     }
 
     /// Whether `path`, a file the last build did not load, can appear (or change) without a
@@ -451,21 +484,36 @@ impl Incremental {
         self.was_partial
     }
 
-    /// A full build (`changed` None) or one that loads only `changed` again (see [`Self::partial_ok`]).
+    /// A full build (`changed` None) or one that loads only `changed` again (see [`Self::partial_ids`]).
     pub async fn build(&mut self, changed: Option<Vec<String>>) -> Result<BuildOutput, BuildFailure> {
         let mut partial: Option<Vec<arcstr::ArcStr>> =
             changed.map(|ids| ids.into_iter().map(arcstr::ArcStr::from).collect());
         self.reusable = false;
         if let Some(ids) = &partial {
             // What the modules loaded again emitted last time: their loads emit it again if
-            // they still reference it.
+            // they still reference it. So do the pages, which every build renders (`""`; a
+            // build with workers is never partial, see `Self::partial_ids`).
+            let again = |owner: &str| owner.is_empty() || ids.iter().any(|id| id.as_str() == owner);
             let mut assets = self.state.assets.lock().expect("asset table");
             for asset in assets.values_mut() {
-                for id in ids {
-                    asset.owners.remove(id.as_str());
-                }
+                asset.owners.retain(|o| !again(o));
             }
             assets.retain(|_, a| !a.owners.is_empty());
+            // And what they read: their loads record it again.
+            let mut read = self.state.read_files.lock().expect("read list");
+            for owners in read.values_mut() {
+                owners.retain(|o| !again(o));
+            }
+            read.retain(|_, owners| !owners.is_empty());
+            drop((assets, read));
+            // An edited page: its entry and inline scripts load from the page as it is now.
+            use rolldown_fs::OxcResolverFileSystem as _;
+            for page in self.state.pages() {
+                if ids.iter().any(|id| *id == page.entry_id()) {
+                    let source = self.fs.read_to_string(&page.abs).map_err(|e| missing_entry(&page.rel, &e))?;
+                    self.state.replace_page(html::Page::analyze(&page.rel, &page.abs, source, &self.state.config));
+                }
+            }
         }
         let (output, stale) = loop {
             self.state.plugin_errors.lock().expect("error list").clear();

@@ -25,7 +25,9 @@ pub struct BuildState {
     /// style sheet of the build is lowered for.
     pub css_targets: Option<nexxo_css::Browsers>,
     pub config: ResolvedConfig,
-    pub pages: Vec<Page>,
+    /// The HTML pages, each replaced when a `--watch` rebuild finds it edited (see
+    /// `Incremental::build`); read through [`Self::pages`].
+    pages: Mutex<Vec<Arc<Page>>>,
     /// Compiled CSS by module id (only style sheets that go into chunk CSS files): the `@import`
     /// rules left to the browser (remote URLs), which must open the chunk's file, and the rules.
     pub css: Mutex<HashMap<String, (String, String)>>,
@@ -34,8 +36,12 @@ pub struct BuildState {
     /// Full reports of plugin failures. rolldown keeps only a short reason for a failed load, so
     /// the located report (with code frame) is kept here and shown first.
     pub plugin_errors: Mutex<Vec<Diagnostic>>,
-    /// Files read by Nexxo's own plugins (assets, inlined or not), beyond rolldown's modules.
-    pub read_files: Mutex<Vec<std::path::PathBuf>>,
+    /// Files read by Nexxo's own plugins beyond rolldown's modules (assets, inlined or not;
+    /// sheets an `@import` inlined; Sass partials; a preprocessor's or PostCSS's dependencies),
+    /// each with the ids of the modules whose load read it, `""` for a page or a worker: a
+    /// `--watch` rebuild after an edit of one loads those modules again (see
+    /// `Incremental::partial_ids`).
+    pub read_files: Mutex<HashMap<std::path::PathBuf, std::collections::BTreeSet<String>>>,
     /// `composes ... from` edges, to refuse cycles (they would throw when the page loads).
     pub composes: Mutex<nexxo_css::ComposesGraph>,
     /// Problems that do not stop the build, located (shown with rolldown's warnings).
@@ -138,7 +144,7 @@ impl BuildState {
         Self {
             config,
             css_targets,
-            pages,
+            pages: Mutex::new(pages.into_iter().map(Arc::new).collect()),
             css: Mutex::default(),
             assets: Mutex::default(),
             plugin_errors: Mutex::default(),
@@ -246,7 +252,7 @@ impl BuildState {
         may_inline: bool,
         force_inline: bool,
     ) -> String {
-        self.read_files.lock().expect("read list").push(abs.to_path_buf());
+        self.read_by(owner, [abs.to_path_buf()]);
         let ext = ext.to_string();
         if force_inline
             || (may_inline
@@ -266,6 +272,30 @@ impl BuildState {
             asset.owners.insert(owner.to_string());
         }
         url
+    }
+
+    /// The pages as they are now.
+    pub fn pages(&self) -> Vec<Arc<Page>> {
+        self.pages.lock().expect("pages").clone()
+    }
+
+    /// Puts `page` in place of the page of the same file.
+    pub fn replace_page(&self, page: Page) {
+        let mut pages = self.pages.lock().expect("pages");
+        if let Some(slot) = pages.iter_mut().find(|p| p.abs == page.abs) {
+            *slot = Arc::new(page);
+        }
+    }
+
+    /// Records that the load of module `owner` (`""`: a page or a worker) read `files`.
+    pub fn read_by(&self, owner: &str, files: impl IntoIterator<Item = std::path::PathBuf>) {
+        let mut table = self.read_files.lock().expect("read list");
+        for file in files {
+            let owners = table.entry(file).or_default();
+            if !owners.contains(owner) {
+                owners.insert(owner.to_string());
+            }
+        }
     }
 
     /// CSS of the given modules in execution order, or `None` if none of them is a style sheet.

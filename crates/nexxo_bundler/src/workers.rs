@@ -114,7 +114,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
                 Output::Chunk(c) => {
                     // The worker's modules are inputs of this build (its cache depends on them).
                     let read = c.module_ids.iter().map(|m| PathBuf::from(query::split(m.as_str()).0));
-                    state.read_files.lock().expect("read list").extend(read.filter(|p| p.is_absolute()));
+                    state.read_by("", read.filter(|p| p.is_absolute()));
                     if let (Some(map), Some(map_name)) = (&c.map, &c.sourcemap_filename) {
                         state.extra_files.lock().expect("extra files").push(OutputFile {
                             path: map_name.clone(),

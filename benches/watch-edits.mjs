@@ -1,0 +1,133 @@
+// What each kind of edit costs under `nexxo build --watch`, against a cold build of the same app:
+// a component (a leaf script module), a CSS module's rules, an SVG a CSS module's `url()` names,
+// the page (index.html's title), a public/ file. Per kind, the median time from the edit being
+// written to the watch's rebuild line, and how it rebuilt (incremental, full build, public files
+// only). Several binaries alternate kind by kind, so drift in the machine's load hits them alike.
+//
+//   node watch-edits.mjs [--generate COMPONENTS] [--runs N] BIN...
+//
+// The app is the bench's generated React app (1100 components: 2.4k modules; 8600: 19k) in
+// .apps/watch-COMPONENTS, with a public/ file and an SVG over the inline limit that
+// src/c0.module.css names.
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { appWithReact } from "./generate.mjs";
+import { waitForExitHelpers } from "./exit-helpers.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const argv = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i < 0 ? dflt : argv.splice(i, 2)[1];
+};
+const components = Number(opt("generate", "8600"));
+const runs = Number(opt("runs", "5"));
+const bins = argv.map((b) => path.resolve(b));
+if (bins.length === 0) bins.push(path.resolve(here, "../target/release/nexxo"));
+
+const app = path.join(here, ".apps", `watch-${components}`);
+if (appWithReact(app, components) !== null) {
+  const svg = (fill) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><!-- ${"x".repeat(5000)} --><rect width="8" height="8" fill="${fill}"/></svg>`;
+  fs.mkdirSync(path.join(app, "public"), { recursive: true });
+  fs.writeFileSync(path.join(app, "public/robots.txt"), "User-agent: *\n");
+  fs.writeFileSync(path.join(app, "src/bg.svg"), svg("red"));
+  fs.appendFileSync(path.join(app, "src/c0.module.css"), ".bg {\n  background: url(./bg.svg);\n}\n");
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+let n = 0;
+const edits = {
+  component: () => {
+    const file = path.join(app, "src", `c${components - 1}.tsx`);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/useState<number>\((\d+)\)/, `useState<number>(${100000 + ++n})`));
+  },
+  "css module": () => {
+    const file = path.join(app, "src/c0.module.css");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/padding: \d+px/, `padding: ${100 + ++n}px`));
+  },
+  "url() asset": () => {
+    const file = path.join(app, "src/bg.svg");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/fill="[^"]*"/, `fill="#${(++n).toString(16).padStart(6, "0")}"`));
+  },
+  page: () => {
+    const file = path.join(app, "index.html");
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/<title>[^<]*<\/title>/, `<title>bench ${++n}</title>`));
+  },
+  "public file": () => fs.writeFileSync(path.join(app, "public/robots.txt"), `User-agent: *\n# ${++n}\n`),
+};
+
+function cold(bin) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(bin, ["build", app, "--sourcemap", "--force", "--out-dir", "dist-cold"], {
+    cwd: app,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  waitForExitHelpers();
+  if (r.status !== 0) throw new Error(`${bin}: ${r.stderr}`);
+  return ms;
+}
+
+/** A watch of `bin` on the app: each kind `runs` times after a warm-up; medians and how. */
+async function watchAll(bin, kinds) {
+  const child = spawn(bin, ["build", app, "--sourcemap", "--out-dir", "dist-watch", "--watch"], {
+    cwd: app,
+    env: { ...process.env, NO_COLOR: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const waitFor = async (re, from) => {
+    const deadline = Date.now() + 120_000;
+    let m;
+    while (!(m = out.slice(from).match(re))) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`${bin} --watch: no ${re}:\n${out.slice(-600)}`);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    return m;
+  };
+  await waitFor(/watching for changes/, 0);
+  const result = {};
+  for (const kind of kinds) {
+    const samples = [];
+    let how = "";
+    for (let i = 0; i <= runs; i++) {
+      const from = out.length;
+      const start = process.hrtime.bigint();
+      edits[kind]();
+      const m = await waitFor(/rebuilt in \d+ms \([^;]*; ([^)]*)\)/, from);
+      if (i > 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+      how = m[1];
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    result[kind] = { ms: median(samples), how };
+  }
+  child.kill("SIGTERM");
+  await new Promise((r) => child.once("exit", r));
+  return result;
+}
+
+const kinds = Object.keys(edits);
+const table = bins.map(() => ({ cold: [], kinds: {} }));
+for (let round = 0; round < 2; round++) {
+  const order = round % 2 ? [...bins.keys()].reverse() : [...bins.keys()];
+  for (const b of order) {
+    table[b].cold.push(cold(bins[b]));
+    const r = await watchAll(bins[b], kinds);
+    for (const k of kinds) (table[b].kinds[k] ??= []).push(r[k]);
+  }
+}
+console.log(`\n${components} components, ${runs} edits of each kind per round, 2 rounds; ${new Date().toISOString()}`);
+console.log(`| binary | cold (--force) | ${kinds.join(" | ")} |`);
+console.log(`| --- | ---: | ${kinds.map(() => "---:").join(" | ")} |`);
+for (const [b, row] of table.entries()) {
+  const cells = kinds.map((k) => {
+    const rs = row.kinds[k];
+    return `${rs.map((r) => Math.round(r.ms)).join(" / ")} ms (${[...new Set(rs.map((r) => r.how))].join(", ")})`;
+  });
+  console.log(`| ${path.relative(process.cwd(), bins[b])} | ${row.cold.map(Math.round).join(" / ")} ms | ${cells.join(" | ")} |`);
+}
