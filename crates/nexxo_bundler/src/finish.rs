@@ -182,9 +182,14 @@ pub fn finish<Fs: FileSystem>(
     // By bytes: `Path`'s own order compares component by component, several times slower.
     inputs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     inputs.dedup();
-    if leftovers == Leftovers::Leak {
+    match leftovers {
         // `chunks` only shares what `out` holds: dropping it frees nothing.
-        std::mem::forget(out);
+        Leftovers::Leak => std::mem::forget(out),
+        // Freed on rayon's pool, off the rebuild's critical path (11 ms at 19k modules), as
+        // rolldown frees its link stage's output (`defer_drop`).
+        #[cfg(not(target_family = "wasm"))]
+        Leftovers::Keep => rayon::spawn(move || drop((out, chunks))),
+        _ => {}
     }
     Ok(BuildOutput { files, warnings, inputs })
 }

@@ -280,6 +280,7 @@ impl BuildState {
     }
 
     /// Puts `page` in place of the page of the same file.
+    #[cfg(feature = "incremental")]
     pub fn replace_page(&self, page: Page) {
         let mut pages = self.pages.lock().expect("pages");
         if let Some(slot) = pages.iter_mut().find(|p| p.abs == page.abs) {
