@@ -210,6 +210,11 @@ fn decode_inputs(mut b: &[u8]) -> Option<(u128, Vec<Input>)> {
     Some((trust_before, inputs))
 }
 
+/// The stored "hash" of a file whose existence, not content, the output depends on (see
+/// `BuildOutput::looked_for`): absent or present when the build looked.
+const ABSENT: u128 = u128::MAX;
+const PRESENT: u128 = u128::MAX - 1;
+
 fn hash_file(path: &str) -> Option<u128> {
     std::fs::read(path).ok().map(|b| xxhash_rust::xxh3::xxh3_128(&b))
 }
@@ -246,6 +251,9 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
     let (trust_before, inputs) = decode_inputs(&cache.get_blob(&inputs_key(fp))?)?;
     // An input is unchanged when its stamp vouches for it, or else its content hashes the same.
     let unchanged = |i: &Input| -> Option<u128> {
+        if i.hash == ABSENT || i.hash == PRESENT {
+            return (Path::new(&i.path).is_file() == (i.hash == PRESENT)).then_some(i.hash);
+        }
         let trusted = i.stat.ctime_ns < trust_before && stat(Path::new(&i.path)) == Some(i.stat);
         let hash = if trusted { i.hash } else { hash_file(&i.path)? };
         (hash == i.hash).then_some(hash)
@@ -268,7 +276,8 @@ pub fn lookup(cache: &Cache, fp: &[u8]) -> Option<Hit> {
     }
     let files = files?;
     let gzip = cache.get(&gzip_key(&out_key)).and_then(|b| decode_gzip(&b)).filter(|g| g.len() == files.len());
-    Some(Hit { files, inputs: inputs.into_iter().map(|i| i.path).collect(), gzip })
+    let inputs = inputs.into_iter().filter(|i| i.hash != ABSENT && i.hash != PRESENT).map(|i| i.path).collect();
+    Some(Hit { files, inputs, gzip })
 }
 
 fn gzip_key(out_key: &[u8]) -> Vec<u8> {
@@ -334,6 +343,13 @@ pub fn store(
         }
         inputs
     };
+    // A file created or deleted where the build looked makes another output.
+    let nothing = Stat { size: 0, mtime_ns: 0, ctime_ns: 0, ino: 0 };
+    inputs.extend(output.looked_for.iter().map(|(p, found)| Input {
+        path: p.to_string_lossy().into_owned(),
+        stat: nothing,
+        hash: if *found { PRESENT } else { ABSENT },
+    }));
     // A file edited after the build began may not match the output (the stat of an input the
     // build read precedes that read, so this only skips builds where it truly may not).
     if inputs.iter().any(|i| i.stat.mtime_ns >= started_ns) {

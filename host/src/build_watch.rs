@@ -73,6 +73,9 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     // build's output is the same, so it is written again with the new public/ and nothing is
     // built (a full build was 1.2 s at 19k modules for a robots.txt edit).
     let mut last: Option<BuildOutput> = None;
+    // Files whose existence the last output depends on, and whether each existed (see
+    // `BuildOutput::looked_for`): one created or deleted starts a full build.
+    let mut looked: HashMap<PathBuf, bool> = HashMap::new();
     let started = Instant::now();
     let mut live = None;
     // The minifier's parts, kept across every rebuild of the session (see `KeptChunks`): a part is
@@ -89,6 +92,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         let gzip = if config.report_compressed_size { build::gzip_sizes(&output.files) } else { Vec::new() };
         build::print_summary(&config, &output.files, &gzip, public, started, false);
         written = Some(w);
+        looked = output.looked_for.iter().cloned().collect();
         last = Some(output);
     }
     crate::profile::report_from(started, "cpu (process so far)");
@@ -119,8 +123,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             css_plugins.as_ref().is_none_or(|c| !c.is_config(p))
                 && live.as_ref().is_some_and(|l| l.can_skip_new(&p.to_string_lossy()))
         };
+        let appeared = |p: &Path| looked.get(p).is_some_and(|&was| p.is_file() != was);
         changed.retain(|p| {
-            is_config_input(&args, &config.root, p)
+            appeared(p)
+                || is_config_input(&args, &config.root, p)
                 || public.as_deref().is_some_and(|d| p.starts_with(d))
                 || matters(&reads, p, may_wait)
         });
@@ -158,7 +164,14 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         // Only public/ files that no module read (`?raw` imports of them are read): the last
         // output again, with public/ copied anew. `last` is the output of the last build when it
         // succeeded and the config has not changed since.
+        let existence_changed = changed.iter().any(|p| appeared(p));
+        if existence_changed {
+            // A URL left as written may now name a file, or the reverse: every module that
+            // named one is transformed again.
+            live = None;
+        }
         let only_public = public_changed
+            && !existence_changed
             && changed
                 .iter()
                 .all(|p| config.public_dir.as_deref().is_some_and(|d| p.starts_with(d)) && !reads.contains(p));
@@ -207,6 +220,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                     ))
                 );
                 written = Some(w);
+                looked = output.looked_for.iter().cloned().collect();
                 last = Some(output);
                 crate::profile::report_from(started, "cpu (process so far)");
             }

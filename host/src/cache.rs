@@ -15,8 +15,9 @@ use crate::style;
 /// See [`Cache::open_read_only`]: 64 KiB of log replays in well under a millisecond.
 const READ_ONLY_LOG_LIMIT: u64 = 64 << 10;
 
-/// Bump when the layout of any cached value changes.
-const FORMAT: &str = "4";
+/// Bump when the layout of any cached value changes (5: a build's inputs include the files it
+/// looked for, `build_cache::ABSENT` and `PRESENT`).
+const FORMAT: &str = "5";
 
 /// Blob files kept (the newest, by modification time); an older one is deleted when a new one is
 /// written. Each distinct output of a project is one (a build's inputs list is one per config,

@@ -376,6 +376,29 @@ test("editing the page (its title, an inline script, an icon it links) loads onl
   assert.deepEqual(listFiles(path.join(dir, "dist")).filter((p) => /fav/.test(p)), [], "the icon's file is gone");
 });
 
+test("a new asset nothing names starts no rebuild; one the page named and did not find starts a full one", async () => {
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(600)]);
+  const from = watch.out.length;
+  writeFiles(dir, { "src/later.png": png });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(watch.out.slice(from), /rebuilt in/, "nothing names it yet");
+  const withImg = files["index.html"].replace("<body>", '<body>\n    <img id="hero" src="./src/hero.png">');
+  let out = await step(() => fs.writeFileSync(path.join(dir, "index.html"), withImg), "index.html");
+  assert.match(out, /src\/hero\.png referenced in index\.html did not resolve/);
+  out = await step(() => writeFiles(dir, { "src/hero.png": png }), "src/hero.png");
+  assert.match(out, /\(src\/hero\.png; full build\)/);
+  assertSameAsForce();
+  const { page, errors } = await openPage(browser, server.url);
+  await page.locator("main").waitFor();
+  assert.match(await page.locator("#hero").getAttribute("src"), /^\/assets\/hero-\w+\.png$/);
+  assert.equal(await page.locator("#hero").evaluate((img) => img.complete && img.naturalWidth === 0), true, "served (not a valid PNG: no size)");
+  await page.close();
+  assert.deepEqual(errors, []);
+  await step(() => fs.writeFileSync(path.join(dir, "index.html"), files["index.html"]), "index.html");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("a public/ file edited, added or deleted is copied, and nothing is built", async () => {
   const robots = path.join(dir, "dist/robots.txt");
   let out = await step(() => fs.writeFileSync(path.join(dir, "public/robots.txt"), "User-agent: *\nDisallow: /x\n"), "public/robots.txt");

@@ -450,6 +450,33 @@ test("editing a module the previous build tree-shook away entirely rebuilds inst
   assert.match(js, /sideEffect/);
 });
 
+test("a file the build looked for and did not find (a page's <img>, a new URL()) rebuilds when it is created or deleted", () => {
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(5000)]);
+  const dir = fixture("build-looked-for", {
+    "index.html": '<!doctype html><html><body><img src="./logo.png"><script type="module" src="/src/main.ts"></script></body></html>\n',
+    "src/main.ts": 'export const pic = new URL("./pic.png", import.meta.url).href;\nconsole.log(pic);\n',
+  });
+  const page = () => fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+  const js = () =>
+    fs.readdirSync(path.join(dir, "dist/assets")).filter((f) => f.endsWith(".js")).map((f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8")).join("");
+  let r = buildOk(dir);
+  assert.match(r.all, /logo\.png referenced in index\.html did not resolve/);
+  assert.match(page(), /<img src="\.\/logo\.png">/, "left as written");
+  // Still missing: the cache serves the build.
+  assert.match(buildOk(dir).stdout, /from cache: no source changed/);
+  fs.writeFileSync(path.join(dir, "logo.png"), png);
+  fs.writeFileSync(path.join(dir, "src/pic.png"), png);
+  r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), "a created file must rebuild: " + r.stdout);
+  assert.match(page(), /<img src="\/assets\/logo-\w+\.png">/);
+  assert.match(js(), /pic-\w+\.png/);
+  assert.match(buildOk(dir).stdout, /from cache: no source changed/);
+  fs.rmSync(path.join(dir, "src/pic.png"));
+  r = buildOk(dir);
+  assert.ok(!r.stdout.includes("from cache"), "a deleted file must rebuild: " + r.stdout);
+  assert.doesNotMatch(js(), /pic-\w+\.png/);
+});
+
 // exit.rs: a successful build leaves the freeing of its memory to a helper sharing its address
 // space ("nexxo-exit"), so the caller gets the status sooner. The helper must hold none of the
 // caller's pipes and be gone as soon as the freeing is done.

@@ -191,7 +191,8 @@ pub fn finish<Fs: FileSystem>(
         Leftovers::Keep => rayon::spawn(move || drop((out, chunks))),
         _ => {}
     }
-    Ok(BuildOutput { files, warnings, inputs })
+    let looked_for = state.looked_for.lock().expect("looked-for list").iter().map(|(p, &f)| (p.clone(), f)).collect();
+    Ok(BuildOutput { files, warnings, inputs, looked_for })
 }
 
 /// Vite-compatible manifest: source path (or `_file` for shared chunks) to output files.

@@ -260,13 +260,22 @@ impl Page {
             let Some(url) = a.value.as_deref().filter(|u| !u.is_empty() && !is_external(u)) else { continue };
             let candidate = target_of(url);
             let replacement = is_asset(&state.config, &candidate.to_string_lossy())
-                .then(|| Some(state.asset_url(&candidate, read(&candidate)?, false)))
+                .then(|| {
+                    let bytes = read(&candidate);
+                    if bytes.is_none() {
+                        state.looked_for(candidate.clone(), false);
+                    }
+                    Some(state.asset_url(&candidate, bytes?, false))
+                })
                 .flatten()
                 .or_else(|| {
                     // Absolute paths that name public/ files move with `base`.
                     let public = state.config.public_dir.as_ref()?;
                     let r = url.split(['?', '#']).next().unwrap_or(url).strip_prefix('/')?;
-                    is_file(&public.join(r)).then(|| format!("{}{r}", state.config.base))
+                    let file = public.join(r);
+                    let found = is_file(&file);
+                    state.looked_for(file, found);
+                    found.then(|| format!("{}{r}", state.config.base))
                 })
                 .map(in_page);
             match replacement {

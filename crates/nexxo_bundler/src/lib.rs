@@ -441,26 +441,29 @@ impl Incremental {
     }
 
     /// Whether `path`, a file the last build did not load, can appear (or change) without a
-    /// rebuild: a new script module or CSS file that no module imports yet (an edit that imports
-    /// it loads it in a partial rebuild). After a successful build, a new file changes what the
-    /// modules resolved to only by standing where a resolution looked first (`./util` finding a
-    /// new `util.ts` before `util.js`, a new `dir.ts` before `dir/index.ts`, `src/util.ts` before
-    /// `generated/util.ts` for a tsconfig `paths` entry with two places), by matching a glob import
-    /// or a dynamic import with variables, or by being a config or a CSS plugin's content
-    /// (Tailwind's scanned sources). So: its name without the extension is no module's, nor the
-    /// directory name of a module's `index` file (nor, for an `index` file, is its directory's
-    /// name a module's); no module expands a pattern; it is not at the root (where config files
-    /// are); no PostCSS plugin reads it. Anything else (a new package.json, tsconfig.json, Sass
-    /// partial, asset or directory) starts a full build.
+    /// rebuild: a new script module, CSS file or asset that no module imports yet (an edit that
+    /// imports it loads it in a partial rebuild). After a successful build, a new file changes
+    /// what the modules resolved to only by standing where a resolution looked first (`./util`
+    /// finding a new `util.ts` before `util.js`, a new `dir.ts` before `dir/index.ts`,
+    /// `src/util.ts` before `generated/util.ts` for a tsconfig `paths` entry with two places), by
+    /// matching a glob import or a dynamic import with variables, by answering a URL a page or a
+    /// `new URL()` left as written (`BuildState::looked_for`), or by being a config or a CSS
+    /// plugin's content (Tailwind's scanned sources). So: its name without the extension is no
+    /// module's, nor the directory name of a module's `index` file (nor, for an `index` file, is
+    /// its directory's name a module's); no module expands a pattern; no URL looked for it; it is
+    /// not at the root (where config files are); no PostCSS plugin reads it. Anything else (a new
+    /// package.json, tsconfig.json, Sass partial or directory) starts a full build.
     pub fn can_skip_new(&self, path: &str) -> bool {
         let p = Path::new(path);
         let script_or_css =
             p.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e) || e == "css");
-        if !self.reusable || !script_or_css || p.parent() == Some(self.root.as_path()) || !p.is_file() {
+        let kind_ok = script_or_css || assets::is_asset(&self.state.config, path);
+        if !self.reusable || !kind_ok || p.parent() == Some(self.root.as_path()) || !p.is_file() {
             return false;
         }
         if !self.state.globbing.lock().expect("globbing").is_empty()
             || self.state.postcss_inputs.lock().expect("postcss inputs").values().any(|r| r.depends_on(p))
+            || self.state.looked_for.lock().expect("looked-for list").contains_key(p)
         {
             return false;
         }
@@ -524,6 +527,7 @@ impl Incremental {
                     // Everything is loaded again, and records what it reads and emits again.
                     self.state.postcss_inputs.lock().expect("postcss inputs").clear();
                     self.state.read_files.lock().expect("read files").clear();
+                    self.state.looked_for.lock().expect("looked-for list").clear();
                     self.state.globbing.lock().expect("globbing").clear();
                     self.state.assets.lock().expect("asset table").clear();
                     rolldown_common::ScanMode::Full

@@ -29,6 +29,9 @@ pub struct BuildOutput {
     /// Every source file the build read (modules, pages, assets), sorted: what a cached copy of
     /// this output depends on.
     pub inputs: Vec<std::path::PathBuf>,
+    /// Files whose existence, not content, the output depends on, and whether each existed (see
+    /// `BuildState::looked_for`): creating or deleting one makes another output.
+    pub looked_for: Vec<(std::path::PathBuf, bool)>,
 }
 
 impl OutputKind {

@@ -42,6 +42,11 @@ pub struct BuildState {
     /// `--watch` rebuild after an edit of one loads those modules again (see
     /// `Incremental::partial_ids`).
     pub read_files: Mutex<HashMap<std::path::PathBuf, std::collections::BTreeSet<String>>>,
+    /// Files whose existence, not content, the output depends on, and whether each existed: a
+    /// URL a page or a `new URL()` names that is left as written when no file answers it, and the
+    /// public/ file that answers it. Creating or deleting one changes the output (see
+    /// `BuildOutput::looked_for`).
+    pub looked_for: Mutex<BTreeMap<std::path::PathBuf, bool>>,
     /// `composes ... from` edges, to refuse cycles (they would throw when the page loads).
     pub composes: Mutex<nexxo_css::ComposesGraph>,
     /// Problems that do not stop the build, located (shown with rolldown's warnings).
@@ -149,6 +154,7 @@ impl BuildState {
             assets: Mutex::default(),
             plugin_errors: Mutex::default(),
             read_files: Mutex::default(),
+            looked_for: Mutex::default(),
             composes: Mutex::default(),
             warnings: Mutex::default(),
             extra_files: Mutex::default(),
@@ -272,6 +278,11 @@ impl BuildState {
             asset.owners.insert(owner.to_string());
         }
         url
+    }
+
+    /// Records that the output depends on whether `path` exists, and that it did (`found`).
+    pub fn looked_for(&self, path: std::path::PathBuf, found: bool) {
+        self.looked_for.lock().expect("looked-for list").insert(path, found);
     }
 
     /// The pages as they are now.

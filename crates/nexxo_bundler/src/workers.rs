@@ -193,16 +193,17 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         };
         let file = crate::html::normalize(&file);
         if !self.fs.metadata(&file).is_ok_and(|m| m.is_file()) {
+            state.looked_for(file.clone(), false);
             // `/icon.png` of public/ is served at that path (after `base`).
             if let Some(rel) = root_rel
                 && r.worker.is_none()
-                && state
-                    .config
-                    .public_dir
-                    .as_ref()
-                    .is_some_and(|d| self.fs.metadata(&d.join(rel)).is_ok_and(|m| m.is_file()))
+                && let Some(public) = state.config.public_dir.as_ref().map(|d| d.join(rel))
             {
-                return Ok(Some(format!("{}{suffix}", state.url_from_chunk(rel))));
+                let found = self.fs.metadata(&public).is_ok_and(|m| m.is_file());
+                state.looked_for(public, found);
+                if found {
+                    return Ok(Some(format!("{}{suffix}", state.url_from_chunk(rel))));
+                }
             }
             let (line, column) = line_column(source, r.span.0);
             let rel = state.rel(importer);

@@ -239,7 +239,14 @@ impl BuildResponse {
             files.push(nexxo_bundler::OutputFile { path: f.path, contents, kind });
         }
         let warnings = self.warnings.into_iter().map(|w| w.to_problem()).collect();
-        Ok(BuildOutput { files, warnings, inputs: self.inputs.iter().map(|p| root.join(p)).collect() })
+        // The engine's answer does not say which files it looked for and did not find (see
+        // `BuildOutput::looked_for`): README, "Known limitations".
+        Ok(BuildOutput {
+            files,
+            warnings,
+            inputs: self.inputs.iter().map(|p| root.join(p)).collect(),
+            looked_for: Vec::new(),
+        })
     }
 }
 
