@@ -36,6 +36,10 @@ export interface BuildResponse {
   errors: Message[];
   /** Project files the build read. */
   inputs: string[];
+  /** Files whose existence, not content, the output depends on, and whether each existed when
+   * the build looked (a page's `<img src>` or a `new URL()` naming no file is left as written, with a
+   * warning): creating or deleting one makes another output, so a host's cache must check them. */
+  lookedFor: [string, boolean][];
 }
 
 export interface TransformRequest {

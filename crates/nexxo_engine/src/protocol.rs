@@ -175,6 +175,11 @@ pub struct BuildResponse {
     pub errors: Vec<Message>,
     /// Every project file the build read, relative to the root (what a cache entry depends on).
     pub inputs: Vec<String>,
+    /// Files whose existence, not content, the output depends on, relative to the root, and
+    /// whether each existed (a page's URL or a `new URL()` left as written: creating the file
+    /// makes another output; see `BuildOutput::looked_for`).
+    #[serde(rename = "lookedFor")]
+    pub looked_for: Vec<(String, bool)>,
 }
 
 fn kind_name(kind: OutputKind) -> &'static str {
@@ -218,6 +223,7 @@ impl BuildResponse {
             warnings: output.warnings.iter().map(Message::from_build_problem).collect(),
             errors: Vec::new(),
             inputs: output.inputs.iter().map(|p| crate::rel_path(root, p)).collect(),
+            looked_for: output.looked_for.iter().map(|(p, found)| (crate::rel_path(root, p), *found)).collect(),
         }
     }
 
@@ -239,13 +245,11 @@ impl BuildResponse {
             files.push(nexxo_bundler::OutputFile { path: f.path, contents, kind });
         }
         let warnings = self.warnings.into_iter().map(|w| w.to_problem()).collect();
-        // The engine's answer does not say which files it looked for and did not find (see
-        // `BuildOutput::looked_for`): README, "Known limitations".
         Ok(BuildOutput {
             files,
             warnings,
             inputs: self.inputs.iter().map(|p| root.join(p)).collect(),
-            looked_for: Vec::new(),
+            looked_for: self.looked_for.iter().map(|(p, found)| (root.join(p), *found)).collect(),
         })
     }
 }

@@ -131,6 +131,8 @@ struct Answer<'a> {
     warnings: &'a [Message],
     errors: &'a [Message],
     inputs: &'a [String],
+    #[serde(rename = "lookedFor")]
+    looked_for: &'a [(String, bool)],
 }
 
 #[derive(Serialize)]
@@ -176,6 +178,7 @@ fn encode(response: &BuildResponse) -> Vec<u8> {
         warnings: &response.warnings,
         errors: &response.errors,
         inputs: &response.inputs,
+        looked_for: &response.looked_for,
     };
     match serde_json::to_vec(&answer) {
         Ok(head) => frame(&head, &texts),
