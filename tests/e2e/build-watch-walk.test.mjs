@@ -46,7 +46,9 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
   watch = startWatch(dir);
   await waitForWatch(watch, 0, /watching for changes/);
 
-  let seed = 20261127;
+  // A fixed walk in CI; `NEXXO_WALK_SEED=N` explores another (a failure names its seed and step).
+  const start = Number(process.env.NEXXO_WALK_SEED ?? 20261127);
+  let seed = start;
   const pick = (n) => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed % n;
@@ -110,16 +112,19 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     write("src/g.css", `body { margin: ${++probe}px; }\n`);
     const out = await waitForWatch(watch, from, /rebuilt in \d+ms \([^)]*src\/g\.css/);
     for (const k of out.matchAll(/; (incremental|full build|public files only)\)/g)) kinds.add(k[1]);
-    assert.doesNotMatch(out, /build failed|panicked|internal error/, `step ${step} (${what})`);
+    assert.doesNotMatch(out, /build failed|panicked|internal error/, `seed ${start}, step ${step} (${what})`);
     try {
       assertSameAsForce(dir);
     } catch (e) {
-      e.message = `step ${step} (${what}): ${e.message}`;
+      e.message = `seed ${start}, step ${step} (${what}): ${e.message}`;
       throw e;
     }
   }
-  assert.ok(kinds.has("incremental"), "the walk takes the incremental path");
-  assert.ok(kinds.has("public files only"), "and the public/ path");
+  if (start === 20261127) {
+    // The fixed walk covers both fast paths (another seed may not).
+    assert.ok(kinds.has("incremental"), "the walk takes the incremental path");
+    assert.ok(kinds.has("public files only"), "and the public/ path");
+  }
   watch.child.kill("SIGTERM");
   assert.equal((await watch.exited).code, 0);
 });
