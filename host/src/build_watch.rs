@@ -11,10 +11,11 @@
 //! entry and inline scripts ([`nexxo_bundler::Incremental::partial_ids`]). A new script or CSS
 //! file nothing imports yet is left for the edit that imports it
 //! ([`nexxo_bundler::Incremental::can_skip_new`]); a batch of public/ files no module read writes
-//! the last output again with the new public/, building nothing. Anything else (a deleted or
-//! renamed file, other new files, the config, a build that bundled workers, the rebuild after a
-//! failure) starts a full build, and so does a partial one whose output no longer has a module
-//! that emitted an asset. All give `nexxo build --force`'s output (tested in `build-watch`).
+//! the last output again with the new public/, building nothing. A worker's bundle is kept with
+//! the modules that start it, and made again when they load again (an edit of a file it read
+//! loads them). Anything else (a deleted or renamed file, other new files, the config, the sources
+//! of a `?worker` import, the rebuild after a failure) starts a full build, and so does a partial
+//! one whose output no longer has a module that emitted an asset. All give `nexxo build --force`'s output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
 //! directory, one rename). A rebuild writes only the files whose content changed, each to a

@@ -1,6 +1,6 @@
 // `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules and SVG assets
 // added and removed, style sheets and scripts edited (in place and through a temporary file),
-// SVGs that sheets' `url()`s name, the page, public/ files, new files nothing imports, a linked
+// SVGs that sheets' `url()`s name, the page, public/ files, a worker started and its module, new files nothing imports, a linked
 // sheet. After every step the watched dist/ must equal, byte
 // for byte, a `--force` build of the same sources, whichever way the watch rebuilt (incremental,
 // full, or not at all). build-watch.test.mjs checks each path on its own, with Chromium.
@@ -25,6 +25,8 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
       '<body><div id="r"></div><script type="module" src="/src/main.ts"></script></body></html>\n',
     "src/g.css": "body { margin: 0; }\n",
     "public/p.txt": "0\n",
+    "src/w.ts": 'import { d } from "./wdep";\nself.postMessage(d);\n',
+    "src/wdep.ts": 'export const d = "d0";\n',
   };
   for (const m of MODULES) {
     files[`src/${m}.ts`] = `export const ${m} = () => "${m}0";\n`;
@@ -33,13 +35,14 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
   }
   const dir = fixture("build-watch-walk", files);
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
-  const imports = { js: new Set(["a"]), css: new Set(), svg: new Set() };
+  const imports = { js: new Set(["a"]), css: new Set(), svg: new Set(), worker: false };
   const writeMain = () => {
     const lines = [...imports.js].map((m) => `import { ${m} } from "./${m}";`);
     lines.push(...[...imports.css].map((m) => `import s_${m} from "./${m}.module.css";`));
     lines.push(...[...imports.svg].map((m) => `import u_${m} from "./${m}.svg";`));
     const used = [...imports.js].map((m) => `${m}()`);
     used.push(...[...imports.css].map((m) => `s_${m}.x`), ...[...imports.svg].map((m) => `u_${m}`));
+    if (imports.worker) lines.push('new Worker(new URL("./w.ts", import.meta.url), { type: "module" });');
     write("src/main.ts", `${lines.join("\n")}\ndocument.body.append(${used.join(", ") || '""'});\n`);
   };
   writeMain();
@@ -60,7 +63,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     const toggle = (set) => (set.has(m) ? set.delete(m) : set.add(m));
     const from = watch.out.length;
     let what;
-    const kind = pick(11);
+    const kind = pick(13);
     switch (kind) {
       case 0:
       case 1:
@@ -101,6 +104,15 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
       case 8:
         write("public/p.txt", `${pick(100)}\n`);
         what = "a public/ file edited";
+        break;
+      case 9:
+        imports.worker = !imports.worker;
+        writeMain();
+        what = "the worker's start toggled";
+        break;
+      case 10:
+        write("src/wdep.ts", `export const d = "d${pick(100)}";\n`);
+        what = "a worker's module edited";
         break;
       default:
         write(`src/${m}.svg`, svg(pick(50)));

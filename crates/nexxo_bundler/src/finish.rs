@@ -160,7 +160,13 @@ pub fn finish<Fs: FileSystem>(
         contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
         kind: OutputKind::Manifest,
     });
-    files.append(&mut state.extra_files.lock().expect("extra files"));
+    // The workers' source maps; a `--watch` session keeps them with their workers.
+    for worker in state.workers.lock().expect("worker table").values_mut() {
+        match leftovers {
+            Leftovers::Keep => files.extend(worker.extra.iter().cloned()),
+            _ => files.append(&mut worker.extra),
+        }
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     files.dedup_by(|a, b| a.path == b.path);
     let mut warnings: Vec<_> = out.warnings.iter().map(|w| crate::render_rolldown(root, w)).collect();

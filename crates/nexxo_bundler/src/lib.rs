@@ -380,10 +380,10 @@ pub fn incremental(
 impl Incremental {
     /// The modules a rebuild must load again for `changed` (absolute paths of files whose
     /// content changed) to give a full build's output, or `None` when only a full build does.
-    /// A partial rebuild needs: the last build succeeded, bundled no worker (made once per build,
-    /// by the load of the module that references it) and emitted no asset for a module left out
-    /// of its output (each asset is kept with the modules whose loads emitted it, see
-    /// [`Self::build`]); and each changed file is a module of that build not also loaded with a
+    /// A partial rebuild needs: the last build succeeded and emitted no asset for a module left
+    /// out of its output (each asset, a worker's bundle too, is kept with the modules whose loads
+    /// emitted it, see [`Self::build`]; an asset a worker's own module emitted counts as left
+    /// out); and each changed file is a module of that build not also loaded with a
     /// query (`?raw`, `?url`: another module's load), or a file that modules' loads read (an
     /// asset a sheet's `url()` names or a small one inlined, a sheet an `@import` inlined, a Sass
     /// partial), which then loads those modules again; or a page, whose entry and inline scripts
@@ -494,8 +494,7 @@ impl Incremental {
         self.reusable = false;
         if let Some(ids) = &partial {
             // What the modules loaded again emitted last time: their loads emit it again if
-            // they still reference it. So do the pages, which every build renders (`""`; a
-            // build with workers is never partial, see `Self::partial_ids`).
+            // they still reference it. So do the pages, which every build renders (`""`).
             let again = |owner: &str| owner.is_empty() || ids.iter().any(|id| id.as_str() == owner);
             let mut assets = self.state.assets.lock().expect("asset table");
             for asset in assets.values_mut() {
@@ -508,7 +507,13 @@ impl Incremental {
                 owners.retain(|o| !again(o));
             }
             read.retain(|_, owners| !owners.is_empty());
-            drop((assets, read));
+            // A worker is bundled again when every module that starts it is loaded again.
+            let mut workers = self.state.workers.lock().expect("worker table");
+            workers.retain(|_, w| {
+                w.owners.retain(|o| !again(o));
+                !w.owners.is_empty()
+            });
+            drop((assets, read, workers));
             // An edited page: its entry and inline scripts load from the page as it is now.
             use rolldown_fs::OxcResolverFileSystem as _;
             for page in self.state.pages() {
@@ -530,6 +535,7 @@ impl Incremental {
                     self.state.looked_for.lock().expect("looked-for list").clear();
                     self.state.globbing.lock().expect("globbing").clear();
                     self.state.assets.lock().expect("asset table").clear();
+                    self.state.workers.lock().expect("worker table").clear();
                     rolldown_common::ScanMode::Full
                 }
             };
@@ -548,9 +554,8 @@ impl Incremental {
             break (output, stale);
         };
         self.was_partial = partial.is_some();
-        let none_made_once = !stale
-            && self.state.workers.lock().expect("workers").is_empty()
-            && self.state.extra_files.lock().expect("extra files").is_empty();
+        // An asset only a worker's own modules emitted stays stale: the next rebuild is a full one.
+        let none_made_once = !stale;
         let result = tracing::info_span!("nexxo.finish")
             .in_scope(|| finish::finish(&self.fs, &self.state, output, Leftovers::Keep));
         self.reusable = result.is_ok() && none_made_once;

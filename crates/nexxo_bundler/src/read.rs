@@ -29,7 +29,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for ReadPlugin<Fs> {
         HookUsage::Load
     }
 
-    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+    async fn load(&self, ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
         let id = args.id;
         // A forced module type (`with { type: "json" }`) and virtual or queried ids stay rolldown's.
         if args.asserted_module_type.is_some() || id.starts_with('\0') || id.contains('?') {
@@ -41,6 +41,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for ReadPlugin<Fs> {
         }
         // A file that cannot be read is left to rolldown's own read, whose error names the
         // importer and the reason (a plugin's error would show as "plugin threw an error").
-        Ok(self.fs.read_to_string(path).ok().map(|code| HookLoadOutput { code: code.into(), ..Default::default() }))
+        let Ok(code) = self.fs.read_to_string(path) else { return Ok(None) };
+        // rolldown lists the files it read itself, not a plugin's: a worker's bundle reads its
+        // inputs from that list (a module whose code all went, inlined, is in no chunk).
+        ctx.add_watch_file(id);
+        Ok(Some(HookLoadOutput { code: code.into(), ..Default::default() }))
     }
 }

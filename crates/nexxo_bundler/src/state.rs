@@ -20,6 +20,17 @@ pub struct Asset {
     pub owners: std::collections::BTreeSet<String>,
 }
 
+/// A worker's bundle: its output file and code, the files its bundle wrote besides it (source
+/// maps, as they are) and the files it read, and the modules whose loads or transforms start it:
+/// a `--watch` rebuild that loads all of those again bundles it again (see `Incremental::build`).
+pub struct Worker {
+    pub out_path: String,
+    pub code: String,
+    pub extra: Vec<crate::output::OutputFile>,
+    pub reads: Vec<std::path::PathBuf>,
+    pub owners: std::collections::BTreeSet<String>,
+}
+
 pub struct BuildState {
     /// The browsers of `build.cssTarget` (see `nexxo_css::browser_targets`), which every
     /// style sheet of the build is lowered for.
@@ -51,10 +62,8 @@ pub struct BuildState {
     pub composes: Mutex<nexxo_css::ComposesGraph>,
     /// Problems that do not stop the build, located (shown with rolldown's warnings).
     pub warnings: Mutex<Vec<Diagnostic>>,
-    /// Output files written as they are (bundled workers' source maps).
-    pub extra_files: Mutex<Vec<crate::output::OutputFile>>,
-    /// Workers bundled so far, by module id and format: (output path, code).
-    pub workers: Mutex<HashMap<String, (String, String)>>,
+    /// Workers bundled so far, by module id and format (see `workers`).
+    pub workers: Mutex<HashMap<String, Worker>>,
     /// Text inserted into modules before rolldown parses them (see [`Insertions`]).
     pub inserted: Insertions,
     /// The project's JavaScript CSS tools, when the host runs them (see [`nexxo_css::plugins`]).
@@ -157,7 +166,6 @@ impl BuildState {
             looked_for: Mutex::default(),
             composes: Mutex::default(),
             warnings: Mutex::default(),
-            extra_files: Mutex::default(),
             workers: Mutex::default(),
             inserted: Insertions::default(),
             css_plugins,

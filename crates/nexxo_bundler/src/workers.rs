@@ -47,11 +47,19 @@ struct Bundled {
 impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
     /// Bundles the worker whose entry is `entry` (a module id: a path, maybe with a query) into
     /// one file. `module`: ES module output, else an IIFE for a classic worker. `inline`: only its
-    /// code is wanted (no file, no source map). Each worker is bundled once per build and format.
-    async fn bundle(&self, entry: &str, module: bool, inline: bool) -> anyhow::Result<Bundled> {
+    /// code is wanted (no file, no source map). Each worker is bundled once per build and format
+    /// (and kept by a `--watch` session's next builds while a module that starts it is not loaded
+    /// again). `owner`: the id of the module whose load or transform starts it, which its file
+    /// and the files its bundle read are recorded for.
+    async fn bundle(&self, owner: &str, entry: &str, module: bool, inline: bool) -> anyhow::Result<Bundled> {
         let key = format!("{entry}\0{module}\0{inline}");
-        if let Some((out_path, code)) = self.state.workers.lock().expect("worker table").get(&key) {
-            return Ok(Bundled { out_path: out_path.clone(), code: code.clone() });
+        let kept = self.state.workers.lock().expect("worker table").get_mut(&key).map(|w| {
+            w.owners.insert(owner.to_string());
+            (Bundled { out_path: w.out_path.clone(), code: w.code.clone() }, w.reads.clone())
+        });
+        if let Some((bundled, reads)) = kept {
+            self.own(owner, &bundled, reads, inline);
+            return Ok(bundled);
         }
         let state = &self.state;
         let config = &state.config;
@@ -100,8 +108,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
             disable_tracing_setup: true,
         })
         .map_err(|errs| failed(BuildFailure::from_rolldown(&config.root, errs.into_vec())))?;
-        let mut output = factory
-            .create_bundle_with_fs(self.fs.clone(), Arc::clone(&self.resolver))
+        let bundle = factory.create_bundle_with_fs(self.fs.clone(), Arc::clone(&self.resolver));
+        // Every file the worker's build loaded, also those whose code no chunk kept (a module of
+        // constants, inlined): an edit of one changes the worker.
+        let loaded = Arc::clone(bundle.get_watch_files());
+        let mut output = bundle
             .generate()
             .await
             .map_err(|errs| failed(BuildFailure::from_rolldown(&config.root, errs.into_vec())))?;
@@ -109,14 +120,17 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
             return Err(failed(f));
         }
         let mut bundled = None;
+        let mut extra = Vec::new();
+        let mut reads: Vec<PathBuf> =
+            loaded.iter().map(|f| PathBuf::from(query::split(f.as_str()).0)).filter(|p| p.is_absolute()).collect();
         for o in output.assets {
             match o {
                 Output::Chunk(c) => {
                     // The worker's modules are inputs of this build (its cache depends on them).
                     let read = c.module_ids.iter().map(|m| PathBuf::from(query::split(m.as_str()).0));
-                    state.read_by("", read.filter(|p| p.is_absolute()));
+                    reads.extend(read.filter(|p| p.is_absolute()));
                     if let (Some(map), Some(map_name)) = (&c.map, &c.sourcemap_filename) {
-                        state.extra_files.lock().expect("extra files").push(OutputFile {
+                        extra.push(OutputFile {
                             path: map_name.clone(),
                             contents: map.to_json_string().into_bytes(),
                             kind: OutputKind::SourceMap,
@@ -129,28 +143,45 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
                 Output::Asset(a) => {
                     let kind = if a.filename.ends_with(".map") { OutputKind::SourceMap } else { OutputKind::Asset };
                     let contents = a.source.as_bytes().to_vec();
-                    state.extra_files.lock().expect("extra files").push(OutputFile {
-                        path: a.filename.to_string(),
-                        contents,
-                        kind,
-                    });
+                    extra.push(OutputFile { path: a.filename.to_string(), contents, kind });
                 }
             }
         }
         let bundled =
             bundled.ok_or_else(|| anyhow::anyhow!("the worker bundle of {} has no entry chunk", state.rel(path)))?;
         if !inline {
-            state.assets.lock().expect("asset table").insert(
-                bundled.out_path.clone(),
-                Asset {
-                    src: state.rel(path),
-                    bytes: bundled.code.clone().into_bytes(),
-                    owners: [String::new()].into(),
-                },
-            );
+            state.assets.lock().expect("asset table").entry(bundled.out_path.clone()).or_insert_with(|| Asset {
+                src: state.rel(path),
+                bytes: bundled.code.clone().into_bytes(),
+                owners: Default::default(),
+            });
         }
-        state.workers.lock().expect("worker table").insert(key, (bundled.out_path.clone(), bundled.code.clone()));
+        // Two modules that start the same worker may both have bundled it: one entry, both owners.
+        state
+            .workers
+            .lock()
+            .expect("worker table")
+            .entry(key)
+            .or_insert_with(|| crate::state::Worker {
+                out_path: bundled.out_path.clone(),
+                code: bundled.code.clone(),
+                extra,
+                reads: reads.clone(),
+                owners: Default::default(),
+            })
+            .owners
+            .insert(owner.to_string());
+        self.own(owner, &bundled, reads, inline);
         Ok(bundled)
+    }
+
+    /// Records `owner` as a module that starts the worker `bundled`: the worker's file is kept
+    /// while it is, and an edit of a file the worker's bundle read loads it again.
+    fn own(&self, owner: &str, bundled: &Bundled, reads: Vec<PathBuf>, inline: bool) {
+        self.state.read_by(owner, reads);
+        if !inline && let Some(asset) = self.state.assets.lock().expect("asset table").get_mut(&bundled.out_path) {
+            asset.owners.insert(owner.to_string());
+        }
     }
 
     /// The JS expression of an output file's URL, evaluated in the chunk that names it.
@@ -223,7 +254,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
             return Ok(None);
         }
         let out_path = match r.worker {
-            Some(w) => self.bundle(&file.to_string_lossy(), w.module, false).await?.out_path,
+            Some(w) => self.bundle(owner, &file.to_string_lossy(), w.module, false).await?.out_path,
             None => {
                 let bytes = self.fs.read(&file).map_err(|e| {
                     state.fail(Diagnostic::new("READ_ERROR", format!("cannot read {}: {e}", state.rel(&file))))
@@ -253,10 +284,10 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
         }
         // The worker's entry is the file itself (a `?v=1` it carried is dropped with the flags).
         let code = if query.inline && !query.url {
-            let bundled = self.bundle(path, true, true).await?;
+            let bundled = self.bundle(args.id, path, true, true).await?;
             query::inline_worker_module(&bundled.code, query.shared_worker)
         } else {
-            let bundled = self.bundle(path, true, false).await?;
+            let bundled = self.bundle(args.id, path, true, false).await?;
             let url = self.url_expr(&bundled.out_path);
             if query.url { format!("export default {url};\n") } else { query::worker_module(&url, query.shared_worker) }
         };
