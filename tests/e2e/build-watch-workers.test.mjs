@@ -9,7 +9,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertSameAsForce, fixture, launchChromium, openPage, preview, startWatch, waitForWatch, watchStep } from "./helpers.mjs";
+import { assertSameAsForce, openPage, watchedApp, watchStep } from "./helpers.mjs";
 
 const files = {
   "index.html": '<!doctype html>\n<html>\n  <body>\n    <p id="a"></p>\n    <p id="b"></p>\n    <p id="c"></p>\n    <script type="module" src="/src/main.ts"></script>\n  </body>\n</html>\n',
@@ -30,20 +30,13 @@ let dir;
 let watch;
 let browser;
 let server;
+let close;
 
 before(async () => {
-  dir = fixture("build-watch-workers", files);
-  watch = startWatch(dir);
-  await waitForWatch(watch, 0, /watching for changes/);
-  server = await preview(dir);
-  browser = await launchChromium();
+  ({ dir, watch, browser, server, close } = await watchedApp("build-watch-workers", files));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (watch && watch.child.exitCode === null) watch.child.kill("SIGKILL");
-});
+after(() => close?.());
 
 async function shown() {
   const { page, errors } = await openPage(browser, server.url);

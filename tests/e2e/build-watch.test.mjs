@@ -8,16 +8,13 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   assertSameAsForce as sameAsForce,
-  fixture,
-  launchChromium,
   listFiles,
   nexxo,
   openPage,
-  preview,
   readTree,
-  startWatch,
   waitForWatch,
   watchStep,
+  watchedApp,
   writeFiles,
 } from "./helpers.mjs";
 
@@ -62,19 +59,13 @@ async function pageText() {
   return text;
 }
 
+let close;
+
 before(async () => {
-  dir = fixture("build-watch", files);
-  watch = startWatch(dir);
-  await waitFor(0, /watching for changes/);
-  server = await preview(dir);
-  browser = await launchChromium();
+  ({ dir, watch, browser, server, close } = await watchedApp("build-watch", files));
 });
 
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  if (watch && watch.child.exitCode === null) watch.child.kill("SIGKILL");
-});
+after(() => close?.());
 
 test("the first build equals a --force build and renders", async () => {
   assert.match(watch.out, /✓ built \d+ files/);

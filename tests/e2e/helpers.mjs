@@ -466,3 +466,19 @@ export function decodeMappings(mappings) {
     });
   });
 }
+
+/** A `nexxo build --watch` session on a new fixture `name` of `files`, once its first build is
+ * written, with `nexxo preview` serving its dist/ and Chromium to open it; `close()` ends all. */
+export async function watchedApp(name, files) {
+  const dir = fixture(name, files);
+  const watch = startWatch(dir);
+  await waitForWatch(watch, 0, /watching for changes/);
+  const server = await preview(dir);
+  const browser = await launchChromium();
+  const close = async () => {
+    await browser.close();
+    await server.close();
+    if (watch.child.exitCode === null) watch.child.kill("SIGKILL");
+  };
+  return { dir, watch, server, browser, close };
+}
