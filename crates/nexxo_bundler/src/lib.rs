@@ -215,7 +215,7 @@ where
             pages: within.is_empty(),
         }),
         // Last: the other plugins' loads come first.
-        Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
+        Plugin::new_shared(read::ReadPlugin { fs: fs.clone(), list: !within.is_empty() }),
     ]);
     if config.minify {
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
