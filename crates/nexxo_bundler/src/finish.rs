@@ -151,7 +151,7 @@ pub fn finish<Fs: FileSystem>(
     } else {
         std::mem::take(&mut *state.assets.lock().expect("asset table"))
     };
-    let manifest = manifest(state, &chunks, &css_by_chunk, &assets);
+    let manifest = manifest(state, &pages, &chunks, &css_by_chunk, &assets);
     for (path, asset) in assets {
         files.push(OutputFile { path, contents: asset.bytes, kind: OutputKind::Asset });
     }
@@ -204,6 +204,7 @@ pub fn finish<Fs: FileSystem>(
 /// Vite-compatible manifest: source path (or `_file` for shared chunks) to output files.
 fn manifest(
     state: &BuildState,
+    pages: &[Arc<crate::html::Page>],
     chunks: &[Arc<OutputChunk>],
     css_by_chunk: &HashMap<&str, String>,
     assets: &BTreeMap<String, crate::state::Asset>,
@@ -211,7 +212,7 @@ fn manifest(
     let key_of = |c: &OutputChunk| -> String {
         if let Some(f) = &c.facade_module_id {
             let id = f.as_str();
-            if let Some(page) = state.pages().iter().find(|p| p.entry_id() == id) {
+            if let Some(page) = pages.iter().find(|p| p.entry_id() == id) {
                 return page.rel.clone();
             }
             if Path::new(id).is_absolute() {
