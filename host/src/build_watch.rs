@@ -13,8 +13,9 @@
 //! ([`nexxo_bundler::Incremental::can_skip_new`]); a batch of public/ files no module read writes
 //! the last output again with the new public/, building nothing. A worker's bundle is kept with
 //! the modules that start it, and made again when they load again (an edit of a file it read
-//! loads them). Anything else (a deleted or renamed file, other new files, the config, the sources
-//! of a `?worker` import, the rebuild after a failure) starts a full build, and so does a partial
+//! loads them). A deleted (or renamed) file loads again the modules that imported or read it.
+//! Anything else (other new files, the config, the sources of a `?worker` import, the rebuild
+//! after a failure) starts a full build, and so does a partial
 //! one whose output no longer has a module that emitted an asset. All give `nexxo build --force`'s output (tested in `build-watch`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
@@ -86,6 +87,8 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     // One process for the project's CSS plugins, kept across rebuilds (Tailwind then rescans
     // only what changed).
     let mut css_plugins = crate::css_plugins::for_config(&config, "production");
+    // When the build that read `reads` started: a file born before it existed for that build.
+    let mut reads_since = std::time::SystemTime::now();
     let (built, mut reads, _) = build_once(&config, args.engine, &mut live, &minified, None, &css_plugins).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
@@ -105,16 +108,18 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             _ = stop.recv() => break,
             b = batches.recv() => b,
         };
-        let Some(mut changed) = batch else { break };
+        let Some(crate::watch::Batch { paths: mut changed, mut named }) = batch else { break };
         // No wait beyond the watcher's own settling (a save is one batch once its file is closed,
         // see `watch`): Rollup's `buildDelay` is 0 too, and the 30 ms this waited were a quarter of
         // an incremental rebuild at 2.4k modules. Batches that came meanwhile join this one; a
         // save of several files that arrives in two batches rebuilds twice, the second in full
         // agreement with `nexxo build --force`, as with Rollup.
         while let Ok(more) = batches.try_recv() {
-            changed.extend(more);
+            changed.extend(more.paths);
+            named.extend(more.named);
         }
         let started = Instant::now();
+        named.extend(whole_directories(&mut changed, &reads));
         // Deleted config, .env and public/ files were never read, yet change the output.
         let public = config.public_dir.clone();
         // New files nothing imports yet can wait for the edit that imports one, which loads it
@@ -125,11 +130,22 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
                 && live.as_ref().is_some_and(|l| l.can_skip_new(&p.to_string_lossy()))
         };
         let appeared = |p: &Path| looked.get(p).is_some_and(|&was| p.is_file() != was);
+        // A file that was there, at this path, for the last build, which did not read it: an edit
+        // of its content changes nothing, unless it is one the resolver or the CSS plugins read
+        // on the side. (A log redirected into the project, `nexxo build --watch > build.log`,
+        // rebuilt the app on every line the rebuild printed, for ever.) Born before that build
+        // and given no new name since (a file renamed or moved in keeps its age).
+        let idle = |p: &Path| {
+            live.as_ref().is_some_and(|l| !l.css_plugins_read(p))
+                && !read_on_the_side(p)
+                && !named.contains(p)
+                && std::fs::metadata(p).and_then(|m| m.created()).is_ok_and(|born| born < reads_since)
+        };
         changed.retain(|p| {
             appeared(p)
                 || is_config_input(&args, &config.root, p)
                 || public.as_deref().is_some_and(|d| p.starts_with(d))
-                || matters(&reads, p, may_wait)
+                || (matters(&reads, p, may_wait) && (reads.contains(p) || !idle(p)))
         });
         if changed.is_empty() {
             continue;
@@ -193,6 +209,7 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
         }
         last = None;
         let (built, how);
+        reads_since = std::time::SystemTime::now();
         (built, reads, how) =
             build_once(&config, args.engine, &mut live, &minified, Some(&changed), &css_plugins).await;
         let Some(output) = built else {
@@ -241,6 +258,75 @@ fn matters(reads: &Reads, path: &Path, may_wait: impl Fn(&Path) -> bool) -> bool
     reads.contains(path) || (path.exists() && !may_wait(path))
 }
 
+/// Directories in a batch, as the files they stand for, which are returned. One renamed away or deleted whole can
+/// come as the directory's path alone (inotify names the directory of a rename, not its files):
+/// the files the last build read under it went with it. One created or renamed in comes as its
+/// path, and files written into it before its watch began come as nothing: the files under it
+/// that the last build did not read are the change, each judged as a new file (at most
+/// [`MAX_NEW_FILES`]; over that, the directory stays in the batch, and a path the build did not
+/// read starts a full build).
+fn whole_directories(changed: &mut BTreeSet<PathBuf>, reads: &Reads) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    changed.retain(|p| match std::fs::metadata(p) {
+        Ok(m) if m.is_dir() => {
+            let mut under = Vec::new();
+            let whole = files_under(p, &mut under);
+            found.extend(under.into_iter().filter(|f| !reads.contains(f)));
+            !whole
+        }
+        Ok(_) => true,
+        Err(_) => {
+            if !reads.contains(p) {
+                found.extend(reads.iter().filter(|r| r.starts_with(p)).cloned());
+            }
+            true
+        }
+    });
+    changed.extend(found.iter().cloned());
+    found
+}
+
+/// The most files a new directory in a batch is taken as (see [`whole_directories`]).
+const MAX_NEW_FILES: usize = 10_000;
+
+/// Adds the files under `dir` to `found`, skipping `node_modules` and dot directories as the
+/// watcher does; false when there were more than [`MAX_NEW_FILES`] or one could not be listed.
+fn files_under(dir: &Path, found: &mut Vec<PathBuf>) -> bool {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { return false };
+        for e in entries.flatten() {
+            let name = e.file_name();
+            if name == "node_modules" || name.as_encoded_bytes().starts_with(b".") {
+                continue;
+            }
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(_) => found.push(e.path()),
+                Err(_) => return false,
+            }
+            if found.len() > MAX_NEW_FILES {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether `path` is a file that resolvers or transforms read without the build recording it: a
+/// package's manifest (`exports`, `browser`, `sideEffects`), a TypeScript or JavaScript project
+/// file (`paths`, JSX options), a browserslist, a PostCSS or Tailwind config.
+fn read_on_the_side(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name == "package.json"
+        || ((name.starts_with("tsconfig") || name.starts_with("jsconfig")) && name.ends_with(".json"))
+        || name == ".browserslistrc"
+        || name == "browserslist"
+        || name.starts_with("postcss.config.")
+        || name.starts_with(".postcssrc")
+        || name.starts_with("tailwind.config.")
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -282,9 +368,13 @@ async fn build_once(
             let paths: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
             // The modules to load again: the edited ones, and those whose loads read an edited
             // file (a sheet's `url()` asset, an inlined `@import`, a Sass partial).
-            let ids = changed
-                .filter(|c| c.iter().all(|p| p.is_file()))
-                .and_then(|_| live.as_ref().and_then(|l| l.partial_ids(&paths)));
+            // A deleted file: the resolvers must not find it in their caches.
+            if changed.is_some_and(|c| c.iter().any(|p| !p.exists()))
+                && let Some(l) = live.as_ref()
+            {
+                l.forget_resolutions();
+            }
+            let ids = changed.and_then(|_| live.as_ref().and_then(|l| l.partial_ids(&paths)));
             let partial = ids.is_some();
             let minified = minified.clone();
             if !partial {
@@ -352,7 +442,8 @@ async fn build_once(
     for w in &output.warnings {
         eprintln!("{} {}", s.yellow("warning:"), if s.enabled() { &w.colored } else { &w.plain });
     }
-    let reads = output.inputs.iter().cloned().collect();
+    let mut reads: Reads = output.inputs.iter().cloned().collect();
+    reads.extend(live.iter().flat_map(|l| l.module_files()));
     (Some(output), reads, how)
 }
 

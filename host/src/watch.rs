@@ -70,6 +70,16 @@ fn ignored(root: &Path, extra: &[PathBuf], out_dir: &Path, path: &Path) -> bool 
         })
 }
 
+/// A settled batch of changes.
+#[derive(Default)]
+pub struct Batch {
+    /// Every path that changed.
+    pub paths: BTreeSet<PathBuf>,
+    /// Those that got or lost a name in a directory (created, renamed to or from, deleted):
+    /// a path here may not have been there before, whatever its file's age.
+    pub named: BTreeSet<PathBuf>,
+}
+
 /// The most directories watched one by one under the `extra` directories of [`batches`].
 const MAX_EXTRA_DIRS: usize = 20_000;
 
@@ -137,7 +147,7 @@ pub fn batches(
     root: &Path,
     out_dir: &Path,
     extra: &[PathBuf],
-) -> notify::Result<(Watching, mpsc::UnboundedReceiver<BTreeSet<PathBuf>>, usize)> {
+) -> notify::Result<(Watching, mpsc::UnboundedReceiver<Batch>, usize)> {
     let (tx, mut rx) = mpsc::unbounded_channel::<(PathBuf, Step)>();
     let (root_owned, out_dir) = (root.to_path_buf(), out_dir.to_path_buf());
     let extra_owned = extra.to_vec();
@@ -165,7 +175,7 @@ pub fn batches(
     let (out, batches) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(first) = rx.recv().await {
-            let mut batch = BTreeSet::new();
+            let mut batch = Batch::default();
             let mut open = BTreeSet::new();
             let mut created = BTreeSet::new();
             // New files written and closed, not yet renamed or deleted.
@@ -186,13 +196,15 @@ pub fn batches(
                     }
                     Step::Created => {
                         created.insert(p.clone());
+                        batch.named.insert(p.clone());
                     }
                     Step::Moved => {
                         unmoved.remove(&p);
+                        batch.named.insert(p.clone());
                     }
                     Step::Other => {}
                 }
-                batch.insert(p);
+                batch.paths.insert(p);
                 (open.is_empty(), closed_one, !unmoved.is_empty())
             };
             let (mut settled, mut done, mut renaming) = note(first);
@@ -218,12 +230,13 @@ pub fn batches(
             // may have been written before the watch began).
             if let Some(w) = held.upgrade() {
                 let created: Vec<PathBuf> =
-                    batch.iter().filter(|p| tree.is_outside(p) && p.is_dir()).cloned().collect();
+                    batch.paths.iter().filter(|p| tree.is_outside(p) && p.is_dir()).cloned().collect();
                 if !created.is_empty() {
                     let mut w = w.lock().expect("watcher");
                     let mut found = Vec::new();
                     tree.watch_under(&mut w, created, Some(&mut found));
-                    batch.extend(found);
+                    batch.named.extend(found.iter().cloned());
+                    batch.paths.extend(found);
                 }
             } else {
                 break;

@@ -1,7 +1,7 @@
 // `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules and SVG assets
 // added and removed, style sheets and scripts edited (in place and through a temporary file),
-// SVGs that sheets' `url()`s name, the page, public/ files, a worker started and its module, new files nothing imports, a linked
-// sheet. After every step the watched dist/ must equal, byte
+// SVGs that sheets' `url()`s name, the page, public/ files, a worker started and its module, new files nothing imports,
+// modules deleted and put back, a linked sheet. After every step the watched dist/ must equal, byte
 // for byte, a `--force` build of the same sources, whichever way the watch rebuilt (incremental,
 // full, or not at all). build-watch.test.mjs checks each path on its own, with Chromium.
 import { test, after } from "node:test";
@@ -36,6 +36,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
   const dir = fixture("build-watch-walk", files);
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
   const imports = { js: new Set(["a"]), css: new Set(), svg: new Set(), worker: false };
+  const deleted = new Set();
   const writeMain = () => {
     const lines = [...imports.js].map((m) => `import { ${m} } from "./${m}";`);
     lines.push(...[...imports.css].map((m) => `import s_${m} from "./${m}.module.css";`));
@@ -63,12 +64,13 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     const toggle = (set) => (set.has(m) ? set.delete(m) : set.add(m));
     const from = watch.out.length;
     let what;
-    const kind = pick(13);
+    const kind = pick(14);
     switch (kind) {
       case 0:
       case 1:
       case 2: {
         const [set, file] = [[imports.js, `${m}.ts`], [imports.css, `${m}.module.css`], [imports.svg, `${m}.svg`]][kind];
+        if (kind === 0 && deleted.delete(m)) write(`src/${m}.ts`, `export const ${m} = () => "${m}r";\n`);
         toggle(set);
         writeMain();
         what = `import of ${file} toggled`;
@@ -83,6 +85,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
         break;
       }
       case 4: {
+        if (deleted.has(m)) break;
         const file = path.join(dir, `src/${m}.ts`);
         fs.writeFileSync(`${file}.tmp`, `export const ${m} = () => "${m}${pick(100)}";\n`);
         fs.renameSync(`${file}.tmp`, file);
@@ -90,6 +93,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
         break;
       }
       case 5:
+        if (deleted.has(m)) break;
         write(`src/${m}.ts`, `export const ${m} = () => "${m}${pick(100)}";\n`);
         what = `${m}.ts edited`;
         break;
@@ -113,6 +117,18 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
       case 10:
         write("src/wdep.ts", `export const d = "d${pick(100)}";\n`);
         what = "a worker's module edited";
+        break;
+      case 11:
+        // A module deleted (its import first, as an editor's refactoring does), or put back.
+        if (deleted.delete(m)) {
+          write(`src/${m}.ts`, `export const ${m} = () => "${m}${pick(100)}";\n`);
+          what = `${m}.ts put back`;
+        } else {
+          if (imports.js.delete(m)) writeMain();
+          fs.rmSync(path.join(dir, `src/${m}.ts`));
+          deleted.add(m);
+          what = `${m}.ts deleted`;
+        }
         break;
       default:
         write(`src/${m}.svg`, svg(pick(50)));

@@ -111,21 +111,27 @@ test("a new file, imported by an edit, is built in", async () => {
 });
 
 test("deleting an import and its file rebuilds without it", async () => {
-  await step(() => {
+  const out = await step(() => {
     fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Label";\n', "<Label />"));
     fs.rmSync(path.join(dir, "src/Extra.tsx"));
   }, "src/App.tsx");
+  // The deleted file's importers load again (App.tsx was edited anyway); the rest of the scan stays.
+  assert.match(out, /src\/App\.tsx[^)]*; incremental\)/);
   assertSameAsForce();
   assert.equal(await pageText(), "Hello v2");
 });
 
 test("renaming a file (and its import) rebuilds, and stale output files are removed", async () => {
   const before = listFiles(path.join(dir, "dist"));
+  const from = watch.out.length;
   await step(() => {
     fs.renameSync(path.join(dir, "src/Label.tsx"), path.join(dir, "src/Title.tsx"));
     fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Renamed v3"));
     fs.writeFileSync(path.join(dir, "src/App.tsx"), app('import { Label } from "./Title";\n', "<Label />"));
   }, "src/App.tsx");
+  // Label.tsx's importer loads again and finds Title.tsx: no full build, whether the rename and
+  // the import's edit came in one batch or two.
+  assert.deepEqual(rebuildsSince(from).filter((l) => !/incremental/.test(l)), []);
   assertSameAsForce();
   const after = listFiles(path.join(dir, "dist"));
   assert.notDeepEqual(after, before, "the JS chunk's hashed name changed");
@@ -404,6 +410,94 @@ test("a public/ file edited, added or deleted is copied, and nothing is built", 
   assert.ok(!fs.existsSync(path.join(dir, "dist/new.txt")), "a deleted public file leaves dist/");
   assertSameAsForce();
   assert.equal(await pageText(), "Backed up v6");
+});
+
+test("deleting a module still imported fails the build, naming the import; putting it back builds", async () => {
+  const appFile = path.join(dir, "src/App.tsx");
+  const appText = fs.readFileSync(appFile, "utf8");
+  // A constant: rolldown inlines it, so the module is in no chunk, and its deletion still counts.
+  const version = 'export const version = " v7";\n';
+  await step(() => {
+    writeFiles(dir, { "src/version.ts": version });
+    fs.writeFileSync(appFile, `import { version } from "./version";\n${appText.replace("</main>", "{version}</main>")}`);
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6 v7");
+  const distBefore = readTree(path.join(dir, "dist"));
+  let from = watch.out.length;
+  fs.rmSync(path.join(dir, "src/version.ts"));
+  let out = await waitFor(from, /build failed \(src\/version\.ts\)/);
+  assert.match(out, /Could not resolve '\.\/version' in src\/App\.tsx/);
+  assert.match(out, /src\/App\.tsx:1:\d+/);
+  const distAfter = readTree(path.join(dir, "dist"));
+  for (const p of Object.keys(distBefore)) assert.ok(distAfter[p].equals(distBefore[p]), `${p} was touched`);
+  await step(() => writeFiles(dir, { "src/version.ts": version }), "src/version.ts");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6 v7");
+  // The import and the module removed together: the importer loads again, nothing else.
+  from = watch.out.length;
+  await step(() => {
+    fs.writeFileSync(appFile, appText);
+    fs.rmSync(path.join(dir, "src/version.ts"));
+  }, "src/App.tsx");
+  assert.deepEqual(rebuildsSince(from).filter((l) => !/incremental/.test(l)), []);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
+test("a directory moved in, moved out or renamed whole counts as the files in it", async () => {
+  const appFile = path.join(dir, "src/App.tsx");
+  const appText = fs.readFileSync(appFile, "utf8");
+  const away = `${dir}-away`;
+  fs.rmSync(away, { recursive: true, force: true });
+  writeFiles(away, { "deep/Widget.tsx": 'export const Widget = () => <b id="w"> widget</b>;\n' });
+  const withWidget = (from) => `import { Widget } from "${from}";\n${appText.replace("</main>", "<Widget /></main>")}`;
+  // Moved in: inotify names the directory only; nothing imports its files yet.
+  let from = watch.out.length;
+  fs.renameSync(away, path.join(dir, "src/widgets"));
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(rebuildsSince(from), []);
+  let out = await step(() => fs.writeFileSync(appFile, withWidget("./widgets/deep/Widget")), "src/App.tsx");
+  assert.match(out, /\(src\/App\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6 widget");
+  // Moved out while still imported: the build fails as a --force build would, naming the import.
+  from = watch.out.length;
+  fs.renameSync(path.join(dir, "src/widgets"), away);
+  out = await waitFor(from, /build failed \(src\/widgets\/deep\/Widget\.tsx\)/);
+  assert.match(out, /Could not resolve '\.\/widgets\/deep\/Widget' in src\/App\.tsx/);
+  // Back under another name, the import following it; then removed with its import.
+  await step(() => {
+    fs.renameSync(away, path.join(dir, "src/parts"));
+    fs.writeFileSync(appFile, withWidget("./parts/deep/Widget"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6 widget");
+  from = watch.out.length;
+  await step(() => {
+    fs.writeFileSync(appFile, appText);
+    fs.rmSync(path.join(dir, "src/parts"), { recursive: true });
+  }, "src/App.tsx");
+  assert.deepEqual(rebuildsSince(from).filter((l) => !/incremental/.test(l)), []);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
+test("files the build did not read (a log written into the project, notes) start no rebuild; package.json does", async () => {
+  // New files: a rebuild decides (one at the root may be a config).
+  await step(() => writeFiles(dir, { "build.log": "line 0\n", "src/notes.md": "# notes\n", "package.json": '{"name":"w"}\n' }), "build.log");
+  const from = watch.out.length;
+  for (let i = 1; i <= 5; i++) {
+    fs.appendFileSync(path.join(dir, "build.log"), `line ${i}\n`);
+    fs.appendFileSync(path.join(dir, "src/notes.md"), `- ${i}\n`);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+  await new Promise((r) => setTimeout(r, 400));
+  assert.deepEqual(rebuildsSince(from), []);
+  // What the resolver reads on the side (`exports`, `sideEffects`) is not in the build's reads.
+  const out = await step(() => fs.writeFileSync(path.join(dir, "package.json"), '{"name":"w","sideEffects":true}\n'), "package.json");
+  assert.match(out, /\(package\.json; full build\)/);
+  assertSameAsForce();
 });
 
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {

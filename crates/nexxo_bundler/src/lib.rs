@@ -349,6 +349,8 @@ pub struct Incremental {
     bundler: rolldown::Bundler,
     state: Arc<BuildState>,
     fs: rolldown_fs::OsFileSystem,
+    /// The resolver the plugins share (rolldown's own is the bundler's).
+    resolver: Arc<Resolver<rolldown_fs::OsFileSystem>>,
     root: std::path::PathBuf,
     /// Whether the state after the last build holds everything a partial rebuild needs.
     reusable: bool,
@@ -373,7 +375,7 @@ pub fn incremental(
     let plugins = plugins(&fs, &state, &resolver, &[], Some(minified));
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
         .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    Ok(Incremental { bundler, state, fs, root: config.root.clone(), reusable: false, was_partial: false })
+    Ok(Incremental { bundler, state, fs, resolver, root: config.root.clone(), reusable: false, was_partial: false })
 }
 
 #[cfg(feature = "incremental")]
@@ -391,6 +393,13 @@ impl Incremental {
     /// needs no more). A load replaces what the last one recorded (a sheet's compiled CSS and
     /// `composes` edges, the assets emitted, the files read). A file the project's CSS plugins
     /// made a sheet from (Tailwind's content) is a full rebuild.
+    ///
+    /// A changed file that is gone (deleted, or renamed away) loads again its importers and the
+    /// modules that read it: each resolves or reads again and fails if it still names the file
+    /// (so the build fails as a full one would), or no longer names it, and the file's module
+    /// stays in rolldown's scan, in no output. The caller must [`Self::forget_resolutions`]
+    /// first, or the resolvers' caches still find the file. A gone page or entry, and an app
+    /// that expands globs (a deleted file leaves a pattern's matches), are full rebuilds.
     pub fn partial_ids(&self, changed: &[String]) -> Option<Vec<String>> {
         if !self.reusable {
             return None;
@@ -404,8 +413,34 @@ impl Incremental {
         let read = self.state.read_files.lock().expect("read list");
         let pages = self.state.pages();
         let mut ids = std::collections::BTreeSet::new();
+        let of_page = |id: &str| {
+            pages.iter().any(|page| {
+                id.strip_prefix(page.abs.to_string_lossy().as_ref()).is_some_and(|rest| rest.starts_with('?'))
+            })
+        };
         for p in changed {
             let with_query = |id: &str| id.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('?'));
+            let gone = !Path::new(p).exists();
+            if gone {
+                let is_page = pages.iter().any(|page| page.abs.as_os_str() == p.as_str());
+                if is_page || !self.state.globbing.lock().expect("globbing").is_empty() {
+                    return None;
+                }
+                if let Some(info) = infos.get(p.as_str()) {
+                    if info.is_entry {
+                        return None;
+                    }
+                    for importer in info.importers.iter().chain(&info.dynamic_importers) {
+                        // A script or sheet module of a file, or a page's entry or inline
+                        // script: their loads run again alone (see below).
+                        let plain = !importer.contains('?') && Path::new(importer.as_str()).is_file();
+                        if !plain && !of_page(importer) {
+                            return None;
+                        }
+                        ids.insert(importer.to_string());
+                    }
+                }
+            }
             if pages.iter().any(|page| page.abs.as_os_str() == p.as_str()) {
                 // A page: its entry and inline scripts (modules of the page's file with a query)
                 // are loaded again from the page as it is now (see `Self::build`).
@@ -420,7 +455,7 @@ impl Incremental {
             if !module && readers.is_none() {
                 return None;
             }
-            if module {
+            if module && !gone {
                 ids.insert(p.clone());
             }
             for owner in readers.into_iter().flatten() {
@@ -432,12 +467,19 @@ impl Incremental {
                     // Another module of a file (`?inline`, a public file's `?raw`): its load
                     // is not one this can run again alone.
                     return None;
+                } else if !Path::new(owner).exists() {
+                    // A module deleted earlier in the watch, which no module imports any more
+                    // (its importers were loaded again then): in no output, nothing to load.
                 } else {
                     ids.insert(owner.clone());
                 }
             }
         }
-        Some(ids.into_iter().collect())
+        if ids.is_empty() {
+            // A partial scan loads at least one module: the pages' entries, cheap.
+            ids.extend(pages.iter().map(|page| page.entry_id()));
+        }
+        (!ids.is_empty()).then(|| ids.into_iter().collect())
     }
 
     /// Whether `path`, a file the last build did not load, can appear (or change) without a
@@ -480,6 +522,31 @@ impl Incremental {
             let module = Path::new(m.key().split('?').next().unwrap_or_default());
             module == p || module.file_stem() == Some(name) || looked_for(module) == Some(name)
         })
+    }
+
+    /// The files of every module in rolldown's scan, those the output does not show included (a
+    /// module whose exports were all inlined or shaken off is in no chunk's module list, and its
+    /// deletion must still fail the build as a full one would).
+    pub fn module_files(&self) -> Vec<std::path::PathBuf> {
+        let infos = self.bundler.module_infos();
+        infos
+            .iter()
+            .map(|m| Path::new(m.key().split('?').next().unwrap_or_default()).to_path_buf())
+            .filter(|p| p.is_absolute())
+            .collect()
+    }
+
+    /// Whether the project's CSS plugins read `path` in the last build (Tailwind's scanned
+    /// sources, a PostCSS plugin's dependency), whatever its kind.
+    pub fn css_plugins_read(&self, path: &Path) -> bool {
+        self.state.postcss_inputs.lock().expect("postcss inputs").values().any(|r| r.depends_on(path))
+    }
+
+    /// Forgets what the resolvers found on disk (rolldown's and the plugins'), so that a file
+    /// deleted since the last build is not found again from their caches.
+    pub fn forget_resolutions(&self) {
+        self.bundler.clear_resolver_cache();
+        self.resolver.clear_cache();
     }
 
     /// Whether the last [`Self::build`] loaded only the edited modules again.

@@ -24,7 +24,7 @@ pub fn start(state: Arc<Server>, extra: &[PathBuf]) -> notify::Result<crate::wat
     }
     tokio::spawn(async move {
         while let Some(batch) = batches.recv().await {
-            for path in batch {
+            for path in batch.paths {
                 // A bug that panics while handling one change must not end HMR for the session.
                 let task_state = Arc::clone(&state);
                 let changed = path.clone();
