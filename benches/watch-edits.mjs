@@ -1,6 +1,6 @@
 // What each kind of edit costs under `nexxo build --watch`, against a cold build of the same app:
 // a component (a leaf script module), a CSS module's rules, an SVG a CSS module's `url()` names,
-// the page (index.html's title), a public/ file. Per kind, the median time from the edit being
+// the page (index.html's title), a public/ file, a module renamed with its import. Per kind, the median time from the edit being
 // written to the watch's rebuild line, and how it rebuilt (incremental, full build, public files
 // only). Several binaries alternate kind by kind, so drift in the machine's load hits them alike.
 //
@@ -57,6 +57,16 @@ const edits = {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/<title>[^<]*<\/title>/, `<title>bench ${++n}</title>`));
   },
   "public file": () => fs.writeFileSync(path.join(app, "public/robots.txt"), `User-agent: *\n# ${++n}\n`),
+  // As an editor's rename refactoring: a module renamed, then its importer's import rewritten.
+  // Timed to the rebuild that names the importer.
+  rename: () => {
+    const last = components - 1;
+    const [from, to] = fs.existsSync(path.join(app, `src/u${last}.ts`)) ? [`u${last}`, `v${last}`] : [`v${last}`, `u${last}`];
+    fs.renameSync(path.join(app, `src/${from}.ts`), path.join(app, `src/${to}.ts`));
+    const importer = path.join(app, `src/c${last}.tsx`);
+    fs.writeFileSync(importer, fs.readFileSync(importer, "utf8").replace(`"./${from}"`, `"./${to}"`));
+    return new RegExp(`rebuilt in \\d+ms \\([^;]*c${last}\\.tsx[^;]*; ([^)]*)\\)`);
+  },
 };
 
 function cold(bin) {
@@ -98,8 +108,8 @@ async function watchAll(bin, kinds) {
     for (let i = 0; i <= runs; i++) {
       const from = out.length;
       const start = process.hrtime.bigint();
-      edits[kind]();
-      const m = await waitFor(/rebuilt in \d+ms \([^;]*; ([^)]*)\)/, from);
+      const re = edits[kind]() ?? /rebuilt in \d+ms \([^;]*; ([^)]*)\)/;
+      const m = await waitFor(re, from);
       if (i > 0) samples.push(Number(process.hrtime.bigint() - start) / 1e6);
       how = m[1];
       await new Promise((r) => setTimeout(r, 200));

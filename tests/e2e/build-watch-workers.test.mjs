@@ -1,15 +1,15 @@
 // `nexxo build --watch` on an app with Web Workers: a module worker started with
 // `new Worker(new URL(...))` and one imported with `?worker`. An edit of the page's own modules
 // keeps the workers' bundles (incremental); an edit of a file the `new URL()` worker's bundle read
-// loads the module that starts it again, which bundles the worker anew (incremental); the
-// `?worker` import's worker is another module of its file, so an edit of its sources is a full
-// build. After every step dist/ equals a `--force` build, and the page, run in Chromium, shows
+// loads the module that starts it again, which bundles the worker anew (incremental); so does an
+// edit of the `?worker` import's sources (its module, whose load bundles the worker, loads again),
+// and a deletion of one fails the build as a --force build would. After every step dist/ equals a `--force` build, and the page, run in Chromium, shows
 // what both workers answer.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { assertSameAsForce, openPage, watchedApp, watchStep } from "./helpers.mjs";
+import { assertSameAsForce, openPage, waitForWatch, watchedApp, watchStep } from "./helpers.mjs";
 
 const files = {
   "index.html": '<!doctype html>\n<html>\n  <body>\n    <p id="a"></p>\n    <p id="b"></p>\n    <p id="c"></p>\n    <script type="module" src="/src/main.ts"></script>\n  </body>\n</html>\n',
@@ -72,8 +72,24 @@ test("an edit of a file a new URL() worker's bundle read bundles that worker aga
   ]);
 });
 
-test("an edit of a ?worker import's sources is a full build", async () => {
-  assert.deepEqual(await edit("src/other-dep.ts", 'export const other = "other v2";\n', "full build"), ["worker v2!", "other v2", "label v2"]);
-  // And the session goes on incrementally after it.
-  assert.deepEqual(await edit("src/label.ts", 'export const label = "label v3";\n', "incremental"), ["worker v2!", "other v2", "label v3"]);
+test("an edit of a ?worker import's sources loads that import again, which bundles the worker anew", async () => {
+  assert.deepEqual(await edit("src/other-dep.ts", 'export const other = "other v2";\n', "incremental"), ["worker v2!", "other v2", "label v2"]);
+  // The worker's entry file itself.
+  assert.deepEqual(await edit("src/other.ts", 'import { other } from "./other-dep";\nself.postMessage(other + "?");\n', "incremental"), [
+    "worker v2!",
+    "other v2?",
+    "label v2",
+  ]);
+  assert.deepEqual(await edit("src/label.ts", 'export const label = "label v3";\n', "incremental"), ["worker v2!", "other v2?", "label v3"]);
+});
+
+test("a file only a ?worker import's bundle read, deleted and put back: the build fails, then builds", async () => {
+  const from = watch.out.length;
+  const text = fs.readFileSync(path.join(dir, "src/other-dep.ts"));
+  fs.rmSync(path.join(dir, "src/other-dep.ts"));
+  const out = await waitForWatch(watch, from, /build failed \(src\/other-dep\.ts\)/);
+  assert.match(out, /other-dep/);
+  await watchStep(watch, () => fs.writeFileSync(path.join(dir, "src/other-dep.ts"), text), "src/other-dep.ts");
+  assertSameAsForce(dir);
+  assert.deepEqual(await shown(), ["worker v2!", "other v2?", "label v3"]);
 });

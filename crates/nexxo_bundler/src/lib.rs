@@ -223,6 +223,14 @@ where
     plugins
 }
 
+/// Whether the module `id` is a `?worker` or `?sharedworker` import of a file: a module whose
+/// load bundles the worker and reads nothing else.
+#[cfg(feature = "incremental")]
+fn is_worker_module(id: &str) -> bool {
+    let q = query::Query::parse(query::split(id).1);
+    q.worker || q.shared_worker
+}
+
 /// Whether an emitted asset was recorded only for modules the output does not include (see
 /// [`Incremental::build`]); pages' and workers' assets (`""`) always are.
 #[cfg(feature = "incremental")]
@@ -447,7 +455,8 @@ impl Incremental {
                 ids.extend(infos.iter().map(|m| m.key().clone()).filter(|id| with_query(id)).map(|id| id.to_string()));
                 continue;
             }
-            if infos.iter().any(|m| with_query(m.key())) {
+            // A `?worker` module of the file is loaded again as a reader of it (below).
+            if infos.iter().any(|m| with_query(m.key()) && !is_worker_module(m.key())) {
                 return None;
             }
             let readers = read.get(Path::new(p));
@@ -463,11 +472,12 @@ impl Incremental {
                     // A page's read: every build renders the pages again, which reads it again.
                     // A partial scan loads at least one module: the pages' entries, cheap.
                     ids.extend(pages.iter().map(|page| page.entry_id()));
-                } else if owner.contains('?') || !infos.contains_key(owner.as_str()) {
+                } else if (owner.contains('?') && !is_worker_module(owner)) || !infos.contains_key(owner.as_str()) {
                     // Another module of a file (`?inline`, a public file's `?raw`): its load
-                    // is not one this can run again alone.
+                    // is not one this can run again alone. A `?worker` module's load only
+                    // bundles the worker (see `workers::WorkerPlugin::load`): it can.
                     return None;
-                } else if !Path::new(owner).exists() {
+                } else if !Path::new(query::split(owner).0).exists() {
                     // A module deleted earlier in the watch, which no module imports any more
                     // (its importers were loaded again then): in no output, nothing to load.
                 } else {
