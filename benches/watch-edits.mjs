@@ -1,6 +1,7 @@
 // What each kind of edit costs under `nexxo build --watch`, against a cold build of the same app:
 // a component (a leaf script module), a CSS module's rules, an SVG a CSS module's `url()` names,
-// the page (index.html's title), a public/ file, a module renamed with its import. Per kind, the median time from the edit being
+// the page (index.html's title), a public/ file, a module renamed with its import, the fix of a
+// syntax error (after the broken save's failed rebuild). Per kind, the median time from the edit being
 // written to the watch's rebuild line, and how it rebuilt (incremental, full build, public files
 // only). Several binaries alternate kind by kind, so drift in the machine's load hits them alike.
 //
@@ -57,6 +58,11 @@ const edits = {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/<title>[^<]*<\/title>/, `<title>bench ${++n}</title>`));
   },
   "public file": () => fs.writeFileSync(path.join(app, "public/robots.txt"), `User-agent: *\n# ${++n}\n`),
+  // The fix of a syntax error (the broken save is written first, untimed, see `broken`).
+  "fix after an error": () => {
+    const file = path.join(app, "src", `c${components - 2}.tsx`);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/useState<number>\([^)]*\)/, `useState<number>(${100000 + ++n})`));
+  },
   // As an editor's rename refactoring: a module renamed, then its importer's import rewritten.
   // Timed to the rebuild that names the importer.
   rename: () => {
@@ -66,6 +72,15 @@ const edits = {
     const importer = path.join(app, `src/c${last}.tsx`);
     fs.writeFileSync(importer, fs.readFileSync(importer, "utf8").replace(`"./${from}"`, `"./${to}"`));
     return new RegExp(`rebuilt in \\d+ms \\([^;]*c${last}\\.tsx[^;]*; ([^)]*)\\)`);
+  },
+};
+
+/** Untimed steps before an edit: the save that breaks the component the fix then mends. */
+const broken = {
+  "fix after an error": () => {
+    const file = path.join(app, "src", `c${components - 2}.tsx`);
+    fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/useState<number>\([^)]*\)/, "useState<number>(1 +)"));
+    return /build failed/;
   },
 };
 
@@ -106,6 +121,11 @@ async function watchAll(bin, kinds) {
     const samples = [];
     let how = "";
     for (let i = 0; i <= runs; i++) {
+      if (broken[kind]) {
+        const before = out.length;
+        await waitFor(broken[kind](), before);
+        await new Promise((r) => setTimeout(r, 200));
+      }
       const from = out.length;
       const start = process.hrtime.bigint();
       const re = edits[kind]() ?? /rebuilt in \d+ms \([^;]*; ([^)]*)\)/;

@@ -89,7 +89,9 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     let mut css_plugins = crate::css_plugins::for_config(&config, "production");
     // When the build that read `reads` started: a file born before it existed for that build.
     let mut reads_since = std::time::SystemTime::now();
-    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, &minified, None, &css_plugins).await;
+    // Whether a path got or lost a name since the last build (see `build_once`).
+    let mut names_changed = false;
+    let (built, mut reads, _) = build_once(&config, args.engine, &mut live, &minified, None, false, &css_plugins).await;
     if let Some(output) = built
         && let Ok((w, public)) = write_all(&config, &output, args.engine)
     {
@@ -109,6 +111,9 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             b = batches.recv() => b,
         };
         let Some(crate::watch::Batch { paths: mut changed, mut named }) = batch else { break };
+        // Kept until a build runs: a batch that builds nothing (a new file nothing imports) may
+        // still have changed what a resolution finds.
+        names_changed |= !named.is_empty();
         // No wait beyond the watcher's own settling (a save is one batch once its file is closed,
         // see `watch`): Rollup's `buildDelay` is 0 too, and the 30 ms this waited were a quarter of
         // an incremental rebuild at 2.4k modules. Batches that came meanwhile join this one; a
@@ -208,10 +213,17 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
             continue;
         }
         last = None;
-        let (built, how);
-        reads_since = std::time::SystemTime::now();
-        (built, reads, how) =
-            build_once(&config, args.engine, &mut live, &minified, Some(&changed), &css_plugins).await;
+        let attempt_started = std::time::SystemTime::now();
+        let (built, new_reads, how) =
+            build_once(&config, args.engine, &mut live, &minified, Some(&changed), names_changed, &css_plugins).await;
+        names_changed = false;
+        if built.is_some() {
+            (reads, reads_since) = (new_reads, attempt_started);
+        } else {
+            // A failed build: what the last good one read still matters, and so does what this
+            // one loaded; a file born since the last good build is new to the watch.
+            reads.extend(new_reads);
+        }
         let Some(output) = built else {
             println!("{} {}", s.red("✗ build failed"), s.dim(&format!("({shown}); watching for changes")));
             continue;
@@ -361,17 +373,20 @@ async fn build_once(
     live: &mut Option<nexxo_bundler::Incremental>,
     minified: &nexxo_bundler::KeptChunks,
     changed: Option<&BTreeSet<PathBuf>>,
+    names_changed: bool,
     css_plugins: &Option<Arc<dyn nexxo_bundler::CssPlugins>>,
 ) -> (Option<BuildOutput>, Reads, &'static str) {
+    // What a failed build read (the files it loaded before it failed): edits of them matter.
+    let mut failed_reads = Reads::new();
     let result = match engine {
         EngineKind::Native => {
             let paths: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
             // The modules to load again: the edited ones, and those whose loads read an edited
             // file (a sheet's `url()` asset, an inlined `@import`, a Sass partial).
-            // A deleted file: the resolvers must not find it in their caches.
-            if changed.is_some_and(|c| c.iter().any(|p| !p.exists()))
-                && let Some(l) = live.as_ref()
-            {
+            // A file created, renamed or deleted since the last build: the resolvers must not
+            // answer from their caches (a deleted file found, a file put back after a failed
+            // build's search not found).
+            if names_changed && let Some(l) = live.as_ref() {
                 l.forget_resolutions();
             }
             let ids = changed.and_then(|_| live.as_ref().and_then(|l| l.partial_ids(&paths)));
@@ -388,21 +403,25 @@ async fn build_once(
                         Some(inc) => inc,
                         None => nexxo_bundler::incremental(&job_config, css_plugins, minified)?,
                     };
-                    let output = inc.build(ids).await?;
-                    Ok((inc, output))
+                    let output = inc.build(ids).await;
+                    Ok::<_, nexxo_bundler::BuildFailure>((inc, output))
                 }
                 .instrument(tracing::info_span!("nexxo.bundle")),
             );
-            // Kept only after a success: rolldown's scan after a failed build is not something
-            // to build on.
+            // Kept after a failure too: it knows whether the next rebuild can be partial (see
+            // `Incremental::build`), and what the failed build loaded.
             let mut how = if partial { "incremental" } else { "full build" };
             let output = match job.await {
                 Ok(Ok((inc, output))) => {
                     if !inc.was_partial() {
                         how = "full build";
                     }
+                    if output.is_err() {
+                        failed_reads.extend(inc.loaded_files());
+                        failed_reads.extend(inc.module_files());
+                    }
                     *live = Some(inc);
-                    Ok(Ok(output))
+                    Ok(output)
                 }
                 Ok(Err(failure)) => Ok(Err(failure)),
                 Err(e) => Err(e),
@@ -430,7 +449,7 @@ async fn build_once(
             if engine == EngineKind::Native {
                 build::report_failure(&failure);
             }
-            return (None, Reads::new(), how);
+            return (None, failed_reads, how);
         }
         Err(_) => {
             *live = None;

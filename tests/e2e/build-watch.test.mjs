@@ -157,7 +157,34 @@ test("a syntax error prints file:line:col, leaves dist/ as it was, and the fix r
   const distAfter = readTree(path.join(dir, "dist"));
   assert.deepEqual(Object.keys(distAfter), Object.keys(distBefore));
   for (const p of Object.keys(distBefore)) assert.ok(distAfter[p].equals(distBefore[p]), `${p} was touched`);
-  await step(() => fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Fixed v4")), "src/Title.tsx");
+  // The fix loads the module again alone: rolldown's scan survives a failed rebuild.
+  const fixed = await step(() => fs.writeFileSync(path.join(dir, "src/Title.tsx"), label("Fixed v4")), "src/Title.tsx");
+  assert.match(fixed, /\(src\/Title\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Fixed v4");
+});
+
+test("a failed rebuild's new import of a file with an error: fixing that file rebuilds", async () => {
+  // A file no build read yet, broken (an edit of it alone changes nothing), then imported.
+  const appFile = path.join(dir, "src/App.tsx");
+  const appText = fs.readFileSync(appFile, "utf8");
+  let from = watch.out.length;
+  writeFiles(dir, { "src/note.ts": "export const note: string = ;\n" });
+  await new Promise((r) => setTimeout(r, 300));
+  from = watch.out.length;
+  fs.writeFileSync(appFile, `import { note } from "./note";\n${appText.replace("</main>", "{note}</main>")}`);
+  const out = await waitFor(from, /build failed \(src\/App\.tsx\)/);
+  assert.match(out, /src\/note\.ts:1:\d+/);
+  // The fix is in a file the failed build loaded: it rebuilds, partially.
+  const fixed = await step(() => fs.writeFileSync(path.join(dir, "src/note.ts"), 'export const note: string = " noted";\n'), "src/note.ts");
+  assert.match(fixed, /\(src\/note\.ts; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Fixed v4 noted");
+  from = watch.out.length;
+  await step(() => {
+    fs.writeFileSync(appFile, appText);
+    fs.rmSync(path.join(dir, "src/note.ts"));
+  }, "src/App.tsx");
   assertSameAsForce();
   assert.equal(await pageText(), "Fixed v4");
 });

@@ -82,7 +82,7 @@ where
     }
     let setup = tracing::info_span!("nexxo.setup").entered();
     let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
-    let mut plugins = plugins(&fs, &state, &resolver, &[], minified);
+    let mut plugins = plugins(&fs, &state, &resolver, &[], minified, false);
     if let Some(on_stage) = on_stage {
         plugins.push(Plugin::new_shared(progress::ProgressPlugin { on_stage }));
     }
@@ -175,19 +175,24 @@ pub const SCRIPT_EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts"
 
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
 /// bundle of a worker (`within`: that worker's entry, after the workers that start it);
-/// `minified`: the minified parts a session of rebuilds keeps for the next (see [`KeptChunks`]).
+/// `minified`: the minified parts a session of rebuilds keeps for the next (see [`KeptChunks`]);
+/// `list_loads`: rolldown's list of loaded files names every file loaded ([`read::ListLoads`]).
 pub(crate) fn plugins<Fs>(
     fs: &Fs,
     state: &Arc<BuildState>,
     resolver: &Arc<Resolver<Fs>>,
     within: &[String],
     minified: Option<KeptChunks>,
+    list_loads: bool,
 ) -> Vec<SharedPluginable>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let config = &state.config;
     let mut plugins: Vec<SharedPluginable> = Vec::new();
+    if list_loads {
+        plugins.push(Plugin::new_shared(read::ListLoads));
+    }
     if within.is_empty() {
         plugins.push(Plugin::new_shared(html::HtmlPlugin { state: Arc::clone(state) }));
     }
@@ -215,7 +220,7 @@ where
             pages: within.is_empty(),
         }),
         // Last: the other plugins' loads come first.
-        Plugin::new_shared(read::ReadPlugin { fs: fs.clone(), list: !within.is_empty() }),
+        Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
     if config.minify {
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
@@ -365,6 +370,8 @@ pub struct Incremental {
     /// Whether the last build loaded only the edited modules again (a partial one can end as a
     /// full one, see [`Incremental::build`]).
     was_partial: bool,
+    /// The modules a failed partial build was loading, which the next one loads again.
+    pending: Vec<String>,
 }
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
@@ -380,10 +387,19 @@ pub fn incremental(
     let fs = rolldown_fs::OsFileSystem::new(false);
     let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
-    let plugins = plugins(&fs, &state, &resolver, &[], Some(minified));
+    let plugins = plugins(&fs, &state, &resolver, &[], Some(minified), true);
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)
         .map_err(|errs| BuildFailure::from_rolldown(&config.root, errs.into_vec()))?;
-    Ok(Incremental { bundler, state, fs, resolver, root: config.root.clone(), reusable: false, was_partial: false })
+    Ok(Incremental {
+        bundler,
+        state,
+        fs,
+        resolver,
+        root: config.root.clone(),
+        reusable: false,
+        was_partial: false,
+        pending: Vec::new(),
+    })
 }
 
 #[cfg(feature = "incremental")]
@@ -485,6 +501,8 @@ impl Incremental {
                 }
             }
         }
+        // A failed build's modules, unless deleted since (their importers load again instead).
+        ids.extend(self.pending.iter().filter(|id| Path::new(query::split(id).0).exists()).cloned());
         if ids.is_empty() {
             // A partial scan loads at least one module: the pages' entries, cheap.
             ids.extend(pages.iter().map(|page| page.entry_id()));
@@ -552,6 +570,29 @@ impl Incremental {
         self.state.postcss_inputs.lock().expect("postcss inputs").values().any(|r| r.depends_on(path))
     }
 
+    /// `failure`, after noting what a failed build leaves to build on. A failed partial build
+    /// leaves rolldown's scan as it was before it (rolldown reverts a failed partial scan and
+    /// scans its modules again next time) or with the edited modules merged (a failure after
+    /// the scan: a missing export, an import of a missing file left in the output), so the next
+    /// rebuild can be partial too (a fix after a syntax error was a full build: 1.5-2 s at 19k
+    /// modules), loading the failed build's modules again with the edited ones: their loads
+    /// record what they read and emit anew. A failed full build leaves nothing to build on.
+    fn after_failure(&mut self, partial: Option<&[arcstr::ArcStr]>, failure: BuildFailure) -> BuildFailure {
+        match partial {
+            Some(ids) => {
+                self.pending.extend(ids.iter().map(ToString::to_string));
+                self.reusable = true;
+            }
+            None => self.pending.clear(),
+        }
+        failure
+    }
+
+    /// The files the last build loaded, also one that failed (see `read::ListLoads`).
+    pub fn loaded_files(&self) -> Vec<std::path::PathBuf> {
+        self.bundler.watch_files().iter().map(|f| std::path::PathBuf::from(f.as_str())).collect()
+    }
+
     /// Forgets what the resolvers found on disk (rolldown's and the plugins'), so that a file
     /// deleted since the last build is not found again from their caches.
     pub fn forget_resolutions(&self) {
@@ -616,10 +657,12 @@ impl Incremental {
                     rolldown_common::ScanMode::Full
                 }
             };
-            let mut output =
-                self.bundler.incremental_generate(mode).await.map_err(|errs| failed(&self.state, errs.into_vec()))?;
+            let mut output = match self.bundler.incremental_generate(mode).await {
+                Ok(output) => output,
+                Err(errs) => return Err(self.after_failure(partial.as_deref(), failed(&self.state, errs.into_vec()))),
+            };
             if let Some(failure) = unresolved_in_app(&self.state, &self.root, &mut output) {
-                return Err(failure);
+                return Err(self.after_failure(partial.as_deref(), failure));
             }
             let stale = stale_assets(&self.state, &output);
             // An edit that dropped the last import of an asset (or of the sheet that used it)
@@ -636,6 +679,7 @@ impl Incremental {
         let result = tracing::info_span!("nexxo.finish")
             .in_scope(|| finish::finish(&self.fs, &self.state, output, Leftovers::Keep));
         self.reusable = result.is_ok() && none_made_once;
+        self.pending.clear();
         result
     }
 }

@@ -18,10 +18,33 @@ use crate::SCRIPT_EXTS;
 #[derive(Debug)]
 pub struct ReadPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub fs: Fs,
-    /// Adds each file it reads to rolldown's list of loaded files: a worker's bundle takes its
-    /// inputs from it (see `workers`). Only there: for the app it cost 0.8% of a build's
-    /// instructions (the performance gate), for a list nobody reads.
-    pub list: bool,
+}
+
+/// First among the plugins where a build needs to know every file it loaded, whichever plugin
+/// loads it (rolldown lists only the files it read itself): a worker's bundle takes its inputs
+/// from the list (a module whose code all went, inlined, is in no chunk), and a `--watch`
+/// session the files a failed build loaded (see `Incremental::loaded_files`). Not in a one-shot
+/// build of the app, where it cost 0.8% of the instructions (the performance gate) for a list
+/// nobody reads.
+#[derive(Debug)]
+pub struct ListLoads;
+
+impl Plugin for ListLoads {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("nexxo:list-loads")
+    }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::Load
+    }
+
+    async fn load(&self, ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        let file = crate::query::split(args.id).0;
+        if Path::new(file).is_absolute() {
+            ctx.add_watch_file(file);
+        }
+        Ok(None)
+    }
 }
 
 impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for ReadPlugin<Fs> {
@@ -33,7 +56,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for ReadPlugin<Fs> {
         HookUsage::Load
     }
 
-    async fn load(&self, ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
         let id = args.id;
         // A forced module type (`with { type: "json" }`) and virtual or queried ids stay rolldown's.
         if args.asserted_module_type.is_some() || id.starts_with('\0') || id.contains('?') {
@@ -46,11 +69,6 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for ReadPlugin<Fs> {
         // A file that cannot be read is left to rolldown's own read, whose error names the
         // importer and the reason (a plugin's error would show as "plugin threw an error").
         let Ok(code) = self.fs.read_to_string(path) else { return Ok(None) };
-        // rolldown lists the files it read itself, not a plugin's: a worker's bundle reads its
-        // inputs from that list (a module whose code all went, inlined, is in no chunk).
-        if self.list {
-            ctx.add_watch_file(id);
-        }
         Ok(Some(HookLoadOutput { code: code.into(), ..Default::default() }))
     }
 }

@@ -88,7 +88,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
         }
         let mut within = self.within.clone();
         within.push(entry.to_string());
-        let plugins = crate::plugins(&self.fs, state, &self.resolver, &within, None);
+        let plugins = crate::plugins(&self.fs, state, &self.resolver, &within, None, true);
         // rolldown reports a failed load of the importer only briefly: the worker's own errors
         // (located, with their code frames) go to the plugin errors shown first.
         let failed = |f: BuildFailure| {
