@@ -527,6 +527,35 @@ test("files the build did not read (a log written into the project, notes) start
   assertSameAsForce();
 });
 
+test("a module no module imports any more: broken, it fails nothing; imported again, its new text is built", async () => {
+  const appFile = path.join(dir, "src/App.tsx");
+  const appText = fs.readFileSync(appFile, "utf8");
+  const withOrphan = `import { orphan } from "./orphan";\n${appText.replace("</main>", "{orphan}</main>")}`;
+  await step(() => {
+    writeFiles(dir, { "src/orphan.ts": 'export const orphan: string = " o1";\n' });
+    fs.writeFileSync(appFile, withOrphan);
+  }, "src/App.tsx");
+  assert.equal(await pageText(), "Backed up v6 o1");
+  await step(() => fs.writeFileSync(appFile, appText), "src/App.tsx");
+  // rolldown's scan still holds it; a fresh build would not read it.
+  let out = await step(() => fs.writeFileSync(path.join(dir, "src/orphan.ts"), "export const orphan: string = ;\n"), "src/orphan.ts");
+  assert.doesNotMatch(out, /build failed/);
+  assertSameAsForce();
+  out = await step(() => fs.writeFileSync(path.join(dir, "src/orphan.ts"), 'export const orphan: string = " o2";\n'), "src/orphan.ts");
+  assertSameAsForce();
+  // Imported again by an edit of App.tsx alone: the text it has now, not the one rolldown scanned
+  // (the rebuild starts over once it sees the module is needed again).
+  out = await step(() => fs.writeFileSync(appFile, withOrphan), "src/App.tsx");
+  assert.match(out, /\(src\/App\.tsx; full build\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6 o2");
+  await step(() => {
+    fs.writeFileSync(appFile, appText);
+    fs.rmSync(path.join(dir, "src/orphan.ts"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+});
+
 test("SIGTERM stops the watch with exit code 0 and a complete dist/", async () => {
   const distBefore = readTree(path.join(dir, "dist"));
   // An edit and SIGTERM close together: a rebuild in progress finishes its write before the exit.

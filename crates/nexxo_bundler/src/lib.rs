@@ -244,7 +244,14 @@ fn stale_assets(state: &BuildState, output: &rolldown::BundleOutput) -> bool {
     if assets.is_empty() {
         return false;
     }
-    let included: std::collections::HashSet<&str> = output
+    let included = included_modules(output);
+    assets.values().any(|a| !a.owners.iter().any(|o| o.is_empty() || included.contains(o.as_str())))
+}
+
+/// The ids of the modules whose code is in `output`'s chunks.
+#[cfg(feature = "incremental")]
+fn included_modules(output: &rolldown::BundleOutput) -> std::collections::HashSet<&str> {
+    output
         .assets
         .iter()
         .filter_map(|o| match o {
@@ -252,8 +259,7 @@ fn stale_assets(state: &BuildState, output: &rolldown::BundleOutput) -> bool {
             rolldown_common::Output::Asset(_) => None,
         })
         .flatten()
-        .collect();
-    assets.values().any(|a| !a.owners.iter().any(|o| o.is_empty() || included.contains(o.as_str())))
+        .collect()
 }
 
 /// A bare import that nothing resolves would fail in the browser at run time; rolldown only
@@ -372,6 +378,8 @@ pub struct Incremental {
     was_partial: bool,
     /// The modules a failed partial build was loading, which the next one loads again.
     pending: Vec<String>,
+    /// Modules edited while no module imported them, not loaded since (see [`Incremental::build`]).
+    unloaded: std::collections::BTreeSet<String>,
 }
 
 /// A new [`Incremental`] for `config`; its first [`Incremental::build`] is a full one.
@@ -399,6 +407,7 @@ pub fn incremental(
         reusable: false,
         was_partial: false,
         pending: Vec::new(),
+        unloaded: Default::default(),
     })
 }
 
@@ -593,6 +602,48 @@ impl Incremental {
         self.bundler.watch_files().iter().map(|f| std::path::PathBuf::from(f.as_str())).collect()
     }
 
+    /// Drops what the loads of `ids` recorded last time (the assets they emitted, the files they
+    /// read, the workers they started), as their loads record it again, and analyses an edited
+    /// page again, whose entry and inline scripts load from its new text.
+    fn forget_loads(&self, ids: &[arcstr::ArcStr]) -> Result<(), BuildFailure> {
+        // What the modules loaded again emitted last time: their loads emit it again if
+        // they still reference it. So do the pages, which every build renders (`""`).
+        let again = |owner: &str| owner.is_empty() || ids.iter().any(|id| id.as_str() == owner);
+        let mut assets = self.state.assets.lock().expect("asset table");
+        for asset in assets.values_mut() {
+            asset.owners.retain(|o| !again(o));
+        }
+        assets.retain(|_, a| !a.owners.is_empty());
+        // And what they read: their loads record it again.
+        let mut read = self.state.read_files.lock().expect("read list");
+        for owners in read.values_mut() {
+            owners.retain(|o| !again(o));
+        }
+        read.retain(|_, owners| !owners.is_empty());
+        // A worker is bundled again when every module that starts it is loaded again.
+        let mut workers = self.state.workers.lock().expect("worker table");
+        workers.retain(|_, w| {
+            w.owners.retain(|o| !again(o));
+            !w.owners.is_empty()
+        });
+        drop((assets, read, workers));
+        // An edited page: its entry and inline scripts load from the page as it is now.
+        use rolldown_fs::OxcResolverFileSystem as _;
+        for page in self.state.pages() {
+            if ids.iter().any(|id| *id == page.entry_id()) {
+                let source = self.fs.read_to_string(&page.abs).map_err(|e| missing_entry(&page.rel, &e))?;
+                self.state.replace_page(html::Page::analyze(&page.rel, &page.abs, source, &self.state.config));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the module `id` is in rolldown's scan, imported by no module and no entry.
+    fn unneeded(&self, id: &str) -> bool {
+        let infos = self.bundler.module_infos();
+        infos.get(id).is_some_and(|i| !i.is_entry && i.importers.is_empty() && i.dynamic_importers.is_empty())
+    }
+
     /// Forgets what the resolvers found on disk (rolldown's and the plugins'), so that a file
     /// deleted since the last build is not found again from their caches.
     pub fn forget_resolutions(&self) {
@@ -610,36 +661,28 @@ impl Incremental {
         let mut partial: Option<Vec<arcstr::ArcStr>> =
             changed.map(|ids| ids.into_iter().map(arcstr::ArcStr::from).collect());
         self.reusable = false;
-        if let Some(ids) = &partial {
-            // What the modules loaded again emitted last time: their loads emit it again if
-            // they still reference it. So do the pages, which every build renders (`""`).
-            let again = |owner: &str| owner.is_empty() || ids.iter().any(|id| id.as_str() == owner);
-            let mut assets = self.state.assets.lock().expect("asset table");
-            for asset in assets.values_mut() {
-                asset.owners.retain(|o| !again(o));
-            }
-            assets.retain(|_, a| !a.owners.is_empty());
-            // And what they read: their loads record it again.
-            let mut read = self.state.read_files.lock().expect("read list");
-            for owners in read.values_mut() {
-                owners.retain(|o| !again(o));
-            }
-            read.retain(|_, owners| !owners.is_empty());
-            // A worker is bundled again when every module that starts it is loaded again.
-            let mut workers = self.state.workers.lock().expect("worker table");
-            workers.retain(|_, w| {
-                w.owners.retain(|o| !again(o));
-                !w.owners.is_empty()
-            });
-            drop((assets, read, workers));
-            // An edited page: its entry and inline scripts load from the page as it is now.
-            use rolldown_fs::OxcResolverFileSystem as _;
-            for page in self.state.pages() {
-                if ids.iter().any(|id| *id == page.entry_id()) {
-                    let source = self.fs.read_to_string(&page.abs).map_err(|e| missing_entry(&page.rel, &e))?;
-                    self.state.replace_page(html::Page::analyze(&page.rel, &page.abs, source, &self.state.config));
+        if let Some(ids) = &mut partial {
+            // An edited module that no module imports any more (its import removed earlier
+            // in the session) is not loaded: a fresh build would not read it, so a syntax
+            // error in it must not fail this one. It is loaded once the output needs it
+            // again (below). Judged only after a good build: rolldown does not take back
+            // the importer lists a failed scan's loads wrote (a module that failed to parse
+            // has none).
+            let (left, kept): (Vec<arcstr::ArcStr>, Vec<arcstr::ArcStr>) = if self.pending.is_empty() {
+                ids.iter().cloned().partition(|id| self.unneeded(id))
+            } else {
+                (Vec::new(), ids.clone())
+            };
+            let pages = self.state.pages();
+            if !left.is_empty() && !(kept.is_empty() && pages.is_empty()) {
+                self.unloaded.extend(left.iter().map(ToString::to_string));
+                *ids = kept;
+                if ids.is_empty() {
+                    // A partial scan loads at least one module: the pages' entries, cheap.
+                    ids.extend(pages.iter().map(|page| arcstr::ArcStr::from(page.entry_id())));
                 }
             }
+            self.forget_loads(ids)?;
         }
         let (output, stale) = loop {
             self.state.plugin_errors.lock().expect("error list").clear();
@@ -648,6 +691,7 @@ impl Incremental {
                 Some(ids) => rolldown_common::ScanMode::Partial(ids.clone()),
                 None => {
                     // Everything is loaded again, and records what it reads and emits again.
+                    self.unloaded.clear();
                     self.state.postcss_inputs.lock().expect("postcss inputs").clear();
                     self.state.read_files.lock().expect("read files").clear();
                     self.state.looked_for.lock().expect("looked-for list").clear();
@@ -670,6 +714,17 @@ impl Incremental {
             // decides what is emitted.
             if stale && partial.take().is_some() {
                 continue;
+            }
+            // A module left unloaded that the output includes again, or that a module imports
+            // again: rolldown took its last scan, so the build starts over. (A partial scan of
+            // it alone gave a fresh build's code but not its order of CommonJS initializations
+            // when the app's package.json says `"sideEffects": true`.)
+            if partial.is_some() && !self.unloaded.is_empty() {
+                let included = included_modules(&output);
+                if self.unloaded.iter().any(|id| included.contains(id.as_str()) || !self.unneeded(id)) {
+                    partial = None;
+                    continue;
+                }
             }
             break (output, stale);
         };
