@@ -645,7 +645,8 @@ impl Incremental {
     }
 
     /// Forgets what the resolvers found on disk (rolldown's and the plugins'), so that a file
-    /// deleted since the last build is not found again from their caches.
+    /// deleted since the last build is not found from their caches, nor a file created or put
+    /// back not found (a failed build's search cached its absence).
     pub fn forget_resolutions(&self) {
         self.bundler.clear_resolver_cache();
         self.resolver.clear_cache();
