@@ -13,10 +13,13 @@
 //! ([`nexxo_bundler::Incremental::can_skip_new`]); a batch of public/ files no module read writes
 //! the last output again with the new public/, building nothing. A worker's bundle is kept with
 //! the modules that start it, and made again when they load again (an edit of a file it read
-//! loads them). A deleted (or renamed) file loads again the modules that imported or read it.
-//! Anything else (other new files, the config, the sources of a `?worker` import, the rebuild
-//! after a failure) starts a full build, and so does a partial
-//! one whose output no longer has a module that emitted an asset. All give `nexxo build --force`'s output (tested in `build-watch`).
+//! loads them; so does an edit of a `?worker` import's sources). A deleted (or renamed) file
+//! loads again the modules that imported or read it. A failed partial rebuild keeps rolldown's
+//! scan, so the next one is partial too; an edited module that no module imports any more is not
+//! loaded. Anything else (other new files, the config, the rebuild after a failed full build)
+//! starts a full build, and so does a partial one whose output no longer has a module that
+//! emitted an asset, or needs again a module left unloaded. All give `nexxo build --force`'s
+//! output (tested in `build-watch`, `build-watch-workers` and `build-watch-walk`).
 //!
 //! Writing: the first build replaces the output directory as `nexxo build` does (staging
 //! directory, one rename). A rebuild writes only the files whose content changed, each to a
@@ -270,9 +273,9 @@ fn matters(reads: &Reads, path: &Path, may_wait: impl Fn(&Path) -> bool) -> bool
     reads.contains(path) || (path.exists() && !may_wait(path))
 }
 
-/// Directories in a batch, as the files they stand for, which are returned. One renamed away or deleted whole can
-/// come as the directory's path alone (inotify names the directory of a rename, not its files):
-/// the files the last build read under it went with it. One created or renamed in comes as its
+/// Directories in a batch, as the files they stand for, which are returned. One renamed away or
+/// deleted whole can come as the directory's path alone (inotify names the directory of a rename,
+/// not its files): the files the last build read under it went with it. One created or renamed in comes as its
 /// path, and files written into it before its watch began come as nothing: the files under it
 /// that the last build did not read are the change, each judged as a new file (at most
 /// [`MAX_NEW_FILES`]; over that, the directory stays in the batch, and a path the build did not
@@ -362,11 +365,13 @@ fn is_config_input(args: &BuildArgs, root: &Path, path: &Path) -> bool {
         || nexxo_migrate::is_config_source(root, path, explicit.as_deref())
 }
 
-/// One build, its errors printed; the files it read; and how it was built. With the native
-/// engine, `live` keeps rolldown's scan of the last build ([`nexxo_bundler::Incremental`]): when
-/// every one of `changed` is a script module it can load again alone, only those are loaded,
-/// parsed and transformed again; otherwise (and after a failure) the build starts over. A panic
-/// inside the engine is a bug: it is reported as one and the watch goes on.
+/// One build, its errors printed; the files it read (after a failure: the files it loaded); and
+/// how it was built. With the native engine, `live` keeps rolldown's scan of the last build
+/// ([`nexxo_bundler::Incremental`]): when each of `changed` names modules it can load again
+/// alone ([`nexxo_bundler::Incremental::partial_ids`]), only those are loaded, parsed and
+/// transformed again; otherwise the build starts over. `names_changed`: a path got or lost a name
+/// since the last build. A panic inside the engine is a bug: it is reported as one and the watch
+/// goes on.
 async fn build_once(
     config: &ResolvedConfig,
     engine: EngineKind,
