@@ -513,6 +513,8 @@ test("a directory moved in, moved out or renamed whole counts as the files in it
 test("files the build did not read (a log written into the project, notes) start no rebuild; package.json does", async () => {
   // New files: a rebuild decides (one at the root may be a config).
   await step(() => writeFiles(dir, { "build.log": "line 0\n", "src/notes.md": "# notes\n", "package.json": '{"name":"w"}\n' }), "build.log");
+  // Should the three new files come in two batches, the second's rebuild lands before `from`.
+  await new Promise((r) => setTimeout(r, 500));
   const from = watch.out.length;
   for (let i = 1; i <= 5; i++) {
     fs.appendFileSync(path.join(dir, "build.log"), `line ${i}\n`);
