@@ -189,6 +189,24 @@ test("a failed rebuild's new import of a file with an error: fixing that file re
   assert.equal(await pageText(), "Fixed v4");
 });
 
+test("an import of a file not written yet fails; writing the file rebuilds", async () => {
+  const appFile = path.join(dir, "src/App.tsx");
+  const appText = fs.readFileSync(appFile, "utf8");
+  let from = watch.out.length;
+  fs.writeFileSync(appFile, `import { later } from "./later";\n${appText.replace("</main>", "{later}</main>")}`);
+  await waitFor(from, /build failed \(src\/App\.tsx\)/);
+  // A new file nothing imported before the failure: the failed build looked for it.
+  await step(() => writeFiles(dir, { "src/later.ts": 'export const later: string = " later";\n' }), "src/later.ts");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Fixed v4 later");
+  await step(() => {
+    fs.writeFileSync(appFile, appText);
+    fs.rmSync(path.join(dir, "src/later.ts"));
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Fixed v4");
+});
+
 test("a save through a temporary file and a rename (sed -i, vim, safe write) is one incremental rebuild", async () => {
   const from = watch.out.length;
   const out = await step(() => {

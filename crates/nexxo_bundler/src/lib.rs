@@ -531,13 +531,20 @@ impl Incremental {
     /// module's, nor the directory name of a module's `index` file (nor, for an `index` file, is
     /// its directory's name a module's); no module expands a pattern; no URL looked for it; it is
     /// not at the root (where config files are); no PostCSS plugin reads it. Anything else (a new
-    /// package.json, tsconfig.json, Sass partial or directory) starts a full build.
+    /// package.json, tsconfig.json, Sass partial or directory) starts a full build, and so does
+    /// any new file after a failed build.
     pub fn can_skip_new(&self, path: &str) -> bool {
         let p = Path::new(path);
         let script_or_css =
             p.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e) || e == "css");
         let kind_ok = script_or_css || assets::is_asset(&self.state.config, path);
-        if !self.reusable || !kind_ok || p.parent() == Some(self.root.as_path()) || !p.is_file() {
+        // After a failed build, a new file may be the one an import looked for.
+        if !self.reusable
+            || !self.pending.is_empty()
+            || !kind_ok
+            || p.parent() == Some(self.root.as_path())
+            || !p.is_file()
+        {
             return false;
         }
         if !self.state.globbing.lock().expect("globbing").is_empty()
