@@ -273,19 +273,22 @@ fn matters(reads: &Reads, path: &Path, may_wait: impl Fn(&Path) -> bool) -> bool
     reads.contains(path) || (path.exists() && !may_wait(path))
 }
 
+/// The most files a new directory in a batch is taken as (see [`whole_directories`]).
+const MAX_NEW_FILES: usize = 10_000;
+
 /// Directories in a batch, as the files they stand for, which are returned. One renamed away or
 /// deleted whole can come as the directory's path alone (inotify names the directory of a rename,
-/// not its files): the files the last build read under it went with it. One created or renamed in comes as its
-/// path, and files written into it before its watch began come as nothing: the files under it
-/// that the last build did not read are the change, each judged as a new file (at most
-/// [`MAX_NEW_FILES`]; over that, the directory stays in the batch, and a path the build did not
-/// read starts a full build).
+/// not its files): the files the last build read under it went with it. One created or renamed
+/// in comes as its path, and files written into it before its watch began come as nothing: the
+/// files under it that the last build did not read are the change, each judged as a new file (at
+/// most [`MAX_NEW_FILES`]; over that, the directory stays in the batch, and a path the build did
+/// not read starts a full build).
 fn whole_directories(changed: &mut BTreeSet<PathBuf>, reads: &Reads) -> Vec<PathBuf> {
     let mut found = Vec::new();
     changed.retain(|p| match std::fs::metadata(p) {
         Ok(m) if m.is_dir() => {
             let mut under = Vec::new();
-            let whole = files_under(p, &mut under);
+            let whole = crate::watch::files_under(p, MAX_NEW_FILES, &mut under);
             found.extend(under.into_iter().filter(|f| !reads.contains(f)));
             !whole
         }
@@ -301,33 +304,6 @@ fn whole_directories(changed: &mut BTreeSet<PathBuf>, reads: &Reads) -> Vec<Path
     found
 }
 
-/// The most files a new directory in a batch is taken as (see [`whole_directories`]).
-const MAX_NEW_FILES: usize = 10_000;
-
-/// Adds the files under `dir` to `found`, skipping `node_modules` and dot directories as the
-/// watcher does; false when there were more than [`MAX_NEW_FILES`] or one could not be listed.
-fn files_under(dir: &Path, found: &mut Vec<PathBuf>) -> bool {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { return false };
-        for e in entries.flatten() {
-            let name = e.file_name();
-            if name == "node_modules" || name.as_encoded_bytes().starts_with(b".") {
-                continue;
-            }
-            match e.file_type() {
-                Ok(t) if t.is_dir() => stack.push(e.path()),
-                Ok(_) => found.push(e.path()),
-                Err(_) => return false,
-            }
-            if found.len() > MAX_NEW_FILES {
-                return false;
-            }
-        }
-    }
-    true
-}
-
 /// Whether `path` is a file that resolvers or transforms read without the build recording it: a
 /// package's manifest (`exports`, `browser`, `sideEffects`), a TypeScript or JavaScript project
 /// file (`paths`, JSX options), a browserslist, a PostCSS or Tailwind config.
@@ -337,8 +313,7 @@ fn read_on_the_side(path: &Path) -> bool {
         || ((name.starts_with("tsconfig") || name.starts_with("jsconfig")) && name.ends_with(".json"))
         || name == ".browserslistrc"
         || name == "browserslist"
-        || name.starts_with("postcss.config.")
-        || name.starts_with(".postcssrc")
+        || crate::css_plugins::is_config_name(name)
         || name.starts_with("tailwind.config.")
 }
 

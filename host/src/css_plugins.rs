@@ -39,6 +39,11 @@ const CONFIG_FILES: &[&str] = &[
     "postcss.config.cts",
 ];
 
+/// Whether `name` is a PostCSS config file's name ([`CONFIG_FILES`]).
+pub fn is_config_name(name: &str) -> bool {
+    CONFIG_FILES.contains(&name)
+}
+
 /// How long one sheet may take in the plugins before the build gives up on it.
 const TIMEOUT: Duration = Duration::from_secs(120);
 

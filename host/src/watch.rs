@@ -125,8 +125,7 @@ impl Tree {
             self.watched += 1;
             let Ok(entries) = std::fs::read_dir(&dir) else { continue };
             for e in entries.flatten() {
-                let name = e.file_name();
-                let skip = name == "node_modules" || name.as_encoded_bytes().starts_with(b".");
+                let skip = unwatched_name(&e.file_name());
                 match e.file_type() {
                     Ok(t) if t.is_dir() && !skip => stack.push(e.path()),
                     Ok(t) if t.is_file() && !skip => files.iter_mut().for_each(|f| f.push(e.path())),
@@ -135,6 +134,32 @@ impl Tree {
             }
         }
     }
+}
+
+/// Whether a directory entry is left out of the watch's walks: `node_modules` and dot files and
+/// directories, whose trees can be far larger than the sources.
+fn unwatched_name(name: &std::ffi::OsStr) -> bool {
+    name == "node_modules" || name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Adds the files under `dir` to `found`, leaving out what the watch's walks do
+/// ([`unwatched_name`]); false when there were more than `limit` or one could not be listed.
+pub fn files_under(dir: &Path, limit: usize, found: &mut Vec<PathBuf>) -> bool {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { return false };
+        for e in entries.flatten().filter(|e| !unwatched_name(&e.file_name())) {
+            match e.file_type() {
+                Ok(t) if t.is_dir() => stack.push(e.path()),
+                Ok(_) => found.push(e.path()),
+                Err(_) => return false,
+            }
+            if found.len() > limit {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// Watches `root` recursively, and the directories under each of `extra` (a monorepo's shared

@@ -144,7 +144,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             let code = self.load_public(args.id, public, query)?;
             return js(code);
         }
-        if query.worker || query.shared_worker {
+        if query.starts_worker() {
             return Ok(None); // the worker plugin's
         }
         let p = Path::new(path);

@@ -174,7 +174,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
         let (path, query) = crate::query::split(args.id);
         let query = crate::query::Query::parse(query);
         // `?raw` and `?url` are the asset plugin's; any other query still means the style sheet.
-        if query.raw || query.url || query.worker || query.shared_worker {
+        if query.raw || query.url || query.starts_worker() {
             return Ok(None);
         }
         if !path.ends_with(".css") && !nexxo_css::plugins::is_preprocessed(path) {

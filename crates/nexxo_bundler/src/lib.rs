@@ -232,8 +232,7 @@ where
 /// load bundles the worker and reads nothing else.
 #[cfg(feature = "incremental")]
 fn is_worker_module(id: &str) -> bool {
-    let q = query::Query::parse(query::split(id).1);
-    q.worker || q.shared_worker
+    query::Query::parse(query::split(id).1).starts_worker()
 }
 
 /// Whether an emitted asset was recorded only for modules the output does not include (see

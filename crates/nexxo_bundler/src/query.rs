@@ -46,6 +46,12 @@ impl Query {
         q
     }
 
+    /// `?worker` or `?sharedworker`: the import is a worker's constructor, made by bundling the
+    /// file on its own.
+    pub fn starts_worker(&self) -> bool {
+        self.worker || self.shared_worker
+    }
+
     /// Any flag that makes the import something other than the module itself.
     pub fn is_special(&self) -> bool {
         *self != Query::default()

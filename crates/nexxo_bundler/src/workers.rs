@@ -279,7 +279,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
     async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
         let (path, q) = query::split(args.id);
         let query = Query::parse(q);
-        if !(query.worker || query.shared_worker) || path.starts_with('\0') {
+        if !query.starts_worker() || path.starts_with('\0') {
             return Ok(None);
         }
         // The worker's entry is the file itself (a `?v=1` it carried is dropped with the flags).
@@ -308,7 +308,7 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for WorkerPlugin<Fs> {
         // A worker module this plugin's `load` made already points at the emitted worker (with a
         // relative `base`, `new URL("./w-HASH.js", import.meta.url)`, which names no source file).
         let query = Query::parse(query::split(args.id).1);
-        if query.worker || query.shared_worker {
+        if query.starts_worker() {
             return Ok(None);
         }
         let refs = new_url_refs(syntax, args.code);
