@@ -14,7 +14,7 @@
 // every later build, the second with `incremental: true` (the instance keeps the minified parts of
 // its last build and takes the unchanged ones again).
 //
-//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-reserve,nexxo-disk,nexxo-edit,nexxo-incremental,rolldown-browser,esbuild-wasm]
+//   node benches/first-build.mjs [--components 1100] [--tools nexxo,nexxo-no-reserve,nexxo-disk,nexxo-edit,nexxo-incremental,rolldown-browser,esbuild-wasm]
 //        [--runs 3] [--builds 3] [--wasm wasm/pkg/nexxo-engine.wasm[,other.wasm]] [--flags ";--liftoff-only"]
 // `--flags`: V8 flag sets, `;`-separated, each its own row ("" is Node's defaults); `--wasm`: one row
 // per module, to compare two builds of the engine. Runs go round-robin over the rows.
@@ -56,9 +56,9 @@ async function child(tool, app, builds) {
     const module = await WebAssembly.compile(bytes);
     out.compile = now() - t;
     t = now();
-    // `nexxo-reserve`: the instance takes 128 MB as it starts (NexxoEngine's `reserve` option)
-    // instead of growing its memory through the first build; @rolldown/browser starts with 1 GiB.
-    const options = { "nexxo-reserve": { reserve: 128 * 2 ** 20 }, "nexxo-disk": { files: disk } }[tool] ?? {};
+    // `nexxo-no-reserve`: the instance grows its memory through the first build instead of taking
+    // 128 MB as it starts (NexxoEngine's default in Node; @rolldown/browser starts with 1 GiB).
+    const options = { "nexxo-no-reserve": { reserve: 0 }, "nexxo-disk": { files: disk } }[tool] ?? {};
     const edits = tool === "nexxo-edit" || tool === "nexxo-incremental";
     const leaf = files?.findLast((f) => /^src\/c\d+\.tsx$/.test(f.path));
     const engine = new NexxoEngine(module, options);

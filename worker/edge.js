@@ -63,7 +63,9 @@ export function createEdgeWorker(wasmModule, { maxBodyBytes = 16 << 20, maxFiles
       let out;
       try {
         if (!engine || engine.broken) {
-          engine = new NexxoEngine(wasmModule);
+          // No reservation (NexxoEngine's default in Node): an isolate has 128 MB in all, and
+          // `maxEngineBytes` judges what the builds grew the memory to.
+          engine = new NexxoEngine(wasmModule, { reserve: 0 });
           instances++;
         }
         builds++;

@@ -304,9 +304,9 @@ test("an HMR session routes a dep's update to the module that accepts it with ac
 });
 
 test("the engine's memory grows in steps of an eighth, and nexxo_reserve really reserves", () => {
-  // A step per allocation (what wasi-libc's allocator does alone) made V8 spend half of a first build
+  // A step per allocation (what wasi-libc's `sbrk` does alone) made V8 spend half of a first build
   // growing memory; see wasm/engine/src/heap.rs.
-  const e = new NexxoEngine(wasmModule).exports;
+  const e = new NexxoEngine(wasmModule, { reserve: 0 }).exports;
   const blocks = [];
   const sizes = [e.memory.buffer.byteLength];
   for (let i = 0; i < 64; i++) {
@@ -323,16 +323,18 @@ test("the engine's memory grows in steps of an eighth, and nexxo_reserve really 
   const before = e.memory.buffer.byteLength;
   for (let i = 0; i < 32; i++) e.nexxo_free(e.nexxo_alloc(1 << 20), 1 << 20);
   assert.equal(e.memory.buffer.byteLength, before);
-  // LLVM removes an allocation that is freed unused; the reservation must survive that. More than
-  // the whole memory cannot fit in its free space, so the memory grows by at least the excess.
+  // A reservation makes room for that many bytes past what the allocator holds: more than the
+  // whole memory means a growth by at least that much.
   assert.equal(e.nexxo_reserve(before + (32 << 20)), 1);
   assert.ok(e.memory.buffer.byteLength >= before + (32 << 20), `${before} -> ${e.memory.buffer.byteLength}`);
 });
 
 test("an engine given `reserve` starts with that memory and builds the same bytes in it", async () => {
   const reserve = 48 << 20;
-  const plain = new NexxoEngine(wasmModule);
-  assert.ok(plain.exports.memory.buffer.byteLength < reserve, "without `reserve` the memory starts small");
+  const plain = new NexxoEngine(wasmModule, { reserve: 0 });
+  assert.ok(plain.exports.memory.buffer.byteLength < reserve, "with `reserve: 0` the memory starts small");
+  // In Node an instance takes 128 MB unless told otherwise (see NODE_RESERVE in nexxo.js).
+  assert.ok(new NexxoEngine(wasmModule).exports.memory.buffer.byteLength >= 128 << 20, "Node's default");
   const engine = new NexxoEngine(wasmModule, { reserve });
   assert.ok(engine.exports.memory.buffer.byteLength >= reserve, `${engine.exports.memory.buffer.byteLength}`);
   const loaded = await NexxoEngine.load(wasmModule, { reserve });

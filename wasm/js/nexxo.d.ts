@@ -133,13 +133,14 @@ export interface EngineOptions {
    * set it), so optimizing the engine does not take the core its first build runs on (2x faster
    * on 2 cores). `false` leaves V8's flags alone. No effect in browsers and edge runtimes. */
   tuneV8?: boolean;
-  /** Bytes of memory each instance takes as it starts (none by default). The engine's memory
-   * otherwise grows step by step through a first build, and V8 collects the JavaScript heap after
-   * most growths: a 2.4k-module project's first build (load and build) took 703 ms in Node without and
-   * 613 ms with 128 MB reserved, 1104 and 1070 ms in Chromium (`benches/first-build.mjs`,
-   * `browser-side.mjs`, tool `nexxo-reserve`), ending at the same 135-148 MB. WebAssembly memory never shrinks, so this
-   * is memory held for the instance's life: for a browser IDE's worker, not an edge isolate
-   * (128 MB). For comparison, @rolldown/browser's binding starts with 1 GiB. */
+  /** Bytes of memory each instance takes as it starts: by default 128 MB in Node, none in browsers
+   * and edge runtimes; `0` for none. The engine's memory otherwise grows step by step through a
+   * first build, and V8 collects the JavaScript heap after each growth: a 2.4k-module project's
+   * first build in Node took about 10% longer without (`benches/first-build.mjs`, tools `nexxo`
+   * and `nexxo-no-reserve`; 3% in Chromium, `browser-side.mjs`, tool `nexxo-reserve`), ending at the
+   * same 135-148 MB. WebAssembly memory never shrinks, so this is address space held for the
+   * instance's life; pages no build touched take no memory. Not for an edge isolate (128 MB in all).
+   * For comparison, @rolldown/browser's binding starts with 1 GiB. */
   reserve?: number;
 }
 

@@ -137,6 +137,25 @@ function tuneV8ForEngine() {
   }
 }
 
+/** The memory an instance takes as it starts in Node when `options.reserve` is not given.
+ *
+ * The engine grows its memory as a build needs it (wasm/engine/src/heap.rs), and V8 follows each
+ * growth with a full collection of the JavaScript heap (the external memory it counts went up): 9
+ * in a first 2.4k-module build, 1 with this much reserved, and the first build about 10% faster
+ * (benches/README.md, "Session 22"). In Node the space costs address space, not memory (pages
+ * nobody touched are not resident), as @rolldown/browser's binding takes 1 GiB as it starts. Not
+ * in browsers (3% there, in a tab's budget) nor at the edge, where an isolate has 128 MB in all:
+ * workerd's `nodejs_compat` looks like Node, so its user agent is asked too. */
+const NODE_RESERVE = 128 * 2 ** 20;
+const inNode = globalThis.process?.release?.name === "node" && globalThis.navigator?.userAgent !== "Cloudflare-Workers";
+
+/** The reservation `options.reserve` asks for: a number of bytes (capped at 2 GiB; anything else
+ * is none), or, when absent, {@link NODE_RESERVE} in Node and none elsewhere. */
+function reserveOf(options) {
+  if (options.reserve === undefined) return inNode ? NODE_RESERVE : 0;
+  return Number(options.reserve) > 0 ? Math.min(Number(options.reserve), 2 ** 31) : 0;
+}
+
 /** Whether this JavaScript engine has JSPI, which a pool needs (see the top of this file). */
 export const hasJspi = typeof WebAssembly.Suspending === "function" && typeof WebAssembly.promising === "function";
 
@@ -363,7 +382,7 @@ export class NexxoEngine {
    * gives it a pool (see the top of this file). */
   constructor(module, options = {}) {
     if (options.tuneV8 !== false) tuneV8ForEngine();
-    this.#reserve = Number(options.reserve) > 0 ? Math.min(Number(options.reserve), 2 ** 31) : 0;
+    this.#reserve = reserveOf(options);
     this.module = module;
     this.stderr = [];
     const memory = () => this.#memory;
@@ -411,10 +430,7 @@ export class NexxoEngine {
     this.exports = instance.exports;
     this.broken = null;
     this.exports._initialize?.();
-    // The engine grows its memory in steps of an eighth (wasm/engine/src/heap.rs), from 2.5 MB,
-    // and V8 follows growths with full collections of the JavaScript heap (Node's --trace-gc: 14
-    // in a first and a second 2.4k-module build, 2-8 ms each with the project held in JavaScript;
-    // 2 with 128 MB reserved). A number, not a default: an edge isolate has 128 MB in all.
+    // See NODE_RESERVE: fewer growths of the memory, each followed by a full collection in V8.
     if (this.#reserve) this.exports.nexxo_reserve?.(this.#reserve);
     if (this.async) {
       // Calls wait for the one before: a call arriving while the instance is suspended would
@@ -476,9 +492,8 @@ export class NexxoEngine {
     if (this.broken) throw new Error(`the engine instance is unusable after: ${this.broken}; load a new one`);
     this.stderr.length = 0;
     try {
-      // No reservation up front: the engine grows its memory in steps of an eighth by itself
-      // (wasm/engine/src/heap.rs), so it neither pays for thousands of small growths nor takes
-      // more than a call needs (an edge isolate has 128 MB).
+      // No reservation per call: the engine grows its memory in large steps by itself
+      // (wasm/engine/src/heap.rs), and takes no more than a call needs (an edge isolate has 128 MB).
       let len = 0;
       for (const p of parts) len += p.length;
       const ptr = this.exports.nexxo_alloc(len);

@@ -33,10 +33,6 @@ use nexxo_engine::{BuildRequest, DevOptions, InputFile, KeptChunks, OpenRequest,
 use serde::Deserialize;
 use serde_json::json;
 
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static HEAP: heap::Heap = heap::Heap;
-
 #[derive(Deserialize)]
 #[serde(tag = "op")]
 enum Call {
