@@ -302,6 +302,34 @@ test("a new module starts no rebuild until an edit imports it; one a resolution 
   assert.equal(await pageText(), "Backed up v6");
 });
 
+test("a new file no resolution looks for by its stem (notes.txt, an editor's leftover temporary copy) starts no rebuild; its ?raw import does, incrementally", async () => {
+  const appNow = (imports, body) => app(imports, body).replace("styles.box", "styles.panel");
+  const from = watch.out.length;
+  // sed -i's temporary file when its rename comes late (a busy machine), JetBrains' safe write,
+  // a note: before, each was a full build of its own.
+  writeFiles(dir, { "src/notes.txt": "noted", "src/sedQ1w2E3": label("temp"), "src/Title.tsx___jb_tmp___": label("temp") });
+  await new Promise((r) => setTimeout(r, 500));
+  assert.doesNotMatch(watch.out.slice(from), /rebuilt in/, "nothing imports them");
+  fs.rmSync(path.join(dir, "src/sedQ1w2E3"));
+  fs.rmSync(path.join(dir, "src/Title.tsx___jb_tmp___"));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.doesNotMatch(watch.out.slice(from), /rebuilt in/, "nor does their deletion");
+  const out = await step(
+    () => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\nimport notes from "./notes.txt?raw";\n', "<Label />{notes}")),
+    "src/App.tsx",
+  );
+  assert.match(out, /\(src\/App\.tsx; incremental\)/);
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6noted");
+  // Edited, it is an input now (a module loaded with a query: a full build, see `partial_ids`).
+  await step(() => writeFiles(dir, { "src/notes.txt": "renoted" }), "src/notes.txt");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6renoted");
+  await step(() => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\n', "<Label />")), "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6");
+});
+
 test("an edited file that a module's load read (a url() asset, an inlined @import, a Sass partial, an imported asset) loads that module again alone", async () => {
   const appNow = (imports, body) => app(imports, body).replace("styles.box", "styles.panel");
   const big = (fill) => `<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><!-- ${"x".repeat(5000)} --><rect width="8" height="8" fill="${fill}"/></svg>`;

@@ -173,6 +173,11 @@ fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
 /// for the build's incremental rebuilds and the dev server.
 pub const SCRIPT_EXTS: &[&str] = &["js", "mjs", "cjs", "jsx", "ts", "mts", "cts", "tsx"];
 
+/// Kinds of file whose appearance can change a build without an import naming it (see
+/// [`Incremental::can_skip_new`]).
+#[cfg(feature = "incremental")]
+const SIDE_KINDS: &[&str] = &["json", "json5", "jsonc", "scss", "sass", "less", "styl", "stylus", "html", "htm"];
+
 /// Nexxo's plugins in hook order, for the app (`within` empty: with its HTML pages) or for the
 /// bundle of a worker (`within`: that worker's entry, after the workers that start it);
 /// `minified`: the minified parts a session of rebuilds keeps for the next (see [`KeptChunks`]);
@@ -528,15 +533,30 @@ impl Incremental {
     /// `new URL()` left as written (`BuildState::looked_for`), or by being a config or a CSS
     /// plugin's content (Tailwind's scanned sources). So: its name without the extension is no
     /// module's, nor the directory name of a module's `index` file (nor, for an `index` file, is
-    /// its directory's name a module's); no module expands a pattern; no URL looked for it; it is
-    /// not at the root (where config files are); no PostCSS plugin reads it. Anything else (a new
-    /// package.json, tsconfig.json, Sass partial or directory) starts a full build, and so does
-    /// any new file after a failed build.
+    /// its directory's name a module's); for a kind no resolution looks for by its stem (a text
+    /// file, an editor's temporary copy), its whole name is no module's; no module expands a
+    /// pattern; no URL looked for it; it is not at the root (where config files are); no PostCSS
+    /// plugin reads it. Anything else (a new package.json, tsconfig.json, Sass partial, page or
+    /// directory) starts a full build, and so does any new file after a failed build.
     pub fn can_skip_new(&self, path: &str) -> bool {
         let p = Path::new(path);
-        let script_or_css =
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| SCRIPT_EXTS.contains(&e) || e == "css");
-        let kind_ok = script_or_css || assets::is_asset(&self.state.config, path);
+        let ext = p.extension().and_then(|e| e.to_str());
+        let script_or_css = ext.is_some_and(|e| SCRIPT_EXTS.contains(&e) || e == "css");
+        // A file no resolution looks for by its stem (`notes.txt`, an editor's temporary
+        // `Title.tsx___jb_tmp___`): only an import naming it whole finds it, which failed before it
+        // was there (a failed build: no partial rebuild), unless an alias with several places
+        // found a file of that name in another one (checked below). Not the kinds that change a
+        // build unnamed: JSON (a package.json or tsconfig.json changes how its directory
+        // resolves), style sheet languages (a new partial can stand before the one a load path
+        // found), pages, browserslist.
+        let named_whole = !script_or_css
+            && ext.is_some_and(|e| !SIDE_KINDS.contains(&e.to_ascii_lowercase().as_str()))
+            && !assets::is_asset(&self.state.config, path);
+        // An extensionless file (`sed -i`'s temporary `sedK3x9Qa`, vim's `4913`) is found by the
+        // resolver before `./name` gets an extension, so it is judged by its name as a module's
+        // stem, as scripts are (below).
+        let bare = ext.is_none() && p.file_name().is_some_and(|n| n != "browserslist");
+        let kind_ok = script_or_css || bare || named_whole || assets::is_asset(&self.state.config, path);
         // After a failed build, a new file may be the one an import looked for.
         if !self.reusable
             || !self.pending.is_empty()
@@ -563,6 +583,9 @@ impl Incremental {
         let infos = self.bundler.module_infos();
         !infos.iter().any(|m| {
             let module = Path::new(m.key().split('?').next().unwrap_or_default());
+            if named_whole {
+                return module.file_name() == p.file_name();
+            }
             module == p || module.file_stem() == Some(name) || looked_for(module) == Some(name)
         })
     }
