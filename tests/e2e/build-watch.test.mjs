@@ -321,10 +321,49 @@ test("a new file no resolution looks for by its stem (notes.txt, an editor's lef
   assert.match(out, /\(src\/App\.tsx; incremental\)/);
   assertSameAsForce();
   assert.equal(await pageText(), "Backed up v6noted");
-  // Edited, it is an input now (a module loaded with a query: a full build, see `partial_ids`).
-  await step(() => writeFiles(dir, { "src/notes.txt": "renoted" }), "src/notes.txt");
+  await step(() => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\n', "<Label />")), "src/App.tsx");
   assertSameAsForce();
-  assert.equal(await pageText(), "Backed up v6renoted");
+  assert.equal(await pageText(), "Backed up v6");
+});
+
+test("editing a file imported with a query (?raw, ?url, ?inline) loads its modules again alone", async () => {
+  const appNow = (imports, body) => app(imports, body).replace("styles.box", "styles.panel");
+  const svg = (fill) => `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><!-- ${"x".repeat(6000)} --><rect width="4" height="4" fill="${fill}"/></svg>`;
+  await step(() => {
+    writeFiles(dir, { "src/note.md": "first", "src/dot.svg": svg("red"), "src/inl.css": ".x {\n  color: red;\n}\n" });
+    fs.writeFileSync(
+      path.join(dir, "src/App.tsx"),
+      appNow(
+        'import { Label } from "./Title";\nimport note from "./note.md?raw";\nimport dot from "./dot.svg?url";\nimport inl from "./inl.css?inline";\nimport plain from "./note.md?raw&v=2";\n',
+        '<Label />{note}|{plain}|{inl.includes("red") ? "red" : "not red"}|<img id="dot" src={dot} />',
+      ),
+    );
+  }, "src/App.tsx");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6first|first|red|");
+  const dotText = async () => {
+    const { page, errors } = await openPage(browser, server.url);
+    await page.locator("#dot").waitFor();
+    const text = await page.evaluate(async () => (await fetch(document.querySelector("#dot").src)).text());
+    await page.close();
+    assert.deepEqual(errors, []);
+    return text;
+  };
+  assert.match(await dotText(), /fill="red"/);
+  for (const [file, text] of [["src/note.md", "second"], ["src/dot.svg", svg("blue")], ["src/inl.css", ".x {\n  color: blue;\n}\n"]]) {
+    const out = await step(() => writeFiles(dir, { [file]: text }), file);
+    assert.match(out, /; incremental\)/, file);
+    assertSameAsForce();
+  }
+  assert.equal(await pageText(), "Backed up v6second|second|not red|");
+  assert.match(await dotText(), /fill="blue"/);
+  // Deleted while imported: the build fails, naming the import; put back, it builds.
+  const from = watch.out.length;
+  fs.rmSync(path.join(dir, "src/note.md"));
+  assert.match(await waitFor(from, /build failed \(src\/note\.md\)/), /Could not resolve '\.\/note\.md\?raw' in src\/App\.tsx/);
+  await step(() => writeFiles(dir, { "src/note.md": "third" }), "src/note.md");
+  assertSameAsForce();
+  assert.equal(await pageText(), "Backed up v6third|third|not red|");
   await step(() => fs.writeFileSync(path.join(dir, "src/App.tsx"), appNow('import { Label } from "./Title";\n', "<Label />")), "src/App.tsx");
   assertSameAsForce();
   assert.equal(await pageText(), "Backed up v6");

@@ -31,6 +31,21 @@ test("an unresolved relative import names the importer and the specifier", () =>
   assert.match(err, /src\/main\.ts:1:19/);
 });
 
+test("an unresolved import with a query (?raw) points at the import, with a code frame", () => {
+  const err = failBuild(page({ "src/main.ts": 'import n from "./note.md?raw";\nconsole.log(n);\n' }));
+  assert.match(err, /Could not resolve '\.\/note\.md\?raw' in src\/main\.ts/);
+  assert.match(err, /src\/main\.ts:1:15/);
+  assert.match(err, /build failed with 1 error/);
+});
+
+test("an error a plugin hook reports is printed once, located, not again as \"plugin threw an error\"", () => {
+  const err = failBuild(page({ "src/main.ts": 'const p = "./*.md";\nconst n = import.meta.glob(p);\nconsole.log(n);\n' }));
+  assert.match(err, /\[GLOB_IMPORT\] src\/main\.ts:2:28: import\.meta\.glob\(\) patterns must be string literals/);
+  assert.equal(err.match(/patterns must be string literals/g).length, 1, err);
+  assert.doesNotMatch(err, /threw an error|Caused by/);
+  assert.match(err, /build failed with 1 error/);
+});
+
 test("an unresolved package is an error (not a silent external) and says where Nexxo looked", () => {
   const err = failBuild(page({ "src/main.ts": 'import pad from "left-pad-not-installed";\nconsole.log(pad);\n' }));
   assert.match(err, /Could not resolve 'left-pad-not-installed' in src\/main\.ts/);

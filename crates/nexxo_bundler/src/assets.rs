@@ -119,18 +119,11 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             return Ok(None);
         }
         // A query rolldown would keep in the file path it reads: resolve the path, keep the
-        // query in the id (`a.js` and `a.js?v=1` are two module instances, as in Vite).
-        let path = resolve_path(&self.resolver, args.importer, spec, args.kind).map_err(|e| {
-            let importer = args.importer.map(|i| self.state.rel(Path::new(i))).unwrap_or_default();
-            self.state.fail(
-                Diagnostic::new(
-                    "UNRESOLVED_IMPORT",
-                    format!("cannot resolve `{}` imported by {importer}: {e}", args.specifier),
-                )
-                .with_file(importer.clone())
-                .with_hint("check the path; relative paths start with ./ or ../"),
-            )
-        })?;
+        // query in the id (`a.js` and `a.js?v=1` are two module instances, as in Vite). A path
+        // that does not resolve is left to rolldown's resolver (the same options), whose error
+        // points at the import in its file, with a code frame: this hook is not told where the
+        // import is.
+        let Ok(path) = resolve_path(&self.resolver, args.importer, spec, args.kind) else { return Ok(None) };
         Ok(Some(HookResolveIdOutput::from_id(format!("{}{suffix}", path.display()))))
     }
 

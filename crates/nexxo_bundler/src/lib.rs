@@ -160,8 +160,21 @@ where
 
 /// A failed rolldown build's errors, the plugins' located details first.
 fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
-    let mut failure = BuildFailure::from_rolldown(&state.config.root, errs);
     let details = std::mem::take(&mut *state.plugin_errors.lock().expect("error list"));
+    // An error a resolve or transform hook of Nexxo's recorded (located, with its hint) comes
+    // back from rolldown as "plugin `nexxo:x` threw an error", the same text again under "Caused
+    // by" and no location: once is enough. (A load's failure comes back as rolldown's "Could not
+    // load", which points at the import: kept.)
+    let errs: Vec<BuildDiagnostic> = errs
+        .into_iter()
+        .filter(|d| {
+            !matches!(d.kind(), EventKind::PluginError) || {
+                let text = d.to_message_with(&DiagnosticOptions { cwd: state.config.root.clone() });
+                !details.iter().any(|x| text.contains(&x.message))
+            }
+        })
+        .collect();
+    let mut failure = BuildFailure::from_rolldown(&state.config.root, errs);
     let mut located: Vec<Problem> = details.iter().map(Problem::from_diagnostic).collect();
     state.inserted.unshift(&mut failure.errors);
     located.append(&mut failure.errors);
@@ -231,13 +244,6 @@ where
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
     }
     plugins
-}
-
-/// Whether the module `id` is a `?worker` or `?sharedworker` import of a file: a module whose
-/// load bundles the worker and reads nothing else.
-#[cfg(feature = "incremental")]
-fn is_worker_module(id: &str) -> bool {
-    query::Query::parse(query::split(id).1).starts_worker()
 }
 
 /// Whether an emitted asset was recorded only for modules the output does not include (see
@@ -422,8 +428,8 @@ impl Incremental {
     /// A partial rebuild needs: the last build succeeded and emitted no asset for a module left
     /// out of its output (each asset, a worker's bundle too, is kept with the modules whose loads
     /// emitted it, see [`Self::build`]; an asset a worker's own module emitted counts as left
-    /// out); and each changed file is a module of that build not also loaded with a
-    /// query (`?raw`, `?url`: another module's load), or a file that modules' loads read (an
+    /// out); and each changed file is a module of that build (its modules with a query,
+    /// `?raw`, `?url`, `?inline`, `?worker`, load again with it), or a file that modules' loads read (an
     /// asset a sheet's `url()` names or a small one inlined, a sheet an `@import` inlined, a Sass
     /// partial), which then loads those modules again; or a page, whose entry and inline scripts
     /// load again from its new text (every build renders the pages, so a file only a page reads
@@ -463,7 +469,8 @@ impl Incremental {
                 if is_page || !self.state.globbing.lock().expect("globbing").is_empty() {
                     return None;
                 }
-                if let Some(info) = infos.get(p.as_str()) {
+                // Its modules: the plain one and those with a query (`?raw`, `?url`).
+                for info in infos.iter().filter(|m| m.key().as_str() == p.as_str() || with_query(m.key())) {
                     if info.is_entry {
                         return None;
                     }
@@ -484,27 +491,29 @@ impl Incremental {
                 ids.extend(infos.iter().map(|m| m.key().clone()).filter(|id| with_query(id)).map(|id| id.to_string()));
                 continue;
             }
-            // A `?worker` module of the file is loaded again as a reader of it (below).
-            if infos.iter().any(|m| with_query(m.key()) && !is_worker_module(m.key())) {
-                return None;
-            }
+            // The file's modules with a query (`?raw`, `?url`, `?inline`, `?worker`) load again as
+            // its plain module does: each load reads the file, and what it emitted or read is
+            // recorded under its own id (see `forget_loads`).
+            let queried: Vec<String> = infos.iter().map(|m| m.key().to_string()).filter(|id| with_query(id)).collect();
             let readers = read.get(Path::new(p));
             let module = infos.contains_key(p.as_str());
-            if !module && readers.is_none() {
+            if !module && queried.is_empty() && readers.is_none() {
                 return None;
             }
-            if module && !gone {
-                ids.insert(p.clone());
+            if !gone {
+                ids.extend(queried);
+                if module {
+                    ids.insert(p.clone());
+                }
             }
             for owner in readers.into_iter().flatten() {
                 if owner.is_empty() {
                     // A page's read: every build renders the pages again, which reads it again.
                     // A partial scan loads at least one module: the pages' entries, cheap.
                     ids.extend(pages.iter().map(|page| page.entry_id()));
-                } else if (owner.contains('?') && !is_worker_module(owner)) || !infos.contains_key(owner.as_str()) {
-                    // Another module of a file (`?inline`, a public file's `?raw`): its load
-                    // is not one this can run again alone. A `?worker` module's load only
-                    // bundles the worker (see `workers::WorkerPlugin::load`): it can.
+                } else if !infos.contains_key(owner.as_str()) || !Path::new(query::split(owner).0).is_absolute() {
+                    // Not a module of a file (a public file's `?raw`, a virtual module): a
+                    // partial scan resolves the ids it loads again as paths, which this is not.
                     return None;
                 } else if !Path::new(query::split(owner).0).exists() {
                     // A module deleted earlier in the watch, which no module imports any more
