@@ -1,5 +1,5 @@
-// `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules and SVG assets
-// added and removed, style sheets and scripts edited (in place and through a temporary file),
+// `nexxo build --watch` under a seeded random walk of edits: imports, CSS modules, SVG assets and
+// `?raw`/`?url` imports added and removed, style sheets and scripts edited (in place and through a temporary file),
 // SVGs that sheets' `url()`s name, the page, public/ files, a worker started and its module, new files nothing imports,
 // modules deleted and put back, a linked sheet. After every step the watched dist/ must equal, byte
 // for byte, a `--force` build of the same sources, whichever way the watch rebuilt (incremental,
@@ -32,18 +32,22 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     files[`src/${m}.ts`] = `export const ${m} = () => "${m}0";\n`;
     files[`src/${m}.module.css`] = ".x { color: red; }\n";
     files[`src/${m}.svg`] = svg(0);
+    files[`src/${m}.txt`] = `${m} text 0`;
   }
   const dir = fixture("build-watch-walk", files);
   const write = (rel, text) => fs.writeFileSync(path.join(dir, rel), text);
-  const imports = { js: new Set(["a"]), css: new Set(), svg: new Set(), worker: false };
+  const imports = { js: new Set(["a"]), css: new Set(), svg: new Set(), query: new Set(), worker: false };
   const deleted = new Set();
   let failures = 0;
   const writeMain = () => {
     const lines = [...imports.js].map((m) => `import { ${m} } from "./${m}";`);
     lines.push(...[...imports.css].map((m) => `import s_${m} from "./${m}.module.css";`));
     lines.push(...[...imports.svg].map((m) => `import u_${m} from "./${m}.svg";`));
+    // Modules of a file with a query, beside its plain module when the SVG is imported too.
+    lines.push(...[...imports.query].map((m) => `import t_${m} from "./${m}.txt?raw";\nimport q_${m} from "./${m}.svg?url";`));
     const used = [...imports.js].map((m) => `${m}()`);
     used.push(...[...imports.css].map((m) => `s_${m}.x`), ...[...imports.svg].map((m) => `u_${m}`));
+    used.push(...[...imports.query].flatMap((m) => [`t_${m}`, `q_${m}`]));
     if (imports.worker) lines.push('new Worker(new URL("./w.ts", import.meta.url), { type: "module" });');
     write("src/main.ts", `${lines.join("\n")}\ndocument.body.append(${used.join(", ") || '""'});\n`);
   };
@@ -52,7 +56,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
   await waitForWatch(watch, 0, /watching for changes/);
 
   // A fixed walk in CI; `NEXXO_WALK_SEED=N` explores another (a failure names its seed and step).
-  const start = Number(process.env.NEXXO_WALK_SEED ?? 20261127);
+  const start = Number(process.env.NEXXO_WALK_SEED ?? 20261128);
   let seed = start;
   const pick = (n) => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -65,7 +69,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
     const toggle = (set) => (set.has(m) ? set.delete(m) : set.add(m));
     const from = watch.out.length;
     let what;
-    const kind = pick(15);
+    const kind = pick(16);
     switch (kind) {
       case 0:
       case 1:
@@ -143,6 +147,17 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
           what = `${m}.ts deleted`;
         }
         break;
+      case 15:
+        // Imported with `?raw` (and its SVG with `?url`), or the text edited.
+        if (pick(2)) {
+          toggle(imports.query);
+          writeMain();
+          what = `${m}.txt?raw and ${m}.svg?url toggled`;
+        } else {
+          write(`src/${m}.txt`, `${m} text ${pick(100)}`);
+          what = `${m}.txt edited`;
+        }
+        break;
       default:
         write(`src/${m}.svg`, svg(pick(50)));
         what = `${m}.svg edited`;
@@ -163,7 +178,7 @@ test("a random walk of edits under --watch: dist/ is a --force build after every
       throw e;
     }
   }
-  if (start === 20261127) {
+  if (start === 20261128) {
     // The fixed walk covers both fast paths (another seed may not).
     assert.ok(kinds.has("incremental"), "the walk takes the incremental path");
     assert.ok(kinds.has("public files only"), "and the public/ path");
