@@ -1,11 +1,12 @@
 // What each kind of edit costs under `nexxo build --watch`, against a cold build of the same app:
 // a component (a leaf script module), a CSS module's rules, an SVG a CSS module's `url()` names,
-// the page (index.html's title), a public/ file, a module renamed with its import, the fix of a
+// the page (index.html's title), a public/ file, a text file imported with `?raw`, a module
+// renamed with its import, the fix of a
 // syntax error (after the broken save's failed rebuild). Per kind, the median time from the edit being
 // written to the watch's rebuild line, and how it rebuilt (incremental, full build, public files
 // only). Several binaries alternate kind by kind, so drift in the machine's load hits them alike.
 //
-//   node watch-edits.mjs [--generate COMPONENTS] [--runs N] BIN...
+//   node watch-edits.mjs [--generate COMPONENTS] [--runs N] [--kinds component,?raw file] BIN...
 //
 // The app is the bench's generated React app (1100 components: 2.4k modules; 8600: 19k) in
 // .apps/watch-COMPONENTS, with a public/ file and an SVG over the inline limit that
@@ -25,6 +26,8 @@ const opt = (name, dflt) => {
 };
 const components = Number(opt("generate", "8600"));
 const runs = Number(opt("runs", "5"));
+// `--kinds a,b`: only those kinds (by their names in the table).
+const only = opt("kinds", "");
 const bins = argv.map((b) => path.resolve(b));
 if (bins.length === 0) bins.push(path.resolve(here, "../target/release/nexxo"));
 
@@ -36,6 +39,14 @@ if (appWithReact(app, components) !== null) {
   fs.writeFileSync(path.join(app, "public/robots.txt"), "User-agent: *\n");
   fs.writeFileSync(path.join(app, "src/bg.svg"), svg("red"));
   fs.appendFileSync(path.join(app, "src/c0.module.css"), ".bg {\n  background: url(./bg.svg);\n}\n");
+}
+// A text file the root component imports with `?raw` (the "?raw file" kind); added to an app
+// generated before the kind existed too.
+const notes = path.join(app, "src/notes.txt");
+if (!fs.existsSync(notes)) {
+  fs.writeFileSync(notes, "notes 0");
+  const c0 = path.join(app, "src/c0.tsx");
+  fs.writeFileSync(c0, `import notes from "./notes.txt?raw";\n${fs.readFileSync(c0, "utf8").replace("{n}", "{n}{notes}")}`);
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -58,6 +69,7 @@ const edits = {
     fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/<title>[^<]*<\/title>/, `<title>bench ${++n}</title>`));
   },
   "public file": () => fs.writeFileSync(path.join(app, "public/robots.txt"), `User-agent: *\n# ${++n}\n`),
+  "?raw file": () => fs.writeFileSync(notes, `notes ${++n}`),
   // The fix of a syntax error (the broken save is written first, untimed, see `broken`).
   "fix after an error": () => {
     const file = path.join(app, "src", `c${components - 2}.tsx`);
@@ -141,7 +153,7 @@ async function watchAll(bin, kinds) {
   return result;
 }
 
-const kinds = Object.keys(edits);
+const kinds = Object.keys(edits).filter((k) => !only || only.split(",").includes(k));
 const table = bins.map(() => ({ cold: [], kinds: {} }));
 for (let round = 0; round < 2; round++) {
   const order = round % 2 ? [...bins.keys()].reverse() : [...bins.keys()];
