@@ -205,10 +205,17 @@ pub fn batches(
             let mut created = BTreeSet::new();
             // New files written and closed, not yet renamed or deleted.
             let mut unmoved = BTreeSet::new();
+            // Paths renamed away or deleted, not there again yet: an editor that keeps a backup
+            // (Emacs' first save, vim's `backup`) renames the file to its backup name, which the
+            // watch ignores, and writes it anew at once. Had the batch ended in between, the
+            // rebuild would have found the file gone (a failed build naming its importers), and
+            // a second one the file back.
+            let mut gone = BTreeSet::new();
             let mut closed_one = false;
             let mut note = |(p, step): (PathBuf, Step)| {
                 match step {
                     Step::Writing => {
+                        gone.remove(&p);
                         open.insert(p.clone());
                     }
                     Step::Closed if created.contains(&p) => {
@@ -220,24 +227,30 @@ pub fn batches(
                         closed_one = true;
                     }
                     Step::Created => {
+                        gone.remove(&p);
                         created.insert(p.clone());
                         batch.named.insert(p.clone());
                     }
                     Step::Moved => {
                         unmoved.remove(&p);
+                        if p.exists() {
+                            gone.remove(&p);
+                        } else {
+                            gone.insert(p.clone());
+                        }
                         batch.named.insert(p.clone());
                     }
                     Step::Other => {}
                 }
                 batch.paths.insert(p);
-                (open.is_empty(), closed_one, !unmoved.is_empty())
+                (open.is_empty(), closed_one, !unmoved.is_empty() || !gone.is_empty())
             };
             let (mut settled, mut done, mut renaming) = note(first);
             // Go as soon as every file written to is closed again and the close of a file that
             // existed says a save is complete, taking what is already queued. Otherwise
             // (save-by-rename, new files, deletes, bursts) wait until 3 ms pass quietly, or
-            // `RENAME_WAIT` while a new file may still be renamed; a file still open for writing
-            // gets longer.
+            // `RENAME_WAIT` while a new file may still be renamed or a file renamed away may be
+            // written again; a file still open for writing gets longer.
             loop {
                 let next = if !settled {
                     tokio::time::timeout(OPEN_WRITE_WAIT, rx.recv()).await.ok().flatten()
