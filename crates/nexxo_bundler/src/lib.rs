@@ -170,7 +170,7 @@ fn failed(state: &BuildState, errs: Vec<BuildDiagnostic>) -> BuildFailure {
         .filter(|d| {
             !matches!(d.kind(), EventKind::PluginError) || {
                 let text = d.to_message_with(&DiagnosticOptions { cwd: state.config.root.clone() });
-                !details.iter().any(|x| text.contains(&x.message))
+                !details.iter().any(|x| !x.message.is_empty() && text.contains(&x.message))
             }
         })
         .collect();
