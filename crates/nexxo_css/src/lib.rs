@@ -331,9 +331,13 @@ fn refused_construct(source: &str) -> Option<(usize, Refused)> {
             b'\\' => i += 1,
             b'@' => {
                 // The name starts after an optional `-` (`@-webkit-...`); an escape anywhere in
-                // it is refused, since the name is printed unescaped.
+                // it is refused, since the name is printed unescaped. A NUL is a name character
+                // too: CSS reads it as U+FFFD (so `@<NUL>\e` was taken, and printed as an
+                // at-rule name with an escape, which was refused when compiled again).
                 let mut j = i + 1;
-                while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'-' || b[j] == b'_' || b[j] >= 0x80) {
+                while j < b.len()
+                    && (b[j].is_ascii_alphanumeric() || b[j] == b'-' || b[j] == b'_' || b[j] == 0 || b[j] >= 0x80)
+                {
                     j += 1;
                 }
                 if b.get(j) == Some(&b'\\') {
@@ -755,6 +759,9 @@ mod tests {
         assert_eq!(e.code, "CSS_ESCAPED_AT_RULE");
         assert_eq!((e.line, e.column), (Some(2), Some(3)));
         let e = compile("a.css", "@me\\dia print {}", &CssOptions::default()).unwrap_err();
+        assert_eq!(e.code, "CSS_ESCAPED_AT_RULE");
+        // A NUL in the name is read as U+FFFD, a name character (found by the css fuzzer).
+        let e = compile("a.css", "p{--:@\0\\e", &CssOptions::default()).unwrap_err();
         assert_eq!(e.code, "CSS_ESCAPED_AT_RULE");
         // An escaped `@`, one in a string or a comment, and plain at-rules are fine.
         let ok = ".a\\@b { content: \"@\\%\" } /* @\\% */ @media print { .c { color: red } }";
