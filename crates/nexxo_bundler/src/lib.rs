@@ -558,14 +558,14 @@ impl Incremental {
         // build unnamed: JSON (a package.json or tsconfig.json changes how its directory
         // resolves), style sheet languages (a new partial can stand before the one a load path
         // found), pages, browserslist.
-        let named_whole = !script_or_css
-            && ext.is_some_and(|e| !SIDE_KINDS.contains(&e.to_ascii_lowercase().as_str()))
-            && !assets::is_asset(&self.state.config, path);
+        let asset = assets::is_asset(&self.state.config, path);
+        let named_whole =
+            !script_or_css && !asset && ext.is_some_and(|e| !SIDE_KINDS.contains(&e.to_ascii_lowercase().as_str()));
         // An extensionless file (`sed -i`'s temporary `sedK3x9Qa`, vim's `4913`) is found by the
         // resolver before `./name` gets an extension, so it is judged by its name as a module's
         // stem, as scripts are (below).
         let bare = ext.is_none() && p.file_name().is_some_and(|n| n != "browserslist");
-        let kind_ok = script_or_css || bare || named_whole || assets::is_asset(&self.state.config, path);
+        let kind_ok = script_or_css || asset || bare || named_whole;
         // After a failed build, a new file may be the one an import looked for.
         if !self.reusable
             || !self.pending.is_empty()
