@@ -16,6 +16,7 @@ mod migrate;
 mod net;
 mod preview;
 mod profile;
+mod proxy;
 mod shutdown;
 mod style;
 mod vite_config;

@@ -1,4 +1,5 @@
-//! `nexxo preview`: a static file server for the built output, with SPA fallback.
+//! `nexxo preview`: a static file server for the built output, with SPA fallback, and
+//! `preview.proxy` (by default `server.proxy`, as in Vite) in front of it.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -7,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use http_body_util::Full;
+use http_body_util::{Either, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode, header};
@@ -34,6 +35,11 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
     let root = Arc::new(config.out_dir.clone());
     let gzipped: Arc<GzipCache> = Arc::default();
     let base = config.base.clone();
+    let rules = if config.preview.proxy.is_empty() { &config.server.proxy } else { &config.preview.proxy };
+    let proxy = Arc::new(crate::proxy::Proxy::new(rules).map_err(|e| {
+        style::error(&e);
+        ExitCode::FAILURE
+    })?);
     runtime.block_on(async move {
         let listener = bind(&host, port, args.server.strict_port).await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
@@ -47,13 +53,19 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
             let root = Arc::clone(&root);
             let base = base_path.clone();
             let gzipped = Arc::clone(&gzipped);
+            let proxy = Arc::clone(&proxy);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let root = Arc::clone(&root);
                     let base = base.clone();
                     let gzipped = Arc::clone(&gzipped);
-                    // Compressing a large file is CPU work: off the async threads.
+                    let proxy = Arc::clone(&proxy);
                     async move {
+                        let req = match proxy.handle(req).await {
+                            Ok(proxied) => return Ok::<_, Infallible>(proxied),
+                            Err(req) => req,
+                        };
+                        // Compressing a large file is CPU work: off the async threads.
                         let resp = tokio::task::spawn_blocking(move || serve(&root, &base, &req, &gzipped))
                             .await
                             .unwrap_or_else(|_| {
@@ -64,10 +76,10 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                                     false,
                                 )
                             });
-                        Ok::<_, Infallible>(resp)
+                        Ok::<_, Infallible>(resp.map(Either::Left))
                     }
                 });
-                let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).await;
+                let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).with_upgrades().await;
             });
         }
     })

@@ -163,6 +163,12 @@ function render(v, key, seen) {
     return JSON.stringify(rel ? `./${rel}` : ".");
   }
   if (v instanceof RegExp) return v.toString();
+  // A proxy's `rewrite` as its source, for migrate to recognize `(p) => p.replace(/^\/api/, "")`;
+  // a method (`rewrite(p) {...}`) or native code is not an expression, so stays a function.
+  if (typeof v === "function" && key === "rewrite") {
+    const source = Function.prototype.toString.call(v);
+    if (/^(async\s+)?(\(|function\b|[\w$]+\s*=>)/.test(source)) return `(${source})`;
+  }
   if (typeof v !== "object" || seen.has(v) || !(Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)))) {
     return "(function () {})";
   }

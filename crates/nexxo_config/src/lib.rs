@@ -4,6 +4,7 @@
 //! Nothing here touches the file system: the host reads files and hands their text in.
 
 mod env;
+mod proxy;
 mod schema;
 
 use std::collections::BTreeMap;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use env::{ENV_FILES, parse_dotenv};
+pub use proxy::{ProxyRule, Target as ProxyTarget};
 pub use schema::FIELDS;
 
 pub const CONFIG_FILE: &str = "nexxo.config.json";
@@ -148,6 +150,9 @@ pub struct ServerConfig {
     pub bundle: Option<bool>,
     /// `server.fs`: what the dev server may serve from outside the project root.
     pub fs: ServerFsConfig,
+    /// `server.proxy` / `preview.proxy`, as in Vite: requests whose path starts with a key (or
+    /// matches it, for a key that starts with `^`) go to another server.
+    pub proxy: BTreeMap<String, ProxyRule>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -202,12 +207,24 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         let (line, column) = schema::locate(text, &message.key);
         return Err(ConfigError { file: file.to_string(), message: message.text, line, column });
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let config: UserConfig = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let key = path.rsplit('.').next().unwrap_or_default().to_string();
         let (line, column) = schema::locate(text, &key);
         ConfigError { file: file.to_string(), message: format!("`{path}`: {}", e.into_inner()), line, column }
-    })
+    })?;
+    for (section, server) in [("server", &config.server), ("preview", &config.preview)] {
+        if let Err((key, message)) = proxy::check_keys(&server.proxy) {
+            let (line, column) = schema::locate(text, &key);
+            return Err(ConfigError {
+                file: file.to_string(),
+                message: format!("`{section}.proxy`: {message}"),
+                line,
+                column,
+            });
+        }
+    }
+    Ok(config)
 }
 
 /// Options that the CLI sets on top of the config file (flags win).

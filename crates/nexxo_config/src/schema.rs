@@ -10,12 +10,13 @@ pub enum Node {
     Object(&'static [(&'static str, Node)]),
 }
 
-const SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf)];
+const SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf), ("proxy", Node::Map)];
 const DEV_SERVER: &[(&str, Node)] = &[
     ("port", Node::Leaf),
     ("host", Node::Leaf),
     ("bundle", Node::Leaf),
     ("fs", Node::Object(&[("allow", Node::Leaf)])),
+    ("proxy", Node::Map),
 ];
 
 pub const FIELDS: &[(&str, Node)] = &[

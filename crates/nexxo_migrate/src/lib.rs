@@ -9,6 +9,7 @@
 mod load;
 mod output;
 mod paths;
+mod proxy;
 
 pub use load::{Loaded, RunConfig, is_config_source, load_config};
 
@@ -942,6 +943,7 @@ impl<'a> Cx<'a, '_> {
                     Ok(_) => self.note(v.span(), format!("`{path}` must be an address; not translated")),
                     Err(skip) => self.skipped(&path, skip),
                 },
+                "proxy" => self.proxy(section, v, out),
                 "strictPort" => self.note(
                     span,
                     format!(

@@ -442,3 +442,49 @@ export default defineConfig({
     // Nothing is lost, so build/dev/preview stay silent about this config.
     assert!(m.notes.iter().all(|n| n.kind == NoteKind::BuiltIn), "{:#?}", m.notes);
 }
+
+#[test]
+fn server_proxy_with_the_rewrites_vite_documents() {
+    let src = r#"export default {
+  server: {
+    proxy: {
+      '/foo': 'http://localhost:4567',
+      '/api': {
+        target: 'http://jsonplaceholder.typicode.com',
+        changeOrigin: true,
+        secure: false,
+        rewrite: (path) => path.replace(/^\/api/, ''),
+      },
+      '^/fallback/.*': {
+        target: 'http://127.0.0.1:8080/base',
+        rewrite: function (p) { return p.replace(/^\/FALLBACK\/(\w+)/i, '/v2/$1x') },
+        configure: (proxy, options) => {},
+      },
+      '/socket.io': { target: 'ws://localhost:5174', ws: true, rewrite: (p) => p.replace('/socket.io', '/io') },
+      '/remote': 'https://api.example.com',
+      '/computed': { target: 'http://x', rewrite: (p) => p.replace(new RegExp(prefix), '') },
+    },
+  },
+  preview: { proxy: { '/api': 'http://127.0.0.1:3000' } },
+}"#;
+    let m = ok("vite.config.js", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "server": { "proxy": {
+                "/foo": "http://localhost:4567",
+                "/api": { "target": "http://jsonplaceholder.typicode.com", "changeOrigin": true, "rewrite": { "^\\/api": "" } },
+                "^/fallback/.*": { "target": "http://127.0.0.1:8080/base", "rewrite": { "(?i)^\\/FALLBACK\\/(\\w+)": "/v2/${1}x" } },
+                "/socket.io": { "target": "ws://localhost:5174", "ws": true, "rewrite": { "/socket\\.io": "/io" } },
+                "/computed": { "target": "http://x" },
+            } },
+            "preview": { "proxy": { "/api": "http://127.0.0.1:3000" } },
+        })
+    );
+    has_note(&m, "`server.proxy[\"^/fallback/.*\"].configure` has no Nexxo equivalent");
+    has_note(&m, "`server.proxy[\"/remote\"]`: `https://api.example.com`: an https target is not supported yet");
+    assert!(has_note(&m, "`rewrite` (`(p) => p.replace(new RegExp(prefix), '')`) is code").code);
+    // What was translated is what the servers accept.
+    let config = nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
+    assert_eq!(config.server.proxy.len(), 5);
+}

@@ -1,12 +1,13 @@
 //! The dev server's HTTP front: accepts connections, refuses foreign hosts, answers its own
-//! endpoints (`/@nexxo/ws`, `/@nexxo/ping`, `/@nexxo/react-refresh`) and hands every other
-//! request to the DevSession, whose answer it sends as is.
+//! endpoints (`/@nexxo/ws`, `/@nexxo/ping`, `/@nexxo/react-refresh`), forwards what
+//! `server.proxy` matches (`crate::proxy`) and hands every other request to the DevSession, whose
+//! answer it sends as is.
 
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use http_body_util::Either;
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
@@ -19,7 +20,7 @@ use crate::preview::respond;
 /// wrapped as an ES module by host/build.rs), so apps need not install it.
 const REACT_REFRESH_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/react-refresh-runtime.js"));
 
-pub(super) type Resp = Response<Full<Bytes>>;
+pub(super) type Resp = Response<crate::proxy::Body>;
 
 /// Serves connections from `listener` until the future is dropped (a restart); each connection
 /// ends when the server's `stop` is set, so a browser's kept-alive connection cannot go on being
@@ -54,7 +55,7 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
 }
 
 pub(super) fn text(status: StatusCode, body: &str) -> Resp {
-    respond(status, "text/plain; charset=utf-8", body.as_bytes().to_vec(), false)
+    respond(status, "text/plain; charset=utf-8", body.as_bytes().to_vec(), false).map(Either::Left)
 }
 
 /// DNS-rebinding defence: only names this server was started for may reach it.
@@ -83,12 +84,16 @@ async fn handle(server: Arc<Server>, req: Request<Incoming>) -> Resp {
         "/@nexxo/ws" => return super::ws::upgrade(server, req),
         _ => {}
     }
+    // Before the app's files, as Vite's proxy middleware comes first: a proxied prefix wins.
+    if let Ok(proxied) = server.proxy.handle(req).await {
+        return proxied;
+    }
     to_http(server.session.request(&path, &query).await)
 }
 
 fn to_http(r: nexxo_dev::Response) -> Resp {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = respond(status, &r.content_type, r.body, false);
+    let mut resp = respond(status, &r.content_type, r.body, false).map(Either::Left);
     if r.no_cache {
         resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
     }

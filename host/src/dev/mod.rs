@@ -162,6 +162,8 @@ pub struct Server {
     pub stop: tokio::sync::watch::Sender<bool>,
     /// What the file watcher pulls when a config file changes, for [`run`] to restart.
     pub restart: Arc<tokio::sync::Notify>,
+    /// `server.proxy`: what goes to another server before the session sees it.
+    pub proxy: crate::proxy::Proxy,
 }
 
 /// The host's clock for update timestamps (ms since the epoch).
@@ -323,7 +325,12 @@ async fn open_server(
             (Backend::Wasm(Arc::new(dev)), note)
         }
     };
+    let proxy = crate::proxy::Proxy::new(&session.config().server.proxy).map_err(|e| {
+        style::error(&e);
+        ExitCode::FAILURE
+    })?;
     let state = Arc::new(Server {
+        proxy,
         session,
         port: addr.port(),
         allowed_hosts,
