@@ -65,6 +65,10 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     load_config::report(&loaded);
     let mut config = loaded.config;
     check_out_dir(&config, &[])?;
+    if config.lib.is_some() {
+        style::error("`nexxo build --watch` does not build libraries yet (build.lib): run `nexxo build` after an edit");
+        return Err(ExitCode::FAILURE);
+    }
     let watch_fail = |root: &Path, e: notify::Error| {
         style::error(&format!("cannot watch {}: {e}", root.display()));
         ExitCode::FAILURE

@@ -269,8 +269,9 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for CssPlugin<Fs> {
 
     async fn footer(&self, _ctx: &PluginContext, args: &HookAddonArgs) -> HookInjectionOutputReturn {
         let chunk = &args.chunk;
-        if chunk.is_entry {
-            // Entry chunks' CSS is linked from the HTML page (or listed in the manifest).
+        if chunk.is_entry || self.state.lib.is_some() {
+            // Entry chunks' CSS is linked from the HTML page (or listed in the manifest); a
+            // library's is one style sheet its users link.
             return Ok(None);
         }
         let Some(css) = self.state.css_of(chunk.module_ids.iter().map(|m| m.as_str())) else { return Ok(None) };

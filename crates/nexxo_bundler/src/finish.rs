@@ -67,6 +67,9 @@ pub fn finish<Fs: FileSystem>(
         files.push(OutputFile { path: c.filename.to_string(), contents, kind });
         // The chunk's `.map` is already among the assets above: rolldown serializes it there
         // (`SourceMapType::File`), so `c.map` is not serialized a second time.
+        if state.lib.is_some() {
+            continue;
+        }
         if let Some(css) = state.css_of(c.modules.keys.iter().map(|m| m.as_str())) {
             let path = state.css_path(&c.name, &css);
             files.push(OutputFile { path: path.clone(), contents: css.into_bytes(), kind: OutputKind::Css });
@@ -155,11 +158,25 @@ pub fn finish<Fs: FileSystem>(
     for (path, asset) in assets {
         files.push(OutputFile { path, contents: asset.bytes, kind: OutputKind::Asset });
     }
-    files.push(OutputFile {
-        path: MANIFEST_PATH.into(),
-        contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
-        kind: OutputKind::Manifest,
-    });
+    match &state.lib {
+        // A library: every module's CSS in one sheet, in the chunks' order; no manifest (no page
+        // to serve it with).
+        Some(lib) => {
+            let modules = chunks.iter().flat_map(|c| c.modules.keys.iter().map(|m| m.as_str()));
+            if let Some(css) = state.css_of(modules) {
+                files.push(OutputFile {
+                    path: lib.css_file.clone(),
+                    contents: css.into_bytes(),
+                    kind: OutputKind::Css,
+                });
+            }
+        }
+        None => files.push(OutputFile {
+            path: MANIFEST_PATH.into(),
+            contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
+            kind: OutputKind::Manifest,
+        }),
+    }
     // The workers' source maps; a `--watch` session keeps them with their workers.
     for worker in state.workers.lock().expect("worker table").values_mut() {
         match leftovers {

@@ -107,6 +107,8 @@ pub struct LazyCssPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub resolver: Arc<Resolver<Fs>>,
     /// The build of the app's pages, not of a worker (which has no document to preload into).
     pub pages: bool,
+    /// A library build: its style sheet is the user's to link, so no `import()` waits for one.
+    pub lib: bool,
 }
 
 impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
@@ -133,7 +135,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
     }
 
     async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
-        if !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
+        if self.lib
+            || !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
             || args.id.starts_with('\0')
         {
             return Ok(None);

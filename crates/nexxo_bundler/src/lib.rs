@@ -13,6 +13,7 @@ mod glob;
 mod html;
 mod json;
 mod lazy_css;
+mod lib_mode;
 pub mod minify;
 mod nesting;
 mod options;
@@ -77,11 +78,30 @@ pub async fn build<Fs>(
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
+    match &config.lib {
+        Some(lib) => lib_mode::build(fs, config, lib, css_plugins, on_stage, leftovers).await,
+        None => build_one(fs, config, css_plugins, on_stage, leftovers, minified, None).await,
+    }
+}
+
+/// One bundle of the app's pages and script entries, or of one format of a library (`lib`).
+async fn build_one<Fs>(
+    fs: Fs,
+    config: &ResolvedConfig,
+    css_plugins: Option<Arc<dyn CssPlugins>>,
+    on_stage: Option<OnStage>,
+    leftovers: Leftovers,
+    minified: Option<KeptChunks>,
+    lib: Option<&lib_mode::LibBuild>,
+) -> Result<BuildOutput, BuildFailure>
+where
+    Fs: FileSystem + Clone + Debug + 'static,
+{
     if let Some(on_stage) = &on_stage {
         on_stage(Stage::Load);
     }
     let setup = tracing::info_span!("nexxo.setup").entered();
-    let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
+    let Setup { bundler_options, resolver, state } = set_up(&fs, config, css_plugins, lib)?;
     let mut plugins = plugins(&fs, &state, &resolver, &[], minified, false);
     if let Some(on_stage) = on_stage {
         plugins.push(Plugin::new_shared(progress::ProgressPlugin { on_stage }));
@@ -119,15 +139,21 @@ fn set_up<Fs>(
     fs: &Fs,
     config: &ResolvedConfig,
     css_plugins: Option<Arc<dyn CssPlugins>>,
+    lib: Option<&lib_mode::LibBuild>,
 ) -> Result<Setup<Fs>, BuildFailure>
 where
     Fs: FileSystem + Clone + Debug + 'static,
 {
     let mut pages = Vec::new();
     let mut inputs = Vec::new();
-    for entry in &config.input {
+    // A library's entries are named for its files (`my-lib`); an app's script entries by their stem.
+    let entries: Vec<(Option<String>, &String)> = match lib {
+        Some(l) => l.inputs.iter().map(|(name, path)| (Some(name.clone()), path)).collect(),
+        None => config.input.iter().map(|e| (None, e)).collect(),
+    };
+    for (lib_name, entry) in entries {
         let abs = config.root.join(entry);
-        if entry.ends_with(".html") {
+        if lib.is_none() && entry.ends_with(".html") {
             let source = fs.read_to_string(&abs).map_err(|e| missing_entry(entry, &e))?;
             let page = html::Page::analyze(entry, &abs, source, config);
             inputs.push(InputItem { name: Some(page.chunk_name()), import: page.entry_id() });
@@ -136,14 +162,14 @@ where
             if !fs.metadata(&abs).is_ok_and(|m| m.is_file()) {
                 return Err(missing_entry(entry, &std::io::Error::from(std::io::ErrorKind::NotFound)));
             }
-            let name = Path::new(entry).file_stem().map(|s| s.to_string_lossy().into_owned());
+            let name = lib_name.or_else(|| Path::new(entry).file_stem().map(|s| s.to_string_lossy().into_owned()));
             inputs.push(InputItem { name, import: abs.to_string_lossy().into_owned() });
         }
     }
     if inputs.is_empty() {
         return Err(BuildFailure::single("NO_ENTRY", "no entries to build: build.input is empty".into()));
     }
-    let bundler_options = options::bundler_options(config, inputs);
+    let bundler_options = options::bundler_options(config, inputs, lib.map(|l| &l.output));
     let resolver = Arc::new(Resolver::new(
         fs.clone(),
         config.root.clone(),
@@ -154,7 +180,9 @@ where
     // Checked before anything is built: a typo in `build.cssTarget` names itself.
     let css_targets = nexxo_css::browser_targets(&config.css_target)
         .map_err(|e| BuildFailure::single("CSS_TARGET", format!("build.cssTarget (or build.target) {e}")))?;
-    let state = Arc::new(BuildState::new(config.clone(), pages, css_targets, css_plugins));
+    let mut state = BuildState::new(config.clone(), pages, css_targets, css_plugins);
+    state.lib = lib.map(|l| l.state.clone());
+    let state = Arc::new(state);
     Ok(Setup { bundler_options, resolver, state })
 }
 
@@ -233,6 +261,7 @@ where
         }),
         // After glob: the `import()`s its expansion writes are wrapped too.
         Plugin::new_shared(lazy_css::LazyCssPlugin {
+            lib: state.lib.is_some(),
             state: Arc::clone(state),
             resolver: Arc::clone(resolver),
             pages: within.is_empty(),
@@ -240,7 +269,7 @@ where
         // Last: the other plugins' loads come first.
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
-    if config.minify {
+    if state.minify_js() {
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
     }
     plugins
@@ -403,7 +432,13 @@ pub fn incremental(
 ) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
-    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins)?;
+    if config.lib.is_some() {
+        return Err(BuildFailure::single(
+            "LIB_WATCH",
+            "`nexxo build --watch` does not build libraries yet (build.lib): run `nexxo build` after an edit".into(),
+        ));
+    }
+    let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins, None)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
     let plugins = plugins(&fs, &state, &resolver, &[], Some(minified), true);
     let bundler = rolldown::Bundler::with_plugins(bundler_options, plugins)

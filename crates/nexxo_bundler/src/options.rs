@@ -7,24 +7,34 @@ use rolldown::{
 };
 use rolldown_common::Either;
 
-pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> BundlerOptions {
+pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Option<&LibOutput>) -> BundlerOptions {
     let assets = &config.assets_dir;
     let name_pattern = |ext: &str| {
         if assets.is_empty() { format!("[name]-[hash]{ext}") } else { format!("{assets}/[name]-[hash]{ext}") }
+    };
+    let minify_js = lib.map_or(config.minify, |l| l.minify_js);
+    let (entry_filenames, chunk_filenames) = match lib {
+        Some(l) => (l.entry_file_names.clone(), l.chunk_file_names.clone()),
+        None => (name_pattern(".js"), name_pattern(".js")),
     };
     BundlerOptions {
         input: Some(input),
         cwd: Some(config.root.clone()),
         platform: Some(Platform::Browser),
-        format: Some(OutputFormat::Esm),
-        entry_filenames: Some(name_pattern(".js").into()),
-        chunk_filenames: Some(name_pattern(".js").into()),
+        format: Some(lib.map_or(OutputFormat::Esm, |l| l.format)),
+        name: lib.and_then(|l| l.name.clone()),
+        globals: lib
+            .filter(|_| !config.globals.is_empty())
+            .map(|_| rolldown_common::GlobalsOutputOption::FxHashMap(config.globals.clone().into_iter().collect())),
+        external: (!config.external.is_empty()).then(|| external(config)),
+        entry_filenames: Some(entry_filenames.into()),
+        chunk_filenames: Some(chunk_filenames.into()),
         asset_filenames: Some(name_pattern("[extname]").into()),
         sourcemap: config.sourcemap.then_some(SourceMapType::File),
         // Nexxo's own plugin minifies the chunks (`minify.rs`), with rolldown's options.
         minify: Some(RawMinifyOptions::Bool(false)),
         // As rolldown sets it for a minified build of any format (an ES build has it anyway).
-        minify_internal_exports: Some(config.minify),
+        minify_internal_exports: Some(minify_js),
         define: Some(defines(config).into_iter().collect()),
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
@@ -32,7 +42,7 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         // A minified app keeps its legal comments (licences) only: `/* @__PURE__ */` and the like
         // serve a bundler or minifier reading the code again, which nothing does after this
         // build, and in a React app they were 8.5% of the minified JS (2,239 of them in 446 kB).
-        comments: config.minify.then_some(rolldown_common::CommentsOptions {
+        comments: minify_js.then_some(rolldown_common::CommentsOptions {
             legal: true,
             annotation: false,
             jsdoc: false,
@@ -51,6 +61,31 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>) -> Bundle
         }),
         ..Default::default()
     }
+}
+
+/// A library build's output (`build.lib`, see `crate::lib_mode`): its format, its files' names
+/// and the global a `umd`/`iife` build defines.
+pub struct LibOutput {
+    pub format: OutputFormat,
+    pub entry_file_names: String,
+    pub chunk_file_names: String,
+    pub name: Option<String>,
+    pub minify_js: bool,
+}
+
+/// `build.external`: names matched whole, `^patterns` as regular expressions (checked with the config).
+fn external(config: &ResolvedConfig) -> rolldown_common::IsExternal {
+    use rolldown_utils::pattern_filter::StringOrRegex;
+    rolldown_common::IsExternal::StringOrRegex(
+        config
+            .external
+            .iter()
+            .map(|e| match e.starts_with('^').then(|| rolldown_utils::js_regex::HybridRegex::new(e).ok()).flatten() {
+                Some(re) => StringOrRegex::Regex(re),
+                None => StringOrRegex::String(e.clone()),
+            })
+            .collect(),
+    )
 }
 
 /// `build.manualChunks` as rolldown's chunk groups: one group per name (by name order, should two claim a module), whose
@@ -134,7 +169,12 @@ pub fn defines(config: &ResolvedConfig) -> Vec<(String, String)> {
         env.iter().map(|(k, v)| (format!("import.meta.env.{k}"), v.to_string())).collect();
     out.push(("import.meta.env".into(), serde_json::Value::Object(env).to_string()));
     // A production build always runs libraries in production mode, like Vite (mode only picks env files).
-    out.extend(global_defines(config, "production"));
+    // A library build leaves `process.env.NODE_ENV` to the app that bundles it, as Vite does.
+    if config.lib.is_some() {
+        out.extend(config.define.iter().map(|(k, v)| (k.clone(), v.clone())));
+    } else {
+        out.extend(global_defines(config, "production"));
+    }
     out
 }
 

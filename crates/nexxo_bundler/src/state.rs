@@ -31,7 +31,19 @@ pub struct Worker {
     pub owners: std::collections::BTreeSet<String>,
 }
 
+/// What a library build (`build.lib`, see `crate::lib_mode`) changes in the plugins and at the end.
+#[derive(Debug, Clone)]
+pub struct LibState {
+    /// The one style sheet every module's CSS goes into (`my-lib.css`); no chunk links a sheet.
+    pub css_file: String,
+    /// Whether the chunks are minified: not for the `es` format, as in Vite (an app's bundler
+    /// reads that code again, with its `/* @__PURE__ */` annotations).
+    pub minify_js: bool,
+}
+
 pub struct BuildState {
+    /// Set for a library build.
+    pub lib: Option<LibState>,
     /// The browsers of `build.cssTarget` (see `nexxo_css::browser_targets`), which every
     /// style sheet of the build is lowered for.
     pub css_targets: Option<nexxo_css::Browsers>,
@@ -156,6 +168,7 @@ impl BuildState {
         css_plugins: Option<Arc<dyn nexxo_css::plugins::CssPlugins>>,
     ) -> Self {
         Self {
+            lib: None,
             config,
             css_targets,
             pages: Mutex::new(pages.into_iter().map(Arc::new).collect()),
@@ -173,6 +186,11 @@ impl BuildState {
             postcss_configs: std::sync::OnceLock::new(),
             globbing: Mutex::default(),
         }
+    }
+
+    /// Whether the chunks are minified (`build.minify`, except a library's `es` build).
+    pub fn minify_js(&self) -> bool {
+        self.lib.as_ref().map_or(self.config.minify, |l| l.minify_js)
     }
 
     /// Records a plugin failure and returns the error to hand back to rolldown.

@@ -76,7 +76,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> WorkerPlugin<Fs> {
             ));
         }
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        let mut options = crate::options::bundler_options(config, vec![InputItem { name, import: entry.to_string() }]);
+        let mut options =
+            crate::options::bundler_options(config, vec![InputItem { name, import: entry.to_string() }], None);
         options.format = Some(if module { OutputFormat::Esm } else { OutputFormat::Iife });
         options.code_splitting = Some(CodeSplittingMode::Bool(false));
         if inline {

@@ -121,6 +121,100 @@ pub struct BuildConfig {
     /// Rollup's `output.manualChunks` object form, as Vite apps write it: chunk name to the
     /// packages (`"react"`) or files (`"./src/big.ts"`) it holds, with their dependencies.
     pub manual_chunks: Option<BTreeMap<String, Vec<String>>>,
+    /// Vite's `build.lib`: build a library from script entries instead of the app's pages.
+    pub lib: Option<LibConfig>,
+    /// Rollup's `external` (`build.rollupOptions.external` in Vite): imports left as they are
+    /// written, not bundled; a name matches itself only (`react`, not `react/jsx-runtime`), one
+    /// starting with `^` is a regular expression.
+    pub external: Option<Vec<String>>,
+    /// Rollup's `output.globals`: the global variable a `umd`/`iife` library reads an external from.
+    pub globals: BTreeMap<String, String>,
+}
+
+/// `build.lib`, as in Vite: entries, formats and names of a library build.
+#[derive(Debug, Default, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct LibConfig {
+    /// A file, a list of files (each named after its file) or names to files.
+    pub entry: LibEntry,
+    /// The global a `umd` or `iife` build defines (required for those formats).
+    pub name: Option<String>,
+    /// The output files' name (without extension); by default the `package.json` name for one
+    /// entry, else each entry's name.
+    pub file_name: Option<String>,
+    /// `es`, `cjs`, `umd`, `iife`; default `["es", "umd"]` for one entry, `["es", "cjs"]` for more.
+    pub formats: Option<Vec<String>>,
+    /// The style sheet's name (without `.css`); by default the `package.json` name, else `style`.
+    pub css_file_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum LibEntry {
+    One(String),
+    Many(Vec<String>),
+    Named(BTreeMap<String, String>),
+}
+
+impl Default for LibEntry {
+    fn default() -> Self {
+        LibEntry::Many(Vec::new())
+    }
+}
+
+impl LibConfig {
+    /// The entries as (name, path relative to the root), a file's name being its stem.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let named = |p: &String| {
+            let stem = Path::new(p).file_stem().map_or_else(|| p.clone(), |s| s.to_string_lossy().into_owned());
+            (stem, p.trim_start_matches("./").to_string())
+        };
+        match &self.entry {
+            LibEntry::One(p) => vec![named(p)],
+            LibEntry::Many(list) => list.iter().map(named).collect(),
+            LibEntry::Named(map) => {
+                map.iter().map(|(k, v)| (k.clone(), v.trim_start_matches("./").to_string())).collect()
+            }
+        }
+    }
+
+    /// The formats to write, defaulted as Vite does.
+    pub fn formats(&self) -> Vec<String> {
+        self.formats.clone().unwrap_or_else(|| {
+            let one = matches!(self.entry, LibEntry::One(_)) || self.entries().len() == 1;
+            if one { vec!["es".into(), "umd".into()] } else { vec!["es".into(), "cjs".into()] }
+        })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let entries = self.entries();
+        if entries.is_empty() {
+            return Err("build.lib.entry names no file: give the library's entry (\"src/index.ts\")".into());
+        }
+        for f in self.formats() {
+            match f.as_str() {
+                "es" | "cjs" => {}
+                "umd" | "iife" => {
+                    if self.name.as_deref().is_none_or(str::is_empty) {
+                        return Err(format!(
+                            "build.lib.name is required for the `{f}` format: the global variable the library defines"
+                        ));
+                    }
+                    if entries.len() > 1 {
+                        return Err(format!(
+                            "build.lib: the `{f}` format takes one entry (as in Vite); use `es` or `cjs` for several"
+                        ));
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "build.lib.formats: `{other}` is not a format Nexxo writes (es, cjs, umd, iife)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -213,6 +307,23 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         let (line, column) = schema::locate(text, &key);
         ConfigError { file: file.to_string(), message: format!("`{path}`: {}", e.into_inner()), line, column }
     })?;
+    if let Some(lib) = &config.build.lib {
+        lib.check().map_err(|message| {
+            let (line, column) = schema::locate(text, "lib");
+            ConfigError { file: file.to_string(), message, line, column }
+        })?;
+    }
+    for pattern in config.build.external.iter().flatten().filter(|p| p.starts_with('^')) {
+        if let Err(e) = regex::Regex::new(pattern) {
+            let (line, column) = schema::locate(text, "external");
+            return Err(ConfigError {
+                file: file.to_string(),
+                message: format!("build.external: `{pattern}` is not a regular expression: {e}"),
+                line,
+                column,
+            });
+        }
+    }
     for (section, server) in [("server", &config.server), ("preview", &config.preview)] {
         if let Err((key, message)) = proxy::check_keys(&server.proxy) {
             let (line, column) = schema::locate(text, &key);
@@ -267,6 +378,15 @@ pub struct ResolvedConfig {
     /// `build.manualChunks`: chunk name to the packages or root-relative files it holds.
     #[serde(default)]
     pub manual_chunks: BTreeMap<String, Vec<String>>,
+    /// `build.lib`: a library build of these entries instead of the pages of `input`.
+    #[serde(default)]
+    pub lib: Option<LibConfig>,
+    /// `build.external`.
+    #[serde(default)]
+    pub external: Vec<String>,
+    /// `build.globals`.
+    #[serde(default)]
+    pub globals: BTreeMap<String, String>,
     pub target: String,
     /// esbuild-style targets of the CSS (`["chrome61"]`): `build.cssTarget`, else `build.target`,
     /// as in Vite. Only browser targets lower CSS (`es2020` says nothing about it).
@@ -421,6 +541,9 @@ impl ResolvedConfig {
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
             manual_chunks: user.build.manual_chunks.clone().unwrap_or_default(),
+            lib: user.build.lib.clone(),
+            external: user.build.external.clone().unwrap_or_default(),
+            globals: user.build.globals.clone(),
             // `build.cssTarget` defaults to the JS target, as in Vite.
             css_target: user.build.css_target.as_ref().map_or_else(|| target.clone(), target_list),
             target: target.join(","),
@@ -821,5 +944,32 @@ mod tests {
         let user = parse_config("c", r#"{"envPrefix": ["APP_", ""]}"#).unwrap();
         assert!(ResolvedConfig::resolve(Path::new("/p"), &user, &CliOverrides::default(), &[], &[]).is_err());
         assert_eq!(r.out_dir, Path::new("/p/dist"));
+    }
+
+    #[test]
+    fn library_mode_defaults_and_refusals() {
+        let lib = parse_config("c", r#"{"build": {"lib": {"entry": "src/index.ts", "name": "L"}}}"#)
+            .unwrap()
+            .build
+            .lib
+            .unwrap();
+        assert_eq!(lib.formats(), ["es", "umd"]);
+        let many = parse_config("c", r#"{"build": {"lib": {"entry": {"a": "./a.ts", "b": "b.ts"}}}}"#)
+            .unwrap()
+            .build
+            .lib
+            .unwrap();
+        assert_eq!(many.formats(), ["es", "cjs"]);
+        assert_eq!(many.entries(), [("a".to_string(), "a.ts".to_string()), ("b".to_string(), "b.ts".to_string())]);
+        let e = parse_config("c", "{\n\"build\": {\"lib\": {\"entry\": \"x.ts\"}}}").unwrap_err();
+        assert!(e.message.contains("build.lib.name is required for the `umd` format"), "{e}");
+        assert_eq!(e.line, Some(2));
+        let e =
+            parse_config("c", r#"{"build": {"lib": {"entry": ["a.ts", "b.ts"], "name": "L", "formats": ["iife"]}}}"#)
+                .unwrap_err();
+        assert!(e.message.contains("takes one entry"), "{e}");
+        let e = parse_config("c", r#"{"build": {"lib": {"entry": "a.ts", "formats": ["system"]}}}"#).unwrap_err();
+        assert!(e.message.contains("`system` is not a format"), "{e}");
+        assert!(parse_config("c", r#"{"build": {"external": ["^re(act"]}}"#).is_err());
     }
 }

@@ -51,6 +51,18 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("emptyOutDir", Node::Leaf),
             ("reportCompressedSize", Node::Leaf),
             ("manualChunks", Node::Leaf),
+            (
+                "lib",
+                Node::Object(&[
+                    ("entry", Node::Leaf),
+                    ("name", Node::Leaf),
+                    ("fileName", Node::Leaf),
+                    ("formats", Node::Leaf),
+                    ("cssFileName", Node::Leaf),
+                ]),
+            ),
+            ("external", Node::Leaf),
+            ("globals", Node::Map),
         ]),
     ),
     ("css", Node::Object(&[("modules", Node::Object(&[("pattern", Node::Leaf)])), ("preprocessorOptions", Node::Map)])),

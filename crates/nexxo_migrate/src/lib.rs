@@ -6,6 +6,7 @@
 //! helpers every Vite template uses, such as `path.resolve(__dirname, 'src')`) are translated.
 //! Whatever needs JavaScript to run (plugins, functions, `process.env`, spreads) becomes a note.
 
+mod lib_mode;
 mod load;
 mod output;
 mod paths;
@@ -708,7 +709,7 @@ impl<'a> Cx<'a, '_> {
                 "target" => self.target(v, b),
                 "rollupOptions" | "rolldownOptions" => self.rollup_options(&key, v, b),
                 "manifest" => self.note(span, "`build.manifest` is not translated: Nexxo always writes .nexxo/manifest.json (the same shape as Vite's)"),
-                "lib" => self.note(span, "`build.lib` (library mode) is not supported by Nexxo; not translated"),
+                "lib" => self.lib(v, b),
                 // Kept as written (a string or a list, like Vite's); the build checks the names.
                 "cssTarget" => match self.data(v, 0) {
                     Ok(Value::String(s)) => self.set(b, &key, Value::String(s), &path),
@@ -756,6 +757,12 @@ impl<'a> Cx<'a, '_> {
                 self.rollup_output(&path, v, b);
                 continue;
             }
+            if k == "external" {
+                if let Some(list) = self.external(v) {
+                    self.set(b, "external", Value::Array(list), &path);
+                }
+                continue;
+            }
             if k != "input" {
                 self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
                 continue;
@@ -798,6 +805,16 @@ impl<'a> Cx<'a, '_> {
         let Some(obj) = self.object(v, path) else { return };
         for (k, v, span) in self.props(obj, path) {
             let path = format!("{path}.{k}");
+            if k == "globals" {
+                match self.data(v, 0) {
+                    Ok(Value::Object(map)) if map.values().all(Value::is_string) => {
+                        self.set(b, "globals", Value::Object(map), &path)
+                    }
+                    Ok(_) => self.note(v.span(), format!("`{path}`: only an object of global names is translated")),
+                    Err(skip) => self.skipped(&path, skip),
+                }
+                continue;
+            }
             if k != "manualChunks" {
                 self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
                 continue;

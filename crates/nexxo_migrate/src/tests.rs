@@ -488,3 +488,34 @@ fn server_proxy_with_the_rewrites_vite_documents() {
     let config = nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
     assert_eq!(config.server.proxy.len(), 5);
 }
+
+#[test]
+fn library_mode_with_externals_and_globals() {
+    let src = r#"import { resolve } from 'path'
+import { defineConfig } from 'vite'
+export default defineConfig({
+  build: {
+    lib: {
+      entry: resolve(__dirname, 'lib/main.ts'),
+      name: 'MyLib',
+      fileName: 'my-lib',
+      formats: ['es', 'umd'],
+    },
+    rollupOptions: {
+      external: ['vue', /^@acme\//, /lodash/i],
+      output: { globals: { vue: 'Vue' } },
+    },
+  },
+})"#;
+    let m = ok("vite.config.ts", src);
+    assert_eq!(
+        json(&m)["build"],
+        serde_json::json!({
+            "lib": { "entry": "lib/main.ts", "name": "MyLib", "fileName": "my-lib", "formats": ["es", "umd"] },
+            "external": ["vue", "^@acme\\/", "^(?i).*(?:lodash)"],
+            "globals": { "vue": "Vue" },
+        })
+    );
+    let config = nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
+    assert_eq!(config.build.lib.unwrap().entries(), vec![("main".to_string(), "lib/main.ts".to_string())]);
+}
