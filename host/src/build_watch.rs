@@ -65,10 +65,6 @@ async fn watch(args: BuildArgs, mut stop: tokio::sync::mpsc::UnboundedReceiver<(
     load_config::report(&loaded);
     let mut config = loaded.config;
     check_out_dir(&config, &[])?;
-    if config.lib.is_some() {
-        style::error("`nexxo build --watch` does not build libraries yet (build.lib): run `nexxo build` after an edit");
-        return Err(ExitCode::FAILURE);
-    }
     let watch_fail = |root: &Path, e: notify::Error| {
         style::error(&format!("cannot watch {}: {e}", root.display()));
         ExitCode::FAILURE
@@ -363,6 +359,21 @@ async fn build_once(
     // What a failed build read (the files it loaded before it failed): edits of them matter.
     let mut failed_reads = Reads::new();
     let result = match engine {
+        // A library (`build.lib`) is built whole each time, every format (rolldown's incremental
+        // state holds one output format).
+        EngineKind::Native if config.lib.is_some() => {
+            *live = None;
+            let (job_config, css_plugins) = (config.clone(), css_plugins.clone());
+            let job = tokio::spawn(
+                async move {
+                    use rolldown_fs::OxcResolverFileSystem as _;
+                    let fs = rolldown_fs::OsFileSystem::new(false);
+                    nexxo_bundler::build(fs, &job_config, css_plugins, None, nexxo_bundler::Leftovers::Free, None).await
+                }
+                .instrument(tracing::info_span!("nexxo.bundle")),
+            );
+            (job.await, "full build")
+        }
         EngineKind::Native => {
             let paths: Vec<String> = changed.into_iter().flatten().map(|p| p.to_string_lossy().into_owned()).collect();
             // The modules to load again: the edited ones, and those whose loads read an edited

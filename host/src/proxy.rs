@@ -2,8 +2,11 @@
 //! Vite's proxy middleware sends them (http-proxy): same method, headers and body, the path
 //! rewritten if asked, the answer streamed back as it comes; WebSocket upgrades too when the rule
 //! says `ws`. Used by `nexxo dev` and `nexxo preview` before anything else answers a request.
+//! An `https://` (`wss://`) target is reached over TLS (rustls, Mozilla's roots), its certificate
+//! checked unless the rule says `secure: false`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http_body_util::{Either, Full};
@@ -12,7 +15,10 @@ use hyper::{HeaderMap, Request, Response, StatusCode, header};
 use hyper_util::rt::TokioIo;
 use nexxo_config::{ProxyRule, ProxyTarget};
 use regex::Regex;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::rustls::{self, ClientConfig, pki_types::ServerName};
 
 use crate::style::Style;
 
@@ -46,6 +52,72 @@ struct Route {
 #[derive(Default)]
 pub struct Proxy {
     routes: Vec<Route>,
+    /// TLS for `https` targets: checking certificates against Mozilla's roots, and (`secure:
+    /// false`) taking any; made once, when a rule needs it.
+    tls: Option<Tls>,
+}
+
+struct Tls {
+    checked: TlsConnector,
+    any: TlsConnector,
+}
+
+impl Tls {
+    fn new() -> Self {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+        let builder = || {
+            ClientConfig::builder_with_provider(Arc::clone(&provider))
+                .with_safe_default_protocol_versions()
+                .expect("ring supports TLS 1.2 and 1.3")
+        };
+        let checked = builder().with_root_certificates(roots).with_no_client_auth();
+        let any = builder()
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(Arc::clone(&provider))))
+            .with_no_client_auth();
+        Tls { checked: TlsConnector::from(Arc::new(checked)), any: TlsConnector::from(Arc::new(any)) }
+    }
+}
+
+/// `secure: false`: any certificate is taken (a self-signed one), as http-proxy does; the
+/// handshake's signatures are still checked, so the connection is to the key's holder.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 impl Proxy {
@@ -72,7 +144,8 @@ impl Proxy {
             routes.push(Route { key: key.clone(), pattern, rule: rule.clone(), target, rewrite });
         }
         routes.sort_by(|a, b| b.key.len().cmp(&a.key.len()).then_with(|| a.key.cmp(&b.key)));
-        Ok(Proxy { routes })
+        let tls = routes.iter().any(|r| r.target.tls).then(Tls::new);
+        Ok(Proxy { routes, tls })
     }
 
     fn route(&self, url: &str, upgrade: bool) -> Option<&Route> {
@@ -103,7 +176,7 @@ impl Proxy {
         let Some(route) = self.route(&url, upgrade) else { return Err(req) };
         let path = Self::backend_path(route, &url);
         let client_upgrade = upgrade.then(|| hyper::upgrade::on(&mut req));
-        match forward(route, path.clone(), req, upgrade).await {
+        match forward(route, self.tls.as_ref(), path.clone(), req, upgrade).await {
             Ok(mut resp) => {
                 if let Some(client_upgrade) =
                     client_upgrade.filter(|_| resp.status() == StatusCode::SWITCHING_PROTOCOLS)
@@ -123,7 +196,8 @@ impl Proxy {
                 Ok(Response::from_parts(parts, Either::Right(body)))
             }
             Err(e) => {
-                let target = format!("http://{}{path}", route.target.host_header);
+                let scheme = if route.target.tls { "https" } else { "http" };
+                let target = format!("{scheme}://{}{path}", route.target.host_header);
                 eprintln!("{} {url} -> {target}: {e}", Style::stderr().red("http proxy error:"));
                 let mut r = Response::new(Either::Left(Full::new(Bytes::from(format!(
                     "Nexxo's proxy (server.proxy \"{}\") could not reach {target}: {e}\n",
@@ -161,6 +235,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
 
 async fn forward(
     route: &Route,
+    tls: Option<&Tls>,
     path: String,
     req: Request<Incoming>,
     upgrade: bool,
@@ -188,10 +263,26 @@ async fn forward(
         .map_err(|_| format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()))?
         .map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
+    let req = Request::from_parts(parts, body);
+    let Some(tls) = tls.filter(|_| route.target.tls) else { return send(stream, req).await };
+    let name = ServerName::try_from(route.target.host.clone()).map_err(|e| format!("`{}`: {e}", route.target.host))?;
+    let connector = if route.rule.secure { &tls.checked } else { &tls.any };
+    let stream = connector.connect(name, stream).await.map_err(|e| {
+        let hint = if route.rule.secure { " (a self-signed certificate? `secure: false` takes it)" } else { "" };
+        format!("TLS: {e}{hint}")
+    })?;
+    send(stream, req).await
+}
+
+/// One request on a new HTTP/1.1 connection over `io` (kept open for an upgrade).
+async fn send<T>(io: T, req: Request<Incoming>) -> Result<Response<Incoming>, String>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(|e| e.to_string())?;
+        hyper::client::conn::http1::handshake(TokioIo::new(io)).await.map_err(|e| e.to_string())?;
     tokio::spawn(connection.with_upgrades());
-    sender.send_request(Request::from_parts(parts, body)).await.map_err(|e| e.to_string())
+    sender.send_request(req).await.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -4,6 +4,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import https from "node:https";
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import { fixture, inBuildAndDev, dev, preview, buildOk, nexxo } from "./helpers.mjs";
 
@@ -187,10 +191,46 @@ test("a proxy the servers cannot run is a located config error, exit 1", () => {
   const dir = fixture("dev-proxy-bad", {
     "index.html": PAGE,
     "src/main.ts": "export {};",
-    "nexxo.config.json": `{\n  "server": {\n    "proxy": {\n      "/api": "https://api.example.com"\n    }\n  }\n}\n`,
+    "nexxo.config.json": `{\n  "server": {\n    "proxy": {\n      "/api": "ftp://files.example.com"\n    }\n  }\n}\n`,
   });
   const r = nexxo(["dev", dir, "--port", "0"]);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /nexxo\.config\.json:4:\d+/);
-  assert.match(r.stderr, /https target is not supported yet/);
+  assert.match(r.stderr, /must be an http:\/\/, https:\/\/, ws:\/\/ or wss:\/\/ URL/);
+});
+
+test("an https target: a self-signed certificate is taken with `secure: false` and refused otherwise", async () => {
+  const dir = fixture("dev-proxy-tls", { "index.html": PAGE, "src/main.ts": "export {};" });
+  const [key, cert] = [path.join(dir, "key.pem"), path.join(dir, "cert.pem")];
+  const made = spawnSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+  ], { encoding: "utf8" });
+  assert.equal(made.status, 0, `openssl made no certificate: ${made.stderr}`);
+  const secure = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ url: req.url, host: req.headers.host }));
+  });
+  await new Promise((r) => secure.listen(0, "127.0.0.1", r));
+  const port = secure.address().port;
+  fs.writeFileSync(path.join(dir, "nexxo.config.json"), JSON.stringify({
+    server: {
+      proxy: {
+        "/any": { target: `https://127.0.0.1:${port}/v2`, secure: false, changeOrigin: true, rewrite: { "^/any": "" } },
+        "/strict": `https://127.0.0.1:${port}`,
+      },
+    },
+  }));
+  const server = await dev(dir);
+  try {
+    const ok = await fetch(`http://127.0.0.1:${server.port}/any/users?id=7`);
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { url: "/v2/users?id=7", host: `127.0.0.1:${port}` });
+    const refused = await fetch(`http://127.0.0.1:${server.port}/strict/x`);
+    assert.equal(refused.status, 502);
+    assert.match(await refused.text(), /TLS: .*(UnknownIssuer|certificate).*secure: false/);
+  } finally {
+    await server.close();
+    secure.close();
+  }
 });

@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fixture, buildOk, nexxo, preview, launchChromium, listFiles, writeFiles } from "./helpers.mjs";
+import {
+  fixture, buildOk, nexxo, preview, launchChromium, listFiles, writeFiles, startWatch, waitForWatch, watchStep, assertSameAsForce,
+} from "./helpers.mjs";
 
 const LIB = {
   "package.json": JSON.stringify({
@@ -97,7 +99,7 @@ createRoot(document.getElementById("root")!).render(<Counter start={1} />);
   }
 });
 
-test("a vite.config.ts library (several entries, rollupOptions.external) builds Vite's files", () => {
+test("a vite.config.ts library (several entries, rollupOptions.external) builds Vite's files, and again under --watch", async () => {
   const dir = fixture("lib-mode-vite", {
     "package.json": JSON.stringify({ name: "utils", version: "1.0.0" }),
     "src/a.ts": `import { v } from "./shared";\nexport const a = () => "a" + v();\n`,
@@ -121,8 +123,18 @@ export default defineConfig({
   const require = createRequire(path.join(dir, "x.cjs"));
   assert.equal(require(path.join(dir, "dist/a.js")).a(), "a1");
   assert.match(fs.readFileSync(path.join(dir, "dist/b.js"), "utf8"), /require\("date-lib"\)/);
-  // --watch is refused with a reason, not a wrong build.
-  const watch = nexxo(["build", dir, "--watch"]);
-  assert.equal(watch.status, 1);
-  assert.match(watch.all, /does not build libraries yet/);
+  // `--watch` builds it again after an edit (every format, whole), as a fresh build would.
+  const watch = startWatch(dir);
+  try {
+    await waitForWatch(watch, 0, /watching for changes/);
+    const edit = () => fs.writeFileSync(path.join(dir, "src/a.ts"), `import { v } from "./shared";\nexport const a = () => "A" + v();\n`);
+    assert.match(await watchStep(watch, edit, "src/a.ts"), /full build/);
+    // A fresh load (the shared chunk's counter was loaded above, so any count will do).
+    delete require.cache[path.join(dir, "dist/a.js")];
+    assert.match(require(path.join(dir, "dist/a.js")).a(), /^A\d$/);
+    assertSameAsForce(dir);
+  } finally {
+    watch.child.kill();
+    await watch.exited;
+  }
 });

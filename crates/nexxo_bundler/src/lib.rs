@@ -432,12 +432,8 @@ pub fn incremental(
 ) -> Result<Incremental, BuildFailure> {
     use rolldown_fs::OxcResolverFileSystem as _;
     let fs = rolldown_fs::OsFileSystem::new(false);
-    if config.lib.is_some() {
-        return Err(BuildFailure::single(
-            "LIB_WATCH",
-            "`nexxo build --watch` does not build libraries yet (build.lib): run `nexxo build` after an edit".into(),
-        ));
-    }
+    // A library's formats are separate builds (see `lib_mode`): the host builds it whole.
+    debug_assert!(config.lib.is_none(), "a library is not built incrementally");
     let Setup { mut bundler_options, resolver, state } = set_up(&fs, config, css_plugins, None)?;
     bundler_options.experimental.get_or_insert_default().incremental_build = Some(true);
     let plugins = plugins(&fs, &state, &resolver, &[], Some(minified), true);

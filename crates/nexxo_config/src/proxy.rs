@@ -12,8 +12,8 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Value", rename_all = "camelCase")]
 pub struct ProxyRule {
-    /// `http://host[:port][/path]` (`ws://` the same): where matching requests go; a path here
-    /// is put before the request's path, as http-proxy does.
+    /// `http://host[:port][/path]` or `https://` (`ws://`, `wss://` the same): where matching
+    /// requests go; a path here is put before the request's path, as http-proxy does.
     pub target: String,
     /// Send the target's host in the `Host` header instead of the dev server's.
     pub change_origin: bool,
@@ -25,18 +25,26 @@ pub struct ProxyRule {
     pub rewrite: BTreeMap<String, String>,
     /// Headers added to every forwarded request.
     pub headers: BTreeMap<String, String>,
+    /// Check an `https` target's certificate (Vite's `secure`, true by default); `false` takes a
+    /// self-signed one, as a local or staging backend often has.
+    pub secure: bool,
 }
 
-const FIELDS: [&str; 5] = ["target", "changeOrigin", "ws", "rewrite", "headers"];
+const FIELDS: [&str; 6] = ["target", "changeOrigin", "ws", "rewrite", "headers", "secure"];
 
 impl TryFrom<Value> for ProxyRule {
     type Error = String;
 
     fn try_from(value: Value) -> Result<Self, String> {
         let rule = match value {
-            Value::String(target) => {
-                ProxyRule { target, change_origin: true, ws: false, rewrite: BTreeMap::new(), headers: BTreeMap::new() }
-            }
+            Value::String(target) => ProxyRule {
+                target,
+                change_origin: true,
+                ws: false,
+                rewrite: BTreeMap::new(),
+                headers: BTreeMap::new(),
+                secure: true,
+            },
             Value::Object(map) => {
                 if let Some(key) = map.keys().find(|k| !FIELDS.contains(&k.as_str())) {
                     return Err(format!(
@@ -44,8 +52,8 @@ impl TryFrom<Value> for ProxyRule {
                         FIELDS.join(", ")
                     ));
                 }
-                let bool_field = |k: &str| match map.get(k) {
-                    None | Some(Value::Null) => Ok(false),
+                let bool_field = |k: &str, default: bool| match map.get(k) {
+                    None | Some(Value::Null) => Ok(default),
                     Some(Value::Bool(b)) => Ok(*b),
                     Some(_) => Err(format!("`{k}` must be true or false")),
                 };
@@ -67,10 +75,11 @@ impl TryFrom<Value> for ProxyRule {
                 };
                 ProxyRule {
                     target: target.clone(),
-                    change_origin: bool_field("changeOrigin")?,
-                    ws: bool_field("ws")?,
+                    change_origin: bool_field("changeOrigin", false)?,
+                    ws: bool_field("ws", false)?,
                     rewrite: strings("rewrite")?,
                     headers: strings("headers")?,
+                    secure: bool_field("secure", true)?,
                 }
             }
             _ => return Err("a proxy entry is a target URL or an object with a `target`".into()),
@@ -89,21 +98,21 @@ pub struct Target {
     pub host_header: String,
     /// The target's path without a trailing `/` (`""` for none).
     pub path: String,
+    /// `https://` or `wss://`: the connection is TLS.
+    pub tls: bool,
+    /// The host name (or address) the certificate must name.
+    pub host: String,
 }
 
 impl ProxyRule {
     pub fn target(&self) -> Result<Target, String> {
         let t = self.target.trim();
         let (scheme, rest) = t.split_once("://").ok_or_else(|| format!("`{t}` is not a URL (http://host:port)"))?;
-        match scheme.to_ascii_lowercase().as_str() {
-            "http" | "ws" => {}
-            "https" | "wss" => {
-                return Err(format!(
-                    "`{t}`: an {scheme} target is not supported yet (Nexxo's proxy speaks plain HTTP to the backend); use the backend's http:// address"
-                ));
-            }
-            _ => return Err(format!("`{t}`: the target must be an http:// or ws:// URL")),
-        }
+        let tls = match scheme.to_ascii_lowercase().as_str() {
+            "http" | "ws" => false,
+            "https" | "wss" => true,
+            _ => return Err(format!("`{t}`: the target must be an http://, https://, ws:// or wss:// URL")),
+        };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) => rest.split_at(i),
             None => (rest, ""),
@@ -119,10 +128,17 @@ impl ProxyRule {
             return Err(format!("`{t}`: the port is not a number"));
         }
         let path = path.split('?').next().unwrap_or("").trim_end_matches('/').to_string();
+        let host = match authority.rsplit_once(']') {
+            Some((ip6, _)) => ip6.trim_start_matches('[').to_string(),
+            None => authority.split(':').next().unwrap_or(authority).to_string(),
+        };
+        let default_port = if tls { 443 } else { 80 };
         Ok(Target {
-            authority: if has_port { authority.to_string() } else { format!("{authority}:80") },
+            authority: if has_port { authority.to_string() } else { format!("{authority}:{default_port}") },
             host_header: authority.to_string(),
             path,
+            tls,
+            host,
         })
     }
 
@@ -179,7 +195,12 @@ mod tests {
 
     #[test]
     fn refused_with_reasons() {
-        assert!(rule(r#""https://api.example.com""#).unwrap_err().contains("not supported yet"));
+        let t = rule(r#"{"target":"https://api.example.com/v1","secure":false}"#).unwrap();
+        assert!(!t.secure);
+        let t = t.target().unwrap();
+        assert_eq!((t.authority.as_str(), t.host.as_str(), t.tls), ("api.example.com:443", "api.example.com", true));
+        assert_eq!(rule(r#""wss://[::1]:8443""#).unwrap().target().unwrap().host, "::1");
+        assert!(rule(r#""ftp://x""#).unwrap_err().contains("must be an http://"));
         assert!(rule(r#""localhost:3000""#).unwrap_err().contains("not a URL"));
         assert!(rule(r#"{"target":"http://x","configure":1}"#).unwrap_err().contains("`configure`"));
         assert!(rule(r#"{"target":"http://x","rewrite":{"(":""}}"#).unwrap_err().contains("not a regular expression"));

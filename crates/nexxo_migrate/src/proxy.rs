@@ -26,7 +26,7 @@ impl<'a> Cx<'a, '_> {
                                 m.insert(p, Value::String(to));
                                 Value::Object(m)
                             }),
-                            "target" | "changeOrigin" | "ws" | "headers" => match self.data(fv, 0) {
+                            "target" | "changeOrigin" | "ws" | "headers" | "secure" => match self.data(fv, 0) {
                                 // `target` may be written as Node's URL parts; only a string is translated.
                                 Ok(Value::Null) => None,
                                 Ok(v) => Some(v),
@@ -35,9 +35,6 @@ impl<'a> Cx<'a, '_> {
                                     None
                                 }
                             },
-                            // Certificates are checked only on https targets, which Nexxo's proxy
-                            // refuses anyway: nothing is lost with an http target.
-                            "secure" => None,
                             _ => {
                                 self.note(span, format!("`{field_at}` has no Nexxo equivalent; not translated"));
                                 None

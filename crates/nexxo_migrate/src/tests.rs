@@ -462,6 +462,7 @@ fn server_proxy_with_the_rewrites_vite_documents() {
       },
       '/socket.io': { target: 'ws://localhost:5174', ws: true, rewrite: (p) => p.replace('/socket.io', '/io') },
       '/remote': 'https://api.example.com',
+      '/bad': 'ftp://x',
       '/computed': { target: 'http://x', rewrite: (p) => p.replace(new RegExp(prefix), '') },
     },
   },
@@ -473,20 +474,21 @@ fn server_proxy_with_the_rewrites_vite_documents() {
         serde_json::json!({
             "server": { "proxy": {
                 "/foo": "http://localhost:4567",
-                "/api": { "target": "http://jsonplaceholder.typicode.com", "changeOrigin": true, "rewrite": { "^\\/api": "" } },
+                "/api": { "target": "http://jsonplaceholder.typicode.com", "changeOrigin": true, "secure": false, "rewrite": { "^\\/api": "" } },
                 "^/fallback/.*": { "target": "http://127.0.0.1:8080/base", "rewrite": { "(?i)^\\/FALLBACK\\/(\\w+)": "/v2/${1}x" } },
                 "/socket.io": { "target": "ws://localhost:5174", "ws": true, "rewrite": { "/socket\\.io": "/io" } },
+                "/remote": "https://api.example.com",
                 "/computed": { "target": "http://x" },
             } },
             "preview": { "proxy": { "/api": "http://127.0.0.1:3000" } },
         })
     );
     has_note(&m, "`server.proxy[\"^/fallback/.*\"].configure` has no Nexxo equivalent");
-    has_note(&m, "`server.proxy[\"/remote\"]`: `https://api.example.com`: an https target is not supported yet");
+    has_note(&m, "`server.proxy[\"/bad\"]`: `ftp://x`: the target must be an http://");
     assert!(has_note(&m, "`rewrite` (`(p) => p.replace(new RegExp(prefix), '')`) is code").code);
     // What was translated is what the servers accept.
     let config = nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
-    assert_eq!(config.server.proxy.len(), 5);
+    assert_eq!(config.server.proxy.len(), 6);
 }
 
 #[test]
