@@ -50,6 +50,12 @@ test("a React library in es and umd, used by an app in Chromium and by require i
   assert.match(es, /from "react"/);
   assert.doesNotMatch(es, /function useState|react\.production/);
   assert.match(es, /data:image\/svg\+xml/);
+  // Minified as Vite's `es` library is: names mangled, lines and `/* @__PURE__ */` kept for the
+  // app's bundler; the umd build on one line.
+  assert.match(es, /\/\* @__PURE__ \*\//);
+  assert.ok(es.split("\n").length > 10, "es keeps its lines");
+  assert.doesNotMatch(es, /function Counter\(/);
+  assert.ok(fs.readFileSync(path.join(lib, "dist/my-lib.umd.cjs"), "utf8").trim().split("\n").length <= 2, "umd is minified");
   // The WASM engine builds the same bytes (one implementation in every host).
   const native = Object.fromEntries(listFiles(path.join(lib, "dist")).map((f) => [f, fs.readFileSync(path.join(lib, "dist", f))]));
   const wasm = nexxo(["build", lib, "--engine", "wasm", "--force", "--out-dir", "dist-wasm"]);

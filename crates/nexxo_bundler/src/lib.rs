@@ -270,7 +270,9 @@ where
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
     if state.minify_js() {
-        plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw: options::minify_options(true), kept: minified }));
+        let remove_whitespace = !state.lib.as_ref().is_some_and(|l| l.keep_whitespace);
+        let raw = options::minify_options(true, remove_whitespace);
+        plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw, kept: minified }));
     }
     plugins
 }

@@ -2,7 +2,8 @@
 //! (`es`, `cjs`, `umd`, `iife`) is one build of the entries, named as Vite names them
 //! (`my-lib.js`, `my-lib.umd.cjs`, from `fileName` or the package's name, with extensions by the
 //! package's `type`); the modules' CSS goes into one style sheet (`my-lib.css`) that no chunk
-//! links; every asset is inlined; `process.env.NODE_ENV` is left to the app that bundles the
+//! links; every asset is inlined; the `es` build is minified with its lines and `/* @__PURE__ */`
+//! annotations kept (as Vite's); `process.env.NODE_ENV` is left to the app that bundles the
 //! library (see `options::defines`); `build.external` imports stay imports (or `require`s, or
 //! `build.globals` in `umd`/`iife`).
 
@@ -85,9 +86,14 @@ fn plan<Fs: FileSystem>(fs: &Fs, config: &ResolvedConfig, lib: &LibConfig) -> Re
             entry_file_names: format!("[name]{suffix}.{ext}"),
             chunk_file_names: format!("[name]-[hash]{suffix}.{ext}"),
             name: lib.name.clone(),
-            minify_js: config.minify && format != "es",
+            minify_js: config.minify,
+            keep_whitespace: format == "es",
         };
-        let state = LibState { css_file: css_file.clone(), minify_js: output.minify_js };
+        let state = LibState {
+            css_file: css_file.clone(),
+            minify_js: output.minify_js,
+            keep_whitespace: output.keep_whitespace,
+        };
         builds.push(LibBuild { output, inputs, state });
     }
     Ok(builds)

@@ -42,9 +42,10 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Opti
         // A minified app keeps its legal comments (licences) only: `/* @__PURE__ */` and the like
         // serve a bundler or minifier reading the code again, which nothing does after this
         // build, and in a React app they were 8.5% of the minified JS (2,239 of them in 446 kB).
+        // A library's `es` build keeps them: the app that bundles it reads them (as Vite keeps them).
         comments: minify_js.then_some(rolldown_common::CommentsOptions {
             legal: true,
-            annotation: false,
+            annotation: lib.is_some_and(|l| l.keep_whitespace),
             jsdoc: false,
         }),
         transform: Some(BundlerTransformOptions {
@@ -71,6 +72,8 @@ pub struct LibOutput {
     pub chunk_file_names: String,
     pub name: Option<String>,
     pub minify_js: bool,
+    /// Minified but printed with its lines and comments (a library's `es` build, as Vite's).
+    pub keep_whitespace: bool,
 }
 
 /// `build.external`: names matched whole, `^patterns` as regular expressions (checked with the config).
@@ -149,7 +152,8 @@ fn escape_regex(text: &str) -> String {
 /// generated apps or the create-vite template, and 329 bytes of 1.7 MB (+0.02%, 143 bytes
 /// gzipped) in the playground's CodeMirror bundle. Each pass preserves behaviour, so fewer passes
 /// only leave a little size on the table.
-pub(crate) fn minify_options(minify: bool) -> RawMinifyOptions {
+/// `remove_whitespace: false` prints the minified code with its lines (a library's `es` build).
+pub(crate) fn minify_options(minify: bool, remove_whitespace: bool) -> RawMinifyOptions {
     if !minify {
         return RawMinifyOptions::Bool(false);
     }
@@ -157,7 +161,7 @@ pub(crate) fn minify_options(minify: bool) -> RawMinifyOptions {
         mangle: Some(Default::default()),
         mangle_properties: None,
         compress: Some(rolldown_common::RawCompressOptions { max_iterations: Some(1), ..Default::default() }),
-        remove_whitespace: true,
+        remove_whitespace,
         ascii_only: false,
     })
 }

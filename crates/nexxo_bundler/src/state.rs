@@ -36,9 +36,11 @@ pub struct Worker {
 pub struct LibState {
     /// The one style sheet every module's CSS goes into (`my-lib.css`); no chunk links a sheet.
     pub css_file: String,
-    /// Whether the chunks are minified: not for the `es` format, as in Vite (an app's bundler
-    /// reads that code again, with its `/* @__PURE__ */` annotations).
+    /// Whether the chunks are minified (`build.minify`).
     pub minify_js: bool,
+    /// The `es` format is minified but keeps its lines and its `/* @__PURE__ */` annotations, as
+    /// Vite's: the app that bundles the library reads that code again.
+    pub keep_whitespace: bool,
 }
 
 pub struct BuildState {
