@@ -107,8 +107,6 @@ pub struct LazyCssPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub resolver: Arc<Resolver<Fs>>,
     /// The build of the app's pages, not of a worker (which has no document to preload into).
     pub pages: bool,
-    /// A library build: its style sheet is the user's to link, so no `import()` waits for one.
-    pub lib: bool,
 }
 
 impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
@@ -135,7 +133,8 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for LazyCssPlugin<Fs> {
     }
 
     async fn transform(&self, _ctx: SharedTransformPluginContext, args: &HookTransformArgs<'_>) -> HookTransformReturn {
-        if self.lib
+        // A library's style sheet is its users' to link: no `import()` waits for one.
+        if self.state.lib.is_some()
             || !matches!(args.module_type, ModuleType::Js | ModuleType::Jsx | ModuleType::Ts | ModuleType::Tsx)
             || args.id.starts_with('\0')
         {

@@ -169,7 +169,7 @@ where
     if inputs.is_empty() {
         return Err(BuildFailure::single("NO_ENTRY", "no entries to build: build.input is empty".into()));
     }
-    let bundler_options = options::bundler_options(config, inputs, lib.map(|l| &l.output));
+    let bundler_options = options::bundler_options(config, inputs, lib);
     let resolver = Arc::new(Resolver::new(
         fs.clone(),
         config.root.clone(),
@@ -261,7 +261,6 @@ where
         }),
         // After glob: the `import()`s its expansion writes are wrapped too.
         Plugin::new_shared(lazy_css::LazyCssPlugin {
-            lib: state.lib.is_some(),
             state: Arc::clone(state),
             resolver: Arc::clone(resolver),
             pages: within.is_empty(),
@@ -269,7 +268,7 @@ where
         // Last: the other plugins' loads come first.
         Plugin::new_shared(read::ReadPlugin { fs: fs.clone() }),
     ]);
-    if state.minify_js() {
+    if config.minify {
         let remove_whitespace = !state.lib.as_ref().is_some_and(|l| l.keep_whitespace);
         let raw = options::minify_options(true, remove_whitespace);
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw, kept: minified }));

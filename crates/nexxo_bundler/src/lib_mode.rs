@@ -86,14 +86,8 @@ fn plan<Fs: FileSystem>(fs: &Fs, config: &ResolvedConfig, lib: &LibConfig) -> Re
             entry_file_names: format!("[name]{suffix}.{ext}"),
             chunk_file_names: format!("[name]-[hash]{suffix}.{ext}"),
             name: lib.name.clone(),
-            minify_js: config.minify,
-            keep_whitespace: format == "es",
         };
-        let state = LibState {
-            css_file: css_file.clone(),
-            minify_js: output.minify_js,
-            keep_whitespace: output.keep_whitespace,
-        };
+        let state = LibState { css_file: css_file.clone(), keep_whitespace: format == "es" };
         builds.push(LibBuild { output, inputs, state });
     }
     Ok(builds)

@@ -7,22 +7,23 @@ use rolldown::{
 };
 use rolldown_common::Either;
 
-pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Option<&LibOutput>) -> BundlerOptions {
+use crate::lib_mode::LibBuild;
+
+pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Option<&LibBuild>) -> BundlerOptions {
     let assets = &config.assets_dir;
     let name_pattern = |ext: &str| {
         if assets.is_empty() { format!("[name]-[hash]{ext}") } else { format!("{assets}/[name]-[hash]{ext}") }
     };
-    let minify_js = lib.map_or(config.minify, |l| l.minify_js);
     let (entry_filenames, chunk_filenames) = match lib {
-        Some(l) => (l.entry_file_names.clone(), l.chunk_file_names.clone()),
+        Some(l) => (l.output.entry_file_names.clone(), l.output.chunk_file_names.clone()),
         None => (name_pattern(".js"), name_pattern(".js")),
     };
     BundlerOptions {
         input: Some(input),
         cwd: Some(config.root.clone()),
         platform: Some(Platform::Browser),
-        format: Some(lib.map_or(OutputFormat::Esm, |l| l.format)),
-        name: lib.and_then(|l| l.name.clone()),
+        format: Some(lib.map_or(OutputFormat::Esm, |l| l.output.format)),
+        name: lib.and_then(|l| l.output.name.clone()),
         globals: lib
             .filter(|_| !config.globals.is_empty())
             .map(|_| rolldown_common::GlobalsOutputOption::FxHashMap(config.globals.clone().into_iter().collect())),
@@ -34,7 +35,7 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Opti
         // Nexxo's own plugin minifies the chunks (`minify.rs`), with rolldown's options.
         minify: Some(RawMinifyOptions::Bool(false)),
         // As rolldown sets it for a minified build of any format (an ES build has it anyway).
-        minify_internal_exports: Some(minify_js),
+        minify_internal_exports: Some(config.minify),
         define: Some(defines(config).into_iter().collect()),
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
@@ -43,9 +44,9 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Opti
         // serve a bundler or minifier reading the code again, which nothing does after this
         // build, and in a React app they were 8.5% of the minified JS (2,239 of them in 446 kB).
         // A library's `es` build keeps them: the app that bundles it reads them (as Vite keeps them).
-        comments: minify_js.then_some(rolldown_common::CommentsOptions {
+        comments: config.minify.then_some(rolldown_common::CommentsOptions {
             legal: true,
-            annotation: lib.is_some_and(|l| l.keep_whitespace),
+            annotation: lib.is_some_and(|l| l.state.keep_whitespace),
             jsdoc: false,
         }),
         transform: Some(BundlerTransformOptions {
@@ -71,9 +72,6 @@ pub struct LibOutput {
     pub entry_file_names: String,
     pub chunk_file_names: String,
     pub name: Option<String>,
-    pub minify_js: bool,
-    /// Minified but printed with its lines and comments (a library's `es` build, as Vite's).
-    pub keep_whitespace: bool,
 }
 
 /// `build.external`: names matched whole, `^patterns` as regular expressions (checked with the config).

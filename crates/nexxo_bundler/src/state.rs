@@ -36,8 +36,6 @@ pub struct Worker {
 pub struct LibState {
     /// The one style sheet every module's CSS goes into (`my-lib.css`); no chunk links a sheet.
     pub css_file: String,
-    /// Whether the chunks are minified (`build.minify`).
-    pub minify_js: bool,
     /// The `es` format is minified but keeps its lines and its `/* @__PURE__ */` annotations, as
     /// Vite's: the app that bundles the library reads that code again.
     pub keep_whitespace: bool,
@@ -188,11 +186,6 @@ impl BuildState {
             postcss_configs: std::sync::OnceLock::new(),
             globbing: Mutex::default(),
         }
-    }
-
-    /// Whether the chunks are minified (`build.minify`, except a library's `es` build).
-    pub fn minify_js(&self) -> bool {
-        self.lib.as_ref().map_or(self.config.minify, |l| l.minify_js)
     }
 
     /// Records a plugin failure and returns the error to hand back to rolldown.
