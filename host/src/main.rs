@@ -17,6 +17,7 @@ mod net;
 mod preview;
 mod profile;
 mod proxy;
+mod server_options;
 mod shutdown;
 mod style;
 mod vite_config;
@@ -200,6 +201,10 @@ pub struct ServerArgs {
     /// Fail instead of trying the next port when the port is taken
     #[arg(long)]
     pub strict_port: bool,
+    /// Open the app in the browser once the server is ready, or PATH under it (config:
+    /// server.open / preview.open; the BROWSER variable names the browser, BROWSER=none none)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "")]
+    pub open: Option<String>,
 }
 
 #[derive(Args)]

@@ -35,7 +35,14 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
     let root = Arc::new(config.out_dir.clone());
     let gzipped: Arc<GzipCache> = Arc::default();
     let base = config.base.clone();
+    // Vite's defaults: the preview's proxy, headers and `open` are the dev server's unless set.
     let rules = if config.preview.proxy.is_empty() { &config.server.proxy } else { &config.preview.proxy };
+    let headers = Arc::new(crate::server_options::headers(if config.preview.headers.is_empty() {
+        &config.server.headers
+    } else {
+        &config.preview.headers
+    }));
+    let open_setting = config.preview.open.clone().or_else(|| config.server.open.clone());
     let proxy = Arc::new(crate::proxy::Proxy::new(rules).map_err(|e| {
         style::error(&e);
         ExitCode::FAILURE
@@ -48,21 +55,30 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         let base_path = if base.starts_with('/') { base.clone() } else { "/".into() };
         println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown_host}:{}{base_path}", addr.port())));
         println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
+        let url = format!("http://{shown_host}:{}{base_path}", addr.port());
+        if let Some(url) = crate::server_options::open_url(&url, args.server.open.as_deref(), open_setting.as_ref()) {
+            crate::server_options::open_browser(&url);
+        }
         loop {
             let stream = crate::net::accept(&listener).await;
             let root = Arc::clone(&root);
             let base = base_path.clone();
             let gzipped = Arc::clone(&gzipped);
             let proxy = Arc::clone(&proxy);
+            let headers = Arc::clone(&headers);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let root = Arc::clone(&root);
                     let base = base.clone();
                     let gzipped = Arc::clone(&gzipped);
                     let proxy = Arc::clone(&proxy);
+                    let headers = Arc::clone(&headers);
                     async move {
                         let req = match proxy.handle(req).await {
-                            Ok(proxied) => return Ok::<_, Infallible>(proxied),
+                            Ok(mut proxied) => {
+                                crate::server_options::add_headers(proxied.headers_mut(), &headers);
+                                return Ok::<_, Infallible>(proxied);
+                            }
                             Err(req) => req,
                         };
                         // Compressing a large file is CPU work: off the async threads.
@@ -76,7 +92,9 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                                     false,
                                 )
                             });
-                        Ok::<_, Infallible>(resp.map(Either::Left))
+                        let mut resp = resp.map(Either::Left);
+                        crate::server_options::add_headers(resp.headers_mut(), &headers);
+                        Ok::<_, Infallible>(resp)
                     }
                 });
                 let _ = crate::net::http1().serve_connection(TokioIo::new(stream), service).with_upgrades().await;

@@ -10,6 +10,8 @@ import { launchChromium } from "./chromium.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const repoRoot = path.resolve(here, "../..");
 export const NEXXO = process.env.NEXXO_BIN ?? path.join(repoRoot, "target/release/nexxo");
+// A fixture whose config says `server.open` must not open a browser on the machine running the tests.
+process.env.BROWSER ??= "none";
 // Fixtures live under tests/.tmp so that `import "react"` finds tests/node_modules, a real install.
 const tmpRoot = path.join(repoRoot, "tests/.tmp");
 

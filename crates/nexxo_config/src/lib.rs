@@ -247,6 +247,20 @@ pub struct ServerConfig {
     /// `server.proxy` / `preview.proxy`, as in Vite: requests whose path starts with a key (or
     /// matches it, for a key that starts with `^`) go to another server.
     pub proxy: BTreeMap<String, ProxyRule>,
+    /// `server.headers` / `preview.headers`: sent with every response the server makes (e.g.
+    /// `Cross-Origin-Opener-Policy` and `-Embedder-Policy`, which `SharedArrayBuffer` needs).
+    pub headers: BTreeMap<String, String>,
+    /// `server.open` / `preview.open`: open the app in the browser once the server is ready
+    /// (`true`, or the path to open).
+    pub open: Option<OpenSetting>,
+}
+
+/// `server.open`: `true`/`false`, or a path under the server (`"/docs/"`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum OpenSetting {
+    Yes(bool),
+    Path(String),
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -325,6 +339,19 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         }
     }
     for (section, server) in [("server", &config.server), ("preview", &config.preview)] {
+        for (name, value) in &server.headers {
+            let token =
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+            if !token || value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+                let (line, column) = schema::locate(text, name);
+                return Err(ConfigError {
+                    file: file.to_string(),
+                    message: format!("`{section}.headers`: `{name}: {value}` is not a valid HTTP header"),
+                    line,
+                    column,
+                });
+            }
+        }
         if let Err((key, message)) = proxy::check_keys(&server.proxy) {
             let (line, column) = schema::locate(text, &key);
             return Err(ConfigError {

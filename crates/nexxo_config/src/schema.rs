@@ -10,13 +10,16 @@ pub enum Node {
     Object(&'static [(&'static str, Node)]),
 }
 
-const SERVER: &[(&str, Node)] = &[("port", Node::Leaf), ("host", Node::Leaf), ("proxy", Node::Map)];
+const SERVER: &[(&str, Node)] =
+    &[("port", Node::Leaf), ("host", Node::Leaf), ("proxy", Node::Map), ("headers", Node::Map), ("open", Node::Leaf)];
 const DEV_SERVER: &[(&str, Node)] = &[
     ("port", Node::Leaf),
     ("host", Node::Leaf),
     ("bundle", Node::Leaf),
     ("fs", Node::Object(&[("allow", Node::Leaf)])),
     ("proxy", Node::Map),
+    ("headers", Node::Map),
+    ("open", Node::Leaf),
 ];
 
 pub const FIELDS: &[(&str, Node)] = &[

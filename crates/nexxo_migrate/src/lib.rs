@@ -961,6 +961,20 @@ impl<'a> Cx<'a, '_> {
                     Err(skip) => self.skipped(&path, skip),
                 },
                 "proxy" => self.proxy(section, v, out),
+                "headers" => match self.data(v, 0) {
+                    Ok(Value::Object(map)) if map.values().all(Value::is_string) => {
+                        self.set(s, &key, Value::Object(map), &path)
+                    }
+                    Ok(_) => {
+                        self.note(v.span(), format!("`{path}` must be an object of header values; not translated"))
+                    }
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "open" => match self.data(v, 0) {
+                    Ok(open @ (Value::Bool(_) | Value::String(_))) => self.set(s, &key, open, &path),
+                    Ok(_) => self.note(v.span(), format!("`{path}` must be true, false or a path; not translated")),
+                    Err(skip) => self.skipped(&path, skip),
+                },
                 "strictPort" => self.note(
                     span,
                     format!(

@@ -39,7 +39,7 @@ export default defineConfig({
         json(&m),
         serde_json::json!({
             "resolve": { "alias": { "@": "./src" } },
-            "server": { "port": 3000 },
+            "server": { "port": 3000, "open": true },
             "build": { "outDir": "build", "sourcemap": true },
         })
     );
@@ -48,9 +48,7 @@ export default defineConfig({
     let react = has_note(&m, "react()");
     assert!(react.message.contains("built in: Nexxo does JSX, React Fast Refresh and TS itself"), "{react:?}");
     assert_eq!((react.line, react.column), (7, 13));
-    let open = has_note(&m, "server.open");
-    assert_eq!(open.line, 11);
-    assert_eq!(m.fields, 4);
+    assert_eq!(m.fields, 5);
 }
 
 #[test]
@@ -374,7 +372,7 @@ fn what_a_vite_config_sets_is_named_and_what_is_lost_is_one_warning() {
     assert_eq!(unread(src), None);
     // Plugins that are not built in and values that are code are listed, located; a Babel option
     // of react() is lost, so it is one of them.
-    let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { open: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
+    let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { cors: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
     let m = ok("vite.config.ts", src);
     assert_eq!(m.translated, ["define", "build.outDir", "build.minify"]);
     assert_eq!(has_note(&m, "terser").kind, NoteKind::Caveat);
@@ -387,7 +385,7 @@ fn what_a_vite_config_sets_is_named_and_what_is_lost_is_one_warning() {
         Some(
             "vite.config.ts: Nexxo runs without what it cannot translate: plugin `react({ babel: { plugins: ['x'] } })` \
              (vite.config.ts:4:13), plugin `legacy()` (vite.config.ts:4:51), `define.__MODE__` (vite.config.ts:5:35), \
-             `server.open` (vite.config.ts:6:13)\n  `nexxo migrate --dry-run` explains each part"
+             `server.cors` (vite.config.ts:6:13)\n  `nexxo migrate --dry-run` explains each part"
         )
     );
     // Only what cannot be translated, and more of it than is listed.
@@ -520,4 +518,22 @@ export default defineConfig({
     );
     let config = nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
     assert_eq!(config.build.lib.unwrap().entries(), vec![("main".to_string(), "lib/main.ts".to_string())]);
+}
+
+#[test]
+fn server_headers_and_open() {
+    let src = r#"export default {
+  server: { open: true, headers: { 'Cross-Origin-Opener-Policy': 'same-origin' } },
+  preview: { open: '/docs/' },
+}"#;
+    let m = ok("vite.config.js", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "server": { "open": true, "headers": { "Cross-Origin-Opener-Policy": "same-origin" } },
+            "preview": { "open": "/docs/" },
+        })
+    );
+    assert!(m.notes.is_empty(), "{:#?}", m.notes);
+    nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
 }

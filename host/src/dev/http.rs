@@ -36,12 +36,13 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
                 // Its own task, so a bug that panics while serving one request costs that request
                 // a 500, not the server.
                 async move {
-                    let resp = tokio::spawn(handle(server, req)).await.unwrap_or_else(|_| {
+                    let mut resp = tokio::spawn(handle(Arc::clone(&server), req)).await.unwrap_or_else(|_| {
                         text(
                             StatusCode::INTERNAL_SERVER_ERROR,
                             "internal error in the Nexxo dev server (details in its terminal)",
                         )
                     });
+                    crate::server_options::add_headers(resp.headers_mut(), &server.headers);
                     Ok::<_, Infallible>(resp)
                 }
             });

@@ -164,6 +164,8 @@ pub struct Server {
     pub restart: Arc<tokio::sync::Notify>,
     /// `server.proxy`: what goes to another server before the session sees it.
     pub proxy: crate::proxy::Proxy,
+    /// `server.headers`, added to every response.
+    pub headers: hyper::HeaderMap,
 }
 
 /// The host's clock for update timestamps (ms since the epoch).
@@ -185,6 +187,7 @@ pub fn dev_config(common: &crate::CommonArgs, report: bool) -> Result<ResolvedCo
 
 pub fn run(args: DevArgs) -> Result<(), ExitCode> {
     let mut started = Instant::now();
+    let mut open = true;
     let mut config = dev_config(&args.common, true)?;
     let host = args.server.host.clone().or_else(|| config.server.host.clone()).unwrap_or_else(|| "127.0.0.1".into());
     let runtime = crate::net::runtime().map_err(|e| {
@@ -212,7 +215,15 @@ pub fn run(args: DevArgs) -> Result<(), ExitCode> {
         // same port, as Vite restarts its server: the config decides everything a session is
         // opened with. The listener stays, so no request is refused meanwhile.
         loop {
+            // `--open` / `server.open` once, not again when a config edit restarts the session.
             let (state, watcher) = open_server(&args, config, &host, addr, &cache, &restart, started).await?;
+            if std::mem::take(&mut open) {
+                let url = served_url(addr, &state.session.config().base);
+                let setting = state.session.config().server.open.as_ref();
+                if let Some(url) = crate::server_options::open_url(&url, args.server.open.as_deref(), setting) {
+                    crate::server_options::open_browser(&url);
+                }
+            }
             tokio::select! {
                 () = http::serve(&listener, Arc::clone(&state)) => return Ok(()),
                 () = restart.notified() => {}
@@ -331,6 +342,7 @@ async fn open_server(
     })?;
     let state = Arc::new(Server {
         proxy,
+        headers: crate::server_options::headers(&session.config().server.headers),
         session,
         port: addr.port(),
         allowed_hosts,
@@ -345,14 +357,13 @@ async fn open_server(
         ExitCode::FAILURE
     })?;
     let s = Style::stdout();
-    let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
     // One line with all a script or a person waits for: the URL, the start-up time, the cache.
     println!(
         "  {} {} ready in {} ms at {} {}",
         s.cyan(&s.bold(&format!("nexxo v{}", env!("CARGO_PKG_VERSION")))),
         s.green("dev server"),
         s.bold(&started.elapsed().as_millis().to_string()),
-        s.bold(&format!("http://{shown}:{}{}", addr.port(), served_base(&config.base))),
+        s.bold(&served_url(addr, &config.base)),
         s.dim(&format!("({cache_note})"))
     );
     // Build each page's bundle now, while the browser is still on its way.
@@ -366,6 +377,12 @@ async fn open_server(
 /// The path the app is served under: an absolute `base`, else the root.
 fn served_base(base: &str) -> &str {
     if base.starts_with('/') { base } else { "/" }
+}
+
+/// The app's URL as the ready line prints it.
+fn served_url(addr: std::net::SocketAddr, base: &str) -> String {
+    let shown = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
+    format!("http://{shown}:{}{}", addr.port(), served_base(base))
 }
 
 /// The start-up line's account of the persistent cache.
