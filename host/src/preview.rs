@@ -53,9 +53,9 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         let s = Style::stdout();
         let shown_host = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
         let base_path = if base.starts_with('/') { base.clone() } else { "/".into() };
-        println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   http://{shown_host}:{}{base_path}", addr.port())));
-        println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
         let url = format!("http://{shown_host}:{}{base_path}", addr.port());
+        println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   {url}")));
+        println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
         if let Some(url) = crate::server_options::open_url(&url, args.server.open.as_deref(), open_setting.as_ref()) {
             crate::server_options::open_browser(&url);
         }
@@ -74,25 +74,21 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                     let proxy = Arc::clone(&proxy);
                     let headers = Arc::clone(&headers);
                     async move {
-                        let req = match proxy.handle(req).await {
-                            Ok(mut proxied) => {
-                                crate::server_options::add_headers(proxied.headers_mut(), &headers);
-                                return Ok::<_, Infallible>(proxied);
-                            }
-                            Err(req) => req,
+                        let mut resp = match proxy.handle(req).await {
+                            Ok(proxied) => proxied,
+                            // Compressing a large file is CPU work: off the async threads.
+                            Err(req) => tokio::task::spawn_blocking(move || serve(&root, &base, &req, &gzipped))
+                                .await
+                                .unwrap_or_else(|_| {
+                                    respond(
+                                        StatusCode::INTERNAL_SERVER_ERROR,
+                                        "text/plain",
+                                        b"internal error".to_vec(),
+                                        false,
+                                    )
+                                })
+                                .map(Either::Left),
                         };
-                        // Compressing a large file is CPU work: off the async threads.
-                        let resp = tokio::task::spawn_blocking(move || serve(&root, &base, &req, &gzipped))
-                            .await
-                            .unwrap_or_else(|_| {
-                                respond(
-                                    StatusCode::INTERNAL_SERVER_ERROR,
-                                    "text/plain",
-                                    b"internal error".to_vec(),
-                                    false,
-                                )
-                            });
-                        let mut resp = resp.map(Either::Left);
                         crate::server_options::add_headers(resp.headers_mut(), &headers);
                         Ok::<_, Infallible>(resp)
                     }
