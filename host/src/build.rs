@@ -136,7 +136,8 @@ pub fn run(args: BuildArgs, shutdown: crate::shutdown::Signals) -> Result<(), Ex
 /// What the command line changes in the config.
 pub(crate) fn cli_overrides(args: &BuildArgs) -> CliOverrides {
     CliOverrides {
-        sourcemap: args.sourcemap.then_some(true),
+        sourcemap: args.sourcemap.is_some().then_some(true),
+        sourcemap_kind: args.sourcemap.as_deref().and_then(nexxo_config::SourcemapKind::parse),
         minify: args.no_minify.then_some(false),
         base: args.base.clone(),
         ..Default::default()
@@ -407,6 +408,7 @@ pub(crate) fn print_summary(
     let width = shown.iter().map(|(f, _)| f.path.len()).max().unwrap_or(0) + out_rel.len() + 1;
     let mut rows: Vec<&(&OutputFile, Option<usize>)> = shown.iter().collect();
     rows.sort_by_key(|(f, _)| (f.kind != OutputKind::Html, f.kind == OutputKind::SourceMap, f.path.clone()));
+    let large = nexxo_bundler::large_chunks(config, files);
     let mut total = 0;
     for (f, gz) in rows {
         total += f.contents.len();
@@ -419,10 +421,30 @@ pub(crate) fn print_summary(
             _ => s.dim(&padded),
         };
         let gz = gz.map_or(String::new(), |n| s.dim(&format!(" │ gzip: {:>9}", human(n))));
-        println!("{colored}  {}{gz}", s.bold(&format!("{:>9}", human(f.contents.len()))));
+        let size = format!("{:>9}", human(f.contents.len()));
+        // A chunk over the limit is yellow, as in Vite.
+        let size = if large.iter().any(|l| l.path == f.path) { s.yellow(&s.bold(&size)) } else { s.bold(&size) };
+        println!("{colored}  {size}{gz}");
     }
     if public > 0 {
         println!("{}", s.dim(&format!("+ {public} file(s) copied from public/")));
+    }
+    if !large.is_empty() {
+        // On stdout after the table it is about, as Vite prints it.
+        let names: Vec<String> =
+            large.iter().map(|f| format!("  {out_rel}/{} ({})", f.path, human(f.contents.len()))).collect();
+        println!(
+            "{}\n{}\n{}",
+            s.yellow(&format!(
+                "(!) Some chunks are larger than {} kB after minification:",
+                config.chunk_size_warning_bytes as f64 / 1000.0
+            )),
+            names.join("\n"),
+            s.dim(
+                "hint: split them with dynamic import(), or group packages with build.manualChunks; \
+                 build.chunkSizeWarningLimit (kB) in nexxo.config.json sets this limit"
+            )
+        );
     }
     println!(
         "{} {} files, {} in {}{}",

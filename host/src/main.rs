@@ -131,9 +131,12 @@ pub struct CommonArgs {
 pub struct BuildArgs {
     #[command(flatten)]
     pub common: CommonArgs,
-    /// Write source maps (.map files next to the JS)
-    #[arg(long)]
-    pub sourcemap: bool,
+    /// Write source maps: .map files next to the JS; `--sourcemap=hidden` writes them without the
+    /// comment that points browsers at them (for error trackers), `--sourcemap=inline` puts each
+    /// map inside its chunk
+    #[arg(long, value_name = "KIND", num_args = 0..=1, require_equals = true, default_missing_value = "true",
+          value_parser = ["true", "hidden", "inline"])]
+    pub sourcemap: Option<String>,
     /// Skip minification (readable output)
     #[arg(long)]
     pub no_minify: bool,

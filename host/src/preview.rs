@@ -33,6 +33,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         ExitCode::FAILURE
     })?;
     let root = Arc::new(config.out_dir.clone());
+    let hashed = Arc::new(config.file_names.hashed_paths(&config.assets_dir));
     let gzipped: Arc<GzipCache> = Arc::default();
     let base = config.base.clone();
     // Vite's defaults: the preview's proxy, headers and `open` are the dev server's unless set.
@@ -62,6 +63,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         loop {
             let stream = crate::net::accept(&listener).await;
             let root = Arc::clone(&root);
+            let hashed = Arc::clone(&hashed);
             let base = base_path.clone();
             let gzipped = Arc::clone(&gzipped);
             let proxy = Arc::clone(&proxy);
@@ -69,6 +71,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let root = Arc::clone(&root);
+                    let hashed = Arc::clone(&hashed);
                     let base = base.clone();
                     let gzipped = Arc::clone(&gzipped);
                     let proxy = Arc::clone(&proxy);
@@ -77,17 +80,19 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                         let mut resp = match proxy.handle(req).await {
                             Ok(proxied) => proxied,
                             // Compressing a large file is CPU work: off the async threads.
-                            Err(req) => tokio::task::spawn_blocking(move || serve(&root, &base, &req, &gzipped))
-                                .await
-                                .unwrap_or_else(|_| {
-                                    respond(
-                                        StatusCode::INTERNAL_SERVER_ERROR,
-                                        "text/plain",
-                                        b"internal error".to_vec(),
-                                        false,
-                                    )
-                                })
-                                .map(Either::Left),
+                            Err(req) => tokio::task::spawn_blocking(move || {
+                                serve(&root, hashed.as_ref().as_ref(), &base, &req, &gzipped)
+                            })
+                            .await
+                            .unwrap_or_else(|_| {
+                                respond(
+                                    StatusCode::INTERNAL_SERVER_ERROR,
+                                    "text/plain",
+                                    b"internal error".to_vec(),
+                                    false,
+                                )
+                            })
+                            .map(Either::Left),
                         };
                         crate::server_options::add_headers(resp.headers_mut(), &headers);
                         Ok::<_, Infallible>(resp)
@@ -140,21 +145,22 @@ fn compressible(ctype: &str) -> bool {
         || ["javascript", "json", "wasm", "svg", "xml", "manifest"].iter().any(|t| ctype.contains(t))
 }
 
-/// A built file with a content hash (`assets/index-1a2b3c4d.js`, as the build names them): its
-/// content never changes under that name, so browsers may keep it for good. Only files under an
-/// `assets` directory count: a file of public/ keeps its own name, whatever it looks like.
-fn is_hashed(path: &str) -> bool {
-    let Some((dir, name)) = path.rsplit_once('/') else { return false };
-    let stem = name.split('.').next().unwrap_or(name);
-    // `[name]-[hash]` with an 8-character base64url hash, which may itself contain `-`.
-    let b = stem.as_bytes();
-    dir.split('/').any(|c| c == "assets")
-        && b.len() > 9
-        && b[b.len() - 9] == b'-'
-        && b[b.len() - 8..].iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-'))
+/// Whether `path` (inside the served directory, with a leading `/`) is a built file with a
+/// content hash (`assets/index-1a2b3c4d.js`, as the build's file-name patterns name them): its
+/// content never changes under that name, so browsers may keep it for good. Judged by the
+/// patterns (`build.assetFileNames` and the rest), so a file of public/ keeps its own name
+/// whatever it looks like, and an unhashed `assets/[name].js` is revalidated.
+fn is_hashed(hashed: Option<&regex::Regex>, path: &str) -> bool {
+    hashed.is_some_and(|re| re.is_match(path.trim_start_matches('/')))
 }
 
-fn serve(root: &Path, base: &str, req: &Request<Incoming>, gzipped: &GzipCache) -> Response<Full<Bytes>> {
+fn serve(
+    root: &Path,
+    hashed: Option<&regex::Regex>,
+    base: &str,
+    req: &Request<Incoming>,
+    gzipped: &GzipCache,
+) -> Response<Full<Bytes>> {
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", b"method not allowed".to_vec(), false);
@@ -187,7 +193,7 @@ fn serve(root: &Path, base: &str, req: &Request<Incoming>, gzipped: &GzipCache) 
     // Judged on the path inside the served directory: a site that lives under some `.../assets/`
     // directory must not make every `name-xxxxxxxx.ext` of it immutable.
     let inside = file.strip_prefix(root).map(|p| format!("/{}", p.to_string_lossy())).unwrap_or_default();
-    let cache_control = if is_hashed(&inside) && !file.ends_with("index.html") {
+    let cache_control = if is_hashed(hashed, &inside) && !file.ends_with("index.html") {
         "public, max-age=31536000, immutable"
     } else {
         // Unhashed files (pages, the playground's engine) are revalidated: a 304 costs no body.

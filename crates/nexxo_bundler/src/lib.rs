@@ -42,7 +42,9 @@ pub use glob::{FsLister, glob_aliases};
 pub use html::normalize as normalize_path;
 pub use minify::KeptChunks;
 pub use nexxo_css::plugins::{CssPlugins, Processed};
-pub use output::{BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, file_headers};
+pub use output::{
+    BuildFailure, BuildOutput, OutputFile, OutputKind, Problem, decode_files, file_headers, large_chunks,
+};
 pub use progress::{OnStage, Stage};
 
 use crate::state::BuildState;

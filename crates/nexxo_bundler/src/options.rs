@@ -1,6 +1,6 @@
 //! Maps Nexxo's resolved config onto rolldown's options.
 
-use nexxo_config::ResolvedConfig;
+use nexxo_config::{ResolvedConfig, SourcemapKind};
 use rolldown::{
     BundlerOptions, BundlerTransformOptions, InputItem, JsxOptions, OutputFormat, Platform, RawMinifyOptions,
     ResolveOptions, SourceMapType, TsConfig,
@@ -10,13 +10,11 @@ use rolldown_common::Either;
 use crate::lib_mode::LibBuild;
 
 pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Option<&LibBuild>) -> BundlerOptions {
-    let assets = &config.assets_dir;
-    let name_pattern = |ext: &str| {
-        if assets.is_empty() { format!("[name]-[hash]{ext}") } else { format!("{assets}/[name]-[hash]{ext}") }
-    };
+    let (assets, names) = (&config.assets_dir, &config.file_names);
+    // A library names its files after `build.lib` (its `fileName`), as Vite does.
     let (entry_filenames, chunk_filenames) = match lib {
         Some(l) => (l.output.entry_file_names.clone(), l.output.chunk_file_names.clone()),
-        None => (name_pattern(".js"), name_pattern(".js")),
+        None => (names.entry_pattern(assets), names.chunk_pattern(assets)),
     };
     BundlerOptions {
         input: Some(input),
@@ -30,8 +28,12 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Opti
         external: (!config.external.is_empty()).then(|| external(config)),
         entry_filenames: Some(entry_filenames.into()),
         chunk_filenames: Some(chunk_filenames.into()),
-        asset_filenames: Some(name_pattern("[extname]").into()),
-        sourcemap: config.sourcemap.then_some(SourceMapType::File),
+        asset_filenames: Some(names.asset_pattern(assets).into()),
+        sourcemap: config.sourcemap.then_some(match config.sourcemap_kind {
+            SourcemapKind::File => SourceMapType::File,
+            SourcemapKind::Inline => SourceMapType::Inline,
+            SourcemapKind::Hidden => SourceMapType::Hidden,
+        }),
         // Nexxo's own plugin minifies the chunks (`minify.rs`), with rolldown's options.
         minify: Some(RawMinifyOptions::Bool(false)),
         // As rolldown sets it for a minified build of any format (an ES build has it anyway).

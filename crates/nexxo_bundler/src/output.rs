@@ -34,6 +34,22 @@ pub struct BuildOutput {
     pub looked_for: Vec<(std::path::PathBuf, bool)>,
 }
 
+/// The chunks of `files` over `build.chunkSizeWarningLimit` (kB of 1,000 bytes, as Vite counts
+/// them), which the build's summary marks and names in a warning; as Vite, only for a minified
+/// app (a library's chunks are its users' to bundle, and unminified sizes say little).
+pub fn large_chunks<'a>(config: &nexxo_config::ResolvedConfig, files: &'a [OutputFile]) -> Vec<&'a OutputFile> {
+    if !config.minify || config.lib.is_some() {
+        return Vec::new();
+    }
+    files
+        .iter()
+        .filter(|f| {
+            matches!(f.kind, OutputKind::EntryJs | OutputKind::ChunkJs)
+                && f.contents.len() as u64 > config.chunk_size_warning_bytes
+        })
+        .collect()
+}
+
 impl OutputKind {
     pub fn to_byte(self) -> u8 {
         self as u8

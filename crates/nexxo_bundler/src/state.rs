@@ -200,9 +200,11 @@ impl BuildState {
         p.to_string_lossy().replace('\\', "/")
     }
 
-    /// Output path for a file under the assets dir.
-    pub fn asset_path(&self, file: &str) -> String {
-        if self.config.assets_dir.is_empty() { file.to_string() } else { format!("{}/{file}", self.config.assets_dir) }
+    /// Output path of an asset named `name` with extension `ext` (no dot) and content `bytes`:
+    /// `build.assetFileNames`, by default `<assetsDir>/[name]-[hash][extname]`.
+    pub fn asset_path(&self, name: &str, ext: &str, bytes: &[u8]) -> String {
+        let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
+        self.config.file_names.asset_path(&self.config.assets_dir, name, ext, &hash)
     }
 
     /// Public URL of an output path, honoring `base`.
@@ -211,35 +213,32 @@ impl BuildState {
     }
 
     /// An output file's URL as the first argument of `new URL(url, import.meta.url)` in a chunk:
-    /// the public URL, or with a relative `base` the path from the chunk's directory (chunks and
-    /// assets share the assets directory), which is right wherever the site is served from.
+    /// the public URL, or with a relative `base` the path from the chunks' directory (one for all
+    /// chunks, `nexxo_config::check_file_names`), which is right wherever the site is served from.
     pub fn url_from_chunk(&self, out_path: &str) -> String {
         let base = &self.config.base;
         if base.starts_with('/') || base.contains("://") {
             return self.public_url(out_path);
         }
-        let dir = self.config.assets_dir.trim_matches('/');
-        if dir.is_empty() {
-            return format!("./{out_path}");
-        }
-        match out_path.strip_prefix(&format!("{dir}/")) {
-            Some(inside) => format!("./{inside}"),
-            // A file at the output root (public/): up from the chunk's directory.
-            None => format!("{}{out_path}", "../".repeat(dir.split('/').count())),
-        }
+        relative_from(&self.config.file_names.chunk_dir(&self.config.assets_dir), out_path)
     }
 
     /// An output URL (as [`Self::public_url`] gives it) as written inside a style sheet the build
-    /// emits: sheets live in the assets directory beside the chunks, so with a relative `base` a
-    /// URL is relative to that directory (a browser resolves a sheet's `url()` against the sheet,
-    /// not the page). Data URLs and absolute bases are unchanged.
+    /// emits: with a relative `base` a URL is relative to the sheets' directory (a browser
+    /// resolves a sheet's `url()` against the sheet, not the page). Data URLs and absolute bases
+    /// are unchanged.
     pub fn url_in_sheet(&self, url: String) -> String {
         let base = &self.config.base;
         if base.starts_with('/') || base.contains("://") {
             return url;
         }
         match url.strip_prefix(base.as_str()) {
-            Some(out_path) if !url.starts_with("data:") => self.url_from_chunk(out_path),
+            Some(out_path) if !url.starts_with("data:") => {
+                // With a relative base no placeholder but `[ext]` names a directory (checked).
+                let sheet = self.asset_path("sheet", "css", b"");
+                let dir = sheet.rsplit_once('/').map_or("", |(d, _)| d);
+                relative_from(dir, out_path)
+            }
             _ => url,
         }
     }
@@ -289,8 +288,7 @@ impl BuildState {
             return data_url(&ext, &bytes);
         }
         let stem = abs.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "asset".into());
-        let dot_ext = if ext.is_empty() { String::new() } else { format!(".{ext}") };
-        let out = self.asset_path(&format!("{stem}-{}{dot_ext}", short_hash(&bytes)));
+        let out = self.asset_path(&stem, &ext, &bytes);
         let url = self.public_url(&out);
         let src = self.rel(abs);
         let mut assets = self.assets.lock().expect("asset table");
@@ -347,7 +345,21 @@ impl BuildState {
 
     /// Output path of a chunk's CSS file; the name follows the chunk, the hash the content.
     pub fn css_path(&self, chunk_name: &str, css: &str) -> String {
-        self.asset_path(&format!("{chunk_name}-{}.css", short_hash(css.as_bytes())))
+        self.asset_path(chunk_name, "css", css.as_bytes())
+    }
+}
+
+/// The relative URL of output file `out_path` from a file in output directory `dir` (`""`: the
+/// output root).
+fn relative_from(dir: &str, out_path: &str) -> String {
+    let dir = dir.trim_matches('/');
+    if dir.is_empty() {
+        return format!("./{out_path}");
+    }
+    match out_path.strip_prefix(&format!("{dir}/")) {
+        Some(inside) => format!("./{inside}"),
+        // Elsewhere (public/ at the root, another directory): up to the root, then down.
+        None => format!("{}{out_path}", "../".repeat(dir.split('/').count())),
     }
 }
 

@@ -107,7 +107,8 @@ pub struct ResolveConfig {
 pub struct BuildConfig {
     pub out_dir: Option<String>,
     pub assets_dir: Option<String>,
-    pub sourcemap: Option<bool>,
+    /// `true`, `false`, `"inline"` or `"hidden"`, as in Vite.
+    pub sourcemap: Option<SourcemapSetting>,
     pub minify: Option<bool>,
     pub input: Option<Vec<String>>,
     pub assets_inline_limit: Option<u64>,
@@ -129,6 +130,249 @@ pub struct BuildConfig {
     pub external: Option<Vec<String>>,
     /// Rollup's `output.globals`: the global variable a `umd`/`iife` library reads an external from.
     pub globals: BTreeMap<String, String>,
+    /// Vite's `build.chunkSizeWarningLimit`: kB (1,000 bytes) of minified JS above which a chunk
+    /// is named in a warning after the build (500 by default).
+    pub chunk_size_warning_limit: Option<f64>,
+    /// Rollup's `output.entryFileNames` (string form): where entry chunks go (`[name]`, `[hash]`).
+    pub entry_file_names: Option<String>,
+    /// Rollup's `output.chunkFileNames`: where shared and lazy chunks go.
+    pub chunk_file_names: Option<String>,
+    /// Rollup's `output.assetFileNames`: where style sheets, images and fonts go (`[name]`,
+    /// `[hash]`, `[ext]`, `[extname]`).
+    pub asset_file_names: Option<String>,
+}
+
+/// `build.sourcemap`: on, off, or one of Vite's two other kinds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SourcemapSetting {
+    On(bool),
+    Kind(String),
+}
+
+/// Which source maps a build writes (when `sourcemap` is on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourcemapKind {
+    /// A `.map` file beside each chunk, named by a `//# sourceMappingURL` comment.
+    #[default]
+    File,
+    /// The map inside the chunk, as a data URL: no `.map` files.
+    Inline,
+    /// `.map` files without the comment: for error trackers (Sentry) that take the maps uploaded,
+    /// while browsers' devtools do not fetch them.
+    Hidden,
+}
+
+impl SourcemapKind {
+    /// `"inline"` or `"hidden"` (Vite's spellings); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "inline" => Some(Self::Inline),
+            "hidden" => Some(Self::Hidden),
+            _ => None,
+        }
+    }
+}
+
+/// `build.entryFileNames`, `build.chunkFileNames`, `build.assetFileNames`: output paths as
+/// patterns, relative to the output directory; `None` keeps Vite's default
+/// (`<assetsDir>/[name]-[hash].js`, `<assetsDir>/[name]-[hash][extname]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FileNames {
+    pub entry: Option<String>,
+    pub chunk: Option<String>,
+    pub asset: Option<String>,
+}
+
+impl FileNames {
+    /// The entry chunks' pattern, written in full.
+    pub fn entry_pattern(&self, assets_dir: &str) -> String {
+        self.entry.clone().unwrap_or_else(|| default_pattern(assets_dir, ".js"))
+    }
+
+    pub fn chunk_pattern(&self, assets_dir: &str) -> String {
+        self.chunk.clone().unwrap_or_else(|| default_pattern(assets_dir, ".js"))
+    }
+
+    pub fn asset_pattern(&self, assets_dir: &str) -> String {
+        self.asset.clone().unwrap_or_else(|| default_pattern(assets_dir, "[extname]"))
+    }
+
+    /// The output path of an asset named `name` (a file's stem, or a chunk's name for its style
+    /// sheet) with extension `ext` (no dot; may be empty) and content hash `hash` (hex digits):
+    /// `[hash]` is its first 8, `[hash:N]` its first N.
+    #[expect(clippy::string_slice, reason = "indexes are at ASCII brackets and hex digits")]
+    pub fn asset_path(&self, assets_dir: &str, name: &str, ext: &str, hash: &str) -> String {
+        let extname = if ext.is_empty() { String::new() } else { format!(".{ext}") };
+        let pattern = self.asset_pattern(assets_dir);
+        let mut out = String::with_capacity(pattern.len() + name.len() + 16);
+        let mut rest = pattern.as_str();
+        while let Some(open) = rest.find('[') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find(']') else { break };
+            let placeholder = &rest[open + 1..open + close];
+            match placeholder {
+                "name" => out.push_str(name),
+                "ext" => out.push_str(ext),
+                "extname" => out.push_str(&extname),
+                _ => {
+                    let len = placeholder
+                        .strip_prefix("hash")
+                        .map_or(0, |n| n.strip_prefix(':').and_then(|n| n.parse::<usize>().ok()).unwrap_or(8));
+                    out.push_str(&hash[..len.min(hash.len())]);
+                }
+            }
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// A regular expression matching the output paths (relative to the output directory, `/`
+    /// separated) of the files the build names with a content hash, and their source maps:
+    /// files whose content never changes under their name. `None` when no pattern has `[hash]`.
+    #[expect(clippy::string_slice, reason = "indexes are at ASCII brackets")]
+    pub fn hashed_paths(&self, assets_dir: &str) -> Option<regex::Regex> {
+        let mut alternatives = Vec::new();
+        for pattern in [self.entry_pattern(assets_dir), self.chunk_pattern(assets_dir), self.asset_pattern(assets_dir)]
+        {
+            if !pattern.contains("[hash") {
+                continue;
+            }
+            let mut re = String::new();
+            let mut rest = pattern.as_str();
+            while let Some(open) = rest.find('[') {
+                re.push_str(&regex::escape(&rest[..open]));
+                let Some(close) = rest[open..].find(']') else { break };
+                let placeholder = &rest[open + 1..open + close];
+                match placeholder {
+                    "name" => re.push_str("[^/]+"),
+                    "ext" => re.push_str("[^/.]*"),
+                    "extname" => re.push_str("(?:\\.[^/.]+)?"),
+                    "format" => re.push_str("[a-z]+"),
+                    // rolldown's base64url hashes and Nexxo's hex ones: 8 characters, or N.
+                    _ => {
+                        let len = placeholder.strip_prefix("hash:").and_then(|n| n.parse::<usize>().ok()).unwrap_or(8);
+                        re.push_str(&format!("[A-Za-z0-9_-]{{{len}}}"));
+                    }
+                }
+                rest = &rest[open + close + 1..];
+            }
+            re.push_str(&regex::escape(rest));
+            alternatives.push(re);
+        }
+        if alternatives.is_empty() {
+            return None;
+        }
+        regex::Regex::new(&format!("^(?:{})(?:\\.map)?$", alternatives.join("|"))).ok()
+    }
+
+    /// The directory the chunks are written to (`""`: the output root). Every chunk goes to one
+    /// directory (checked by [`check_file_names`] where a relative `base` needs it).
+    pub fn chunk_dir(&self, assets_dir: &str) -> String {
+        let pattern = self.entry_pattern(assets_dir);
+        pattern.rsplit_once('/').map_or(String::new(), |(dir, _)| dir.to_string())
+    }
+}
+
+fn sourcemap_kind_error(kind: &str) -> String {
+    format!(
+        "build.sourcemap: \"{kind}\" is not a kind of source map\nhint: use true (a .map file beside each chunk), \
+         \"hidden\" (the files, without the comment that names them) or \"inline\" (inside the chunk)"
+    )
+}
+
+const CHUNK_LIMIT_ERROR: &str = "build.chunkSizeWarningLimit must be a number of kB, 0 or more";
+
+fn default_pattern(assets_dir: &str, ext: &str) -> String {
+    if assets_dir.is_empty() { format!("[name]-[hash]{ext}") } else { format!("{assets_dir}/[name]-[hash]{ext}") }
+}
+
+/// Checks a file-name pattern of `build.<field>`: relative, inside the output directory, with
+/// known placeholders, and a `[name]` (or `[hash]`) so that two files cannot get one name.
+#[expect(clippy::string_slice, reason = "indexes are at ASCII brackets")]
+fn check_file_name_pattern(field: &str, pattern: &str, placeholders: &[&str]) -> Result<(), String> {
+    let hint = format!("hint: use the placeholders {}, e.g. \"{}\"", placeholders.join(", "), example(field));
+    if pattern.is_empty() || pattern.starts_with('/') || pattern.contains('\\') || pattern.contains("://") {
+        return Err(format!("build.{field}: \"{pattern}\" must be a path relative to the output directory\n{hint}"));
+    }
+    if pattern.split('/').any(|part| part == ".." || part == "." || part.is_empty()) {
+        return Err(format!(
+            "build.{field}: \"{pattern}\" must stay inside the output directory (no `..`, `.` or empty parts)\n{hint}"
+        ));
+    }
+    let mut rest = pattern;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else { break };
+        let placeholder = &rest[open..open + close + 1];
+        let hash_len = placeholder.strip_prefix("[hash:").and_then(|n| n.strip_suffix(']')).map(str::parse::<usize>);
+        if let Some(len) = hash_len {
+            if !matches!(len, Ok(4..=16)) {
+                return Err(format!(
+                    "build.{field}: \"{pattern}\": {placeholder} must name a length from 4 to 16\n{hint}"
+                ));
+            }
+        } else if !placeholders.contains(&placeholder) {
+            return Err(format!("build.{field}: \"{pattern}\" has the unknown placeholder {placeholder}\n{hint}"));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    if !pattern.contains("[name]") && !pattern.contains("[hash") {
+        return Err(format!(
+            "build.{field}: \"{pattern}\" has neither [name] nor [hash], so every file would get the same name\n{hint}"
+        ));
+    }
+    Ok(())
+}
+
+fn example(field: &str) -> &'static str {
+    match field {
+        "assetFileNames" => "static/[ext]/[name]-[hash][extname]",
+        _ => "js/[name]-[hash].js",
+    }
+}
+
+/// Checks `build.entryFileNames`, `chunkFileNames` and `assetFileNames` together: each pattern
+/// alone, then, with a relative `base` (`./`), that the chunks share one directory that no
+/// placeholder names: a chunk reaches a file by a path relative to its own directory, which
+/// must be known when the chunk is written.
+pub fn check_file_names(names: &FileNames, assets_dir: &str, base: &str) -> Result<(), String> {
+    const JS: &[&str] = &["[name]", "[hash]", "[format]"];
+    const ASSET: &[&str] = &["[name]", "[hash]", "[ext]", "[extname]"];
+    for (field, pattern, placeholders) in [
+        ("entryFileNames", &names.entry, JS),
+        ("chunkFileNames", &names.chunk, JS),
+        ("assetFileNames", &names.asset, ASSET),
+    ] {
+        if let Some(p) = pattern {
+            check_file_name_pattern(field, p, placeholders)?;
+        }
+    }
+    let relative = !base.starts_with('/') && !base.contains("://");
+    if relative && (names.entry.is_some() || names.chunk.is_some()) {
+        let dir = |p: String| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string());
+        let (entry, chunk) = (dir(names.entry_pattern(assets_dir)), dir(names.chunk_pattern(assets_dir)));
+        if entry != chunk || entry.contains('[') {
+            return Err(format!(
+                "build.entryFileNames and build.chunkFileNames must put every chunk in one directory when `base` is \
+                 relative (\"{base}\"): \"{entry}\" and \"{chunk}\"\nhint: give both patterns the same directory \
+                 without placeholders, e.g. \"js/[name]-[hash].js\", or use an absolute base such as \"/\""
+            ));
+        }
+    }
+    if relative
+        && names
+            .asset
+            .as_deref()
+            .is_some_and(|a| a.rsplit_once('/').is_some_and(|(d, _)| d.contains("[name]") || d.contains("[hash")))
+    {
+        return Err(format!(
+            "build.assetFileNames: with a relative `base` (\"{base}\") the directory of an asset may name its [ext] only\nhint: e.g. \"static/[ext]/[name]-[hash][extname]\""
+        ));
+    }
+    Ok(())
 }
 
 /// `build.lib`, as in Vite: entries, formats and names of a library build.
@@ -327,6 +571,30 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
             ConfigError { file: file.to_string(), message, line, column }
         })?;
     }
+    // The build's own checks (as `ResolvedConfig::resolve` makes them), here with the place.
+    let located = |key: &str, message: String| {
+        let (line, column) = schema::locate(text, key);
+        ConfigError { file: file.to_string(), message, line, column }
+    };
+    if let Some(SourcemapSetting::Kind(kind)) = &config.build.sourcemap
+        && SourcemapKind::parse(kind).is_none()
+    {
+        return Err(located("sourcemap", sourcemap_kind_error(kind)));
+    }
+    if config.build.chunk_size_warning_limit.is_some_and(|l| !(l.is_finite() && l >= 0.0)) {
+        return Err(located("chunkSizeWarningLimit", CHUNK_LIMIT_ERROR.into()));
+    }
+    let names = FileNames {
+        entry: config.build.entry_file_names.clone(),
+        chunk: config.build.chunk_file_names.clone(),
+        asset: config.build.asset_file_names.clone(),
+    };
+    let assets_dir = config.build.assets_dir.as_deref().unwrap_or("assets").trim_matches('/');
+    let base = normalize_base(config.base.as_deref().unwrap_or("/"));
+    if let Err(message) = check_file_names(&names, assets_dir, &base) {
+        let key = message.split([':', ' ']).next().unwrap_or_default().trim_start_matches("build.").to_string();
+        return Err(located(&key, message));
+    }
     for pattern in config.build.external.iter().flatten().filter(|p| p.starts_with('^')) {
         if let Err(e) = regex::Regex::new(pattern) {
             let (line, column) = schema::locate(text, "external");
@@ -371,6 +639,9 @@ pub struct CliOverrides {
     pub mode: Option<String>,
     pub out_dir: Option<String>,
     pub sourcemap: Option<bool>,
+    /// `--sourcemap inline|hidden`: the kind, with `sourcemap` on.
+    #[serde(default)]
+    pub sourcemap_kind: Option<SourcemapKind>,
     pub minify: Option<bool>,
     pub base: Option<String>,
 }
@@ -398,7 +669,18 @@ pub struct ResolvedConfig {
     pub assets_dir: String,
     pub public_dir: Option<PathBuf>,
     pub sourcemap: bool,
+    /// `build.sourcemap: "inline" | "hidden"`: which maps, when `sourcemap` is on.
+    #[serde(default)]
+    pub sourcemap_kind: SourcemapKind,
     pub minify: bool,
+    /// `build.chunkSizeWarningLimit`, in bytes (the config gives kB of 1,000 bytes). An integer:
+    /// the WASM engine's serde_json (`arbitrary_precision`, for a dependency) cannot take a
+    /// float inside the request's tagged enum.
+    #[serde(default = "chunk_size_warning_limit_default")]
+    pub chunk_size_warning_bytes: u64,
+    /// `build.entryFileNames`, `chunkFileNames`, `assetFileNames` (checked).
+    #[serde(default)]
+    pub file_names: FileNames,
     /// Entry files relative to root: `.html` pages or script modules.
     pub input: Vec<String>,
     pub assets_inline_limit: u64,
@@ -447,6 +729,11 @@ pub struct ResolvedConfig {
 /// A resolved config from a host that predates `report_compressed_size` reports them, as Vite.
 fn report_compressed_size_default() -> bool {
     true
+}
+
+/// Vite's default `build.chunkSizeWarningLimit`: 500 kB.
+fn chunk_size_warning_limit_default() -> u64 {
+    500_000
 }
 
 impl ResolvedConfig {
@@ -549,6 +836,28 @@ impl ResolvedConfig {
             preprocessor_options.insert(key, map.clone());
         }
         let assets_dir = user.build.assets_dir.clone().unwrap_or_else(|| "assets".into());
+        let assets_dir = assets_dir.trim_matches('/').to_string();
+        let (sourcemap, file_kind) = match &user.build.sourcemap {
+            None => (false, SourcemapKind::File),
+            Some(SourcemapSetting::On(on)) => (*on, SourcemapKind::File),
+            Some(SourcemapSetting::Kind(kind)) => match SourcemapKind::parse(kind) {
+                Some(kind) => (true, kind),
+                None => return Err(err(sourcemap_kind_error(kind))),
+            },
+        };
+        // The command line wins: `--sourcemap` alone keeps the config's kind, `--sourcemap hidden` sets it.
+        let sourcemap_kind = cli.sourcemap_kind.unwrap_or(file_kind);
+        let sourcemap = cli.sourcemap.unwrap_or(sourcemap);
+        let chunk_size_warning_limit = user.build.chunk_size_warning_limit.unwrap_or(500.0);
+        if !(chunk_size_warning_limit.is_finite() && chunk_size_warning_limit >= 0.0) {
+            return Err(err(CHUNK_LIMIT_ERROR.into()));
+        }
+        let file_names = FileNames {
+            entry: user.build.entry_file_names.clone(),
+            chunk: user.build.chunk_file_names.clone(),
+            asset: user.build.asset_file_names.clone(),
+        };
+        check_file_names(&file_names, &assets_dir, &base).map_err(err)?;
         let target = user
             .build
             .target
@@ -561,10 +870,13 @@ impl ResolvedConfig {
             out_dir,
             empty_out_dir: user.build.empty_out_dir,
             report_compressed_size: user.build.report_compressed_size.unwrap_or(true),
-            assets_dir: assets_dir.trim_matches('/').to_string(),
+            assets_dir,
             public_dir,
-            sourcemap: cli.sourcemap.or(user.build.sourcemap).unwrap_or(false),
+            sourcemap,
+            sourcemap_kind,
             minify: cli.minify.or(user.build.minify).unwrap_or(true),
+            chunk_size_warning_bytes: (chunk_size_warning_limit * 1000.0).round() as u64,
+            file_names,
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),
             assets_inline_limit: user.build.assets_inline_limit.unwrap_or(4096),
             manual_chunks: user.build.manual_chunks.clone().unwrap_or_default(),
@@ -998,5 +1310,61 @@ mod tests {
         let e = parse_config("c", r#"{"build": {"lib": {"entry": "a.ts", "formats": ["system"]}}}"#).unwrap_err();
         assert!(e.message.contains("`system` is not a format"), "{e}");
         assert!(parse_config("c", r#"{"build": {"external": ["^re(act"]}}"#).is_err());
+    }
+
+    #[test]
+    fn file_names_render_check_and_match_hashed_paths() {
+        let names = FileNames { asset: Some("static/[ext]/[name]-[hash:10][extname]".into()), ..Default::default() };
+        assert_eq!(names.asset_path("assets", "logo", "png", "0123456789abcdef"), "static/png/logo-0123456789.png");
+        assert_eq!(FileNames::default().asset_path("assets", "logo", "", "0123456789abcdef"), "assets/logo-01234567");
+        assert_eq!(FileNames::default().chunk_dir("assets"), "assets");
+        assert_eq!(FileNames::default().chunk_dir(""), "");
+        // Vite's defaults: hashed files and their maps are immutable; public/ files and pages are not.
+        let re = FileNames::default().hashed_paths("assets").unwrap();
+        for hashed in ["assets/index-BZ4hqpyH.js", "assets/index-BZ4hqpyH.js.map", "assets/logo-ded8dfa7.png"] {
+            assert!(re.is_match(hashed), "{hashed}");
+        }
+        for not in ["index.html", "favicon.svg", "assets/react-dom.js", "assets/x-1234.png", "js/a-BZ4hqpyH.js"] {
+            assert!(!re.is_match(not), "{not}");
+        }
+        let plain = FileNames {
+            entry: Some("assets/[name].js".into()),
+            chunk: Some("assets/[name].js".into()),
+            asset: Some("assets/[name][extname]".into()),
+        };
+        assert!(plain.hashed_paths("assets").is_none());
+        let re = names.hashed_paths("assets").unwrap();
+        assert!(re.is_match("static/png/logo-0123456789.png") && !re.is_match("static/png/logo-01234567.png"));
+
+        let check = |entry: Option<&str>, chunk: Option<&str>, asset: Option<&str>, base: &str| {
+            let names =
+                FileNames { entry: entry.map(Into::into), chunk: chunk.map(Into::into), asset: asset.map(Into::into) };
+            check_file_names(&names, "assets", base)
+        };
+        assert!(
+            check(Some("js/[name]-[hash].js"), Some("js/[name]-[hash].js"), Some("[ext]/[name][extname]"), "./")
+                .is_ok()
+        );
+        assert!(check(Some("js/[name]-[hash].js"), Some("js/c/[name]-[hash].js"), None, "/").is_ok());
+        for (entry, asset, base, says) in [
+            (Some("../[name].js"), None, "/", "inside the output directory"),
+            (Some("/abs/[name].js"), None, "/", "relative to the output directory"),
+            (Some("js/[nme].js"), None, "/", "unknown placeholder [nme]"),
+            (Some("js/main.js"), None, "/", "neither [name] nor [hash]"),
+            (Some("js/[name]-[hash:2].js"), None, "/", "from 4 to 16"),
+            (Some("js/[name].js"), None, "./", "one directory"),
+            (None, Some("[name]/[hash][extname]"), "./", "may name its [ext] only"),
+        ] {
+            let e = check(entry, None, asset, base).unwrap_err();
+            assert!(e.contains(says) && e.contains("hint:"), "{e}");
+        }
+        // Located where the config says it.
+        let e = parse_config("c", "{\"build\": {\n  \"assetFileNames\": \"[name]\",\n  \"entryFileNames\": \"x.js\"}}")
+            .unwrap_err();
+        assert_eq!((e.line, e.message.starts_with("build.entryFileNames")), (Some(3), true), "{e}");
+        let e = parse_config("c", "{\"build\": {\"sourcemap\": \"both\"}}").unwrap_err();
+        assert!(e.message.contains("\"both\" is not a kind of source map"), "{e}");
+        let e = parse_config("c", "{\"build\": {\"chunkSizeWarningLimit\": -1}}").unwrap_err();
+        assert!(e.message.contains("chunkSizeWarningLimit"), "{e}");
     }
 }

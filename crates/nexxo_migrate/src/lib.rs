@@ -683,9 +683,12 @@ impl<'a> Cx<'a, '_> {
                 "emptyOutDir" | "reportCompressedSize" => self.bool_field(&key, v, b, &path),
                 "sourcemap" => match self.data(v, 0) {
                     Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on), &path),
+                    Ok(Value::String(kind)) if nexxo_config::SourcemapKind::parse(&kind).is_some() => {
+                        self.set(b, &key, Value::String(kind), &path)
+                    }
                     Ok(Value::String(kind)) => self.note(
                         v.span(),
-                        format!("`build.sourcemap: \"{kind}\"` is not supported (Nexxo writes .map files next to the JS with `\"sourcemap\": true`); not translated"),
+                        format!("`build.sourcemap: \"{kind}\"` is not a kind of source map (true, \"hidden\" or \"inline\"); not translated"),
                     ),
                     Ok(_) => self.note(v.span(), "`build.sourcemap` must be true or false; not translated"),
                     Err(skip) => self.skipped(&path, skip),
@@ -699,6 +702,11 @@ impl<'a> Cx<'a, '_> {
                         }
                     }
                     Ok(_) => self.note(v.span(), "`build.minify` must be true or false; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
+                "chunkSizeWarningLimit" => match self.data(v, 0) {
+                    Ok(Value::Number(n)) if n.as_f64().is_some_and(|l| l >= 0.0) => self.set(b, &key, Value::Number(n), &path),
+                    Ok(_) => self.note(v.span(), "`build.chunkSizeWarningLimit` must be a number of kB; not translated"),
                     Err(skip) => self.skipped(&path, skip),
                 },
                 "assetsInlineLimit" => match self.data(v, 0) {
@@ -815,6 +823,10 @@ impl<'a> Cx<'a, '_> {
                 }
                 continue;
             }
+            if matches!(k.as_str(), "entryFileNames" | "chunkFileNames" | "assetFileNames") {
+                self.file_names(&k, &path, v, b);
+                continue;
+            }
             if k != "manualChunks" {
                 self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
                 continue;
@@ -831,6 +843,31 @@ impl<'a> Cx<'a, '_> {
                 ),
                 Err(skip) => self.skipped(&path, skip),
             }
+        }
+    }
+
+    /// `output.entryFileNames`, `chunkFileNames`, `assetFileNames` in their string form become
+    /// `build.<key>` when Nexxo takes the pattern (`nexxo_config::check_file_names`: relative
+    /// base rules apply when the build runs); the function form is code, noted.
+    fn file_names(&mut self, key: &str, path: &str, v: &'a Expression<'a>, b: &mut Obj) {
+        match self.data(v, 0) {
+            Ok(Value::String(pattern)) => {
+                let mut names = nexxo_config::FileNames::default();
+                match key {
+                    "entryFileNames" => names.entry = Some(pattern.clone()),
+                    "chunkFileNames" => names.chunk = Some(pattern.clone()),
+                    _ => names.asset = Some(pattern.clone()),
+                }
+                match nexxo_config::check_file_names(&names, "assets", "/") {
+                    Ok(()) => self.set(b, key, Value::String(pattern), path),
+                    Err(e) => {
+                        let first = e.lines().next().unwrap_or_default().to_string();
+                        self.note(v.span(), format!("`{path}`: {first}; not translated"))
+                    }
+                }
+            }
+            Ok(_) => self.note(v.span(), format!("`{path}`: only a pattern (a string) is translated")),
+            Err(skip) => self.skipped(path, skip),
         }
     }
 

@@ -212,9 +212,15 @@ export default {
     emptyOutDir: true,
     reportCompressedSize: false,
     cssCodeSplit: false,
+    chunkSizeWarningLimit: 1600,
     rollupOptions: {
       input: { main: resolve(__dirname, 'index.html'), nested: './nested/index.html' },
-      output: { manualChunks: { vendor: ['react', 'react-dom'] }, entryFileNames: '[name].js' },
+      output: {
+        manualChunks: { vendor: ['react', 'react-dom'] },
+        entryFileNames: '[name].js',
+        chunkFileNames: 'js/[name]-[hash:12].js',
+        assetFileNames: (info) => info.name.endsWith('.css') ? 'css/[name][extname]' : '[name][extname]',
+      },
     },
   },
 }
@@ -234,13 +240,22 @@ export default {
                 "reportCompressedSize": false,
                 "input": ["index.html", "nested/index.html"],
                 "manualChunks": { "vendor": ["react", "react-dom"] },
+                "sourcemap": "hidden",
+                "chunkSizeWarningLimit": 1600,
+                "entryFileNames": "[name].js",
+                "chunkFileNames": "js/[name]-[hash:12].js",
             }
         })
     );
-    has_note(&m, "`build.sourcemap: \"hidden\"` is not supported");
     has_note(&m, "Nexxo minifies with oxc; written as `true`");
     has_note(&m, "build.cssCodeSplit");
-    has_note(&m, "build.rollupOptions.output.entryFileNames");
+    has_note(&m, "`build.rollupOptions.output.assetFileNames`");
+    let bad = ok(
+        "vite.config.js",
+        "export default { build: { sourcemap: 'both', rollupOptions: { output: { entryFileNames: '../[name].js' } } } }",
+    );
+    has_note(&bad, "`build.sourcemap: \"both\"` is not a kind of source map");
+    has_note(&bad, "must stay inside the output directory");
 
     for (target, expect) in [
         ("'esnext'", Some("esnext")),
