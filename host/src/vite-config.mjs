@@ -163,11 +163,13 @@ function render(v, key, seen) {
     return JSON.stringify(rel ? `./${rel}` : ".");
   }
   if (v instanceof RegExp) return v.toString();
-  // A proxy's `rewrite` as its source, for migrate to recognize `(p) => p.replace(/^\/api/, "")`;
-  // a method (`rewrite(p) {...}`) or native code is not an expression, so stays a function.
-  if (typeof v === "function" && key === "rewrite") {
+  // A proxy's `rewrite` and Rollup's `manualChunks` as their source, for migrate to recognize
+  // `(p) => p.replace(/^\/api/, "")` and `if (id.includes("node_modules")) return "vendor"`; a
+  // method (`manualChunks(id) {...}`) becomes a function expression; native code stays a function.
+  if (typeof v === "function" && (key === "rewrite" || key === "manualChunks")) {
     const source = Function.prototype.toString.call(v);
     if (/^(async\s+)?(\(|function\b|[\w$]+\s*=>)/.test(source)) return `(${source})`;
+    if (/^[\w$]+\s*\(/.test(source)) return `(function ${source})`;
   }
   if (typeof v !== "object" || seen.has(v) || !(Array.isArray(v) || [Object.prototype, null].includes(Object.getPrototypeOf(v)))) {
     return "(function () {})";

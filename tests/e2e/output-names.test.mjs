@@ -316,3 +316,99 @@ describe("build.chunkSizeWarningLimit", () => {
     assert.match(r.stderr, /must put every chunk in one directory when `base` is relative/);
   });
 });
+
+describe("manualChunks functions and Vite 8's codeSplitting, from a vite.config", () => {
+  // The shape most apps write: packages apart from the app, React apart from the other packages.
+  const MANUAL_CHUNKS = `manualChunks(id) {
+          if (id.includes('node_modules')) {
+            if (id.includes('react-dom') || /[\\\\/]react[\\\\/]/.test(id)) {
+              return 'react'
+            }
+            return 'vendor'
+          }
+        }`;
+  const app = (config) =>
+    fixture("manual-chunks-fn", {
+      ...reactApp,
+      "vite.config.ts": config,
+      "node_modules/tiny-fmt/package.json": JSON.stringify({ name: "tiny-fmt", version: "1.0.0", main: "index.js" }),
+      "node_modules/tiny-fmt/index.js": `module.exports.fmt = (n) => "tiny-fmt-marker " + n;\n`,
+      "src/App.tsx": reactApp["src/App.tsx"]
+        .replace(`import styles`, `import { fmt } from "tiny-fmt";\nimport styles`)
+        .replace("count {count}", "{fmt(count)}"),
+    });
+
+  /** The built JS files by their names' first part (`react`, `vendor`, `index`, `Page`), but for
+   * the helpers' chunk rolldown adds when two chunks share its CommonJS interop (as Vite 8 does). */
+  function chunks(dir) {
+    const out = {};
+    const files = listFiles(path.join(dir, "dist/assets"));
+    for (const f of files.filter((f) => f.endsWith(".js") && !f.startsWith("rolldown-runtime-"))) {
+      out[f.replace(/-[\w-]{8}\.js$/, "")] = fs.readFileSync(path.join(dir, "dist/assets", f), "utf8");
+    }
+    return out;
+  }
+
+  async function runs(dir) {
+    const server = await preview(dir);
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPage(browser, server.url);
+      await page.locator("#inc", { hasText: "tiny-fmt-marker 0" }).waitFor({ timeout: 10_000 });
+      await page.locator("#inc").click();
+      await page.locator("#inc", { hasText: "tiny-fmt-marker 1" }).waitFor({ timeout: 10_000 });
+      await page.locator("#open").click();
+      await page.locator("#page h2").waitFor({ timeout: 10_000 });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }
+
+  for (const [kind, config] of [
+    ["read as data", `import { defineConfig } from 'vite'\nexport default defineConfig({\n  build: {\n    rollupOptions: {\n      output: {\n        ${MANUAL_CHUNKS},\n      },\n    },\n  },\n})\n`],
+    [
+      "run with Node.js (loadEnv)",
+      `import { defineConfig, loadEnv } from 'vite'\nexport default defineConfig(({ mode }) => {\n  const env = loadEnv(mode, process.cwd(), '')\n  return {\n    define: { __X__: JSON.stringify(env.X ?? '') },\n    build: { rollupOptions: { output: { ${MANUAL_CHUNKS} } } },\n  }\n})\n`,
+    ],
+  ]) {
+    test(`a manualChunks function (${kind}) splits React and the other packages as its ifs say; the app runs`, async () => {
+      const dir = app(config);
+      const r = buildOk(dir);
+      assert.doesNotMatch(r.all, /manualChunks.*not translated/, r.all);
+      const js = chunks(dir);
+      assert.deepEqual(Object.keys(js).sort(), ["Page", "index", "react", "vendor"], Object.keys(js).join(", "));
+      assert.match(js.vendor, /tiny-fmt-marker/);
+      assert.doesNotMatch(js.index + js.react, /tiny-fmt-marker/);
+      // React's runtime (react-dom's error URLs) is in its chunk, not in the app's.
+      assert.match(js.react, /react\.dev\/errors/);
+      assert.doesNotMatch(js.index, /react\.dev\/errors/);
+      // The page preloads the chunks its entry needs.
+      const html = fs.readFileSync(path.join(dir, "dist/index.html"), "utf8");
+      assert.match(html, /<link rel="modulepreload"[^>]*assets\/react-/);
+      await runs(dir);
+    });
+  }
+
+  test("Vite 8's codeSplitting groups and Rollup's inlineDynamicImports", async () => {
+    const dir = app(`export default {
+  build: {
+    rolldownOptions: {
+      output: {
+        codeSplitting: { groups: [{ name: 'pkgs', test: /[\\\\/]node_modules[\\\\/]/ }] },
+      },
+    },
+  },
+}
+`);
+    buildOk(dir);
+    assert.deepEqual(Object.keys(chunks(dir)).sort(), ["Page", "index", "pkgs"]);
+    await runs(dir);
+    fs.writeFileSync(path.join(dir, "vite.config.ts"), "export default { build: { rollupOptions: { output: { inlineDynamicImports: true } } } }\n");
+    buildOk(dir);
+    // One script: the lazy page's code is inside it, and it still renders on demand.
+    assert.deepEqual(Object.keys(chunks(dir)), ["index"]);
+    await runs(dir);
+  });
+});

@@ -41,7 +41,7 @@ pub fn bundler_options(config: &ResolvedConfig, input: Vec<InputItem>, lib: Opti
         define: Some(defines(config).into_iter().collect()),
         resolve: Some(resolve_options(config)),
         tsconfig: Some(TsConfig::Auto(true)),
-        code_splitting: manual_chunks(config),
+        code_splitting: code_splitting(config).or_else(|| manual_chunks(config)),
         // A minified app keeps its legal comments (licences) only: `/* @__PURE__ */` and the like
         // serve a bundler or minifier reading the code again, which nothing does after this
         // build, and in a React app they were 8.5% of the minified JS (2,239 of them in 446 kB).
@@ -118,6 +118,41 @@ fn manual_chunks(config: &ResolvedConfig) -> Option<rolldown_common::CodeSplitti
         .collect();
     Some(rolldown_common::CodeSplittingMode::Advanced(ManualCodeSplittingOptions {
         groups: Some(groups),
+        ..Default::default()
+    }))
+}
+
+/// `build.codeSplitting` as rolldown takes it (the config checked its names and tests).
+fn code_splitting(config: &ResolvedConfig) -> Option<rolldown_common::CodeSplittingMode> {
+    use nexxo_config::CodeSplitting;
+    use rolldown_common::{ManualCodeSplittingOptions, MatchGroup, MatchGroupName, MatchGroupTest};
+    let groups = match config.code_splitting.as_ref()? {
+        CodeSplitting::Enabled(on) => return Some(rolldown_common::CodeSplittingMode::Bool(*on)),
+        CodeSplitting::Groups(g) => g,
+    };
+    let size = |n: Option<u64>| n.map(|n| n as f64);
+    let list = groups
+        .groups
+        .iter()
+        .map(|g| MatchGroup {
+            name: MatchGroupName::Static(g.name.clone()),
+            test: g
+                .test
+                .as_deref()
+                .and_then(|t| rolldown_utils::js_regex::HybridRegex::new(t).ok())
+                .map(MatchGroupTest::Regex),
+            priority: g.priority,
+            min_size: size(g.min_size),
+            max_size: size(g.max_size),
+            min_share_count: g.min_share_count,
+            ..Default::default()
+        })
+        .collect();
+    Some(rolldown_common::CodeSplittingMode::Advanced(ManualCodeSplittingOptions {
+        groups: Some(list),
+        min_size: size(groups.min_size),
+        max_size: size(groups.max_size),
+        min_share_count: groups.min_share_count,
         ..Default::default()
     }))
 }

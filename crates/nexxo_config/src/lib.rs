@@ -130,6 +130,10 @@ pub struct BuildConfig {
     pub external: Option<Vec<String>>,
     /// Rollup's `output.globals`: the global variable a `umd`/`iife` library reads an external from.
     pub globals: BTreeMap<String, String>,
+    /// rolldown's `output.codeSplitting` (Vite 8's `build.rolldownOptions.output.codeSplitting`,
+    /// formerly `advancedChunks`): `false` puts each entry's code in one file (Rollup's
+    /// `inlineDynamicImports`), or groups of modules matched by a regular expression.
+    pub code_splitting: Option<CodeSplitting>,
     /// Vite's `build.chunkSizeWarningLimit`: kB (1,000 bytes) of minified JS above which a chunk
     /// is named in a warning after the build (500 by default).
     pub chunk_size_warning_limit: Option<f64>,
@@ -140,6 +144,92 @@ pub struct BuildConfig {
     /// Rollup's `output.assetFileNames`: where style sheets, images and fonts go (`[name]`,
     /// `[hash]`, `[ext]`, `[extname]`).
     pub asset_file_names: Option<String>,
+}
+
+/// `build.codeSplitting`: on or off, or chunk groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum CodeSplitting {
+    /// `false`: no chunk besides the entries (lazy imports inlined); `true` is the default.
+    Enabled(bool),
+    Groups(ChunkGroups),
+}
+
+/// Read from a boolean or an object without `#[serde(untagged)]`'s "did not match any variant",
+/// so a mistake inside a group is named.
+impl<'de> Deserialize<'de> for CodeSplitting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(Self::Enabled(b)),
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Self::Groups).map_err(D::Error::custom),
+            _ => Err(D::Error::custom("expected false or { \"groups\": [...] }")),
+        }
+    }
+}
+
+/// rolldown's chunk groups (sizes in bytes: integers, which the WASM engine's requests carry
+/// exactly).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct ChunkGroups {
+    pub groups: Vec<ChunkGroup>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_share_count: Option<u32>,
+}
+
+/// One group: the modules whose id (absolute path) matches `test` (all, without it) go to a
+/// chunk named `name`, with what they import; a module two groups match goes to the one of
+/// higher `priority`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChunkGroup {
+    pub name: String,
+    /// A regular expression (JavaScript's syntax, as rolldown takes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_share_count: Option<u32>,
+}
+
+impl CodeSplitting {
+    /// A name that cannot name a file, a test that is no regular expression, or groups beside
+    /// `manualChunks`.
+    pub fn check(&self, manual_chunks: bool) -> Result<(), String> {
+        let Self::Groups(g) = self else { return Ok(()) };
+        if manual_chunks {
+            return Err("build.codeSplitting and build.manualChunks both group modules into chunks\nhint: write the \
+                        manualChunks entries as groups: { \"name\": \"vendor\", \"test\": \"node_modules\" }"
+                .into());
+        }
+        for group in &g.groups {
+            if group.name.is_empty() || group.name.contains(['/', '\\']) || group.name.starts_with('.') {
+                return Err(format!(
+                    "build.codeSplitting: the group name \"{}\" must be a file name (no `/`, not empty)",
+                    group.name
+                ));
+            }
+            if let Some(test) = &group.test
+                && let Err(e) = regex::Regex::new(test)
+            {
+                return Err(format!(
+                    "build.codeSplitting: the test of group \"{}\" is not a regular expression: {e}",
+                    group.name
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `build.sourcemap`: on, off, or one of Vite's two other kinds.
@@ -595,6 +685,11 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         let key = message.split([':', ' ']).next().unwrap_or_default().trim_start_matches("build.").to_string();
         return Err(located(&key, message));
     }
+    if let Some(c) = &config.build.code_splitting
+        && let Err(message) = c.check(config.build.manual_chunks.is_some())
+    {
+        return Err(located("codeSplitting", message));
+    }
     for pattern in config.build.external.iter().flatten().filter(|p| p.starts_with('^')) {
         if let Err(e) = regex::Regex::new(pattern) {
             let (line, column) = schema::locate(text, "external");
@@ -673,6 +768,9 @@ pub struct ResolvedConfig {
     #[serde(default)]
     pub sourcemap_kind: SourcemapKind,
     pub minify: bool,
+    /// `build.codeSplitting` (checked).
+    #[serde(default)]
+    pub code_splitting: Option<CodeSplitting>,
     /// `build.chunkSizeWarningLimit`, in bytes (the config gives kB of 1,000 bytes). An integer:
     /// the WASM engine's serde_json (`arbitrary_precision`, for a dependency) cannot take a
     /// float inside the request's tagged enum.
@@ -858,6 +956,9 @@ impl ResolvedConfig {
             asset: user.build.asset_file_names.clone(),
         };
         check_file_names(&file_names, &assets_dir, &base).map_err(err)?;
+        if let Some(c) = &user.build.code_splitting {
+            c.check(user.build.manual_chunks.is_some()).map_err(err)?;
+        }
         let target = user
             .build
             .target
@@ -875,6 +976,7 @@ impl ResolvedConfig {
             sourcemap,
             sourcemap_kind,
             minify: cli.minify.or(user.build.minify).unwrap_or(true),
+            code_splitting: user.build.code_splitting.clone(),
             chunk_size_warning_bytes: (chunk_size_warning_limit * 1000.0).round() as u64,
             file_names,
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),

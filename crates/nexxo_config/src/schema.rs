@@ -67,6 +67,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("external", Node::Leaf),
             ("globals", Node::Map),
             ("chunkSizeWarningLimit", Node::Leaf),
+            ("codeSplitting", Node::Leaf),
             ("entryFileNames", Node::Leaf),
             ("chunkFileNames", Node::Leaf),
             ("assetFileNames", Node::Leaf),

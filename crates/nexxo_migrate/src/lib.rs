@@ -6,6 +6,7 @@
 //! helpers every Vite template uses, such as `path.resolve(__dirname, 'src')`) are translated.
 //! Whatever needs JavaScript to run (plugins, functions, `process.env`, spreads) becomes a note.
 
+mod chunks;
 mod lib_mode;
 mod load;
 mod output;
@@ -438,6 +439,17 @@ impl<'a> Cx<'a, '_> {
     /// The properties of an object literal with static keys; spreads, computed keys, getters and
     /// methods become notes.
     fn props(&mut self, obj: &'a ObjectExpression<'a>, path: &str) -> Vec<(String, &'a Expression<'a>, Span)> {
+        self.props_with(obj, path, false)
+    }
+
+    /// [`Self::props`], with methods (`manualChunks(id) { ... }`) given as their function when
+    /// `methods`.
+    fn props_with(
+        &mut self,
+        obj: &'a ObjectExpression<'a>,
+        path: &str,
+        methods: bool,
+    ) -> Vec<(String, &'a Expression<'a>, Span)> {
         let mut out = Vec::new();
         for p in &obj.properties {
             match p {
@@ -456,7 +468,7 @@ impl<'a> Cx<'a, '_> {
                         self.code_note(prop.span, format!("{}the computed key `[{text}]` is not translated", at(path)));
                         continue;
                     };
-                    if prop.kind != PropertyKind::Init || prop.method {
+                    if prop.kind != PropertyKind::Init || (prop.method && !methods) {
                         self.code_note(prop.span, format!("`{}` is a function; not translated", join(path, &name)));
                         continue;
                     }
@@ -811,7 +823,7 @@ impl<'a> Cx<'a, '_> {
     /// option are noted.
     fn rollup_output(&mut self, path: &str, v: &'a Expression<'a>, b: &mut Obj) {
         let Some(obj) = self.object(v, path) else { return };
-        for (k, v, span) in self.props(obj, path) {
+        for (k, v, span) in self.props_with(obj, path, true) {
             let path = format!("{path}.{k}");
             if k == "globals" {
                 match self.data(v, 0) {
@@ -823,12 +835,36 @@ impl<'a> Cx<'a, '_> {
                 }
                 continue;
             }
+            if matches!(k.as_str(), "codeSplitting" | "advancedChunks") {
+                if let Some(c) = self.code_splitting(&path, v) {
+                    self.set(b, "codeSplitting", c, &path);
+                }
+                continue;
+            }
+            if k == "inlineDynamicImports" {
+                match self.data(v, 0) {
+                    Ok(Value::Bool(true)) => self.set(b, "codeSplitting", Value::Bool(false), &path),
+                    Ok(Value::Bool(false)) => {}
+                    Ok(_) => self.note(v.span(), format!("`{path}` must be true or false; not translated")),
+                    Err(skip) => self.skipped(&path, skip),
+                }
+                continue;
+            }
             if matches!(k.as_str(), "entryFileNames" | "chunkFileNames" | "assetFileNames") {
                 self.file_names(&k, &path, v, b);
                 continue;
             }
             if k != "manualChunks" {
                 self.note(span, format!("`{path}` is not translated: Nexxo does not take Rollup options"));
+                continue;
+            }
+            if matches!(
+                self.resolve_const(v),
+                Expression::ArrowFunctionExpression(_) | Expression::FunctionExpression(_)
+            ) {
+                if let Some(groups) = self.manual_chunks_fn(&path, v) {
+                    self.set(b, "codeSplitting", groups, &path);
+                }
                 continue;
             }
             match self.data(v, 0) {

@@ -552,3 +552,77 @@ fn server_headers_and_open() {
     assert!(m.notes.is_empty(), "{:#?}", m.notes);
     nexxo_config::parse_config("nexxo.config.json", &m.json).unwrap();
 }
+
+#[test]
+fn manual_chunks_functions_become_chunk_groups() {
+    let src = r#"export default defineConfig({
+  build: {
+    rollupOptions: {
+      output: {
+        manualChunks(id) {
+          if (id.includes('node_modules')) {
+            if (id.includes('react-dom') || /[\\/]react[\\/]/.test(id)) {
+              return 'react';
+            }
+            return 'vendor';
+          }
+          if (id.endsWith('.md')) return 'docs';
+        },
+      },
+    },
+  },
+})
+"#;
+    let m = ok("vite.config.ts", src);
+    let groups = &json(&m)["build"]["codeSplitting"]["groups"];
+    let names: Vec<&str> = groups.as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["react", "vendor", "docs"], "{groups}");
+    let priorities: Vec<u64> = groups.as_array().unwrap().iter().map(|g| g["priority"].as_u64().unwrap()).collect();
+    assert_eq!(priorities, [3, 2, 1]);
+    // The translated tests say what the function says, for real module ids.
+    let test = |i: usize, id: &str| regex::Regex::new(groups[i]["test"].as_str().unwrap()).unwrap().is_match(id);
+    assert!(test(0, "/app/node_modules/react-dom/index.js") && test(0, "/app/node_modules/react/index.js"));
+    assert!(!test(0, "/app/node_modules/preact/index.js") && !test(0, "/app/src/react-dom-helpers.ts"));
+    assert!(test(1, "/app/node_modules/lodash/get.js") && !test(1, "/app/src/main.ts"));
+    assert!(test(2, "/app/src/readme.md") && !test(2, "/app/src/md.ts"));
+    // The configs read by Nexxo's own check too.
+    let user: nexxo_config::UserConfig = serde_json::from_value(json(&m)).unwrap();
+    user.build.code_splitting.unwrap().check(false).unwrap();
+
+    // An arrow with an `else` chain, and Vite 8's own groups (regex literals) and inlineDynamicImports.
+    let m = ok(
+        "vite.config.ts",
+        "export default { build: { rollupOptions: { output: { manualChunks: (id) => { if (id.includes('lodash')) { return 'lodash' } else if (id.includes('node_modules')) return 'vendor' } } } } }",
+    );
+    assert_eq!(json(&m)["build"]["codeSplitting"]["groups"][1]["name"], "vendor");
+    let m = ok(
+        "vite.config.ts",
+        "export default { build: { rolldownOptions: { output: { codeSplitting: { minSize: 20000, groups: [{ name: 'react', test: /[\\\\/]node_modules[\\\\/]react/i, priority: 20 }, { name: (id) => id, test: /x/ }] } } } } }",
+    );
+    assert_eq!(
+        json(&m)["build"]["codeSplitting"],
+        serde_json::json!({ "minSize": 20000, "groups": [{ "name": "react", "test": "(?i)[\\\\/]node_modules[\\\\/]react", "priority": 20 }] })
+    );
+    has_note(&m, "the group is not translated");
+    let m =
+        ok("vite.config.ts", "export default { build: { rollupOptions: { output: { inlineDynamicImports: true } } } }");
+    assert_eq!(json(&m)["build"]["codeSplitting"], serde_json::json!(false));
+
+    // Shapes that are code stay notes, saying what Nexxo takes.
+    for (body, why) in [
+        ("(id) => { const p = id.split('/'); return p[0] }", "runs a statement other than"),
+        (
+            "(id) => { if (id.includes('node_modules')) return id.toString().split('node_modules/')[1].split('/')[0] }",
+            "returns a computed name",
+        ),
+        ("(id) => { if (id.length > 3) return 'big' }", "tests the id in a way"),
+        ("(id) => { if (id.startsWith('/a') && id.includes('b')) return 'ab' }", "anchored"),
+    ] {
+        let m = ok(
+            "vite.config.ts",
+            &format!("export default {{ build: {{ rollupOptions: {{ output: {{ manualChunks: {body} }} }} }} }}"),
+        );
+        assert!(json(&m).get("build").is_none(), "{body}: {}", m.json);
+        has_note(&m, why);
+    }
+}
