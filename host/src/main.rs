@@ -5,6 +5,7 @@ mod build;
 mod build_cache;
 mod build_watch;
 mod cache;
+mod cors;
 mod css_plugins;
 mod dev;
 mod exit;

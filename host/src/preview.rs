@@ -44,6 +44,8 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         &config.preview.headers
     }));
     let open_setting = config.preview.open.clone().or_else(|| config.server.open.clone());
+    // Vite: `preview.cors` defaults to `server.cors`.
+    let cors = Arc::new(crate::cors::Cors::new(config.preview.cors.as_ref().or(config.server.cors.as_ref())));
     let proxy = Arc::new(crate::proxy::Proxy::new(rules).map_err(|e| {
         style::error(&e);
         ExitCode::FAILURE
@@ -68,6 +70,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
             let gzipped = Arc::clone(&gzipped);
             let proxy = Arc::clone(&proxy);
             let headers = Arc::clone(&headers);
+            let cors = Arc::clone(&cors);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
                     let root = Arc::clone(&root);
@@ -76,7 +79,14 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                     let gzipped = Arc::clone(&gzipped);
                     let proxy = Arc::clone(&proxy);
                     let headers = Arc::clone(&headers);
+                    let cors = Arc::clone(&cors);
                     async move {
+                        if let Some((status, extra)) = cors.preflight(req.method(), req.headers()) {
+                            let mut resp = respond(status, "text/plain", Vec::new(), false).map(Either::Left);
+                            resp.headers_mut().extend(extra);
+                            return Ok::<_, Infallible>(resp);
+                        }
+                        let request_headers = req.headers().clone();
                         let mut resp = match proxy.handle(req).await {
                             Ok(proxied) => proxied,
                             // Compressing a large file is CPU work: off the async threads.
@@ -95,6 +105,7 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                             .map(Either::Left),
                         };
                         crate::server_options::add_headers(resp.headers_mut(), &headers);
+                        cors.add(&request_headers, resp.headers_mut());
                         Ok::<_, Infallible>(resp)
                     }
                 });

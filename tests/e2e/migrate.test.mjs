@@ -21,7 +21,7 @@ export default defineConfig({
       '@': path.resolve(__dirname, './src'),
     },
   },
-  server: { port: 3000, cors: true },
+  server: { port: 3000, hmr: true },
   build: { outDir: 'build' },
 })
 `;
@@ -60,7 +60,7 @@ test("a Vite react-ts config migrates, then the app builds and renders in Chromi
   assert.equal(r.status, 0, r.all);
   // What was not translated is reported at its place in vite.config.ts.
   assert.match(r.stderr, /warning: .*vite\.config\.ts:7:13: plugin `react\(\)` is built in: Nexxo does JSX, React Fast Refresh and TS itself/);
-  assert.match(r.stderr, /vite\.config\.ts:13:25: `server\.cors` has no Nexxo equivalent/);
+  assert.match(r.stderr, /vite\.config\.ts:13:25: `server\.hmr` has no Nexxo equivalent/);
   assert.match(r.stdout, /wrote .*nexxo\.config\.json .*3 fields translated, 2 notes/);
   const config = JSON.parse(fs.readFileSync(path.join(dir, "nexxo.config.json"), "utf8"));
   assert.deepEqual(config, { resolve: { alias: { "@": "./src" } }, server: { port: 3000 }, build: { outDir: "build" } });
@@ -150,7 +150,7 @@ test("without nexxo.config.json, build, dev and preview run with vite.config.ts:
   assert.match(built.stdout, /config: vite\.config\.ts \(as `nexxo migrate` translates it\): base, resolve\.alias, server\.port, build\.outDir/);
   assert.match(
     built.stderr,
-    /^warning: vite\.config\.ts: Nexxo runs without what it cannot translate: plugin `legacy\(\)` \(vite\.config\.ts:8:22\), `server\.cors` \(vite\.config\.ts:15:25\)$/m,
+    /^warning: vite\.config\.ts: Nexxo runs without what it cannot translate: plugin `legacy\(\)` \(vite\.config\.ts:8:22\), `server\.hmr` \(vite\.config\.ts:15:25\)$/m,
   );
   assert.equal(built.all.match(/warning/g).length, 1, built.all);
   assert.match(fs.readFileSync(path.join(dir, "build/index.html"), "utf8"), /src="\/app\/assets\//, "base and outDir apply");

@@ -171,11 +171,14 @@ pub fn finish<Fs: FileSystem>(
                 });
             }
         }
-        None => files.push(OutputFile {
-            path: MANIFEST_PATH.into(),
-            contents: serde_json::to_vec_pretty(&manifest).unwrap_or_default(),
-            kind: OutputKind::Manifest,
-        }),
+        None => {
+            let contents = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
+            // `build.manifest`: the same file where a backend integration reads it.
+            if let Some(path) = &state.config.manifest_path {
+                files.push(OutputFile { path: path.clone(), contents: contents.clone(), kind: OutputKind::Manifest });
+            }
+            files.push(OutputFile { path: MANIFEST_PATH.into(), contents, kind: OutputKind::Manifest });
+        }
     }
     // The workers' source maps; a `--watch` session keeps them with their workers.
     for worker in state.workers.lock().expect("worker table").values_mut() {

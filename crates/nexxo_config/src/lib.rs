@@ -130,6 +130,9 @@ pub struct BuildConfig {
     pub external: Option<Vec<String>>,
     /// Rollup's `output.globals`: the global variable a `umd`/`iife` library reads an external from.
     pub globals: BTreeMap<String, String>,
+    /// Vite's `build.manifest`: `true` writes the manifest also at `.vite/manifest.json` (where
+    /// backend integrations read it), a string at that path in the output directory.
+    pub manifest: Option<ManifestSetting>,
     /// rolldown's `output.codeSplitting` (Vite 8's `build.rolldownOptions.output.codeSplitting`,
     /// formerly `advancedChunks`): `false` puts each entry's code in one file (Rollup's
     /// `inlineDynamicImports`), or groups of modules matched by a regular expression.
@@ -144,6 +147,25 @@ pub struct BuildConfig {
     /// Rollup's `output.assetFileNames`: where style sheets, images and fonts go (`[name]`,
     /// `[hash]`, `[ext]`, `[extname]`).
     pub asset_file_names: Option<String>,
+}
+
+/// `build.manifest`: `true`/`false` or a path.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ManifestSetting {
+    Yes(bool),
+    Path(String),
+}
+
+impl ManifestSetting {
+    /// Where the manifest goes besides `.nexxo/manifest.json`, relative to the output directory.
+    pub fn path(setting: Option<&Self>) -> Option<String> {
+        match setting? {
+            Self::Yes(false) => None,
+            Self::Yes(true) => Some(".vite/manifest.json".into()),
+            Self::Path(p) => Some(p.trim_start_matches("./").to_string()),
+        }
+    }
 }
 
 /// `build.codeSplitting`: on or off, or chunk groups.
@@ -367,6 +389,12 @@ impl FileNames {
     }
 }
 
+/// `http://host[:port]` or `https://...`, nothing after it.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("http://").or_else(|| text.strip_prefix("https://")) else { return false };
+    !rest.is_empty() && !rest.contains(['/', '?', '#', ' '])
+}
+
 fn sourcemap_kind_error(kind: &str) -> String {
     format!(
         "build.sourcemap: \"{kind}\" is not a kind of source map\nhint: use true (a .map file beside each chunk), \
@@ -587,6 +615,47 @@ pub struct ServerConfig {
     /// `server.open` / `preview.open`: open the app in the browser once the server is ready
     /// (`true`, or the path to open).
     pub open: Option<OpenSetting>,
+    /// `server.cors` / `preview.cors`, as in Vite: which other origins' pages may load from the
+    /// server (a backend's page loading the dev server's modules). By default the pages of
+    /// `localhost`, `127.0.0.1` and `[::1]` on any port, as Vite's default.
+    pub cors: Option<CorsSetting>,
+    /// `server.origin` (dev): the origin the app's asset URLs start with
+    /// (`"http://localhost:5173"`), for a page that another server serves.
+    pub origin: Option<String>,
+}
+
+/// `server.cors`: `true` (any origin), `false` (none), or `{ "origin": ... }`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum CorsSetting {
+    All(bool),
+    Options { origin: CorsOrigin },
+}
+
+/// `server.cors.origin`: `true` (any), an origin, or a list; a string starting with `^` is a
+/// regular expression (Vite's `RegExp`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum CorsOrigin {
+    Any(bool),
+    One(String),
+    Many(Vec<String>),
+}
+
+/// Vite's default `server.cors.origin`: pages served from this machine.
+pub const DEFAULT_CORS_ORIGIN: &str = r"^https?://(?:(?:[^:]+\.)?localhost|127\.0\.0\.1|\[::1\])(?::\d+)?$";
+
+impl CorsSetting {
+    /// The origins allowed: `None` for any, else exact origins and patterns.
+    pub fn origins(setting: Option<&Self>) -> Option<Vec<String>> {
+        match setting {
+            None => Some(vec![DEFAULT_CORS_ORIGIN.to_string()]),
+            Some(Self::All(true) | Self::Options { origin: CorsOrigin::Any(true) }) => None,
+            Some(Self::All(false) | Self::Options { origin: CorsOrigin::Any(false) }) => Some(Vec::new()),
+            Some(Self::Options { origin: CorsOrigin::One(o) }) => Some(vec![o.clone()]),
+            Some(Self::Options { origin: CorsOrigin::Many(list) }) => Some(list.clone()),
+        }
+    }
 }
 
 /// `server.open`: `true`/`false`, or a path under the server (`"/docs/"`).
@@ -685,6 +754,21 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
         let key = message.split([':', ' ']).next().unwrap_or_default().trim_start_matches("build.").to_string();
         return Err(located(&key, message));
     }
+    if let Some(path) = ManifestSetting::path(config.build.manifest.as_ref())
+        && (path.is_empty()
+            || path.starts_with('/')
+            || path.contains('\\')
+            || path.split('/').any(|p| p == ".." || p.is_empty())
+            || !path.ends_with(".json"))
+    {
+        return Err(located(
+            "manifest",
+            format!(
+                "build.manifest: \"{path}\" must be a .json file inside the output directory\nhint: true writes \
+                 .vite/manifest.json, as Vite; or a path such as \"manifest.json\""
+            ),
+        ));
+    }
     if let Some(c) = &config.build.code_splitting
         && let Err(message) = c.check(config.build.manual_chunks.is_some())
     {
@@ -714,6 +798,24 @@ pub fn parse_config(file: &str, text: &str) -> Result<UserConfig, ConfigError> {
                     column,
                 });
             }
+        }
+        for pattern in
+            CorsSetting::origins(server.cors.as_ref()).unwrap_or_default().iter().filter(|p| p.starts_with('^'))
+        {
+            if let Err(e) = regex::Regex::new(pattern) {
+                return Err(located("cors", format!("`{section}.cors`: `{pattern}` is not a regular expression: {e}")));
+            }
+        }
+        if let Some(origin) = &server.origin
+            && !is_origin(origin)
+        {
+            return Err(located(
+                "origin",
+                format!(
+                    "`{section}.origin`: \"{origin}\" is not an origin\nhint: a scheme, a host and a port, without a path: \
+                     \"http://localhost:5173\""
+                ),
+            ));
         }
         if let Err((key, message)) = proxy::check_keys(&server.proxy) {
             let (line, column) = schema::locate(text, &key);
@@ -771,6 +873,9 @@ pub struct ResolvedConfig {
     /// `build.codeSplitting` (checked).
     #[serde(default)]
     pub code_splitting: Option<CodeSplitting>,
+    /// `build.manifest`: a second copy of the manifest, at this path in the output directory.
+    #[serde(default)]
+    pub manifest_path: Option<String>,
     /// `build.chunkSizeWarningLimit`, in bytes (the config gives kB of 1,000 bytes). An integer:
     /// the WASM engine's serde_json (`arbitrary_precision`, for a dependency) cannot take a
     /// float inside the request's tagged enum.
@@ -977,6 +1082,7 @@ impl ResolvedConfig {
             sourcemap_kind,
             minify: cli.minify.or(user.build.minify).unwrap_or(true),
             code_splitting: user.build.code_splitting.clone(),
+            manifest_path: ManifestSetting::path(user.build.manifest.as_ref()),
             chunk_size_warning_bytes: (chunk_size_warning_limit * 1000.0).round() as u64,
             file_names,
             input: user.build.input.clone().unwrap_or_else(|| vec!["index.html".into()]),

@@ -10,8 +10,14 @@ pub enum Node {
     Object(&'static [(&'static str, Node)]),
 }
 
-const SERVER: &[(&str, Node)] =
-    &[("port", Node::Leaf), ("host", Node::Leaf), ("proxy", Node::Map), ("headers", Node::Map), ("open", Node::Leaf)];
+const SERVER: &[(&str, Node)] = &[
+    ("port", Node::Leaf),
+    ("host", Node::Leaf),
+    ("proxy", Node::Map),
+    ("headers", Node::Map),
+    ("open", Node::Leaf),
+    ("cors", Node::Leaf),
+];
 const DEV_SERVER: &[(&str, Node)] = &[
     ("port", Node::Leaf),
     ("host", Node::Leaf),
@@ -20,6 +26,8 @@ const DEV_SERVER: &[(&str, Node)] = &[
     ("proxy", Node::Map),
     ("headers", Node::Map),
     ("open", Node::Leaf),
+    ("cors", Node::Leaf),
+    ("origin", Node::Leaf),
 ];
 
 pub const FIELDS: &[(&str, Node)] = &[
@@ -68,6 +76,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("globals", Node::Map),
             ("chunkSizeWarningLimit", Node::Leaf),
             ("codeSplitting", Node::Leaf),
+            ("manifest", Node::Leaf),
             ("entryFileNames", Node::Leaf),
             ("chunkFileNames", Node::Leaf),
             ("assetFileNames", Node::Leaf),

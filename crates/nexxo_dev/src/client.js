@@ -12,12 +12,15 @@ let socket;
 let pending = Promise.resolve();
 
 function connect() {
-  const proto = location.protocol === "https:" ? "wss" : "ws";
-  socket = new WebSocket(`${proto}://${location.host}/@nexxo/ws`);
+  // The server this client came from, which need not be the page's: a backend's page (Vite's
+  // "backend integration") loads it from the dev server's own origin.
+  const server = new URL(import.meta.url);
+  const proto = server.protocol === "https:" ? "wss" : "ws";
+  socket = new WebSocket(`${proto}://${server.host}/@nexxo/ws`);
   socket.addEventListener("message", (e) => receive(JSON.parse(e.data)));
   socket.addEventListener("close", () => {
     console.info("[nexxo] server connection lost, waiting for it to come back...");
-    const retry = () => fetch("/@nexxo/ping").then(() => location.reload(), () => setTimeout(retry, 500));
+    const retry = () => fetch(new URL("/@nexxo/ping", server)).then(() => location.reload(), () => setTimeout(retry, 500));
     setTimeout(retry, 500);
   });
 }

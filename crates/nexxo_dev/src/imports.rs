@@ -34,7 +34,7 @@ pub fn special<H: DevHost>(state: &DevSession<H>, file: &Path, query: &str) -> R
             PublicImport::Raw => {
                 module(query::default_string(&state.host.fs().read_to_string(file).map_err(read_err)?))
             }
-            PublicImport::Url => module(query::default_string(&format!("{base}{in_public}"))),
+            PublicImport::Url => module(query::default_string(&state.asset_url(&format!("{base}{in_public}")))),
         };
     }
     if !q.is_special() {
@@ -64,7 +64,7 @@ pub fn special<H: DevHost>(state: &DevSession<H>, file: &Path, query: &str) -> R
         return module(query::default_string(&query::data_url(&rel, &bytes)));
     }
     if q.url || q.no_inline {
-        return module(query::default_string(&url));
+        return module(query::default_string(&state.asset_url(&url)));
     }
     Ok(None)
 }

@@ -285,6 +285,16 @@ impl<H: DevHost> DevSession<H> {
         Some(url)
     }
 
+    /// The URL an app's code or style sheet gets for a served file (`url`, from [`Self::url_of`]):
+    /// under `server.origin` when it is set, for a page that another server serves (a backend's),
+    /// where a root-absolute URL would name that server's files.
+    pub fn asset_url(&self, url: &str) -> String {
+        match &self.config.server.origin {
+            Some(origin) if url.starts_with('/') => format!("{}{url}", origin.trim_end_matches('/')),
+            _ => url.to_string(),
+        }
+    }
+
     /// The file a request path names, if the page may have it: `url_of`'s inverse.
     pub fn file_of(&self, url_path: &str) -> Option<PathBuf> {
         let canonicalize = |p: &Path| self.host.fs().canonicalize(p).ok();

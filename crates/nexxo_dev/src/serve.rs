@@ -122,6 +122,17 @@ async fn request<H: DevHost>(state: &Arc<DevSession<H>>, path: &str, query: &str
     }
     match path.as_str() {
         "/@nexxo/client" => return Response::js(crate::CLIENT_JS.to_string()),
+        // The names Vite's backend-integration snippet loads (`<script type="module"
+        // src="http://localhost:5173/@vite/client">`, `import RefreshRuntime from
+        // '.../@react-refresh'`), as modules that import Nexxo's: one client per page, whatever
+        // the page names it, and React Fast Refresh hooked where the app's modules look for it.
+        "/@vite/client" => return Response::js("import \"/@nexxo/client\";\n".to_string()),
+        "/@react-refresh" => {
+            return Response::js(
+                "import R from \"/@nexxo/react-refresh\";\nglobalThis.__nexxo_refresh ??= R;\nexport default R;\n"
+                    .to_string(),
+            );
+        }
         "/@nexxo/bundle" => {
             let Some(entry) = query.strip_prefix("entry=").and_then(nexxo_http_util::percent_decode) else {
                 return Response::text(400, "expected /@nexxo/bundle?entry=URL");
@@ -221,7 +232,7 @@ fn sheet_as_css<H: DevHost>(state: &DevSession<H>, file: &Path) -> Result<String
     let rel = url.trim_start_matches('/');
     let (source, _) = style_source(state, file, rel)?;
     let dir = file.parent().unwrap_or(&state.config.root);
-    let url_for = |f: &Path| state.is_file(f).then(|| state.url_of(f)).flatten();
+    let url_for = |f: &Path| state.is_file(f).then(|| state.url_of(f)).flatten().map(|u| state.asset_url(&u));
     nexxo_bundler::compile_style(rel, dir, &source, 0..source.len(), false, None, "/", url_for)
 }
 
@@ -288,7 +299,10 @@ pub(crate) async fn served<H: DevHost>(
     } else if has_flag(query, "raw") {
         format!("export default {};", serde_json::Value::String(read()?))
     } else {
-        format!("export default {};", serde_json::Value::String(state.url_of(file).unwrap_or_default()))
+        format!(
+            "export default {};",
+            serde_json::Value::String(state.asset_url(&state.url_of(file).unwrap_or_default()))
+        )
     };
     Ok(Served { code, imports: Vec::new(), map_lines: None })
 }
@@ -840,7 +854,7 @@ fn compile_sheet<H: DevHost>(
                 .then(|| resolve_css(state, file, clean))
                 .flatten()
                 .unwrap_or_else(|| normalize(&dir.join(clean)));
-            state.url_of(&found).unwrap_or_else(|| u.url.clone())
+            state.url_of(&found).map_or_else(|| u.url.clone(), |url| state.asset_url(&url))
         } else {
             u.url.clone()
         };

@@ -728,7 +728,11 @@ impl<'a> Cx<'a, '_> {
                 },
                 "target" => self.target(v, b),
                 "rollupOptions" | "rolldownOptions" => self.rollup_options(&key, v, b),
-                "manifest" => self.note(span, "`build.manifest` is not translated: Nexxo always writes .nexxo/manifest.json (the same shape as Vite's)"),
+                "manifest" => match self.data(v, 0) {
+                    Ok(m @ (Value::Bool(_) | Value::String(_))) => self.set(b, &key, m, &path),
+                    Ok(_) => self.note(v.span(), "`build.manifest` must be true, false or a path; not translated"),
+                    Err(skip) => self.skipped(&path, skip),
+                },
                 "lib" => self.lib(v, b),
                 // Kept as written (a string or a list, like Vite's); the build checks the names.
                 "cssTarget" => match self.data(v, 0) {
@@ -1043,6 +1047,64 @@ impl<'a> Cx<'a, '_> {
                     }
                     Err(skip) => self.skipped(&path, skip),
                 },
+                "origin" if section == "server" => self.string_field(&key, v, s, &path),
+                "cors" => match self.resolve_const(v) {
+                    Expression::BooleanLiteral(b) => self.set(s, &key, Value::Bool(b.value), &path),
+                    Expression::ObjectExpression(o) => {
+                        for (k, ov, ospan) in self.props(o, &path) {
+                            if k != "origin" {
+                                self.note(ospan, format!("`{path}.{k}` has no Nexxo equivalent; not translated"));
+                                continue;
+                            }
+                            let origins = match self.resolve_const(ov) {
+                                Expression::ArrayExpression(list) => {
+                                    list.elements.iter().filter_map(|e| e.as_expression()).collect()
+                                }
+                                one => vec![one],
+                            };
+                            let mut out = Vec::new();
+                            for o in origins {
+                                match self.resolve_const(o) {
+                                    Expression::RegExpLiteral(r) if r.regex.flags.is_empty() => {
+                                        let text = r.regex.pattern.text.as_str();
+                                        out.push(Value::String(if text.starts_with('^') {
+                                            text.to_string()
+                                        } else {
+                                            format!("^.*{text}")
+                                        }));
+                                    }
+                                    Expression::BooleanLiteral(b) if origins_single(ov) => {
+                                        out.push(Value::Bool(b.value))
+                                    }
+                                    other => match self.data(other, 0) {
+                                        Ok(Value::String(text)) => out.push(Value::String(text)),
+                                        _ => {
+                                            let text = self.snippet(other.span());
+                                            self.code_note(
+                                                other.span(),
+                                                format!("`{path}.origin` (`{text}`) is code; not translated"),
+                                            );
+                                            out.clear();
+                                            break;
+                                        }
+                                    },
+                                }
+                            }
+                            let origin = match out.len() {
+                                0 => continue,
+                                1 => out.remove(0),
+                                _ => Value::Array(out),
+                            };
+                            let mut cors = serde_json::Map::new();
+                            cors.insert("origin".into(), origin);
+                            self.set(s, &key, Value::Object(cors), &path);
+                        }
+                    }
+                    other => {
+                        let text = self.snippet(other.span());
+                        self.code_note(other.span(), format!("`{path}` (`{text}`) is code; not translated"));
+                    }
+                },
                 "open" => match self.data(v, 0) {
                     Ok(open @ (Value::Bool(_) | Value::String(_))) => self.set(s, &key, open, &path),
                     Ok(_) => self.note(v.span(), format!("`{path}` must be true, false or a path; not translated")),
@@ -1237,6 +1299,11 @@ impl<'a> Cx<'a, '_> {
             _ => return Err(code(self, "is computed when Vite runs")),
         })
     }
+}
+
+/// Whether `server.cors.origin` is one value, not a list (`origin: true` is Vite's "any").
+fn origins_single(e: &Expression<'_>) -> bool {
+    !matches!(e.get_inner_expression(), Expression::ArrayExpression(_))
 }
 
 fn number(v: f64) -> Option<Value> {

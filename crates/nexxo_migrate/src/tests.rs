@@ -387,7 +387,7 @@ fn what_a_vite_config_sets_is_named_and_what_is_lost_is_one_warning() {
     assert_eq!(unread(src), None);
     // Plugins that are not built in and values that are code are listed, located; a Babel option
     // of react() is lost, so it is one of them.
-    let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { cors: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
+    let src = "import react from '@vitejs/plugin-react'\nimport legacy from '@vitejs/plugin-legacy'\nexport default defineConfig({\n  plugins: [react({ babel: { plugins: ['x'] } }), legacy()],\n  define: { __A__: '1', __MODE__: mode },\n  server: { hmr: true },\n  build: { outDir: 'out', minify: 'terser' },\n})\n";
     let m = ok("vite.config.ts", src);
     assert_eq!(m.translated, ["define", "build.outDir", "build.minify"]);
     assert_eq!(has_note(&m, "terser").kind, NoteKind::Caveat);
@@ -400,7 +400,7 @@ fn what_a_vite_config_sets_is_named_and_what_is_lost_is_one_warning() {
         Some(
             "vite.config.ts: Nexxo runs without what it cannot translate: plugin `react({ babel: { plugins: ['x'] } })` \
              (vite.config.ts:4:13), plugin `legacy()` (vite.config.ts:4:51), `define.__MODE__` (vite.config.ts:5:35), \
-             `server.cors` (vite.config.ts:6:13)\n  `nexxo migrate --dry-run` explains each part"
+             `server.hmr` (vite.config.ts:6:13)\n  `nexxo migrate --dry-run` explains each part"
         )
     );
     // Only what cannot be translated, and more of it than is listed.
@@ -625,4 +625,25 @@ fn manual_chunks_functions_become_chunk_groups() {
         assert!(json(&m).get("build").is_none(), "{body}: {}", m.json);
         has_note(&m, why);
     }
+}
+
+#[test]
+fn backend_integration_options() {
+    let src = "export default {\n  server: { origin: 'http://localhost:5173', cors: { origin: [/^https?:\\/\\/.*\\.test$/, 'http://app.local'] } },\n  preview: { cors: false },\n  build: { manifest: true, rollupOptions: { input: 'resources/js/app.ts' } },\n}\n";
+    let m = ok("vite.config.ts", src);
+    assert_eq!(
+        json(&m),
+        serde_json::json!({
+            "server": { "origin": "http://localhost:5173", "cors": { "origin": ["^https?:\\/\\/.*\\.test$", "http://app.local"] } },
+            "preview": { "cors": false },
+            "build": { "manifest": true, "input": ["resources/js/app.ts"] },
+        })
+    );
+    assert!(m.notes.is_empty(), "{:#?}", m.notes);
+    // What nexxo.config.json takes.
+    let user: nexxo_config::UserConfig = serde_json::from_value(json(&m)).unwrap();
+    assert_eq!(
+        nexxo_config::ManifestSetting::path(user.build.manifest.as_ref()).as_deref(),
+        Some(".vite/manifest.json")
+    );
 }

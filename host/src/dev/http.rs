@@ -36,6 +36,14 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
                 // Its own task, so a bug that panics while serving one request costs that request
                 // a 500, not the server.
                 async move {
+                    // A CORS preflight from an allowed origin is answered here; otherwise the
+                    // request's Origin decides the answer's Access-Control-Allow-Origin.
+                    if let Some((status, headers)) = server.cors.preflight(req.method(), req.headers()) {
+                        let mut resp = text(status, "");
+                        resp.headers_mut().extend(headers);
+                        return Ok::<_, Infallible>(resp);
+                    }
+                    let request_headers = req.headers().clone();
                     let mut resp = tokio::spawn(handle(Arc::clone(&server), req)).await.unwrap_or_else(|_| {
                         text(
                             StatusCode::INTERNAL_SERVER_ERROR,
@@ -43,6 +51,7 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
                         )
                     });
                     crate::server_options::add_headers(resp.headers_mut(), &server.headers);
+                    server.cors.add(&request_headers, resp.headers_mut());
                     Ok::<_, Infallible>(resp)
                 }
             });

@@ -166,6 +166,8 @@ pub struct Server {
     pub proxy: crate::proxy::Proxy,
     /// `server.headers`, added to every response.
     pub headers: hyper::HeaderMap,
+    /// `server.cors`: the pages of other origins that may load from this server.
+    pub cors: crate::cors::Cors,
 }
 
 /// The host's clock for update timestamps (ms since the epoch).
@@ -343,6 +345,7 @@ async fn open_server(
     let state = Arc::new(Server {
         proxy,
         headers: crate::server_options::headers(&session.config().server.headers),
+        cors: crate::cors::Cors::new(session.config().server.cors.as_ref()),
         session,
         port: addr.port(),
         allowed_hosts,

@@ -15,12 +15,16 @@ use tokio_tungstenite::tungstenite::{Message, handshake::derive_accept_key};
 use super::Server;
 use super::http::Resp;
 
-/// Browsers always send an Origin for WebSockets: only pages of this server may connect.
+/// Browsers always send an Origin for WebSockets: only pages of this server, and those of the
+/// origins `server.cors` lets load its modules (a backend's page), may connect.
 fn origin_allowed(server: &Server, req: &Request<Incoming>) -> bool {
     match req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         // Non-browser clients send no Origin.
         None => true,
-        Some(origin) => server.allowed_hosts.iter().any(|h| origin == format!("http://{h}:{}", server.port)),
+        Some(origin) => {
+            server.allowed_hosts.iter().any(|h| origin == format!("http://{h}:{}", server.port))
+                || server.cors.allows(origin)
+        }
     }
 }
 
