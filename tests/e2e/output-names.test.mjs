@@ -412,3 +412,53 @@ describe("manualChunks functions and Vite 8's codeSplitting, from a vite.config"
     await runs(dir);
   });
 });
+
+describe("dropping console and debugger (esbuild.drop, Vite 8's minify.compress)", () => {
+  test("a production build has no console calls or debugger statements; the page still runs", async () => {
+    const dir = fixture("drop-console", {
+      "index.html": `<!doctype html><html><head><link rel="icon" href="data:,"></head><body><p id="out"></p>
+<script type="module" src="/src/main.ts"></script></body></html>`,
+      "src/main.ts": `const n = [1, 2, 3].reduce((a, b) => a + b, 0);
+console.log("secret-log", n);
+console.warn("secret-warn");
+debugger;
+document.querySelector("#out")!.textContent = "sum " + n;
+`,
+      // Vite 7's way, for production builds only; migrate takes the build's branch.
+      "vite.config.ts": `import { defineConfig } from 'vite'
+export default defineConfig(({ mode }) => ({
+  esbuild: { drop: mode === 'production' ? ['console', 'debugger'] : [] },
+}))
+`,
+    });
+    const js = () => {
+      const files = listFiles(path.join(dir, "dist/assets")).filter((f) => f.endsWith(".js"));
+      return files.map((f) => fs.readFileSync(path.join(dir, "dist/assets", f), "utf8")).join("\n");
+    };
+    buildOk(dir);
+    assert.doesNotMatch(js(), /secret-log|secret-warn|debugger/);
+    const server = await preview(dir);
+    const browser = await launchChromium();
+    try {
+      const { page, errors } = await openPage(browser, server.url);
+      const logged = [];
+      page.on("console", (m) => logged.push(m.text()));
+      await page.reload();
+      await page.locator("#out", { hasText: "sum 6" }).waitFor({ timeout: 10_000 });
+      assert.deepEqual(logged.filter((t) => t.includes("secret")), []);
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+    // Without it, the calls stay (and so does oxc's default: `debugger` dropped when minifying).
+    fs.rmSync(path.join(dir, "vite.config.ts"));
+    buildOk(dir);
+    assert.match(js(), /secret-log/);
+    // The same as nexxo.config.json, Vite 8's option names.
+    fs.writeFileSync(path.join(dir, "nexxo.config.json"), JSON.stringify({ build: { minify: { compress: { dropConsole: true, dropDebugger: false } } } }));
+    buildOk(dir);
+    assert.doesNotMatch(js(), /secret-log/);
+    assert.match(js(), /debugger/);
+  });
+});

@@ -272,7 +272,7 @@ where
     ]);
     if config.minify {
         let remove_whitespace = !state.lib.as_ref().is_some_and(|l| l.keep_whitespace);
-        let raw = options::minify_options(true, remove_whitespace);
+        let raw = options::minify_options(true, remove_whitespace, &config.compress);
         plugins.push(Plugin::new_shared(minify::MinifyPlugin { raw, kept: minified }));
     }
     plugins

@@ -188,14 +188,24 @@ fn escape_regex(text: &str) -> String {
 /// gzipped) in the playground's CodeMirror bundle. Each pass preserves behaviour, so fewer passes
 /// only leave a little size on the table.
 /// `remove_whitespace: false` prints the minified code with its lines (a library's `es` build).
-pub(crate) fn minify_options(minify: bool, remove_whitespace: bool) -> RawMinifyOptions {
+/// `compress`: `build.minify.compress` (`dropConsole`, `dropDebugger`).
+pub(crate) fn minify_options(
+    minify: bool,
+    remove_whitespace: bool,
+    compress: &nexxo_config::CompressOptions,
+) -> RawMinifyOptions {
     if !minify {
         return RawMinifyOptions::Bool(false);
     }
     RawMinifyOptions::Object(rolldown_common::RawMinifyOptionsDetailed {
         mangle: Some(Default::default()),
         mangle_properties: None,
-        compress: Some(rolldown_common::RawCompressOptions { max_iterations: Some(1), ..Default::default() }),
+        compress: Some(rolldown_common::RawCompressOptions {
+            max_iterations: Some(1),
+            drop_console: compress.drop_console.then_some(true),
+            drop_debugger: compress.drop_debugger,
+            ..Default::default()
+        }),
         remove_whitespace,
         ascii_only: false,
     })

@@ -109,7 +109,9 @@ pub struct BuildConfig {
     pub assets_dir: Option<String>,
     /// `true`, `false`, `"inline"` or `"hidden"`, as in Vite.
     pub sourcemap: Option<SourcemapSetting>,
-    pub minify: Option<bool>,
+    /// `true`, `false`, or rolldown's `output.minify` object (Vite 8's
+    /// `build.rolldownOptions.output.minify`) with the compress options Nexxo takes.
+    pub minify: Option<MinifySetting>,
     pub input: Option<Vec<String>>,
     pub assets_inline_limit: Option<u64>,
     pub target: Option<OneOrMany>,
@@ -147,6 +149,47 @@ pub struct BuildConfig {
     /// Rollup's `output.assetFileNames`: where style sheets, images and fonts go (`[name]`,
     /// `[hash]`, `[ext]`, `[extname]`).
     pub asset_file_names: Option<String>,
+}
+
+/// `build.minify`: on or off, or on with options.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum MinifySetting {
+    On(bool),
+    Options(MinifyOptions),
+}
+
+/// Read without `#[serde(untagged)]`'s "did not match any variant": a wrong type says what is
+/// expected, a mistake inside the object is named.
+impl<'de> Deserialize<'de> for MinifySetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::Bool(b) => Ok(Self::On(b)),
+            v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Self::Options).map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "invalid type: {other}, expected a boolean or {{ \"compress\": {{ \"dropConsole\": true }} }}"
+            ))),
+        }
+    }
+}
+
+/// `build.minify` as an object: minified, with these compress options.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct MinifyOptions {
+    pub compress: CompressOptions,
+}
+
+/// The minifier's dead-code options (oxc's `dropConsole`, `dropDebugger`): Vite 8's answer to
+/// esbuild's `drop: ['console', 'debugger']`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct CompressOptions {
+    /// Remove `console.*()` calls (their arguments are not evaluated either).
+    pub drop_console: bool,
+    /// Remove `debugger;` statements (on by default, as oxc's minifier does).
+    pub drop_debugger: Option<bool>,
 }
 
 /// `build.manifest`: `true`/`false` or a path.
@@ -870,6 +913,9 @@ pub struct ResolvedConfig {
     #[serde(default)]
     pub sourcemap_kind: SourcemapKind,
     pub minify: bool,
+    /// `build.minify.compress` (used when `minify`).
+    #[serde(default)]
+    pub compress: CompressOptions,
     /// `build.codeSplitting` (checked).
     #[serde(default)]
     pub code_splitting: Option<CodeSplitting>,
@@ -1080,7 +1126,11 @@ impl ResolvedConfig {
             public_dir,
             sourcemap,
             sourcemap_kind,
-            minify: cli.minify.or(user.build.minify).unwrap_or(true),
+            minify: cli.minify.unwrap_or(!matches!(user.build.minify, Some(MinifySetting::On(false)))),
+            compress: match &user.build.minify {
+                Some(MinifySetting::Options(o)) => o.compress.clone(),
+                _ => CompressOptions::default(),
+            },
             code_splitting: user.build.code_splitting.clone(),
             manifest_path: ManifestSetting::path(user.build.manifest.as_ref()),
             chunk_size_warning_bytes: (chunk_size_warning_limit * 1000.0).round() as u64,

@@ -9,6 +9,7 @@
 mod chunks;
 mod lib_mode;
 mod load;
+mod minify;
 mod output;
 mod paths;
 mod proxy;
@@ -533,6 +534,7 @@ impl<'a> Cx<'a, '_> {
                 "css" => self.css(value, out),
                 "server" | "preview" => self.server(&key, value, out),
                 "plugins" => self.plugins(value),
+                "esbuild" => self.esbuild(value, out),
                 "root" => self.note(
                     span,
                     "`root` is not translated: Nexxo's root is the directory nexxo.config.json is in (or the ROOT \
@@ -705,6 +707,9 @@ impl<'a> Cx<'a, '_> {
                     Ok(_) => self.note(v.span(), "`build.sourcemap` must be true or false; not translated"),
                     Err(skip) => self.skipped(&path, skip),
                 },
+                // `true` keeps compress options `esbuild.drop` gave, wherever it was written.
+                "minify" if matches!(b.get("minify"), Some(Value::Object(_)))
+                    && matches!(self.data(v, 0), Ok(Value::Bool(true) | Value::String(_))) => {}
                 "minify" => match self.data(v, 0) {
                     Ok(Value::Bool(on)) => self.set(b, &key, Value::Bool(on), &path),
                     Ok(Value::String(tool)) => {
@@ -843,6 +848,10 @@ impl<'a> Cx<'a, '_> {
                 if let Some(c) = self.code_splitting(&path, v) {
                     self.set(b, "codeSplitting", c, &path);
                 }
+                continue;
+            }
+            if k == "minify" {
+                self.output_minify(&path, v, b);
                 continue;
             }
             if k == "inlineDynamicImports" {

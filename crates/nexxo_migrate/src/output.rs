@@ -21,6 +21,14 @@ impl Obj {
         }
     }
 
+    /// The value set at `key`, if it is one (not a nested object).
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).and_then(|(_, n)| match n {
+            Node::Json(v) => Some(v),
+            Node::Obj(_) => None,
+        })
+    }
+
     /// The nested object `key`, created when missing.
     pub fn obj(&mut self, key: &str) -> &mut Obj {
         let i = match self.0.iter().position(|(k, _)| k == key) {

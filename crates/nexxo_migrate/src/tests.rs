@@ -647,3 +647,39 @@ fn backend_integration_options() {
         Some(".vite/manifest.json")
     );
 }
+
+#[test]
+fn dropping_console_and_debugger() {
+    let compress = |m: &Migration| json(m)["build"]["minify"]["compress"].clone();
+    // Vite 7's esbuild.drop, for builds only; `minify: 'esbuild'` written after it keeps it.
+    let m = ok(
+        "vite.config.ts",
+        "export default defineConfig(({ mode }) => ({\n  esbuild: { drop: mode === 'production' ? ['console', 'debugger'] : [] },\n  build: { minify: 'esbuild' },\n}))\n",
+    );
+    assert_eq!(compress(&m), serde_json::json!({ "dropConsole": true, "dropDebugger": true }));
+    let m = ok(
+        "vite.config.ts",
+        "export default { esbuild: { drop: command !== 'build' ? [] : ['debugger'], jsxInject: 'x' } }",
+    );
+    assert_eq!(compress(&m), serde_json::json!({ "dropConsole": false, "dropDebugger": true }));
+    has_note(&m, "`esbuild.jsxInject` has no Nexxo equivalent");
+    // Vite 8's place for them.
+    let m = ok(
+        "vite.config.ts",
+        "export default { build: { rolldownOptions: { output: { minify: { compress: { dropConsole: true, unused: false } } } } } }",
+    );
+    assert_eq!(compress(&m), serde_json::json!({ "dropConsole": true }));
+    has_note(&m, "compress.unused` has no Nexxo equivalent");
+    // Minification off wins, written before or after.
+    for src in [
+        "export default { build: { minify: false }, esbuild: { drop: ['console'] } }",
+        "export default { esbuild: { drop: ['console'] }, build: { minify: false } }",
+    ] {
+        assert_eq!(json(&ok("vite.config.ts", src))["build"]["minify"], serde_json::json!(false), "{src}");
+    }
+    // What nexxo.config.json takes.
+    let user: nexxo_config::UserConfig =
+        serde_json::from_value(serde_json::json!({ "build": { "minify": { "compress": { "dropConsole": true } } } }))
+            .unwrap();
+    assert!(matches!(user.build.minify, Some(nexxo_config::MinifySetting::Options(_))));
+}
