@@ -78,6 +78,30 @@ pub struct AssetPlugin<Fs: FileSystem + Clone + Debug + 'static> {
     pub resolver: Arc<Resolver<Fs>>,
 }
 
+impl<Fs: FileSystem + Clone + Debug + 'static> AssetPlugin<Fs> {
+    /// For a bare import of a package `resolve.dedupe` names, an importer at the root to
+    /// resolve it from; `None` for anything else, or when the importer is the root's copy of
+    /// that package itself (its own relative and self imports stay as they are).
+    fn dedupe_importer(&self, spec: &str, importer: Option<&str>) -> Option<String> {
+        let config = &self.state.config;
+        if config.dedupe.is_empty() || spec.starts_with(['.', '/', '\\']) || spec.contains(':') {
+            return None;
+        }
+        let mut parts = spec.split('/');
+        let first = parts.next()?;
+        let name = if first.starts_with('@') { format!("{first}/{}", parts.next()?) } else { first.to_string() };
+        if !config.dedupe.contains(&name) {
+            return None;
+        }
+        let root_file = config.root.join("__nexxo_dedupe__.js");
+        let own = config.root.join("node_modules").join(&name);
+        if importer.is_some_and(|i| Path::new(i).starts_with(&own)) {
+            return None;
+        }
+        Some(root_file.to_string_lossy().into_owned())
+    }
+}
+
 impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
     fn name(&self) -> Cow<'static, str> {
         Cow::Borrowed("nexxo:assets")
@@ -114,6 +138,12 @@ impl<Fs: FileSystem + Clone + Debug + 'static> Plugin for AssetPlugin<Fs> {
             {
                 return Ok(Some(HookResolveIdOutput::from_id(format!("{PUBLIC_PREFIX}{spec}{suffix}"))));
             }
+        }
+        // `resolve.dedupe`: the package as the root resolves it, whoever imports it.
+        if let Some(from_root) = self.dedupe_importer(spec, args.importer)
+            && let Ok(p) = resolve_path(&self.resolver, Some(&from_root), spec, args.kind)
+        {
+            return Ok(Some(HookResolveIdOutput::from_id(format!("{}{suffix}", p.display()))));
         }
         if query.is_empty() {
             return Ok(None);

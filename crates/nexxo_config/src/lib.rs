@@ -100,6 +100,9 @@ pub struct ResolveConfig {
     pub conditions: Option<Vec<String>>,
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
+    /// Vite's `resolve.dedupe`: packages always resolved from the root, so that a linked
+    /// package with its own copy (`packages/ui/node_modules/react`) uses the app's.
+    pub dedupe: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -960,6 +963,9 @@ pub struct ResolvedConfig {
     pub conditions: Option<Vec<String>>,
     pub extensions: Option<Vec<String>>,
     pub main_fields: Option<Vec<String>>,
+    /// `resolve.dedupe`.
+    #[serde(default)]
+    pub dedupe: Vec<String>,
     pub css_modules_pattern: Option<String>,
     /// `css.preprocessorOptions`, checked (see [`CssConfig`]), `stylus` stored as `styl`.
     #[serde(default)]
@@ -1151,6 +1157,7 @@ impl ResolvedConfig {
             conditions: user.resolve.conditions.clone(),
             extensions: user.resolve.extensions.clone(),
             main_fields: user.resolve.main_fields.clone(),
+            dedupe: user.resolve.dedupe.clone(),
             css_modules_pattern: user.css.modules.pattern.clone(),
             preprocessor_options,
             assets_include: match &user.assets_include {

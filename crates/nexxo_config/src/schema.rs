@@ -46,6 +46,7 @@ pub const FIELDS: &[(&str, Node)] = &[
             ("conditions", Node::Leaf),
             ("extensions", Node::Leaf),
             ("mainFields", Node::Leaf),
+            ("dedupe", Node::Leaf),
         ]),
     ),
     (

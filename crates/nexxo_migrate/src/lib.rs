@@ -613,8 +613,10 @@ impl<'a> Cx<'a, '_> {
             let path = format!("resolve.{key}");
             match key.as_str() {
                 "alias" => self.alias(v, out.obj("resolve")),
-                "conditions" | "extensions" | "mainFields" => self.string_list_field(&key, v, out.obj("resolve"), &path),
-                "dedupe" => self.note(span, "`resolve.dedupe` is not translated: nexxo dev pre-bundles dependencies into one bundle, so a package exists once there; a build resolves each package once by path"),
+                "conditions" | "extensions" | "mainFields" => {
+                    self.string_list_field(&key, v, out.obj("resolve"), &path)
+                }
+                "dedupe" => self.string_list_field(&key, v, out.obj("resolve"), &path),
                 _ => self.note(span, format!("`{path}` has no Nexxo equivalent; not translated")),
             }
         }
