@@ -182,6 +182,7 @@ export default {
                 "extensions": [".mjs", ".js", ".ts"],
                 "conditions": ["custom", "browser"],
                 "mainFields": ["module", "main"],
+                "dedupe": ["react"],
             }
         })
     );
@@ -190,7 +191,6 @@ export default {
     has_note(&m, "process.env.X && other()");
     let regex = has_note(&m, "regular expressions");
     assert_eq!((regex.line, regex.column), (11, 15));
-    has_note(&m, "resolve.dedupe");
     // Object form, with an alias value that is computed.
     let m = ok("vite.config.ts", "export default { resolve: { alias: { '@': './src', x: process.env.X } } }");
     assert_eq!(json(&m), serde_json::json!({ "resolve": { "alias": { "@": "./src" } } }));
