@@ -170,9 +170,16 @@ impl<'de> Deserialize<'de> for MinifySetting {
         match serde_json::Value::deserialize(d)? {
             serde_json::Value::Bool(b) => Ok(Self::On(b)),
             v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Self::Options).map_err(D::Error::custom),
-            other => Err(D::Error::custom(format!(
-                "invalid type: {other}, expected a boolean or {{ \"compress\": {{ \"dropConsole\": true }} }}"
-            ))),
+            other => {
+                use serde::de::Unexpected;
+                let unexpected = match &other {
+                    serde_json::Value::String(s) => Unexpected::Str(s),
+                    serde_json::Value::Number(n) => n.as_f64().map_or(Unexpected::Other("number"), Unexpected::Float),
+                    serde_json::Value::Array(_) => Unexpected::Seq,
+                    _ => Unexpected::Unit,
+                };
+                Err(D::Error::invalid_type(unexpected, &"a boolean or { \"compress\": { \"dropConsole\": true } }"))
+            }
         }
     }
 }
