@@ -391,6 +391,31 @@ describe("manualChunks functions and Vite 8's codeSplitting, from a vite.config"
     });
   }
 
+  test("a manualChunks function that names a chunk per package (split('node_modules/')[1])", async () => {
+    const dir = app(`export default {
+  build: {
+    rollupOptions: {
+      output: {
+        manualChunks(id) {
+          if (id.includes('node_modules')) {
+            return id.toString().split('node_modules/')[1].split('/')[0].toString()
+          }
+        },
+      },
+    },
+  },
+}
+`);
+    const r = buildOk(dir);
+    assert.doesNotMatch(r.all, /not translated/, r.all);
+    const js = chunks(dir);
+    // A chunk per package the app uses; the app's own modules stay in theirs.
+    for (const pkg of ["react-dom", "tiny-fmt"]) assert.ok(pkg in js, `no ${pkg} chunk: ${Object.keys(js)}`);
+    assert.match(js["tiny-fmt"], /tiny-fmt-marker/);
+    assert.doesNotMatch(js.index, /tiny-fmt-marker|react\.dev\/errors/);
+    await runs(dir);
+  });
+
   test("Vite 8's codeSplitting groups and Rollup's inlineDynamicImports", async () => {
     const dir = app(`export default {
   build: {

@@ -135,7 +135,16 @@ fn code_splitting(config: &ResolvedConfig) -> Option<rolldown_common::CodeSplitt
         .groups
         .iter()
         .map(|g| MatchGroup {
-            name: MatchGroupName::Static(g.name.clone()),
+            name: if g.name == nexxo_config::PACKAGE_GROUP_NAME {
+                MatchGroupName::Dynamic(std::sync::Arc::new(
+                    |ids: Vec<String>, _: &rolldown_common::ChunkingContext| {
+                        let names = ids.iter().map(|id| package_of(id)).collect();
+                        Box::pin(async move { Ok(names) })
+                    },
+                ))
+            } else {
+                MatchGroupName::Static(g.name.clone())
+            },
             test: g
                 .test
                 .as_deref()
@@ -155,6 +164,20 @@ fn code_splitting(config: &ResolvedConfig) -> Option<rolldown_common::CodeSplitt
         min_share_count: groups.min_share_count,
         ..Default::default()
     }))
+}
+
+/// The npm package a module id belongs to (`react-dom`, `@scope/name`): the directory after its
+/// last `node_modules` (pnpm's `.pnpm/x@1/node_modules/x` is `x`), with `/` in a scoped name as
+/// `+` so it names one file. `None` for the app's own modules, which the group leaves alone.
+fn package_of(id: &str) -> Option<String> {
+    let id = id.replace('\\', "/");
+    let (_, after) = id.rsplit_once("/node_modules/")?;
+    let mut parts = after.split('/');
+    let first = parts.next().filter(|p| !p.is_empty())?;
+    Some(match first.starts_with('@') {
+        true => format!("{first}+{}", parts.next()?),
+        false => first.to_string(),
+    })
 }
 
 /// The regular expression a module id matches when it belongs to `member` of a manual chunk.
@@ -276,5 +299,21 @@ pub fn resolve_options(config: &ResolvedConfig) -> ResolveOptions {
         extensions: config.extensions.clone(),
         main_fields: config.main_fields.clone(),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::package_of;
+
+    #[test]
+    fn package_of_names_npm_and_pnpm_packages() {
+        assert_eq!(package_of("/app/node_modules/react-dom/cjs/x.js").as_deref(), Some("react-dom"));
+        assert_eq!(package_of("/app/node_modules/@tanstack/query/x.js").as_deref(), Some("@tanstack+query"));
+        assert_eq!(
+            package_of("/app/node_modules/.pnpm/react@19/node_modules/react/index.js").as_deref(),
+            Some("react")
+        );
+        assert_eq!(package_of("/app/src/main.tsx"), None);
     }
 }

@@ -257,6 +257,11 @@ pub struct ChunkGroups {
     pub min_share_count: Option<u32>,
 }
 
+/// A group `name` that names each module's chunk after its npm package (`react-dom`,
+/// `@scope+name`), what a `manualChunks` function returning
+/// `id.split('node_modules/')[1].split('/')[0]` does; the app's own modules stay out of it.
+pub const PACKAGE_GROUP_NAME: &str = "[package]";
+
 /// One group: the modules whose id (absolute path) matches `test` (all, without it) go to a
 /// chunk named `name`, with what they import; a module two groups match goes to the one of
 /// higher `priority`.
@@ -288,7 +293,9 @@ impl CodeSplitting {
                 .into());
         }
         for group in &g.groups {
-            if group.name.is_empty() || group.name.contains(['/', '\\']) || group.name.starts_with('.') {
+            if group.name != PACKAGE_GROUP_NAME
+                && (group.name.is_empty() || group.name.contains(['/', '\\', '[']) || group.name.starts_with('.'))
+            {
                 return Err(format!(
                     "build.codeSplitting: the group name \"{}\" must be a file name (no `/`, not empty)",
                     group.name

@@ -221,6 +221,7 @@ impl Groups<'_, '_> {
     /// `return 'name'` under `conds`: a group; `return` of anything else is refused.
     fn returned(&mut self, e: &Expression<'_>, conds: &[String]) -> Result<bool, String> {
         let name = match e.get_inner_expression() {
+            _ if is_package_name(e) => nexxo_config::PACKAGE_GROUP_NAME.to_string(),
             Expression::StringLiteral(s) => s.value.display().to_string(),
             Expression::TemplateLiteral(t) => {
                 t.single_quasi().map(|q| q.display().to_string()).ok_or("returns a computed name")?
@@ -236,6 +237,52 @@ impl Groups<'_, '_> {
         self.out.push((name, test));
         Ok(true)
     }
+}
+
+/// Whether `e` computes the module's package name the way apps write it,
+/// `id.toString().split('node_modules/')[1].split('/')[0].toString()` (with or without the
+/// `toString()`s): a chunk per package.
+fn is_package_name(e: &Expression<'_>) -> bool {
+    // Peels `.toString()`, then expects `X[0]` with X = `Y.split('/')`, Y = `Z[1]`, Z = `id.split('node_modules/')`.
+    fn peel<'b>(e: &'b Expression<'b>) -> &'b Expression<'b> {
+        match e.get_inner_expression() {
+            Expression::CallExpression(c) if c.arguments.is_empty() => match c.callee.get_inner_expression() {
+                Expression::StaticMemberExpression(m) if m.property.name == "toString" => peel(&m.object),
+                _ => e,
+            },
+            other => other,
+        }
+    }
+    fn index<'b>(e: &'b Expression<'b>, at: f64) -> Option<&'b Expression<'b>> {
+        match peel(e) {
+            Expression::ComputedMemberExpression(m) => match m.expression.get_inner_expression() {
+                Expression::NumericLiteral(n) if n.value == at => Some(&m.object),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    fn split<'b>(e: &'b Expression<'b>, by: &str) -> Option<&'b Expression<'b>> {
+        match peel(e) {
+            Expression::CallExpression(c) if c.arguments.len() == 1 => {
+                match (c.callee.get_inner_expression(), c.arguments[0].as_expression()) {
+                    (Expression::StaticMemberExpression(m), Some(Expression::StringLiteral(s)))
+                        if m.property.name == "split"
+                            && s.value.display().to_string().trim_end_matches('/') == by.trim_end_matches('/') =>
+                    {
+                        Some(&m.object)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    index(e, 0.0)
+        .and_then(|e| split(e, "/"))
+        .and_then(|e| index(e, 1.0))
+        .and_then(|e| split(e, "node_modules/"))
+        .is_some_and(|id| matches!(peel(id), Expression::Identifier(_)))
 }
 
 /// A condition on the id as a regular expression, or why it is not one.

@@ -608,11 +608,22 @@ fn manual_chunks_functions_become_chunk_groups() {
         ok("vite.config.ts", "export default { build: { rollupOptions: { output: { inlineDynamicImports: true } } } }");
     assert_eq!(json(&m)["build"]["codeSplitting"], serde_json::json!(false));
 
+    // A chunk per package, as apps compute it.
+    for body in [
+        "(id) => { if (id.includes('node_modules')) return id.toString().split('node_modules/')[1].split('/')[0].toString() }",
+        "function (id) { if (id.includes('node_modules')) { return id.split(\"node_modules/\")[1].split(\"/\")[0] } }",
+    ] {
+        let m = ok(
+            "vite.config.ts",
+            &format!("export default {{ build: {{ rollupOptions: {{ output: {{ manualChunks: {body} }} }} }} }}"),
+        );
+        assert_eq!(json(&m)["build"]["codeSplitting"]["groups"][0]["name"], nexxo_config::PACKAGE_GROUP_NAME, "{body}");
+    }
     // Shapes that are code stay notes, saying what Nexxo takes.
     for (body, why) in [
         ("(id) => { const p = id.split('/'); return p[0] }", "runs a statement other than"),
         (
-            "(id) => { if (id.includes('node_modules')) return id.toString().split('node_modules/')[1].split('/')[0] }",
+            "(id) => { if (id.includes('node_modules')) return id.toString().split('node_modules/')[2].split('/')[0] }",
             "returns a computed name",
         ),
         ("(id) => { if (id.length > 3) return 'big' }", "tests the id in a way"),
