@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,67 +32,54 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
         style::error(&format!("cannot start the async runtime: {e}"));
         ExitCode::FAILURE
     })?;
-    let root = Arc::new(config.out_dir.clone());
-    let hashed = Arc::new(config.file_names.hashed_paths(&config.assets_dir));
-    let gzipped: Arc<GzipCache> = Arc::default();
-    let base = config.base.clone();
-    // Vite's defaults: the preview's proxy, headers and `open` are the dev server's unless set.
+    // Vite's defaults: the preview's proxy, headers, `open` and `cors` are the dev server's unless set.
     let rules = if config.preview.proxy.is_empty() { &config.server.proxy } else { &config.preview.proxy };
-    let headers = Arc::new(crate::server_options::headers(if config.preview.headers.is_empty() {
-        &config.server.headers
-    } else {
-        &config.preview.headers
-    }));
+    let headers = if config.preview.headers.is_empty() { &config.server.headers } else { &config.preview.headers };
     let open_setting = config.preview.open.clone().or_else(|| config.server.open.clone());
-    // Vite: `preview.cors` defaults to `server.cors`.
-    let cors = Arc::new(crate::cors::Cors::new(config.preview.cors.as_ref().or(config.server.cors.as_ref())));
-    let proxy = Arc::new(crate::proxy::Proxy::new(rules).map_err(|e| {
-        style::error(&e);
-        ExitCode::FAILURE
-    })?);
+    let base = config.base.clone();
+    let site = Arc::new(Site {
+        root: config.out_dir.clone(),
+        hashed: config.file_names.hashed_paths(&config.assets_dir),
+        base: if base.starts_with('/') { base } else { "/".into() },
+        gzipped: GzipCache::default(),
+        proxy: crate::proxy::Proxy::new(rules).map_err(|e| {
+            style::error(&e);
+            ExitCode::FAILURE
+        })?,
+        headers: crate::server_options::headers(headers),
+        cors: crate::cors::Cors::new(config.preview.cors.as_ref().or(config.server.cors.as_ref())),
+    });
     runtime.block_on(async move {
         let listener = bind(&host, port, args.server.strict_port).await?;
         let addr = listener.local_addr().map_err(|_| ExitCode::FAILURE)?;
         let s = Style::stdout();
         let shown_host = if addr.ip().is_loopback() { "localhost".to_string() } else { addr.ip().to_string() };
-        let base_path = if base.starts_with('/') { base.clone() } else { "/".into() };
-        let url = format!("http://{shown_host}:{}{base_path}", addr.port());
+        let url = format!("http://{shown_host}:{}{}", addr.port(), site.base);
         println!("  {} {}", s.green("➜"), s.bold(&format!("Local:   {url}")));
-        println!("  {} serving {}", s.dim("➜"), s.dim(&root.display().to_string()));
+        println!("  {} serving {}", s.dim("➜"), s.dim(&site.root.display().to_string()));
         if let Some(url) = crate::server_options::open_url(&url, args.server.open.as_deref(), open_setting.as_ref()) {
             crate::server_options::open_browser(&url);
         }
         loop {
             let stream = crate::net::accept(&listener).await;
-            let root = Arc::clone(&root);
-            let hashed = Arc::clone(&hashed);
-            let base = base_path.clone();
-            let gzipped = Arc::clone(&gzipped);
-            let proxy = Arc::clone(&proxy);
-            let headers = Arc::clone(&headers);
-            let cors = Arc::clone(&cors);
+            let site = Arc::clone(&site);
             tokio::spawn(async move {
                 let service = service_fn(move |req| {
-                    let root = Arc::clone(&root);
-                    let hashed = Arc::clone(&hashed);
-                    let base = base.clone();
-                    let gzipped = Arc::clone(&gzipped);
-                    let proxy = Arc::clone(&proxy);
-                    let headers = Arc::clone(&headers);
-                    let cors = Arc::clone(&cors);
+                    let site = Arc::clone(&site);
                     async move {
-                        if let Some((status, extra)) = cors.preflight(req.method(), req.headers()) {
+                        if let Some((status, extra)) = site.cors.preflight(req.method(), req.headers()) {
                             let mut resp = respond(status, "text/plain", Vec::new(), false).map(Either::Left);
                             resp.headers_mut().extend(extra);
                             return Ok::<_, Infallible>(resp);
                         }
-                        let request_headers = req.headers().clone();
-                        let mut resp = match proxy.handle(req).await {
+                        let origin = req.headers().get(hyper::header::ORIGIN).cloned();
+                        let mut resp = match site.proxy.handle(req).await {
                             Ok(proxied) => proxied,
                             // Compressing a large file is CPU work: off the async threads.
-                            Err(req) => tokio::task::spawn_blocking(move || {
-                                serve(&root, hashed.as_ref().as_ref(), &base, &req, &gzipped)
-                            })
+                            Err(req) => {
+                                let site = Arc::clone(&site);
+                                tokio::task::spawn_blocking(move || serve(&site, &req))
+                            }
                             .await
                             .unwrap_or_else(|_| {
                                 respond(
@@ -104,8 +91,8 @@ pub fn run(args: PreviewArgs) -> Result<(), ExitCode> {
                             })
                             .map(Either::Left),
                         };
-                        crate::server_options::add_headers(resp.headers_mut(), &headers);
-                        cors.add(&request_headers, resp.headers_mut());
+                        crate::server_options::add_headers(resp.headers_mut(), &site.headers);
+                        site.cors.add(origin.as_ref(), resp.headers_mut());
                         Ok::<_, Infallible>(resp)
                     }
                 });
@@ -161,17 +148,27 @@ fn compressible(ctype: &str) -> bool {
 /// content never changes under that name, so browsers may keep it for good. Judged by the
 /// patterns (`build.assetFileNames` and the rest), so a file of public/ keeps its own name
 /// whatever it looks like, and an unhashed `assets/[name].js` is revalidated.
+/// What `nexxo preview` serves and how, shared by every connection.
+struct Site {
+    /// The output directory.
+    root: PathBuf,
+    /// Output paths named with a content hash (`FileNames::hashed_paths`).
+    hashed: Option<regex::Regex>,
+    /// The path the app is served under (`/` for a relative `base`).
+    base: String,
+    gzipped: GzipCache,
+    proxy: crate::proxy::Proxy,
+    /// `preview.headers`, else `server.headers`.
+    headers: hyper::HeaderMap,
+    cors: crate::cors::Cors,
+}
+
 fn is_hashed(hashed: Option<&regex::Regex>, path: &str) -> bool {
     hashed.is_some_and(|re| re.is_match(path.trim_start_matches('/')))
 }
 
-fn serve(
-    root: &Path,
-    hashed: Option<&regex::Regex>,
-    base: &str,
-    req: &Request<Incoming>,
-    gzipped: &GzipCache,
-) -> Response<Full<Bytes>> {
+fn serve(site: &Site, req: &Request<Incoming>) -> Response<Full<Bytes>> {
+    let (root, base, gzipped) = (site.root.as_path(), site.base.as_str(), &site.gzipped);
     let head = req.method() == Method::HEAD;
     if req.method() != Method::GET && !head {
         return respond(StatusCode::METHOD_NOT_ALLOWED, "text/plain", b"method not allowed".to_vec(), false);
@@ -204,7 +201,7 @@ fn serve(
     // Judged on the path inside the served directory: a site that lives under some `.../assets/`
     // directory must not make every `name-xxxxxxxx.ext` of it immutable.
     let inside = file.strip_prefix(root).map(|p| format!("/{}", p.to_string_lossy())).unwrap_or_default();
-    let cache_control = if is_hashed(hashed, &inside) && !file.ends_with("index.html") {
+    let cache_control = if is_hashed(site.hashed.as_ref(), &inside) && !file.ends_with("index.html") {
         "public, max-age=31536000, immutable"
     } else {
         // Unhashed files (pages, the playground's engine) are revalidated: a 304 costs no body.

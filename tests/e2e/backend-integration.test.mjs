@@ -10,7 +10,7 @@ import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import path from "node:path";
-import { NEXXO, PNG_1PX, buildOk, fixture, launchChromium, openPage, wsHandshakeStatus } from "./helpers.mjs";
+import { NEXXO, PNG_1PX, backgroundImage, buildOk, fixture, launchChromium, openPage, wsHandshakeStatus } from "./helpers.mjs";
 
 const PNG = Buffer.concat([PNG_1PX, Buffer.alloc(6000)]);
 
@@ -69,16 +69,13 @@ function backend(page, files) {
 async function checkApp(page, assetOrigin) {
   await page.locator("#inc", { hasText: "count 0" }).waitFor({ timeout: 15_000 });
   await page.waitForFunction(() => document.querySelector("#logo").complete, null, { timeout: 10_000 });
-  const seen = await page.evaluate(async () => {
-    const bg = getComputedStyle(document.querySelector("main")).backgroundImage.match(/url\("(.*)"\)/)?.[1] ?? "";
-    return {
-      color: getComputedStyle(document.querySelector("#title")).color,
-      logo: document.querySelector("#logo").naturalWidth,
-      logoSrc: document.querySelector("#logo").src,
-      bg,
-      bgStatus: bg ? (await fetch(bg)).status : 0,
-    };
-  });
+  const seen = await page.evaluate(() => ({
+    color: getComputedStyle(document.querySelector("#title")).color,
+    logo: document.querySelector("#logo").naturalWidth,
+    logoSrc: document.querySelector("#logo").src,
+  }));
+  const { url: bg, status: bgStatus } = await backgroundImage(page, "main");
+  Object.assign(seen, { bg, bgStatus });
   assert.equal(seen.color, "rgb(1, 2, 3)");
   assert.equal(seen.logo, 1, seen.logoSrc);
   assert.ok(seen.logoSrc.startsWith(assetOrigin), `${seen.logoSrc} is not under ${assetOrigin}`);

@@ -152,6 +152,15 @@ export async function openPage(browser, url) {
   return { page, errors };
 }
 
+/** The URL of the element `selector`'s CSS background image as the page resolved it, and the HTTP
+ * status the page gets fetching it (0: no background image). */
+export function backgroundImage(page, selector) {
+  return page.evaluate(async (sel) => {
+    const url = getComputedStyle(document.querySelector(sel)).backgroundImage.match(/url\("(.*)"\)/)?.[1] ?? "";
+    return { url, status: url ? (await fetch(url)).status : 0 };
+  }, selector);
+}
+
 /** Waits until the element `selector` has computed `prop` === `value`. The element may be missing
  * for a moment: an edit the page cannot hot-update reloads it, as in Vite, and the predicate runs
  * during that reload too. */

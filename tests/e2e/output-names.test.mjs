@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   PNG_1PX,
+  backgroundImage,
   buildOk,
   decodeMappings,
   fixture,
@@ -73,17 +74,13 @@ async function checkReactApp(browser, url) {
   await page.locator("#open").click();
   await page.locator("#page h2").waitFor({ timeout: 10_000 });
   await page.waitForFunction(() => document.querySelector("#photo").complete, null, { timeout: 10_000 });
-  const seen = await page.evaluate(async () => {
-    const bg = getComputedStyle(document.querySelector("main")).backgroundImage;
-    const bgUrl = bg.match(/url\("(.*)"\)/)?.[1] ?? "";
-    return {
-      color: getComputedStyle(document.querySelector("#page h2")).color,
-      photo: document.querySelector("#photo").naturalWidth,
-      photoSrc: document.querySelector("#photo").src,
-      bgUrl,
-      bgStatus: bgUrl ? (await fetch(bgUrl)).status : 0,
-    };
-  });
+  const seen = await page.evaluate(() => ({
+    color: getComputedStyle(document.querySelector("#page h2")).color,
+    photo: document.querySelector("#photo").naturalWidth,
+    photoSrc: document.querySelector("#photo").src,
+  }));
+  const { url: bgUrl, status: bgStatus } = await backgroundImage(page, "main");
+  Object.assign(seen, { bgUrl, bgStatus });
   await page.close();
   assert.deepEqual(errors, []);
   assert.deepEqual(failed, []);

@@ -157,7 +157,12 @@ impl std::fmt::Debug for BuildState {
 
 #[expect(clippy::string_slice, reason = "the hex digits of a number are ASCII: every index is a char boundary")]
 pub fn short_hash(bytes: &[u8]) -> String {
-    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))[..8].to_string()
+    content_hash(bytes)[..8].to_string()
+}
+
+/// The content hash of an output file: 16 hex digits, of which names take 8 (`[hash]`) or N.
+fn content_hash(bytes: &[u8]) -> String {
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes))
 }
 
 impl BuildState {
@@ -203,8 +208,7 @@ impl BuildState {
     /// Output path of an asset named `name` with extension `ext` (no dot) and content `bytes`:
     /// `build.assetFileNames`, by default `<assetsDir>/[name]-[hash][extname]`.
     pub fn asset_path(&self, name: &str, ext: &str, bytes: &[u8]) -> String {
-        let hash = format!("{:016x}", xxhash_rust::xxh3::xxh3_64(bytes));
-        self.config.file_names.asset_path(&self.config.assets_dir, name, ext, &hash)
+        self.config.file_names.asset_path(&self.config.assets_dir, name, ext, &content_hash(bytes))
     }
 
     /// Public URL of an output path, honoring `base`.

@@ -162,24 +162,32 @@ pub enum MinifySetting {
     Options(MinifyOptions),
 }
 
-/// Read without `#[serde(untagged)]`'s "did not match any variant": a wrong type says what is
-/// expected, a mistake inside the object is named.
 impl<'de> Deserialize<'de> for MinifySetting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Bool(b) => Ok(Self::On(b)),
-            v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Self::Options).map_err(D::Error::custom),
-            other => {
-                use serde::de::Unexpected;
-                let unexpected = match &other {
-                    serde_json::Value::String(s) => Unexpected::Str(s),
-                    serde_json::Value::Number(n) => n.as_f64().map_or(Unexpected::Other("number"), Unexpected::Float),
-                    serde_json::Value::Array(_) => Unexpected::Seq,
-                    _ => Unexpected::Unit,
-                };
-                Err(D::Error::invalid_type(unexpected, &"a boolean or { \"compress\": { \"dropConsole\": true } }"))
-            }
+        bool_or_object(d, "a boolean or { \"compress\": { \"dropConsole\": true } }")
+            .map(|v| v.map_or_else(Self::On, Self::Options))
+    }
+}
+
+/// A field that is `true`/`false` or an object of options (`build.minify`, `build.codeSplitting`),
+/// read without `#[serde(untagged)]`'s "did not match any variant": a wrong type says what is
+/// `expected`, a mistake inside the object is named.
+fn bool_or_object<'de, D: serde::Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+    expected: &'static str,
+) -> Result<Result<T, bool>, D::Error> {
+    use serde::de::{Error, Unexpected};
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(Err(b)),
+        v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Ok).map_err(D::Error::custom),
+        other => {
+            let unexpected = match &other {
+                serde_json::Value::String(s) => Unexpected::Str(s),
+                serde_json::Value::Number(n) => n.as_f64().map_or(Unexpected::Other("number"), Unexpected::Float),
+                serde_json::Value::Array(_) => Unexpected::Seq,
+                _ => Unexpected::Unit,
+            };
+            Err(D::Error::invalid_type(unexpected, &expected))
         }
     }
 }
@@ -230,16 +238,9 @@ pub enum CodeSplitting {
     Groups(ChunkGroups),
 }
 
-/// Read from a boolean or an object without `#[serde(untagged)]`'s "did not match any variant",
-/// so a mistake inside a group is named.
 impl<'de> Deserialize<'de> for CodeSplitting {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        match serde_json::Value::deserialize(d)? {
-            serde_json::Value::Bool(b) => Ok(Self::Enabled(b)),
-            v @ serde_json::Value::Object(_) => serde_json::from_value(v).map(Self::Groups).map_err(D::Error::custom),
-            _ => Err(D::Error::custom("expected false or { \"groups\": [...] }")),
-        }
+        bool_or_object(d, "false or { \"groups\": [...] }").map(|v| v.map_or_else(Self::Enabled, Self::Groups))
     }
 }
 

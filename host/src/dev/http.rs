@@ -43,7 +43,7 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
                         resp.headers_mut().extend(headers);
                         return Ok::<_, Infallible>(resp);
                     }
-                    let request_headers = req.headers().clone();
+                    let origin = req.headers().get(header::ORIGIN).cloned();
                     let mut resp = tokio::spawn(handle(Arc::clone(&server), req)).await.unwrap_or_else(|_| {
                         text(
                             StatusCode::INTERNAL_SERVER_ERROR,
@@ -51,7 +51,7 @@ pub async fn serve(listener: &TcpListener, server: Arc<Server>) {
                         )
                     });
                     crate::server_options::add_headers(resp.headers_mut(), &server.headers);
-                    server.cors.add(&request_headers, resp.headers_mut());
+                    server.cors.add(origin.as_ref(), resp.headers_mut());
                     Ok::<_, Infallible>(resp)
                 }
             });
